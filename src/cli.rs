@@ -1,0 +1,188 @@
+//! The command line: flags, progress bars, printing and exit codes — nothing else.
+//!
+//! Exit codes: 0 success; 2 bad input (scenario, flags, data files); 1 anything else (e.g. a disk
+//! error while writing).
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::batch::{self, BatchOptions, Shard};
+use crate::error::Error;
+use crate::model::Model;
+use crate::scenario::{self, Scenario};
+
+/// Agent-based Monte Carlo simulator of states aligning with rival digital frameworks.
+#[derive(Debug, Parser)]
+#[command(name = "blocsim", version, about, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Simulate one run and write its trajectory and final state.
+    Run {
+        /// Scenario file (TOML) or bundled scenario name.
+        scenario: String,
+        /// Master seed (default: the scenario's batch.seed).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Which run of the batch with this seed to reproduce.
+        #[arg(long, default_value_t = 0)]
+        run: u64,
+        /// Output directory (default: output/<scenario>/run-<RUN>).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Override a scenario key, e.g. --set choice.lambda=2.5 (repeatable).
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        sets: Vec<String>,
+        /// Write into --out even if it is not a blocsim output directory.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Run a Monte Carlo batch and write the output directory.
+    Batch {
+        /// Scenario file (TOML) or bundled scenario name.
+        scenario: String,
+        /// Number of runs (default: the scenario's batch.runs).
+        #[arg(long)]
+        runs: Option<u64>,
+        /// Master seed (default: the scenario's batch.seed).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Worker threads (default: one per core).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Output directory (default: output/<scenario>).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Override a scenario key, e.g. --set choice.lambda=2.5 (repeatable).
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        sets: Vec<String>,
+        /// Run only shard I of N (0-based), e.g. --shard 0/4.
+        #[arg(long)]
+        shard: Option<String>,
+        /// Do not draw charts.
+        #[arg(long)]
+        no_plots: bool,
+        /// Do not write the per-run, per-state Parquet table.
+        #[arg(long)]
+        no_detail: bool,
+        /// Write into --out even if it is not a blocsim output directory.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Validate a scenario and print what it resolves to.
+    Check {
+        /// Scenario file (TOML) or bundled scenario name.
+        scenario: String,
+        /// Override a scenario key (repeatable).
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        sets: Vec<String>,
+    },
+    /// List the bundled scenarios.
+    Scenarios,
+}
+
+/// Parse the command line, run, print errors and return the exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match execute(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            let input = err.chain().any(|c| c.downcast_ref::<Error>().is_some_and(is_input_error));
+            let mut msg = format!("error: {err}");
+            for cause in err.chain().skip(1) {
+                msg.push_str(&format!(": {cause}"));
+            }
+            eprintln!("{msg}");
+            if input { ExitCode::from(2) } else { ExitCode::FAILURE }
+        }
+    }
+}
+
+fn is_input_error(e: &Error) -> bool {
+    !matches!(e, Error::Write { .. } | Error::Parquet { .. })
+}
+
+fn load(scenario: &str, sets: &[String]) -> anyhow::Result<Model> {
+    let scenario = Scenario::load(scenario, sets)?;
+    Ok(Model::from_scenario(scenario)?)
+}
+
+/// Run a parsed command.
+pub fn execute(cli: Cli) -> anyhow::Result<()> {
+    let command_line: Vec<String> = std::env::args().collect();
+    match cli.command {
+        Command::Scenarios => {
+            let mut out = std::io::stdout().lock();
+            for (name, text) in scenario::bundled::all() {
+                writeln!(out, "{name:<28} {}", scenario::bundled::summary(text))?;
+            }
+            Ok(())
+        }
+        Command::Check { scenario, sets } => {
+            let model = load(&scenario, &sets)?;
+            print!("{}", crate::describe::describe(&model));
+            Ok(())
+        }
+        Command::Run { scenario, seed, run, out, sets, force } => {
+            let model = load(&scenario, &sets)?;
+            let seed = seed.unwrap_or(model.scenario.batch.seed);
+            let dir = out.unwrap_or_else(|| PathBuf::from("output").join(&model.scenario.name).join(format!("run-{run}")));
+            batch::check_output_dir(&dir, force)?;
+            crate::single::write_run(&model, seed, run, &dir, command_line).with_context(|| format!("writing {}", dir.display()))?;
+            eprintln!("wrote run {run} of {} (seed {seed}) to {}", model.scenario.name, dir.display());
+            Ok(())
+        }
+        Command::Batch { scenario, runs, seed, threads, out, sets, shard, no_plots, no_detail, force } => {
+            let model = load(&scenario, &sets)?;
+            let runs = runs.unwrap_or(model.scenario.batch.runs);
+            if runs == 0 || runs > scenario::validate::MAX_RUNS {
+                return Err(Error::Usage(format!("--runs {runs}: expected 1 to {}", scenario::validate::MAX_RUNS)).into());
+            }
+            if threads == Some(0) {
+                return Err(Error::Usage("--threads 0: expected at least 1".into()).into());
+            }
+            let shard = shard.as_deref().map(Shard::parse).transpose()?;
+            let dir = out.unwrap_or_else(|| PathBuf::from("output").join(&model.scenario.name));
+            batch::check_output_dir(&dir, force)?;
+            let opts = BatchOptions {
+                runs,
+                seed: seed.unwrap_or(model.scenario.batch.seed),
+                threads,
+                shard,
+                detail: model.scenario.batch.detail && !no_detail,
+                out: Some(dir.clone()),
+                command: command_line,
+            };
+            let planned = shard.map_or(runs, |s| s.runs(runs).end - s.runs(runs).start);
+            let bar = ProgressBar::new(planned);
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} {elapsed_precise} [{bar:40}] {pos}/{len} runs ({per_sec}, ETA {eta})")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+            );
+            let result = batch::run_batch(&model, &opts, &|done| bar.set_position(done))
+                .with_context(|| format!("batch of {} into {}", model.scenario.name, dir.display()))?;
+            bar.finish_and_clear();
+            let _ = no_plots;
+            eprintln!(
+                "{} runs of {} on {} threads in {:.2} s -> {}",
+                planned,
+                model.scenario.name,
+                result.threads,
+                result.wall_seconds,
+                dir.display()
+            );
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,140 @@
+//! What `blocsim check` prints: a scenario as it resolves against its world.
+
+use std::fmt::Write;
+
+use crate::model::{Model, ModelAction, NO_ANCHOR};
+use crate::scenario::{Dist, Heterogeneity, Param, Revision, TERM_NAMES, TERMS};
+
+/// A human-readable account of a model: world, parameters, resolved sets and events.
+pub fn describe(m: &Model) -> String {
+    let s = &m.scenario;
+    let n = m.world.len();
+    let p = |x: Param| show(x, s);
+    let mut o = String::new();
+    let _ = writeln!(o, "scenario    {}", s.name);
+    if let Some(line) = s.description.lines().next() {
+        let _ = writeln!(o, "            {line}");
+    }
+    let _ = writeln!(o, "file        {}", s.path().display());
+    let _ = writeln!(o, "sha256      {}", crate::export::sha256_hex(s.resolved.as_bytes()));
+    let _ = writeln!(o, "world       {} ({} ties)", m.world.description, m.world.ties.targets.len());
+    let _ = writeln!(o, "time        {} to {} ({} yearly steps)", s.start, s.end, s.steps());
+    let rev = match s.revision {
+        Revision::Synchronous => "synchronous",
+        Revision::Sequential => "sequential",
+    };
+    let _ = writeln!(o, "choice      lambda = {}, {rev} revision", p(s.lambda));
+    let weights: Vec<String> = (0..TERMS).map(|t| format!("{} = {}", TERM_NAMES[t], p(s.weights[t]))).collect();
+    let _ = writeln!(o, "utility     {}", weights.join(", "));
+    let _ = writeln!(o, "investment  depreciation = {}, scale = {} of GDP", p(s.depreciation), p(s.investment_scale));
+    let het = match s.heterogeneity {
+        Heterogeneity::None => "none".to_string(),
+        Heterogeneity::Uniform(x) => format!("uniform(0, {x}) per state and framework"),
+        Heterogeneity::Normal(x) => format!("normal(0, {x}) per state and framework"),
+    };
+    let _ = writeln!(o, "tastes      {het}");
+    let _ = writeln!(o, "hedgers     {} states", m.hedgers.iter().filter(|&&h| h).count());
+    let _ = writeln!(o, "batch       {} runs, seed {}, detail table {}", s.batch.runs, s.batch.seed, if s.batch.detail { "on" } else { "off" });
+
+    let _ = writeln!(o, "\nframeworks");
+    for (k, f) in s.framework_specs.iter().enumerate() {
+        let homes = m.home[k].iter().filter(|&&h| h).count();
+        let anchored: Vec<&str> = s.domain_specs.iter().filter(|d| d.anchored[k]).map(|d| d.name.as_str()).collect();
+        let _ = write!(o, "  {:<8} home: {homes} states", f.name);
+        if !anchored.is_empty() {
+            let _ = write!(o, " (anchored in {})", anchored.join(", "));
+        }
+        if let Some(ideal) = f.freedom_ideal {
+            let _ = write!(o, "; freedom ideal {ideal} (weight {})", p(f.freedom_weight));
+        }
+        let _ = writeln!(o);
+        for (label, list) in [("affinity", &f.affinity), ("security", &f.security)] {
+            if !list.is_empty() {
+                let items: Vec<String> = list.iter().map(|(g, w, _)| format!("{g} {}", p(*w))).collect();
+                let _ = writeln!(o, "           {label}: {}", items.join(", "));
+            }
+        }
+        if let Some(sp) = &f.sponsor {
+            let _ = writeln!(
+                o,
+                "           sponsor: {} million US$/year, {:?} strategy, {} eligible targets",
+                p(sp.budget),
+                sp.strategy,
+                m.sponsor_targets[k].len()
+            );
+        }
+    }
+
+    let _ = writeln!(o, "\ndomains     rate   cost   initial expected count share ({})", s.frameworks.join(" / "));
+    for (d, dom) in s.domain_specs.iter().enumerate() {
+        let mut expected = vec![0.0; s.k()];
+        for i in 0..n {
+            let cell = d * n + i;
+            if m.anchor[cell] != NO_ANCHOR {
+                expected[m.anchor[cell] as usize] += 1.0;
+            } else {
+                for (e, v) in expected.iter_mut().zip(&dom.initial[m.initial_rule[cell] as usize].shares) {
+                    *e += v;
+                }
+            }
+        }
+        let shares: Vec<String> = expected.iter().map(|e| format!("{:.3}", e / n as f64)).collect();
+        let _ = writeln!(o, "  {:<9} {:<6} {:<6} {}", dom.name, p(dom.revision_rate), p(dom.switching_cost), shares.join(" / "));
+    }
+
+    if !s.uncertain.is_empty() {
+        let _ = writeln!(o, "\nuncertain parameters (drawn per run)");
+        for u in &s.uncertain {
+            let _ = writeln!(o, "  {:<40} ~ {}", u.key, dist(&u.dist));
+        }
+    }
+    if !m.events.is_empty() {
+        let _ = writeln!(o, "\nevents");
+        for e in &m.events {
+            let year = s.start + e.step as i32;
+            let doms = |mask: &[bool]| -> String {
+                s.domains.iter().zip(mask).filter(|(_, on)| **on).map(|(d, _)| d.as_str()).collect::<Vec<_>>().join(",")
+            };
+            let line = match &e.action {
+                ModelAction::Set { knob, value } => format!("set {knob:?} = {value}"),
+                ModelAction::Partnership { framework, states, domains, bonus } => {
+                    format!("partnership {} with {} states in {}: affinity {bonus:+}", s.frameworks[*framework], states.len(), doms(domains))
+                }
+                ModelAction::ExportControl { framework, states, domains, penalty } => format!(
+                    "export control by {} in {}: {} states penalised {penalty:+}",
+                    s.frameworks[*framework],
+                    doms(domains),
+                    states.len()
+                ),
+                ModelAction::Force { framework, states, domains, lock_years } => format!(
+                    "force {} states onto {} in {} (locked {lock_years} more years)",
+                    states.len(),
+                    s.frameworks[*framework],
+                    doms(domains)
+                ),
+            };
+            let _ = writeln!(o, "  {year}  {line}");
+        }
+    }
+    o
+}
+
+fn show(p: Param, s: &crate::scenario::Scenario) -> String {
+    match p {
+        Param::Fixed(v) if v.is_infinite() => "inf".to_string(),
+        Param::Fixed(v) => format!("{v}"),
+        Param::Drawn(i) => format!("~{}", dist(&s.uncertain[i].dist)),
+    }
+}
+
+fn dist(d: &Dist) -> String {
+    match d {
+        Dist::Uniform { low, high } => format!("uniform({low}, {high})"),
+        Dist::Normal { mean, sd } => format!("normal({mean}, {sd})"),
+        Dist::Triangular { low, mode, high } => format!("triangular({low}, {mode}, {high})"),
+        Dist::Beta { alpha, beta, low, high } => {
+            format!("beta({alpha}, {beta}) on [{}, {}]", low.unwrap_or(0.0), high.unwrap_or(1.0))
+        }
+        Dist::Lognormal { mu, sigma } => format!("lognormal({mu}, {sigma})"),
+    }
+}

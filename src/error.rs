@@ -1,0 +1,78 @@
+//! Errors a user can act on.
+//!
+//! Every error that input can cause is a variant here, carrying where the problem is (file, line,
+//! column, key path) and what was expected. The binary prints them on one line and exits with code 2.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// Where in a scenario a value came from: a file position, a `--set` override, or nowhere known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// A position in a file (1-based line and column).
+    File { path: PathBuf, line: usize, column: usize },
+    /// A file without a known position (e.g. a missing key).
+    FileOnly { path: PathBuf },
+    /// A `--set PATH=VALUE` command-line override.
+    Override { text: String },
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::File { path, line, column } => write!(f, "{}:{line}:{column}", path.display()),
+            Origin::FileOnly { path } => write!(f, "{}", path.display()),
+            Origin::Override { text } => write!(f, "--set {text}"),
+        }
+    }
+}
+
+/// Every error the library reports.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file could not be read.
+    #[error("{}: cannot read: {source}", path.display())]
+    Read { path: PathBuf, source: std::io::Error },
+
+    /// A file could not be written.
+    #[error("{}: cannot write: {source}", path.display())]
+    Write { path: PathBuf, source: std::io::Error },
+
+    /// The TOML text itself is malformed.
+    #[error("{origin}: TOML syntax error: {message}")]
+    Syntax { origin: Origin, message: String },
+
+    /// A scenario value is invalid: wrong type, unknown key, out of range, unknown name...
+    #[error("{origin}: `{key}`: {message}")]
+    Invalid { origin: Origin, key: String, message: String },
+
+    /// A data table (country data, custom world CSV) is malformed.
+    #[error("{}:{line}: {message}", path.display())]
+    Data { path: PathBuf, line: usize, message: String },
+
+    /// A `--set PATH=VALUE` argument is malformed.
+    #[error("--set {text}: {message}")]
+    Override { text: String, message: String },
+
+    /// A command-line argument or combination of arguments is invalid.
+    #[error("{0}")]
+    Usage(String),
+
+    /// A scenario name is neither a file nor a bundled scenario.
+    #[error("scenario `{name}` is neither a readable file nor a bundled scenario (bundled: {bundled})")]
+    UnknownScenario { name: String, bundled: String },
+
+    /// Writing a Parquet table failed.
+    #[error("{}: cannot write Parquet: {message}", path.display())]
+    Parquet { path: PathBuf, message: String },
+}
+
+/// Result alias for the library.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// A validation error at a key path with a known origin.
+    pub fn invalid(origin: Origin, key: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Invalid { origin, key: key.into(), message: message.into() }
+    }
+}

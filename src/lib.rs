@@ -1,0 +1,35 @@
+//! blocsim: an agent-based Monte Carlo simulator of states aligning, domain by domain, with rival
+//! digital frameworks (by default the EU, US and Chinese models).
+//!
+//! The pipeline, one module per stage:
+//!
+//! ```text
+//! scenario file --scenario::validate--> Scenario            (after this, no more checks)
+//! Scenario --World::build--> World      (states as struct-of-arrays, ties in CSR)
+//! Scenario + World --Model::build--> Model   (names resolved to masks, static utility parts)
+//! Model + (seed, run) --run::run_one--> RunOutcome   (the only parallel stage: rayon over runs)
+//! outcomes in run order --aggregate--> Aggregator   (exact, mergeable streaming statistics)
+//! Aggregator --export--> manifest.json, summary.json, runs.csv, states.csv, timeseries.csv, detail.parquet
+//! ```
+//!
+//! Every random number comes from [`rng::run_rng`], a ChaCha8 stream per (seed, run, purpose), so
+//! results do not depend on the number of threads.
+
+pub mod aggregate;
+pub mod batch;
+pub mod cli;
+pub mod describe;
+pub mod error;
+pub mod export;
+pub mod metrics;
+pub mod model;
+pub mod rng;
+pub mod run;
+pub mod scenario;
+pub mod single;
+pub mod world;
+
+pub use error::{Error, Result};
+pub use metrics::{Layout, RunOutcome};
+pub use scenario::Scenario;
+pub use world::World;

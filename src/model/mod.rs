@@ -1,0 +1,342 @@
+//! The model: everything about a scenario that is fixed for a batch, resolved against its world.
+//!
+//! [`Model::build`] turns state selectors into member lists, checks names that only the world can
+//! check (groups, state ids), and precomputes the static parts of the utility; [`Knobs`] holds the
+//! parameter values of one run, which `set` events may change. The utility of framework k for state
+//! i in domain d (see `docs/model.md`) is
+//!
+//! ```text
+//! U_idk = b_econ E_ik + b_inv I_idk + b_net N_idk + b_norm (A_ik + P_idk) + b_sec S_ik − X_idk
+//!       + b_std (G_dk + s_dk) − c_d [k ≠ current] − b_hedge H_idk
+//! ```
+//!
+//! One file per term family: [`economy`], [`investment`], [`network`], [`affinity`], [`security`],
+//! [`standards`], [`hedging`]; the choice rule in [`choice`]; sponsors in [`sponsors`]; the yearly
+//! dynamics in [`crate::run`].
+
+pub mod affinity;
+pub mod choice;
+pub mod economy;
+pub mod hedging;
+pub mod investment;
+pub mod network;
+pub mod security;
+pub mod sponsors;
+pub mod standards;
+
+use crate::error::{Error, Result};
+use crate::metrics::{Labels, Layout};
+use crate::scenario::{Action, Knob, Param, Scenario, Selector, TERMS, Term};
+use crate::world::{StateId, World};
+
+/// Marks a cell that is not anchored to any framework.
+pub const NO_ANCHOR: u8 = u8::MAX;
+
+/// Membership bonus of a group for a framework (affinity or security).
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupTerm {
+    pub framework: usize,
+    pub members: Vec<StateId>,
+    pub weight: Param,
+}
+
+/// An event resolved against the world: the step it applies at (1 = the first simulated year).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelEvent {
+    pub step: usize,
+    pub action: ModelAction,
+}
+
+/// What a resolved event does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ModelAction {
+    Set { knob: Knob, value: f64 },
+    Partnership { framework: usize, states: Vec<StateId>, domains: Vec<bool>, bonus: f64 },
+    ExportControl { framework: usize, states: Vec<StateId>, domains: Vec<bool>, penalty: f64 },
+    Force { framework: usize, states: Vec<StateId>, domains: Vec<bool>, lock_years: u32 },
+}
+
+/// A scenario bound to its world: the static, shared input of every run of a batch.
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub scenario: Scenario,
+    pub world: World,
+    pub layout: Layout,
+    /// `home[k][i]`: is state i a home state of framework k?
+    pub home: Vec<Vec<bool>>,
+    /// `anchor[d*N + i]`: the framework state i is locked to in domain d, or [`NO_ANCHOR`].
+    pub anchor: Vec<u8>,
+    /// E_ik, `[i*K + k]`.
+    pub econ: Vec<f64>,
+    /// Freedom closeness −|f_i − ideal_k|/10, `[i*K + k]` (0 where a framework has no ideal point).
+    pub freedom: Vec<f64>,
+    pub affinity_groups: Vec<GroupTerm>,
+    pub security_groups: Vec<GroupTerm>,
+    /// Which states have a hedging motive.
+    pub hedgers: Vec<bool>,
+    /// `initial_rule[d*N + i]`: index of the initial rule of domain d that covers state i.
+    pub initial_rule: Vec<u16>,
+    /// Per framework: eligible recipients of its sponsor's budget (targets minus its home states).
+    pub sponsor_targets: Vec<Vec<StateId>>,
+    pub events: Vec<ModelEvent>,
+    pub has_partnerships: bool,
+    pub has_export_controls: bool,
+    pub has_sponsors: bool,
+    pub total_gdp: f64,
+    pub total_population: f64,
+    /// Per state: factor turning its normalised tie weights into trade volume (fragmentation index).
+    pub frag_scale: Vec<f64>,
+    /// Σ_i Σ_j |w_ij| · frag_scale_i.
+    pub frag_total: f64,
+}
+
+impl Model {
+    /// Bind a validated scenario to a world, checking every name against it.
+    pub fn build(scenario: Scenario, world: World) -> Result<Model> {
+        let n = world.len();
+        let (k_count, d_count) = (scenario.k(), scenario.d());
+        let layout = Layout { states: n, domains: d_count, frameworks: k_count, years: scenario.steps() + 1 };
+        let select = |sel: &Selector| -> Result<Vec<bool>> {
+            world.select(sel).map_err(|(i, msg)| {
+                let key = match i.checked_sub(sel.include.len()) {
+                    None => format!("{}[{i}]", sel.key),
+                    Some(j) => format!("{}[{j}]", sel.except_key),
+                };
+                scenario.error(&key, msg)
+            })
+        };
+        let members = |mask: &[bool]| -> Vec<StateId> {
+            mask.iter().enumerate().filter(|(_, m)| **m).map(|(i, _)| i as StateId).collect()
+        };
+        for (g, _) in &scenario.world.gravity.bloc_boost {
+            if world.groups.members(g).is_none() && matches!(scenario.world.source, crate::scenario::WorldSource::Countries { .. }) {
+                return Err(scenario.error(&format!("world.gravity.bloc_boost.{g}"), format!("unknown group `{g}`; the world's groups are: {}", world.groups.names.join(", "))));
+            }
+        }
+
+        let mut home = Vec::with_capacity(k_count);
+        for f in &scenario.framework_specs {
+            home.push(select(&f.home)?);
+        }
+
+        let mut anchor = vec![NO_ANCHOR; d_count * n];
+        for (d, dom) in scenario.domain_specs.iter().enumerate() {
+            for k in (0..k_count).filter(|&k| dom.anchored[k]) {
+                for i in (0..n).filter(|&i| home[k][i]) {
+                    let cell = &mut anchor[d * n + i];
+                    if *cell != NO_ANCHOR && *cell as usize != k {
+                        return Err(scenario.error(
+                            &format!("domain.{}.anchored", dom.name),
+                            format!(
+                                "state {} is a home state of both {} and {}, which are anchored in this domain",
+                                world.ids[i], scenario.frameworks[*cell as usize], scenario.frameworks[k]
+                            ),
+                        ));
+                    }
+                    *cell = k as u8;
+                }
+            }
+        }
+
+        let econ = economy::pull(&world.ties, &home);
+        let mut freedom = vec![0.0; n * k_count];
+        for (k, f) in scenario.framework_specs.iter().enumerate() {
+            if let Some(ideal) = f.freedom_ideal {
+                for i in 0..n {
+                    freedom[i * k_count + k] = affinity::freedom_closeness(world.freedom[i], ideal);
+                }
+            }
+        }
+        let group_terms = |pick: fn(&crate::scenario::FrameworkSpec) -> &Vec<(String, Param, String)>| -> Result<Vec<GroupTerm>> {
+            let mut out = Vec::new();
+            for (k, f) in scenario.framework_specs.iter().enumerate() {
+                for (g, weight, key) in pick(f) {
+                    let m = world.groups.members(g).ok_or_else(|| {
+                        scenario.error(key, format!("unknown group `{g}`; the world's groups are: {}", world.groups.names.join(", ")))
+                    })?;
+                    out.push(GroupTerm { framework: k, members: m.to_vec(), weight: *weight });
+                }
+            }
+            Ok(out)
+        };
+        let affinity_groups = group_terms(|f| &f.affinity)?;
+        let security_groups = group_terms(|f| &f.security)?;
+        let hedgers = select(&scenario.hedgers)?;
+
+        let mut initial_rule = vec![u16::MAX; d_count * n];
+        for (d, dom) in scenario.domain_specs.iter().enumerate() {
+            for (r, rule) in dom.initial.iter().enumerate() {
+                let mask = select(&rule.states)?;
+                for i in 0..n {
+                    if mask[i] && initial_rule[d * n + i] == u16::MAX {
+                        initial_rule[d * n + i] = r as u16;
+                    }
+                }
+            }
+            if let Some(i) = (0..n).find(|&i| initial_rule[d * n + i] == u16::MAX && anchor[d * n + i] == NO_ANCHOR) {
+                return Err(scenario.error(
+                    &format!("domain.{}.initial", dom.name),
+                    format!("no initial rule covers state {}; add a last rule with states = [\"all\"]", world.ids[i]),
+                ));
+            }
+        }
+
+        let mut sponsor_targets = Vec::with_capacity(k_count);
+        for (k, f) in scenario.framework_specs.iter().enumerate() {
+            let targets = match &f.sponsor {
+                Some(s) => {
+                    let mask = select(&s.targets)?;
+                    (0..n).filter(|&i| mask[i] && !home[k][i]).map(|i| i as StateId).collect()
+                }
+                None => Vec::new(),
+            };
+            sponsor_targets.push(targets);
+        }
+
+        let mut events = Vec::new();
+        for e in &scenario.events {
+            let step = (e.year - scenario.start) as usize;
+            let action = match &e.action {
+                Action::Set { knob, value } => ModelAction::Set { knob: *knob, value: *value },
+                Action::Partnership { framework, states, domains, affinity } => ModelAction::Partnership {
+                    framework: *framework,
+                    states: members(&select(states)?),
+                    domains: domains.clone(),
+                    bonus: *affinity,
+                },
+                Action::ExportControl { framework, exempt, domains, penalty } => {
+                    let ex = select(exempt)?;
+                    let states = (0..n).filter(|&i| !ex[i] && !home[*framework][i]).map(|i| i as StateId).collect();
+                    ModelAction::ExportControl { framework: *framework, states, domains: domains.clone(), penalty: *penalty }
+                }
+                Action::Force { framework, states, domains, lock_years } => ModelAction::Force {
+                    framework: *framework,
+                    states: members(&select(states)?),
+                    domains: domains.clone(),
+                    lock_years: *lock_years,
+                },
+            };
+            events.push(ModelEvent { step, action });
+        }
+        let has_partnerships = events.iter().any(|e| matches!(e.action, ModelAction::Partnership { .. }));
+        let has_export_controls = events.iter().any(|e| matches!(e.action, ModelAction::ExportControl { .. }));
+        let has_sponsors = scenario.framework_specs.iter().any(|f| f.sponsor.is_some());
+
+        let total_gdp = world.gdp.iter().sum();
+        let total_population = world.population.iter().sum();
+        let mut frag_scale = vec![0.0; n];
+        let mut frag_total = 0.0;
+        for i in 0..n {
+            let (_, w) = world.ties.row(i);
+            let abs: f64 = w.iter().map(|&x| f64::from(x).abs()).sum();
+            if abs > 0.0 {
+                frag_scale[i] = world.ties.row_total[i] / abs;
+                frag_total += world.ties.row_total[i];
+            }
+        }
+
+        if n == 0 {
+            return Err(Error::Usage("the world has no states".into()));
+        }
+        Ok(Model {
+            scenario,
+            world,
+            layout,
+            home,
+            anchor,
+            econ,
+            freedom,
+            affinity_groups,
+            security_groups,
+            hedgers,
+            initial_rule,
+            sponsor_targets,
+            events,
+            has_partnerships,
+            has_export_controls,
+            has_sponsors,
+            total_gdp,
+            total_population,
+            frag_scale,
+            frag_total,
+        })
+    }
+
+    /// Load a scenario's world and bind them.
+    pub fn from_scenario(scenario: Scenario) -> Result<Model> {
+        let world = World::build(&scenario.world.clone())?;
+        Model::build(scenario, world)
+    }
+
+    /// Names for labelled output.
+    pub fn labels(&self) -> Labels {
+        Labels {
+            scenario: self.scenario.name.clone(),
+            frameworks: self.scenario.frameworks.clone(),
+            domains: self.scenario.domains.clone(),
+            state_ids: self.world.ids.clone(),
+            state_names: self.world.names.clone(),
+            uncertain: self.scenario.uncertain.iter().map(|u| u.key.clone()).collect(),
+            start_year: self.scenario.start,
+        }
+    }
+}
+
+/// The parameter values of one run; `set` events change them during the run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Knobs {
+    pub lambda: f64,
+    /// Global term weights.
+    pub weights: [f64; TERMS],
+    /// Domain overrides of term weights.
+    pub domain_weights: Vec<[Option<f64>; TERMS]>,
+    pub depreciation: f64,
+    pub investment_scale: f64,
+    /// Revision probability per domain.
+    pub rate: Vec<f64>,
+    /// Switching cost per domain.
+    pub cost: Vec<f64>,
+    /// Standards push `[d*K + k]`.
+    pub standards: Vec<f64>,
+    /// Sponsor budget per framework, million US$ per year (0 without a sponsor).
+    pub budget: Vec<f64>,
+}
+
+impl Knobs {
+    /// The values of a run whose uncertain parameters were drawn as `draws`.
+    pub fn realize(s: &Scenario, draws: &[f64]) -> Knobs {
+        let v = |p: Param| p.value(draws);
+        Knobs {
+            lambda: v(s.lambda),
+            weights: s.weights.map(v),
+            domain_weights: s.domain_specs.iter().map(|d| d.weights.map(|w| w.map(v))).collect(),
+            depreciation: v(s.depreciation),
+            investment_scale: v(s.investment_scale),
+            rate: s.domain_specs.iter().map(|d| v(d.revision_rate)).collect(),
+            cost: s.domain_specs.iter().map(|d| v(d.switching_cost)).collect(),
+            standards: s.domain_specs.iter().flat_map(|d| d.standards.iter().map(|&p| v(p))).collect(),
+            budget: s.framework_specs.iter().map(|f| f.sponsor.as_ref().map_or(0.0, |sp| v(sp.budget))).collect(),
+        }
+    }
+
+    /// The weight of `term` in domain `d`: the domain's override, else the global weight.
+    #[inline]
+    pub fn weight(&self, d: usize, term: Term) -> f64 {
+        self.domain_weights[d][term as usize].unwrap_or(self.weights[term as usize])
+    }
+
+    /// Apply a `set` event.
+    pub fn set(&mut self, knob: Knob, value: f64, frameworks: usize) {
+        match knob {
+            Knob::Lambda => self.lambda = value,
+            Knob::Weight(t) => self.weights[t as usize] = value,
+            Knob::Depreciation => self.depreciation = value,
+            Knob::InvestmentScale => self.investment_scale = value,
+            Knob::RevisionRate(d) => self.rate[d] = value,
+            Knob::SwitchingCost(d) => self.cost[d] = value,
+            Knob::Standards(d, k) => self.standards[d * frameworks + k] = value,
+            Knob::DomainWeight(d, t) => self.domain_weights[d][t as usize] = Some(value),
+            Knob::Budget(k) => self.budget[k] = value,
+        }
+    }
+}

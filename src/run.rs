@@ -1,0 +1,500 @@
+//! One run: a single simulated history of a scenario, from the initial alignments to the horizon.
+//!
+//! Each year (step s = 1..T, calendar year start + s): the year's events apply; sponsors depreciate
+//! and add to their investment stocks; the static part of every utility is refreshed (standards pull
+//! uses last year's GDP shares); then states revise, synchronously (all decisions read last year's
+//! alignments) or sequentially (states in a fresh random order, each seeing earlier moves); and the
+//! year's outcomes are recorded. All randomness comes from the run's own streams ([`crate::rng`]):
+//! parameter draws, setup (heterogeneity and initial alignments), and dynamics, positioned at a fixed
+//! offset each year. Every revisable cell consumes exactly one 64-bit draw per year, so scenarios
+//! compared on common random numbers stay paired cell by cell.
+
+use rand::RngExt;
+
+use crate::metrics::RunOutcome;
+use crate::model::{Knobs, Model, ModelAction, NO_ANCHOR, affinity, choice, hedging, investment, network, security, sponsors, standards};
+use crate::rng::{Generator, Purpose, RunRng, run_rng};
+use crate::scenario::{Revision, Term, param};
+
+/// Run `run` of the batch seeded with `seed`.
+pub fn run_one(model: &Model, seed: u64, run: u64) -> RunOutcome {
+    let draws = param::draw_all(&model.scenario.uncertain, &mut run_rng(seed, run, Purpose::Parameters));
+    let mut sim = Simulation::new(model, &draws, &mut run_rng(seed, run, Purpose::Setup));
+    let mut outcome = sim.empty_outcome(run, draws);
+    sim.record(0, &mut outcome);
+    let mut rng = run_rng(seed, run, Purpose::Dynamics);
+    for step in 1..model.layout.years {
+        sim.step(step, &mut rng);
+        sim.record(step, &mut outcome);
+    }
+    sim.finish(&mut outcome);
+    outcome
+}
+
+/// The mutable state of one run. Arrays are indexed `[d*N + i]` (cells) or `[(d*N + i)*K + k]`.
+pub struct Simulation<'m> {
+    m: &'m Model,
+    n: usize,
+    d: usize,
+    k: usize,
+    knobs: Knobs,
+    align: Vec<u8>,
+    next: Vec<u8>,
+    /// A forced cell may not revise while the step is below this value.
+    locked_until: Vec<u32>,
+    /// A_ik before weighting: freedom closeness, group bonuses and heterogeneity, `[i*K + k]`.
+    affinity: Vec<f64>,
+    /// S_ik before weighting, `[i*K + k]`.
+    security: Vec<f64>,
+    /// Partnership bonuses P_idk (empty without partnership events).
+    partnership: Vec<f64>,
+    /// Export-control penalties X_idk (empty without export-control events).
+    export: Vec<f64>,
+    /// Investment stocks, million US$ (empty without sponsors).
+    stock: Vec<f64>,
+    /// Utility terms that do not depend on this year's moves, `[(d*N + i)*K + k]`.
+    static_u: Vec<f64>,
+    /// GDP share of each framework per domain `[d*K + k]`, as of the last record.
+    gdp_share: Vec<f64>,
+    switches: Vec<u64>,
+    /// Per (d, k): 0 = may still tip, 1 = tipped, 2 = already above one half at the start.
+    tip_state: Vec<u8>,
+    order: Vec<u32>,
+}
+
+#[inline]
+fn unit32(x: u64) -> f64 {
+    (x & 0xffff_ffff) as f64 * (1.0 / 4_294_967_296.0)
+}
+
+impl<'m> Simulation<'m> {
+    /// Set up a run: realised parameters, heterogeneity, initial alignments.
+    pub fn new(m: &'m Model, draws: &[f64], setup: &mut Generator) -> Self {
+        let s = &m.scenario;
+        let (n, d, k) = (m.layout.states, m.layout.domains, m.layout.frameworks);
+        let knobs = Knobs::realize(s, draws);
+
+        let mut aff = vec![0.0; n * k];
+        for (i, (a, f)) in aff.iter_mut().zip(&m.freedom).enumerate() {
+            let fw = i % k;
+            *a = s.framework_specs[fw].freedom_weight.value(draws) * f;
+        }
+        for g in &m.affinity_groups {
+            security::add_group(&mut aff, &g.members, g.framework, k, g.weight.value(draws));
+        }
+        affinity::add_heterogeneity(&mut aff, s.heterogeneity, setup);
+        let mut sec = vec![0.0; n * k];
+        for g in &m.security_groups {
+            security::add_group(&mut sec, &g.members, g.framework, k, g.weight.value(draws));
+        }
+
+        let mut align = vec![0u8; n * d];
+        for dom in 0..d {
+            let rules = &s.domain_specs[dom].initial;
+            for i in 0..n {
+                let cell = dom * n + i;
+                let v: f64 = setup.random();
+                align[cell] = if m.anchor[cell] != NO_ANCHOR {
+                    m.anchor[cell]
+                } else {
+                    let shares = &rules[m.initial_rule[cell] as usize].shares;
+                    pick(shares, v) as u8
+                };
+            }
+        }
+        let cells_k = if m.has_partnerships { n * d * k } else { 0 };
+        let export_k = if m.has_export_controls { n * d * k } else { 0 };
+        let stock_k = if m.has_sponsors { n * d * k } else { 0 };
+        let mut sim = Simulation {
+            m,
+            n,
+            d,
+            k,
+            knobs,
+            next: align.clone(),
+            align,
+            locked_until: vec![0; n * d],
+            affinity: aff,
+            security: sec,
+            partnership: vec![0.0; cells_k],
+            export: vec![0.0; export_k],
+            stock: vec![0.0; stock_k],
+            static_u: vec![0.0; n * d * k],
+            gdp_share: vec![0.0; d * k],
+            switches: vec![0; d],
+            tip_state: vec![0; d * k],
+            order: Vec::new(),
+        };
+        sim.refresh_static();
+        sim
+    }
+
+    /// An outcome with every array sized for this run.
+    pub fn empty_outcome(&self, run: u64, draws: Vec<f64>) -> RunOutcome {
+        let l = &self.m.layout;
+        RunOutcome {
+            run,
+            draws,
+            counts: vec![0; l.share_len()],
+            gdp_shares: vec![0.0; l.share_len()],
+            pop_shares: vec![0.0; self.d * self.k],
+            fragmentation: vec![0.0; l.years],
+            fragmentation_final: vec![0.0; self.d],
+            hedging: vec![0.0; l.years],
+            bloc: vec![0.0; self.k],
+            switches: vec![0; self.d],
+            tipping_year: vec![None; self.d * self.k],
+            final_alignment: Vec::new(),
+        }
+    }
+
+    /// The current alignment of every cell, `[d*N + i]`.
+    pub fn alignment(&self) -> &[u8] {
+        &self.align
+    }
+
+    /// Simulate one year.
+    pub fn step(&mut self, step: usize, rng: &mut Generator) {
+        rng.at_step(step as u32);
+        self.apply_events(step);
+        if self.m.has_sponsors {
+            self.invest();
+        }
+        self.refresh_static();
+        match self.m.scenario.revision {
+            Revision::Synchronous => self.revise_synchronous(step, rng),
+            Revision::Sequential => self.revise_sequential(step, rng),
+        }
+    }
+
+    fn apply_events(&mut self, step: usize) {
+        let (n, k) = (self.n, self.k);
+        for e in self.m.events.iter().filter(|e| e.step == step) {
+            match &e.action {
+                ModelAction::Set { knob, value } => self.knobs.set(*knob, *value, k),
+                ModelAction::Partnership { framework, states, domains, bonus } => {
+                    for d in (0..self.d).filter(|&d| domains[d]) {
+                        for &i in states {
+                            self.partnership[(d * n + i as usize) * k + framework] += bonus;
+                        }
+                    }
+                }
+                ModelAction::ExportControl { framework, states, domains, penalty } => {
+                    for d in (0..self.d).filter(|&d| domains[d]) {
+                        for &i in states {
+                            self.export[(d * n + i as usize) * k + framework] += penalty;
+                        }
+                    }
+                }
+                ModelAction::Force { framework, states, domains, lock_years } => {
+                    for d in (0..self.d).filter(|&d| domains[d]) {
+                        for &i in states {
+                            let cell = d * n + i as usize;
+                            if self.m.anchor[cell] == NO_ANCHOR {
+                                self.align[cell] = *framework as u8;
+                                self.locked_until[cell] = (step + 1) as u32 + lock_years;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Sponsors: depreciate every stock, then spread each budget over its targets.
+    fn invest(&mut self) {
+        let (n, k) = (self.n, self.k);
+        let depreciation = self.knobs.depreciation;
+        self.stock.iter_mut().for_each(|s| *s = investment::update(*s, 0.0, depreciation));
+        let mut probs = [0.0; choice::MAX_FRAMEWORKS];
+        let mut weights = Vec::new();
+        for (fw, spec) in self.m.scenario.framework_specs.iter().enumerate() {
+            let Some(sp) = &spec.sponsor else { continue };
+            let budget = self.knobs.budget[fw];
+            let targets = &self.m.sponsor_targets[fw];
+            if budget <= 0.0 || targets.is_empty() {
+                continue;
+            }
+            for d in 0..self.d {
+                let amount = budget * sp.split[d];
+                if amount <= 0.0 {
+                    continue;
+                }
+                weights.clear();
+                for &i in targets {
+                    let i = i as usize;
+                    let row = (d * n + i) * k;
+                    let p = if sp.strategy == crate::scenario::Strategy::Swing {
+                        choice::probabilities(&self.static_u[row..row + k], self.knobs.lambda, &mut probs[..k]);
+                        probs[fw]
+                    } else {
+                        0.0
+                    };
+                    let aligned = self.align[d * n + i] as usize == fw;
+                    weights.push(sponsors::weight(sp.strategy, self.m.world.gdp[i], p, self.m.econ[i * k + fw], aligned));
+                }
+                let total: f64 = weights.iter().sum();
+                if total <= 0.0 {
+                    continue;
+                }
+                for (&i, &w) in targets.iter().zip(&weights) {
+                    self.stock[(d * n + i as usize) * k + fw] += amount * w / total;
+                }
+            }
+        }
+    }
+
+    /// Recompute the utility terms that stay fixed within a year.
+    fn refresh_static(&mut self) {
+        let (n, d_count, k) = (self.n, self.d, self.k);
+        let world = &self.m.world;
+        for d in 0..d_count {
+            standards::gdp_shares(&self.align[d * n..(d + 1) * n], &world.gdp, self.m.total_gdp, &mut self.gdp_share[d * k..(d + 1) * k]);
+        }
+        for d in 0..d_count {
+            let kn = &self.knobs;
+            let (w_econ, w_inv, w_aff, w_sec, w_std) = (
+                kn.weight(d, Term::Econ),
+                kn.weight(d, Term::Investment),
+                kn.weight(d, Term::Affinity),
+                kn.weight(d, Term::Security),
+                kn.weight(d, Term::Standards),
+            );
+            let scale = kn.investment_scale;
+            let mut global = [0.0; choice::MAX_FRAMEWORKS];
+            for fw in 0..k {
+                global[fw] = w_std * (self.gdp_share[d * k + fw] + kn.standards[d * k + fw]);
+            }
+            for i in 0..n {
+                let base = i * k;
+                let row = (d * n + i) * k;
+                for fw in 0..k {
+                    let mut u = global[fw] + w_econ * self.m.econ[base + fw] + w_aff * self.affinity[base + fw] + w_sec * self.security[base + fw];
+                    if !self.partnership.is_empty() {
+                        u += w_aff * self.partnership[row + fw];
+                    }
+                    if !self.export.is_empty() {
+                        u -= self.export[row + fw];
+                    }
+                    if !self.stock.is_empty() && w_inv != 0.0 {
+                        u += w_inv * investment::value(self.stock[row + fw], world.gdp[i], scale);
+                    }
+                    self.static_u[row + fw] = u;
+                }
+            }
+        }
+    }
+
+    /// Utilities of one cell given the alignments it reads, into `u[..K]`.
+    #[inline]
+    fn utilities(&self, read: &[u8], d: usize, i: usize, u: &mut [f64]) {
+        let (n, k) = (self.n, self.k);
+        let cur = read[d * n + i] as usize;
+        let row = (d * n + i) * k;
+        u.copy_from_slice(&self.static_u[row..row + k]);
+        let w_net = self.knobs.weight(d, Term::Network);
+        if w_net != 0.0 {
+            let (targets, weights) = self.m.world.ties.row(i);
+            let mut shares = [0.0; choice::MAX_FRAMEWORKS];
+            network::partner_shares(targets, weights, &read[d * n..(d + 1) * n], &mut shares[..k]);
+            for fw in 0..k {
+                u[fw] += w_net * shares[fw];
+            }
+        }
+        let w_hedge = self.knobs.weight(d, Term::Hedging);
+        if w_hedge != 0.0 && self.d > 1 && self.m.hedgers[i] {
+            let mut on = [0u32; choice::MAX_FRAMEWORKS];
+            for other in (0..self.d).filter(|&o| o != d) {
+                on[read[other * n + i] as usize] += 1;
+            }
+            for fw in 0..k {
+                u[fw] -= w_hedge * hedging::concentration(on[fw], self.d);
+            }
+        }
+        let cost = self.knobs.cost[d];
+        for (fw, x) in u.iter_mut().enumerate() {
+            if fw != cur {
+                *x -= cost;
+            }
+        }
+    }
+
+    #[inline]
+    fn may_revise(&self, cell: usize, step: usize) -> bool {
+        self.m.anchor[cell] == NO_ANCHOR && self.locked_until[cell] as usize <= step
+    }
+
+    fn revise_synchronous(&mut self, step: usize, rng: &mut Generator) {
+        let (n, k) = (self.n, self.k);
+        let mut next = std::mem::take(&mut self.next);
+        next.copy_from_slice(&self.align);
+        let mut u = [0.0; choice::MAX_FRAMEWORKS];
+        for d in 0..self.d {
+            let rate = self.knobs.rate[d];
+            let lambda = self.knobs.lambda;
+            for i in 0..n {
+                let x: u64 = rng.random();
+                let cell = d * n + i;
+                if !self.may_revise(cell, step) || unit32(x >> 32) >= rate {
+                    continue;
+                }
+                self.utilities(&self.align, d, i, &mut u[..k]);
+                let cur = self.align[cell] as usize;
+                let c = choice::choose(&u[..k], cur, lambda, unit32(x), rng);
+                if c != cur {
+                    self.switches[d] += 1;
+                    next[cell] = c as u8;
+                }
+            }
+        }
+        self.next = std::mem::replace(&mut self.align, next);
+    }
+
+    fn revise_sequential(&mut self, step: usize, rng: &mut Generator) {
+        let (n, k) = (self.n, self.k);
+        let mut order = std::mem::take(&mut self.order);
+        order.clear();
+        order.extend(0..n as u32);
+        for j in (1..n).rev() {
+            let r = rng.random_range(0..=j);
+            order.swap(j, r);
+        }
+        let mut u = [0.0; choice::MAX_FRAMEWORKS];
+        let mut align = std::mem::take(&mut self.align);
+        for &i in &order {
+            let i = i as usize;
+            for d in 0..self.d {
+                let x: u64 = rng.random();
+                let cell = d * n + i;
+                if !self.may_revise(cell, step) || unit32(x >> 32) >= self.knobs.rate[d] {
+                    continue;
+                }
+                self.utilities(&align, d, i, &mut u[..k]);
+                let cur = align[cell] as usize;
+                let c = choice::choose(&u[..k], cur, self.knobs.lambda, unit32(x), rng);
+                if c != cur {
+                    self.switches[d] += 1;
+                    align[cell] = c as u8;
+                }
+            }
+        }
+        self.align = align;
+        self.order = order;
+    }
+
+    /// Record year index `t`.
+    pub fn record(&mut self, t: usize, out: &mut RunOutcome) {
+        let (n, k) = (self.n, self.k);
+        let l = self.m.layout;
+        let world = &self.m.world;
+        let mut frag_sum = 0.0;
+        for d in 0..self.d {
+            let row = &self.align[d * n..(d + 1) * n];
+            let mut counts = [0u32; choice::MAX_FRAMEWORKS];
+            for &a in row {
+                counts[a as usize] += 1;
+            }
+            standards::gdp_shares(row, &world.gdp, self.m.total_gdp, &mut self.gdp_share[d * k..(d + 1) * k]);
+            for fw in 0..k {
+                let idx = l.share_index(t, d, fw);
+                out.counts[idx] = counts[fw];
+                let share = self.gdp_share[d * k + fw];
+                out.gdp_shares[idx] = share;
+                let tip = &mut self.tip_state[d * k + fw];
+                if t == 0 {
+                    *tip = if share > 0.5 { 2 } else { 0 };
+                } else if *tip == 0 && share > 0.5 {
+                    *tip = 1;
+                    out.tipping_year[d * k + fw] = Some(self.m.scenario.start + t as i32);
+                }
+            }
+            let f = self.fragmentation(row);
+            frag_sum += f;
+            if t + 1 == l.years {
+                out.fragmentation_final[d] = f;
+            }
+        }
+        out.fragmentation[t] = frag_sum / self.d as f64;
+        let mut div = 0.0;
+        let mut per = [0u32; choice::MAX_FRAMEWORKS];
+        for i in 0..n {
+            per.iter_mut().for_each(|c| *c = 0);
+            for d in 0..self.d {
+                per[self.align[d * n + i] as usize] += 1;
+            }
+            div += hedging::diversity(&per[..k], self.d);
+        }
+        out.hedging[t] = div / n as f64;
+    }
+
+    /// Trade-weighted share of partner pairs on different frameworks in one domain.
+    fn fragmentation(&self, row: &[u8]) -> f64 {
+        if self.m.frag_total <= 0.0 {
+            return 0.0;
+        }
+        let ties = &self.m.world.ties;
+        let mut total = 0.0;
+        for (i, &scale) in self.m.frag_scale.iter().enumerate() {
+            if scale == 0.0 {
+                continue;
+            }
+            let (targets, weights) = ties.row(i);
+            let mut apart = 0.0;
+            for (&j, &w) in targets.iter().zip(weights) {
+                if row[j as usize] != row[i] {
+                    apart += f64::from(w).abs();
+                }
+            }
+            total += scale * apart;
+        }
+        total / self.m.frag_total
+    }
+
+    /// Horizon-only outcomes.
+    pub fn finish(&self, out: &mut RunOutcome) {
+        let (n, k) = (self.n, self.k);
+        let world = &self.m.world;
+        for d in 0..self.d {
+            for i in 0..n {
+                out.pop_shares[d * k + self.align[d * n + i] as usize] += world.population[i];
+            }
+        }
+        if self.m.total_population > 0.0 {
+            out.pop_shares.iter_mut().for_each(|x| *x /= self.m.total_population);
+        }
+        for i in 0..n {
+            let first = self.align[i];
+            if (1..self.d).all(|d| self.align[d * n + i] == first) {
+                out.bloc[first as usize] += 1.0;
+            }
+        }
+        out.bloc.iter_mut().for_each(|x| *x /= n as f64);
+        out.switches.copy_from_slice(&self.switches);
+        out.final_alignment = self.align.clone();
+    }
+}
+
+/// Inverse-CDF pick of an index from probabilities `shares` at `v` ∈ [0, 1).
+fn pick(shares: &[f64], v: f64) -> usize {
+    let mut acc = 0.0;
+    for (k, &s) in shares.iter().enumerate() {
+        acc += s;
+        if v < acc {
+            return k;
+        }
+    }
+    shares.iter().rposition(|&s| s > 0.0).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pick;
+
+    #[test]
+    fn pick_inverts_the_cdf() {
+        assert_eq!(pick(&[0.2, 0.3, 0.5], 0.1), 0);
+        assert_eq!(pick(&[0.2, 0.3, 0.5], 0.2), 1);
+        assert_eq!(pick(&[0.2, 0.3, 0.5], 0.99), 2);
+        assert_eq!(pick(&[0.0, 1.0, 0.0], 0.9999999), 1);
+    }
+}

@@ -1,0 +1,560 @@
+//! Turning raw scenario text into a checked [`Scenario`].
+//!
+//! Every check that input can fail lives here (or, for names that need the world, in
+//! [`crate::model::Model::build`]), and each failure names the key path, its place in the file and
+//! what was expected.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::locate::{Locator, line_column};
+use super::overrides::{self, Override};
+use super::param::{Param, RawParam, Uncertain};
+use super::raw::*;
+use super::*;
+use crate::error::{Error, Origin, Result};
+
+/// Largest number of agents a scenario may ask for (memory grows with agents × domains × runs in flight).
+pub const MAX_AGENTS: usize = 100_000_000;
+/// Longest horizon in years.
+pub const MAX_STEPS: usize = 10_000;
+/// Largest number of runs in one batch (run indices are 32-bit in the detail table).
+pub const MAX_RUNS: u64 = u32::MAX as u64;
+
+/// Parse, apply overrides and validate.
+pub fn from_text(path: &Path, text: &str, base_dir: Option<&Path>, overrides: &[Override]) -> Result<Scenario> {
+    let doc: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+        let origin = match e.span() {
+            Some(span) => {
+                let (line, column) = line_column(text, span.start);
+                Origin::File { path: path.to_path_buf(), line, column }
+            }
+            None => Origin::FileOnly { path: path.to_path_buf() },
+        };
+        Error::Syntax { origin, message: first_line(e.message()) }
+    })?;
+    let doc = overrides::apply_all(doc, overrides)?;
+    let locator = Locator::new(
+        path.to_path_buf(),
+        text.to_string(),
+        overrides.iter().map(|o| (o.key.clone(), o.text.clone())).collect(),
+    );
+    let raw: RawScenario = serde_path_to_error::deserialize(toml::Value::Table(doc.clone())).map_err(|e| {
+        let mut key = e.path().to_string();
+        if key == "." {
+            key = String::new();
+        }
+        let message = first_line(&e.inner().to_string());
+        // Point at the unknown key itself rather than at the table holding it.
+        if let Some(rest) = message.strip_prefix("unknown field `")
+            && let Some(end) = rest.find('`')
+        {
+            key = if key.is_empty() { rest[..end].to_string() } else { format!("{key}.{}", &rest[..end]) };
+        }
+        let shown = if key.is_empty() { "(top level)".to_string() } else { key.clone() };
+        Error::invalid(locator.origin(&key), shown, message)
+    })?;
+    let resolved = toml::to_string(&doc).map_err(|e| Error::Usage(format!("cannot render the scenario: {e}")))?;
+    Validator { locator, uncertain: Vec::new() }.scenario(raw, resolved, base_dir)
+}
+
+fn first_line(s: &str) -> String {
+    s.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("").to_string()
+}
+
+/// Allowed range of a number.
+#[derive(Clone, Copy)]
+enum Range {
+    Any,
+    NonNegative,
+    Positive,
+    Probability,
+    /// Non-negative, and infinity allowed.
+    NonNegativeOrInf,
+}
+
+impl Range {
+    fn contains(self, v: f64) -> bool {
+        match self {
+            Range::Any => v.is_finite(),
+            Range::NonNegative => v.is_finite() && v >= 0.0,
+            Range::Positive => v.is_finite() && v > 0.0,
+            Range::Probability => (0.0..=1.0).contains(&v),
+            Range::NonNegativeOrInf => v >= 0.0 && !v.is_nan(),
+        }
+    }
+    fn expected(self) -> &'static str {
+        match self {
+            Range::Any => "a finite number",
+            Range::NonNegative => "a finite number >= 0",
+            Range::Positive => "a finite number > 0",
+            Range::Probability => "a probability in [0, 1]",
+            Range::NonNegativeOrInf => "a number >= 0 or \"inf\"",
+        }
+    }
+    fn bounds(self) -> (f64, f64) {
+        match self {
+            Range::Any => (f64::NEG_INFINITY, f64::INFINITY),
+            Range::NonNegative | Range::NonNegativeOrInf => (0.0, f64::INFINITY),
+            Range::Positive => (f64::MIN_POSITIVE, f64::INFINITY),
+            Range::Probability => (0.0, 1.0),
+        }
+    }
+}
+
+struct Validator {
+    locator: Locator,
+    uncertain: Vec<Uncertain>,
+}
+
+impl Validator {
+    fn err(&self, key: &str, message: impl Into<String>) -> Error {
+        Error::invalid(self.locator.origin(key), key, message)
+    }
+
+    fn number(&self, key: &str, v: f64, range: Range) -> Result<f64> {
+        if range.contains(v) { Ok(v) } else { Err(self.err(key, format!("expected {}, found {v}", range.expected()))) }
+    }
+
+    fn count(&self, key: &str, v: i64, min: i64, max: i64) -> Result<usize> {
+        if v < min || v > max {
+            return Err(self.err(key, format!("expected an integer from {min} to {max}, found {v}")));
+        }
+        Ok(v as usize)
+    }
+
+    fn param(&mut self, key: &str, raw: &RawParam, range: Range) -> Result<Param> {
+        match raw {
+            RawParam::Value(v) => self.number(key, *v, range).map(Param::Fixed),
+            RawParam::Dist(d) => {
+                d.check().map_err(|m| self.err(key, m))?;
+                let (lo, hi) = d.support();
+                let (min, max) = range.bounds();
+                if lo < min || hi > max {
+                    return Err(self.err(
+                        key,
+                        format!("expected {}, but this distribution can draw values in [{lo}, {hi}]", range.expected()),
+                    ));
+                }
+                self.uncertain.push(Uncertain { key: key.to_string(), dist: d.clone() });
+                Ok(Param::Drawn(self.uncertain.len() - 1))
+            }
+        }
+    }
+
+    fn opt_param(&mut self, key: &str, raw: &Option<RawParam>, range: Range, default: f64) -> Result<Param> {
+        match raw {
+            Some(r) => self.param(key, r, range),
+            None => Ok(Param::Fixed(default)),
+        }
+    }
+
+    fn names(&self, key: &str, names: &[String], min: usize, max: usize, what: &str) -> Result<()> {
+        if names.len() < min || names.len() > max {
+            return Err(self.err(key, format!("expected {min} to {max} {what}, found {}", names.len())));
+        }
+        for (i, n) in names.iter().enumerate() {
+            if n.is_empty() || !n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+                return Err(self.err(
+                    &format!("{key}[{i}]"),
+                    format!("`{n}` is not a valid name (ASCII letters, digits, `_` and `-`)"),
+                ));
+            }
+            if names[..i].contains(n) {
+                return Err(self.err(&format!("{key}[{i}]"), format!("`{n}` is listed twice")));
+            }
+        }
+        Ok(())
+    }
+
+    fn index_of(&self, key: &str, list: &[String], name: &str, what: &str) -> Result<usize> {
+        list.iter()
+            .position(|n| n == name)
+            .ok_or_else(|| self.err(key, format!("unknown {what} `{name}`; expected one of: {}", list.join(", "))))
+    }
+
+    fn selector(&self, key: &str, include: &[String], except_key: &str, except: &[String]) -> Result<Selector> {
+        for (i, t) in include.iter().enumerate() {
+            if t.trim().is_empty() {
+                return Err(self.err(&format!("{key}[{i}]"), "empty state selector"));
+            }
+        }
+        for (i, t) in except.iter().enumerate() {
+            if t.trim().is_empty() {
+                return Err(self.err(&format!("{except_key}[{i}]"), "empty state selector"));
+            }
+        }
+        Ok(Selector { include: include.to_vec(), except: except.to_vec(), key: key.to_string(), except_key: except_key.to_string() })
+    }
+
+    fn domain_mask(&self, key: &str, names: &[String], domains: &[String]) -> Result<Vec<bool>> {
+        if names.is_empty() {
+            return Err(self.err(key, "expected at least one domain"));
+        }
+        let mut mask = vec![false; domains.len()];
+        for (i, n) in names.iter().enumerate() {
+            mask[self.index_of(&format!("{key}[{i}]"), domains, n, "domain")?] = true;
+        }
+        Ok(mask)
+    }
+
+    /// Shares keyed by framework name, checked to be probabilities summing to 1.
+    fn shares(&self, key: &str, map: &BTreeMap<String, f64>, frameworks: &[String]) -> Result<Vec<f64>> {
+        let mut out = vec![0.0; frameworks.len()];
+        for (name, &v) in map {
+            let k = self.index_of(&format!("{key}.{name}"), frameworks, name, "framework")?;
+            out[k] = self.number(&format!("{key}.{name}"), v, Range::Probability)?;
+        }
+        let sum: f64 = out.iter().sum();
+        if (sum - 1.0).abs() > 1e-6 {
+            return Err(self.err(key, format!("expected shares summing to 1, found a sum of {sum}")));
+        }
+        Ok(out)
+    }
+
+    fn scenario(mut self, raw: RawScenario, resolved: String, base_dir: Option<&Path>) -> Result<Scenario> {
+        if raw.name.is_empty() || !raw.name.chars().all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c)) || raw.name.starts_with('.') {
+            return Err(self.err("name", format!("`{}` is not usable as a directory name (ASCII letters, digits, `_`, `-`, `.`)", raw.name)));
+        }
+        self.names("frameworks", &raw.frameworks, 2, 8, "frameworks")?;
+        self.names("domains", &raw.domains, 1, 16, "domains")?;
+        let frameworks = raw.frameworks.clone();
+        let domains = raw.domains.clone();
+
+        // Time.
+        if !(-100_000..=100_000).contains(&raw.time.start) {
+            return Err(self.err("time.start", format!("expected a year from -100000 to 100000, found {}", raw.time.start)));
+        }
+        let start = raw.time.start as Year;
+        if raw.time.end <= raw.time.start {
+            return Err(self.err("time.end", format!("expected a year after time.start = {}, found {}", raw.time.start, raw.time.end)));
+        }
+        if raw.time.end - raw.time.start > MAX_STEPS as i64 {
+            return Err(self.err("time.end", format!("the horizon is {} years; at most {MAX_STEPS} are supported", raw.time.end - raw.time.start)));
+        }
+        let end = raw.time.end as i32;
+
+        let world = self.world(&raw.world, base_dir)?;
+
+        // Choice.
+        let lambda = self.param("choice.lambda", &raw.choice.lambda, Range::NonNegativeOrInf)?;
+        let revision = match raw.choice.revision.as_str() {
+            "synchronous" => Revision::Synchronous,
+            "sequential" => Revision::Sequential,
+            other => return Err(self.err("choice.revision", format!("expected \"synchronous\" or \"sequential\", found \"{other}\""))),
+        };
+
+        // Utility weights.
+        let u = &raw.utility;
+        let raws = [&u.econ, &u.investment, &u.network, &u.affinity, &u.security, &u.standards, &u.hedging];
+        let mut weights = [Param::Fixed(0.0); TERMS];
+        for (t, r) in raws.iter().enumerate() {
+            weights[t] = self.opt_param(&format!("utility.{}", TERM_NAMES[t]), r, Range::Any, 0.0)?;
+        }
+        let depreciation = self.opt_param("investment.depreciation", &raw.investment.depreciation, Range::Probability, 0.1)?;
+        let investment_scale = self.opt_param("investment.scale", &raw.investment.scale, Range::Positive, 0.01)?;
+
+        let all = vec!["all".to_string()];
+        let hedgers = self.selector("hedging.states", raw.hedging.states.as_ref().unwrap_or(&all), "hedging.except", &raw.hedging.except)?;
+
+        let heterogeneity = {
+            let scale = self.number("heterogeneity.scale", raw.heterogeneity.scale.unwrap_or(0.0), Range::NonNegative)?;
+            match raw.heterogeneity.distribution.as_deref() {
+                None | Some("none") => Heterogeneity::None,
+                Some("uniform") => Heterogeneity::Uniform(scale),
+                Some("normal") => Heterogeneity::Normal(scale),
+                Some(o) => return Err(self.err("heterogeneity.distribution", format!("expected \"none\", \"uniform\" or \"normal\", found \"{o}\""))),
+            }
+        };
+
+        // Frameworks.
+        for name in raw.framework.keys() {
+            self.index_of(&format!("framework.{name}"), &frameworks, name, "framework")?;
+        }
+        let mut framework_specs = Vec::new();
+        for name in &frameworks {
+            let f = raw.framework.get(name).cloned().unwrap_or_default();
+            framework_specs.push(self.framework(name, &f, &domains)?);
+        }
+
+        // Domains.
+        for name in raw.domain.keys() {
+            self.index_of(&format!("domain.{name}"), &domains, name, "domain")?;
+        }
+        let mut domain_specs = Vec::new();
+        for name in &domains {
+            let d = raw
+                .domain
+                .get(name)
+                .ok_or_else(|| self.err("domain", format!("missing table [domain.{name}] (revision_rate, switching_cost, initial)")))?;
+            domain_specs.push(self.domain(name, d, &frameworks)?);
+        }
+
+        let events = self.events(&raw.events, start, end, &frameworks, &domains, &framework_specs)?;
+
+        let runs = self.count("batch.runs", raw.batch.runs.unwrap_or(1000), 1, MAX_RUNS as i64)? as u64;
+        let batch = BatchDefaults { runs, seed: raw.batch.seed.unwrap_or(1), detail: raw.batch.detail.unwrap_or(true) };
+
+        Ok(Scenario {
+            name: raw.name,
+            description: raw.description.trim().to_string(),
+            resolved,
+            frameworks,
+            domains,
+            start,
+            end,
+            world,
+            lambda,
+            revision,
+            weights,
+            depreciation,
+            investment_scale,
+            hedgers,
+            heterogeneity,
+            framework_specs,
+            domain_specs,
+            events,
+            uncertain: self.uncertain,
+            batch,
+            locator: self.locator,
+        })
+    }
+
+    fn world(&self, w: &RawWorld, base_dir: Option<&Path>) -> Result<WorldSpec> {
+        let rel = |p: &Path| -> PathBuf {
+            match base_dir {
+                Some(dir) if p.is_relative() => dir.join(p),
+                _ => p.to_path_buf(),
+            }
+        };
+        let source = match w.source.as_str() {
+            "countries" => WorldSource::Countries { data_dir: w.data_dir.as_deref().map(rel), include_non_sovereign: w.include_non_sovereign },
+            "synthetic" => {
+                let s = w.synthetic.as_ref().ok_or_else(|| self.err("world.synthetic", "source = \"synthetic\" needs a [world.synthetic] table (agents, degree)"))?;
+                let agents = self.count("world.synthetic.agents", s.agents, 2, MAX_AGENTS as i64)?;
+                let degree = self.count("world.synthetic.degree", s.degree, 0, (agents - 1).min(10_000) as i64)?;
+                let gdp_sigma = self.number("world.synthetic.gdp_sigma", s.gdp_sigma, Range::NonNegative)?;
+                let groups = self.count("world.synthetic.groups", s.groups, 0, 64)?;
+                WorldSource::Synthetic { agents, degree, seed: s.seed, gdp_sigma, groups }
+            }
+            "custom" => {
+                let c = w.custom.as_ref().ok_or_else(|| self.err("world.custom", "source = \"custom\" needs a [world.custom] table (agents, ties)"))?;
+                WorldSource::Custom { agents: rel(&c.agents), ties: rel(&c.ties), raw_weights: c.raw_weights }
+            }
+            other => return Err(self.err("world.source", format!("expected \"countries\", \"synthetic\" or \"custom\", found \"{other}\""))),
+        };
+        let g = &w.gravity;
+        let gravity = Gravity {
+            origin_gdp_exponent: self.number("world.gravity.origin_gdp_exponent", g.origin_gdp_exponent, Range::NonNegative)?,
+            partner_gdp_exponent: self.number("world.gravity.partner_gdp_exponent", g.partner_gdp_exponent, Range::NonNegative)?,
+            distance_exponent: self.number("world.gravity.distance_exponent", g.distance_exponent, Range::NonNegative)?,
+            min_distance_km: self.number("world.gravity.min_distance_km", g.min_distance_km, Range::Positive)?,
+            top_partners: self.count("world.gravity.top_partners", g.top_partners, 1, 10_000)?,
+            bloc_boost: g
+                .bloc_boost
+                .iter()
+                .map(|(k, v)| Ok((k.clone(), self.number(&format!("world.gravity.bloc_boost.{k}"), *v, Range::Positive)?)))
+                .collect::<Result<_>>()?,
+        };
+        Ok(WorldSpec { source, gravity })
+    }
+
+    fn framework(&mut self, name: &str, f: &RawFramework, domains: &[String]) -> Result<FrameworkSpec> {
+        let key = format!("framework.{name}");
+        let freedom_ideal = match f.freedom_ideal {
+            Some(v) => Some(self.number(&format!("{key}.freedom_ideal"), v, Range::NonNegative).and_then(|v| {
+                if v <= 10.0 { Ok(v) } else { Err(self.err(&format!("{key}.freedom_ideal"), format!("expected a score on the 0-10 freedom scale, found {v}"))) }
+            })?),
+            None => None,
+        };
+        let freedom_weight = self.opt_param(&format!("{key}.freedom_weight"), &f.freedom_weight, Range::Any, 0.0)?;
+        if freedom_ideal.is_none() && f.freedom_weight.is_some() {
+            return Err(self.err(&format!("{key}.freedom_weight"), "freedom_weight needs freedom_ideal (the framework's ideal point on the 0-10 scale)"));
+        }
+        let mut affinity = Vec::new();
+        for (g, p) in &f.affinity {
+            let k = format!("{key}.affinity.{g}");
+            affinity.push((g.clone(), self.param(&k, p, Range::Any)?, k));
+        }
+        let mut security = Vec::new();
+        for (g, p) in &f.security {
+            let k = format!("{key}.security.{g}");
+            security.push((g.clone(), self.param(&k, p, Range::Any)?, k));
+        }
+        let sponsor = match &f.sponsor {
+            None => None,
+            Some(s) => {
+                let sk = format!("{key}.sponsor");
+                let budget = self.param(&format!("{sk}.budget"), &s.budget, Range::NonNegative)?;
+                let strategy = match s.strategy.as_str() {
+                    "uniform" => Strategy::Uniform,
+                    "gdp" => Strategy::Gdp,
+                    "swing" => Strategy::Swing,
+                    "partners" => Strategy::Partners,
+                    o => return Err(self.err(&format!("{sk}.strategy"), format!("expected \"uniform\", \"gdp\", \"swing\" or \"partners\", found \"{o}\""))),
+                };
+                let mut split = vec![0.0; domains.len()];
+                for (d, v) in &s.split {
+                    let dk = format!("{sk}.split.{d}");
+                    split[self.index_of(&dk, domains, d, "domain")?] = self.number(&dk, *v, Range::Probability)?;
+                }
+                let sum: f64 = split.iter().sum();
+                if (sum - 1.0).abs() > 1e-6 {
+                    return Err(self.err(&format!("{sk}.split"), format!("expected domain shares summing to 1, found a sum of {sum}")));
+                }
+                let all = vec!["all".to_string()];
+                let targets = self.selector(&format!("{sk}.targets"), s.targets.as_ref().unwrap_or(&all), &format!("{sk}.exclude"), &s.exclude)?;
+                Some(SponsorSpec { budget, strategy, split, targets })
+            }
+        };
+        Ok(FrameworkSpec {
+            name: name.to_string(),
+            home: self.selector(&format!("{key}.home"), &f.home, "", &[])?,
+            freedom_ideal,
+            freedom_weight,
+            affinity,
+            security,
+            sponsor,
+        })
+    }
+
+    fn domain(&mut self, name: &str, d: &RawDomain, frameworks: &[String]) -> Result<DomainSpec> {
+        let key = format!("domain.{name}");
+        let revision_rate = self.param(&format!("{key}.revision_rate"), &d.revision_rate, Range::Probability)?;
+        let switching_cost = self.param(&format!("{key}.switching_cost"), &d.switching_cost, Range::NonNegative)?;
+        let mut anchored = vec![false; frameworks.len()];
+        for (i, f) in d.anchored.iter().enumerate() {
+            anchored[self.index_of(&format!("{key}.anchored[{i}]"), frameworks, f, "framework")?] = true;
+        }
+        let mut standards = vec![Param::Fixed(0.0); frameworks.len()];
+        for (f, p) in &d.standards {
+            let k = format!("{key}.standards.{f}");
+            let idx = self.index_of(&k, frameworks, f, "framework")?;
+            standards[idx] = self.param(&k, p, Range::Any)?;
+        }
+        let mut weights = [None; TERMS];
+        for (t, p) in &d.weights {
+            let k = format!("{key}.weights.{t}");
+            let names: Vec<String> = TERM_NAMES.iter().map(|s| s.to_string()).collect();
+            let idx = self.index_of(&k, &names, t, "utility term")?;
+            weights[idx] = Some(self.param(&k, p, Range::Any)?);
+        }
+        if d.initial.is_empty() {
+            return Err(self.err(&format!("{key}.initial"), "expected at least one initial rule, e.g. { states = [\"all\"], shares = { ... } }"));
+        }
+        let mut initial = Vec::new();
+        for (i, r) in d.initial.iter().enumerate() {
+            let rk = format!("{key}.initial[{i}]");
+            initial.push(InitialRule {
+                states: self.selector(&format!("{rk}.states"), &r.states, &format!("{rk}.except"), &r.except)?,
+                shares: self.shares(&format!("{rk}.shares"), &r.shares, frameworks)?,
+            });
+        }
+        Ok(DomainSpec { name: name.to_string(), revision_rate, switching_cost, anchored, standards, weights, initial })
+    }
+
+    fn knob(&self, key: &str, path: &str, value: f64, frameworks: &[String], domains: &[String], specs: &[FrameworkSpec]) -> Result<Knob> {
+        let parts: Vec<&str> = path.split('.').collect();
+        let term = |name: &str| TERM_NAMES.iter().position(|t| *t == name);
+        let dom = |name: &str| domains.iter().position(|d| d == name);
+        let fw = |name: &str| frameworks.iter().position(|f| f == name);
+        let (knob, range) = match parts.as_slice() {
+            ["choice", "lambda"] => (Some(Knob::Lambda), Range::NonNegative),
+            ["utility", t] => (term(t).map(|t| Knob::Weight(term_of(t))), Range::Any),
+            ["investment", "depreciation"] => (Some(Knob::Depreciation), Range::Probability),
+            ["investment", "scale"] => (Some(Knob::InvestmentScale), Range::Positive),
+            ["domain", d, "revision_rate"] => (dom(d).map(Knob::RevisionRate), Range::Probability),
+            ["domain", d, "switching_cost"] => (dom(d).map(Knob::SwitchingCost), Range::NonNegative),
+            ["domain", d, "standards", f] => (dom(d).zip(fw(f)).map(|(d, f)| Knob::Standards(d, f)), Range::Any),
+            ["domain", d, "weights", t] => (dom(d).zip(term(t)).map(|(d, t)| Knob::DomainWeight(d, term_of(t))), Range::Any),
+            ["framework", f, "sponsor", "budget"] => {
+                let k = fw(f);
+                if let Some(k) = k
+                    && specs[k].sponsor.is_none()
+                {
+                    return Err(self.err(&format!("{key}.path"), format!("framework `{f}` has no [framework.{f}.sponsor] whose budget could change")));
+                }
+                (k.map(Knob::Budget), Range::NonNegative)
+            }
+            _ => (None, Range::Any),
+        };
+        let knob = knob.ok_or_else(|| {
+            self.err(
+                &format!("{key}.path"),
+                format!("`{path}` is not a parameter an event can set; expected choice.lambda, utility.TERM, investment.depreciation, investment.scale, domain.D.revision_rate, domain.D.switching_cost, domain.D.standards.F, domain.D.weights.TERM or framework.F.sponsor.budget"),
+            )
+        })?;
+        self.number(&format!("{key}.value"), value, range)?;
+        Ok(knob)
+    }
+
+    fn events(&self, raw: &[RawEvent], start: Year, end: Year, frameworks: &[String], domains: &[String], specs: &[FrameworkSpec]) -> Result<Vec<Event>> {
+        let mut out = Vec::new();
+        for (i, e) in raw.iter().enumerate() {
+            let key = format!("event[{i}]");
+            let year_of = |k: &str, y: i64| -> Result<Year> {
+                if y <= start as i64 || y > end as i64 {
+                    return Err(self.err(&format!("{key}.{k}"), format!("expected a year from {} to {end} (after the start year {start}), found {y}", start + 1)));
+                }
+                Ok(y as Year)
+            };
+            let fw = |f: &str| self.index_of(&format!("{key}.framework"), frameworks, f, "framework");
+            let until = |year: Year, u: Option<i64>| -> Result<Option<Year>> {
+                match u {
+                    None => Ok(None),
+                    Some(u) if u > year as i64 && u <= end as i64 => Ok(Some(u as Year)),
+                    Some(u) => Err(self.err(&format!("{key}.until"), format!("expected a year after {year} and at most {end}, found {u}"))),
+                }
+            };
+            match e {
+                RawEvent::Set { year, path, value } => {
+                    let year = year_of("year", *year)?;
+                    let knob = self.knob(&key, path, *value, frameworks, domains, specs)?;
+                    out.push(Event { year, action: Action::Set { knob, value: *value }, key });
+                }
+                RawEvent::Partnership { year, framework, states, domains: ds, affinity, until: u } => {
+                    let year = year_of("year", *year)?;
+                    let framework = fw(framework)?;
+                    let states = self.selector(&format!("{key}.states"), states, "", &[])?;
+                    let mask = match ds {
+                        Some(ds) => self.domain_mask(&format!("{key}.domains"), ds, domains)?,
+                        None => vec![true; domains.len()],
+                    };
+                    let affinity = self.number(&format!("{key}.affinity"), *affinity, Range::Any)?;
+                    let u = until(year, *u)?;
+                    out.push(Event { year, action: Action::Partnership { framework, states: states.clone(), domains: mask.clone(), affinity }, key: key.clone() });
+                    if let Some(u) = u {
+                        out.push(Event { year: u, action: Action::Partnership { framework, states, domains: mask, affinity: -affinity }, key });
+                    }
+                }
+                RawEvent::ExportControl { year, framework, domains: ds, exempt, penalty, until: u } => {
+                    let year = year_of("year", *year)?;
+                    let framework = fw(framework)?;
+                    let exempt = self.selector(&format!("{key}.exempt"), exempt, "", &[])?;
+                    let mask = self.domain_mask(&format!("{key}.domains"), ds, domains)?;
+                    let penalty = self.number(&format!("{key}.penalty"), *penalty, Range::NonNegative)?;
+                    let u = until(year, *u)?;
+                    out.push(Event { year, action: Action::ExportControl { framework, exempt: exempt.clone(), domains: mask.clone(), penalty }, key: key.clone() });
+                    if let Some(u) = u {
+                        out.push(Event { year: u, action: Action::ExportControl { framework, exempt, domains: mask, penalty: -penalty }, key });
+                    }
+                }
+                RawEvent::Force { year, framework, domains: ds, states, lock_years } => {
+                    let year = year_of("year", *year)?;
+                    let framework = fw(framework)?;
+                    let states = self.selector(&format!("{key}.states"), states, "", &[])?;
+                    let mask = self.domain_mask(&format!("{key}.domains"), ds, domains)?;
+                    let lock_years = self.count(&format!("{key}.lock_years"), *lock_years, 0, MAX_STEPS as i64)? as u32;
+                    out.push(Event { year, action: Action::Force { framework, states, domains: mask, lock_years }, key });
+                }
+            }
+        }
+        // Stable by year: events of one year apply in file order.
+        out.sort_by_key(|e| e.year);
+        Ok(out)
+    }
+}
+
+fn term_of(i: usize) -> Term {
+    [Term::Econ, Term::Investment, Term::Network, Term::Affinity, Term::Security, Term::Standards, Term::Hedging][i]
+}

@@ -1,0 +1,215 @@
+//! The world: which states exist, their attributes, the groups they belong to and the ties between them.
+//!
+//! A [`World`] is built once per batch from the scenario's `[world]` table and never changes during a
+//! run; everything that changes lives in the run's state. Attributes are stored as struct-of-arrays
+//! indexed by a compact [`StateId`], ties as a compressed sparse row matrix ([`Ties`]).
+
+pub mod countries;
+pub mod custom;
+pub mod gravity;
+pub mod synthetic;
+
+use crate::error::Result;
+use crate::scenario::{Selector, WorldSource, WorldSpec};
+
+/// Index of a state in the world (0-based, dense).
+pub type StateId = u32;
+
+/// Named groups of states (alliances, blocs, regimes), each a sorted list of members.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Groups {
+    /// Group names, sorted.
+    pub names: Vec<String>,
+    /// Members of each group, sorted ascending, no duplicates.
+    pub members: Vec<Vec<StateId>>,
+}
+
+impl Groups {
+    /// Build from (group name, member) pairs in any order.
+    pub fn from_pairs(pairs: impl IntoIterator<Item = (String, StateId)>) -> Groups {
+        let mut map: std::collections::BTreeMap<String, Vec<StateId>> = Default::default();
+        for (g, i) in pairs {
+            map.entry(g).or_default().push(i);
+        }
+        let mut names = Vec::new();
+        let mut members = Vec::new();
+        for (g, mut m) in map {
+            m.sort_unstable();
+            m.dedup();
+            names.push(g);
+            members.push(m);
+        }
+        Groups { names, members }
+    }
+
+    /// Members of the group called `name`, if it exists.
+    pub fn members(&self, name: &str) -> Option<&[StateId]> {
+        self.names.iter().position(|n| n == name).map(|g| self.members[g].as_slice())
+    }
+
+    /// Whether `state` belongs to group `name` (false for unknown groups).
+    pub fn contains(&self, name: &str, state: StateId) -> bool {
+        self.members(name).is_some_and(|m| m.binary_search(&state).is_ok())
+    }
+}
+
+/// Directed weighted ties in compressed sparse row form: the partners of state i are
+/// `targets[offsets[i]..offsets[i+1]]` with `weights` at the same positions.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Ties {
+    pub offsets: Vec<usize>,
+    pub targets: Vec<StateId>,
+    /// Weights, normalised so that each row's absolute values sum to 1 (unless the custom world asked
+    /// for raw weights). May be negative in custom worlds.
+    pub weights: Vec<f32>,
+    /// Sum of absolute raw weights of each row before normalisation: the state's trade volume, used to
+    /// weight states in the fragmentation index.
+    pub row_total: Vec<f64>,
+}
+
+impl Ties {
+    /// Build from per-row lists of (target, raw weight); rows are normalised unless `raw`.
+    /// Entries of each row are sorted by target.
+    pub fn from_rows(rows: Vec<Vec<(StateId, f64)>>, raw: bool) -> Ties {
+        let mut offsets = Vec::with_capacity(rows.len() + 1);
+        let mut targets = Vec::new();
+        let mut weights = Vec::new();
+        let mut row_total = Vec::with_capacity(rows.len());
+        offsets.push(0);
+        for mut row in rows {
+            row.sort_by_key(|&(j, _)| j);
+            let total: f64 = row.iter().map(|&(_, w)| w.abs()).sum();
+            for (j, w) in row {
+                targets.push(j);
+                let w = if raw || total == 0.0 { w } else { w / total };
+                weights.push(w as f32);
+            }
+            offsets.push(targets.len());
+            row_total.push(total);
+        }
+        Ties { offsets, targets, weights, row_total }
+    }
+
+    /// Number of rows (states).
+    pub fn len(&self) -> usize {
+        self.offsets.len().saturating_sub(1)
+    }
+
+    /// Whether there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Partners and weights of state `i`.
+    #[inline]
+    pub fn row(&self, i: usize) -> (&[StateId], &[f32]) {
+        let (a, b) = (self.offsets[i], self.offsets[i + 1]);
+        (&self.targets[a..b], &self.weights[a..b])
+    }
+}
+
+/// All states of a simulation, as struct-of-arrays.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct World {
+    /// Identifier of each state (ISO3 code for countries, an id for synthetic and custom worlds).
+    pub ids: Vec<String>,
+    /// Display name of each state.
+    pub names: Vec<String>,
+    pub continent: Vec<String>,
+    pub subregion: Vec<String>,
+    /// GDP, million US$.
+    pub gdp: Vec<f64>,
+    /// Population, persons.
+    pub population: Vec<f64>,
+    /// Freedom score on a 0–10 scale (Human Freedom Index for countries), imputed where missing.
+    pub freedom: Vec<f64>,
+    /// Whether `freedom` was imputed for the state.
+    pub freedom_imputed: Vec<bool>,
+    /// Longitude and latitude in degrees (WGS84).
+    pub lon: Vec<f64>,
+    pub lat: Vec<f64>,
+    pub groups: Groups,
+    pub ties: Ties,
+    /// One line saying where the world came from, for `check` and the manifest.
+    pub description: String,
+}
+
+impl World {
+    /// Build the world a scenario asks for.
+    pub fn build(spec: &WorldSpec) -> Result<World> {
+        match &spec.source {
+            WorldSource::Countries { data_dir, include_non_sovereign } => {
+                countries::load(data_dir.as_deref(), *include_non_sovereign, &spec.gravity)
+            }
+            WorldSource::Synthetic { agents, degree, seed, gdp_sigma, groups } => {
+                Ok(synthetic::build(*agents, *degree, *seed, *gdp_sigma, *groups))
+            }
+            WorldSource::Custom { agents, ties, raw_weights } => custom::load(agents, ties, *raw_weights),
+        }
+    }
+
+    /// Number of states.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Whether the world has no states.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// Index of the state with identifier `id`.
+    pub fn state(&self, id: &str) -> Option<StateId> {
+        self.ids.iter().position(|s| s == id).map(|i| i as StateId)
+    }
+
+    /// The states a selector picks, as a mask; the error message names the term that matched nothing.
+    /// Terms: `all`, `group:NAME`, `continent:NAME`, `subregion:NAME`, or a state id.
+    pub fn select(&self, selector: &Selector) -> std::result::Result<Vec<bool>, (usize, String)> {
+        let mut mask = vec![false; self.len()];
+        for (i, term) in selector.include.iter().enumerate() {
+            self.mark(term, &mut mask, true).map_err(|m| (i, m))?;
+        }
+        for (i, term) in selector.except.iter().enumerate() {
+            self.mark(term, &mut mask, false).map_err(|m| (selector.include.len() + i, m))?;
+        }
+        Ok(mask)
+    }
+
+    fn mark(&self, term: &str, mask: &mut [bool], value: bool) -> std::result::Result<(), String> {
+        let term = term.trim();
+        if term == "all" {
+            mask.iter_mut().for_each(|m| *m = value);
+            return Ok(());
+        }
+        let by_attr = |attr: &[String], name: &str, what: &str, mask: &mut [bool]| {
+            let mut any = false;
+            for (i, a) in attr.iter().enumerate() {
+                if a == name {
+                    mask[i] = value;
+                    any = true;
+                }
+            }
+            if any { Ok(()) } else { Err(format!("no state has {what} `{name}`")) }
+        };
+        if let Some(g) = term.strip_prefix("group:") {
+            let members = self.groups.members(g).ok_or_else(|| {
+                format!("unknown group `{g}`; the world's groups are: {}", self.groups.names.join(", "))
+            })?;
+            for &i in members {
+                mask[i as usize] = value;
+            }
+            Ok(())
+        } else if let Some(c) = term.strip_prefix("continent:") {
+            by_attr(&self.continent, c, "continent", mask)
+        } else if let Some(s) = term.strip_prefix("subregion:") {
+            by_attr(&self.subregion, s, "subregion", mask)
+        } else {
+            let i = self.state(term).ok_or_else(|| {
+                format!("unknown state `{term}`; expected a state id, `all`, `group:NAME`, `continent:NAME` or `subregion:NAME`")
+            })?;
+            mask[i as usize] = value;
+            Ok(())
+        }
+    }
+}
