@@ -100,7 +100,11 @@ pub fn main() -> ExitCode {
             let input = err.chain().any(|c| c.downcast_ref::<Error>().is_some_and(is_input_error));
             let mut msg = format!("error: {err}");
             for cause in err.chain().skip(1) {
-                msg.push_str(&format!(": {cause}"));
+                // Library errors already print their underlying cause; do not repeat it.
+                let cause = cause.to_string();
+                if !msg.contains(&cause) {
+                    msg.push_str(&format!(": {cause}"));
+                }
             }
             eprintln!("{msg}");
             if input { ExitCode::from(2) } else { ExitCode::FAILURE }

@@ -49,7 +49,12 @@ pub fn from_text(path: &Path, text: &str, base_dir: Option<&Path>, overrides: &[
         if let Some(rest) = message.strip_prefix("unknown field `")
             && let Some(end) = rest.find('`')
         {
-            key = if key.is_empty() { rest[..end].to_string() } else { format!("{key}.{}", &rest[..end]) };
+            let field = &rest[..end];
+            if key.is_empty() {
+                key = field.to_string();
+            } else if key != field && !key.ends_with(&format!(".{field}")) {
+                key = format!("{key}.{field}");
+            }
         }
         let shown = if key.is_empty() { "(top level)".to_string() } else { key.clone() };
         Error::invalid(locator.origin(&key), shown, message)
@@ -339,7 +344,13 @@ impl Validator {
             }
             "custom" => {
                 let c = w.custom.as_ref().ok_or_else(|| self.err("world.custom", "source = \"custom\" needs a [world.custom] table (agents, ties)"))?;
-                WorldSource::Custom { agents: rel(&c.agents), ties: rel(&c.ties), raw_weights: c.raw_weights }
+                let (agents, ties) = (rel(&c.agents), rel(&c.ties));
+                for (key, file) in [("world.custom.agents", &agents), ("world.custom.ties", &ties)] {
+                    if let Err(e) = std::fs::File::open(file) {
+                        return Err(self.err(key, format!("cannot read {}: {e}", file.display())));
+                    }
+                }
+                WorldSource::Custom { agents, ties, raw_weights: c.raw_weights }
             }
             other => return Err(self.err("world.source", format!("expected \"countries\", \"synthetic\" or \"custom\", found \"{other}\""))),
         };

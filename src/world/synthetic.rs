@@ -1,6 +1,7 @@
 //! Synthetic worlds of any size, for experiments, validation cases and benchmarks.
 //!
-//! From one seed: every agent gets `degree` out-neighbours drawn uniformly without replacement from
+//! Agents are named `S1`...`SN`, zero-padded to equal width (`S01`...`S12`). From one seed: every
+//! agent gets `degree` out-neighbours drawn uniformly without replacement from
 //! the other N − 1 agents (weight 1/degree each; `degree = N − 1` is the complete graph), a GDP
 //! that is log-normal with log-sd `gdp_sigma` around 1,000 (equal sizes when 0), a population
 //! proportional to GDP, a freedom score uniform on [0, 10], a position uniform on the sphere, and,
@@ -48,14 +49,14 @@ pub fn build(agents: usize, degree: usize, seed: u64, gdp_sigma: f64, groups: us
 
     let lognormal = LogNormal::new(0.0, gdp_sigma).ok();
     let mut world = World { ties, ..World::default() };
-    let width = (n.max(2) - 1).to_string().len();
+    let width = n.to_string().len();
     let mut pairs = Vec::new();
     for i in 0..n {
         let size = match &lognormal {
             Some(d) if gdp_sigma > 0.0 => 1000.0 * d.sample(&mut rng),
             _ => 1000.0,
         };
-        let id = format!("s{i:0width$}");
+        let id = format!("S{:0width$}", i + 1);
         world.names.push(id.clone());
         world.ids.push(id);
         world.continent.push("synthetic".into());

@@ -1,0 +1,83 @@
+//! Bad input gets a one-line error naming the file, line and column, the key path and what was
+//! expected, exit code 2, no panic and no output. The corpus lives in `tests/bad/`: every
+//! `*.toml` there is a malformed scenario, and `tests/bad/expected.txt` pins its message
+//! (`FILE<TAB>MESSAGE`, one per line).
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn blocsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_blocsim"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run blocsim")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).trim_end().to_string()
+}
+
+fn assert_input_error(o: &Output, expected: &str, what: &str) {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(2), "{what}: exit code; stderr: {err}");
+    assert_eq!(err.lines().count(), 1, "{what}: one line expected, got: {err}");
+    assert!(!err.contains("panicked"), "{what}: {err}");
+    assert_eq!(err, expected, "{what}");
+}
+
+#[test]
+fn every_malformed_scenario_has_its_pinned_message() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bad");
+    let expected = std::fs::read_to_string(dir.join("expected.txt")).expect("tests/bad/expected.txt");
+    let mut pinned: Vec<(String, String)> = Vec::new();
+    for line in expected.lines().filter(|l| !l.trim().is_empty()) {
+        let (file, message) = line.split_once('\t').expect("FILE<TAB>MESSAGE");
+        pinned.push((file.to_string(), message.to_string()));
+    }
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|n| n.ends_with(".toml"))
+        .collect();
+    files.sort();
+    let pinned_files: Vec<&str> = pinned.iter().map(|(f, _)| f.as_str()).collect();
+    assert_eq!(files, pinned_files, "every file in tests/bad has exactly one pinned message, in name order");
+    for (file, message) in &pinned {
+        let path = format!("tests/bad/{file}");
+        assert_input_error(&blocsim(&["check", &path]), message, file);
+    }
+}
+
+#[test]
+fn a_failed_batch_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("never");
+    let o = blocsim(&["batch", "tests/bad/prob_range.toml", "--out", out.to_str().unwrap(), "--no-plots"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!out.exists(), "no output directory after bad input");
+}
+
+#[test]
+fn command_line_mistakes_are_input_errors() {
+    let cases: [(&[&str], &str); 8] = [
+        (&["batch", "tests/fixtures/tiny.toml", "--runs", "0"], "error: --runs 0: expected 1 to 4294967295"),
+        (&["batch", "tests/fixtures/tiny.toml", "--threads", "0"], "error: --threads 0: expected at least 1"),
+        (&["batch", "tests/fixtures/tiny.toml", "--shard", "4/4"], "error: --shard 4/4: expected I/N with 0 <= I < N, e.g. 0/4"),
+        (&["check", "tests/fixtures/tiny.toml", "--set", "choice.lambda"], "error: --set choice.lambda: expected PATH=VALUE, e.g. choice.lambda=2.5"),
+        (
+            &["check", "tests/fixtures/tiny.toml", "--set", "choice.lambda=fast"],
+            "error: --set choice.lambda=fast: `choice.lambda`: invalid value: string \"fast\", expected a number, \"inf\", or a distribution table such as { dist = \"uniform\", low = 0, high = 1 }",
+        ),
+        (
+            &["check", "tests/fixtures/tiny.toml", "--set", "choice.speed=1"],
+            "error: --set choice.speed=1: `choice.speed`: unknown field `speed`, expected `lambda` or `revision`",
+        ),
+        (&["check", "tests/fixtures/missing.toml"], "error: tests/fixtures/missing.toml: cannot read: No such file or directory (os error 2)"),
+        (&["check", "no-such-scenario"], "error: scenario `no-such-scenario` is neither a readable file nor a bundled scenario (bundled: baseline, bench/logit-network)"),
+    ];
+    for (args, expected) in cases {
+        assert_input_error(&blocsim(args), expected, &args.join(" "));
+    }
+}
