@@ -1,0 +1,85 @@
+//! `manifest.json`: what produced an output directory.
+
+use serde::{Deserialize, Serialize};
+
+/// Provenance of an output directory, written as `manifest.json` (pretty JSON, keys in this order).
+///
+/// Fields: `blocsim_version`, `scenario` (name), `scenario_path`, `scenario_sha256` (of the
+/// resolved scenario text), `seed`, `runs` (of the whole batch), `threads`, `shard` (`"I/N"` or
+/// null), `command` (the command line, one string per argument), `wall_seconds`, `world` (a
+/// description of the world the scenario ran on), `files` (file names written, relative to the
+/// directory), `run` (the run index for `blocsim run`, null for batches).
+///
+/// Wall time and thread count vary between identical runs, which is why they live here and not in
+/// the files promised to be byte-identical.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Version of blocsim that wrote the directory.
+    pub blocsim_version: String,
+    /// Scenario name.
+    pub scenario: String,
+    /// Where the scenario was read from (a file path, or the bundled name).
+    pub scenario_path: String,
+    /// SHA-256 of the resolved scenario text, in lowercase hexadecimal.
+    pub scenario_sha256: String,
+    /// Master seed of the batch.
+    pub seed: u64,
+    /// Runs in the whole batch (a shard writes only its part of them).
+    pub runs: u64,
+    /// Worker threads used.
+    pub threads: usize,
+    /// `"I/N"` when this directory holds shard I of N, null for a whole batch.
+    pub shard: Option<String>,
+    /// The command line, one string per argument.
+    pub command: Vec<String>,
+    /// Wall-clock time taken, in seconds.
+    pub wall_seconds: f64,
+    /// Description of the world the scenario ran on.
+    pub world: String,
+    /// Files written into the directory, relative names.
+    pub files: Vec<String>,
+    /// The run index for `blocsim run`, null for batches.
+    pub run: Option<u64>,
+}
+
+impl Manifest {
+    /// Pretty JSON with a trailing newline.
+    pub fn to_json(&self) -> Vec<u8> {
+        super::tables::json_bytes(self)
+    }
+
+    /// Parse a manifest written by [`Manifest::to_json`]; the error says what is wrong and where.
+    pub fn from_json(bytes: &[u8]) -> Result<Manifest, String> {
+        serde_json::from_slice(bytes).map_err(|e| format!("invalid manifest: {e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manifest_round_trips() {
+        let m = Manifest {
+            blocsim_version: "0.1.0".into(),
+            scenario: "baseline".into(),
+            scenario_path: "scenarios/baseline.toml".into(),
+            scenario_sha256: "ab".repeat(32),
+            seed: 7,
+            runs: 600,
+            threads: 2,
+            shard: Some("0/4".into()),
+            command: vec!["blocsim".into(), "batch".into()],
+            wall_seconds: 1.25,
+            world: "countries (193)".into(),
+            files: vec!["runs.csv".into()],
+            run: None,
+        };
+        let json = m.to_json();
+        assert!(json.ends_with(b"}\n"));
+        let text = String::from_utf8(json.clone()).expect("utf-8");
+        assert!(text.find("blocsim_version") < text.find("wall_seconds"));
+        assert_eq!(Manifest::from_json(&json), Ok(m));
+        assert!(Manifest::from_json(b"{}").is_err());
+    }
+}

@@ -1,0 +1,33 @@
+//! Everything a batch or a run writes to disk.
+//!
+//! | file | writer | content |
+//! |------|--------|---------|
+//! | `manifest.json` | [`Manifest::to_json`] | provenance: version, scenario and its sha256, seed, runs, threads, shard, command, wall time |
+//! | `summary.json` | [`summary_json`] | headline statistics at the horizon |
+//! | `timeseries.csv` | [`timeseries_csv`] | share distributions year by year |
+//! | `indices.csv` | [`indices_csv`] | fragmentation and hedging distributions year by year |
+//! | `states.csv` | [`states_csv`] | each state's probability of each framework, per domain |
+//! | `runs.csv` | [`RunsWriter`] | one row per run: drawn parameters, final shares, indices |
+//! | `detail.parquet` | [`DetailWriter`] | one row per (run, state): final framework per domain |
+//!
+//! Every file is written to a temporary `.<name>.tmp` in the same directory and renamed when
+//! complete ([`write_atomic`]), so no half-written file ever carries a final name. All numbers are
+//! formatted deterministically (Rust's shortest round-trip `f64` formatting for CSV, serde_json's
+//! for JSON), and the aggregate tables are pure functions of the exact integer state of the
+//! [`Aggregator`](crate::aggregate::Aggregator), hence byte-identical whatever the thread count or
+//! sharding.
+
+mod atomic;
+mod detail;
+mod manifest;
+mod runs;
+mod tables;
+
+pub use atomic::{sha256_hex, write_atomic};
+pub use detail::{DetailWriter, ROWS_PER_GROUP};
+pub use manifest::Manifest;
+pub use runs::RunsWriter;
+pub use tables::{indices_csv, states_csv, summary_json, timeseries_csv};
+
+#[cfg(test)]
+mod tests;
