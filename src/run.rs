@@ -2,12 +2,13 @@
 //!
 //! Each year (step s = 1..T, calendar year start + s): the year's events apply; sponsors depreciate
 //! and add to their investment stocks; the static part of every utility is refreshed (standards pull
-//! uses last year's GDP shares); then states revise, synchronously (all decisions read last year's
-//! alignments) or sequentially (states in a fresh random order, each seeing earlier moves); and the
+//! uses the GDP shares after this year's events: last year's moves plus forced ones); then states
+//! revise, synchronously (all decisions read last year's alignments) or sequentially (states in a fresh random order, each seeing earlier moves); and the
 //! year's outcomes are recorded. All randomness comes from the run's own streams ([`crate::rng`]):
 //! parameter draws, setup (heterogeneity and initial alignments), and dynamics, positioned at a fixed
-//! offset each year. Every revisable cell consumes exactly one 64-bit draw per year, so scenarios
-//! compared on common random numbers stay paired cell by cell.
+//! offset each year. Every cell (anchored and locked ones included) consumes exactly one 64-bit draw
+//! per year, so scenarios compared on common random numbers stay paired cell by cell; only ties under
+//! best response and the sequential shuffle take extra draws, and the pairing restarts each year.
 
 use rand::RngExt;
 
@@ -192,7 +193,9 @@ impl<'m> Simulation<'m> {
                             let cell = d * n + i as usize;
                             if self.m.anchor[cell] == NO_ANCHOR {
                                 self.align[cell] = *framework as u8;
-                                self.locked_until[cell] = (step + 1) as u32 + lock_years;
+                                // Keep the longer lock when forced events overlap.
+                                let until = (step + 1) as u32 + lock_years;
+                                self.locked_until[cell] = self.locked_until[cell].max(until);
                             }
                         }
                     }
@@ -224,6 +227,12 @@ impl<'m> Simulation<'m> {
                 for &i in targets {
                     let i = i as usize;
                     let row = (d * n + i) * k;
+                    // A cell anchored to another framework can never move: money there is not offered.
+                    let anchor = self.m.anchor[d * n + i];
+                    if anchor != NO_ANCHOR && anchor as usize != fw {
+                        weights.push(0.0);
+                        continue;
+                    }
                     let p = if sp.strategy == crate::scenario::Strategy::Swing {
                         choice::probabilities(&self.static_u[row..row + k], self.knobs.lambda, &mut probs[..k]);
                         probs[fw]
@@ -233,7 +242,16 @@ impl<'m> Simulation<'m> {
                     let aligned = self.align[d * n + i] as usize == fw;
                     weights.push(sponsors::weight(sp.strategy, self.m.world.gdp[i], p, self.m.econ[i * k + fw], aligned));
                 }
-                let total: f64 = weights.iter().sum();
+                let mut total: f64 = weights.iter().sum();
+                if total <= 0.0 && sp.strategy == crate::scenario::Strategy::Swing {
+                    // Best response (or certain choices) leaves no swing state: spread evenly over
+                    // the cells that can still move rather than leave the budget unspent.
+                    for (w, &i) in weights.iter_mut().zip(targets) {
+                        let anchor = self.m.anchor[d * n + i as usize];
+                        *w = if anchor == NO_ANCHOR || anchor as usize == fw { 1.0 } else { 0.0 };
+                    }
+                    total = weights.iter().sum();
+                }
                 if total <= 0.0 {
                     continue;
                 }
