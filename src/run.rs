@@ -4,11 +4,13 @@
 //! and add to their investment stocks; the static part of every utility is refreshed (standards pull
 //! uses the GDP shares after this year's events: last year's moves plus forced ones); then states
 //! revise, synchronously (all decisions read last year's alignments) or sequentially (states in a
-//! fresh random order, each seeing earlier moves); and the year's outcomes are recorded. All randomness comes from the run's own streams ([`crate::rng`]):
-//! parameter draws, setup (heterogeneity and initial alignments), and dynamics, positioned at a fixed
-//! offset each year. Every cell (anchored and locked ones included) consumes exactly one 64-bit draw
-//! per year, so scenarios compared on common random numbers stay paired cell by cell; only ties under
-//! best response and the sequential shuffle take extra draws, and the pairing restarts each year.
+//! fresh random order, each seeing earlier moves); and the year's outcomes are recorded.
+//!
+//! All randomness comes from the run's own streams ([`crate::rng`]): parameter draws, setup
+//! (heterogeneity and initial alignments), and dynamics, positioned at a fixed offset each year.
+//! Every cell (anchored and locked ones included) consumes exactly one 64-bit draw per year, so
+//! scenarios compared on common random numbers stay paired cell by cell; only ties under best
+//! response and the sequential shuffle take extra draws, and the pairing restarts each year.
 
 use rand::RngExt;
 
