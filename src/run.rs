@@ -296,7 +296,8 @@ impl<'m> Simulation<'m> {
                     if !self.export.is_empty() {
                         u -= self.export[row + fw];
                     }
-                    if !self.stock.is_empty() && w_inv != 0.0 {
+                    // ln(1 + 0) = 0: cells without investment skip the logarithm.
+                    if !self.stock.is_empty() && w_inv != 0.0 && self.stock[row + fw] > 0.0 {
                         u += w_inv * investment::value(self.stock[row + fw], world.gdp[i], scale);
                     }
                     self.static_u[row + fw] = u;
@@ -447,27 +448,21 @@ impl<'m> Simulation<'m> {
         out.hedging[t] = div / n as f64;
     }
 
-    /// Trade-weighted share of partner pairs on different frameworks in one domain.
+    /// Trade-weighted share of partner pairs on different frameworks in one domain (branch-free sum
+    /// over the ties with the precomputed weights of [`Model::frag_weight`]).
     fn fragmentation(&self, row: &[u8]) -> f64 {
-        if self.m.frag_total <= 0.0 {
-            return 0.0;
-        }
         let ties = &self.m.world.ties;
+        let fw = &self.m.frag_weight;
         let mut total = 0.0;
-        for (i, &scale) in self.m.frag_scale.iter().enumerate() {
-            if scale == 0.0 {
-                continue;
-            }
-            let (targets, weights) = ties.row(i);
+        for (i, &own) in row.iter().enumerate() {
+            let (a, b) = (ties.offsets[i], ties.offsets[i + 1]);
             let mut apart = 0.0;
-            for (&j, &w) in targets.iter().zip(weights) {
-                if row[j as usize] != row[i] {
-                    apart += f64::from(w).abs();
-                }
+            for (&j, &w) in ties.targets[a..b].iter().zip(&fw[a..b]) {
+                apart += w * f64::from(u8::from(row[j as usize] != own));
             }
-            total += scale * apart;
+            total += apart;
         }
-        total / self.m.frag_total
+        total
     }
 
     /// Horizon-only outcomes.

@@ -88,6 +88,9 @@ pub struct Model {
     pub frag_scale: Vec<f64>,
     /// Σ_i Σ_j |w_ij| · frag_scale_i.
     pub frag_total: f64,
+    /// Per tie (same order as the CSR targets): |w_ij| · frag_scale_i / frag_total, so that the
+    /// fragmentation index is Σ over ties of this weight times [the two ends differ].
+    pub frag_weight: Vec<f64>,
 }
 
 impl Model {
@@ -235,6 +238,13 @@ impl Model {
             }
         }
 
+        let mut frag_weight = Vec::with_capacity(world.ties.targets.len());
+        for i in 0..n {
+            let (_, w) = world.ties.row(i);
+            let scale = if frag_total > 0.0 { frag_scale[i] / frag_total } else { 0.0 };
+            frag_weight.extend(w.iter().map(|&x| f64::from(x).abs() * scale));
+        }
+
         if n == 0 {
             return Err(Error::Usage("the world has no states".into()));
         }
@@ -257,6 +267,7 @@ impl Model {
             has_sponsors,
             total_gdp,
             total_population,
+            frag_weight,
             frag_scale,
             frag_total,
         })
