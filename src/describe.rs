@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use crate::model::{Model, ModelAction, NO_ANCHOR};
-use crate::scenario::{Dist, Heterogeneity, Param, Revision, TERM_NAMES, TERMS};
+use crate::scenario::{Dist, Heterogeneity, Param, Revision, SetValue, ShareMeasure, TERM_NAMES, TERMS};
 
 /// A human-readable account of a model: world, parameters, resolved sets and events.
 pub fn describe(m: &Model) -> String {
@@ -96,7 +96,10 @@ pub fn describe(m: &Model) -> String {
                 s.domains.iter().zip(mask).filter(|(_, on)| **on).map(|(d, _)| d.as_str()).collect::<Vec<_>>().join(",")
             };
             let line = match &e.action {
-                ModelAction::Set { knob, value } => format!("set {knob:?} = {value}"),
+                ModelAction::Set { knob, value } => match value {
+                    SetValue::To(v) => format!("set {knob:?} = {v}"),
+                    SetValue::Scale(f) => format!("scale {knob:?} by {f}"),
+                },
                 ModelAction::Partnership { framework, states, domains, bonus } => {
                     format!("partnership {} with {} states in {}: affinity {bonus:+}", s.frameworks[*framework], states.len(), doms(domains))
                 }
@@ -112,8 +115,29 @@ pub fn describe(m: &Model) -> String {
                     s.frameworks[*framework],
                     doms(domains)
                 ),
+                ModelAction::Coordinate { states, domains } => {
+                    format!("bloc of {} states decides jointly in {}", states.len(), doms(domains))
+                }
             };
-            let _ = writeln!(o, "  {year}  {line}");
+            let mut line = line;
+            if let Some(d) = e.duration {
+                line.push_str(&format!(", for {d} years"));
+            }
+            let when = match &e.when {
+                None => format!("{year}"),
+                Some(c) => format!(
+                    "from {year}, when {} {} share of {} {} {}",
+                    s.domains[c.domain],
+                    match c.measure {
+                        ShareMeasure::Gdp => "GDP",
+                        ShareMeasure::Count => "count",
+                    },
+                    s.frameworks[c.framework],
+                    if c.above { ">" } else { "<" },
+                    c.threshold
+                ),
+            };
+            let _ = writeln!(o, "  {when}: {line}");
         }
     }
     o

@@ -17,7 +17,7 @@ use rand::RngExt;
 use crate::metrics::RunOutcome;
 use crate::model::{Knobs, Model, ModelAction, NO_ANCHOR, affinity, choice, hedging, investment, network, security, sponsors, standards};
 use crate::rng::{Generator, Purpose, RunRng, run_rng};
-use crate::scenario::{Revision, Term, param};
+use crate::scenario::{Revision, SetValue, ShareMeasure, Term, param};
 
 /// Run `run` of the batch seeded with `seed`.
 pub fn run_one(model: &Model, seed: u64, run: u64) -> RunOutcome {
@@ -63,6 +63,14 @@ pub struct Simulation<'m> {
     /// Per (d, k): 0 = may still tip, 1 = tipped, 2 = already above one half at the start.
     tip_state: Vec<u8>,
     order: Vec<u32>,
+    /// Per event: the step it fired at, if it has.
+    fired: Vec<Option<usize>>,
+    /// Per event: the value a `set` event replaced, restored when its duration ends.
+    saved: Vec<f64>,
+    /// Per event: whether a coordination event is in force.
+    coordinating: Vec<bool>,
+    /// Per cell `[d*N + i]`: the cell belongs to a coordinating bloc and does not revise alone.
+    in_bloc: Vec<bool>,
 }
 
 #[inline]
@@ -127,6 +135,10 @@ impl<'m> Simulation<'m> {
             switches: vec![0; d],
             tip_state: vec![0; d * k],
             order: Vec::new(),
+            fired: vec![None; m.events.len()],
+            saved: vec![0.0; m.events.len()],
+            coordinating: vec![false; m.events.len()],
+            in_bloc: vec![false; n * d],
         };
         sim.refresh_static();
         sim
@@ -168,28 +180,88 @@ impl<'m> Simulation<'m> {
             Revision::Synchronous => self.revise_synchronous(step, rng),
             Revision::Sequential => self.revise_sequential(step, rng),
         }
+        if self.coordinating.iter().any(|&c| c) {
+            self.revise_blocs(step, rng);
+        }
     }
 
+    /// Fire the events due this step (fixed-year ones at their step; conditional ones at the first
+    /// step from theirs whose condition holds on last year's shares), then undo those whose duration
+    /// ends now. Events apply in file order.
     fn apply_events(&mut self, step: usize) {
+        let mut blocs_changed = false;
+        for idx in 0..self.m.events.len() {
+            let e = &self.m.events[idx];
+            match self.fired[idx] {
+                None => {
+                    let due = match &e.when {
+                        None => e.step == step,
+                        Some(c) => step >= e.step && c.holds(self.share(c.domain, c.framework, c.measure)),
+                    };
+                    if due {
+                        self.fired[idx] = Some(step);
+                        blocs_changed |= self.act(idx, step, true);
+                    }
+                }
+                Some(at) => {
+                    if e.duration.is_some_and(|d| at + d as usize == step) {
+                        blocs_changed |= self.act(idx, step, false);
+                    }
+                }
+            }
+        }
+        if blocs_changed {
+            self.refresh_blocs();
+        }
+    }
+
+    /// Last year's share of framework `k` in domain `d` (the alignments as they stand before this
+    /// year's events).
+    fn share(&self, d: usize, k: usize, measure: ShareMeasure) -> f64 {
+        let row = &self.align[d * self.n..(d + 1) * self.n];
+        match measure {
+            ShareMeasure::Count => row.iter().filter(|&&a| a as usize == k).count() as f64 / self.n as f64,
+            ShareMeasure::Gdp => {
+                let on: f64 = row.iter().zip(&self.m.world.gdp).filter(|&(&a, _)| a as usize == k).map(|(_, &g)| g).sum();
+                if self.m.total_gdp > 0.0 { on / self.m.total_gdp } else { 0.0 }
+            }
+        }
+    }
+
+    /// Start (`on`) or undo event `idx`; returns whether coordinating blocs changed.
+    fn act(&mut self, idx: usize, step: usize, on: bool) -> bool {
         let (n, k) = (self.n, self.k);
-        for e in self.m.events.iter().filter(|e| e.step == step) {
-            match &e.action {
-                ModelAction::Set { knob, value } => self.knobs.set(*knob, *value, k),
-                ModelAction::Partnership { framework, states, domains, bonus } => {
-                    for d in (0..self.d).filter(|&d| domains[d]) {
-                        for &i in states {
-                            self.partnership[(d * n + i as usize) * k + framework] += bonus;
-                        }
+        let sign = if on { 1.0 } else { -1.0 };
+        match &self.m.events[idx].action {
+            ModelAction::Set { knob, value } => {
+                if on {
+                    let before = self.knobs.get(*knob, k);
+                    self.saved[idx] = before;
+                    let new = match *value {
+                        SetValue::To(v) => v,
+                        SetValue::Scale(f) => before * f,
+                    };
+                    self.knobs.set(*knob, new, k);
+                } else {
+                    self.knobs.set(*knob, self.saved[idx], k);
+                }
+            }
+            ModelAction::Partnership { framework, states, domains, bonus } => {
+                for d in (0..self.d).filter(|&d| domains[d]) {
+                    for &i in states {
+                        self.partnership[(d * n + i as usize) * k + framework] += sign * bonus;
                     }
                 }
-                ModelAction::ExportControl { framework, states, domains, penalty } => {
-                    for d in (0..self.d).filter(|&d| domains[d]) {
-                        for &i in states {
-                            self.export[(d * n + i as usize) * k + framework] += penalty;
-                        }
+            }
+            ModelAction::ExportControl { framework, states, domains, penalty } => {
+                for d in (0..self.d).filter(|&d| domains[d]) {
+                    for &i in states {
+                        self.export[(d * n + i as usize) * k + framework] += sign * penalty;
                     }
                 }
-                ModelAction::Force { framework, states, domains, lock_years } => {
+            }
+            ModelAction::Force { framework, states, domains, lock_years } => {
+                if on {
                     for d in (0..self.d).filter(|&d| domains[d]) {
                         for &i in states {
                             let cell = d * n + i as usize;
@@ -200,6 +272,77 @@ impl<'m> Simulation<'m> {
                                 self.locked_until[cell] = self.locked_until[cell].max(until);
                             }
                         }
+                    }
+                }
+            }
+            ModelAction::Coordinate { .. } => {
+                self.coordinating[idx] = on;
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Recompute which cells belong to a coordinating bloc.
+    fn refresh_blocs(&mut self) {
+        self.in_bloc.iter_mut().for_each(|b| *b = false);
+        for (idx, e) in self.m.events.iter().enumerate() {
+            if let (true, ModelAction::Coordinate { states, domains }) = (self.coordinating[idx], &e.action) {
+                for d in (0..self.d).filter(|&d| domains[d]) {
+                    for &i in states {
+                        self.in_bloc[d * self.n + i as usize] = true;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Joint decisions of coordinating blocs, after the individual revisions of the year. Each bloc
+    /// revises a domain with the domain's revision probability; it then values each framework by
+    /// the mean utility of its movable members (their own switching costs included) and picks one
+    /// by the same logit (or best-response) rule; every movable member adopts it. Later blocs in
+    /// file order decide after earlier ones and see their moves.
+    fn revise_blocs(&mut self, step: usize, rng: &mut Generator) {
+        let (n, k) = (self.n, self.k);
+        let mut u = [0.0; choice::MAX_FRAMEWORKS];
+        let mut sum = [0.0; choice::MAX_FRAMEWORKS];
+        for idx in 0..self.m.events.len() {
+            if !self.coordinating[idx] {
+                continue;
+            }
+            let ModelAction::Coordinate { states, domains } = &self.m.events[idx].action else { continue };
+            for d in (0..self.d).filter(|&d| domains[d]) {
+                let x: u64 = rng.random();
+                if unit32(x >> 32) >= self.knobs.rate[d] {
+                    continue;
+                }
+                sum[..k].iter_mut().for_each(|s| *s = 0.0);
+                let mut movable = 0usize;
+                let mut current = [0u32; choice::MAX_FRAMEWORKS];
+                for &i in states {
+                    let cell = d * n + i as usize;
+                    if !self.may_revise(cell, step) {
+                        continue;
+                    }
+                    self.utilities(&self.align, d, i as usize, &mut u[..k]);
+                    for fw in 0..k {
+                        sum[fw] += u[fw];
+                    }
+                    current[self.align[cell] as usize] += 1;
+                    movable += 1;
+                }
+                if movable == 0 {
+                    continue;
+                }
+                sum[..k].iter_mut().for_each(|s| *s /= movable as f64);
+                // The bloc's "current" framework, for best-response ties: the one most members use.
+                let majority = (0..k).max_by_key(|&fw| (current[fw], std::cmp::Reverse(fw))).unwrap_or(0);
+                let c = choice::choose(&sum[..k], majority, self.knobs.lambda, unit32(x), rng);
+                for &i in states {
+                    let cell = d * n + i as usize;
+                    if self.may_revise(cell, step) && self.align[cell] as usize != c {
+                        self.switches[d] += 1;
+                        self.align[cell] = c as u8;
                     }
                 }
             }
@@ -345,6 +488,12 @@ impl<'m> Simulation<'m> {
         self.m.anchor[cell] == NO_ANCHOR && self.locked_until[cell] as usize <= step
     }
 
+    /// Whether a cell revises on its own this step (not anchored, not locked, not in a bloc).
+    #[inline]
+    fn revises_alone(&self, cell: usize, step: usize) -> bool {
+        self.may_revise(cell, step) && !self.in_bloc[cell]
+    }
+
     fn revise_synchronous(&mut self, step: usize, rng: &mut Generator) {
         let (n, k) = (self.n, self.k);
         let mut next = std::mem::take(&mut self.next);
@@ -356,7 +505,7 @@ impl<'m> Simulation<'m> {
             for i in 0..n {
                 let x: u64 = rng.random();
                 let cell = d * n + i;
-                if !self.may_revise(cell, step) || unit32(x >> 32) >= rate {
+                if !self.revises_alone(cell, step) || unit32(x >> 32) >= rate {
                     continue;
                 }
                 self.utilities(&self.align, d, i, &mut u[..k]);
@@ -387,7 +536,7 @@ impl<'m> Simulation<'m> {
             for d in 0..self.d {
                 let x: u64 = rng.random();
                 let cell = d * n + i;
-                if !self.may_revise(cell, step) || unit32(x >> 32) >= self.knobs.rate[d] {
+                if !self.revises_alone(cell, step) || unit32(x >> 32) >= self.knobs.rate[d] {
                     continue;
                 }
                 self.utilities(&align, d, i, &mut u[..k]);

@@ -26,7 +26,7 @@ pub mod standards;
 
 use crate::error::{Error, Result};
 use crate::metrics::{Labels, Layout};
-use crate::scenario::{Action, Knob, Param, Scenario, Selector, TERMS, Term};
+use crate::scenario::{Action, Condition, Knob, Param, Scenario, Selector, SetValue, TERMS, Term};
 use crate::world::{StateId, World};
 
 /// Marks a cell that is not anchored to any framework.
@@ -40,20 +40,25 @@ pub struct GroupTerm {
     pub weight: Param,
 }
 
-/// An event resolved against the world: the step it applies at (1 = the first simulated year).
+/// An event resolved against the world: the step it applies at (1 = the first simulated year), or,
+/// with a condition, the first step at which the condition is checked.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModelEvent {
     pub step: usize,
+    pub when: Option<Condition>,
+    /// Years after which a reversible action is undone.
+    pub duration: Option<u32>,
     pub action: ModelAction,
 }
 
 /// What a resolved event does.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ModelAction {
-    Set { knob: Knob, value: f64 },
+    Set { knob: Knob, value: SetValue },
     Partnership { framework: usize, states: Vec<StateId>, domains: Vec<bool>, bonus: f64 },
     ExportControl { framework: usize, states: Vec<StateId>, domains: Vec<bool>, penalty: f64 },
     Force { framework: usize, states: Vec<StateId>, domains: Vec<bool>, lock_years: u32 },
+    Coordinate { states: Vec<StateId>, domains: Vec<bool> },
 }
 
 /// A scenario bound to its world: the static, shared input of every run of a batch.
@@ -218,8 +223,11 @@ impl Model {
                     domains: domains.clone(),
                     lock_years: *lock_years,
                 },
+                Action::Coordinate { states, domains } => {
+                    ModelAction::Coordinate { states: members(&select(states)?), domains: domains.clone() }
+                }
             };
-            events.push(ModelEvent { step, action });
+            events.push(ModelEvent { step, when: e.when, duration: e.duration, action });
         }
         let has_partnerships = events.iter().any(|e| matches!(e.action, ModelAction::Partnership { .. }));
         let has_export_controls = events.iter().any(|e| matches!(e.action, ModelAction::ExportControl { .. }));
@@ -334,6 +342,21 @@ impl Knobs {
     #[inline]
     pub fn weight(&self, d: usize, term: Term) -> f64 {
         self.domain_weights[d][term as usize].unwrap_or(self.weights[term as usize])
+    }
+
+    /// The current value of a parameter that events can set.
+    pub fn get(&self, knob: Knob, frameworks: usize) -> f64 {
+        match knob {
+            Knob::Lambda => self.lambda,
+            Knob::Weight(t) => self.weights[t as usize],
+            Knob::Depreciation => self.depreciation,
+            Knob::InvestmentScale => self.investment_scale,
+            Knob::RevisionRate(d) => self.rate[d],
+            Knob::SwitchingCost(d) => self.cost[d],
+            Knob::Standards(d, k) => self.standards[d * frameworks + k],
+            Knob::DomainWeight(d, t) => self.weight(d, t),
+            Knob::Budget(k) => self.budget[k],
+        }
     }
 
     /// Apply a `set` event.

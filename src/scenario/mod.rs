@@ -184,22 +184,63 @@ pub enum Knob {
     Budget(usize),
 }
 
+/// How a `set` event changes its parameter.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum SetValue {
+    /// Replace the value.
+    To(f64),
+    /// Multiply the run's current value (keeps a drawn parameter's uncertainty).
+    Scale(f64),
+}
+
 /// What an event does.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
-    Set { knob: Knob, value: f64 },
+    Set { knob: Knob, value: SetValue },
     /// Add `affinity` to the partner states' affinity for `framework` in `domains`.
     Partnership { framework: usize, states: Selector, domains: Vec<bool>, affinity: f64 },
     /// Penalise choosing `framework` in `domains` for every state not exempt.
     ExportControl { framework: usize, exempt: Selector, domains: Vec<bool>, penalty: f64 },
     /// Move `states` to `framework` in `domains`, locked for `lock_years`.
     Force { framework: usize, states: Selector, domains: Vec<bool>, lock_years: u32 },
+    /// The selected states decide jointly in `domains` (one choice for the whole bloc).
+    Coordinate { states: Selector, domains: Vec<bool> },
 }
 
-/// An action at a year. Measures with `until` are two events: the start and the reversal.
+/// Which share a condition reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShareMeasure {
+    /// Share of states.
+    Count,
+    /// GDP-weighted share.
+    Gdp,
+}
+
+/// A condition on last year's share of a framework in a domain.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Condition {
+    pub framework: usize,
+    pub domain: usize,
+    pub measure: ShareMeasure,
+    /// True: holds when the share is above `threshold`; false: below it.
+    pub above: bool,
+    pub threshold: f64,
+}
+
+impl Condition {
+    /// Whether the condition holds for a share.
+    pub fn holds(&self, share: f64) -> bool {
+        if self.above { share > self.threshold } else { share < self.threshold }
+    }
+}
+
+/// An action at a year, or at the first year from `year` on when `when` holds; reversible actions
+/// (set, partnership, export control, coordination) may be undone after `duration` years.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {
     pub year: Year,
+    pub when: Option<Condition>,
+    pub duration: Option<u32>,
     pub action: Action,
     /// Key path of the event, for error messages.
     pub key: String,

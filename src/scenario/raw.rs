@@ -234,41 +234,79 @@ pub struct RawInitial {
     pub shares: BTreeMap<String, f64>,
 }
 
-/// `[[event]]`: something that happens at a year.
+/// `[[event]]`: something that happens at a year, or at the first year from `year` on in which a
+/// condition (`when`) holds; reversible kinds can last `duration` years (or `until` a fixed year).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum RawEvent {
-    /// Change a model parameter from this year on.
-    Set { year: i64, path: String, value: f64 },
+    /// Change a model parameter: set it to `value`, or multiply it by `scale`.
+    Set {
+        year: Option<i64>,
+        path: String,
+        value: Option<f64>,
+        scale: Option<f64>,
+        when: Option<RawCondition>,
+        duration: Option<i64>,
+        until: Option<i64>,
+    },
     /// A framework's sponsor starts a partnership: an affinity bonus for the partner states.
     Partnership {
-        year: i64,
+        year: Option<i64>,
         framework: String,
         states: Vec<String>,
         #[serde(default)]
         domains: Option<Vec<String>>,
         affinity: f64,
+        when: Option<RawCondition>,
+        duration: Option<i64>,
         until: Option<i64>,
     },
     /// A framework's sponsor restricts access in some domains to exempt states only.
     ExportControl {
-        year: i64,
+        year: Option<i64>,
         framework: String,
         domains: Vec<String>,
         #[serde(default)]
         exempt: Vec<String>,
         penalty: f64,
+        when: Option<RawCondition>,
+        duration: Option<i64>,
         until: Option<i64>,
     },
     /// States are made to adopt a framework (rip-and-replace), optionally locked for some years.
     Force {
-        year: i64,
+        year: Option<i64>,
         framework: String,
         domains: Vec<String>,
         states: Vec<String>,
         #[serde(default)]
         lock_years: i64,
+        when: Option<RawCondition>,
     },
+    /// A bloc decides jointly: its members stop revising alone in `domains` and move together.
+    Coordinate {
+        year: Option<i64>,
+        states: Vec<String>,
+        #[serde(default)]
+        domains: Option<Vec<String>>,
+        when: Option<RawCondition>,
+        duration: Option<i64>,
+        until: Option<i64>,
+    },
+}
+
+/// `when = { framework = "CN", domain = "telecom", measure = "gdp_share", above = 0.4 }`: a
+/// condition on last year's share of a framework in a domain.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCondition {
+    pub framework: String,
+    pub domain: String,
+    /// `gdp_share` (default) or `count_share`.
+    #[serde(default)]
+    pub measure: Option<String>,
+    pub above: Option<f64>,
+    pub below: Option<f64>,
 }
 
 /// `[batch]`: defaults for the batch command.

@@ -464,7 +464,7 @@ impl Validator {
         Ok(DomainSpec { name: name.to_string(), revision_rate, switching_cost, anchored, standards, weights, initial })
     }
 
-    fn knob(&self, key: &str, path: &str, value: f64, frameworks: &[String], domains: &[String], specs: &[FrameworkSpec]) -> Result<Knob> {
+    fn knob(&self, key: &str, path: &str, value: Option<f64>, scale: f64, frameworks: &[String], domains: &[String], specs: &[FrameworkSpec]) -> Result<Knob> {
         let parts: Vec<&str> = path.split('.').collect();
         let term = |name: &str| TERM_NAMES.iter().position(|t| *t == name);
         let dom = |name: &str| domains.iter().position(|d| d == name);
@@ -495,73 +495,135 @@ impl Validator {
                 format!("`{path}` is not a parameter an event can set; expected choice.lambda, utility.TERM, investment.depreciation, investment.scale, domain.D.revision_rate, domain.D.switching_cost, domain.D.standards.F, domain.D.weights.TERM or framework.F.sponsor.budget"),
             )
         })?;
-        self.number(&format!("{key}.value"), value, range)?;
+        match value {
+            Some(value) => {
+                self.number(&format!("{key}.value"), value, range)?;
+            }
+            None => {
+                // A factor keeps the parameter in its range: probabilities shrink, signs hold.
+                let (factor_range, what) = match range {
+                    Range::Probability => (Range::Probability, "a factor in [0, 1] for a probability"),
+                    Range::Positive => (Range::Positive, "a factor > 0 for a positive parameter"),
+                    Range::NonNegative | Range::NonNegativeOrInf => (Range::NonNegative, "a factor >= 0 for a non-negative parameter"),
+                    Range::Any => (Range::Any, "a finite factor"),
+                };
+                if !factor_range.contains(scale) {
+                    return Err(self.err(&format!("{key}.scale"), format!("expected {what}, found {scale}")));
+                }
+            }
+        }
         Ok(knob)
+    }
+
+    fn condition(&self, key: &str, c: &RawCondition, frameworks: &[String], domains: &[String]) -> Result<Condition> {
+        let framework = self.index_of(&format!("{key}.framework"), frameworks, &c.framework, "framework")?;
+        let domain = self.index_of(&format!("{key}.domain"), domains, &c.domain, "domain")?;
+        let measure = match c.measure.as_deref() {
+            None | Some("gdp_share") => ShareMeasure::Gdp,
+            Some("count_share") => ShareMeasure::Count,
+            Some(other) => return Err(self.err(&format!("{key}.measure"), format!("expected \"gdp_share\" or \"count_share\", found \"{other}\""))),
+        };
+        let (above, threshold) = match (c.above, c.below) {
+            (Some(t), None) => (true, self.number(&format!("{key}.above"), t, Range::Probability)?),
+            (None, Some(t)) => (false, self.number(&format!("{key}.below"), t, Range::Probability)?),
+            _ => return Err(self.err(key, "expected exactly one of `above` or `below` (a share in [0, 1])")),
+        };
+        Ok(Condition { framework, domain, measure, above, threshold })
     }
 
     fn events(&self, raw: &[RawEvent], start: Year, end: Year, frameworks: &[String], domains: &[String], specs: &[FrameworkSpec]) -> Result<Vec<Event>> {
         let mut out = Vec::new();
         for (i, e) in raw.iter().enumerate() {
             let key = format!("event[{i}]");
-            let year_of = |k: &str, y: i64| -> Result<Year> {
+            // The year an event applies at (or, with `when`, the first year it is checked).
+            let year_of = |y: Option<i64>, conditional: bool| -> Result<Year> {
+                let y = match y {
+                    Some(y) => y,
+                    None if conditional => start as i64 + 1,
+                    None => return Err(self.err(&key, "expected `year` (or a `when` condition)")),
+                };
                 if y <= start as i64 || y > end as i64 {
-                    return Err(self.err(&format!("{key}.{k}"), format!("expected a year from {} to {end} (after the start year {start}), found {y}", start + 1)));
+                    return Err(self.err(&format!("{key}.year"), format!("expected a year from {} to {end} (after the start year {start}), found {y}", start + 1)));
                 }
                 Ok(y as Year)
             };
             let fw = |f: &str| self.index_of(&format!("{key}.framework"), frameworks, f, "framework");
-            let until = |year: Year, u: Option<i64>| -> Result<Option<Year>> {
-                match u {
-                    None => Ok(None),
-                    Some(u) if u > year as i64 && u <= end as i64 => Ok(Some(u as Year)),
-                    Some(u) => Err(self.err(&format!("{key}.until"), format!("expected a year after {year} and at most {end}, found {u}"))),
+            let when = |c: &Option<RawCondition>| -> Result<Option<Condition>> {
+                c.as_ref().map(|c| self.condition(&format!("{key}.when"), c, frameworks, domains)).transpose()
+            };
+            // `duration` years, or `until` a fixed year (not with `when`, whose start is unknown).
+            let duration = |year: Year, conditional: bool, d: Option<i64>, u: Option<i64>| -> Result<Option<u32>> {
+                match (d, u) {
+                    (None, None) => Ok(None),
+                    (Some(_), Some(_)) => Err(self.err(&format!("{key}.until"), "give `duration` or `until`, not both")),
+                    (Some(d), None) => Ok(Some(self.count(&format!("{key}.duration"), d, 1, MAX_STEPS as i64)? as u32)),
+                    (None, Some(_)) if conditional => Err(self.err(&format!("{key}.until"), "a conditional event (`when`) takes `duration` in years, not `until`")),
+                    (None, Some(u)) if u > year as i64 && u <= end as i64 => Ok(Some((u - year as i64) as u32)),
+                    (None, Some(u)) => Err(self.err(&format!("{key}.until"), format!("expected a year after {year} and at most {end}, found {u}"))),
                 }
             };
-            match e {
-                RawEvent::Set { year, path, value } => {
-                    let year = year_of("year", *year)?;
-                    let knob = self.knob(&key, path, *value, frameworks, domains, specs)?;
-                    out.push(Event { year, action: Action::Set { knob, value: *value }, key });
+            let all_domains = |ds: &Option<Vec<String>>| -> Result<Vec<bool>> {
+                match ds {
+                    Some(ds) => self.domain_mask(&format!("{key}.domains"), ds, domains),
+                    None => Ok(vec![true; domains.len()]),
                 }
-                RawEvent::Partnership { year, framework, states, domains: ds, affinity, until: u } => {
-                    let year = year_of("year", *year)?;
+            };
+            let event = match e {
+                RawEvent::Set { year, path, value, scale, when: w, duration: d, until: u } => {
+                    let w = when(w)?;
+                    let year = year_of(*year, w.is_some())?;
+                    let value = match (value, scale) {
+                        (Some(v), None) => SetValue::To(*v),
+                        (None, Some(f)) => SetValue::Scale(*f),
+                        _ => return Err(self.err(&key, "expected exactly one of `value` (the new value) or `scale` (a factor on the current value)")),
+                    };
+                    let (check, factor) = match value {
+                        SetValue::To(v) => (Some(v), 1.0),
+                        SetValue::Scale(f) => (None, f),
+                    };
+                    let knob = self.knob(&key, path, check, factor, frameworks, domains, specs)?;
+                    Event { year, when: w, duration: duration(year, w.is_some(), *d, *u)?, action: Action::Set { knob, value }, key }
+                }
+                RawEvent::Partnership { year, framework, states, domains: ds, affinity, when: w, duration: d, until: u } => {
+                    let w = when(w)?;
+                    let year = year_of(*year, w.is_some())?;
                     let framework = fw(framework)?;
                     let states = self.selector(&format!("{key}.states"), states, "", &[])?;
-                    let mask = match ds {
-                        Some(ds) => self.domain_mask(&format!("{key}.domains"), ds, domains)?,
-                        None => vec![true; domains.len()],
-                    };
+                    let mask = all_domains(ds)?;
                     let affinity = self.number(&format!("{key}.affinity"), *affinity, Range::Any)?;
-                    let u = until(year, *u)?;
-                    out.push(Event { year, action: Action::Partnership { framework, states: states.clone(), domains: mask.clone(), affinity }, key: key.clone() });
-                    if let Some(u) = u {
-                        out.push(Event { year: u, action: Action::Partnership { framework, states, domains: mask, affinity: -affinity }, key });
-                    }
+                    let duration = duration(year, w.is_some(), *d, *u)?;
+                    Event { year, when: w, duration, action: Action::Partnership { framework, states, domains: mask, affinity }, key }
                 }
-                RawEvent::ExportControl { year, framework, domains: ds, exempt, penalty, until: u } => {
-                    let year = year_of("year", *year)?;
+                RawEvent::ExportControl { year, framework, domains: ds, exempt, penalty, when: w, duration: d, until: u } => {
+                    let w = when(w)?;
+                    let year = year_of(*year, w.is_some())?;
                     let framework = fw(framework)?;
                     let exempt = self.selector(&format!("{key}.exempt"), exempt, "", &[])?;
                     let mask = self.domain_mask(&format!("{key}.domains"), ds, domains)?;
                     let penalty = self.number(&format!("{key}.penalty"), *penalty, Range::NonNegative)?;
-                    let u = until(year, *u)?;
-                    out.push(Event { year, action: Action::ExportControl { framework, exempt: exempt.clone(), domains: mask.clone(), penalty }, key: key.clone() });
-                    if let Some(u) = u {
-                        out.push(Event { year: u, action: Action::ExportControl { framework, exempt, domains: mask, penalty: -penalty }, key });
-                    }
+                    let duration = duration(year, w.is_some(), *d, *u)?;
+                    Event { year, when: w, duration, action: Action::ExportControl { framework, exempt, domains: mask, penalty }, key }
                 }
-                RawEvent::Force { year, framework, domains: ds, states, lock_years } => {
-                    let year = year_of("year", *year)?;
+                RawEvent::Force { year, framework, domains: ds, states, lock_years, when: w } => {
+                    let w = when(w)?;
+                    let year = year_of(*year, w.is_some())?;
                     let framework = fw(framework)?;
                     let states = self.selector(&format!("{key}.states"), states, "", &[])?;
                     let mask = self.domain_mask(&format!("{key}.domains"), ds, domains)?;
                     let lock_years = self.count(&format!("{key}.lock_years"), *lock_years, 0, MAX_STEPS as i64)? as u32;
-                    out.push(Event { year, action: Action::Force { framework, states, domains: mask, lock_years }, key });
+                    Event { year, when: w, duration: None, action: Action::Force { framework, states, domains: mask, lock_years }, key }
                 }
-            }
+                RawEvent::Coordinate { year, states, domains: ds, when: w, duration: d, until: u } => {
+                    let w = when(w)?;
+                    let year = year_of(*year, w.is_some())?;
+                    let states = self.selector(&format!("{key}.states"), states, "", &[])?;
+                    let mask = all_domains(ds)?;
+                    let duration = duration(year, w.is_some(), *d, *u)?;
+                    Event { year, when: w, duration, action: Action::Coordinate { states, domains: mask }, key }
+                }
+            };
+            out.push(event);
         }
-        // Stable by year: events of one year apply in file order.
-        out.sort_by_key(|e| e.year);
         Ok(out)
     }
 }
