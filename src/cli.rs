@@ -87,6 +87,32 @@ pub enum Command {
         #[arg(long = "set", value_name = "PATH=VALUE")]
         sets: Vec<String>,
     },
+    /// Compare an alternative scenario with a baseline on common random numbers.
+    Compare {
+        /// Baseline scenario file or bundled name.
+        baseline: String,
+        /// Alternative scenario file or bundled name.
+        alternative: String,
+        /// Number of paired runs (default: the baseline's batch.runs).
+        #[arg(long)]
+        runs: Option<u64>,
+        /// Master seed (default: the baseline's batch.seed).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Worker threads (default: one per core).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Output directory (default: output/compare/<baseline>--<alternative>).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Override a key of the alternative scenario only (repeatable), e.g. to compare a
+        /// scenario with a variant of itself.
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        sets: Vec<String>,
+        /// Write into --out even if it is not a blocsim output directory.
+        #[arg(long)]
+        force: bool,
+    },
     /// List the bundled scenarios.
     Scenarios,
 }
@@ -132,6 +158,33 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Compare { baseline, alternative, runs, seed, threads, out, sets, force } => {
+            let base = load(&baseline, &[])?;
+            let alt = load(&alternative, &sets)?;
+            let runs = runs.unwrap_or(base.scenario.batch.runs);
+            if !(2..=scenario::validate::MAX_RUNS).contains(&runs) {
+                return Err(Error::Usage(format!("--runs {runs}: expected 2 to {}", scenario::validate::MAX_RUNS)).into());
+            }
+            if threads == Some(0) {
+                return Err(Error::Usage("--threads 0: expected at least 1".into()).into());
+            }
+            let dir = out.unwrap_or_else(|| crate::compare::default_dir(&base.scenario.name, &alt.scenario.name));
+            batch::check_output_dir(&dir, force)?;
+            let opts = crate::compare::CompareOptions { runs, seed: seed.unwrap_or(base.scenario.batch.seed), threads };
+            let bar = progress_bar(runs);
+            let started = std::time::Instant::now();
+            let cmp = crate::compare::compare(&base, &alt, &opts, &|done| bar.set_position(done))?;
+            bar.finish_and_clear();
+            let mut files = cmp.write(&dir).with_context(|| format!("writing {}", dir.display()))?;
+            files.push("manifest.json".into());
+            let bopts = BatchOptions { runs, seed: opts.seed, threads, shard: None, detail: false, out: None, command: command_line };
+            let mut manifest = batch::manifest(&alt, &bopts, threads.unwrap_or_else(rayon::current_num_threads), started.elapsed().as_secs_f64(), files);
+            manifest.scenario = format!("{} vs {}", alt.scenario.name, base.scenario.name);
+            crate::export::write_atomic(&dir.join("manifest.json"), &manifest.to_json())?;
+            print!("{}", cmp.to_markdown());
+            eprintln!("{runs} paired runs of {} vs {} -> {}", alt.scenario.name, base.scenario.name, dir.display());
+            Ok(())
+        }
         Command::Check { scenario, sets } => {
             let model = load(&scenario, &sets)?;
             print!("{}", crate::describe::describe(&model));
@@ -168,12 +221,7 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
                 command: command_line,
             };
             let planned = shard.map_or(runs, |s| s.runs(runs).end - s.runs(runs).start);
-            let bar = ProgressBar::new(planned);
-            bar.set_style(
-                ProgressStyle::with_template("{spinner} {elapsed_precise} [{bar:40}] {pos}/{len} runs ({per_sec}, ETA {eta})")
-                    .unwrap_or_else(|_| ProgressStyle::default_bar())
-                    .progress_chars("=> "),
-            );
+            let bar = progress_bar(planned);
             let result = batch::run_batch(&model, &opts, &|done| bar.set_position(done))
                 .with_context(|| format!("batch of {} into {}", model.scenario.name, dir.display()))?;
             bar.finish_and_clear();
@@ -189,4 +237,15 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// A progress bar over runs, with rate and ETA (drawn on stderr only when it is a terminal).
+fn progress_bar(runs: u64) -> ProgressBar {
+    let bar = ProgressBar::new(runs);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {elapsed_precise} [{bar:40}] {pos}/{len} runs ({per_sec}, ETA {eta})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar
 }
