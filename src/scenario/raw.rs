@@ -255,6 +255,8 @@ pub enum RawEvent {
         framework: String,
         states: Vec<String>,
         #[serde(default)]
+        except: Vec<String>,
+        #[serde(default)]
         domains: Option<Vec<String>>,
         affinity: f64,
         when: Option<RawCondition>,
@@ -280,6 +282,8 @@ pub enum RawEvent {
         domains: Vec<String>,
         states: Vec<String>,
         #[serde(default)]
+        except: Vec<String>,
+        #[serde(default)]
         lock_years: i64,
         when: Option<RawCondition>,
     },
@@ -287,6 +291,8 @@ pub enum RawEvent {
     Coordinate {
         year: Option<i64>,
         states: Vec<String>,
+        #[serde(default)]
+        except: Vec<String>,
         #[serde(default)]
         domains: Option<Vec<String>>,
         when: Option<RawCondition>,

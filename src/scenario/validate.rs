@@ -21,9 +21,9 @@ pub const MAX_STEPS: usize = 10_000;
 /// Largest number of runs in one batch (run indices are 32-bit in the detail table).
 pub const MAX_RUNS: u64 = u32::MAX as u64;
 
-/// Parse, apply overrides and validate.
-pub fn from_text(path: &Path, text: &str, base_dir: Option<&Path>, overrides: &[Override]) -> Result<Scenario> {
-    let doc: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+/// Parse TOML text into a table, reporting syntax errors at their file position.
+fn parse_table(path: &Path, text: &str) -> Result<toml::Table> {
+    text.parse().map_err(|e: toml::de::Error| {
         let origin = match e.span() {
             Some(span) => {
                 let (line, column) = line_column(text, span.start);
@@ -32,7 +32,54 @@ pub fn from_text(path: &Path, text: &str, base_dir: Option<&Path>, overrides: &[
             None => Origin::FileOnly { path: path.to_path_buf() },
         };
         Error::Syntax { origin, message: first_line(e.message()) }
-    })?;
+    })
+}
+
+/// Deepest chain of `extends` a scenario may use.
+const MAX_EXTENDS: usize = 8;
+
+/// Resolve `extends = "PARENT"`: the parent (a bundled name, or a file relative to the child) is
+/// loaded (with its own parents), then the child is laid over it: tables merge key by key, any
+/// other value of the child replaces the parent's, and the child's `[[event]]`s are appended to the
+/// parent's.
+fn inherit(path: &Path, mut doc: toml::Table, base_dir: Option<&Path>, depth: usize) -> Result<toml::Table> {
+    let Some(parent) = doc.remove("extends") else { return Ok(doc) };
+    let origin = || Origin::FileOnly { path: path.to_path_buf() };
+    let toml::Value::String(name) = parent else {
+        return Err(Error::invalid(origin(), "extends", "expected the name or path of the scenario to build on, e.g. \"baseline\""));
+    };
+    if depth >= MAX_EXTENDS {
+        return Err(Error::invalid(origin(), "extends", format!("more than {MAX_EXTENDS} levels of `extends` (a cycle?)")));
+    }
+    let candidate = base_dir.map(|d| d.join(&name));
+    let target = match &candidate {
+        Some(c) if c.is_file() => c.display().to_string(),
+        _ => name.clone(),
+    };
+    let (ppath, ptext, pdir) = bundled::resolve(&target).map_err(|e| Error::invalid(origin(), "extends", format!("cannot load `{name}`: {e}")))?;
+    let parent = inherit(&ppath, parse_table(&ppath, &ptext)?, pdir.as_deref(), depth + 1)?;
+    Ok(merge(parent, doc))
+}
+
+/// Lay `child` over `parent` (see [`inherit`]).
+fn merge(mut parent: toml::Table, child: toml::Table) -> toml::Table {
+    for (key, value) in child {
+        let merged = match (parent.remove(&key), value) {
+            (Some(toml::Value::Table(p)), toml::Value::Table(c)) => toml::Value::Table(merge(p, c)),
+            (Some(toml::Value::Array(mut p)), toml::Value::Array(c)) if key == "event" => {
+                p.extend(c);
+                toml::Value::Array(p)
+            }
+            (_, c) => c,
+        };
+        parent.insert(key, merged);
+    }
+    parent
+}
+
+/// Parse, resolve `extends`, apply overrides and validate.
+pub fn from_text(path: &Path, text: &str, base_dir: Option<&Path>, overrides: &[Override]) -> Result<Scenario> {
+    let doc = inherit(path, parse_table(path, text)?, base_dir, 0)?;
     let doc = overrides::apply_all(doc, overrides)?;
     let locator = Locator::new(
         path.to_path_buf(),
@@ -584,11 +631,11 @@ impl Validator {
                     let knob = self.knob(&key, path, check, factor, frameworks, domains, specs)?;
                     Event { year, when: w, duration: duration(year, w.is_some(), *d, *u)?, action: Action::Set { knob, value }, key }
                 }
-                RawEvent::Partnership { year, framework, states, domains: ds, affinity, when: w, duration: d, until: u } => {
+                RawEvent::Partnership { year, framework, states, except, domains: ds, affinity, when: w, duration: d, until: u } => {
                     let w = when(w)?;
                     let year = year_of(*year, w.is_some())?;
                     let framework = fw(framework)?;
-                    let states = self.selector(&format!("{key}.states"), states, "", &[])?;
+                    let states = self.selector(&format!("{key}.states"), states, &format!("{key}.except"), except)?;
                     let mask = all_domains(ds)?;
                     let affinity = self.number(&format!("{key}.affinity"), *affinity, Range::Any)?;
                     let duration = duration(year, w.is_some(), *d, *u)?;
@@ -604,19 +651,19 @@ impl Validator {
                     let duration = duration(year, w.is_some(), *d, *u)?;
                     Event { year, when: w, duration, action: Action::ExportControl { framework, exempt, domains: mask, penalty }, key }
                 }
-                RawEvent::Force { year, framework, domains: ds, states, lock_years, when: w } => {
+                RawEvent::Force { year, framework, domains: ds, states, except, lock_years, when: w } => {
                     let w = when(w)?;
                     let year = year_of(*year, w.is_some())?;
                     let framework = fw(framework)?;
-                    let states = self.selector(&format!("{key}.states"), states, "", &[])?;
+                    let states = self.selector(&format!("{key}.states"), states, &format!("{key}.except"), except)?;
                     let mask = self.domain_mask(&format!("{key}.domains"), ds, domains)?;
                     let lock_years = self.count(&format!("{key}.lock_years"), *lock_years, 0, MAX_STEPS as i64)? as u32;
                     Event { year, when: w, duration: None, action: Action::Force { framework, states, domains: mask, lock_years }, key }
                 }
-                RawEvent::Coordinate { year, states, domains: ds, when: w, duration: d, until: u } => {
+                RawEvent::Coordinate { year, states, except, domains: ds, when: w, duration: d, until: u } => {
                     let w = when(w)?;
                     let year = year_of(*year, w.is_some())?;
-                    let states = self.selector(&format!("{key}.states"), states, "", &[])?;
+                    let states = self.selector(&format!("{key}.states"), states, &format!("{key}.except"), except)?;
                     let mask = all_domains(ds)?;
                     let duration = duration(year, w.is_some(), *d, *u)?;
                     Event { year, when: w, duration, action: Action::Coordinate { states, domains: mask }, key }
@@ -630,4 +677,42 @@ impl Validator {
 
 fn term_of(i: usize) -> Term {
     [Term::Econ, Term::Investment, Term::Network, Term::Affinity, Term::Security, Term::Standards, Term::Hedging][i]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extends_merges_tables_replaces_values_and_appends_events() {
+        let parent: toml::Table = toml::from_str(
+            "name = \"p\"\n[a]\nx = 1\ny = [1, 2]\n[[event]]\nkind = \"one\"\n",
+        )
+        .unwrap();
+        let child: toml::Table = toml::from_str("name = \"c\"\n[a]\ny = [3]\nz = 2\n[[event]]\nkind = \"two\"\n").unwrap();
+        let m = merge(parent, child);
+        assert_eq!(m["name"].as_str(), Some("c"));
+        let a = m["a"].as_table().unwrap();
+        assert_eq!(a["x"].as_integer(), Some(1));
+        assert_eq!(a["y"].as_array().unwrap().len(), 1, "arrays other than events are replaced");
+        assert_eq!(a["z"].as_integer(), Some(2));
+        let kinds: Vec<&str> = m["event"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+        assert_eq!(kinds, ["one", "two"]);
+    }
+
+    #[test]
+    fn a_bundled_what_if_is_the_baseline_plus_its_events() {
+        let base = Scenario::load("baseline", &[]).unwrap();
+        let alt = Scenario::load("dsr-surge", &[]).unwrap();
+        assert_eq!(alt.name, "dsr-surge");
+        assert_eq!(alt.frameworks, base.frameworks);
+        assert_eq!(alt.uncertain, base.uncertain, "inherited uncertain parameters keep their order (paired draws)");
+        assert_eq!(alt.events.len(), base.events.len() + 3);
+    }
+
+    #[test]
+    fn extends_errors_name_the_parent() {
+        let e = Scenario::from_str("child.toml", "extends = \"no-such-parent\"\nname = \"c\"").unwrap_err().to_string();
+        assert!(e.contains("`extends`") && e.contains("cannot load `no-such-parent`"), "{e}");
+    }
 }
