@@ -122,7 +122,6 @@ const LAT_TOP: f64 = 84.0;
 const LAT_BOTTOM: f64 = -58.0;
 const MAP_W: f64 = 960.0;
 const MARGIN: f64 = 20.0;
-const LEGEND_H: f64 = 150.0;
 
 fn map_h() -> f64 {
     let (xmax, _) = equal_earth(180.0, 0.0);
@@ -144,7 +143,8 @@ impl<'a> MapChart<'a> {
 
 impl Chart for MapChart<'_> {
     fn size(&self) -> (u32, u32) {
-        ((MAP_W + 2.0 * MARGIN) as u32, (HEADER + map_h() + 16.0 + LEGEND_H) as u32)
+        let legend = 52.0 + 22.0 * self.out.frameworks.len().max(2) as f64;
+        ((MAP_W + 2.0 * MARGIN) as u32, (HEADER + map_h() + 16.0 + legend) as u32)
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, s: f64) -> Result<(), String> {
@@ -228,7 +228,7 @@ impl Chart for MapChart<'_> {
             root.draw(&Text::new("small state (dot)".to_string(), (x + s.px(36.0), ly + s.px(44.0)), s.font(12.5, INK))).map_err(perr)?;
         }
         let note = "Equal Earth projection (\u{160}avri\u{10d}, Patterson & Jenny 2018). Outlines: Natural Earth 1:110m, public domain.";
-        let fy = ly + s.px(30.0 + 22.0 * o.frameworks.len() as f64);
+        let fy = ly + s.px(30.0 + 22.0 * o.frameworks.len().max(2) as f64);
         root.draw(&Text::new(note.to_string(), (lx, fy), s.font(12.0, MUTED))).map_err(perr)?;
         Ok(())
     }

@@ -93,7 +93,7 @@ fn ip(p: (f64, f64)) -> (i32, i32) {
 
 impl Chart for TernaryChart<'_> {
     fn size(&self) -> (u32, u32) {
-        (840, (TOP + SIDE * 3f64.sqrt() / 2.0 + 96.0) as u32)
+        (840, (TOP + SIDE * 3f64.sqrt() / 2.0 + 72.0) as u32)
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, s: f64) -> Result<(), String> {
@@ -187,8 +187,8 @@ impl Chart for TernaryChart<'_> {
         }
 
         // shading key, top right
-        let kx = s.px(LEFT + SIDE + 40.0);
-        let ky = s.px(TOP - 8.0);
+        let kx = s.px(16.0);
+        let ky = s.px(TOP - 30.0);
         let style = f(12.5, INK);
         root.draw(&Text::new("runs per small triangle".to_string(), (kx, ky), style.clone())).map_err(perr)?;
         let steps = 5;
