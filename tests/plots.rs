@@ -220,3 +220,24 @@ fn report_renders_in_headless_chromium() {
         assert!(near, "screenshot lacks framework colour {c:?}");
     }
 }
+
+#[test]
+fn two_frameworks_get_no_ternary_plot_and_the_report_says_so() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = std::fs::read_to_string("scenarios/bench/logit-network.toml").expect("bench scenario");
+    let text = text.replace("frameworks = [\"A\", \"B\", \"C\"]", "frameworks = [\"A\", \"B\"]").replace(
+        "shares = { A = 0.3333333333333333, B = 0.3333333333333333, C = 0.3333333333333334 }",
+        "shares = { A = 0.5, B = 0.5 }",
+    );
+    assert!(text.contains("shares = { A = 0.5, B = 0.5 }"), "the bench scenario changed; update this test");
+    let scenario = dir.path().join("k2.toml");
+    std::fs::write(&scenario, text).expect("write scenario");
+    let out = dir.path().join("o");
+    let args = ["batch", scenario.to_str().expect("utf-8"), "--runs", "6", "--out", out.to_str().expect("utf-8"), "--set", "world.synthetic.agents=100", "--set", "time.end=4", "--plot-scale", "1"];
+    blocsim(&args);
+    let plots = read_dir_bytes(&out.join("plots"));
+    assert!(plots.keys().all(|k| !k.starts_with("ternary_")), "{:?}", plots.keys());
+    assert!(plots.contains_key("fan_count_x.svg") && plots.contains_key("outcomes_x.png"));
+    let html = std::fs::read_to_string(out.join("report.html")).expect("report");
+    assert!(html.contains("No ternary plots: this scenario has 2 frameworks"));
+}

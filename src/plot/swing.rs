@@ -102,7 +102,8 @@ impl Chart for SwingChart<'_> {
                 }
                 root.draw(&Rectangle::new([(a, top), (b, bottom)], colors[k % colors.len()].filled())).map_err(perr)?;
                 let label = format!("{:.0}", p * 100.0);
-                let lstyle = s.font(11.5, WHITE).pos(Pos::new(HPos::Center, VPos::Center));
+                let ink = if super::luminance(colors[k % colors.len()]) > 0.18 { INK } else { WHITE };
+                let lstyle = s.font(11.5, ink).pos(Pos::new(HPos::Center, VPos::Center));
                 if b - a >= s.px(30.0) {
                     root.draw(&Text::new(label, ((a + b) / 2, mid), lstyle)).map_err(perr)?;
                 }
