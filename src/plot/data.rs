@@ -118,8 +118,11 @@ fn data_err(path: &Path, line: usize, message: impl Into<String>) -> Error {
     Error::Data { path: path.to_path_buf(), line, message: message.into() }
 }
 
+/// A CSV's header and its records with their 1-based line numbers.
+type Table = (Vec<String>, Vec<(usize, Vec<String>)>);
+
 /// Parse a CSV into (header, records with their 1-based line numbers).
-fn csv_rows(path: &Path) -> Result<(Vec<String>, Vec<(usize, Vec<String>)>)> {
+fn csv_rows(path: &Path) -> Result<Table> {
     let text = read(path)?;
     let mut rdr = csv::ReaderBuilder::new().has_headers(true).from_reader(text.as_bytes());
     let header: Vec<String> = rdr.headers().map_err(|e| data_err(path, 1, e.to_string()))?.iter().map(String::from).collect();

@@ -35,6 +35,7 @@ pub struct Fan {
 }
 
 /// Draw fans on a year × value chart in `area`: bands first, then all medians on top.
+#[allow(clippy::too_many_arguments)]
 pub fn draw_fans<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     s: Sc,

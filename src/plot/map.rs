@@ -179,11 +179,11 @@ impl Chart for MapChart<'_> {
             }
         };
         // larger rings first, so that enclaves are drawn over their surroundings
-        let mut rings: Vec<(f64, &str, &Vec<(f64, f64)>)> = Vec::new();
+        let mut rings: Vec<(f64, &str, &[(f64, f64)])> = Vec::new();
         for (id, rs) in &self.geo.shapes {
             for r in rs {
                 let a: f64 = r.iter().zip(r.iter().cycle().skip(1)).map(|(p, q)| p.0 * q.1 - q.0 * p.1).sum::<f64>().abs() / 2.0;
-                rings.push((a, id.as_str(), r));
+                rings.push((a, id.as_str(), r.as_slice()));
             }
         }
         rings.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));

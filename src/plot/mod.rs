@@ -265,7 +265,6 @@ pub fn check_options(opts: &PlotOptions) -> Result<()> {
 pub fn draw_charts(out: &Output, opts: &PlotOptions) -> Result<Drawn> {
     check_options(opts)?;
     register_fonts();
-    let out = out;
     let plots: PathBuf = out.dir.join("plots");
     std::fs::create_dir_all(&plots).map_err(|source| Error::Write { path: plots.clone(), source })?;
     let mut d = Drawn::default();
@@ -318,7 +317,7 @@ pub fn draw_charts(out: &Output, opts: &PlotOptions) -> Result<Drawn> {
 
 /// Nice tick positions for `[lo, hi]` with about `n` ticks.
 pub fn ticks(lo: f64, hi: f64, n: usize) -> Vec<f64> {
-    if !(hi > lo) || n == 0 {
+    if hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater) || n == 0 {
         return vec![lo];
     }
     let raw = (hi - lo) / n as f64;

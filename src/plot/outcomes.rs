@@ -73,10 +73,10 @@ impl Chart for OutcomesChart<'_> {
         let nbins = (1.0 / width).ceil() as usize + 1;
         let mut counts = vec![vec![0u64; nbins]; k_n];
         for run in &o.final_shares {
-            for k in 0..k_n {
+            for (k, c) in counts.iter_mut().enumerate() {
                 if let Some(v) = run.get(d).and_then(|r| r.get(k)) {
                     let b = ((v / width) + 1e-9).floor().clamp(0.0, (nbins - 1) as f64) as usize;
-                    counts[k][b] += 1;
+                    c[b] += 1;
                 }
             }
         }
