@@ -69,15 +69,26 @@ pub enum Command {
         /// Run only shard I of N (0-based), e.g. --shard 0/4.
         #[arg(long)]
         shard: Option<String>,
-        /// Do not draw charts.
+        /// Do not draw charts (or write report.html).
         #[arg(long)]
         no_plots: bool,
+        /// PNG resolution multiplier: 1 = screen, 2 = default, 4 or more for print.
+        #[arg(long, value_name = "SCALE", default_value_t = 2.0)]
+        plot_scale: f64,
         /// Do not write the per-run, per-state Parquet table.
         #[arg(long)]
         no_detail: bool,
         /// Write into --out even if it is not a blocsim output directory.
         #[arg(long)]
         force: bool,
+    },
+    /// Redraw every chart and report.html from a saved output directory.
+    Plot {
+        /// Output directory written by `blocsim batch`.
+        dir: PathBuf,
+        /// PNG resolution multiplier: 1 = screen, 2 = default, 4 or more for print.
+        #[arg(long, value_name = "SCALE", default_value_t = 2.0)]
+        plot_scale: f64,
     },
     /// Validate a scenario and print what it resolves to.
     Check {
@@ -139,7 +150,7 @@ pub fn main() -> ExitCode {
 }
 
 fn is_input_error(e: &Error) -> bool {
-    !matches!(e, Error::Write { .. } | Error::Parquet { .. })
+    !matches!(e, Error::Write { .. } | Error::Parquet { .. } | Error::Plot { .. })
 }
 
 fn load(scenario: &str, sets: &[String]) -> anyhow::Result<Model> {
@@ -199,7 +210,17 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             eprintln!("wrote run {run} of {} (seed {seed}) to {}", model.scenario.name, dir.display());
             Ok(())
         }
-        Command::Batch { scenario, runs, seed, threads, out, sets, shard, no_plots, no_detail, force } => {
+        Command::Plot { dir, plot_scale } => {
+            let files = crate::plot::plot_all(&dir, &crate::plot::PlotOptions { png_scale: plot_scale })
+                .with_context(|| format!("plotting {}", dir.display()))?;
+            eprintln!("drew {} files -> {}", files.len(), dir.join("report.html").display());
+            Ok(())
+        }
+        Command::Batch { scenario, runs, seed, threads, out, sets, shard, no_plots, plot_scale, no_detail, force } => {
+            let plot_opts = crate::plot::PlotOptions { png_scale: plot_scale };
+            if !no_plots {
+                crate::plot::check_options(&plot_opts)?;
+            }
             let model = load(&scenario, &sets)?;
             let runs = runs.unwrap_or(model.scenario.batch.runs);
             if runs == 0 || runs > scenario::validate::MAX_RUNS {
@@ -225,7 +246,9 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             let result = batch::run_batch(&model, &opts, &|done| bar.set_position(done))
                 .with_context(|| format!("batch of {} into {}", model.scenario.name, dir.display()))?;
             bar.finish_and_clear();
-            let _ = no_plots;
+            if !no_plots {
+                crate::plot::plot_all(&dir, &plot_opts).with_context(|| format!("charts for {}", dir.display()))?;
+            }
             eprintln!(
                 "{} runs of {} on {} threads in {:.2} s -> {}",
                 planned,

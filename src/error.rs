@@ -62,6 +62,10 @@ pub enum Error {
     #[error("scenario `{name}` is neither a readable file nor a bundled scenario (bundled: {bundled})")]
     UnknownScenario { name: String, bundled: String },
 
+    /// Drawing a chart failed.
+    #[error("{}: cannot draw chart: {message}", path.display())]
+    Plot { path: PathBuf, message: String },
+
     /// Writing a Parquet table failed.
     #[error("{}: cannot write Parquet: {message}", path.display())]
     Parquet { path: PathBuf, message: String },

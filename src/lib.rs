@@ -10,6 +10,7 @@
 //! Model + (seed, run) --run::run_one--> RunOutcome   (the only parallel stage: rayon over runs)
 //! outcomes in run order --aggregate--> Aggregator   (exact, mergeable streaming statistics)
 //! Aggregator --export--> manifest.json, summary.json, runs.csv, states.csv, timeseries.csv, detail.parquet
+//! saved output files --plot--> plots/*.svg, plots/*.png, report.html   (charts never read the model)
 //! ```
 //!
 //! Every random number comes from [`rng::run_rng`], a ChaCha8 stream per (seed, run, purpose), so
@@ -24,6 +25,8 @@ pub mod error;
 pub mod export;
 pub mod metrics;
 pub mod model;
+pub mod plot;
+pub mod report;
 pub mod rng;
 pub mod run;
 pub mod scenario;

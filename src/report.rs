@@ -1,0 +1,216 @@
+//! `report.html`: one self-contained page per output directory — the manifest, the summary table,
+//! the most contested states and every chart (inline SVG, so the page needs no other file) — what a
+//! researcher opens first. Written by [`crate::plot::plot_all`] from the saved files only, so the
+//! same directory gives the same bytes.
+
+use std::fmt::Write as _;
+
+use serde_json::Value;
+
+use crate::error::Result;
+use crate::plot::data::Output;
+use crate::plot::{Drawn, framework_colors, hex, swing};
+
+/// HTML-escape text.
+pub fn esc(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&#39;"),
+            _ => o.push(c),
+        }
+    }
+    o
+}
+
+fn pct(v: Option<f64>) -> String {
+    v.map_or_else(|| "\u{2013}".to_string(), |v| format!("{:.1}", 100.0 * v))
+}
+
+fn num(v: Option<f64>, decimals: usize) -> String {
+    v.map_or_else(|| "\u{2013}".to_string(), |v| format!("{v:.decimals$}"))
+}
+
+fn get<'a>(v: &'a Value, path: &[&str]) -> Option<&'a Value> {
+    path.iter().try_fold(v, |v, k| v.get(*k))
+}
+
+/// What each chart family shows, by file-name prefix: (prefix, section title, caption).
+const SECTIONS: [(&str, &str, &str); 7] = [
+    ("fan_count_", "Shares of states over time", "Each framework's share of states per year: median across runs (line), middle 50% and 90% of runs (bands)."),
+    ("fan_gdp_", "GDP-weighted shares over time", "As above, each state weighted by its GDP."),
+    ("outcomes_", "Final shares across runs", "Histogram of each framework's share of states at the horizon, one panel per framework."),
+    ("ternary_", "Ternary plots of final shares", "Each point is one run's final shares of the three frameworks; grey shading shows where runs concentrate."),
+    ("swing_", "Swing states", "The most contested states: probability (share of runs) of ending on each framework."),
+    ("map_", "World maps", "Each state's most likely framework at the horizon, shaded by its probability."),
+    ("indices", "Fragmentation and hedging", "System-wide indices over time: median and middle 50% / 90% of runs."),
+];
+
+/// Write `report.html` into the output directory; returns its relative name.
+pub fn write_report(out: &Output, drawn: &Drawn) -> Result<String> {
+    let html = render(out, drawn)?;
+    crate::export::write_atomic(&out.dir.join("report.html"), html.as_bytes())?;
+    Ok("report.html".to_string())
+}
+
+/// The page, as text.
+pub fn render(out: &Output, drawn: &Drawn) -> Result<String> {
+    let m = &out.manifest;
+    let colors = framework_colors(&out.frameworks);
+    let mut h = String::new();
+    let title = format!("blocsim report: {}", out.scenario);
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>\n{}</style>\n</head>\n<body>\n",
+        esc(&title),
+        CSS
+    );
+    let _ = writeln!(h, "<h1>{}</h1>", esc(&title));
+    let _ = writeln!(
+        h,
+        "<p class=\"lead\">{} runs, seed {}, blocsim {}{}. World: {}.</p>",
+        out.runs,
+        out.seed,
+        esc(&m.blocsim_version),
+        out.shard.as_ref().map_or_else(String::new, |s| format!(", shard {}", esc(s))),
+        esc(&m.world)
+    );
+    let _ = writeln!(
+        h,
+        "<nav><a href=\"#summary\">Summary</a> <a href=\"#contested\">Most contested states</a> <a href=\"#charts\">Charts</a> <a href=\"#manifest\">Manifest</a></nav>"
+    );
+    for note in &drawn.notes {
+        let _ = writeln!(h, "<p class=\"note\">{}</p>", esc(note));
+    }
+
+    // summary table
+    let _ = writeln!(h, "<h2 id=\"summary\">Summary at the horizon</h2>");
+    let years = out.summary.get("years").and_then(Value::as_array).and_then(|a| a.get(1)).and_then(Value::as_i64);
+    let _ = writeln!(
+        h,
+        "<p>Share of states and GDP-weighted share of each framework in {}, across runs: median, with the middle 90% of runs (p05\u{2013}p95) in brackets, in percent.</p>",
+        years.map_or_else(|| "the final year".to_string(), |y| y.to_string())
+    );
+    let _ = writeln!(h, "<table>\n<thead><tr><th>domain</th><th>framework</th><th>share of states (%)</th><th>GDP-weighted share (%)</th><th>mean share of states (%)</th></tr></thead>\n<tbody>");
+    for d in &out.domains {
+        for (k, f) in out.frameworks.iter().enumerate() {
+            let s = |key: &str, stat: &str| get(&out.summary, &[key, d, f, stat]).and_then(Value::as_f64);
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td><span class=\"sw\" style=\"background:{}\"></span>{}</td><td class=\"n\">{} [{}\u{2013}{}]</td><td class=\"n\">{} [{}\u{2013}{}]</td><td class=\"n\">{}</td></tr>",
+                esc(d),
+                hex(colors[k]),
+                esc(f),
+                pct(s("final_share", "p50")),
+                pct(s("final_share", "p05")),
+                pct(s("final_share", "p95")),
+                pct(s("final_gdp_share", "p50")),
+                pct(s("final_gdp_share", "p05")),
+                pct(s("final_gdp_share", "p95")),
+                pct(s("final_share", "mean")),
+            );
+        }
+    }
+    let _ = writeln!(h, "</tbody>\n</table>");
+    let _ = writeln!(h, "<table>\n<thead><tr><th>index at the horizon</th><th>median</th><th>p05\u{2013}p95</th></tr></thead>\n<tbody>");
+    for (key, label) in [("fragmentation", "fragmentation (0\u{2013}1)"), ("hedging", "hedging (0\u{2013}1)")] {
+        let s = |stat: &str| get(&out.summary, &["indices", key, stat]).and_then(Value::as_f64);
+        let _ = writeln!(h, "<tr><td>{label}</td><td class=\"n\">{}</td><td class=\"n\">{}\u{2013}{}</td></tr>", num(s("p50"), 3), num(s("p05"), 3), num(s("p95"), 3));
+    }
+    let _ = writeln!(h, "</tbody>\n</table>");
+
+    // most contested states, all domains
+    let _ = writeln!(h, "<h2 id=\"contested\">Most contested states</h2>");
+    let _ = writeln!(h, "<p>The state\u{2013}domain pairs whose most likely framework is least certain: probability (% of runs) of ending on each framework.</p>");
+    let rows = swing::most_contested(out.states.iter().collect(), 15);
+    let _ = write!(h, "<table>\n<thead><tr><th>state</th><th>domain</th>");
+    for f in &out.frameworks {
+        let _ = write!(h, "<th>{}</th>", esc(f));
+    }
+    let _ = writeln!(h, "<th>most likely</th></tr></thead>\n<tbody>");
+    for r in rows {
+        let _ = write!(h, "<tr><td>{} <span class=\"id\">{}</span></td><td>{}</td>", esc(&r.name), esc(&r.id), esc(out.domains.get(r.domain).map_or("?", String::as_str)));
+        for p in &r.probs {
+            let _ = write!(h, "<td class=\"n\">{:.1}</td>", 100.0 * p);
+        }
+        let _ = writeln!(h, "<td>{}</td></tr>", esc(out.frameworks.get(r.modal()).map_or("?", String::as_str)));
+    }
+    let _ = writeln!(h, "</tbody>\n</table>");
+
+    // charts
+    let _ = writeln!(h, "<h2 id=\"charts\">Charts</h2>");
+    let _ = writeln!(h, "<p>Every chart is also in <code>plots/</code> as SVG (vector, for papers) and PNG. One colour per framework throughout: {}.</p>", legend(out));
+    for (prefix, section, caption) in SECTIONS {
+        let svgs: Vec<&String> = drawn.files.iter().filter(|f| f.ends_with(".svg") && f.trim_start_matches("plots/").starts_with(prefix)).collect();
+        if svgs.is_empty() {
+            continue;
+        }
+        let _ = writeln!(h, "<h3>{}</h3>\n<p>{}</p>", esc(section), esc(caption));
+        for rel in svgs {
+            let path = out.dir.join(rel);
+            let svg = std::fs::read_to_string(&path).map_err(|source| crate::error::Error::Read { path: path.clone(), source })?;
+            let svg = svg.trim_start();
+            let svg = match svg.strip_prefix("<?xml") {
+                Some(rest) => rest.split_once("?>").map_or(rest, |(_, r)| r).trim_start(),
+                None => svg,
+            };
+            let png = rel.trim_end_matches(".svg").to_string() + ".png";
+            let _ = writeln!(h, "<figure>\n{svg}\n<figcaption><a href=\"{}\">{}</a> \u{b7} <a href=\"{}\">PNG</a></figcaption>\n</figure>", esc(rel), esc(rel), esc(&png));
+        }
+    }
+
+    // manifest
+    let _ = writeln!(h, "<h2 id=\"manifest\">Manifest</h2>\n<table>\n<tbody>");
+    let mrow = |h: &mut String, k: &str, v: String| {
+        let _ = writeln!(h, "<tr><th>{}</th><td>{}</td></tr>", esc(k), v);
+    };
+    mrow(&mut h, "blocsim version", esc(&m.blocsim_version));
+    mrow(&mut h, "scenario", esc(&m.scenario));
+    mrow(&mut h, "scenario path", format!("<code>{}</code>", esc(&m.scenario_path)));
+    mrow(&mut h, "scenario sha256", format!("<code>{}</code>", esc(&m.scenario_sha256)));
+    mrow(&mut h, "seed", m.seed.to_string());
+    mrow(&mut h, "runs (whole batch)", m.runs.to_string());
+    mrow(&mut h, "runs in this directory", out.runs.to_string());
+    mrow(&mut h, "shard", m.shard.as_ref().map_or_else(|| "\u{2013}".to_string(), |s| esc(s)));
+    mrow(&mut h, "threads", m.threads.to_string());
+    mrow(&mut h, "wall time (s)", format!("{:.2}", m.wall_seconds));
+    mrow(&mut h, "world", esc(&m.world));
+    mrow(&mut h, "command", format!("<code>{}</code>", esc(&m.command.join(" "))));
+    mrow(&mut h, "files", m.files.iter().map(|f| format!("<code>{}</code>", esc(f))).collect::<Vec<_>>().join(" "));
+    let _ = writeln!(h, "</tbody>\n</table>\n</body>\n</html>");
+    Ok(h)
+}
+
+fn legend(out: &Output) -> String {
+    let colors = framework_colors(&out.frameworks);
+    out.frameworks
+        .iter()
+        .zip(colors)
+        .map(|(f, c)| format!("<span class=\"sw\" style=\"background:{}\"></span>{}", hex(c), esc(f)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+const CSS: &str = "body{font-family:'DejaVu Sans',Verdana,sans-serif;color:#222;max-width:1080px;margin:24px auto;padding:0 16px;line-height:1.45}
+h1{font-size:1.6em;margin-bottom:.2em}h2{margin-top:1.6em;border-bottom:1px solid #ddd}h3{margin-top:1.4em}
+.lead{color:#555}.note{background:#fff8e5;border-left:4px solid #E69F00;padding:6px 10px}
+nav a{margin-right:1em}table{border-collapse:collapse;margin:.6em 0 1em}th,td{padding:3px 10px;border-bottom:1px solid #e5e5e5;text-align:left;vertical-align:top}
+td.n{text-align:right;font-variant-numeric:tabular-nums}.id{color:#777;font-size:.85em}
+.sw{display:inline-block;width:.9em;height:.9em;margin-right:.35em;vertical-align:-.1em}
+figure{margin:1em 0 2em}figure svg{max-width:100%;height:auto;display:block}figcaption{font-size:.85em;color:#555}
+code{font-size:.9em;word-break:break-all}
+";
+
+#[cfg(test)]
+mod tests {
+    use super::esc;
+
+    #[test]
+    fn escapes_markup() {
+        assert_eq!(esc("<a & \"b\">"), "&lt;a &amp; &quot;b&quot;&gt;");
+    }
+}
