@@ -21,6 +21,7 @@ pub mod cli;
 pub mod describe;
 pub mod error;
 pub mod export;
+pub mod meanfield;
 pub mod metrics;
 pub mod model;
 pub mod rng;
