@@ -11,9 +11,9 @@ mod common;
 use common::*;
 
 const N: usize = 1000;
-const STEPS: usize = 300;
+const STEPS: usize = 200;
 const BURN: usize = 50;
-const RUNS: u64 = 10;
+const RUNS: u64 = 6;
 const SEED: u64 = 2024;
 
 fn scenario(lambda: f64, j: f64, h: f64, init_a: f64) -> String {

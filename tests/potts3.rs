@@ -9,8 +9,12 @@
 mod common;
 use common::*;
 
-const N: usize = 2000;
-const STEPS: usize = 300;
+/// Complete graph (network term, O(N²) a year).
+const N: usize = 1000;
+/// Global share through the standards pull (equal GDPs, own choice included, O(N) a year): large N
+/// keeps the metastable symmetric state from escaping over the nearby saddle within the horizon.
+const N_GLOBAL: usize = 100_000;
+const STEPS: usize = 250;
 const BURN: usize = 50;
 /// Longer burn-in where the deterministic transient is slow (about 35 steps to leave the symmetric
 /// point at λJ = 3.3, about 55 steps to return to it from all-A at λJ = 2.6).
@@ -18,7 +22,10 @@ const SLOW_BURN: usize = 100;
 const RUNS: u64 = 6;
 const SEED: u64 = 33;
 
-fn scenario(lj: f64, init: &str) -> String {
+/// `global = false`: network term on the complete graph of N agents; `true`: standards pull of the
+/// global GDP share (= count share) with N_GLOBAL agents and no ties.
+fn scenario(lj: f64, init: &str, global: bool) -> String {
+    let (n, deg, term) = if global { (N_GLOBAL, 0, "standards") } else { (N, N - 1, "network") };
     format!(
         r#"
 name = "potts-3"
@@ -30,20 +37,19 @@ end = {STEPS}
 [world]
 source = "synthetic"
 [world.synthetic]
-agents = {N}
+agents = {n}
 degree = {deg}
 seed = 1
 [choice]
 lambda = 1.0
 revision = "synchronous"
 [utility]
-network = {lj}
+{term} = {lj}
 [domain.x]
 revision_rate = 1.0
 switching_cost = 0.0
 initial = [{{ states = ["all"], shares = {init} }}]
-"#,
-        deg = N - 1
+"#
     )
 }
 
@@ -80,7 +86,7 @@ fn symmetric_point_loses_stability_at_lambda_j_equal_k() {
     let lj = 3.3;
     let x = asymmetric(lj);
     let t = theory(&logit_map(1.0, lj, &H0), &x, N);
-    let m = measure(&model(&scenario(lj, UNIFORM)), SEED, RUNS, SLOW_BURN);
+    let m = measure(&model(&scenario(lj, UNIFORM, false)), SEED, RUNS, SLOW_BURN);
     let se = se_theory(&t, &m, 0);
     println!("VALIDATION | K=3 lambdaJ=3.3 from uniform | root a (no O(1/N) term) | {:.5} | | | | | | |", x[0]);
     check("K=3 lambdaJ=3.3 from uniform", "largest share", t.mean[0], m.mean_of_max(), se, f64::NAN, &m);
@@ -94,20 +100,22 @@ fn asymmetric_equilibria_appear_before_k_with_hysteresis() {
 
     // Coexistence, λJ = 2.8 in (λJ_s, 3): the symmetric start stays symmetric ...
     let lj = 2.8;
-    let t_sym = theory(&logit_map(1.0, lj, &H0), &[1.0 / 3.0; 3], N);
-    let m = measure(&model(&scenario(lj, UNIFORM)), SEED, RUNS, BURN);
-    check("K=3 lambdaJ=2.8 from uniform", "share of A", t_sym.mean[0], m.mean(0), se_theory(&t_sym, &m, 0), m.se_empirical(0), &m);
+    let t_sym = theory(&logit_map(1.0, lj, &H0), &[1.0 / 3.0; 3], N_GLOBAL);
+    let m = measure(&model(&scenario(lj, UNIFORM, true)), SEED, RUNS, BURN);
+    check("K=3 global N=1e5 lambdaJ=2.8 from uniform", "share of A", t_sym.mean[0], m.mean(0), se_theory(&t_sym, &m, 0), m.se_empirical(0), &m);
     assert!(m.mean_of_max() < 0.45, "no run left the symmetric equilibrium");
     // ... and the all-A start keeps an asymmetric equilibrium.
     let x = asymmetric(lj);
-    let t = theory(&logit_map(1.0, lj, &H0), &x, N);
-    let m = measure(&model(&scenario(lj, ALL_A)), SEED, RUNS, BURN);
     println!("VALIDATION | K=3 lambdaJ=2.8 from all-A | root a (no O(1/N) term) | {:.5} | | | | | | |", x[0]);
-    check("K=3 lambdaJ=2.8 from all-A", "share of A", t.mean[0], m.mean(0), se_theory(&t, &m, 0), m.se_empirical(0), &m);
+    for (label, global, n) in [("K=3 complete graph lambdaJ=2.8 from all-A", false, N), ("K=3 global N=1e5 lambdaJ=2.8 from all-A", true, N_GLOBAL)] {
+        let t = theory(&logit_map(1.0, lj, &H0), &x, n);
+        let m = measure(&model(&scenario(lj, ALL_A, global)), SEED, RUNS, BURN);
+        check(label, "share of A", t.mean[0], m.mean(0), se_theory(&t, &m, 0), m.se_empirical(0), &m);
+    }
 
     // Below λJ_s the asymmetric state is not sustained: from all-A the population returns to 1/3.
     let lj = 2.6;
-    let t = theory(&logit_map(1.0, lj, &H0), &[1.0 / 3.0; 3], N);
-    let m = measure(&model(&scenario(lj, ALL_A)), SEED, RUNS, SLOW_BURN);
-    check("K=3 lambdaJ=2.6 from all-A", "share of A", t.mean[0], m.mean(0), se_theory(&t, &m, 0), m.se_empirical(0), &m);
+    let t = theory(&logit_map(1.0, lj, &H0), &[1.0 / 3.0; 3], N_GLOBAL);
+    let m = measure(&model(&scenario(lj, ALL_A, true)), SEED, RUNS, SLOW_BURN);
+    check("K=3 global N=1e5 lambdaJ=2.6 from all-A", "share of A", t.mean[0], m.mean(0), se_theory(&t, &m, 0), m.se_empirical(0), &m);
 }
