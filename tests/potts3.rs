@@ -13,7 +13,7 @@ use common::*;
 const N: usize = 1000;
 /// Global share through the standards pull (equal GDPs, own choice included, O(N) a year): large N
 /// keeps the metastable symmetric state from escaping over the nearby saddle within the horizon.
-const N_GLOBAL: usize = 100_000;
+const N_GLOBAL: usize = 50_000;
 const STEPS: usize = 250;
 const BURN: usize = 50;
 /// Longer burn-in where the deterministic transient is slow (about 35 steps to leave the symmetric
@@ -102,12 +102,12 @@ fn asymmetric_equilibria_appear_before_k_with_hysteresis() {
     let lj = 2.8;
     let t_sym = theory(&logit_map(1.0, lj, &H0), &[1.0 / 3.0; 3], N_GLOBAL);
     let m = measure(&model(&scenario(lj, UNIFORM, true)), SEED, RUNS, BURN);
-    check("K=3 global N=1e5 lambdaJ=2.8 from uniform", "share of A", t_sym.mean[0], m.mean(0), se_theory(&t_sym, &m, 0), m.se_empirical(0), &m);
+    check("K=3 global N=5e4 lambdaJ=2.8 from uniform", "share of A", t_sym.mean[0], m.mean(0), se_theory(&t_sym, &m, 0), m.se_empirical(0), &m);
     assert!(m.mean_of_max() < 0.45, "no run left the symmetric equilibrium");
     // ... and the all-A start keeps an asymmetric equilibrium.
     let x = asymmetric(lj);
     println!("VALIDATION | K=3 lambdaJ=2.8 from all-A | root a (no O(1/N) term) | {:.5} | | | | | | |", x[0]);
-    for (label, global, n) in [("K=3 complete graph lambdaJ=2.8 from all-A", false, N), ("K=3 global N=1e5 lambdaJ=2.8 from all-A", true, N_GLOBAL)] {
+    for (label, global, n) in [("K=3 complete graph lambdaJ=2.8 from all-A", false, N), ("K=3 global N=5e4 lambdaJ=2.8 from all-A", true, N_GLOBAL)] {
         let t = theory(&logit_map(1.0, lj, &H0), &x, n);
         let m = measure(&model(&scenario(lj, ALL_A, global)), SEED, RUNS, BURN);
         check(label, "share of A", t.mean[0], m.mean(0), se_theory(&t, &m, 0), m.se_empirical(0), &m);
@@ -117,5 +117,5 @@ fn asymmetric_equilibria_appear_before_k_with_hysteresis() {
     let lj = 2.6;
     let t = theory(&logit_map(1.0, lj, &H0), &[1.0 / 3.0; 3], N_GLOBAL);
     let m = measure(&model(&scenario(lj, ALL_A, true)), SEED, RUNS, SLOW_BURN);
-    check("K=3 global N=1e5 lambdaJ=2.6 from all-A", "share of A", t.mean[0], m.mean(0), se_theory(&t, &m, 0), m.se_empirical(0), &m);
+    check("K=3 global N=5e4 lambdaJ=2.6 from all-A", "share of A", t.mean[0], m.mean(0), se_theory(&t, &m, 0), m.se_empirical(0), &m);
 }

@@ -109,7 +109,7 @@ fn spread_across_runs_matches_the_binomial_standard_error() {
     let rel_se = (2.0 / (runs - 1) as f64).sqrt();
     let ratio = var_sim / var_theory;
     println!(
-        "VALIDATION | plain logit | run-to-run variance of the share of B (ratio sim/theory) | {var_theory:.4e} | {var_sim:.4e} | {:.4e} | | {} | {runs} | 1 | 5",
+        "VALIDATION | plain logit | run-to-run variance of the share of B | {var_theory:.4e} | {var_sim:.4e} | {:.4e} | | {} | {runs} | 1 | 5",
         rel_se * var_theory,
         n as u64
     );
