@@ -126,6 +126,14 @@ pub enum Command {
     },
     /// List the bundled scenarios.
     Scenarios,
+    /// Print the mean-field fixed points of every domain and their stability.
+    Meanfield {
+        /// Scenario file (TOML) or bundled scenario name.
+        scenario: String,
+        /// Override a scenario key (repeatable).
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        sets: Vec<String>,
+    },
 }
 
 /// Parse the command line, run, print errors and return the exit code.
@@ -199,6 +207,11 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
         Command::Check { scenario, sets } => {
             let model = load(&scenario, &sets)?;
             print!("{}", crate::describe::describe(&model));
+            Ok(())
+        }
+        Command::Meanfield { scenario, sets } => {
+            let model = load(&scenario, &sets)?;
+            print!("{}", crate::meanfield::report(&model)?);
             Ok(())
         }
         Command::Run { scenario, seed, run, out, sets, force } => {

@@ -23,6 +23,7 @@ pub mod compare;
 pub mod describe;
 pub mod error;
 pub mod export;
+pub mod meanfield;
 pub mod metrics;
 pub mod model;
 pub mod plot;

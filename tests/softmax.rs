@@ -68,6 +68,13 @@ fn shares_match_softmax_within_four_standard_errors() {
     }
     for k in 0..3 {
         let se = (var[k] / runs as f64).sqrt();
+        println!(
+            "VALIDATION | plain logit | share of {} | {:.5} | {:.5} | {:.5} | | {n} | {runs} | 1 | 99",
+            ["A", "B", "C"][k],
+            mean[k],
+            sim[k],
+            se
+        );
         assert!(
             (sim[k] - mean[k]).abs() < 4.0 * se,
             "framework {k}: simulated {:.5}, softmax {:.5}, 4 SE = {:.5}",
@@ -101,5 +108,10 @@ fn spread_across_runs_matches_the_binomial_standard_error() {
     // The sample variance of R normal draws has relative standard error sqrt(2/(R-1)).
     let rel_se = (2.0 / (runs - 1) as f64).sqrt();
     let ratio = var_sim / var_theory;
+    println!(
+        "VALIDATION | plain logit | run-to-run variance of the share of B | {var_theory:.4e} | {var_sim:.4e} | {:.4e} | | {} | {runs} | 1 | 5",
+        rel_se * var_theory,
+        n as u64
+    );
     assert!((ratio - 1.0).abs() < 4.0 * rel_se, "variance ratio {ratio:.3}, 4 SE = {:.3}", 4.0 * rel_se);
 }
