@@ -120,6 +120,12 @@ pub enum Command {
         /// scenario with a variant of itself.
         #[arg(long = "set", value_name = "PATH=VALUE")]
         sets: Vec<String>,
+        /// Do not draw the comparison chart.
+        #[arg(long)]
+        no_plots: bool,
+        /// PNG resolution multiplier of the chart (1 = SVG pixel size; 4 or more for print).
+        #[arg(long, default_value_t = 2.0)]
+        plot_scale: f64,
         /// Write into --out even if it is not a blocsim output directory.
         #[arg(long)]
         force: bool,
@@ -177,7 +183,9 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Compare { baseline, alternative, runs, seed, threads, out, sets, force } => {
+        Command::Compare { baseline, alternative, runs, seed, threads, out, sets, no_plots, plot_scale, force } => {
+            let plot_opts = crate::plot::PlotOptions { png_scale: plot_scale };
+            crate::plot::check_options(&plot_opts)?;
             let base = load(&baseline, &[])?;
             let alt = load(&alternative, &sets)?;
             let runs = runs.unwrap_or(base.scenario.batch.runs);
@@ -200,6 +208,9 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             let mut manifest = batch::manifest(&alt, &bopts, threads.unwrap_or_else(rayon::current_num_threads), started.elapsed().as_secs_f64(), files);
             manifest.scenario = format!("{} vs {}", alt.scenario.name, base.scenario.name);
             crate::export::write_atomic(&dir.join("manifest.json"), &manifest.to_json())?;
+            if !no_plots {
+                crate::plot::comparison::plot_comparison(&dir, &plot_opts).with_context(|| format!("drawing the comparison chart in {}", dir.display()))?;
+            }
             print!("{}", cmp.to_markdown());
             eprintln!("{runs} paired runs of {} vs {} -> {}", alt.scenario.name, base.scenario.name, dir.display());
             Ok(())

@@ -56,6 +56,9 @@ fn comparison_files_do_not_depend_on_the_thread_count() {
         let files: Vec<Vec<u8>> =
             ["comparison.csv", "comparison.json", "comparison.md"].iter().map(|f| std::fs::read(out.join(f)).unwrap()).collect();
         bytes.push(files);
+        let svg = std::fs::read_to_string(out.join("plots/comparison.svg")).unwrap();
+        assert!(svg.contains("<text") && svg.contains("baseline"), "the comparison chart is drawn");
+        assert!(out.join("plots/comparison.png").is_file());
     }
     assert!(bytes[0] == bytes[1], "comparison outputs differ between 1 and 2 threads");
 }
