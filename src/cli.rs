@@ -211,6 +211,7 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             if !no_plots {
                 crate::plot::comparison::plot_comparison(&dir, &plot_opts).with_context(|| format!("drawing the comparison chart in {}", dir.display()))?;
             }
+            crate::report::write_comparison_report(&dir)?;
             print!("{}", cmp.to_markdown());
             eprintln!("{runs} paired runs of {} vs {} -> {}", alt.scenario.name, base.scenario.name, dir.display());
             Ok(())

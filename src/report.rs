@@ -214,3 +214,77 @@ mod tests {
         assert_eq!(esc("<a & \"b\">"), "&lt;a &amp; &quot;b&quot;&gt;");
     }
 }
+
+/// `report.html` of a comparison directory: the comparison chart inline, the paired differences of
+/// every outcome, the most shifted states and the manifest. Reads `comparison.json`,
+/// `manifest.json` and `plots/comparison.svg` (when drawn); returns the file name written.
+pub fn write_comparison_report(dir: &std::path::Path) -> Result<String> {
+    let read = |name: &str| -> Result<Vec<u8>> {
+        let path = dir.join(name);
+        std::fs::read(&path).map_err(|source| crate::error::Error::Read { path, source })
+    };
+    let bad = |name: &str, message: String| crate::error::Error::Data { path: dir.join(name), line: 1, message };
+    let c: Value = serde_json::from_slice(&read("comparison.json")?).map_err(|e| bad("comparison.json", e.to_string()))?;
+    let m = crate::export::Manifest::from_json(&read("manifest.json")?).map_err(|e| bad("manifest.json", e))?;
+    let svg = read("plots/comparison.svg").ok().map(|b| String::from_utf8_lossy(&b).to_string());
+    let s = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    let f = |v: &Value, k: &str| v.get(k).and_then(Value::as_f64);
+    let title = format!("blocsim comparison: {}", m.scenario);
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>\n{}</style>\n</head>\n<body>\n",
+        esc(&title),
+        CSS
+    );
+    let _ = writeln!(h, "<h1>{}</h1>", esc(&title));
+    let _ = writeln!(
+        h,
+        "<p class=\"lead\">{} paired runs on common random numbers (run r of both scenarios uses the same random streams), seed {}, blocsim {}. Differences are alternative − baseline at the horizon, with 95% confidence intervals (Student t); P(higher) is the share of runs in which the alternative is higher.</p>",
+        m.runs,
+        m.seed,
+        esc(&m.blocsim_version)
+    );
+    if let Some(svg) = svg {
+        let _ = writeln!(h, "<figure>{svg}</figure>");
+    }
+    let _ = writeln!(h, "<h2>Paired differences</h2>\n<table>\n<tr><th>measure</th><th>domain</th><th>framework</th><th>baseline</th><th>alternative</th><th>difference</th><th>95% CI</th><th>P(higher)</th></tr>");
+    for o in c.get("outcomes").and_then(Value::as_array).into_iter().flatten() {
+        let d = |x: Option<f64>| x.map_or("–".to_string(), |x| format!("{x:+.4}"));
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>[{}, {}]</td><td>{}</td></tr>",
+            esc(&s(o, "measure")),
+            esc(&s(o, "domain")),
+            esc(&s(o, "framework")),
+            num(f(o, "baseline_mean"), 4),
+            num(f(o, "alternative_mean"), 4),
+            d(f(o, "diff_mean")),
+            d(f(o, "ci_low")),
+            d(f(o, "ci_high")),
+            num(f(o, "p_higher"), 2)
+        );
+    }
+    let _ = writeln!(h, "</table>\n<h2>States whose alignment changes most</h2>\n<table>\n<tr><th>state</th><th>domain</th><th>shift</th><th>baseline</th><th>alternative</th></tr>");
+    for st in c.get("most_shifted_states").and_then(Value::as_array).into_iter().flatten() {
+        let probs = |k: &str| -> String {
+            st.get(k).and_then(Value::as_object).map_or(String::new(), |o| {
+                o.iter().map(|(fw, p)| format!("{} {}", esc(fw), pct(p.as_f64()))).collect::<Vec<_>>().join(", ")
+            })
+        };
+        let _ = writeln!(
+            h,
+            "<tr><td>{} ({})</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&s(st, "name")),
+            esc(&s(st, "state")),
+            esc(&s(st, "domain")),
+            num(f(st, "shift"), 2),
+            probs("baseline"),
+            probs("alternative")
+        );
+    }
+    let manifest = String::from_utf8_lossy(&m.to_json()).to_string();
+    let _ = writeln!(h, "</table>\n<h2>Manifest</h2>\n<pre>{}</pre>\n</body>\n</html>", esc(&manifest));
+    crate::export::write_atomic(&dir.join("report.html"), h.as_bytes())?;
+    Ok("report.html".to_string())
+}

@@ -59,6 +59,8 @@ fn comparison_files_do_not_depend_on_the_thread_count() {
         let svg = std::fs::read_to_string(out.join("plots/comparison.svg")).unwrap();
         assert!(svg.contains("<text") && svg.contains("baseline"), "the comparison chart is drawn");
         assert!(out.join("plots/comparison.png").is_file());
+        let report = std::fs::read_to_string(out.join("report.html")).unwrap();
+        assert!(report.contains("<svg") && report.contains("Paired differences"), "the report embeds the chart and the table");
     }
     assert!(bytes[0] == bytes[1], "comparison outputs differ between 1 and 2 threads");
 }
