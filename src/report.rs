@@ -27,6 +27,17 @@ pub fn esc(s: &str) -> String {
     o
 }
 
+/// The start of a page: document head with the style sheet, and the title as a heading.
+fn page_head(h: &mut String, title: &str) {
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>\n{}</style>\n</head>\n<body>\n",
+        esc(title),
+        CSS
+    );
+    let _ = writeln!(h, "<h1>{}</h1>", esc(title));
+}
+
 fn pct(v: Option<f64>) -> String {
     v.map_or_else(|| "\u{2013}".to_string(), |v| format!("{:.1}", 100.0 * v))
 }
@@ -63,13 +74,7 @@ pub fn render(out: &Output, drawn: &Drawn) -> Result<String> {
     let colors = framework_colors(&out.frameworks);
     let mut h = String::new();
     let title = format!("blocsim report: {}", out.scenario);
-    let _ = write!(
-        h,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>\n{}</style>\n</head>\n<body>\n",
-        esc(&title),
-        CSS
-    );
-    let _ = writeln!(h, "<h1>{}</h1>", esc(&title));
+    page_head(&mut h, &title);
     let _ = writeln!(
         h,
         "<p class=\"lead\">{} runs, seed {}, blocsim {}{}. World: {}.</p>",
@@ -231,13 +236,7 @@ pub fn write_comparison_report(dir: &std::path::Path) -> Result<String> {
     let f = |v: &Value, k: &str| v.get(k).and_then(Value::as_f64);
     let title = format!("blocsim comparison: {}", m.scenario);
     let mut h = String::new();
-    let _ = write!(
-        h,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>\n{}</style>\n</head>\n<body>\n",
-        esc(&title),
-        CSS
-    );
-    let _ = writeln!(h, "<h1>{}</h1>", esc(&title));
+    page_head(&mut h, &title);
     let _ = writeln!(
         h,
         "<p class=\"lead\">{} paired runs on common random numbers (run r of both scenarios uses the same random streams), seed {}, blocsim {}. Differences are alternative − baseline at the horizon, with 95% confidence intervals (Student t); P(higher) is the share of runs in which the alternative is higher.</p>",
