@@ -58,7 +58,15 @@ fn baseline_batch(c: &mut Criterion) {
     let mut group = c.benchmark_group("batch/baseline-64-runs");
     group.sample_size(10);
     for threads in [1usize, 2] {
-        let opts = BatchOptions { runs: 64, seed: 1, threads: Some(threads), shard: None, detail: false, out: None, command: vec![] };
+        let opts = BatchOptions {
+            runs: 64,
+            seed: 1,
+            threads: Some(threads),
+            shard: None,
+            detail: false,
+            out: None,
+            command: vec![],
+        };
         group.bench_with_input(BenchmarkId::new("threads", threads), &threads, |b, _| {
             b.iter(|| black_box(run_batch(&m, &opts, &|_| {}).expect("batch").aggregator.runs()))
         });
@@ -67,9 +75,13 @@ fn baseline_batch(c: &mut Criterion) {
 }
 
 fn parsing(c: &mut Criterion) {
-    c.bench_function("scenario/parse-baseline", |b| b.iter(|| black_box(Scenario::load("baseline", &[]).expect("parse").k())));
+    c.bench_function("scenario/parse-baseline", |b| {
+        b.iter(|| black_box(Scenario::load("baseline", &[]).expect("parse").k()))
+    });
     let s = Scenario::load("baseline", &[]).expect("parse");
-    c.bench_function("world/countries-gravity", |b| b.iter(|| black_box(blocsim::World::build(&s.world).expect("world").len())));
+    c.bench_function("world/countries-gravity", |b| {
+        b.iter(|| black_box(blocsim::World::build(&s.world).expect("world").len()))
+    });
 }
 
 criterion_group!(benches, step_kernel, baseline_run, baseline_batch, parsing);

@@ -84,7 +84,15 @@ impl Stats {
     pub const NAMES: [&'static str; 7] = ["mean", "sd", "p05", "p25", "p50", "p75", "p95"];
 
     /// All statistics when nothing is known.
-    pub const NAN: Stats = Stats { mean: f64::NAN, sd: f64::NAN, p05: f64::NAN, p25: f64::NAN, p50: f64::NAN, p75: f64::NAN, p95: f64::NAN };
+    pub const NAN: Stats = Stats {
+        mean: f64::NAN,
+        sd: f64::NAN,
+        p05: f64::NAN,
+        p25: f64::NAN,
+        p50: f64::NAN,
+        p75: f64::NAN,
+        p95: f64::NAN,
+    };
 
     /// The statistics in the order of [`Stats::NAMES`].
     pub fn values(&self) -> [f64; 7] {
@@ -216,7 +224,15 @@ impl Measure {
         };
         let hist = &self.hist[cell * self.bins..(cell + 1) * self.bins];
         let q = |p: u32| self.quantile(hist, runs, p, self.min[cell], self.max[cell]);
-        Stats { mean, sd, p05: q(5), p25: q(25), p50: q(50), p75: q(75), p95: q(95) }
+        Stats {
+            mean,
+            sd,
+            p05: q(5),
+            p25: q(25),
+            p50: q(50),
+            p75: q(75),
+            p95: q(95),
+        }
     }
 
     /// Quantile at level `p` percent (see the module documentation).
@@ -382,7 +398,10 @@ impl Aggregator {
     /// `self` unchanged, when the layouts or numbers of uncertain parameters differ.
     pub fn merge(&mut self, other: &Aggregator) -> Result<(), String> {
         if self.layout != other.layout {
-            return Err(format!("cannot merge aggregates of different layouts: {:?} and {:?}", self.layout, other.layout));
+            return Err(format!(
+                "cannot merge aggregates of different layouts: {:?} and {:?}",
+                self.layout, other.layout
+            ));
         }
         if self.uncertain != other.uncertain {
             return Err(format!(
@@ -478,7 +497,11 @@ impl Aggregator {
     /// How often framework `k` tipped in domain `d`, and the lower median year among runs that did.
     pub fn tipping(&self, d: usize, k: usize) -> Tipping {
         let empty = BTreeMap::new();
-        let map = if d < self.layout.domains && k < self.layout.frameworks { &self.tipping[d * self.layout.frameworks + k] } else { &empty };
+        let map = if d < self.layout.domains && k < self.layout.frameworks {
+            &self.tipping[d * self.layout.frameworks + k]
+        } else {
+            &empty
+        };
         let tipped: u64 = map.values().sum();
         let rank = tipped.div_ceil(2);
         let mut cum = 0;
@@ -490,8 +513,16 @@ impl Aggregator {
                 break;
             }
         }
-        let share_of_runs = if self.runs == 0 { f64::NAN } else { tipped as f64 / self.runs as f64 };
-        Tipping { runs_tipped: tipped, share_of_runs, median_year }
+        let share_of_runs = if self.runs == 0 {
+            f64::NAN
+        } else {
+            tipped as f64 / self.runs as f64
+        };
+        Tipping {
+            runs_tipped: tipped,
+            share_of_runs,
+            median_year,
+        }
     }
 
     /// Number of runs in which state `i` ended on framework `k` in domain `d`.
@@ -505,7 +536,11 @@ impl Aggregator {
 
     /// Probability (share of runs) that state `i` ends on framework `k` in domain `d`.
     pub fn state_probability(&self, d: usize, i: usize, k: usize) -> f64 {
-        if self.runs == 0 { f64::NAN } else { self.state_count(d, i, k) as f64 / self.runs as f64 }
+        if self.runs == 0 {
+            f64::NAN
+        } else {
+            self.state_count(d, i, k) as f64 / self.runs as f64
+        }
     }
 
     /// The framework state `i` most often ends on in domain `d` (ties: the lowest index).
@@ -521,11 +556,19 @@ impl Aggregator {
 
     fn share_cell(&self, t: usize, d: usize, k: usize) -> usize {
         let l = self.layout;
-        if t >= l.years || d >= l.domains || k >= l.frameworks { usize::MAX } else { l.share_index(t, d, k) }
+        if t >= l.years || d >= l.domains || k >= l.frameworks {
+            usize::MAX
+        } else {
+            l.share_index(t, d, k)
+        }
     }
 
     fn dk_cell(&self, d: usize, k: usize) -> usize {
-        if d >= self.layout.domains || k >= self.layout.frameworks { usize::MAX } else { d * self.layout.frameworks + k }
+        if d >= self.layout.domains || k >= self.layout.frameworks {
+            usize::MAX
+        } else {
+            d * self.layout.frameworks + k
+        }
     }
 
     /// Serialise the complete state, e.g. to merge shards run in different processes. The format is
@@ -572,7 +615,12 @@ impl Aggregator {
             *x = usize::try_from(r.u128()?).map_err(|_| "aggregate dimension too large")?;
         }
         let [states, domains, frameworks, years, uncertain] = dims;
-        let layout = Layout { states, domains, frameworks, years };
+        let layout = Layout {
+            states,
+            domains,
+            frameworks,
+            years,
+        };
         // Every stored value takes at least one byte: refuse sizes the input cannot hold before
         // allocating them.
         if entries(layout).is_none_or(|e| e > bytes.len()) {
@@ -604,11 +652,27 @@ impl Aggregator {
     }
 
     fn measures(&self) -> [&Measure; 7] {
-        [&self.counts, &self.gdp, &self.pop, &self.frag, &self.frag_final, &self.hedging, &self.bloc]
+        [
+            &self.counts,
+            &self.gdp,
+            &self.pop,
+            &self.frag,
+            &self.frag_final,
+            &self.hedging,
+            &self.bloc,
+        ]
     }
 
     fn measures_mut(&mut self) -> [&mut Measure; 7] {
-        [&mut self.counts, &mut self.gdp, &mut self.pop, &mut self.frag, &mut self.frag_final, &mut self.hedging, &mut self.bloc]
+        [
+            &mut self.counts,
+            &mut self.gdp,
+            &mut self.pop,
+            &mut self.frag,
+            &mut self.frag_final,
+            &mut self.hedging,
+            &mut self.bloc,
+        ]
     }
 }
 
@@ -699,7 +763,12 @@ pub(crate) mod tests {
 
     /// A small layout: 10 states, 2 domains, 3 frameworks, 4 years.
     pub(crate) fn layout() -> Layout {
-        Layout { states: 10, domains: 2, frameworks: 3, years: 4 }
+        Layout {
+            states: 10,
+            domains: 2,
+            frameworks: 3,
+            years: 4,
+        }
     }
 
     /// A deterministic, varied outcome for run `r` of [`layout`].
@@ -711,7 +780,11 @@ pub(crate) mod tests {
         for t in 0..y {
             for dd in 0..d {
                 // Framework 0 gets a varying count, the others split the rest (the last the remainder).
-                let first = if k == 1 { n as u32 } else { ((r as usize + t + dd) % (n + 1)) as u32 };
+                let first = if k == 1 {
+                    n as u32
+                } else {
+                    ((r as usize + t + dd) % (n + 1)) as u32
+                };
                 let mut left = n as u32 - first;
                 let g = h((t * 7 + dd) as u64);
                 for fw in 0..k {
@@ -741,7 +814,15 @@ pub(crate) mod tests {
             hedging: (0..y).map(|t| h(500 + t as u64) * 0.5).collect(),
             bloc: (0..k).map(|c| h(600 + c as u64) / 4.0).collect(),
             switches: (0..d).map(|c| (r + c as u64) % 7).collect(),
-            tipping_year: (0..d * k).map(|c| if (r + c as u64) % 3 == 0 { Some(2025 + ((r + c as u64) % 4) as i32) } else { None }).collect(),
+            tipping_year: (0..d * k)
+                .map(|c| {
+                    if (r + c as u64) % 3 == 0 {
+                        Some(2025 + ((r + c as u64) % 4) as i32)
+                    } else {
+                        None
+                    }
+                })
+                .collect(),
             final_alignment: (0..d * n).map(|c| ((r as usize + c * c) % k) as u8).collect(),
         }
     }
@@ -767,10 +848,23 @@ pub(crate) mod tests {
     #[test]
     fn exact_count_quantiles_mean_and_sd() {
         // Counts 0..=10 out of N = 10, once each.
-        let l = Layout { states: 10, domains: 1, frameworks: 1, years: 1 };
+        let l = Layout {
+            states: 10,
+            domains: 1,
+            frameworks: 1,
+            years: 1,
+        };
         let mut agg = Aggregator::new(l, 0);
         for c in 0..=10u32 {
-            let mut o = outcome(Layout { states: 10, domains: 1, frameworks: 1, years: 1 }, 0);
+            let mut o = outcome(
+                Layout {
+                    states: 10,
+                    domains: 1,
+                    frameworks: 1,
+                    years: 1,
+                },
+                0,
+            );
             o.counts = vec![c];
             agg.add(&o);
         }
@@ -785,7 +879,12 @@ pub(crate) mod tests {
 
     #[test]
     fn fraction_stats() {
-        let l = Layout { states: 1, domains: 1, frameworks: 1, years: 1 };
+        let l = Layout {
+            states: 1,
+            domains: 1,
+            frameworks: 1,
+            years: 1,
+        };
         let mut agg = Aggregator::new(l, 0);
         for x in [0.25, 0.75] {
             let mut o = outcome(l, 0);
@@ -814,11 +913,24 @@ pub(crate) mod tests {
 
     #[test]
     fn binned_counts_for_large_worlds() {
-        let l = Layout { states: 100_000, domains: 1, frameworks: 1, years: 1 };
+        let l = Layout {
+            states: 100_000,
+            domains: 1,
+            frameworks: 1,
+            years: 1,
+        };
         let mut agg = Aggregator::new(l, 0);
         assert!(!agg.exact_count_quantiles());
         for c in [10_000u32, 20_000, 30_000, 40_000, 50_000] {
-            let mut o = outcome(Layout { states: 1, domains: 1, frameworks: 1, years: 1 }, 0);
+            let mut o = outcome(
+                Layout {
+                    states: 1,
+                    domains: 1,
+                    frameworks: 1,
+                    years: 1,
+                },
+                0,
+            );
             o.counts = vec![c];
             o.final_alignment = vec![];
             agg.add(&o);
@@ -831,7 +943,12 @@ pub(crate) mod tests {
 
     #[test]
     fn tipping_and_states() {
-        let l = Layout { states: 2, domains: 1, frameworks: 2, years: 3 };
+        let l = Layout {
+            states: 2,
+            domains: 1,
+            frameworks: 2,
+            years: 3,
+        };
         let mut agg = Aggregator::new(l, 0);
         for (r, year) in [Some(2026), None, Some(2025), Some(2026), Some(2027)].into_iter().enumerate() {
             let mut o = outcome(l, r as u64);

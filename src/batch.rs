@@ -75,6 +75,17 @@ pub struct BatchResult {
     pub files: Vec<String>,
 }
 
+/// A rayon pool of `threads` workers (None: one per core), owned by one batch or comparison so that
+/// the thread count is an explicit setting rather than global state.
+pub fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
+    let mut b = rayon::ThreadPoolBuilder::new();
+    if let Some(t) = threads {
+        b = b.num_threads(t);
+    }
+    b.build()
+        .map_err(|e| Error::Usage(format!("cannot start {} threads: {e}", threads.unwrap_or(0))))
+}
+
 /// Runs handed to the thread pool at once; outcomes are reduced in order after each chunk.
 const CHUNK: u64 = 512;
 
@@ -84,13 +95,7 @@ pub fn run_batch(model: &Model, opts: &BatchOptions, progress: &(dyn Fn(u64) + S
         return Err(Error::Usage("--runs must be at least 1".into()));
     }
     let started = Instant::now();
-    let pool = {
-        let mut b = rayon::ThreadPoolBuilder::new();
-        if let Some(t) = opts.threads {
-            b = b.num_threads(t);
-        }
-        b.build().map_err(|e| Error::Usage(format!("cannot start {} threads: {e}", opts.threads.unwrap_or(0))))?
-    };
+    let pool = thread_pool(opts.threads)?;
     let threads = pool.current_num_threads();
     let labels = model.labels();
     let range = opts.shard.map_or(0..opts.runs, |s| s.runs(opts.runs));
@@ -152,7 +157,12 @@ pub fn run_batch(model: &Model, opts: &BatchOptions, progress: &(dyn Fn(u64) + S
         let manifest = manifest(model, opts, threads, wall_seconds, files.clone());
         export::write_atomic(&dir.join("manifest.json"), &manifest.to_json())?;
     }
-    Ok(BatchResult { aggregator: agg, wall_seconds, threads, files })
+    Ok(BatchResult {
+        aggregator: agg,
+        wall_seconds,
+        threads,
+        files,
+    })
 }
 
 /// The manifest of a batch or run.
@@ -180,7 +190,10 @@ pub fn check_output_dir(dir: &Path, force: bool) -> Result<()> {
     if force || !dir.exists() {
         return Ok(());
     }
-    let mut entries = std::fs::read_dir(dir).map_err(|source| Error::Read { path: dir.to_path_buf(), source })?;
+    let mut entries = std::fs::read_dir(dir).map_err(|source| Error::Read {
+        path: dir.to_path_buf(),
+        source,
+    })?;
     let empty = entries.next().is_none();
     if empty || dir.join("manifest.json").is_file() {
         return Ok(());

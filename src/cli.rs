@@ -183,37 +183,67 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Compare { baseline, alternative, runs, seed, threads, out, sets, no_plots, plot_scale, force } => {
+        Command::Compare {
+            baseline,
+            alternative,
+            runs,
+            seed,
+            threads,
+            out,
+            sets,
+            no_plots,
+            plot_scale,
+            force,
+        } => {
             let plot_opts = crate::plot::PlotOptions { png_scale: plot_scale };
             crate::plot::check_options(&plot_opts)?;
             let base = load(&baseline, &[])?;
             let alt = load(&alternative, &sets)?;
             let runs = runs.unwrap_or(base.scenario.batch.runs);
-            if !(2..=scenario::validate::MAX_RUNS).contains(&runs) {
-                return Err(Error::Usage(format!("--runs {runs}: expected 2 to {}", scenario::validate::MAX_RUNS)).into());
-            }
-            if threads == Some(0) {
-                return Err(Error::Usage("--threads 0: expected at least 1".into()).into());
-            }
+            check_runs_and_threads(runs, 2, threads)?;
             let dir = out.unwrap_or_else(|| crate::compare::default_dir(&base.scenario.name, &alt.scenario.name));
             batch::check_output_dir(&dir, force)?;
-            let opts = crate::compare::CompareOptions { runs, seed: seed.unwrap_or(base.scenario.batch.seed), threads };
+            let opts = crate::compare::CompareOptions {
+                runs,
+                seed: seed.unwrap_or(base.scenario.batch.seed),
+                threads,
+            };
             let bar = progress_bar(runs);
             let started = std::time::Instant::now();
             let cmp = crate::compare::compare(&base, &alt, &opts, &|done| bar.set_position(done))?;
             bar.finish_and_clear();
             let mut files = cmp.write(&dir).with_context(|| format!("writing {}", dir.display()))?;
             files.push("manifest.json".into());
-            let bopts = BatchOptions { runs, seed: opts.seed, threads, shard: None, detail: false, out: None, command: command_line };
-            let mut manifest = batch::manifest(&alt, &bopts, threads.unwrap_or_else(rayon::current_num_threads), started.elapsed().as_secs_f64(), files);
+            let bopts = BatchOptions {
+                runs,
+                seed: opts.seed,
+                threads,
+                shard: None,
+                detail: false,
+                out: None,
+                command: command_line,
+            };
+            let mut manifest = batch::manifest(
+                &alt,
+                &bopts,
+                threads.unwrap_or_else(rayon::current_num_threads),
+                started.elapsed().as_secs_f64(),
+                files,
+            );
             manifest.scenario = format!("{} vs {}", alt.scenario.name, base.scenario.name);
             crate::export::write_atomic(&dir.join("manifest.json"), &manifest.to_json())?;
             if !no_plots {
-                crate::plot::comparison::plot_comparison(&dir, &plot_opts).with_context(|| format!("drawing the comparison chart in {}", dir.display()))?;
+                crate::plot::comparison::plot_comparison(&dir, &plot_opts)
+                    .with_context(|| format!("drawing the comparison chart in {}", dir.display()))?;
             }
             crate::report::write_comparison_report(&dir)?;
             print!("{}", cmp.to_markdown());
-            eprintln!("{runs} paired runs of {} vs {} -> {}", alt.scenario.name, base.scenario.name, dir.display());
+            eprintln!(
+                "{runs} paired runs of {} vs {} -> {}",
+                alt.scenario.name,
+                base.scenario.name,
+                dir.display()
+            );
             Ok(())
         }
         Command::Check { scenario, sets } => {
@@ -226,7 +256,14 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             print!("{}", crate::meanfield::report(&model)?);
             Ok(())
         }
-        Command::Run { scenario, seed, run, out, sets, force } => {
+        Command::Run {
+            scenario,
+            seed,
+            run,
+            out,
+            sets,
+            force,
+        } => {
             let model = load(&scenario, &sets)?;
             let seed = seed.unwrap_or(model.scenario.batch.seed);
             let dir = out.unwrap_or_else(|| PathBuf::from("output").join(&model.scenario.name).join(format!("run-{run}")));
@@ -241,19 +278,26 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             eprintln!("drew {} files -> {}", files.len(), dir.join("report.html").display());
             Ok(())
         }
-        Command::Batch { scenario, runs, seed, threads, out, sets, shard, no_plots, plot_scale, no_detail, force } => {
+        Command::Batch {
+            scenario,
+            runs,
+            seed,
+            threads,
+            out,
+            sets,
+            shard,
+            no_plots,
+            plot_scale,
+            no_detail,
+            force,
+        } => {
             let plot_opts = crate::plot::PlotOptions { png_scale: plot_scale };
             if !no_plots {
                 crate::plot::check_options(&plot_opts)?;
             }
             let model = load(&scenario, &sets)?;
             let runs = runs.unwrap_or(model.scenario.batch.runs);
-            if runs == 0 || runs > scenario::validate::MAX_RUNS {
-                return Err(Error::Usage(format!("--runs {runs}: expected 1 to {}", scenario::validate::MAX_RUNS)).into());
-            }
-            if threads == Some(0) {
-                return Err(Error::Usage("--threads 0: expected at least 1".into()).into());
-            }
+            check_runs_and_threads(runs, 1, threads)?;
             let shard = shard.as_deref().map(Shard::parse).transpose()?;
             let dir = out.unwrap_or_else(|| PathBuf::from("output").join(&model.scenario.name));
             batch::check_output_dir(&dir, force)?;
@@ -285,6 +329,18 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// Refuse a run count outside `min..=MAX_RUNS` and a zero thread count, before any work.
+fn check_runs_and_threads(runs: u64, min: u64, threads: Option<usize>) -> Result<(), Error> {
+    let max = scenario::validate::MAX_RUNS;
+    if !(min..=max).contains(&runs) {
+        return Err(Error::Usage(format!("--runs {runs}: expected {min} to {max}")));
+    }
+    if threads == Some(0) {
+        return Err(Error::Usage("--threads 0: expected at least 1".into()));
+    }
+    Ok(())
 }
 
 /// A progress bar over runs, with rate and ETA (drawn on stderr only when it is a terminal).

@@ -143,7 +143,10 @@ fn outcome_labels(model: &Model) -> Vec<(&'static str, String, String)> {
 fn check_comparable(base: &Model, alt: &Model) -> Result<()> {
     let (a, b) = (&base.scenario, &alt.scenario);
     let mismatch = |what: &str, x: String, y: String| {
-        Err(Error::Usage(format!("cannot compare {} with {}: different {what} ({x} vs {y})", a.name, b.name)))
+        Err(Error::Usage(format!(
+            "cannot compare {} with {}: different {what} ({x} vs {y})",
+            a.name, b.name
+        )))
     };
     if a.frameworks != b.frameworks {
         return mismatch("frameworks", a.frameworks.join(","), b.frameworks.join(","));
@@ -155,7 +158,11 @@ fn check_comparable(base: &Model, alt: &Model) -> Result<()> {
         return mismatch("horizons", format!("{}-{}", a.start, a.end), format!("{}-{}", b.start, b.end));
     }
     if base.world.ids != alt.world.ids {
-        return mismatch("worlds", format!("{} states", base.world.len()), format!("{} states", alt.world.len()));
+        return mismatch(
+            "worlds",
+            format!("{} states", base.world.len()),
+            format!("{} states", alt.world.len()),
+        );
     }
     Ok(())
 }
@@ -167,15 +174,12 @@ const CHUNK: u64 = 256;
 pub fn compare(base: &Model, alt: &Model, opts: &CompareOptions, progress: &(dyn Fn(u64) + Sync)) -> Result<Comparison> {
     check_comparable(base, alt)?;
     if opts.runs < 2 {
-        return Err(Error::Usage(format!("--runs {}: a comparison needs at least 2 runs for a standard error", opts.runs)));
+        return Err(Error::Usage(format!(
+            "--runs {}: a comparison needs at least 2 runs for a standard error",
+            opts.runs
+        )));
     }
-    let pool = {
-        let mut b = rayon::ThreadPoolBuilder::new();
-        if let Some(t) = opts.threads {
-            b = b.num_threads(t);
-        }
-        b.build().map_err(|e| Error::Usage(format!("cannot start {} threads: {e}", opts.threads.unwrap_or(0))))?
-    };
+    let pool = crate::batch::thread_pool(opts.threads)?;
     let l = base.layout;
     let labels = outcome_labels(base);
     let mut sums = vec![Paired::default(); labels.len()];
@@ -184,8 +188,12 @@ pub fn compare(base: &Model, alt: &Model, opts: &CompareOptions, progress: &(dyn
     let mut start = 0;
     while start < opts.runs {
         let end = (start + CHUNK * pool.current_num_threads() as u64).min(opts.runs);
-        let pairs: Vec<(RunOutcome, RunOutcome)> =
-            pool.install(|| (start..end).into_par_iter().map(|r| (run_one(base, opts.seed, r), run_one(alt, opts.seed, r))).collect());
+        let pairs: Vec<(RunOutcome, RunOutcome)> = pool.install(|| {
+            (start..end)
+                .into_par_iter()
+                .map(|r| (run_one(base, opts.seed, r), run_one(alt, opts.seed, r)))
+                .collect()
+        });
         for (b, a) in &pairs {
             let (vb, va) = (outcome_values(base, b), outcome_values(alt, a));
             for ((s, &x), &y) in sums.iter_mut().zip(&vb).zip(&va) {
@@ -271,20 +279,48 @@ pub const TOP_STATES: usize = 15;
 impl Comparison {
     /// The outcome for (measure, domain, framework), if compared.
     pub fn outcome(&self, measure: &str, domain: &str, framework: &str) -> Option<&OutcomeDiff> {
-        self.outcomes.iter().find(|o| o.measure == measure && o.domain == domain && o.framework == framework)
+        self.outcomes
+            .iter()
+            .find(|o| o.measure == measure && o.domain == domain && o.framework == framework)
     }
 
     /// `comparison.csv`: one row per outcome, columns
     /// `measure,domain,framework,baseline_mean,alternative_mean,diff_mean,diff_sd,se,ci_low,ci_high,p_higher,p_lower`.
     pub fn to_csv(&self) -> Vec<u8> {
-        let mut out = String::from("measure,domain,framework,baseline_mean,alternative_mean,diff_mean,diff_sd,se,ci_low,ci_high,p_higher,p_lower\n");
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let header = [
+            "measure",
+            "domain",
+            "framework",
+            "baseline_mean",
+            "alternative_mean",
+            "diff_mean",
+            "diff_sd",
+            "se",
+            "ci_low",
+            "ci_high",
+            "p_higher",
+            "p_lower",
+        ];
+        // Writing into memory cannot fail.
+        let _ = w.write_record(header);
         for o in &self.outcomes {
-            out.push_str(&format!(
-                "{},{},{},{},{},{},{},{},{},{},{},{}\n",
-                o.measure, o.domain, o.framework, o.baseline_mean, o.alternative_mean, o.diff_mean, o.diff_sd, o.se, o.ci_low, o.ci_high, o.p_higher, o.p_lower
-            ));
+            let numbers = [
+                o.baseline_mean,
+                o.alternative_mean,
+                o.diff_mean,
+                o.diff_sd,
+                o.se,
+                o.ci_low,
+                o.ci_high,
+                o.p_higher,
+                o.p_lower,
+            ];
+            let mut row = vec![o.measure.to_string(), o.domain.clone(), o.framework.clone()];
+            row.extend(numbers.iter().map(f64::to_string));
+            let _ = w.write_record(&row);
         }
-        out.into_bytes()
+        w.into_inner().unwrap_or_default()
     }
 
     /// `comparison.json`: the settings, every outcome, and the most shifted states.
@@ -365,7 +401,11 @@ impl Comparison {
             md.push('\n');
         }
         md.push_str("## Indices\n\n| index | domain | baseline | alternative | difference | 95% CI | P(higher) |\n|---|---|---:|---:|---:|---:|---:|\n");
-        for o in self.outcomes.iter().filter(|o| o.measure == "fragmentation" || o.measure == "hedging") {
+        for o in self
+            .outcomes
+            .iter()
+            .filter(|o| o.measure == "fragmentation" || o.measure == "hedging")
+        {
             let domain = if o.domain.is_empty() { "all" } else { &o.domain };
             md.push_str(&format!(
                 "| {} | {domain} | {:.3} | {:.3} | {:+.3} | [{:+.3}, {:+.3}] | {:.2} |\n",
@@ -379,14 +419,25 @@ impl Comparison {
         ));
         let probs = |p: &[f64]| p.iter().map(|x| format!("{:.2}", x)).collect::<Vec<_>>().join(" / ");
         for s in self.states.iter().take(TOP_STATES) {
-            md.push_str(&format!("| {} ({}) | {} | {:.2} | {} | {} |\n", s.name, s.state, s.domain, s.shift, probs(&s.baseline), probs(&s.alternative)));
+            md.push_str(&format!(
+                "| {} ({}) | {} | {:.2} | {} | {} |\n",
+                s.name,
+                s.state,
+                s.domain,
+                s.shift,
+                probs(&s.baseline),
+                probs(&s.alternative)
+            ));
         }
         md
     }
 
     /// Write `comparison.csv`, `comparison.json` and `comparison.md` into `dir`; returns their names.
     pub fn write(&self, dir: &Path) -> Result<Vec<String>> {
-        std::fs::create_dir_all(dir).map_err(|source| Error::Write { path: dir.to_path_buf(), source })?;
+        std::fs::create_dir_all(dir).map_err(|source| Error::Write {
+            path: dir.to_path_buf(),
+            source,
+        })?;
         let files = [
             ("comparison.csv", self.to_csv()),
             ("comparison.json", self.to_json()),
@@ -403,5 +454,7 @@ impl Comparison {
 
 /// Default output directory of a comparison: `output/compare/<baseline>--<alternative>/`.
 pub fn default_dir(base: &str, alt: &str) -> PathBuf {
-    PathBuf::from("output").join("compare").join(format!("{}--{}", base.replace('/', "_"), alt.replace('/', "_")))
+    PathBuf::from("output")
+        .join("compare")
+        .join(format!("{}--{}", base.replace('/', "_"), alt.replace('/', "_")))
 }

@@ -26,7 +26,12 @@ pub fn describe(m: &Model) -> String {
     let _ = writeln!(o, "choice      lambda = {}, {rev} revision", p(s.lambda));
     let weights: Vec<String> = (0..TERMS).map(|t| format!("{} = {}", TERM_NAMES[t], p(s.weights[t]))).collect();
     let _ = writeln!(o, "utility     {}", weights.join(", "));
-    let _ = writeln!(o, "investment  depreciation = {}, scale = {} of GDP", p(s.depreciation), p(s.investment_scale));
+    let _ = writeln!(
+        o,
+        "investment  depreciation = {}, scale = {} of GDP",
+        p(s.depreciation),
+        p(s.investment_scale)
+    );
     let het = match s.heterogeneity {
         Heterogeneity::None => "none".to_string(),
         Heterogeneity::Uniform(x) => format!("uniform(0, {x}) per state and framework"),
@@ -34,7 +39,13 @@ pub fn describe(m: &Model) -> String {
     };
     let _ = writeln!(o, "tastes      {het}");
     let _ = writeln!(o, "hedgers     {} states", m.hedgers.iter().filter(|&&h| h).count());
-    let _ = writeln!(o, "batch       {} runs, seed {}, detail table {}", s.batch.runs, s.batch.seed, if s.batch.detail { "on" } else { "off" });
+    let _ = writeln!(
+        o,
+        "batch       {} runs, seed {}, detail table {}",
+        s.batch.runs,
+        s.batch.seed,
+        if s.batch.detail { "on" } else { "off" }
+    );
 
     let _ = writeln!(o, "\nframeworks");
     for (k, f) in s.framework_specs.iter().enumerate() {
@@ -65,7 +76,11 @@ pub fn describe(m: &Model) -> String {
         }
     }
 
-    let _ = writeln!(o, "\ndomains     rate   cost   initial expected count share ({})", s.frameworks.join(" / "));
+    let _ = writeln!(
+        o,
+        "\ndomains     rate   cost   initial expected count share ({})",
+        s.frameworks.join(" / ")
+    );
     for (d, dom) in s.domain_specs.iter().enumerate() {
         let mut expected = vec![0.0; s.k()];
         for i in 0..n {
@@ -79,7 +94,14 @@ pub fn describe(m: &Model) -> String {
             }
         }
         let shares: Vec<String> = expected.iter().map(|e| format!("{:.3}", e / n as f64)).collect();
-        let _ = writeln!(o, "  {:<9} {:<6} {:<6} {}", dom.name, p(dom.revision_rate), p(dom.switching_cost), shares.join(" / "));
+        let _ = writeln!(
+            o,
+            "  {:<9} {:<6} {:<6} {}",
+            dom.name,
+            p(dom.revision_rate),
+            p(dom.switching_cost),
+            shares.join(" / ")
+        );
     }
 
     if !s.uncertain.is_empty() {
@@ -93,23 +115,49 @@ pub fn describe(m: &Model) -> String {
         for e in &m.events {
             let year = s.start + e.step as i32;
             let doms = |mask: &[bool]| -> String {
-                s.domains.iter().zip(mask).filter(|(_, on)| **on).map(|(d, _)| d.as_str()).collect::<Vec<_>>().join(",")
+                s.domains
+                    .iter()
+                    .zip(mask)
+                    .filter(|(_, on)| **on)
+                    .map(|(d, _)| d.as_str())
+                    .collect::<Vec<_>>()
+                    .join(",")
             };
             let line = match &e.action {
                 ModelAction::Set { knob, value } => match value {
                     SetValue::To(v) => format!("set {knob:?} = {v}"),
                     SetValue::Scale(f) => format!("scale {knob:?} by {f}"),
                 },
-                ModelAction::Partnership { framework, states, domains, bonus } => {
-                    format!("partnership {} with {} states in {}: affinity {bonus:+}", s.frameworks[*framework], states.len(), doms(domains))
+                ModelAction::Partnership {
+                    framework,
+                    states,
+                    domains,
+                    bonus,
+                } => {
+                    format!(
+                        "partnership {} with {} states in {}: affinity {bonus:+}",
+                        s.frameworks[*framework],
+                        states.len(),
+                        doms(domains)
+                    )
                 }
-                ModelAction::ExportControl { framework, states, domains, penalty } => format!(
+                ModelAction::ExportControl {
+                    framework,
+                    states,
+                    domains,
+                    penalty,
+                } => format!(
                     "export control by {} in {}: {} states penalised {penalty:+}",
                     s.frameworks[*framework],
                     doms(domains),
                     states.len()
                 ),
-                ModelAction::Force { framework, states, domains, lock_years } => format!(
+                ModelAction::Force {
+                    framework,
+                    states,
+                    domains,
+                    lock_years,
+                } => format!(
                     "force {} states onto {} in {} (locked {lock_years} more years)",
                     states.len(),
                     s.frameworks[*framework],

@@ -77,6 +77,10 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl Error {
     /// A validation error at a key path with a known origin.
     pub fn invalid(origin: Origin, key: impl Into<String>, message: impl Into<String>) -> Self {
-        Error::Invalid { origin, key: key.into(), message: message.into() }
+        Error::Invalid {
+            origin,
+            key: key.into(),
+            message: message.into(),
+        }
     }
 }

@@ -100,7 +100,11 @@ pub fn fields(model: &Model) -> Result<Vec<DomainField>> {
             match &s.world.source {
                 WorldSource::Synthetic { degree, .. } if *degree > 0 => coupling += w_net,
                 WorldSource::Synthetic { .. } => {}
-                _ => return Err(refuse("the network term outside a synthetic world (N_idk is not the aggregate share)")),
+                _ => {
+                    return Err(refuse(
+                        "the network term outside a synthetic world (N_idk is not the aggregate share)",
+                    ));
+                }
             }
         }
         if w_std != 0.0 {
@@ -109,7 +113,11 @@ pub fn fields(model: &Model) -> Result<Vec<DomainField>> {
             }
             coupling += w_std;
         }
-        let (w_econ, w_aff, w_sec) = (knobs.weight(d, Term::Econ), knobs.weight(d, Term::Affinity), knobs.weight(d, Term::Security));
+        let (w_econ, w_aff, w_sec) = (
+            knobs.weight(d, Term::Econ),
+            knobs.weight(d, Term::Affinity),
+            knobs.weight(d, Term::Security),
+        );
         let mut anchored = vec![0.0; k_count];
         let mut map: std::collections::HashMap<Vec<u64>, usize> = std::collections::HashMap::new();
         let (mut rows, mut mass) = (Vec::new(), Vec::new());
@@ -132,7 +140,15 @@ pub fn fields(model: &Model) -> Result<Vec<DomainField>> {
             });
             mass[idx] += 1.0 / n as f64;
         }
-        out.push(DomainField { k: k_count, lambda: knobs.lambda, coupling, rate: knobs.rate[d], rows, mass, anchored });
+        out.push(DomainField {
+            k: k_count,
+            lambda: knobs.lambda,
+            coupling,
+            rate: knobs.rate[d],
+            rows,
+            mass,
+            anchored,
+        });
     }
     Ok(out)
 }
@@ -182,7 +198,12 @@ impl DomainField {
         let eig = m.complex_eigenvalues();
         let eigenvalues: Vec<(f64, f64)> = eig.iter().map(|c| (c.re, c.im)).collect();
         let spectral_radius = eig.iter().map(|c| c.norm()).fold(0.0, f64::max);
-        FixedPoint { shares: x.to_vec(), eigenvalues, spectral_radius, stable: spectral_radius < 1.0 }
+        FixedPoint {
+            shares: x.to_vec(),
+            eigenvalues,
+            spectral_radius,
+            stable: spectral_radius < 1.0,
+        }
     }
 
     /// Newton on G(y) = F(y) − y in the coordinates y = x_1..x_{K−1}, damped to stay in the simplex.
@@ -198,7 +219,9 @@ impl DomainField {
             if norm < 1e-13 {
                 return Some(x);
             }
-            let a = DMatrix::from_fn(k - 1, k - 1, |r, c| jac[r * k + c] - jac[r * k + (k - 1)] - if r == c { 1.0 } else { 0.0 });
+            let a = DMatrix::from_fn(k - 1, k - 1, |r, c| {
+                jac[r * k + c] - jac[r * k + (k - 1)] - if r == c { 1.0 } else { 0.0 }
+            });
             let rhs = nalgebra::DVector::from_iterator(k - 1, g.iter().map(|v| -v));
             let step = match a.lu().solve(&rhs) {
                 Some(s) if s.iter().all(|v| v.is_finite()) => s,
@@ -278,12 +301,22 @@ pub fn report(model: &Model) -> Result<String> {
     let mut out = String::new();
     let _ = writeln!(out, "mean-field fixed points of {} ({} states)", s.name, model.layout.states);
     for (d, f) in fields.iter().enumerate() {
-        let _ = writeln!(out, "domain {}: lambda = {}, coupling J = {}, revision rate = {}", s.domains[d], f.lambda, f.coupling, f.rate);
+        let _ = writeln!(
+            out,
+            "domain {}: lambda = {}, coupling J = {}, revision rate = {}",
+            s.domains[d], f.lambda, f.coupling, f.rate
+        );
         let header: Vec<String> = s.frameworks.iter().map(|n| format!("{n:>10}")).collect();
         let _ = writeln!(out, "  {}  {:>8}  stability", header.join(""), "radius");
         for p in f.fixed_points() {
             let shares: Vec<String> = p.shares.iter().map(|v| format!("{v:>10.6}")).collect();
-            let _ = writeln!(out, "  {}  {:>8.4}  {}", shares.join(""), p.spectral_radius, if p.stable { "stable" } else { "unstable" });
+            let _ = writeln!(
+                out,
+                "  {}  {:>8.4}  {}",
+                shares.join(""),
+                p.spectral_radius,
+                if p.stable { "stable" } else { "unstable" }
+            );
         }
     }
     Ok(out)
@@ -294,7 +327,15 @@ mod tests {
     use super::*;
 
     fn field(k: usize, lambda: f64, j: f64, h: &[f64]) -> DomainField {
-        DomainField { k, lambda, coupling: j, rate: 1.0, rows: h.to_vec(), mass: vec![1.0], anchored: vec![0.0; k] }
+        DomainField {
+            k,
+            lambda,
+            coupling: j,
+            rate: 1.0,
+            rows: h.to_vec(),
+            mass: vec![1.0],
+            anchored: vec![0.0; k],
+        }
     }
 
     #[test]

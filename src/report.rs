@@ -52,13 +52,41 @@ fn get<'a>(v: &'a Value, path: &[&str]) -> Option<&'a Value> {
 
 /// What each chart family shows, by file-name prefix: (prefix, section title, caption).
 const SECTIONS: [(&str, &str, &str); 7] = [
-    ("fan_count_", "Shares of states over time", "Each framework's share of states per year: median across runs (line), middle 50% and 90% of runs (bands)."),
-    ("fan_gdp_", "GDP-weighted shares over time", "As above, each state weighted by its GDP."),
-    ("outcomes_", "Final shares across runs", "Histogram of each framework's share of states at the horizon, one panel per framework."),
-    ("ternary_", "Ternary plots of final shares", "Each point is one run's final shares of the three frameworks; grey shading shows where runs concentrate."),
-    ("swing_", "Swing states", "The most contested states: probability (share of runs) of ending on each framework."),
-    ("map_", "World maps", "Each state's most likely framework at the horizon, shaded by its probability."),
-    ("indices", "Fragmentation and hedging", "System-wide indices over time: median and middle 50% / 90% of runs."),
+    (
+        "fan_count_",
+        "Shares of states over time",
+        "Each framework's share of states per year: median across runs (line), middle 50% and 90% of runs (bands).",
+    ),
+    (
+        "fan_gdp_",
+        "GDP-weighted shares over time",
+        "As above, each state weighted by its GDP.",
+    ),
+    (
+        "outcomes_",
+        "Final shares across runs",
+        "Histogram of each framework's share of states at the horizon, one panel per framework.",
+    ),
+    (
+        "ternary_",
+        "Ternary plots of final shares",
+        "Each point is one run's final shares of the three frameworks; grey shading shows where runs concentrate.",
+    ),
+    (
+        "swing_",
+        "Swing states",
+        "The most contested states: probability (share of runs) of ending on each framework.",
+    ),
+    (
+        "map_",
+        "World maps",
+        "Each state's most likely framework at the horizon, shaded by its probability.",
+    ),
+    (
+        "indices",
+        "Fragmentation and hedging",
+        "System-wide indices over time: median and middle 50% / 90% of runs.",
+    ),
 ];
 
 /// Write `report.html` into the output directory; returns its relative name.
@@ -94,13 +122,21 @@ pub fn render(out: &Output, drawn: &Drawn) -> Result<String> {
 
     // summary table
     let _ = writeln!(h, "<h2 id=\"summary\">Summary at the horizon</h2>");
-    let years = out.summary.get("years").and_then(Value::as_array).and_then(|a| a.get(1)).and_then(Value::as_i64);
+    let years = out
+        .summary
+        .get("years")
+        .and_then(Value::as_array)
+        .and_then(|a| a.get(1))
+        .and_then(Value::as_i64);
     let _ = writeln!(
         h,
         "<p>Share of states and GDP-weighted share of each framework in {}, across runs: median, with the middle 90% of runs (p05\u{2013}p95) in brackets, in percent.</p>",
         years.map_or_else(|| "the final year".to_string(), |y| y.to_string())
     );
-    let _ = writeln!(h, "<table>\n<thead><tr><th>domain</th><th>framework</th><th>share of states (%)</th><th>GDP-weighted share (%)</th><th>mean share of states (%)</th></tr></thead>\n<tbody>");
+    let _ = writeln!(
+        h,
+        "<table>\n<thead><tr><th>domain</th><th>framework</th><th>share of states (%)</th><th>GDP-weighted share (%)</th><th>mean share of states (%)</th></tr></thead>\n<tbody>"
+    );
     for d in &out.domains {
         for (k, f) in out.frameworks.iter().enumerate() {
             let s = |key: &str, stat: &str| get(&out.summary, &[key, d, f, stat]).and_then(Value::as_f64);
@@ -121,16 +157,28 @@ pub fn render(out: &Output, drawn: &Drawn) -> Result<String> {
         }
     }
     let _ = writeln!(h, "</tbody>\n</table>");
-    let _ = writeln!(h, "<table>\n<thead><tr><th>index at the horizon</th><th>median</th><th>p05\u{2013}p95</th></tr></thead>\n<tbody>");
+    let _ = writeln!(
+        h,
+        "<table>\n<thead><tr><th>index at the horizon</th><th>median</th><th>p05\u{2013}p95</th></tr></thead>\n<tbody>"
+    );
     for (key, label) in [("fragmentation", "fragmentation (0\u{2013}1)"), ("hedging", "hedging (0\u{2013}1)")] {
         let s = |stat: &str| get(&out.summary, &["indices", key, stat]).and_then(Value::as_f64);
-        let _ = writeln!(h, "<tr><td>{label}</td><td class=\"n\">{}</td><td class=\"n\">{}\u{2013}{}</td></tr>", num(s("p50"), 3), num(s("p05"), 3), num(s("p95"), 3));
+        let _ = writeln!(
+            h,
+            "<tr><td>{label}</td><td class=\"n\">{}</td><td class=\"n\">{}\u{2013}{}</td></tr>",
+            num(s("p50"), 3),
+            num(s("p05"), 3),
+            num(s("p95"), 3)
+        );
     }
     let _ = writeln!(h, "</tbody>\n</table>");
 
     // most contested states, all domains
     let _ = writeln!(h, "<h2 id=\"contested\">Most contested states</h2>");
-    let _ = writeln!(h, "<p>The state\u{2013}domain pairs whose most likely framework is least certain: probability (% of runs) of ending on each framework.</p>");
+    let _ = writeln!(
+        h,
+        "<p>The state\u{2013}domain pairs whose most likely framework is least certain: probability (% of runs) of ending on each framework.</p>"
+    );
     let rows = swing::most_contested(out.states.iter().collect(), 15);
     let _ = write!(h, "<table>\n<thead><tr><th>state</th><th>domain</th>");
     for f in &out.frameworks {
@@ -138,33 +186,60 @@ pub fn render(out: &Output, drawn: &Drawn) -> Result<String> {
     }
     let _ = writeln!(h, "<th>most likely</th></tr></thead>\n<tbody>");
     for r in rows {
-        let _ = write!(h, "<tr><td>{} <span class=\"id\">{}</span></td><td>{}</td>", esc(&r.name), esc(&r.id), esc(out.domains.get(r.domain).map_or("?", String::as_str)));
+        let _ = write!(
+            h,
+            "<tr><td>{} <span class=\"id\">{}</span></td><td>{}</td>",
+            esc(&r.name),
+            esc(&r.id),
+            esc(out.domains.get(r.domain).map_or("?", String::as_str))
+        );
         for p in &r.probs {
             let _ = write!(h, "<td class=\"n\">{:.1}</td>", 100.0 * p);
         }
-        let _ = writeln!(h, "<td>{}</td></tr>", esc(out.frameworks.get(r.modal()).map_or("?", String::as_str)));
+        let _ = writeln!(
+            h,
+            "<td>{}</td></tr>",
+            esc(out.frameworks.get(r.modal()).map_or("?", String::as_str))
+        );
     }
     let _ = writeln!(h, "</tbody>\n</table>");
 
     // charts
     let _ = writeln!(h, "<h2 id=\"charts\">Charts</h2>");
-    let _ = writeln!(h, "<p>Every chart is also in <code>plots/</code> as SVG (vector, for papers) and PNG. One colour per framework throughout: {}.</p>", legend(out));
+    let _ = writeln!(
+        h,
+        "<p>Every chart is also in <code>plots/</code> as SVG (vector, for papers) and PNG. One colour per framework throughout: {}.</p>",
+        legend(out)
+    );
     for (prefix, section, caption) in SECTIONS {
-        let svgs: Vec<&String> = drawn.files.iter().filter(|f| f.ends_with(".svg") && f.trim_start_matches("plots/").starts_with(prefix)).collect();
+        let svgs: Vec<&String> = drawn
+            .files
+            .iter()
+            .filter(|f| f.ends_with(".svg") && f.trim_start_matches("plots/").starts_with(prefix))
+            .collect();
         if svgs.is_empty() {
             continue;
         }
         let _ = writeln!(h, "<h3>{}</h3>\n<p>{}</p>", esc(section), esc(caption));
         for rel in svgs {
             let path = out.dir.join(rel);
-            let svg = std::fs::read_to_string(&path).map_err(|source| crate::error::Error::Read { path: path.clone(), source })?;
+            let svg = std::fs::read_to_string(&path).map_err(|source| crate::error::Error::Read {
+                path: path.clone(),
+                source,
+            })?;
             let svg = svg.trim_start();
             let svg = match svg.strip_prefix("<?xml") {
                 Some(rest) => rest.split_once("?>").map_or(rest, |(_, r)| r).trim_start(),
                 None => svg,
             };
             let png = rel.trim_end_matches(".svg").to_string() + ".png";
-            let _ = writeln!(h, "<figure>\n{svg}\n<figcaption><a href=\"{}\">{}</a> \u{b7} <a href=\"{}\">PNG</a></figcaption>\n</figure>", esc(rel), esc(rel), esc(&png));
+            let _ = writeln!(
+                h,
+                "<figure>\n{svg}\n<figcaption><a href=\"{}\">{}</a> \u{b7} <a href=\"{}\">PNG</a></figcaption>\n</figure>",
+                esc(rel),
+                esc(rel),
+                esc(&png)
+            );
         }
     }
 
@@ -185,7 +260,15 @@ pub fn render(out: &Output, drawn: &Drawn) -> Result<String> {
     mrow(&mut h, "wall time (s)", format!("{:.2}", m.wall_seconds));
     mrow(&mut h, "world", esc(&m.world));
     mrow(&mut h, "command", format!("<code>{}</code>", esc(&m.command.join(" "))));
-    mrow(&mut h, "files", m.files.iter().map(|f| format!("<code>{}</code>", esc(f))).collect::<Vec<_>>().join(" "));
+    mrow(
+        &mut h,
+        "files",
+        m.files
+            .iter()
+            .map(|f| format!("<code>{}</code>", esc(f)))
+            .collect::<Vec<_>>()
+            .join(" "),
+    );
     let _ = writeln!(h, "</tbody>\n</table>\n</body>\n</html>");
     Ok(h)
 }
@@ -228,7 +311,11 @@ pub fn write_comparison_report(dir: &std::path::Path) -> Result<String> {
         let path = dir.join(name);
         std::fs::read(&path).map_err(|source| crate::error::Error::Read { path, source })
     };
-    let bad = |name: &str, message: String| crate::error::Error::Data { path: dir.join(name), line: 1, message };
+    let bad = |name: &str, message: String| crate::error::Error::Data {
+        path: dir.join(name),
+        line: 1,
+        message,
+    };
     let c: Value = serde_json::from_slice(&read("comparison.json")?).map_err(|e| bad("comparison.json", e.to_string()))?;
     let m = crate::export::Manifest::from_json(&read("manifest.json")?).map_err(|e| bad("manifest.json", e))?;
     let svg = read("plots/comparison.svg").ok().map(|b| String::from_utf8_lossy(&b).to_string());
@@ -247,7 +334,10 @@ pub fn write_comparison_report(dir: &std::path::Path) -> Result<String> {
     if let Some(svg) = svg {
         let _ = writeln!(h, "<figure>{svg}</figure>");
     }
-    let _ = writeln!(h, "<h2>Paired differences</h2>\n<table>\n<tr><th>measure</th><th>domain</th><th>framework</th><th>baseline</th><th>alternative</th><th>difference</th><th>95% CI</th><th>P(higher)</th></tr>");
+    let _ = writeln!(
+        h,
+        "<h2>Paired differences</h2>\n<table>\n<tr><th>measure</th><th>domain</th><th>framework</th><th>baseline</th><th>alternative</th><th>difference</th><th>95% CI</th><th>P(higher)</th></tr>"
+    );
     for o in c.get("outcomes").and_then(Value::as_array).into_iter().flatten() {
         let d = |x: Option<f64>| x.map_or("–".to_string(), |x| format!("{x:+.4}"));
         let _ = writeln!(
@@ -264,11 +354,17 @@ pub fn write_comparison_report(dir: &std::path::Path) -> Result<String> {
             num(f(o, "p_higher"), 2)
         );
     }
-    let _ = writeln!(h, "</table>\n<h2>States whose alignment changes most</h2>\n<table>\n<tr><th>state</th><th>domain</th><th>shift</th><th>baseline</th><th>alternative</th></tr>");
+    let _ = writeln!(
+        h,
+        "</table>\n<h2>States whose alignment changes most</h2>\n<table>\n<tr><th>state</th><th>domain</th><th>shift</th><th>baseline</th><th>alternative</th></tr>"
+    );
     for st in c.get("most_shifted_states").and_then(Value::as_array).into_iter().flatten() {
         let probs = |k: &str| -> String {
             st.get(k).and_then(Value::as_object).map_or(String::new(), |o| {
-                o.iter().map(|(fw, p)| format!("{} {}", esc(fw), pct(p.as_f64()))).collect::<Vec<_>>().join(", ")
+                o.iter()
+                    .map(|(fw, p)| format!("{} {}", esc(fw), pct(p.as_f64())))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             })
         };
         let _ = writeln!(

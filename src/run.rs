@@ -222,7 +222,12 @@ impl<'m> Simulation<'m> {
         match measure {
             ShareMeasure::Count => row.iter().filter(|&&a| a as usize == k).count() as f64 / self.n as f64,
             ShareMeasure::Gdp => {
-                let on: f64 = row.iter().zip(&self.m.world.gdp).filter(|&(&a, _)| a as usize == k).map(|(_, &g)| g).sum();
+                let on: f64 = row
+                    .iter()
+                    .zip(&self.m.world.gdp)
+                    .filter(|&(&a, _)| a as usize == k)
+                    .map(|(_, &g)| g)
+                    .sum();
                 if self.m.total_gdp > 0.0 { on / self.m.total_gdp } else { 0.0 }
             }
         }
@@ -246,21 +251,36 @@ impl<'m> Simulation<'m> {
                     self.knobs.set(*knob, self.saved[idx], k);
                 }
             }
-            ModelAction::Partnership { framework, states, domains, bonus } => {
+            ModelAction::Partnership {
+                framework,
+                states,
+                domains,
+                bonus,
+            } => {
                 for d in (0..self.d).filter(|&d| domains[d]) {
                     for &i in states {
                         self.partnership[(d * n + i as usize) * k + framework] += sign * bonus;
                     }
                 }
             }
-            ModelAction::ExportControl { framework, states, domains, penalty } => {
+            ModelAction::ExportControl {
+                framework,
+                states,
+                domains,
+                penalty,
+            } => {
                 for d in (0..self.d).filter(|&d| domains[d]) {
                     for &i in states {
                         self.export[(d * n + i as usize) * k + framework] += sign * penalty;
                     }
                 }
             }
-            ModelAction::Force { framework, states, domains, lock_years } => {
+            ModelAction::Force {
+                framework,
+                states,
+                domains,
+                lock_years,
+            } => {
                 if on {
                     for d in (0..self.d).filter(|&d| domains[d]) {
                         for &i in states {
@@ -310,7 +330,9 @@ impl<'m> Simulation<'m> {
             if !self.coordinating[idx] {
                 continue;
             }
-            let ModelAction::Coordinate { states, domains } = &self.m.events[idx].action else { continue };
+            let ModelAction::Coordinate { states, domains } = &self.m.events[idx].action else {
+                continue;
+            };
             for d in (0..self.d).filter(|&d| domains[d]) {
                 let x: u64 = rng.random();
                 if unit32(x >> 32) >= self.knobs.rate[d] {
@@ -385,7 +407,13 @@ impl<'m> Simulation<'m> {
                         0.0
                     };
                     let aligned = self.align[d * n + i] as usize == fw;
-                    weights.push(sponsors::weight(sp.strategy, self.m.world.gdp[i], p, self.m.econ[i * k + fw], aligned));
+                    weights.push(sponsors::weight(
+                        sp.strategy,
+                        self.m.world.gdp[i],
+                        p,
+                        self.m.econ[i * k + fw],
+                        aligned,
+                    ));
                 }
                 let mut total: f64 = weights.iter().sum();
                 if total <= 0.0 && sp.strategy == crate::scenario::Strategy::Swing {
@@ -412,7 +440,12 @@ impl<'m> Simulation<'m> {
         let (n, d_count, k) = (self.n, self.d, self.k);
         let world = &self.m.world;
         for d in 0..d_count {
-            standards::gdp_shares(&self.align[d * n..(d + 1) * n], &world.gdp, self.m.total_gdp, &mut self.gdp_share[d * k..(d + 1) * k]);
+            standards::gdp_shares(
+                &self.align[d * n..(d + 1) * n],
+                &world.gdp,
+                self.m.total_gdp,
+                &mut self.gdp_share[d * k..(d + 1) * k],
+            );
         }
         for d in 0..d_count {
             let kn = &self.knobs;
@@ -432,7 +465,8 @@ impl<'m> Simulation<'m> {
                 let base = i * k;
                 let row = (d * n + i) * k;
                 for fw in 0..k {
-                    let mut u = global[fw] + w_econ * self.m.econ[base + fw] + w_aff * self.affinity[base + fw] + w_sec * self.security[base + fw];
+                    let mut u =
+                        global[fw] + w_econ * self.m.econ[base + fw] + w_aff * self.affinity[base + fw] + w_sec * self.security[base + fw];
                     if !self.partnership.is_empty() {
                         u += w_aff * self.partnership[row + fw];
                     }

@@ -17,7 +17,8 @@ pub fn trajectory_csv(model: &Model, o: &RunOutcome) -> Result<Vec<u8>> {
     let s = &model.scenario;
     let mut w = csv::Writer::from_writer(Vec::new());
     let csv_err = |e: csv::Error| Error::Usage(format!("cannot format trajectory: {e}"));
-    w.write_record(["year", "domain", "framework", "states", "share", "gdp_share"]).map_err(csv_err)?;
+    w.write_record(["year", "domain", "framework", "states", "share", "gdp_share"])
+        .map_err(csv_err)?;
     for t in 0..l.years {
         for d in 0..l.domains {
             for k in 0..l.frameworks {
@@ -61,10 +62,21 @@ pub fn final_state_csv(model: &Model, o: &RunOutcome) -> Result<Vec<u8>> {
 pub fn write_run(model: &Model, seed: u64, run: u64, dir: &Path, command: Vec<String>) -> Result<RunOutcome> {
     let started = Instant::now();
     let outcome = run_one(model, seed, run);
-    std::fs::create_dir_all(dir).map_err(|source| Error::Write { path: dir.to_path_buf(), source })?;
+    std::fs::create_dir_all(dir).map_err(|source| Error::Write {
+        path: dir.to_path_buf(),
+        source,
+    })?;
     export::write_atomic(&dir.join("trajectory.csv"), &trajectory_csv(model, &outcome)?)?;
     export::write_atomic(&dir.join("final_state.csv"), &final_state_csv(model, &outcome)?)?;
-    let opts = BatchOptions { runs: 1, seed, threads: Some(1), shard: None, detail: false, out: None, command };
+    let opts = BatchOptions {
+        runs: 1,
+        seed,
+        threads: Some(1),
+        shard: None,
+        detail: false,
+        out: None,
+        command,
+    };
     let files = vec!["trajectory.csv".into(), "final_state.csv".into(), "manifest.json".into()];
     let mut manifest = batch::manifest(model, &opts, 1, started.elapsed().as_secs_f64(), files);
     manifest.run = Some(run);

@@ -76,7 +76,15 @@ fn case(label: &str, lambda: f64, j: f64, h: f64, init_a: f64) -> (f64, f64) {
     let sim = measured.mean(0);
     let se = se_theory(&t, &measured, 0);
     println!("VALIDATION | {label} | root x* (no O(1/N) term) | {x_star:.5} | | | | | | |");
-    check(label, "stationary share of A", t.mean[0], sim, se, measured.se_empirical(0), &measured);
+    check(
+        label,
+        "stationary share of A",
+        t.mean[0],
+        sim,
+        se,
+        measured.se_empirical(0),
+        &measured,
+    );
     println!(
         "VALIDATION | {label} | stationary variance of the share | {:.3e} | {:.3e} | | | {N} | {RUNS} | {} | {SEED}",
         t.var[0], measured.within_var[0], measured.samples

@@ -43,7 +43,10 @@ fn every_malformed_scenario_has_its_pinned_message() {
         .collect();
     files.sort();
     let pinned_files: Vec<&str> = pinned.iter().map(|(f, _)| f.as_str()).collect();
-    assert_eq!(files, pinned_files, "every file in tests/bad has exactly one pinned message, in name order");
+    assert_eq!(
+        files, pinned_files,
+        "every file in tests/bad has exactly one pinned message, in name order"
+    );
     for (file, message) in &pinned {
         let path = format!("tests/bad/{file}");
         assert_input_error(&blocsim(&["check", &path]), message, file);
@@ -62,10 +65,22 @@ fn a_failed_batch_writes_nothing() {
 #[test]
 fn command_line_mistakes_are_input_errors() {
     let cases: [(&[&str], &str); 7] = [
-        (&["batch", "tests/fixtures/tiny.toml", "--runs", "0"], "error: --runs 0: expected 1 to 4294967295"),
-        (&["batch", "tests/fixtures/tiny.toml", "--threads", "0"], "error: --threads 0: expected at least 1"),
-        (&["batch", "tests/fixtures/tiny.toml", "--shard", "4/4"], "error: --shard 4/4: expected I/N with 0 <= I < N, e.g. 0/4"),
-        (&["check", "tests/fixtures/tiny.toml", "--set", "choice.lambda"], "error: --set choice.lambda: expected PATH=VALUE, e.g. choice.lambda=2.5"),
+        (
+            &["batch", "tests/fixtures/tiny.toml", "--runs", "0"],
+            "error: --runs 0: expected 1 to 4294967295",
+        ),
+        (
+            &["batch", "tests/fixtures/tiny.toml", "--threads", "0"],
+            "error: --threads 0: expected at least 1",
+        ),
+        (
+            &["batch", "tests/fixtures/tiny.toml", "--shard", "4/4"],
+            "error: --shard 4/4: expected I/N with 0 <= I < N, e.g. 0/4",
+        ),
+        (
+            &["check", "tests/fixtures/tiny.toml", "--set", "choice.lambda"],
+            "error: --set choice.lambda: expected PATH=VALUE, e.g. choice.lambda=2.5",
+        ),
         (
             &["check", "tests/fixtures/tiny.toml", "--set", "choice.lambda=fast"],
             "error: --set choice.lambda=fast: `choice.lambda`: invalid value: string \"fast\", expected a number, \"inf\", or a distribution table such as { dist = \"uniform\", low = 0, high = 1 }",
@@ -74,7 +89,10 @@ fn command_line_mistakes_are_input_errors() {
             &["check", "tests/fixtures/tiny.toml", "--set", "choice.speed=1"],
             "error: --set choice.speed=1: `choice.speed`: unknown field `speed`, expected `lambda` or `revision`",
         ),
-        (&["check", "tests/fixtures/missing.toml"], "error: tests/fixtures/missing.toml: cannot read: No such file or directory (os error 2)"),
+        (
+            &["check", "tests/fixtures/missing.toml"],
+            "error: tests/fixtures/missing.toml: cannot read: No such file or directory (os error 2)",
+        ),
     ];
     for (args, expected) in cases {
         assert_input_error(&blocsim(args), expected, &args.join(" "));
@@ -83,6 +101,9 @@ fn command_line_mistakes_are_input_errors() {
     let o = blocsim(&["check", "no-such-scenario"]);
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
-    assert!(err.starts_with("error: scenario `no-such-scenario` is neither a readable file nor a bundled scenario (bundled: "), "{err}");
+    assert!(
+        err.starts_with("error: scenario `no-such-scenario` is neither a readable file nor a bundled scenario (bundled: "),
+        "{err}"
+    );
     assert!(err.contains("baseline") && err.lines().count() == 1, "{err}");
 }

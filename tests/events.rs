@@ -43,12 +43,17 @@ initial = [{{ states = ["all"], shares = {{ A = 1.0 }} }}]
 /// Number of states on B in each recorded year (2025..=2029).
 fn on_b(model: &Model, seed: u64) -> Vec<u32> {
     let o = run_one(model, seed, 0);
-    (0..model.layout.years).map(|t| o.counts[model.layout.share_index(t, 0, 1)]).collect()
+    (0..model.layout.years)
+        .map(|t| o.counts[model.layout.share_index(t, 0, 1)])
+        .collect()
 }
 
 #[test]
 fn a_set_event_with_a_duration_is_undone() {
-    let m = scenario("[[event]]\nkind = \"set\"\nyear = 2027\npath = \"domain.x.standards.B\"\nvalue = 5.0\nduration = 1\n", "");
+    let m = scenario(
+        "[[event]]\nkind = \"set\"\nyear = 2027\npath = \"domain.x.standards.B\"\nvalue = 5.0\nduration = 1\n",
+        "",
+    );
     // 2027: B's push 5 beats A's 1 + 3: all move to B. 2028: the push is gone; A (0 + 3) beats
     // B (1 + 0): all move back.
     assert_eq!(on_b(&m, 1), [0, 0, 30, 0, 0]);
@@ -56,7 +61,10 @@ fn a_set_event_with_a_duration_is_undone() {
 
 #[test]
 fn a_partnership_until_a_year_ends_then() {
-    let m = scenario("[[event]]\nkind = \"partnership\"\nyear = 2026\nframework = \"B\"\nstates = [\"all\"]\naffinity = 5.0\nuntil = 2028\n", "");
+    let m = scenario(
+        "[[event]]\nkind = \"partnership\"\nyear = 2026\nframework = \"B\"\nstates = [\"all\"]\naffinity = 5.0\nuntil = 2028\n",
+        "",
+    );
     assert_eq!(on_b(&m, 1), [0, 30, 30, 0, 0]);
 }
 
@@ -64,7 +72,10 @@ fn a_partnership_until_a_year_ends_then() {
 fn a_scaled_set_multiplies_the_current_value() {
     // Scaling A's push of 3 by -1 makes it -3: from 2027 A is worth 1 - 3 and B 0, so all move to
     // B and stay (A's GDP pull is then gone too).
-    let m = scenario("[[event]]\nkind = \"set\"\nyear = 2027\npath = \"domain.x.standards.A\"\nscale = -1.0\n", "");
+    let m = scenario(
+        "[[event]]\nkind = \"set\"\nyear = 2027\npath = \"domain.x.standards.A\"\nscale = -1.0\n",
+        "",
+    );
     assert_eq!(on_b(&m, 1), [0, 0, 30, 30, 30]);
 }
 
@@ -98,6 +109,9 @@ fn a_coordinating_bloc_always_moves_as_one() {
         let b = on_b(&m, seed);
         assert!(b[1..].iter().all(|&c| c == 0 || c == 30), "seed {seed}: {b:?}");
         let f = on_b(&free, seed);
-        assert!(f[1..].iter().any(|&c| c != 0 && c != 30), "without the bloc the states split: seed {seed}: {f:?}");
+        assert!(
+            f[1..].iter().any(|&c| c != 0 && c != 30),
+            "without the bloc the states split: seed {seed}: {f:?}"
+        );
     }
 }

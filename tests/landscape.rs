@@ -162,7 +162,10 @@ fn energy_falls_at_every_switch_on_random_instances() {
                 let changed = before.iter().zip(&after).filter(|(a, b)| a != b).count() as u64;
                 let (e0, e1) = (inst.energy(&before), inst.energy(&after));
                 if changed > 0 {
-                    assert!(e1 < e0, "case {case}, rate {rate}, year {step}: {changed} switches, energy {e0} -> {e1}");
+                    assert!(
+                        e1 < e0,
+                        "case {case}, rate {rate}, year {step}: {changed} switches, energy {e0} -> {e1}"
+                    );
                     switches += changed;
                     single_switch_years += (changed == 1) as u64;
                 } else {
@@ -176,7 +179,9 @@ fn energy_falls_at_every_switch_on_random_instances() {
             }
         }
     }
-    println!("VALIDATION | landscape Lyapunov | 200 random instances (n = 3..12), years with a switch where energy did not fall | 0 | 0 | | | {years_checked} years | {switches} switches, {single_switch_years} years with exactly one | seed 1993 |");
+    println!(
+        "VALIDATION | landscape Lyapunov | 200 random instances (n = 3..12), years with a switch where energy did not fall | 0 | 0 | | | {years_checked} years | {switches} switches, {single_switch_years} years with exactly one | seed 1993 |"
+    );
 }
 
 #[test]
@@ -193,7 +198,10 @@ fn end_states_are_exactly_the_local_minima() {
         let mut ends = BTreeSet::new();
         for r in 0..runs {
             let o = run_one(&model, 11, r);
-            assert!(inst.is_local_min(&o.final_alignment), "case {case} run {r}: end state is not a local minimum");
+            assert!(
+                inst.is_local_min(&o.final_alignment),
+                "case {case} run {r}: end state is not a local minimum"
+            );
             ends.insert(o.final_alignment);
         }
         println!(

@@ -8,7 +8,11 @@ use blocsim::meanfield;
 use blocsim::model::affinity::freedom_closeness;
 
 fn stable(model: &blocsim::model::Model) -> Vec<Vec<f64>> {
-    meanfield::solve(model).unwrap()[0].iter().filter(|p| p.stable).map(|p| p.shares.clone()).collect()
+    meanfield::solve(model).unwrap()[0]
+        .iter()
+        .filter(|p| p.stable)
+        .map(|p| p.shares.clone())
+        .collect()
 }
 
 /// Network-free: the single fixed point is the softmax of the static utilities averaged over states.
@@ -33,13 +37,26 @@ fn network_free_fixed_point_is_the_average_softmax() {
         }
     }
     for k in 0..3 {
-        assert!((fp.shares[k] - mean[k]).abs() < 1e-12, "solver {} vs formula {}", fp.shares[k], mean[k]);
+        assert!(
+            (fp.shares[k] - mean[k]).abs() < 1e-12,
+            "solver {} vs formula {}",
+            fp.shares[k],
+            mean[k]
+        );
     }
     // Agent-based, N = 100,000, one synchronous step from all-A: shares are independent Bernoulli sums.
     let m = measure(&model, 8, 8, 1);
     for k in 0..3 {
         let se = (var[k] / 8.0).sqrt();
-        check("mean field, network-free", &format!("share of {}", ["A", "B", "C"][k]), fp.shares[k], m.mean(k), se, m.se_empirical(k), &m);
+        check(
+            "mean field, network-free",
+            &format!("share of {}", ["A", "B", "C"][k]),
+            fp.shares[k],
+            m.mean(k),
+            se,
+            m.se_empirical(k),
+            &m,
+        );
     }
 }
 
@@ -111,23 +128,40 @@ initial = [{{ states = ["all"], shares = {{ A = 1.0 }} }}]
 "#
         ))
     };
-    for (j, h, n_fixed, n_stable) in [(1.5, 0.0, 1, 1), (1.5, 0.1, 1, 1), (3.0, 0.0, 3, 2), (3.0, 0.3, 3, 2), (3.0, 0.5, 1, 1)] {
+    for (j, h, n_fixed, n_stable) in [
+        (1.5, 0.0, 1, 1),
+        (1.5, 0.1, 1, 1),
+        (3.0, 0.0, 3, 2),
+        (3.0, 0.3, 3, 2),
+        (3.0, 0.5, 1, 1),
+    ] {
         let fps = &meanfield::solve(&bd(j, h)).unwrap()[0];
         let stable = fps.iter().filter(|p| p.stable).count();
-        println!("VALIDATION | mean field K=2 | lambdaJ={j} h={h}: fixed points / stable (theory vs solver) | {n_fixed}/{n_stable} | {}/{stable} | | | | | |", fps.len());
+        println!(
+            "VALIDATION | mean field K=2 | lambdaJ={j} h={h}: fixed points / stable (theory vs solver) | {n_fixed}/{n_stable} | {}/{stable} | | | | | |",
+            fps.len()
+        );
         assert_eq!((fps.len(), stable), (n_fixed, n_stable), "λJ = {j}, h = {h}");
         for p in fps {
             let m = 2.0 * p.shares[0] - 1.0;
-            assert!((m - (j * m / 2.0 + h / 2.0).tanh()).abs() < 1e-10, "m = {m} solves m = tanh((h + J m)/2)");
+            assert!(
+                (m - (j * m / 2.0 + h / 2.0).tanh()).abs() < 1e-10,
+                "m = {m} solves m = tanh((h + J m)/2)"
+            );
             let slope = j / 2.0 * (1.0 - m * m);
             assert_eq!(p.stable, slope < 1.0);
         }
     }
     for (lj, n_fixed, n_stable) in [(2.6, 1, 1), (2.8, 7, 4), (3.3, 7, 3)] {
-        let text = global(3, lj, 0.0, 30, "{ A = 1.0 }", 1).replace("standards = ", "network = ").replace("degree = 0", "degree = 29");
+        let text = global(3, lj, 0.0, 30, "{ A = 1.0 }", 1)
+            .replace("standards = ", "network = ")
+            .replace("degree = 0", "degree = 29");
         let fps = &meanfield::solve(&model(&text)).unwrap()[0];
         let stable = fps.iter().filter(|p| p.stable).count();
-        println!("VALIDATION | mean field K=3 | lambdaJ={lj}: fixed points / stable (theory vs solver) | {n_fixed}/{n_stable} | {}/{stable} | | | | | |", fps.len());
+        println!(
+            "VALIDATION | mean field K=3 | lambdaJ={lj}: fixed points / stable (theory vs solver) | {n_fixed}/{n_stable} | {}/{stable} | | | | | |",
+            fps.len()
+        );
         assert_eq!((fps.len(), stable), (n_fixed, n_stable), "λJ = {lj}");
         for p in fps {
             let f = logit_map(1.0, lj, &[0.0; 3])(&p.shares);
@@ -145,7 +179,13 @@ fn agent_based_runs_at_large_n_sit_on_the_stable_fixed_points() {
         ("K=2 lambdaJ=3 h=0.3 from B", 2, 3.0, 0.3, "{ B = 1.0 }"),
         ("K=2 lambdaJ=3 h=0.3 from A", 2, 3.0, 0.3, "{ A = 1.0 }"),
         ("K=3 lambdaJ=2.8 from all-A", 3, 2.8, 0.0, "{ A = 1.0 }"),
-        ("K=3 lambdaJ=2.8 from uniform", 3, 2.8, 0.0, "{ A = 0.3333333333333333, B = 0.3333333333333333, C = 0.3333333333333334 }"),
+        (
+            "K=3 lambdaJ=2.8 from uniform",
+            3,
+            2.8,
+            0.0,
+            "{ A = 0.3333333333333333, B = 0.3333333333333333, C = 0.3333333333333334 }",
+        ),
     ];
     for (label, k, lj, h, init) in cases {
         let model = model(&global(k, lj, h, n, init, 150));
@@ -161,8 +201,19 @@ fn agent_based_runs_at_large_n_sit_on_the_stable_fixed_points() {
         let mut hv = vec![0.0; k];
         hv[0] = h;
         let t = theory(&logit_map(1.0, lj, &hv), &x, n);
-        check(&format!("mean field vs ABM N=1e5, {label}"), "share of A", t.mean[0], m.mean(0), se_theory(&t, &m, 0), m.se_empirical(0), &m);
-        println!("VALIDATION | mean field vs ABM N=1e5, {label} | solver fixed point, share of A | {:.5} | | | | | | |", x[0]);
+        check(
+            &format!("mean field vs ABM N=1e5, {label}"),
+            "share of A",
+            t.mean[0],
+            m.mean(0),
+            se_theory(&t, &m, 0),
+            m.se_empirical(0),
+            &m,
+        );
+        println!(
+            "VALIDATION | mean field vs ABM N=1e5, {label} | solver fixed point, share of A | {:.5} | | | | | | |",
+            x[0]
+        );
     }
 }
 

@@ -13,7 +13,11 @@ const DOMAINS: [&str; 5] = ["telecom", "cloud", "data", "ai", "dpi"];
 
 fn blocsim(args: &[&str]) -> std::process::Output {
     let out = Command::new(BIN).args(args).output().expect("run blocsim");
-    assert!(out.status.success(), "blocsim {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "blocsim {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     out
 }
 
@@ -26,7 +30,20 @@ fn baseline() -> &'static Path {
         if out.exists() {
             std::fs::remove_dir_all(&out).expect("clear old output");
         }
-        blocsim(&["batch", "baseline", "--runs", "40", "--seed", "7", "--threads", "2", "--out", out.to_str().expect("utf-8"), "--plot-scale", "1.5"]);
+        blocsim(&[
+            "batch",
+            "baseline",
+            "--runs",
+            "40",
+            "--seed",
+            "7",
+            "--threads",
+            "2",
+            "--out",
+            out.to_str().expect("utf-8"),
+            "--plot-scale",
+            "1.5",
+        ]);
         out
     })
 }
@@ -62,7 +79,10 @@ fn decode_png(bytes: &[u8]) -> (u32, u32, Vec<u8>) {
     let mut buf = vec![0; reader.output_buffer_size()];
     let info = reader.next_frame(&mut buf).expect("png frame");
     let channels = info.color_type.samples();
-    let rgb: Vec<u8> = buf[..info.buffer_size()].chunks(channels).flat_map(|p| [p[0], p[1], p[2]]).collect();
+    let rgb: Vec<u8> = buf[..info.buffer_size()]
+        .chunks(channels)
+        .flat_map(|p| [p[0], p[1], p[2]])
+        .collect();
     (info.width, info.height, rgb)
 }
 
@@ -80,15 +100,32 @@ fn every_chart_exists_as_parsable_svg_and_non_blank_png() {
         let text = std::str::from_utf8(svg).expect("utf-8 svg");
         let doc = roxmltree::Document::parse(text).unwrap_or_else(|e| panic!("{stem}.svg does not parse: {e}"));
         assert_eq!(doc.root_element().tag_name().name(), "svg");
-        let texts: Vec<String> = doc.descendants().filter(|n| n.has_tag_name("text")).filter_map(|n| n.text().map(str::to_string)).collect();
-        assert!(texts.iter().any(|t| t.contains("scenario baseline") && t.contains("40 runs")), "{stem}.svg: no subtitle with scenario and runs: {texts:?}");
+        let texts: Vec<String> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("text"))
+            .filter_map(|n| n.text().map(str::to_string))
+            .collect();
+        assert!(
+            texts.iter().any(|t| t.contains("scenario baseline") && t.contains("40 runs")),
+            "{stem}.svg: no subtitle with scenario and runs: {texts:?}"
+        );
         let png = files.get(&format!("{stem}.png")).unwrap_or_else(|| panic!("missing {stem}.png"));
         let (w, h, rgb) = decode_png(png);
         let (sw, sh): (f64, f64) = (
-            doc.root_element().attribute("width").and_then(|v| v.parse().ok()).expect("svg width"),
-            doc.root_element().attribute("height").and_then(|v| v.parse().ok()).expect("svg height"),
+            doc.root_element()
+                .attribute("width")
+                .and_then(|v| v.parse().ok())
+                .expect("svg width"),
+            doc.root_element()
+                .attribute("height")
+                .and_then(|v| v.parse().ok())
+                .expect("svg height"),
         );
-        assert_eq!((w, h), ((sw * 1.5).round() as u32, (sh * 1.5).round() as u32), "{stem}.png is not 1.5 times the SVG size");
+        assert_eq!(
+            (w, h),
+            ((sw * 1.5).round() as u32, (sh * 1.5).round() as u32),
+            "{stem}.png is not 1.5 times the SVG size"
+        );
         let colours = distinct_colours(&rgb);
         assert!(colours.len() > 30, "{stem}.png looks blank: {} colours", colours.len());
         let white = rgb.chunks(3).filter(|p| p == &[255, 255, 255]).count();
@@ -115,12 +152,22 @@ fn framework_colours_appear_in_the_charts() {
 fn plot_redraws_the_same_bytes() {
     let dir = baseline();
     let copy = tempfile::tempdir().expect("tempdir");
-    for name in ["manifest.json", "summary.json", "timeseries.csv", "indices.csv", "runs.csv", "states.csv"] {
+    for name in [
+        "manifest.json",
+        "summary.json",
+        "timeseries.csv",
+        "indices.csv",
+        "runs.csv",
+        "states.csv",
+    ] {
         std::fs::copy(dir.join(name), copy.path().join(name)).expect("copy");
     }
     blocsim(&["plot", copy.path().to_str().expect("utf-8"), "--plot-scale", "1.5"]);
     assert_eq!(read_dir_bytes(&dir.join("plots")), read_dir_bytes(&copy.path().join("plots")));
-    assert_eq!(std::fs::read(dir.join("report.html")).expect("read"), std::fs::read(copy.path().join("report.html")).expect("read"));
+    assert_eq!(
+        std::fs::read(dir.join("report.html")).expect("read"),
+        std::fs::read(copy.path().join("report.html")).expect("read")
+    );
     // and through the library, a second time in the same process
     let files = plot_all(copy.path(), &PlotOptions { png_scale: 1.5 }).expect("plot_all");
     assert_eq!(files.len(), 2 * expected_stems().len() + 1);
@@ -138,7 +185,10 @@ fn no_plots_draws_nothing_and_bad_scale_is_a_usage_error() {
     let r = Command::new(BIN).args(["plot", o, "--plot-scale", "0"]).output().expect("run");
     assert_eq!(r.status.code(), Some(2), "{}", String::from_utf8_lossy(&r.stderr));
     assert!(String::from_utf8_lossy(&r.stderr).contains("--plot-scale"));
-    let r = Command::new(BIN).args(["plot", dir.path().join("missing").to_str().expect("utf-8")]).output().expect("run");
+    let r = Command::new(BIN)
+        .args(["plot", dir.path().join("missing").to_str().expect("utf-8")])
+        .output()
+        .expect("run");
     assert_eq!(r.status.code(), Some(2), "{}", String::from_utf8_lossy(&r.stderr));
     assert!(String::from_utf8_lossy(&r.stderr).contains("manifest.json"));
 }
@@ -170,7 +220,10 @@ fn synthetic_worlds_get_no_map_and_say_so() {
 }
 
 fn chromium() -> Option<PathBuf> {
-    ["/usr/bin/chromium", "/usr/bin/chromium-browser"].iter().map(PathBuf::from).find(|p| p.is_file())
+    ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.is_file())
 }
 
 #[test]
@@ -186,7 +239,10 @@ fn report_renders_in_headless_chromium() {
     let report = dir.join("report.html").canonicalize().expect("report path");
     let html = std::fs::read_to_string(&report).expect("read report");
     assert!(html.contains("<svg") && html.contains("Manifest") && html.contains("Most contested states"));
-    assert!(!html.contains("src=\"http") && !html.contains("href=\"http"), "report must be self-contained");
+    assert!(
+        !html.contains("src=\"http") && !html.contains("href=\"http"),
+        "report must be self-contained"
+    );
     let tmp = tempfile::tempdir().expect("tempdir");
     let shot = tmp.path().join("shot.png");
     let status = Command::new(chrome)
@@ -207,7 +263,11 @@ fn report_renders_in_headless_chromium() {
         .arg(format!("file://{}", report.display()))
         .output()
         .expect("start chromium");
-    assert!(shot.is_file(), "chromium wrote no screenshot: {}", String::from_utf8_lossy(&status.stderr));
+    assert!(
+        shot.is_file(),
+        "chromium wrote no screenshot: {}",
+        String::from_utf8_lossy(&status.stderr)
+    );
     let (w, h, rgb) = decode_png(&std::fs::read(&shot).expect("read screenshot"));
     assert!(w >= 600 && h >= 1000, "screenshot {w}x{h}");
     let colours = distinct_colours(&rgb);
@@ -216,7 +276,11 @@ fn report_renders_in_headless_chromium() {
     // close to them, since browsers anti-alias).
     let names: Vec<String> = ["EU", "US", "CN"].map(String::from).to_vec();
     for c in framework_colors(&names) {
-        let near = colours.iter().any(|p| (i32::from(p[0]) - i32::from(c.0)).abs() <= 6 && (i32::from(p[1]) - i32::from(c.1)).abs() <= 6 && (i32::from(p[2]) - i32::from(c.2)).abs() <= 6);
+        let near = colours.iter().any(|p| {
+            (i32::from(p[0]) - i32::from(c.0)).abs() <= 6
+                && (i32::from(p[1]) - i32::from(c.1)).abs() <= 6
+                && (i32::from(p[2]) - i32::from(c.2)).abs() <= 6
+        });
         assert!(near, "screenshot lacks framework colour {c:?}");
     }
 }
@@ -225,15 +289,33 @@ fn report_renders_in_headless_chromium() {
 fn two_frameworks_get_no_ternary_plot_and_the_report_says_so() {
     let dir = tempfile::tempdir().expect("tempdir");
     let text = std::fs::read_to_string("scenarios/bench/logit-network.toml").expect("bench scenario");
-    let text = text.replace("frameworks = [\"A\", \"B\", \"C\"]", "frameworks = [\"A\", \"B\"]").replace(
-        "shares = { A = 0.3333333333333333, B = 0.3333333333333333, C = 0.3333333333333334 }",
-        "shares = { A = 0.5, B = 0.5 }",
+    let text = text
+        .replace("frameworks = [\"A\", \"B\", \"C\"]", "frameworks = [\"A\", \"B\"]")
+        .replace(
+            "shares = { A = 0.3333333333333333, B = 0.3333333333333333, C = 0.3333333333333334 }",
+            "shares = { A = 0.5, B = 0.5 }",
+        );
+    assert!(
+        text.contains("shares = { A = 0.5, B = 0.5 }"),
+        "the bench scenario changed; update this test"
     );
-    assert!(text.contains("shares = { A = 0.5, B = 0.5 }"), "the bench scenario changed; update this test");
     let scenario = dir.path().join("k2.toml");
     std::fs::write(&scenario, text).expect("write scenario");
     let out = dir.path().join("o");
-    let args = ["batch", scenario.to_str().expect("utf-8"), "--runs", "6", "--out", out.to_str().expect("utf-8"), "--set", "world.synthetic.agents=100", "--set", "time.end=4", "--plot-scale", "1"];
+    let args = [
+        "batch",
+        scenario.to_str().expect("utf-8"),
+        "--runs",
+        "6",
+        "--out",
+        out.to_str().expect("utf-8"),
+        "--set",
+        "world.synthetic.agents=100",
+        "--set",
+        "time.end=4",
+        "--plot-scale",
+        "1",
+    ];
     blocsim(&args);
     let plots = read_dir_bytes(&out.join("plots"));
     assert!(plots.keys().all(|k| !k.starts_with("ternary_")), "{:?}", plots.keys());

@@ -25,7 +25,11 @@ const SEED: u64 = 33;
 /// `global = false`: network term on the complete graph of N agents; `true`: standards pull of the
 /// global GDP share (= count share) with N_GLOBAL agents and no ties.
 fn scenario(lj: f64, init: &str, global: bool) -> String {
-    let (n, deg, term) = if global { (N_GLOBAL, 0, "standards") } else { (N, N - 1, "network") };
+    let (n, deg, term) = if global {
+        (N_GLOBAL, 0, "standards")
+    } else {
+        (N, N - 1, "network")
+    };
     format!(
         r#"
 name = "potts-3"
@@ -78,7 +82,11 @@ fn symmetric_eigenvalue(lj: f64) -> f64 {
 #[test]
 fn symmetric_point_loses_stability_at_lambda_j_equal_k() {
     for lj in [2.8, 3.0, 3.3] {
-        println!("VALIDATION | K=3 symmetric point | Jacobian eigenvalue at lambdaJ={lj} (theory lambdaJ/3) | {:.5} | {:.5} | | | | | |", lj / 3.0, symmetric_eigenvalue(lj));
+        println!(
+            "VALIDATION | K=3 symmetric point | Jacobian eigenvalue at lambdaJ={lj} (theory lambdaJ/3) | {:.5} | {:.5} | | | | | |",
+            lj / 3.0,
+            symmetric_eigenvalue(lj)
+        );
         assert!((symmetric_eigenvalue(lj) - lj / 3.0).abs() < 1e-6);
     }
     // Above K: from a uniform start the population leaves the symmetric point for an asymmetric
@@ -88,8 +96,19 @@ fn symmetric_point_loses_stability_at_lambda_j_equal_k() {
     let t = theory(&logit_map(1.0, lj, &H0), &x, N);
     let m = measure(&model(&scenario(lj, UNIFORM, false)), SEED, RUNS, SLOW_BURN);
     let se = se_theory(&t, &m, 0);
-    println!("VALIDATION | K=3 lambdaJ=3.3 from uniform | root a (no O(1/N) term) | {:.5} | | | | | | |", x[0]);
-    check("K=3 lambdaJ=3.3 from uniform", "largest share", t.mean[0], m.mean_of_max(), se, f64::NAN, &m);
+    println!(
+        "VALIDATION | K=3 lambdaJ=3.3 from uniform | root a (no O(1/N) term) | {:.5} | | | | | | |",
+        x[0]
+    );
+    check(
+        "K=3 lambdaJ=3.3 from uniform",
+        "largest share",
+        t.mean[0],
+        m.mean_of_max(),
+        se,
+        f64::NAN,
+        &m,
+    );
 }
 
 #[test]
@@ -102,20 +121,50 @@ fn asymmetric_equilibria_appear_before_k_with_hysteresis() {
     let lj = 2.8;
     let t_sym = theory(&logit_map(1.0, lj, &H0), &[1.0 / 3.0; 3], N_GLOBAL);
     let m = measure(&model(&scenario(lj, UNIFORM, true)), SEED, RUNS, BURN);
-    check("K=3 global N=5e4 lambdaJ=2.8 from uniform", "share of A", t_sym.mean[0], m.mean(0), se_theory(&t_sym, &m, 0), m.se_empirical(0), &m);
+    check(
+        "K=3 global N=5e4 lambdaJ=2.8 from uniform",
+        "share of A",
+        t_sym.mean[0],
+        m.mean(0),
+        se_theory(&t_sym, &m, 0),
+        m.se_empirical(0),
+        &m,
+    );
     assert!(m.mean_of_max() < 0.45, "no run left the symmetric equilibrium");
     // ... and the all-A start keeps an asymmetric equilibrium.
     let x = asymmetric(lj);
-    println!("VALIDATION | K=3 lambdaJ=2.8 from all-A | root a (no O(1/N) term) | {:.5} | | | | | | |", x[0]);
-    for (label, global, n) in [("K=3 complete graph lambdaJ=2.8 from all-A", false, N), ("K=3 global N=5e4 lambdaJ=2.8 from all-A", true, N_GLOBAL)] {
+    println!(
+        "VALIDATION | K=3 lambdaJ=2.8 from all-A | root a (no O(1/N) term) | {:.5} | | | | | | |",
+        x[0]
+    );
+    for (label, global, n) in [
+        ("K=3 complete graph lambdaJ=2.8 from all-A", false, N),
+        ("K=3 global N=5e4 lambdaJ=2.8 from all-A", true, N_GLOBAL),
+    ] {
         let t = theory(&logit_map(1.0, lj, &H0), &x, n);
         let m = measure(&model(&scenario(lj, ALL_A, global)), SEED, RUNS, BURN);
-        check(label, "share of A", t.mean[0], m.mean(0), se_theory(&t, &m, 0), m.se_empirical(0), &m);
+        check(
+            label,
+            "share of A",
+            t.mean[0],
+            m.mean(0),
+            se_theory(&t, &m, 0),
+            m.se_empirical(0),
+            &m,
+        );
     }
 
     // Below λJ_s the asymmetric state is not sustained: from all-A the population returns to 1/3.
     let lj = 2.6;
     let t = theory(&logit_map(1.0, lj, &H0), &[1.0 / 3.0; 3], N_GLOBAL);
     let m = measure(&model(&scenario(lj, ALL_A, true)), SEED, RUNS, SLOW_BURN);
-    check("K=3 global N=5e4 lambdaJ=2.6 from all-A", "share of A", t.mean[0], m.mean(0), se_theory(&t, &m, 0), m.se_empirical(0), &m);
+    check(
+        "K=3 global N=5e4 lambdaJ=2.6 from all-A",
+        "share of A",
+        t.mean[0],
+        m.mean(0),
+        se_theory(&t, &m, 0),
+        m.se_empirical(0),
+        &m,
+    );
 }

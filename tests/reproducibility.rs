@@ -5,8 +5,15 @@ use std::path::Path;
 use std::process::Command;
 
 fn blocsim(args: &[&str]) -> std::process::Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_blocsim")).args(args).output().expect("run blocsim");
-    assert!(out.status.success(), "blocsim {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(env!("CARGO_BIN_EXE_blocsim"))
+        .args(args)
+        .output()
+        .expect("run blocsim");
+    assert!(
+        out.status.success(),
+        "blocsim {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     out
 }
 
@@ -19,9 +26,28 @@ fn batch_is_independent_of_thread_count() {
     let tmp = tempfile::tempdir().unwrap();
     let (one, two) = (tmp.path().join("t1"), tmp.path().join("t2"));
     for (dir, threads) in [(&one, "1"), (&two, "2")] {
-        blocsim(&["batch", "baseline", "--runs", "600", "--seed", "7", "--threads", threads, "--no-plots", "--out", dir.to_str().unwrap()]);
+        blocsim(&[
+            "batch",
+            "baseline",
+            "--runs",
+            "600",
+            "--seed",
+            "7",
+            "--threads",
+            threads,
+            "--no-plots",
+            "--out",
+            dir.to_str().unwrap(),
+        ]);
     }
-    for f in ["runs.csv", "states.csv", "timeseries.csv", "indices.csv", "summary.json", "detail.parquet"] {
+    for f in [
+        "runs.csv",
+        "states.csv",
+        "timeseries.csv",
+        "indices.csv",
+        "summary.json",
+        "detail.parquet",
+    ] {
         assert!(read(&one.join(f)) == read(&two.join(f)), "{f} differs between 1 and 2 threads");
     }
     // 600 runs with 512-run chunks per thread: the two-thread batch really split the work differently.
@@ -34,7 +60,17 @@ fn single_run_equals_the_same_run_inside_a_batch() {
     let tmp = tempfile::tempdir().unwrap();
     let batch = tmp.path().join("batch");
     let single = tmp.path().join("single");
-    blocsim(&["batch", "baseline", "--runs", "8", "--seed", "11", "--no-plots", "--out", batch.to_str().unwrap()]);
+    blocsim(&[
+        "batch",
+        "baseline",
+        "--runs",
+        "8",
+        "--seed",
+        "11",
+        "--no-plots",
+        "--out",
+        batch.to_str().unwrap(),
+    ]);
     blocsim(&["run", "baseline", "--seed", "11", "--run", "5", "--out", single.to_str().unwrap()]);
 
     // Final count shares of run 5 in runs.csv equal the last year of the single run's trajectory.
@@ -46,7 +82,10 @@ fn single_run_equals_the_same_run_inside_a_batch() {
     let mut checked = 0;
     for line in traj.lines().skip(1).filter(|l| l.starts_with("2040,")) {
         let f: Vec<&str> = line.split(',').collect();
-        let col = header.iter().position(|h| *h == format!("share:{}:{}", f[1], f[2])).expect("share column");
+        let col = header
+            .iter()
+            .position(|h| *h == format!("share:{}:{}", f[1], f[2]))
+            .expect("share column");
         assert_eq!(row[col].parse::<f64>().unwrap(), f[4].parse::<f64>().unwrap(), "{line}");
         checked += 1;
     }

@@ -30,6 +30,11 @@ fn tiny_fixture_outputs_are_stable() {
             continue;
         }
         let want = std::fs::read(snapshots.join(f)).unwrap_or_else(|e| panic!("{f}: {e} (regenerate with BLOCSIM_UPDATE_SNAPSHOTS=1)"));
-        assert!(got == want, "{f} changed:\n--- pinned\n{}\n--- now\n{}", String::from_utf8_lossy(&want), String::from_utf8_lossy(&got));
+        assert!(
+            got == want,
+            "{f} changed:\n--- pinned\n{}\n--- now\n{}",
+            String::from_utf8_lossy(&want),
+            String::from_utf8_lossy(&got)
+        );
     }
 }

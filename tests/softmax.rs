@@ -113,5 +113,9 @@ fn spread_across_runs_matches_the_binomial_standard_error() {
         rel_se * var_theory,
         n as u64
     );
-    assert!((ratio - 1.0).abs() < 4.0 * rel_se, "variance ratio {ratio:.3}, 4 SE = {:.3}", 4.0 * rel_se);
+    assert!(
+        (ratio - 1.0).abs() < 4.0 * rel_se,
+        "variance ratio {ratio:.3}, 4 SE = {:.3}",
+        4.0 * rel_se
+    );
 }

@@ -15,10 +15,14 @@ fn blocsim(args: &[&str]) -> String {
 
 /// (state, p_A) rows of a two-framework states.csv.
 fn p_first(states_csv: &str) -> Vec<(String, f64)> {
-    states_csv.lines().skip(1).map(|l| {
-        let f: Vec<&str> = l.split(',').collect();
-        (f[0].to_string(), f[3].parse().unwrap())
-    }).collect()
+    states_csv
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f[0].to_string(), f[3].parse().unwrap())
+        })
+        .collect()
 }
 
 #[test]
@@ -27,7 +31,15 @@ fn custom_world_with_signed_ties_runs_and_respects_anchors() {
     let out = tmp.path().join("custom");
     let check = blocsim(&["check", "tests/fixtures/custom/world.toml"]);
     assert!(check.contains("custom: 5 agents") && check.contains("(raw weights)"), "{check}");
-    blocsim(&["batch", "tests/fixtures/custom/world.toml", "--runs", "200", "--no-plots", "--out", out.to_str().unwrap()]);
+    blocsim(&[
+        "batch",
+        "tests/fixtures/custom/world.toml",
+        "--runs",
+        "200",
+        "--no-plots",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     let states = std::fs::read_to_string(out.join("states.csv")).unwrap();
     let p = p_first(&states);
     // Home states are anchored.

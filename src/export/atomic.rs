@@ -30,7 +30,11 @@ impl Staged {
         let mut tmp_name = std::ffi::OsString::from(".");
         tmp_name.push(name);
         tmp_name.push(".tmp");
-        Ok(Staged { tmp: dest.with_file_name(tmp_name), dest: dest.to_path_buf(), committed: false })
+        Ok(Staged {
+            tmp: dest.with_file_name(tmp_name),
+            dest: dest.to_path_buf(),
+            committed: false,
+        })
     }
 
     /// Create (or truncate) the temporary file.
@@ -45,7 +49,10 @@ impl Staged {
 
     /// An I/O error about the destination.
     pub(crate) fn err(&self, source: std::io::Error) -> Error {
-        Error::Write { path: self.dest.clone(), source }
+        Error::Write {
+            path: self.dest.clone(),
+            source,
+        }
     }
 
     /// Move the finished temporary file onto the destination.
@@ -91,7 +98,10 @@ mod tests {
         write_atomic(&p, b"first").expect("write");
         write_atomic(&p, b"second").expect("rewrite");
         assert_eq!(std::fs::read(&p).expect("read"), b"second");
-        let names: Vec<_> = std::fs::read_dir(dir.path()).expect("list").map(|e| e.expect("entry").file_name()).collect();
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .expect("list")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("out.txt")]);
     }
 
@@ -117,6 +127,9 @@ mod tests {
 
     #[test]
     fn sha256_of_abc() {
-        assert_eq!(sha256_hex(b"abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 }

@@ -48,7 +48,10 @@ impl DetailWriter {
     pub fn create(path: &Path, labels: &Labels) -> Result<DetailWriter> {
         let staged = Staged::new(path)?;
         let file = staged.create()?;
-        let mut fields = vec![Field::new("run", DataType::UInt64, false), Field::new("state", DataType::Utf8, false)];
+        let mut fields = vec![
+            Field::new("run", DataType::UInt64, false),
+            Field::new("state", DataType::Utf8, false),
+        ];
         fields.extend(labels.domains.iter().map(|d| Field::new(d.as_str(), DataType::Utf8, true)));
         let schema: SchemaRef = Arc::new(Schema::new(fields));
         let list = |xs: &[String]| serde_json::Value::from(xs.to_vec()).to_string();
@@ -62,8 +65,10 @@ impl DetailWriter {
             .set_max_row_group_row_count(Some(ROWS_PER_GROUP))
             .set_key_value_metadata(Some(metadata))
             .build();
-        let writer = ArrowWriter::try_new(file, schema.clone(), Some(props))
-            .map_err(|e| Error::Parquet { path: staged.dest().to_path_buf(), message: e.to_string() })?;
+        let writer = ArrowWriter::try_new(file, schema.clone(), Some(props)).map_err(|e| Error::Parquet {
+            path: staged.dest().to_path_buf(),
+            message: e.to_string(),
+        })?;
         Ok(DetailWriter {
             writer,
             schema,
@@ -101,7 +106,10 @@ impl DetailWriter {
     pub fn finish(mut self) -> Result<()> {
         self.flush()?;
         let DetailWriter { writer, staged, .. } = self;
-        let file = writer.into_inner().map_err(|e| Error::Parquet { path: staged.dest().to_path_buf(), message: e.to_string() })?;
+        let file = writer.into_inner().map_err(|e| Error::Parquet {
+            path: staged.dest().to_path_buf(),
+            message: e.to_string(),
+        })?;
         drop(file);
         staged.commit()
     }
@@ -114,7 +122,10 @@ impl DetailWriter {
         self.rows = 0;
         let mut columns: Vec<ArrayRef> = vec![Arc::new(self.run.finish()), Arc::new(self.state.finish())];
         columns.extend(self.domains.iter_mut().map(|b| Arc::new(b.finish()) as ArrayRef));
-        let err = |e: &dyn std::fmt::Display| Error::Parquet { path: self.staged.dest().to_path_buf(), message: e.to_string() };
+        let err = |e: &dyn std::fmt::Display| Error::Parquet {
+            path: self.staged.dest().to_path_buf(),
+            message: e.to_string(),
+        };
         let batch = RecordBatch::try_new(self.schema.clone(), columns).map_err(|e| err(&e))?;
         self.writer.write(&batch).map_err(|e| err(&e))?;
         self.writer.flush().map_err(|e| err(&e))

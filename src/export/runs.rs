@@ -78,7 +78,11 @@ impl RunsWriter {
         let mut row = Vec::with_capacity(1 + o.draws.len() + 4 * dk + 2 * d_count + k_count + 2);
         row.push(o.run.to_string());
         row.extend(o.draws.iter().map(|v| v.to_string()));
-        row.extend((0..dk).map(|c| o.counts.get(horizon + c).map_or(String::new(), |&x| (f64::from(x) / n as f64).to_string())));
+        row.extend((0..dk).map(|c| {
+            o.counts
+                .get(horizon + c)
+                .map_or(String::new(), |&x| (f64::from(x) / n as f64).to_string())
+        }));
         row.extend((0..dk).map(|c| f(o.gdp_shares.get(horizon + c))));
         row.extend((0..dk).map(|c| f(o.pop_shares.get(c))));
         row.extend((0..d_count).map(|d| f(o.fragmentation_final.get(d))));
@@ -94,7 +98,10 @@ impl RunsWriter {
 /// The header of `runs.csv` (see [`RunsWriter`]).
 fn header(l: &Labels) -> Vec<String> {
     let dk = |prefix: &str| -> Vec<String> {
-        l.domains.iter().flat_map(|d| l.frameworks.iter().map(move |k| format!("{prefix}:{d}:{k}"))).collect()
+        l.domains
+            .iter()
+            .flat_map(|d| l.frameworks.iter().map(move |k| format!("{prefix}:{d}:{k}")))
+            .collect()
     };
     let mut h = vec!["run".to_string()];
     h.extend(l.uncertain.iter().cloned());

@@ -108,9 +108,18 @@ pub fn summary_json(a: &Aggregator, l: &Labels) -> Vec<u8> {
     top.insert("states".into(), Value::from(lay.states as u64));
     let start = i64::from(l.start_year);
     top.insert("years".into(), Value::from(vec![start, start + horizon as i64]));
-    top.insert("final_share".into(), by_domain_framework(a, l, |d, k| stats_json(a.count_share(horizon, d, k))));
-    top.insert("final_gdp_share".into(), by_domain_framework(a, l, |d, k| stats_json(a.gdp_share(horizon, d, k))));
-    top.insert("final_population_share".into(), by_domain_framework(a, l, |d, k| stats_json(a.population_share(d, k))));
+    top.insert(
+        "final_share".into(),
+        by_domain_framework(a, l, |d, k| stats_json(a.count_share(horizon, d, k))),
+    );
+    top.insert(
+        "final_gdp_share".into(),
+        by_domain_framework(a, l, |d, k| stats_json(a.gdp_share(horizon, d, k))),
+    );
+    top.insert(
+        "final_population_share".into(),
+        by_domain_framework(a, l, |d, k| stats_json(a.population_share(d, k))),
+    );
 
     let mut indices = Map::new();
     indices.insert("fragmentation".into(), stats_json(a.fragmentation(horizon)));

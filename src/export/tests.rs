@@ -1,8 +1,8 @@
 //! Tests of the export formats against hand-built outcomes.
 
 use super::*;
-use crate::aggregate::tests::{layout, outcome};
 use crate::aggregate::Aggregator;
+use crate::aggregate::tests::{layout, outcome};
 use crate::metrics::{Labels, Layout};
 
 fn labels(l: Layout) -> Labels {
@@ -11,7 +11,15 @@ fn labels(l: Layout) -> Labels {
         frameworks: ["EU", "US", "CN"].iter().take(l.frameworks).map(|s| s.to_string()).collect(),
         domains: ["data", "ai", "payments"].iter().take(l.domains).map(|s| s.to_string()).collect(),
         state_ids: (0..l.states).map(|i| format!("S{i:02}")).collect(),
-        state_names: (0..l.states).map(|i| if i == 1 { "Korea, \"Republic\" of".to_string() } else { format!("State {i}") }).collect(),
+        state_names: (0..l.states)
+            .map(|i| {
+                if i == 1 {
+                    "Korea, \"Republic\" of".to_string()
+                } else {
+                    format!("State {i}")
+                }
+            })
+            .collect(),
         uncertain: vec!["choice.lambda".into(), "weights.network".into()],
         start_year: 2024,
     }
@@ -84,7 +92,18 @@ fn summary_has_the_documented_structure() {
     let keys: Vec<&str> = v.as_object().expect("object").keys().map(|k| k.as_str()).collect();
     assert_eq!(
         keys,
-        ["scenario", "runs", "states", "years", "final_share", "final_gdp_share", "final_population_share", "indices", "switches_per_run", "tipping"]
+        [
+            "scenario",
+            "runs",
+            "states",
+            "years",
+            "final_share",
+            "final_gdp_share",
+            "final_population_share",
+            "indices",
+            "switches_per_run",
+            "tipping"
+        ]
     );
     assert_eq!(v["runs"], 7);
     assert_eq!(v["years"], serde_json::json!([2024, 2027]));
@@ -124,7 +143,10 @@ fn runs_csv_streams_rows_and_leaves_no_temporary_file() {
         w.write(o).expect("write");
     }
     w.finish().expect("finish");
-    let names: Vec<_> = std::fs::read_dir(dir.path()).expect("list").map(|e| e.expect("entry").file_name()).collect();
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("list")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
     assert_eq!(names, vec![std::ffi::OsString::from("runs.csv")]);
 
     let text = std::fs::read_to_string(&path).expect("read");
@@ -156,7 +178,10 @@ fn runs_csv_streams_rows_and_leaves_no_temporary_file() {
     let c = o.counts[lay.share_index(lay.years - 1, 1, 1)];
     assert_eq!(row[col], (f64::from(c) / lay.states as f64).to_string());
     let col = header.iter().position(|h| *h == "gdp_share:data:CN").expect("column");
-    assert_eq!(row[col].parse::<f64>().expect("share"), o.gdp_shares[lay.share_index(lay.years - 1, 0, 2)]);
+    assert_eq!(
+        row[col].parse::<f64>().expect("share"),
+        o.gdp_shares[lay.share_index(lay.years - 1, 0, 2)]
+    );
     let col = header.iter().position(|h| *h == "tipping_year:data:EU").expect("column");
     assert_eq!(row[col], o.tipping_year[0].map_or(String::new(), |y| y.to_string()));
 }
@@ -179,7 +204,12 @@ fn detail_parquet_has_one_row_per_run_and_state_in_bounded_row_groups() {
     use arrow_array::{Array, StringArray, UInt64Array};
     use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
-    let lay = Layout { states: 40_000, domains: 2, frameworks: 3, years: 2 };
+    let lay = Layout {
+        states: 40_000,
+        domains: 2,
+        frameworks: 3,
+        years: 2,
+    };
     let lab = labels(lay);
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("detail.parquet");
@@ -196,7 +226,10 @@ fn detail_parquet_has_one_row_per_run_and_state_in_bounded_row_groups() {
     let groups: Vec<i64> = meta.row_groups().iter().map(|g| g.num_rows()).collect();
     assert_eq!(groups, vec![65_536, 80_000 - 65_536]);
     let kv = meta.file_metadata().key_value_metadata().expect("metadata");
-    assert!(kv.iter().any(|k| k.key == "blocsim.frameworks" && k.value.as_deref() == Some("[\"EU\",\"US\",\"CN\"]")));
+    assert!(
+        kv.iter()
+            .any(|k| k.key == "blocsim.frameworks" && k.value.as_deref() == Some("[\"EU\",\"US\",\"CN\"]"))
+    );
     let fields: Vec<String> = builder.schema().fields().iter().map(|f| f.name().clone()).collect();
     assert_eq!(fields, ["run", "state", "data", "ai"]);
 

@@ -1,8 +1,8 @@
 //! A: governance affinity — closeness on the freedom scale, shared memberships, partnerships and
 //! per-run heterogeneity of tastes.
 
-use rand_distr::{Distribution, StandardNormal};
 use rand::RngExt;
+use rand_distr::{Distribution, StandardNormal};
 
 use crate::rng::Generator;
 use crate::scenario::Heterogeneity;

@@ -5,7 +5,11 @@
 /// already on k, in [0, 1]. `others_on_k` counts them; `domains` is D. Zero when D = 1.
 #[inline]
 pub fn concentration(others_on_k: u32, domains: usize) -> f64 {
-    if domains <= 1 { 0.0 } else { f64::from(others_on_k) / (domains - 1) as f64 }
+    if domains <= 1 {
+        0.0
+    } else {
+        f64::from(others_on_k) / (domains - 1) as f64
+    }
 }
 
 /// Normalised diversity of one state's alignments: (1 − Σ_k s_k²) / (1 − 1/min(K, D)), where s_k is

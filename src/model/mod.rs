@@ -54,11 +54,32 @@ pub struct ModelEvent {
 /// What a resolved event does.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ModelAction {
-    Set { knob: Knob, value: SetValue },
-    Partnership { framework: usize, states: Vec<StateId>, domains: Vec<bool>, bonus: f64 },
-    ExportControl { framework: usize, states: Vec<StateId>, domains: Vec<bool>, penalty: f64 },
-    Force { framework: usize, states: Vec<StateId>, domains: Vec<bool>, lock_years: u32 },
-    Coordinate { states: Vec<StateId>, domains: Vec<bool> },
+    Set {
+        knob: Knob,
+        value: SetValue,
+    },
+    Partnership {
+        framework: usize,
+        states: Vec<StateId>,
+        domains: Vec<bool>,
+        bonus: f64,
+    },
+    ExportControl {
+        framework: usize,
+        states: Vec<StateId>,
+        domains: Vec<bool>,
+        penalty: f64,
+    },
+    Force {
+        framework: usize,
+        states: Vec<StateId>,
+        domains: Vec<bool>,
+        lock_years: u32,
+    },
+    Coordinate {
+        states: Vec<StateId>,
+        domains: Vec<bool>,
+    },
 }
 
 /// A scenario bound to its world: the static, shared input of every run of a batch.
@@ -103,7 +124,12 @@ impl Model {
     pub fn build(scenario: Scenario, world: World) -> Result<Model> {
         let n = world.len();
         let (k_count, d_count) = (scenario.k(), scenario.d());
-        let layout = Layout { states: n, domains: d_count, frameworks: k_count, years: scenario.steps() + 1 };
+        let layout = Layout {
+            states: n,
+            domains: d_count,
+            frameworks: k_count,
+            years: scenario.steps() + 1,
+        };
         let select = |sel: &Selector| -> Result<Vec<bool>> {
             world.select(sel).map_err(|(i, msg)| {
                 let key = match i.checked_sub(sel.include.len()) {
@@ -113,12 +139,13 @@ impl Model {
                 scenario.error(&key, msg)
             })
         };
-        let members = |mask: &[bool]| -> Vec<StateId> {
-            mask.iter().enumerate().filter(|(_, m)| **m).map(|(i, _)| i as StateId).collect()
-        };
+        let members = |mask: &[bool]| -> Vec<StateId> { mask.iter().enumerate().filter(|(_, m)| **m).map(|(i, _)| i as StateId).collect() };
         for (g, _) in &scenario.world.gravity.bloc_boost {
             if world.groups.members(g).is_none() && matches!(scenario.world.source, crate::scenario::WorldSource::Countries { .. }) {
-                return Err(scenario.error(&format!("world.gravity.bloc_boost.{g}"), format!("unknown group `{g}`; the world's groups are: {}", world.groups.names.join(", "))));
+                return Err(scenario.error(
+                    &format!("world.gravity.bloc_boost.{g}"),
+                    format!("unknown group `{g}`; the world's groups are: {}", world.groups.names.join(", ")),
+                ));
             }
         }
 
@@ -160,9 +187,16 @@ impl Model {
             for (k, f) in scenario.framework_specs.iter().enumerate() {
                 for (g, weight, key) in pick(f) {
                     let m = world.groups.members(g).ok_or_else(|| {
-                        scenario.error(key, format!("unknown group `{g}`; the world's groups are: {}", world.groups.names.join(", ")))
+                        scenario.error(
+                            key,
+                            format!("unknown group `{g}`; the world's groups are: {}", world.groups.names.join(", ")),
+                        )
                     })?;
-                    out.push(GroupTerm { framework: k, members: m.to_vec(), weight: *weight });
+                    out.push(GroupTerm {
+                        framework: k,
+                        members: m.to_vec(),
+                        weight: *weight,
+                    });
                 }
             }
             Ok(out)
@@ -184,7 +218,10 @@ impl Model {
             if let Some(i) = (0..n).find(|&i| initial_rule[d * n + i] == u16::MAX && anchor[d * n + i] == NO_ANCHOR) {
                 return Err(scenario.error(
                     &format!("domain.{}.initial", dom.name),
-                    format!("no initial rule covers state {}; add a last rule with states = [\"all\"]", world.ids[i]),
+                    format!(
+                        "no initial rule covers state {}; add a last rule with states = [\"all\"]",
+                        world.ids[i]
+                    ),
                 ));
             }
         }
@@ -205,29 +242,58 @@ impl Model {
         for e in &scenario.events {
             let step = (e.year - scenario.start) as usize;
             let action = match &e.action {
-                Action::Set { knob, value } => ModelAction::Set { knob: *knob, value: *value },
-                Action::Partnership { framework, states, domains, affinity } => ModelAction::Partnership {
+                Action::Set { knob, value } => ModelAction::Set {
+                    knob: *knob,
+                    value: *value,
+                },
+                Action::Partnership {
+                    framework,
+                    states,
+                    domains,
+                    affinity,
+                } => ModelAction::Partnership {
                     framework: *framework,
                     states: members(&select(states)?),
                     domains: domains.clone(),
                     bonus: *affinity,
                 },
-                Action::ExportControl { framework, exempt, domains, penalty } => {
+                Action::ExportControl {
+                    framework,
+                    exempt,
+                    domains,
+                    penalty,
+                } => {
                     let ex = select(exempt)?;
                     let states = (0..n).filter(|&i| !ex[i] && !home[*framework][i]).map(|i| i as StateId).collect();
-                    ModelAction::ExportControl { framework: *framework, states, domains: domains.clone(), penalty: *penalty }
+                    ModelAction::ExportControl {
+                        framework: *framework,
+                        states,
+                        domains: domains.clone(),
+                        penalty: *penalty,
+                    }
                 }
-                Action::Force { framework, states, domains, lock_years } => ModelAction::Force {
+                Action::Force {
+                    framework,
+                    states,
+                    domains,
+                    lock_years,
+                } => ModelAction::Force {
                     framework: *framework,
                     states: members(&select(states)?),
                     domains: domains.clone(),
                     lock_years: *lock_years,
                 },
-                Action::Coordinate { states, domains } => {
-                    ModelAction::Coordinate { states: members(&select(states)?), domains: domains.clone() }
-                }
+                Action::Coordinate { states, domains } => ModelAction::Coordinate {
+                    states: members(&select(states)?),
+                    domains: domains.clone(),
+                },
             };
-            events.push(ModelEvent { step, when: e.when, duration: e.duration, action });
+            events.push(ModelEvent {
+                step,
+                when: e.when,
+                duration: e.duration,
+                action,
+            });
         }
         let has_partnerships = events.iter().any(|e| matches!(e.action, ModelAction::Partnership { .. }));
         let has_export_controls = events.iter().any(|e| matches!(e.action, ModelAction::ExportControl { .. }));
@@ -334,7 +400,11 @@ impl Knobs {
             rate: s.domain_specs.iter().map(|d| v(d.revision_rate)).collect(),
             cost: s.domain_specs.iter().map(|d| v(d.switching_cost)).collect(),
             standards: s.domain_specs.iter().flat_map(|d| d.standards.iter().map(|&p| v(p))).collect(),
-            budget: s.framework_specs.iter().map(|f| f.sponsor.as_ref().map_or(0.0, |sp| v(sp.budget))).collect(),
+            budget: s
+                .framework_specs
+                .iter()
+                .map(|f| f.sponsor.as_ref().map_or(0.0, |sp| v(sp.budget)))
+                .collect(),
         }
     }
 

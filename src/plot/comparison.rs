@@ -9,7 +9,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{Chart, GRID, HEADER, INK, MUTED, PlotOptions, Sc, check_options, draw_header, framework_colors, perr, register_fonts, render, ticks};
+use super::{
+    Chart, GRID, HEADER, INK, MUTED, PlotOptions, Sc, check_options, draw_header, framework_colors, perr, register_fonts, render, ticks,
+};
 use crate::error::{Error, Result};
 
 /// One row of `comparison.csv` that the chart draws.
@@ -43,33 +45,64 @@ impl ComparisonChart {
     /// Read `comparison.csv` and `manifest.json` from `dir`.
     pub fn load(dir: &Path) -> Result<ComparisonChart> {
         let path = dir.join("comparison.csv");
-        let text = std::fs::read_to_string(&path).map_err(|source| Error::Read { path: path.clone(), source })?;
+        let mut reader = csv::Reader::from_path(&path).map_err(|e| Error::Data {
+            path: path.clone(),
+            line: 1,
+            message: e.to_string(),
+        })?;
         let mut rows = Vec::new();
         let (mut frameworks, mut domains): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
-        for (n, line) in text.lines().enumerate().skip(1) {
-            let f: Vec<&str> = line.split(',').collect();
-            let bad = || Error::Data { path: path.clone(), line: n + 1, message: "expected 12 columns of a comparison.csv row".into() };
+        for (n, record) in reader.records().enumerate() {
+            let bad = |message: String| Error::Data {
+                path: path.clone(),
+                line: n + 2,
+                message,
+            };
+            let f = record.map_err(|e| bad(e.to_string()))?;
             if f.len() != 12 {
-                return Err(bad());
+                return Err(bad("expected the 12 columns of a comparison.csv row".into()));
             }
-            if f[0] != "share" && f[0] != "gdp_share" {
+            if &f[0] != "share" && &f[0] != "gdp_share" {
                 continue;
             }
-            let num = |s: &str| s.parse::<f64>().map_err(|_| bad());
-            if !domains.iter().any(|d| d == f[1]) {
+            let num = |i: usize| {
+                f[i].parse::<f64>()
+                    .map_err(|_| bad(format!("column {}: expected a number, found `{}`", i + 1, &f[i])))
+            };
+            if !domains.iter().any(|d| d == &f[1]) {
                 domains.push(f[1].to_string());
             }
-            if !frameworks.iter().any(|k| k == f[2]) {
+            if !frameworks.iter().any(|k| k == &f[2]) {
                 frameworks.push(f[2].to_string());
             }
-            rows.push(DiffRow { measure: f[0].into(), domain: f[1].into(), framework: f[2].into(), diff: num(f[5])?, low: num(f[8])?, high: num(f[9])? });
+            rows.push(DiffRow {
+                measure: f[0].into(),
+                domain: f[1].into(),
+                framework: f[2].into(),
+                diff: num(5)?,
+                low: num(8)?,
+                high: num(9)?,
+            });
         }
         let mpath = dir.join("manifest.json");
-        let manifest = std::fs::read(&mpath).map_err(|source| Error::Read { path: mpath.clone(), source })?;
-        let m = crate::export::Manifest::from_json(&manifest).map_err(|message| Error::Data { path: mpath.clone(), line: 1, message })?;
+        let manifest = std::fs::read(&mpath).map_err(|source| Error::Read {
+            path: mpath.clone(),
+            source,
+        })?;
+        let m = crate::export::Manifest::from_json(&manifest).map_err(|message| Error::Data {
+            path: mpath.clone(),
+            line: 1,
+            message,
+        })?;
         Ok(ComparisonChart {
-            title: format!("{}: change in final shares (alternative − baseline), 95% confidence intervals", m.scenario),
-            subtitle: format!("{} paired runs on common random numbers, seed {}; horizon shares in percentage points", m.runs, m.seed),
+            title: format!(
+                "{}: change in final shares (alternative − baseline), 95% confidence intervals",
+                m.scenario
+            ),
+            subtitle: format!(
+                "{} paired runs on common random numbers, seed {}; horizon shares in percentage points",
+                m.runs, m.seed
+            ),
             frameworks,
             domains,
             rows,
@@ -77,12 +110,19 @@ impl ComparisonChart {
     }
 
     fn row(&self, measure: &str, domain: &str, framework: &str) -> Option<&DiffRow> {
-        self.rows.iter().find(|r| r.measure == measure && r.domain == domain && r.framework == framework)
+        self.rows
+            .iter()
+            .find(|r| r.measure == measure && r.domain == domain && r.framework == framework)
     }
 
     /// Symmetric axis limit in percentage points covering every interval.
     fn limit(&self) -> f64 {
-        let m = self.rows.iter().flat_map(|r| [r.low.abs(), r.high.abs(), r.diff.abs()]).filter(|x| x.is_finite()).fold(0.0, f64::max);
+        let m = self
+            .rows
+            .iter()
+            .flat_map(|r| [r.low.abs(), r.high.abs(), r.diff.abs()])
+            .filter(|x| x.is_finite())
+            .fold(0.0, f64::max);
         (100.0 * m * 1.1).max(1.0)
     }
 }
@@ -90,7 +130,10 @@ impl ComparisonChart {
 impl Chart for ComparisonChart {
     fn size(&self) -> (u32, u32) {
         let n = (self.domains.len() * self.frameworks.len()) as f64;
-        ((LABEL_W + 2.0 * PANEL_W + GAP + 30.0) as u32, (HEADER + 40.0 + n * ROW + 80.0) as u32)
+        (
+            (LABEL_W + 2.0 * PANEL_W + GAP + 30.0) as u32,
+            (HEADER + 40.0 + n * ROW + 80.0) as u32,
+        )
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, s: f64) -> std::result::Result<(), String> {
@@ -107,12 +150,14 @@ impl Chart for ComparisonChart {
                 let r = d * self.frameworks.len() + k;
                 let mid = y0 + s.px((r as f64 + 0.5) * ROW);
                 let style = s.font(12.5, INK).pos(Pos::new(HPos::Right, VPos::Center));
-                root.draw(&Text::new(format!("{domain} · {fw}"), (s.px(LABEL_W - 10.0), mid), style)).map_err(perr)?;
+                root.draw(&Text::new(format!("{domain} · {fw}"), (s.px(LABEL_W - 10.0), mid), style))
+                    .map_err(perr)?;
             }
             if d > 0 {
                 let y = y0 + s.px((d * self.frameworks.len()) as f64 * ROW);
                 let x1 = s.px(LABEL_W + 2.0 * PANEL_W + GAP);
-                root.draw(&PathElement::new(vec![(s.px(20.0), y), (x1, y)], GRID.stroke_width(s.u(1.0)))).map_err(perr)?;
+                root.draw(&PathElement::new(vec![(s.px(20.0), y), (x1, y)], GRID.stroke_width(s.u(1.0))))
+                    .map_err(perr)?;
             }
         }
         for (p, (measure, caption)) in PANELS.iter().enumerate() {
@@ -120,33 +165,46 @@ impl Chart for ComparisonChart {
             let x1 = x0 + s.px(PANEL_W);
             let px = |v: f64| x0 + ((v * 100.0 + lim) / (2.0 * lim) * f64::from(x1 - x0)).round() as i32;
             let style = s.font(14.0, INK).pos(Pos::new(HPos::Center, VPos::Bottom));
-            root.draw(&Text::new(caption.to_string(), ((x0 + x1) / 2, y0 - s.px(8.0)), style)).map_err(perr)?;
+            root.draw(&Text::new(caption.to_string(), ((x0 + x1) / 2, y0 - s.px(8.0)), style))
+                .map_err(perr)?;
             for t in ticks(-lim, lim, 6) {
                 let x = px(t / 100.0);
                 let color = if t == 0.0 { MUTED } else { GRID };
-                root.draw(&PathElement::new(vec![(x, y0), (x, y_end)], color.stroke_width(s.u(1.0)))).map_err(perr)?;
+                root.draw(&PathElement::new(vec![(x, y0), (x, y_end)], color.stroke_width(s.u(1.0))))
+                    .map_err(perr)?;
                 let style = s.font(12.0, INK).pos(Pos::new(HPos::Center, VPos::Top));
                 let label = if t == 0.0 { "0".to_string() } else { format!("{t:+}") };
                 root.draw(&Text::new(label, (x, y_end + s.px(6.0)), style)).map_err(perr)?;
             }
             let style = s.font(13.0, INK).pos(Pos::new(HPos::Center, VPos::Top));
-            root.draw(&Text::new("difference (percentage points)".to_string(), ((x0 + x1) / 2, y_end + s.px(26.0)), style)).map_err(perr)?;
+            root.draw(&Text::new(
+                "difference (percentage points)".to_string(),
+                ((x0 + x1) / 2, y_end + s.px(26.0)),
+                style,
+            ))
+            .map_err(perr)?;
             for (d, domain) in self.domains.iter().enumerate() {
                 for (k, fw) in self.frameworks.iter().enumerate() {
                     let Some(row) = self.row(measure, domain, fw) else { continue };
                     let mid = y0 + s.px(((d * self.frameworks.len() + k) as f64 + 0.5) * ROW);
                     let c = colors[k % colors.len()];
                     let (a, b) = (px(row.low), px(row.high));
-                    root.draw(&PathElement::new(vec![(a, mid), (b, mid)], c.stroke_width(s.u(2.0)))).map_err(perr)?;
+                    root.draw(&PathElement::new(vec![(a, mid), (b, mid)], c.stroke_width(s.u(2.0))))
+                        .map_err(perr)?;
                     for x in [a, b] {
-                        root.draw(&PathElement::new(vec![(x, mid - s.px(4.0)), (x, mid + s.px(4.0))], c.stroke_width(s.u(2.0)))).map_err(perr)?;
+                        root.draw(&PathElement::new(
+                            vec![(x, mid - s.px(4.0)), (x, mid + s.px(4.0))],
+                            c.stroke_width(s.u(2.0)),
+                        ))
+                        .map_err(perr)?;
                     }
                     root.draw(&Circle::new((px(row.diff), mid), s.u(4.5), c.filled())).map_err(perr)?;
                 }
             }
         }
         let note = "Dot: mean paired difference; whisker: 95% confidence interval (Student t). Colours: one per framework.";
-        root.draw(&Text::new(note.to_string(), (s.px(16.0), y_end + s.px(54.0)), s.font(12.0, MUTED))).map_err(perr)?;
+        root.draw(&Text::new(note.to_string(), (s.px(16.0), y_end + s.px(54.0)), s.font(12.0, MUTED)))
+            .map_err(perr)?;
         Ok(())
     }
 }
@@ -157,6 +215,9 @@ pub fn plot_comparison(dir: &Path, opts: &PlotOptions) -> Result<Vec<String>> {
     register_fonts();
     let chart = ComparisonChart::load(dir)?;
     let plots = dir.join("plots");
-    std::fs::create_dir_all(&plots).map_err(|source| Error::Write { path: plots.clone(), source })?;
+    std::fs::create_dir_all(&plots).map_err(|source| Error::Write {
+        path: plots.clone(),
+        source,
+    })?;
     render(&chart, &plots, "comparison", opts)
 }

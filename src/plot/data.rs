@@ -54,7 +54,9 @@ pub struct Quantiles {
 
 impl Quantiles {
     fn all_finite(&self) -> bool {
-        [self.mean, self.p05, self.p25, self.p50, self.p75, self.p95].iter().all(|v| v.is_finite())
+        [self.mean, self.p05, self.p25, self.p50, self.p75, self.p95]
+            .iter()
+            .all(|v| v.is_finite())
     }
 }
 
@@ -111,11 +113,18 @@ pub struct Output {
 }
 
 fn read(path: &Path) -> Result<String> {
-    std::fs::read_to_string(path).map_err(|source| Error::Read { path: path.to_path_buf(), source })
+    std::fs::read_to_string(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 fn data_err(path: &Path, line: usize, message: impl Into<String>) -> Error {
-    Error::Data { path: path.to_path_buf(), line, message: message.into() }
+    Error::Data {
+        path: path.to_path_buf(),
+        line,
+        message: message.into(),
+    }
 }
 
 /// A CSV's header and its records with their 1-based line numbers.
@@ -125,7 +134,12 @@ type Table = (Vec<String>, Vec<(usize, Vec<String>)>);
 fn csv_rows(path: &Path) -> Result<Table> {
     let text = read(path)?;
     let mut rdr = csv::ReaderBuilder::new().has_headers(true).from_reader(text.as_bytes());
-    let header: Vec<String> = rdr.headers().map_err(|e| data_err(path, 1, e.to_string()))?.iter().map(String::from).collect();
+    let header: Vec<String> = rdr
+        .headers()
+        .map_err(|e| data_err(path, 1, e.to_string()))?
+        .iter()
+        .map(String::from)
+        .collect();
     let mut rows = Vec::new();
     for rec in rdr.records() {
         let rec = rec.map_err(|e| data_err(path, e.position().map_or(0, |p| p.line() as usize), e.to_string()))?;
@@ -136,11 +150,16 @@ fn csv_rows(path: &Path) -> Result<Table> {
 }
 
 fn col(path: &Path, header: &[String], name: &str) -> Result<usize> {
-    header.iter().position(|h| h == name).ok_or_else(|| data_err(path, 1, format!("missing column `{name}`")))
+    header
+        .iter()
+        .position(|h| h == name)
+        .ok_or_else(|| data_err(path, 1, format!("missing column `{name}`")))
 }
 
 fn num(path: &Path, line: usize, text: &str, what: &str) -> Result<f64> {
-    text.trim().parse::<f64>().map_err(|_| data_err(path, line, format!("`{what}`: expected a number, found `{text}`")))
+    text.trim()
+        .parse::<f64>()
+        .map_err(|_| data_err(path, line, format!("`{what}`: expected a number, found `{text}`")))
 }
 
 fn quantiles(path: &Path, line: usize, row: &[String], cols: &[usize; 6]) -> Result<Quantiles> {
@@ -149,7 +168,14 @@ fn quantiles(path: &Path, line: usize, row: &[String], cols: &[usize; 6]) -> Res
     for i in 0..6 {
         v[i] = num(path, line, row.get(cols[i]).map_or("", String::as_str), names[i])?;
     }
-    Ok(Quantiles { mean: v[0], p05: v[1], p25: v[2], p50: v[3], p75: v[4], p95: v[5] })
+    Ok(Quantiles {
+        mean: v[0],
+        p05: v[1],
+        p25: v[2],
+        p50: v[3],
+        p75: v[4],
+        p95: v[5],
+    })
 }
 
 fn stat_cols(path: &Path, header: &[String]) -> Result<[usize; 6]> {
@@ -185,20 +211,34 @@ impl Output {
         if frameworks.is_empty() {
             return Err(data_err(&spath, 0, "`final_share` has no frameworks"));
         }
-        let runs = summary.get("runs").and_then(Value::as_u64).ok_or_else(|| data_err(&spath, 0, "missing `runs`"))?;
-        let scenario = summary.get("scenario").and_then(Value::as_str).unwrap_or(&manifest.scenario).to_string();
+        let runs = summary
+            .get("runs")
+            .and_then(Value::as_u64)
+            .ok_or_else(|| data_err(&spath, 0, "missing `runs`"))?;
+        let scenario = summary
+            .get("scenario")
+            .and_then(Value::as_str)
+            .unwrap_or(&manifest.scenario)
+            .to_string();
         let dom = |name: &str| domains.iter().position(|d| d == name);
         let fw = |name: &str| frameworks.iter().position(|f| f == name);
 
         // timeseries.csv
         let tpath = dir.join("timeseries.csv");
         let (header, rows) = csv_rows(&tpath)?;
-        let (cy, cd, cf, cm) = (col(&tpath, &header, "year")?, col(&tpath, &header, "domain")?, col(&tpath, &header, "framework")?, col(&tpath, &header, "measure")?);
+        let (cy, cd, cf, cm) = (
+            col(&tpath, &header, "year")?,
+            col(&tpath, &header, "domain")?,
+            col(&tpath, &header, "framework")?,
+            col(&tpath, &header, "measure")?,
+        );
         let sc = stat_cols(&tpath, &header)?;
         let mut series: BTreeMap<(usize, usize, Measure), Vec<(i32, Quantiles)>> = BTreeMap::new();
         for (line, row) in &rows {
             let get = |c: usize| row.get(c).map_or("", String::as_str);
-            let year = get(cy).parse::<i32>().map_err(|_| data_err(&tpath, *line, format!("`year`: expected an integer, found `{}`", get(cy))))?;
+            let year = get(cy)
+                .parse::<i32>()
+                .map_err(|_| data_err(&tpath, *line, format!("`year`: expected an integer, found `{}`", get(cy))))?;
             let d = dom(get(cd)).ok_or_else(|| data_err(&tpath, *line, format!("unknown domain `{}`", get(cd))))?;
             let k = fw(get(cf)).ok_or_else(|| data_err(&tpath, *line, format!("unknown framework `{}`", get(cf))))?;
             let m = match get(cm) {
@@ -220,7 +260,9 @@ impl Output {
         let mut indices: BTreeMap<String, Vec<(i32, Quantiles)>> = BTreeMap::new();
         for (line, row) in &rows {
             let get = |c: usize| row.get(c).map_or("", String::as_str);
-            let year = get(cy).parse::<i32>().map_err(|_| data_err(&ipath, *line, format!("`year`: expected an integer, found `{}`", get(cy))))?;
+            let year = get(cy)
+                .parse::<i32>()
+                .map_err(|_| data_err(&ipath, *line, format!("`year`: expected an integer, found `{}`", get(cy))))?;
             let q = quantiles(&ipath, *line, row, &sc)?;
             if q.all_finite() {
                 indices.entry(get(ci).to_string()).or_default().push((year, q));
@@ -252,14 +294,29 @@ impl Output {
         // states.csv
         let stpath = dir.join("states.csv");
         let (header, rows) = csv_rows(&stpath)?;
-        let (cs, cn, cd) = (col(&stpath, &header, "state")?, col(&stpath, &header, "name")?, col(&stpath, &header, "domain")?);
-        let pcols = frameworks.iter().map(|k| col(&stpath, &header, &format!("p_{k}"))).collect::<Result<Vec<_>>>()?;
+        let (cs, cn, cd) = (
+            col(&stpath, &header, "state")?,
+            col(&stpath, &header, "name")?,
+            col(&stpath, &header, "domain")?,
+        );
+        let pcols = frameworks
+            .iter()
+            .map(|k| col(&stpath, &header, &format!("p_{k}")))
+            .collect::<Result<Vec<_>>>()?;
         let mut states = Vec::with_capacity(rows.len());
         for (line, row) in &rows {
             let get = |c: usize| row.get(c).map_or("", String::as_str);
             let domain = dom(get(cd)).ok_or_else(|| data_err(&stpath, *line, format!("unknown domain `{}`", get(cd))))?;
-            let probs = pcols.iter().map(|&c| num(&stpath, *line, get(c), &header[c])).collect::<Result<Vec<_>>>()?;
-            states.push(StateRow { id: get(cs).to_string(), name: get(cn).to_string(), domain, probs });
+            let probs = pcols
+                .iter()
+                .map(|&c| num(&stpath, *line, get(c), &header[c]))
+                .collect::<Result<Vec<_>>>()?;
+            states.push(StateRow {
+                id: get(cs).to_string(),
+                name: get(cn).to_string(),
+                domain,
+                probs,
+            });
         }
 
         Ok(Output {
@@ -282,7 +339,11 @@ impl Output {
     /// State identifiers in `states.csv` order, without repeats.
     pub fn state_ids(&self) -> Vec<String> {
         let mut seen = std::collections::BTreeSet::new();
-        self.states.iter().filter(|s| seen.insert(s.id.clone())).map(|s| s.id.clone()).collect()
+        self.states
+            .iter()
+            .filter(|s| seen.insert(s.id.clone()))
+            .map(|s| s.id.clone())
+            .collect()
     }
 
     /// The rows of `states.csv` for domain `d`.
@@ -298,6 +359,12 @@ impl Output {
             lo = lo.min(y);
             hi = hi.max(y);
         }
-        if lo > hi { (0, 1) } else if lo == hi { (lo, lo + 1) } else { (lo, hi) }
+        if lo > hi {
+            (0, 1)
+        } else if lo == hi {
+            (lo, lo + 1)
+        } else {
+            (lo, hi)
+        }
     }
 }

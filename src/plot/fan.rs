@@ -47,7 +47,10 @@ pub fn draw_fans<DB: DrawingBackend>(
     fans: &[Fan],
 ) -> Result<(), String> {
     let mut b = ChartBuilder::on(area);
-    b.margin_top(s.px(8.0)).margin_right(s.px(18.0)).margin_left(s.px(6.0)).margin_bottom(s.px(4.0));
+    b.margin_top(s.px(8.0))
+        .margin_right(s.px(18.0))
+        .margin_left(s.px(6.0))
+        .margin_bottom(s.px(4.0));
     b.x_label_area_size(s.px(48.0)).y_label_area_size(s.px(66.0));
     if let Some((c, color)) = caption {
         b.caption(c, s.font(15.0, color));
@@ -78,39 +81,86 @@ pub fn draw_fans<DB: DrawingBackend>(
             continue;
         }
         chart
-            .draw_series(std::iter::once(Polygon::new(band(&f.points, |q| q.p05, |q| q.p95), f.color.mix(BAND90).filled())))
+            .draw_series(std::iter::once(Polygon::new(
+                band(&f.points, |q| q.p05, |q| q.p95),
+                f.color.mix(BAND90).filled(),
+            )))
             .map_err(perr)?;
         chart
-            .draw_series(std::iter::once(Polygon::new(band(&f.points, |q| q.p25, |q| q.p75), f.color.mix(BAND50).filled())))
+            .draw_series(std::iter::once(Polygon::new(
+                band(&f.points, |q| q.p25, |q| q.p75),
+                f.color.mix(BAND50).filled(),
+            )))
             .map_err(perr)?;
     }
     for f in fans {
         chart
-            .draw_series(LineSeries::new(f.points.iter().map(|(y, q)| (*y, q.p50)), f.color.stroke_width(s.u(2.5))))
+            .draw_series(LineSeries::new(
+                f.points.iter().map(|(y, q)| (*y, q.p50)),
+                f.color.stroke_width(s.u(2.5)),
+            ))
             .map_err(perr)?;
     }
     Ok(())
 }
 
 /// The legend strip of a fan chart: one entry per series, then a key to the line and bands.
-pub fn draw_fan_legend<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, s: Sc, entries: &[(String, RGBColor)], key_color: RGBColor) -> Result<(), String> {
+pub fn draw_fan_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    s: Sc,
+    entries: &[(String, RGBColor)],
+    key_color: RGBColor,
+) -> Result<(), String> {
     let x0 = s.px(6.0);
     let mut y = s.px(20.0);
     for (label, c) in entries {
-        area.draw(&Rectangle::new([(x0, y - s.px(7.0)), (x0 + s.px(26.0), y + s.px(7.0))], c.mix(BAND50).filled())).map_err(perr)?;
-        area.draw(&PathElement::new(vec![(x0, y), (x0 + s.px(26.0), y)], c.stroke_width(s.u(2.5)))).map_err(perr)?;
-        area.draw(&Text::new(label.clone(), (x0 + s.px(34.0), y), s.font(14.0, INK).pos(Pos::new(HPos::Left, VPos::Center)))).map_err(perr)?;
+        area.draw(&Rectangle::new(
+            [(x0, y - s.px(7.0)), (x0 + s.px(26.0), y + s.px(7.0))],
+            c.mix(BAND50).filled(),
+        ))
+        .map_err(perr)?;
+        area.draw(&PathElement::new(vec![(x0, y), (x0 + s.px(26.0), y)], c.stroke_width(s.u(2.5))))
+            .map_err(perr)?;
+        area.draw(&Text::new(
+            label.clone(),
+            (x0 + s.px(34.0), y),
+            s.font(14.0, INK).pos(Pos::new(HPos::Left, VPos::Center)),
+        ))
+        .map_err(perr)?;
         y += s.px(26.0);
     }
     y += s.px(14.0);
-    area.draw(&Text::new("across runs:".to_string(), (x0, y), s.font(12.5, MUTED).pos(Pos::new(HPos::Left, VPos::Center)))).map_err(perr)?;
+    area.draw(&Text::new(
+        "across runs:".to_string(),
+        (x0, y),
+        s.font(12.5, MUTED).pos(Pos::new(HPos::Left, VPos::Center)),
+    ))
+    .map_err(perr)?;
     y += s.px(24.0);
-    area.draw(&PathElement::new(vec![(x0, y), (x0 + s.px(26.0), y)], key_color.stroke_width(s.u(2.5)))).map_err(perr)?;
-    area.draw(&Text::new("median".to_string(), (x0 + s.px(34.0), y), s.font(12.5, INK).pos(Pos::new(HPos::Left, VPos::Center)))).map_err(perr)?;
+    area.draw(&PathElement::new(
+        vec![(x0, y), (x0 + s.px(26.0), y)],
+        key_color.stroke_width(s.u(2.5)),
+    ))
+    .map_err(perr)?;
+    area.draw(&Text::new(
+        "median".to_string(),
+        (x0 + s.px(34.0), y),
+        s.font(12.5, INK).pos(Pos::new(HPos::Left, VPos::Center)),
+    ))
+    .map_err(perr)?;
     y += s.px(24.0);
     for (alpha, label) in [(BAND50 + BAND90 - BAND50 * BAND90, "middle 50%"), (BAND90, "middle 90%")] {
-        area.draw(&Rectangle::new([(x0, y - s.px(7.0)), (x0 + s.px(26.0), y + s.px(7.0))], key_color.mix(alpha).filled())).map_err(perr)?;
-        area.draw(&Text::new(label.to_string(), (x0 + s.px(34.0), y), s.font(12.5, INK).pos(Pos::new(HPos::Left, VPos::Center)))).map_err(perr)?;
+        area.draw(&Rectangle::new(
+            [(x0, y - s.px(7.0)), (x0 + s.px(26.0), y + s.px(7.0))],
+            key_color.mix(alpha).filled(),
+        ))
+        .map_err(perr)?;
+        area.draw(&Text::new(
+            label.to_string(),
+            (x0 + s.px(34.0), y),
+            s.font(12.5, INK).pos(Pos::new(HPos::Left, VPos::Center)),
+        ))
+        .map_err(perr)?;
         y += s.px(24.0);
     }
     Ok(())
@@ -137,7 +187,12 @@ impl Chart for FanChart<'_> {
             Measure::Gdp => "GDP-weighted share",
         };
         let (head, body) = root.split_vertically(s.px(HEADER));
-        draw_header(&head, s, &format!("{domain}: {what} of each framework over time, across runs"), &subtitle(o))?;
+        draw_header(
+            &head,
+            s,
+            &format!("{domain}: {what} of each framework over time, across runs"),
+            &subtitle(o),
+        )?;
         let (plot, legend) = body.split_horizontally(body.dim_in_pixel().0 as i32 - s.px(LEGEND_W));
         let colors = framework_colors(&o.frameworks);
         let k_n = o.frameworks.len().max(1);
@@ -151,14 +206,36 @@ impl Chart for FanChart<'_> {
                     v.iter()
                         .map(|(y, q)| {
                             let p = |x: f64| 100.0 * x;
-                            (*y, Quantiles { mean: p(q.mean), p05: p(q.p05), p25: p(q.p25), p50: p(q.p50), p75: p(q.p75), p95: p(q.p95) })
+                            (
+                                *y,
+                                Quantiles {
+                                    mean: p(q.mean),
+                                    p05: p(q.p05),
+                                    p25: p(q.p25),
+                                    p50: p(q.p50),
+                                    p75: p(q.p75),
+                                    p95: p(q.p95),
+                                },
+                            )
                         })
                         .collect()
                 })
                 .unwrap_or_default();
             let name = o.frameworks.get(k).map_or("?", String::as_str);
-            let fan = Fan { color: colors[k % colors.len()], points };
-            draw_fans(area, s, o.year_range(), (0.0, 100.0), self.measure.axis(), 0, Some((name, colors[k % colors.len()])), &[fan])?;
+            let fan = Fan {
+                color: colors[k % colors.len()],
+                points,
+            };
+            draw_fans(
+                area,
+                s,
+                o.year_range(),
+                (0.0, 100.0),
+                self.measure.axis(),
+                0,
+                Some((name, colors[k % colors.len()])),
+                &[fan],
+            )?;
         }
         let entries: Vec<(String, RGBColor)> = Vec::new();
         draw_fan_legend(&legend, s, &entries, RGBColor(0x60, 0x60, 0x60))

@@ -23,7 +23,10 @@ impl<'a> IndicesChart<'a> {
 
 /// The indices drawn, with their panel captions.
 pub const PANELS: [(&str, &str); 2] = [
-    ("fragmentation", "fragmentation: trade-weighted share of partner pairs on different frameworks"),
+    (
+        "fragmentation",
+        "fragmentation: trade-weighted share of partner pairs on different frameworks",
+    ),
     ("hedging", "hedging: diversity of each state's frameworks across domains"),
 ];
 
@@ -36,13 +39,30 @@ impl Chart for IndicesChart<'_> {
         let s = Sc(s);
         let o = self.out;
         let (head, body) = root.split_vertically(s.px(HEADER));
-        draw_header(&head, s, "Fragmentation (mean over domains) and hedging indices over time; 0 = none, 1 = maximal", &subtitle(o))?;
+        draw_header(
+            &head,
+            s,
+            "Fragmentation (mean over domains) and hedging indices over time; 0 = none, 1 = maximal",
+            &subtitle(o),
+        )?;
         let (plots, legend) = body.split_horizontally(body.dim_in_pixel().0 as i32 - s.px(LEGEND_W));
         let panels = plots.split_evenly((1, 2));
         for (area, (key, caption)) in panels.iter().zip(PANELS) {
             let pts = o.indices.get(key).cloned().unwrap_or_default();
             let short = caption.split(':').next().unwrap_or(key);
-            draw_fans(area, s, o.year_range(), (0.0, 1.0), &format!("{short} index (0\u{2013}1)"), 1, Some((short, INDEX_COLOR)), &[Fan { color: INDEX_COLOR, points: pts }])?;
+            draw_fans(
+                area,
+                s,
+                o.year_range(),
+                (0.0, 1.0),
+                &format!("{short} index (0\u{2013}1)"),
+                1,
+                Some((short, INDEX_COLOR)),
+                &[Fan {
+                    color: INDEX_COLOR,
+                    points: pts,
+                }],
+            )?;
         }
         draw_fan_legend(&legend, s, &[], INDEX_COLOR)
     }

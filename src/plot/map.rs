@@ -92,9 +92,13 @@ fn country_points() -> BTreeMap<String, (f64, f64)> {
     let mut rdr = csv::Reader::from_reader(crate::world::countries::COUNTRIES_CSV.as_bytes());
     let Ok(header) = rdr.headers().cloned() else { return out };
     let col = |n: &str| header.iter().position(|h| h == n);
-    let (Some(ci), Some(cx), Some(cy)) = (col("iso3"), col("lon"), col("lat")) else { return out };
+    let (Some(ci), Some(cx), Some(cy)) = (col("iso3"), col("lon"), col("lat")) else {
+        return out;
+    };
     for rec in rdr.records().flatten() {
-        let (Some(id), Some(x), Some(y)) = (rec.get(ci), rec.get(cx), rec.get(cy)) else { continue };
+        let (Some(id), Some(x), Some(y)) = (rec.get(ci), rec.get(cx), rec.get(cy)) else {
+            continue;
+        };
         if let (Ok(x), Ok(y)) = (x.parse::<f64>(), y.parse::<f64>()) {
             out.insert(id.to_string(), (x, y));
         }
@@ -103,7 +107,12 @@ fn country_points() -> BTreeMap<String, (f64, f64)> {
 }
 
 /// Probability classes of the most likely framework: lower bounds and the tint used.
-pub const CLASSES: [(f64, f64, &str); 4] = [(0.0, 0.28, "< 50%"), (0.5, 0.5, "50\u{2013}75%"), (0.75, 0.75, "75\u{2013}90%"), (0.9, 1.0, "\u{2265} 90%")];
+pub const CLASSES: [(f64, f64, &str); 4] = [
+    (0.0, 0.28, "< 50%"),
+    (0.5, 0.5, "50\u{2013}75%"),
+    (0.75, 0.75, "75\u{2013}90%"),
+    (0.9, 1.0, "\u{2265} 90%"),
+];
 
 /// Tint for a probability of the most likely framework.
 pub fn class_tint(p: f64) -> f64 {
@@ -151,7 +160,12 @@ impl Chart for MapChart<'_> {
         let s = Sc(s);
         let o = self.out;
         let domain = o.domains.get(self.domain).map_or("?", String::as_str);
-        draw_header(root, s, &format!("{domain}: each state's most likely framework at the horizon, shaded by its probability"), &subtitle(o))?;
+        draw_header(
+            root,
+            s,
+            &format!("{domain}: each state's most likely framework at the horizon, shaded by its probability"),
+            &subtitle(o),
+        )?;
         let colors = framework_colors(&o.frameworks);
         let (xmax, _) = equal_earth(180.0, 0.0);
         let k = MAP_W / (2.0 * xmax);
@@ -182,7 +196,13 @@ impl Chart for MapChart<'_> {
         let mut rings: Vec<(f64, &str, &[(f64, f64)])> = Vec::new();
         for (id, rs) in &self.geo.shapes {
             for r in rs {
-                let a: f64 = r.iter().zip(r.iter().cycle().skip(1)).map(|(p, q)| p.0 * q.1 - q.0 * p.1).sum::<f64>().abs() / 2.0;
+                let a: f64 = r
+                    .iter()
+                    .zip(r.iter().cycle().skip(1))
+                    .map(|(p, q)| p.0 * q.1 - q.0 * p.1)
+                    .sum::<f64>()
+                    .abs()
+                    / 2.0;
                 rings.push((a, id.as_str(), r.as_slice()));
             }
         }
@@ -197,39 +217,73 @@ impl Chart for MapChart<'_> {
             root.draw(&PathElement::new(closed, WHITE.stroke_width(s.u(0.6)))).map_err(perr)?;
         }
         for (id, (lon, lat)) in &self.geo.dots {
-            root.draw(&Circle::new(proj(*lon, *lat), s.u(4.0), fill(id).filled())).map_err(perr)?;
-            root.draw(&Circle::new(proj(*lon, *lat), s.u(4.0), INK.stroke_width(s.u(0.8)))).map_err(perr)?;
+            root.draw(&Circle::new(proj(*lon, *lat), s.u(4.0), fill(id).filled()))
+                .map_err(perr)?;
+            root.draw(&Circle::new(proj(*lon, *lat), s.u(4.0), INK.stroke_width(s.u(0.8))))
+                .map_err(perr)?;
         }
 
         // legend: a row per framework, a column per probability class
         let ly = s.px(HEADER + map_h() + 16.0);
         let lx = s.px(MARGIN);
         let head = s.font(12.5, MUTED);
-        root.draw(&Text::new("probability of the most likely framework:".to_string(), (lx, ly), head.clone())).map_err(perr)?;
+        root.draw(&Text::new(
+            "probability of the most likely framework:".to_string(),
+            (lx, ly),
+            head.clone(),
+        ))
+        .map_err(perr)?;
         let col_x = |c: usize| lx + s.px(280.0 + 86.0 * c as f64);
         for (c, (_, _, label)) in CLASSES.iter().enumerate() {
-            root.draw(&Text::new((*label).to_string(), (col_x(c), ly), head.clone())).map_err(perr)?;
+            root.draw(&Text::new((*label).to_string(), (col_x(c), ly), head.clone()))
+                .map_err(perr)?;
         }
         for (kk, name) in o.frameworks.iter().enumerate() {
             let y = ly + s.px(22.0 + 22.0 * kk as f64);
             let style = s.font(13.5, INK).pos(Pos::new(HPos::Right, VPos::Top));
-            root.draw(&Text::new(name.clone(), (col_x(0) - s.px(12.0), y), style)).map_err(perr)?;
+            root.draw(&Text::new(name.clone(), (col_x(0) - s.px(12.0), y), style))
+                .map_err(perr)?;
             for (c, (_, t, _)) in CLASSES.iter().enumerate() {
                 let x = col_x(c);
-                root.draw(&Rectangle::new([(x, y), (x + s.px(60.0), y + s.px(16.0))], tint(colors[kk % colors.len()], *t).filled())).map_err(perr)?;
+                root.draw(&Rectangle::new(
+                    [(x, y), (x + s.px(60.0), y + s.px(16.0))],
+                    tint(colors[kk % colors.len()], *t).filled(),
+                ))
+                .map_err(perr)?;
             }
         }
         let x = col_x(CLASSES.len()) + s.px(30.0);
-        root.draw(&Rectangle::new([(x, ly + s.px(22.0)), (x + s.px(28.0), ly + s.px(38.0))], NO_DATA.filled())).map_err(perr)?;
-        root.draw(&Text::new("not simulated".to_string(), (x + s.px(36.0), ly + s.px(22.0)), s.font(12.5, INK))).map_err(perr)?;
+        root.draw(&Rectangle::new(
+            [(x, ly + s.px(22.0)), (x + s.px(28.0), ly + s.px(38.0))],
+            NO_DATA.filled(),
+        ))
+        .map_err(perr)?;
+        root.draw(&Text::new(
+            "not simulated".to_string(),
+            (x + s.px(36.0), ly + s.px(22.0)),
+            s.font(12.5, INK),
+        ))
+        .map_err(perr)?;
         if !self.geo.dots.is_empty() {
-            root.draw(&Circle::new((x + s.px(14.0), ly + s.px(52.0)), s.u(4.0), WHITE.filled())).map_err(perr)?;
-            root.draw(&Circle::new((x + s.px(14.0), ly + s.px(52.0)), s.u(4.0), INK.stroke_width(s.u(0.8)))).map_err(perr)?;
-            root.draw(&Text::new("small state (dot)".to_string(), (x + s.px(36.0), ly + s.px(44.0)), s.font(12.5, INK))).map_err(perr)?;
+            root.draw(&Circle::new((x + s.px(14.0), ly + s.px(52.0)), s.u(4.0), WHITE.filled()))
+                .map_err(perr)?;
+            root.draw(&Circle::new(
+                (x + s.px(14.0), ly + s.px(52.0)),
+                s.u(4.0),
+                INK.stroke_width(s.u(0.8)),
+            ))
+            .map_err(perr)?;
+            root.draw(&Text::new(
+                "small state (dot)".to_string(),
+                (x + s.px(36.0), ly + s.px(44.0)),
+                s.font(12.5, INK),
+            ))
+            .map_err(perr)?;
         }
         let note = "Equal Earth projection (\u{160}avri\u{10d}, Patterson & Jenny 2018). Outlines: Natural Earth 1:110m, public domain.";
         let fy = ly + s.px(30.0 + 22.0 * o.frameworks.len().max(2) as f64);
-        root.draw(&Text::new(note.to_string(), (lx, fy), s.font(12.0, MUTED))).map_err(perr)?;
+        root.draw(&Text::new(note.to_string(), (lx, fy), s.font(12.0, MUTED)))
+            .map_err(perr)?;
         Ok(())
     }
 }

@@ -162,9 +162,16 @@ pub fn perr<E: std::fmt::Debug>(e: E) -> String {
 
 /// Draw the title block (title, then a muted subtitle) at the top of `area`; returns its height in
 /// logical pixels.
-pub fn draw_header<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, s: Sc, title: &str, subtitle: &str) -> std::result::Result<(), String> {
-    area.draw(&Text::new(title.to_string(), (s.px(16.0), s.px(12.0)), s.font(19.0, INK))).map_err(perr)?;
-    area.draw(&Text::new(subtitle.to_string(), (s.px(16.0), s.px(40.0)), s.font(13.0, MUTED))).map_err(perr)?;
+pub fn draw_header<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    s: Sc,
+    title: &str,
+    subtitle: &str,
+) -> std::result::Result<(), String> {
+    area.draw(&Text::new(title.to_string(), (s.px(16.0), s.px(12.0)), s.font(19.0, INK)))
+        .map_err(perr)?;
+    area.draw(&Text::new(subtitle.to_string(), (s.px(16.0), s.px(40.0)), s.font(13.0, MUTED)))
+        .map_err(perr)?;
     Ok(())
 }
 
@@ -196,7 +203,10 @@ pub fn render<C: Chart>(chart: &C, plots: &Path, stem: &str, opts: &PlotOptions)
 
     let png_path = plots.join(format!("{stem}.png"));
     let scale = opts.png_scale;
-    let (pw, ph) = (((f64::from(w) * scale).round() as u32).max(1), ((f64::from(h) * scale).round() as u32).max(1));
+    let (pw, ph) = (
+        ((f64::from(w) * scale).round() as u32).max(1),
+        ((f64::from(h) * scale).round() as u32).max(1),
+    );
     let mut buf = vec![255u8; pw as usize * ph as usize * 3];
     {
         let root = BitMapBackend::with_buffer(&mut buf, (pw, ph)).into_drawing_area();
@@ -210,7 +220,10 @@ pub fn render<C: Chart>(chart: &C, plots: &Path, stem: &str, opts: &PlotOptions)
 }
 
 fn plot_error(path: &Path, message: String) -> Error {
-    Error::Plot { path: path.to_path_buf(), message }
+    Error::Plot {
+        path: path.to_path_buf(),
+        message,
+    }
 }
 
 /// Encode an RGB buffer as PNG, recording the resolution (96 dpi times the scale) in a pHYs chunk.
@@ -221,7 +234,11 @@ fn encode_png(rgb: &[u8], w: u32, h: u32, scale: f64) -> std::result::Result<Vec
         enc.set_color(png::ColorType::Rgb);
         enc.set_depth(png::BitDepth::Eight);
         let ppm = (96.0 * scale / 0.0254).round() as u32;
-        enc.set_pixel_dims(Some(png::PixelDimensions { xppu: ppm, yppu: ppm, unit: png::Unit::Meter }));
+        enc.set_pixel_dims(Some(png::PixelDimensions {
+            xppu: ppm,
+            yppu: ppm,
+            unit: png::Unit::Meter,
+        }));
         let mut writer = enc.write_header().map_err(|e| e.to_string())?;
         writer.write_image_data(rgb).map_err(|e| e.to_string())?;
         writer.finish().map_err(|e| e.to_string())?;
@@ -231,7 +248,15 @@ fn encode_png(rgb: &[u8], w: u32, h: u32, scale: f64) -> std::result::Result<Vec
 
 /// A file-name-safe form of a domain name.
 pub fn slug(name: &str) -> String {
-    name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c.to_ascii_lowercase() } else { '_' }).collect()
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 /// What [`plot_all`] drew, for the report.
@@ -257,7 +282,10 @@ pub fn plot_all(dir: &Path, opts: &PlotOptions) -> Result<Vec<String>> {
 /// Check the options before any work is done.
 pub fn check_options(opts: &PlotOptions) -> Result<()> {
     if !(opts.png_scale.is_finite() && opts.png_scale >= 0.25 && opts.png_scale <= MAX_SCALE) {
-        return Err(Error::Usage(format!("--plot-scale {}: expected a number from 0.25 to {MAX_SCALE}", opts.png_scale)));
+        return Err(Error::Usage(format!(
+            "--plot-scale {}: expected a number from 0.25 to {MAX_SCALE}",
+            opts.png_scale
+        )));
     }
     Ok(())
 }
@@ -267,12 +295,16 @@ pub fn draw_charts(out: &Output, opts: &PlotOptions) -> Result<Drawn> {
     check_options(opts)?;
     register_fonts();
     let plots: PathBuf = out.dir.join("plots");
-    std::fs::create_dir_all(&plots).map_err(|source| Error::Write { path: plots.clone(), source })?;
+    std::fs::create_dir_all(&plots).map_err(|source| Error::Write {
+        path: plots.clone(),
+        source,
+    })?;
     let mut d = Drawn::default();
     for (di, domain) in out.domains.iter().enumerate() {
         for measure in [data::Measure::Count, data::Measure::Gdp] {
             let c = fan::FanChart::new(out, di, measure);
-            d.files.extend(render(&c, &plots, &format!("fan_{}_{}", measure.key(), slug(domain)), opts)?);
+            d.files
+                .extend(render(&c, &plots, &format!("fan_{}_{}", measure.key(), slug(domain)), opts)?);
         }
     }
     for (di, domain) in out.domains.iter().enumerate() {
@@ -303,7 +335,11 @@ pub fn draw_charts(out: &Output, opts: &PlotOptions) -> Result<Drawn> {
             d.files.extend(render(&c, &plots, &format!("map_{}", slug(domain)), opts)?);
         }
         if geo.unlocated > 0 {
-            d.notes.push(format!("{} of the {} states have no location on the map and are not drawn.", geo.unlocated, geo.unlocated + geo.located()));
+            d.notes.push(format!(
+                "{} of the {} states have no location on the map and are not drawn.",
+                geo.unlocated,
+                geo.unlocated + geo.located()
+            ));
         }
     } else {
         d.notes.push(
@@ -323,7 +359,11 @@ pub fn ticks(lo: f64, hi: f64, n: usize) -> Vec<f64> {
     }
     let raw = (hi - lo) / n as f64;
     let mag = 10f64.powf(raw.log10().floor());
-    let step = [1.0, 2.0, 2.5, 5.0, 10.0].iter().map(|m| m * mag).find(|st| *st >= raw).unwrap_or(10.0 * mag);
+    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
+        .iter()
+        .map(|m| m * mag)
+        .find(|st| *st >= raw)
+        .unwrap_or(10.0 * mag);
     let first = (lo / step).ceil() as i64;
     let last = (hi / step + 1e-9).floor() as i64;
     (first..=last).map(|i| i as f64 * step).collect()
@@ -336,7 +376,10 @@ mod tests {
     #[test]
     fn framework_colours_are_fixed_for_the_default_names_and_distinct_otherwise() {
         let names: Vec<String> = ["EU", "US", "CN"].map(String::from).to_vec();
-        assert_eq!(framework_colors(&names), vec![okabe_ito::BLUE, okabe_ito::VERMILLION, okabe_ito::BLUISH_GREEN]);
+        assert_eq!(
+            framework_colors(&names),
+            vec![okabe_ito::BLUE, okabe_ito::VERMILLION, okabe_ito::BLUISH_GREEN]
+        );
         let names: Vec<String> = ["A", "US", "B", "C"].map(String::from).to_vec();
         let c = framework_colors(&names);
         assert_eq!(c[1], okabe_ito::VERMILLION);

@@ -66,7 +66,12 @@ impl Chart for OutcomesChart<'_> {
         let d = self.domain;
         let domain = o.domains.get(d).map_or("?", String::as_str);
         let (head, body) = root.split_vertically(s.px(HEADER));
-        draw_header(&head, s, &format!("{domain}: distribution of each framework's final share of states across runs"), &subtitle(o))?;
+        draw_header(
+            &head,
+            s,
+            &format!("{domain}: distribution of each framework's final share of states across runs"),
+            &subtitle(o),
+        )?;
         let k_n = o.frameworks.len();
         let colors = framework_colors(&o.frameworks);
         let width = bin_width(o.summary.get("states").and_then(Value::as_u64));
@@ -89,9 +94,18 @@ impl Chart for OutcomesChart<'_> {
         let areas = panels_top.split_evenly((k_n.max(1), 1));
         for (k, area) in areas.iter().enumerate() {
             let fw = &o.frameworks[k];
-            let caption = match (stat(&o.summary, domain, fw, "p50"), stat(&o.summary, domain, fw, "p05"), stat(&o.summary, domain, fw, "p95")) {
+            let caption = match (
+                stat(&o.summary, domain, fw, "p50"),
+                stat(&o.summary, domain, fw, "p05"),
+                stat(&o.summary, domain, fw, "p95"),
+            ) {
                 (Some(m), Some(a), Some(b)) => {
-                    format!("{fw}: median {:.1}%, middle 90% of runs {:.1}\u{2013}{:.1}%", 100.0 * m, 100.0 * a, 100.0 * b)
+                    format!(
+                        "{fw}: median {:.1}%, middle 90% of runs {:.1}\u{2013}{:.1}%",
+                        100.0 * m,
+                        100.0 * a,
+                        100.0 * b
+                    )
                 }
                 _ => fw.clone(),
             };
@@ -128,7 +142,10 @@ impl Chart for OutcomesChart<'_> {
             chart.draw_series(bars).map_err(perr)?;
             if let Some(m) = stat(&o.summary, domain, fw, "p50") {
                 chart
-                    .draw_series(std::iter::once(PathElement::new(vec![(100.0 * m, 0.0), (100.0 * m, ymax)], INK.stroke_width(s.u(1.5)))))
+                    .draw_series(std::iter::once(PathElement::new(
+                        vec![(100.0 * m, 0.0), (100.0 * m, ymax)],
+                        INK.stroke_width(s.u(1.5)),
+                    )))
                     .map_err(perr)?;
             }
         }
@@ -136,7 +153,8 @@ impl Chart for OutcomesChart<'_> {
             "Bars: share of runs whose final share falls in each {:.1}-point bin; black line: median.",
             100.0 * width
         );
-        foot.draw(&Text::new(note, (s.px(16.0), s.px(4.0)), s.font(12.0, MUTED))).map_err(perr)?;
+        foot.draw(&Text::new(note, (s.px(16.0), s.px(4.0)), s.font(12.0, MUTED)))
+            .map_err(perr)?;
         Ok(())
     }
 }

@@ -79,12 +79,19 @@ impl TernaryChart<'_> {
     fn vertices(s: Sc) -> [(f64, f64); 3] {
         let h = SIDE * 3f64.sqrt() / 2.0;
         let bottom = TOP + h;
-        [(LEFT * s.0, bottom * s.0), ((LEFT + SIDE) * s.0, bottom * s.0), ((LEFT + SIDE / 2.0) * s.0, TOP * s.0)]
+        [
+            (LEFT * s.0, bottom * s.0),
+            ((LEFT + SIDE) * s.0, bottom * s.0),
+            ((LEFT + SIDE / 2.0) * s.0, TOP * s.0),
+        ]
     }
 }
 
 fn at(v: &[(f64, f64); 3], p: [f64; 3]) -> (f64, f64) {
-    (p[0] * v[0].0 + p[1] * v[1].0 + p[2] * v[2].0, p[0] * v[0].1 + p[1] * v[1].1 + p[2] * v[2].1)
+    (
+        p[0] * v[0].0 + p[1] * v[1].0 + p[2] * v[2].0,
+        p[0] * v[0].1 + p[1] * v[1].1 + p[2] * v[2].1,
+    )
 }
 
 fn ip(p: (f64, f64)) -> (i32, i32) {
@@ -100,8 +107,14 @@ impl Chart for TernaryChart<'_> {
         let s = Sc(s);
         let o = self.out;
         let title = match self.domain {
-            Some(d) => format!("{}: final shares of states, one point per run", o.domains.get(d).map_or("?", String::as_str)),
-            None => format!("All domains: final shares of states averaged over the {} domains, one point per run", o.domains.len()),
+            Some(d) => format!(
+                "{}: final shares of states, one point per run",
+                o.domains.get(d).map_or("?", String::as_str)
+            ),
+            None => format!(
+                "All domains: final shares of states averaged over the {} domains, one point per run",
+                o.domains.len()
+            ),
         };
         draw_header(root, s, &title, &subtitle(o))?;
         let colors = framework_colors(&o.frameworks);
@@ -118,9 +131,14 @@ impl Chart for TernaryChart<'_> {
         let max = counts.values().copied().max().unwrap_or(1) as f64;
         let total = pts.len().max(1) as f64;
         for (&(i, j, up), &c) in &counts {
-            let corners = if up { [lattice(i, j), lattice(i + 1, j), lattice(i, j + 1)] } else { [lattice(i + 1, j), lattice(i, j + 1), lattice(i + 1, j + 1)] };
+            let corners = if up {
+                [lattice(i, j), lattice(i + 1, j), lattice(i, j + 1)]
+            } else {
+                [lattice(i + 1, j), lattice(i, j + 1), lattice(i + 1, j + 1)]
+            };
             let shade = tint(SHADE, 0.1 + 0.55 * (c as f64 / max).sqrt());
-            root.draw(&Polygon::new(corners.iter().map(|p| ip(*p)).collect::<Vec<_>>(), shade.filled())).map_err(perr)?;
+            root.draw(&Polygon::new(corners.iter().map(|p| ip(*p)).collect::<Vec<_>>(), shade.filled()))
+                .map_err(perr)?;
         }
 
         // grid lines every 10%, parallel to each side
@@ -134,13 +152,19 @@ impl Chart for TernaryChart<'_> {
                 let mut b = [0.0; 3];
                 b[k] = t;
                 b[k2] = 1.0 - t;
-                let style = if step % 2 == 0 { MUTED.mix(0.35).stroke_width(s.u(1.0)) } else { GRID.mix(0.7).stroke_width(s.u(1.0)) };
-                root.draw(&PathElement::new(vec![ip(at(&v, a)), ip(at(&v, b))], style)).map_err(perr)?;
+                let style = if step % 2 == 0 {
+                    MUTED.mix(0.35).stroke_width(s.u(1.0))
+                } else {
+                    GRID.mix(0.7).stroke_width(s.u(1.0))
+                };
+                root.draw(&PathElement::new(vec![ip(at(&v, a)), ip(at(&v, b))], style))
+                    .map_err(perr)?;
             }
         }
         // points
         for p in pts.iter().take(MAX_POINTS) {
-            root.draw(&Circle::new(ip(at(&v, *p)), s.u(2.2), INK.mix(0.55).filled())).map_err(perr)?;
+            root.draw(&Circle::new(ip(at(&v, *p)), s.u(2.2), INK.mix(0.55).filled()))
+                .map_err(perr)?;
         }
         // outline
         let outline: Vec<(i32, i32)> = [v[0], v[1], v[2], v[0]].iter().map(|p| ip(*p)).collect();
@@ -154,27 +178,45 @@ impl Chart for TernaryChart<'_> {
             // framework 1 (bottom-left): along the bottom edge, below it
             let (x, y) = at(&v, [t, 1.0 - t, 0.0]);
             let style = f(12.5, colors[0]).pos(Pos::new(HPos::Center, VPos::Top));
-            root.draw(&Text::new(label.clone(), (x.round() as i32, (y + 8.0 * s.0).round() as i32), style)).map_err(perr)?;
+            root.draw(&Text::new(label.clone(), (x.round() as i32, (y + 8.0 * s.0).round() as i32), style))
+                .map_err(perr)?;
             // framework 2 (bottom-right): along the right edge, to its right
             let (x, y) = at(&v, [0.0, t, 1.0 - t]);
             let style = f(12.5, colors[1]).pos(Pos::new(HPos::Left, VPos::Center));
-            root.draw(&Text::new(label.clone(), ((x + 9.0 * s.0).round() as i32, y.round() as i32), style)).map_err(perr)?;
+            root.draw(&Text::new(label.clone(), ((x + 9.0 * s.0).round() as i32, y.round() as i32), style))
+                .map_err(perr)?;
             // framework 3 (top): along the left edge, to its left
             let (x, y) = at(&v, [1.0 - t, 0.0, t]);
             let style = f(12.5, colors[2]).pos(Pos::new(HPos::Right, VPos::Center));
-            root.draw(&Text::new(label, ((x - 9.0 * s.0).round() as i32, y.round() as i32), style)).map_err(perr)?;
+            root.draw(&Text::new(label, ((x - 9.0 * s.0).round() as i32, y.round() as i32), style))
+                .map_err(perr)?;
         }
         let name = |k: usize| o.frameworks.get(k).cloned().unwrap_or_default();
         // axis titles: the arrow points the way the share grows
         let (x, y) = at(&v, [0.5, 0.5, 0.0]);
         let style = f(14.0, colors[0]).pos(Pos::new(HPos::Center, VPos::Top));
-        root.draw(&Text::new(format!("\u{2190} {} share of states (%)", name(0)), (x.round() as i32, (y + 30.0 * s.0).round() as i32), style)).map_err(perr)?;
+        root.draw(&Text::new(
+            format!("\u{2190} {} share of states (%)", name(0)),
+            (x.round() as i32, (y + 30.0 * s.0).round() as i32),
+            style,
+        ))
+        .map_err(perr)?;
         let (x, y) = at(&v, [0.0, 0.5, 0.5]);
         let style = f(14.0, colors[1]).pos(Pos::new(HPos::Left, VPos::Center));
-        root.draw(&Text::new(format!("{} share (%) \u{2198}", name(1)), ((x + 44.0 * s.0).round() as i32, y.round() as i32), style)).map_err(perr)?;
+        root.draw(&Text::new(
+            format!("{} share (%) \u{2198}", name(1)),
+            ((x + 44.0 * s.0).round() as i32, y.round() as i32),
+            style,
+        ))
+        .map_err(perr)?;
         let (x, y) = at(&v, [0.5, 0.0, 0.5]);
         let style = f(14.0, colors[2]).pos(Pos::new(HPos::Right, VPos::Center));
-        root.draw(&Text::new(format!("\u{2197} {} share (%)", name(2)), ((x - 44.0 * s.0).round() as i32, y.round() as i32), style)).map_err(perr)?;
+        root.draw(&Text::new(
+            format!("\u{2197} {} share (%)", name(2)),
+            ((x - 44.0 * s.0).round() as i32, y.round() as i32),
+            style,
+        ))
+        .map_err(perr)?;
         // vertex names, outwards from the centre
         let vs = [
             (v[0], HPos::Right, VPos::Top, (-8.0, 8.0)),
@@ -183,28 +225,42 @@ impl Chart for TernaryChart<'_> {
         ];
         for (k, ((x, y), h, vp, (dx, dy))) in vs.into_iter().enumerate() {
             let style = f(17.0, colors[k]).pos(Pos::new(h, vp));
-            root.draw(&Text::new(format!("100% {}", name(k)), ((x + dx * s.0).round() as i32, (y + dy * s.0).round() as i32), style)).map_err(perr)?;
+            root.draw(&Text::new(
+                format!("100% {}", name(k)),
+                ((x + dx * s.0).round() as i32, (y + dy * s.0).round() as i32),
+                style,
+            ))
+            .map_err(perr)?;
         }
 
         // shading key, top right
         let kx = s.px(16.0);
         let ky = s.px(TOP - 30.0);
         let style = f(12.5, INK);
-        root.draw(&Text::new("runs per small triangle".to_string(), (kx, ky), style.clone())).map_err(perr)?;
+        root.draw(&Text::new("runs per small triangle".to_string(), (kx, ky), style.clone()))
+            .map_err(perr)?;
         let steps = 5;
         for i in 0..steps {
             let frac = (i + 1) as f64 / steps as f64;
             let y0 = ky + s.px(24.0) + i * s.px(22.0);
             let shade = tint(SHADE, 0.1 + 0.55 * frac.sqrt());
-            root.draw(&Rectangle::new([(kx, y0), (kx + s.px(22.0), y0 + s.px(18.0))], shade.filled())).map_err(perr)?;
+            root.draw(&Rectangle::new([(kx, y0), (kx + s.px(22.0), y0 + s.px(18.0))], shade.filled()))
+                .map_err(perr)?;
             let share = frac * max / total * 100.0;
-            root.draw(&Text::new(format!("{share:.1}%"), (kx + s.px(30.0), y0 + s.px(1.0)), style.clone())).map_err(perr)?;
+            root.draw(&Text::new(format!("{share:.1}%"), (kx + s.px(30.0), y0 + s.px(1.0)), style.clone()))
+                .map_err(perr)?;
         }
         let y0 = ky + s.px(24.0) + steps * s.px(22.0) + s.px(12.0);
-        root.draw(&Circle::new((kx + s.px(11.0), y0 + s.px(8.0)), s.u(2.2), INK.mix(0.55).filled())).map_err(perr)?;
+        root.draw(&Circle::new((kx + s.px(11.0), y0 + s.px(8.0)), s.u(2.2), INK.mix(0.55).filled()))
+            .map_err(perr)?;
         let drawn = pts.len().min(MAX_POINTS);
-        let label = if drawn < pts.len() { format!("one run ({drawn} of {} shown)", pts.len()) } else { "one run".to_string() };
-        root.draw(&Text::new(label, (kx + s.px(30.0), y0 + s.px(1.0)), style)).map_err(perr)?;
+        let label = if drawn < pts.len() {
+            format!("one run ({drawn} of {} shown)", pts.len())
+        } else {
+            "one run".to_string()
+        };
+        root.draw(&Text::new(label, (kx + s.px(30.0), y0 + s.px(1.0)), style))
+            .map_err(perr)?;
         Ok(())
     }
 }
@@ -217,7 +273,15 @@ mod tests {
     fn cells_cover_the_simplex_including_its_edges() {
         let n = 20;
         let valid = |(i, j, up): (usize, usize, bool)| if up { i + j < n } else { i + j + 2 <= n };
-        for p in [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [0.0, 0.5, 0.5], [0.5, 0.5, 0.0], [1.0 / 3.0; 3], [0.2, 0.35, 0.45]] {
+        for p in [
+            [1.0, 0.0, 0.0],
+            [0.0, 1.0, 0.0],
+            [0.0, 0.0, 1.0],
+            [0.0, 0.5, 0.5],
+            [0.5, 0.5, 0.0],
+            [1.0 / 3.0; 3],
+            [0.2, 0.35, 0.45],
+        ] {
             assert!(valid(cell(p, n)), "{p:?} -> {:?}", cell(p, n));
         }
         assert_eq!(cell([1.0, 0.0, 0.0], n), (0, 0, true));

@@ -32,8 +32,17 @@ pub fn summary(text: &str) -> String {
 pub fn resolve(name_or_path: &str) -> Result<(PathBuf, String, Option<PathBuf>)> {
     let path = PathBuf::from(name_or_path);
     if path.is_file() {
-        let text = std::fs::read_to_string(&path).map_err(|source| Error::Read { path: path.clone(), source })?;
-        let dir = path.parent().map(|p| if p.as_os_str().is_empty() { PathBuf::from(".") } else { p.to_path_buf() });
+        let text = std::fs::read_to_string(&path).map_err(|source| Error::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let dir = path.parent().map(|p| {
+            if p.as_os_str().is_empty() {
+                PathBuf::from(".")
+            } else {
+                p.to_path_buf()
+            }
+        });
         return Ok((path, text, dir));
     }
     if let Some(text) = get(name_or_path) {
@@ -41,9 +50,14 @@ pub fn resolve(name_or_path: &str) -> Result<(PathBuf, String, Option<PathBuf>)>
     }
     let looks_like_path = name_or_path.ends_with(".toml") || name_or_path.contains(std::path::MAIN_SEPARATOR);
     if looks_like_path {
-        let source = std::fs::metadata(&path).err().unwrap_or_else(|| std::io::Error::other("not a regular file"));
+        let source = std::fs::metadata(&path)
+            .err()
+            .unwrap_or_else(|| std::io::Error::other("not a regular file"));
         return Err(Error::Read { path, source });
     }
     let bundled = BUNDLED.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ");
-    Err(Error::UnknownScenario { name: name_or_path.to_string(), bundled })
+    Err(Error::UnknownScenario {
+        name: name_or_path.to_string(),
+        bundled,
+    })
 }

@@ -36,7 +36,11 @@ impl Locator {
         match self.offset(key) {
             Some(offset) => {
                 let (line, column) = line_column(&self.text, offset);
-                Origin::File { path: self.path.clone(), line, column }
+                Origin::File {
+                    path: self.path.clone(),
+                    line,
+                    column,
+                }
             }
             None => Origin::FileOnly { path: self.path.clone() },
         }
@@ -59,7 +63,11 @@ impl Locator {
                     let Some((k, v)) = t.iter().find(|(k, _)| k.get_ref().as_ref() == name) else {
                         return best;
                     };
-                    best = Some(if v.span().start < k.span().start { k.span().start } else { v.span().start });
+                    best = Some(if v.span().start < k.span().start {
+                        k.span().start
+                    } else {
+                        v.span().start
+                    });
                     table = None;
                     value = Some(v.get_ref());
                 }

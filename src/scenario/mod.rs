@@ -82,9 +82,18 @@ pub enum Heterogeneity {
 #[derive(Debug, Clone, PartialEq)]
 pub enum WorldSource {
     /// The bundled real-world country data, or the same tables from `data_dir`.
-    Countries { data_dir: Option<PathBuf>, include_non_sovereign: bool },
+    Countries {
+        data_dir: Option<PathBuf>,
+        include_non_sovereign: bool,
+    },
     /// A random world.
-    Synthetic { agents: usize, degree: usize, seed: u64, gdp_sigma: f64, groups: usize },
+    Synthetic {
+        agents: usize,
+        degree: usize,
+        seed: u64,
+        gdp_sigma: f64,
+        groups: usize,
+    },
     /// Agents and ties from CSV files.
     Custom { agents: PathBuf, ties: PathBuf, raw_weights: bool },
 }
@@ -196,15 +205,36 @@ pub enum SetValue {
 /// What an event does.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
-    Set { knob: Knob, value: SetValue },
+    Set {
+        knob: Knob,
+        value: SetValue,
+    },
     /// Add `affinity` to the partner states' affinity for `framework` in `domains`.
-    Partnership { framework: usize, states: Selector, domains: Vec<bool>, affinity: f64 },
+    Partnership {
+        framework: usize,
+        states: Selector,
+        domains: Vec<bool>,
+        affinity: f64,
+    },
     /// Penalise choosing `framework` in `domains` for every state not exempt.
-    ExportControl { framework: usize, exempt: Selector, domains: Vec<bool>, penalty: f64 },
+    ExportControl {
+        framework: usize,
+        exempt: Selector,
+        domains: Vec<bool>,
+        penalty: f64,
+    },
     /// Move `states` to `framework` in `domains`, locked for `lock_years`.
-    Force { framework: usize, states: Selector, domains: Vec<bool>, lock_years: u32 },
+    Force {
+        framework: usize,
+        states: Selector,
+        domains: Vec<bool>,
+        lock_years: u32,
+    },
     /// The selected states decide jointly in `domains` (one choice for the whole bloc).
-    Coordinate { states: Selector, domains: Vec<bool> },
+    Coordinate {
+        states: Selector,
+        domains: Vec<bool>,
+    },
 }
 
 /// Which share a condition reads.
@@ -230,7 +260,11 @@ pub struct Condition {
 impl Condition {
     /// Whether the condition holds for a share.
     pub fn holds(&self, share: f64) -> bool {
-        if self.above { share > self.threshold } else { share < self.threshold }
+        if self.above {
+            share > self.threshold
+        } else {
+            share < self.threshold
+        }
     }
 }
 

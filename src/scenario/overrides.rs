@@ -22,8 +22,13 @@ pub struct Override {
 
 /// Parse `PATH=VALUE`.
 pub fn parse(text: &str) -> Result<Override> {
-    let bad = |message: &str| Error::Override { text: text.to_string(), message: message.to_string() };
-    let (path, raw) = text.split_once('=').ok_or_else(|| bad("expected PATH=VALUE, e.g. choice.lambda=2.5"))?;
+    let bad = |message: &str| Error::Override {
+        text: text.to_string(),
+        message: message.to_string(),
+    };
+    let (path, raw) = text
+        .split_once('=')
+        .ok_or_else(|| bad("expected PATH=VALUE, e.g. choice.lambda=2.5"))?;
     let path = path.trim();
     let steps = steps(path).map_err(|m| bad(&m))?;
     if steps.is_empty() {
@@ -42,7 +47,11 @@ pub fn parse(text: &str) -> Result<Override> {
     {
         return Err(bad("the value must be a finite number (use \"inf\" in quotes for lambda)"));
     }
-    Ok(Override { key: render(&steps), value, text: text.to_string() })
+    Ok(Override {
+        key: render(&steps),
+        value,
+        text: text.to_string(),
+    })
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -96,7 +105,10 @@ fn render(steps: &[Step]) -> String {
 
 /// Write an override into a parsed scenario (a table value).
 pub fn apply(root: &mut Value, ov: &Override) -> Result<()> {
-    let bad = |message: String| Error::Override { text: ov.text.clone(), message };
+    let bad = |message: String| Error::Override {
+        text: ov.text.clone(),
+        message,
+    };
     let steps = steps(&ov.key).map_err(bad)?;
     let mut cur: &mut Value = root;
     let mut walked = String::new();
@@ -156,7 +168,10 @@ mod tests {
     #[test]
     fn parses_values_of_each_kind() {
         assert_eq!(parse("choice.lambda=2.5").unwrap().value, Value::Float(2.5));
-        assert_eq!(parse("choice.revision=sequential").unwrap().value, Value::String("sequential".into()));
+        assert_eq!(
+            parse("choice.revision=sequential").unwrap().value,
+            Value::String("sequential".into())
+        );
         assert_eq!(parse("event[0].year=2030").unwrap().key, "event[0].year");
         assert!(parse("choice.lambda").is_err());
         assert!(parse("=3").is_err());

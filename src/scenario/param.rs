@@ -85,11 +85,7 @@ impl Dist {
             Dist::Uniform { .. } => Err("uniform needs finite low < high".into()),
             Dist::Normal { mean, sd } if finite(&[mean, sd]) && sd > 0.0 => Ok(()),
             Dist::Normal { .. } => Err("normal needs a finite mean and sd > 0".into()),
-            Dist::Triangular { low, mode, high }
-                if finite(&[low, mode, high]) && low < high && low <= mode && mode <= high =>
-            {
-                Ok(())
-            }
+            Dist::Triangular { low, mode, high } if finite(&[low, mode, high]) && low < high && low <= mode && mode <= high => Ok(()),
             Dist::Triangular { .. } => Err("triangular needs finite low <= mode <= high and low < high".into()),
             Dist::Beta { alpha, beta, low, high } => {
                 let (l, h) = (low.unwrap_or(0.0), high.unwrap_or(1.0));
@@ -120,17 +116,13 @@ impl Dist {
         match *self {
             Dist::Uniform { low, high } => low + (high - low) * rng.random::<f64>(),
             Dist::Normal { mean, sd } => Normal::new(mean, sd).map_or(mean, |d| d.sample(rng)),
-            Dist::Triangular { low, mode, high } => {
-                Triangular::new(low, high, mode).map_or(mode, |d| d.sample(rng))
-            }
+            Dist::Triangular { low, mode, high } => Triangular::new(low, high, mode).map_or(mode, |d| d.sample(rng)),
             Dist::Beta { alpha, beta, low, high } => {
                 let (l, h) = (low.unwrap_or(0.0), high.unwrap_or(1.0));
                 let u = Beta::new(alpha, beta).map_or(alpha / (alpha + beta), |d| d.sample(rng));
                 l + (h - l) * u
             }
-            Dist::Lognormal { mu, sigma } => {
-                LogNormal::new(mu, sigma).map_or(mu.exp(), |d| d.sample(rng))
-            }
+            Dist::Lognormal { mu, sigma } => LogNormal::new(mu, sigma).map_or(mu.exp(), |d| d.sample(rng)),
         }
     }
 }
@@ -200,6 +192,15 @@ mod tests {
     fn bad_distributions_are_refused() {
         assert!(Dist::Uniform { low: 2.0, high: 1.0 }.check().is_err());
         assert!(Dist::Normal { mean: 0.0, sd: 0.0 }.check().is_err());
-        assert!(Dist::Beta { alpha: 1.0, beta: 2.0, low: None, high: None }.check().is_ok());
+        assert!(
+            Dist::Beta {
+                alpha: 1.0,
+                beta: 2.0,
+                low: None,
+                high: None
+            }
+            .check()
+            .is_ok()
+        );
     }
 }

@@ -27,11 +27,18 @@ fn parse_table(path: &Path, text: &str) -> Result<toml::Table> {
         let origin = match e.span() {
             Some(span) => {
                 let (line, column) = line_column(text, span.start);
-                Origin::File { path: path.to_path_buf(), line, column }
+                Origin::File {
+                    path: path.to_path_buf(),
+                    line,
+                    column,
+                }
             }
             None => Origin::FileOnly { path: path.to_path_buf() },
         };
-        Error::Syntax { origin, message: first_line(e.message()) }
+        Error::Syntax {
+            origin,
+            message: first_line(e.message()),
+        }
     })
 }
 
@@ -46,17 +53,26 @@ fn inherit(path: &Path, mut doc: toml::Table, base_dir: Option<&Path>, depth: us
     let Some(parent) = doc.remove("extends") else { return Ok(doc) };
     let origin = || Origin::FileOnly { path: path.to_path_buf() };
     let toml::Value::String(name) = parent else {
-        return Err(Error::invalid(origin(), "extends", "expected the name or path of the scenario to build on, e.g. \"baseline\""));
+        return Err(Error::invalid(
+            origin(),
+            "extends",
+            "expected the name or path of the scenario to build on, e.g. \"baseline\"",
+        ));
     };
     if depth >= MAX_EXTENDS {
-        return Err(Error::invalid(origin(), "extends", format!("more than {MAX_EXTENDS} levels of `extends` (a cycle?)")));
+        return Err(Error::invalid(
+            origin(),
+            "extends",
+            format!("more than {MAX_EXTENDS} levels of `extends` (a cycle?)"),
+        ));
     }
     let candidate = base_dir.map(|d| d.join(&name));
     let target = match &candidate {
         Some(c) if c.is_file() => c.display().to_string(),
         _ => name.clone(),
     };
-    let (ppath, ptext, pdir) = bundled::resolve(&target).map_err(|e| Error::invalid(origin(), "extends", format!("cannot load `{name}`: {e}")))?;
+    let (ppath, ptext, pdir) =
+        bundled::resolve(&target).map_err(|e| Error::invalid(origin(), "extends", format!("cannot load `{name}`: {e}")))?;
     let parent = inherit(&ppath, parse_table(&ppath, &ptext)?, pdir.as_deref(), depth + 1)?;
     Ok(merge(parent, doc))
 }
@@ -107,7 +123,11 @@ pub fn from_text(path: &Path, text: &str, base_dir: Option<&Path>, overrides: &[
         Error::invalid(locator.origin(&key), shown, message)
     })?;
     let resolved = toml::to_string(&doc).map_err(|e| Error::Usage(format!("cannot render the scenario: {e}")))?;
-    Validator { locator, uncertain: Vec::new() }.scenario(raw, resolved, base_dir)
+    Validator {
+        locator,
+        uncertain: Vec::new(),
+    }
+    .scenario(raw, resolved, base_dir)
 }
 
 fn first_line(s: &str) -> String {
@@ -165,7 +185,11 @@ impl Validator {
     }
 
     fn number(&self, key: &str, v: f64, range: Range) -> Result<f64> {
-        if range.contains(v) { Ok(v) } else { Err(self.err(key, format!("expected {}, found {v}", range.expected()))) }
+        if range.contains(v) {
+            Ok(v)
+        } else {
+            Err(self.err(key, format!("expected {}, found {v}", range.expected())))
+        }
     }
 
     fn count(&self, key: &str, v: i64, min: i64, max: i64) -> Result<usize> {
@@ -185,10 +209,16 @@ impl Validator {
                 if lo < min || hi > max {
                     return Err(self.err(
                         key,
-                        format!("expected {}, but this distribution can draw values in [{lo}, {hi}]", range.expected()),
+                        format!(
+                            "expected {}, but this distribution can draw values in [{lo}, {hi}]",
+                            range.expected()
+                        ),
                     ));
                 }
-                self.uncertain.push(Uncertain { key: key.to_string(), dist: d.clone() });
+                self.uncertain.push(Uncertain {
+                    key: key.to_string(),
+                    dist: d.clone(),
+                });
                 Ok(Param::Drawn(self.uncertain.len() - 1))
             }
         }
@@ -236,7 +266,12 @@ impl Validator {
                 return Err(self.err(&format!("{except_key}[{i}]"), "empty state selector"));
             }
         }
-        Ok(Selector { include: include.to_vec(), except: except.to_vec(), key: key.to_string(), except_key: except_key.to_string() })
+        Ok(Selector {
+            include: include.to_vec(),
+            except: except.to_vec(),
+            key: key.to_string(),
+            except_key: except_key.to_string(),
+        })
     }
 
     fn domain_mask(&self, key: &str, names: &[String], domains: &[String]) -> Result<Vec<bool>> {
@@ -266,7 +301,13 @@ impl Validator {
 
     fn scenario(mut self, raw: RawScenario, resolved: String, base_dir: Option<&Path>) -> Result<Scenario> {
         if raw.name.is_empty() || !raw.name.chars().all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c)) || raw.name.starts_with('.') {
-            return Err(self.err("name", format!("`{}` is not usable as a directory name (ASCII letters, digits, `_`, `-`, `.`)", raw.name)));
+            return Err(self.err(
+                "name",
+                format!(
+                    "`{}` is not usable as a directory name (ASCII letters, digits, `_`, `-`, `.`)",
+                    raw.name
+                ),
+            ));
         }
         self.names("frameworks", &raw.frameworks, 2, 8, "frameworks")?;
         self.names("domains", &raw.domains, 1, 16, "domains")?;
@@ -275,14 +316,26 @@ impl Validator {
 
         // Time.
         if !(-100_000..=100_000).contains(&raw.time.start) {
-            return Err(self.err("time.start", format!("expected a year from -100000 to 100000, found {}", raw.time.start)));
+            return Err(self.err(
+                "time.start",
+                format!("expected a year from -100000 to 100000, found {}", raw.time.start),
+            ));
         }
         let start = raw.time.start as Year;
         if raw.time.end <= raw.time.start {
-            return Err(self.err("time.end", format!("expected a year after time.start = {}, found {}", raw.time.start, raw.time.end)));
+            return Err(self.err(
+                "time.end",
+                format!("expected a year after time.start = {}, found {}", raw.time.start, raw.time.end),
+            ));
         }
         if raw.time.end - raw.time.start > MAX_STEPS as i64 {
-            return Err(self.err("time.end", format!("the horizon is {} years; at most {MAX_STEPS} are supported", raw.time.end - raw.time.start)));
+            return Err(self.err(
+                "time.end",
+                format!(
+                    "the horizon is {} years; at most {MAX_STEPS} are supported",
+                    raw.time.end - raw.time.start
+                ),
+            ));
         }
         let end = raw.time.end as i32;
 
@@ -293,12 +346,25 @@ impl Validator {
         let revision = match raw.choice.revision.as_str() {
             "synchronous" => Revision::Synchronous,
             "sequential" => Revision::Sequential,
-            other => return Err(self.err("choice.revision", format!("expected \"synchronous\" or \"sequential\", found \"{other}\""))),
+            other => {
+                return Err(self.err(
+                    "choice.revision",
+                    format!("expected \"synchronous\" or \"sequential\", found \"{other}\""),
+                ));
+            }
         };
 
         // Utility weights.
         let u = &raw.utility;
-        let raws = [&u.econ, &u.investment, &u.network, &u.affinity, &u.security, &u.standards, &u.hedging];
+        let raws = [
+            &u.econ,
+            &u.investment,
+            &u.network,
+            &u.affinity,
+            &u.security,
+            &u.standards,
+            &u.hedging,
+        ];
         let mut weights = [Param::Fixed(0.0); TERMS];
         for (t, r) in raws.iter().enumerate() {
             weights[t] = self.opt_param(&format!("utility.{}", TERM_NAMES[t]), r, Range::Any, 0.0)?;
@@ -307,7 +373,12 @@ impl Validator {
         let investment_scale = self.opt_param("investment.scale", &raw.investment.scale, Range::Positive, 0.01)?;
 
         let all = vec!["all".to_string()];
-        let hedgers = self.selector("hedging.states", raw.hedging.states.as_ref().unwrap_or(&all), "hedging.except", &raw.hedging.except)?;
+        let hedgers = self.selector(
+            "hedging.states",
+            raw.hedging.states.as_ref().unwrap_or(&all),
+            "hedging.except",
+            &raw.hedging.except,
+        )?;
 
         let heterogeneity = {
             let scale = self.number("heterogeneity.scale", raw.heterogeneity.scale.unwrap_or(0.0), Range::NonNegative)?;
@@ -315,7 +386,12 @@ impl Validator {
                 None | Some("none") => Heterogeneity::None,
                 Some("uniform") => Heterogeneity::Uniform(scale),
                 Some("normal") => Heterogeneity::Normal(scale),
-                Some(o) => return Err(self.err("heterogeneity.distribution", format!("expected \"none\", \"uniform\" or \"normal\", found \"{o}\""))),
+                Some(o) => {
+                    return Err(self.err(
+                        "heterogeneity.distribution",
+                        format!("expected \"none\", \"uniform\" or \"normal\", found \"{o}\""),
+                    ));
+                }
             }
         };
 
@@ -335,17 +411,23 @@ impl Validator {
         }
         let mut domain_specs = Vec::new();
         for name in &domains {
-            let d = raw
-                .domain
-                .get(name)
-                .ok_or_else(|| self.err("domain", format!("missing table [domain.{name}] (revision_rate, switching_cost, initial)")))?;
+            let d = raw.domain.get(name).ok_or_else(|| {
+                self.err(
+                    "domain",
+                    format!("missing table [domain.{name}] (revision_rate, switching_cost, initial)"),
+                )
+            })?;
             domain_specs.push(self.domain(name, d, &frameworks)?);
         }
 
         let events = self.events(&raw.events, start, end, &frameworks, &domains, &framework_specs)?;
 
         let runs = self.count("batch.runs", raw.batch.runs.unwrap_or(1000), 1, MAX_RUNS as i64)? as u64;
-        let batch = BatchDefaults { runs, seed: raw.batch.seed.unwrap_or(1), detail: raw.batch.detail.unwrap_or(true) };
+        let batch = BatchDefaults {
+            runs,
+            seed: raw.batch.seed.unwrap_or(1),
+            detail: raw.batch.detail.unwrap_or(true),
+        };
 
         Ok(Scenario {
             name: raw.name,
@@ -380,26 +462,52 @@ impl Validator {
             }
         };
         let source = match w.source.as_str() {
-            "countries" => WorldSource::Countries { data_dir: w.data_dir.as_deref().map(rel), include_non_sovereign: w.include_non_sovereign },
+            "countries" => WorldSource::Countries {
+                data_dir: w.data_dir.as_deref().map(rel),
+                include_non_sovereign: w.include_non_sovereign,
+            },
             "synthetic" => {
-                let s = w.synthetic.as_ref().ok_or_else(|| self.err("world.synthetic", "source = \"synthetic\" needs a [world.synthetic] table (agents, degree)"))?;
+                let s = w.synthetic.as_ref().ok_or_else(|| {
+                    self.err(
+                        "world.synthetic",
+                        "source = \"synthetic\" needs a [world.synthetic] table (agents, degree)",
+                    )
+                })?;
                 let agents = self.count("world.synthetic.agents", s.agents, 2, MAX_AGENTS as i64)?;
                 let degree = self.count("world.synthetic.degree", s.degree, 0, (agents - 1).min(10_000) as i64)?;
                 let gdp_sigma = self.number("world.synthetic.gdp_sigma", s.gdp_sigma, Range::NonNegative)?;
                 let groups = self.count("world.synthetic.groups", s.groups, 0, 64)?;
-                WorldSource::Synthetic { agents, degree, seed: s.seed, gdp_sigma, groups }
+                WorldSource::Synthetic {
+                    agents,
+                    degree,
+                    seed: s.seed,
+                    gdp_sigma,
+                    groups,
+                }
             }
             "custom" => {
-                let c = w.custom.as_ref().ok_or_else(|| self.err("world.custom", "source = \"custom\" needs a [world.custom] table (agents, ties)"))?;
+                let c = w
+                    .custom
+                    .as_ref()
+                    .ok_or_else(|| self.err("world.custom", "source = \"custom\" needs a [world.custom] table (agents, ties)"))?;
                 let (agents, ties) = (rel(&c.agents), rel(&c.ties));
                 for (key, file) in [("world.custom.agents", &agents), ("world.custom.ties", &ties)] {
                     if let Err(e) = std::fs::File::open(file) {
                         return Err(self.err(key, format!("cannot read {}: {e}", file.display())));
                     }
                 }
-                WorldSource::Custom { agents, ties, raw_weights: c.raw_weights }
+                WorldSource::Custom {
+                    agents,
+                    ties,
+                    raw_weights: c.raw_weights,
+                }
             }
-            other => return Err(self.err("world.source", format!("expected \"countries\", \"synthetic\" or \"custom\", found \"{other}\""))),
+            other => {
+                return Err(self.err(
+                    "world.source",
+                    format!("expected \"countries\", \"synthetic\" or \"custom\", found \"{other}\""),
+                ));
+            }
         };
         let g = &w.gravity;
         let gravity = Gravity {
@@ -411,7 +519,12 @@ impl Validator {
             bloc_boost: g
                 .bloc_boost
                 .iter()
-                .map(|(k, v)| Ok((k.clone(), self.number(&format!("world.gravity.bloc_boost.{k}"), *v, Range::Positive)?)))
+                .map(|(k, v)| {
+                    Ok((
+                        k.clone(),
+                        self.number(&format!("world.gravity.bloc_boost.{k}"), *v, Range::Positive)?,
+                    ))
+                })
                 .collect::<Result<_>>()?,
         };
         Ok(WorldSpec { source, gravity })
@@ -421,13 +534,23 @@ impl Validator {
         let key = format!("framework.{name}");
         let freedom_ideal = match f.freedom_ideal {
             Some(v) => Some(self.number(&format!("{key}.freedom_ideal"), v, Range::NonNegative).and_then(|v| {
-                if v <= 10.0 { Ok(v) } else { Err(self.err(&format!("{key}.freedom_ideal"), format!("expected a score on the 0-10 freedom scale, found {v}"))) }
+                if v <= 10.0 {
+                    Ok(v)
+                } else {
+                    Err(self.err(
+                        &format!("{key}.freedom_ideal"),
+                        format!("expected a score on the 0-10 freedom scale, found {v}"),
+                    ))
+                }
             })?),
             None => None,
         };
         let freedom_weight = self.opt_param(&format!("{key}.freedom_weight"), &f.freedom_weight, Range::Any, 0.0)?;
         if freedom_ideal.is_none() && f.freedom_weight.is_some() {
-            return Err(self.err(&format!("{key}.freedom_weight"), "freedom_weight needs freedom_ideal (the framework's ideal point on the 0-10 scale)"));
+            return Err(self.err(
+                &format!("{key}.freedom_weight"),
+                "freedom_weight needs freedom_ideal (the framework's ideal point on the 0-10 scale)",
+            ));
         }
         let mut affinity = Vec::new();
         for (g, p) in &f.affinity {
@@ -449,7 +572,12 @@ impl Validator {
                     "gdp" => Strategy::Gdp,
                     "swing" => Strategy::Swing,
                     "partners" => Strategy::Partners,
-                    o => return Err(self.err(&format!("{sk}.strategy"), format!("expected \"uniform\", \"gdp\", \"swing\" or \"partners\", found \"{o}\""))),
+                    o => {
+                        return Err(self.err(
+                            &format!("{sk}.strategy"),
+                            format!("expected \"uniform\", \"gdp\", \"swing\" or \"partners\", found \"{o}\""),
+                        ));
+                    }
                 };
                 let mut split = vec![0.0; domains.len()];
                 for (d, v) in &s.split {
@@ -458,11 +586,24 @@ impl Validator {
                 }
                 let sum: f64 = split.iter().sum();
                 if (sum - 1.0).abs() > 1e-6 {
-                    return Err(self.err(&format!("{sk}.split"), format!("expected domain shares summing to 1, found a sum of {sum}")));
+                    return Err(self.err(
+                        &format!("{sk}.split"),
+                        format!("expected domain shares summing to 1, found a sum of {sum}"),
+                    ));
                 }
                 let all = vec!["all".to_string()];
-                let targets = self.selector(&format!("{sk}.targets"), s.targets.as_ref().unwrap_or(&all), &format!("{sk}.exclude"), &s.exclude)?;
-                Some(SponsorSpec { budget, strategy, split, targets })
+                let targets = self.selector(
+                    &format!("{sk}.targets"),
+                    s.targets.as_ref().unwrap_or(&all),
+                    &format!("{sk}.exclude"),
+                    &s.exclude,
+                )?;
+                Some(SponsorSpec {
+                    budget,
+                    strategy,
+                    split,
+                    targets,
+                })
             }
         };
         Ok(FrameworkSpec {
@@ -498,7 +639,10 @@ impl Validator {
             weights[idx] = Some(self.param(&k, p, Range::Any)?);
         }
         if d.initial.is_empty() {
-            return Err(self.err(&format!("{key}.initial"), "expected at least one initial rule, e.g. { states = [\"all\"], shares = { ... } }"));
+            return Err(self.err(
+                &format!("{key}.initial"),
+                "expected at least one initial rule, e.g. { states = [\"all\"], shares = { ... } }",
+            ));
         }
         let mut initial = Vec::new();
         for (i, r) in d.initial.iter().enumerate() {
@@ -508,10 +652,27 @@ impl Validator {
                 shares: self.shares(&format!("{rk}.shares"), &r.shares, frameworks)?,
             });
         }
-        Ok(DomainSpec { name: name.to_string(), revision_rate, switching_cost, anchored, standards, weights, initial })
+        Ok(DomainSpec {
+            name: name.to_string(),
+            revision_rate,
+            switching_cost,
+            anchored,
+            standards,
+            weights,
+            initial,
+        })
     }
 
-    fn knob(&self, key: &str, path: &str, value: Option<f64>, scale: f64, frameworks: &[String], domains: &[String], specs: &[FrameworkSpec]) -> Result<Knob> {
+    fn knob(
+        &self,
+        key: &str,
+        path: &str,
+        value: Option<f64>,
+        scale: f64,
+        frameworks: &[String],
+        domains: &[String],
+        specs: &[FrameworkSpec],
+    ) -> Result<Knob> {
         let parts: Vec<&str> = path.split('.').collect();
         let term = |name: &str| TERM_NAMES.iter().position(|t| *t == name);
         let dom = |name: &str| domains.iter().position(|d| d == name);
@@ -530,7 +691,10 @@ impl Validator {
                 if let Some(k) = k
                     && specs[k].sponsor.is_none()
                 {
-                    return Err(self.err(&format!("{key}.path"), format!("framework `{f}` has no [framework.{f}.sponsor] whose budget could change")));
+                    return Err(self.err(
+                        &format!("{key}.path"),
+                        format!("framework `{f}` has no [framework.{f}.sponsor] whose budget could change"),
+                    ));
                 }
                 (k.map(Knob::Budget), Range::NonNegative)
             }
@@ -568,17 +732,36 @@ impl Validator {
         let measure = match c.measure.as_deref() {
             None | Some("gdp_share") => ShareMeasure::Gdp,
             Some("count_share") => ShareMeasure::Count,
-            Some(other) => return Err(self.err(&format!("{key}.measure"), format!("expected \"gdp_share\" or \"count_share\", found \"{other}\""))),
+            Some(other) => {
+                return Err(self.err(
+                    &format!("{key}.measure"),
+                    format!("expected \"gdp_share\" or \"count_share\", found \"{other}\""),
+                ));
+            }
         };
         let (above, threshold) = match (c.above, c.below) {
             (Some(t), None) => (true, self.number(&format!("{key}.above"), t, Range::Probability)?),
             (None, Some(t)) => (false, self.number(&format!("{key}.below"), t, Range::Probability)?),
             _ => return Err(self.err(key, "expected exactly one of `above` or `below` (a share in [0, 1])")),
         };
-        Ok(Condition { framework, domain, measure, above, threshold })
+        Ok(Condition {
+            framework,
+            domain,
+            measure,
+            above,
+            threshold,
+        })
     }
 
-    fn events(&self, raw: &[RawEvent], start: Year, end: Year, frameworks: &[String], domains: &[String], specs: &[FrameworkSpec]) -> Result<Vec<Event>> {
+    fn events(
+        &self,
+        raw: &[RawEvent],
+        start: Year,
+        end: Year,
+        frameworks: &[String],
+        domains: &[String],
+        specs: &[FrameworkSpec],
+    ) -> Result<Vec<Event>> {
         let mut out = Vec::new();
         for (i, e) in raw.iter().enumerate() {
             let key = format!("event[{i}]");
@@ -590,13 +773,21 @@ impl Validator {
                     None => return Err(self.err(&key, "expected `year` (or a `when` condition)")),
                 };
                 if y <= start as i64 || y > end as i64 {
-                    return Err(self.err(&format!("{key}.year"), format!("expected a year from {} to {end} (after the start year {start}), found {y}", start + 1)));
+                    return Err(self.err(
+                        &format!("{key}.year"),
+                        format!(
+                            "expected a year from {} to {end} (after the start year {start}), found {y}",
+                            start + 1
+                        ),
+                    ));
                 }
                 Ok(y as Year)
             };
             let fw = |f: &str| self.index_of(&format!("{key}.framework"), frameworks, f, "framework");
             let when = |c: &Option<RawCondition>| -> Result<Option<Condition>> {
-                c.as_ref().map(|c| self.condition(&format!("{key}.when"), c, frameworks, domains)).transpose()
+                c.as_ref()
+                    .map(|c| self.condition(&format!("{key}.when"), c, frameworks, domains))
+                    .transpose()
             };
             // `duration` years, or `until` a fixed year (not with `when`, whose start is unknown).
             let duration = |year: Year, conditional: bool, d: Option<i64>, u: Option<i64>| -> Result<Option<u32>> {
@@ -604,9 +795,15 @@ impl Validator {
                     (None, None) => Ok(None),
                     (Some(_), Some(_)) => Err(self.err(&format!("{key}.until"), "give `duration` or `until`, not both")),
                     (Some(d), None) => Ok(Some(self.count(&format!("{key}.duration"), d, 1, MAX_STEPS as i64)? as u32)),
-                    (None, Some(_)) if conditional => Err(self.err(&format!("{key}.until"), "a conditional event (`when`) takes `duration` in years, not `until`")),
+                    (None, Some(_)) if conditional => Err(self.err(
+                        &format!("{key}.until"),
+                        "a conditional event (`when`) takes `duration` in years, not `until`",
+                    )),
                     (None, Some(u)) if u > year as i64 && u <= end as i64 => Ok(Some((u - year as i64) as u32)),
-                    (None, Some(u)) => Err(self.err(&format!("{key}.until"), format!("expected a year after {year} and at most {end}, found {u}"))),
+                    (None, Some(u)) => Err(self.err(
+                        &format!("{key}.until"),
+                        format!("expected a year after {year} and at most {end}, found {u}"),
+                    )),
                 }
             };
             let all_domains = |ds: &Option<Vec<String>>| -> Result<Vec<bool>> {
@@ -616,22 +813,51 @@ impl Validator {
                 }
             };
             let event = match e {
-                RawEvent::Set { year, path, value, scale, when: w, duration: d, until: u } => {
+                RawEvent::Set {
+                    year,
+                    path,
+                    value,
+                    scale,
+                    when: w,
+                    duration: d,
+                    until: u,
+                } => {
                     let w = when(w)?;
                     let year = year_of(*year, w.is_some())?;
                     let value = match (value, scale) {
                         (Some(v), None) => SetValue::To(*v),
                         (None, Some(f)) => SetValue::Scale(*f),
-                        _ => return Err(self.err(&key, "expected exactly one of `value` (the new value) or `scale` (a factor on the current value)")),
+                        _ => {
+                            return Err(self.err(
+                                &key,
+                                "expected exactly one of `value` (the new value) or `scale` (a factor on the current value)",
+                            ));
+                        }
                     };
                     let (check, factor) = match value {
                         SetValue::To(v) => (Some(v), 1.0),
                         SetValue::Scale(f) => (None, f),
                     };
                     let knob = self.knob(&key, path, check, factor, frameworks, domains, specs)?;
-                    Event { year, when: w, duration: duration(year, w.is_some(), *d, *u)?, action: Action::Set { knob, value }, key }
+                    Event {
+                        year,
+                        when: w,
+                        duration: duration(year, w.is_some(), *d, *u)?,
+                        action: Action::Set { knob, value },
+                        key,
+                    }
                 }
-                RawEvent::Partnership { year, framework, states, except, domains: ds, affinity, when: w, duration: d, until: u } => {
+                RawEvent::Partnership {
+                    year,
+                    framework,
+                    states,
+                    except,
+                    domains: ds,
+                    affinity,
+                    when: w,
+                    duration: d,
+                    until: u,
+                } => {
                     let w = when(w)?;
                     let year = year_of(*year, w.is_some())?;
                     let framework = fw(framework)?;
@@ -639,9 +865,29 @@ impl Validator {
                     let mask = all_domains(ds)?;
                     let affinity = self.number(&format!("{key}.affinity"), *affinity, Range::Any)?;
                     let duration = duration(year, w.is_some(), *d, *u)?;
-                    Event { year, when: w, duration, action: Action::Partnership { framework, states, domains: mask, affinity }, key }
+                    Event {
+                        year,
+                        when: w,
+                        duration,
+                        action: Action::Partnership {
+                            framework,
+                            states,
+                            domains: mask,
+                            affinity,
+                        },
+                        key,
+                    }
                 }
-                RawEvent::ExportControl { year, framework, domains: ds, exempt, penalty, when: w, duration: d, until: u } => {
+                RawEvent::ExportControl {
+                    year,
+                    framework,
+                    domains: ds,
+                    exempt,
+                    penalty,
+                    when: w,
+                    duration: d,
+                    until: u,
+                } => {
                     let w = when(w)?;
                     let year = year_of(*year, w.is_some())?;
                     let framework = fw(framework)?;
@@ -649,24 +895,68 @@ impl Validator {
                     let mask = self.domain_mask(&format!("{key}.domains"), ds, domains)?;
                     let penalty = self.number(&format!("{key}.penalty"), *penalty, Range::NonNegative)?;
                     let duration = duration(year, w.is_some(), *d, *u)?;
-                    Event { year, when: w, duration, action: Action::ExportControl { framework, exempt, domains: mask, penalty }, key }
+                    Event {
+                        year,
+                        when: w,
+                        duration,
+                        action: Action::ExportControl {
+                            framework,
+                            exempt,
+                            domains: mask,
+                            penalty,
+                        },
+                        key,
+                    }
                 }
-                RawEvent::Force { year, framework, domains: ds, states, except, lock_years, when: w } => {
+                RawEvent::Force {
+                    year,
+                    framework,
+                    domains: ds,
+                    states,
+                    except,
+                    lock_years,
+                    when: w,
+                } => {
                     let w = when(w)?;
                     let year = year_of(*year, w.is_some())?;
                     let framework = fw(framework)?;
                     let states = self.selector(&format!("{key}.states"), states, &format!("{key}.except"), except)?;
                     let mask = self.domain_mask(&format!("{key}.domains"), ds, domains)?;
                     let lock_years = self.count(&format!("{key}.lock_years"), *lock_years, 0, MAX_STEPS as i64)? as u32;
-                    Event { year, when: w, duration: None, action: Action::Force { framework, states, domains: mask, lock_years }, key }
+                    Event {
+                        year,
+                        when: w,
+                        duration: None,
+                        action: Action::Force {
+                            framework,
+                            states,
+                            domains: mask,
+                            lock_years,
+                        },
+                        key,
+                    }
                 }
-                RawEvent::Coordinate { year, states, except, domains: ds, when: w, duration: d, until: u } => {
+                RawEvent::Coordinate {
+                    year,
+                    states,
+                    except,
+                    domains: ds,
+                    when: w,
+                    duration: d,
+                    until: u,
+                } => {
                     let w = when(w)?;
                     let year = year_of(*year, w.is_some())?;
                     let states = self.selector(&format!("{key}.states"), states, &format!("{key}.except"), except)?;
                     let mask = all_domains(ds)?;
                     let duration = duration(year, w.is_some(), *d, *u)?;
-                    Event { year, when: w, duration, action: Action::Coordinate { states, domains: mask }, key }
+                    Event {
+                        year,
+                        when: w,
+                        duration,
+                        action: Action::Coordinate { states, domains: mask },
+                        key,
+                    }
                 }
             };
             out.push(event);
@@ -676,7 +966,15 @@ impl Validator {
 }
 
 fn term_of(i: usize) -> Term {
-    [Term::Econ, Term::Investment, Term::Network, Term::Affinity, Term::Security, Term::Standards, Term::Hedging][i]
+    [
+        Term::Econ,
+        Term::Investment,
+        Term::Network,
+        Term::Affinity,
+        Term::Security,
+        Term::Standards,
+        Term::Hedging,
+    ][i]
 }
 
 #[cfg(test)]
@@ -685,10 +983,7 @@ mod tests {
 
     #[test]
     fn extends_merges_tables_replaces_values_and_appends_events() {
-        let parent: toml::Table = toml::from_str(
-            "name = \"p\"\n[a]\nx = 1\ny = [1, 2]\n[[event]]\nkind = \"one\"\n",
-        )
-        .unwrap();
+        let parent: toml::Table = toml::from_str("name = \"p\"\n[a]\nx = 1\ny = [1, 2]\n[[event]]\nkind = \"one\"\n").unwrap();
         let child: toml::Table = toml::from_str("name = \"c\"\n[a]\ny = [3]\nz = 2\n[[event]]\nkind = \"two\"\n").unwrap();
         let m = merge(parent, child);
         assert_eq!(m["name"].as_str(), Some("c"));
@@ -706,13 +1001,18 @@ mod tests {
         let alt = Scenario::load("dsr-surge", &[]).unwrap();
         assert_eq!(alt.name, "dsr-surge");
         assert_eq!(alt.frameworks, base.frameworks);
-        assert_eq!(alt.uncertain, base.uncertain, "inherited uncertain parameters keep their order (paired draws)");
+        assert_eq!(
+            alt.uncertain, base.uncertain,
+            "inherited uncertain parameters keep their order (paired draws)"
+        );
         assert_eq!(alt.events.len(), base.events.len() + 3);
     }
 
     #[test]
     fn extends_errors_name_the_parent() {
-        let e = Scenario::from_str("child.toml", "extends = \"no-such-parent\"\nname = \"c\"").unwrap_err().to_string();
+        let e = Scenario::from_str("child.toml", "extends = \"no-such-parent\"\nname = \"c\"")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("`extends`") && e.contains("cannot load `no-such-parent`"), "{e}");
     }
 }

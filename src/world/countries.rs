@@ -55,7 +55,11 @@ pub(crate) fn rows<T: serde::de::DeserializeOwned>(path: &Path, text: &str) -> R
                     },
                     _ => e.to_string(),
                 };
-                return Err(Error::Data { path: path.to_path_buf(), line, message });
+                return Err(Error::Data {
+                    path: path.to_path_buf(),
+                    line,
+                    message,
+                });
             }
         }
     }
@@ -67,7 +71,10 @@ fn read(dir: Option<&Path>, file: &str, bundled: &'static str) -> Result<(PathBu
         None => Ok((PathBuf::from("scenarios/data").join(file), bundled.to_string())),
         Some(d) => {
             let path = d.join(file);
-            let text = std::fs::read_to_string(&path).map_err(|source| Error::Read { path: path.clone(), source })?;
+            let text = std::fs::read_to_string(&path).map_err(|source| Error::Read {
+                path: path.clone(),
+                source,
+            })?;
             Ok((path, text))
         }
     }
@@ -80,7 +87,11 @@ pub fn load(data_dir: Option<&Path>, include_non_sovereign: bool, g: &Gravity) -
     let mut w = World::default();
     let mut seen = std::collections::BTreeSet::new();
     for (line, r) in rows::<CountryRow>(&cpath, &ctext)? {
-        let bad = |message: String| Error::Data { path: cpath.clone(), line, message };
+        let bad = |message: String| Error::Data {
+            path: cpath.clone(),
+            line,
+            message,
+        };
         if !seen.insert(r.iso3.clone()) {
             return Err(bad(format!("duplicate iso3 `{}`", r.iso3)));
         }
@@ -117,7 +128,11 @@ pub fn load(data_dir: Option<&Path>, include_non_sovereign: bool, g: &Gravity) -
             Some(i) => pairs.push((r.group, i)),
             None if seen.contains(&r.iso3) => {} // a non-sovereign state left out of this world
             None => {
-                return Err(Error::Data { path: mpath.clone(), line, message: format!("unknown iso3 `{}` (not in countries.csv)", r.iso3) });
+                return Err(Error::Data {
+                    path: mpath.clone(),
+                    line,
+                    message: format!("unknown iso3 `{}` (not in countries.csv)", r.iso3),
+                });
             }
         }
     }
@@ -127,7 +142,9 @@ pub fn load(data_dir: Option<&Path>, include_non_sovereign: bool, g: &Gravity) -
     w.description = format!(
         "countries: {} states from {} ({} groups; freedom imputed for {imputed}; gravity ties, top {} partners)",
         w.len(),
-        cpath.parent().map_or_else(|| cpath.display().to_string(), |p| p.display().to_string()),
+        cpath
+            .parent()
+            .map_or_else(|| cpath.display().to_string(), |p| p.display().to_string()),
         w.groups.names.len(),
         g.top_partners
     );
@@ -137,13 +154,25 @@ pub fn load(data_dir: Option<&Path>, include_non_sovereign: bool, g: &Gravity) -
 /// Replace NaN freedom scores by the subregion mean (or the global mean).
 fn impute_freedom(w: &mut World) {
     let scored: Vec<usize> = (0..w.len()).filter(|&i| !w.freedom_imputed[i]).collect();
-    let global = if scored.is_empty() { 5.0 } else { scored.iter().map(|&i| w.freedom[i]).sum::<f64>() / scored.len() as f64 };
+    let global = if scored.is_empty() {
+        5.0
+    } else {
+        scored.iter().map(|&i| w.freedom[i]).sum::<f64>() / scored.len() as f64
+    };
     for i in 0..w.len() {
         if !w.freedom_imputed[i] {
             continue;
         }
-        let peers: Vec<f64> = scored.iter().filter(|&&j| w.subregion[j] == w.subregion[i]).map(|&j| w.freedom[j]).collect();
-        w.freedom[i] = if peers.is_empty() { global } else { peers.iter().sum::<f64>() / peers.len() as f64 };
+        let peers: Vec<f64> = scored
+            .iter()
+            .filter(|&&j| w.subregion[j] == w.subregion[i])
+            .map(|&j| w.freedom[j])
+            .collect();
+        w.freedom[i] = if peers.is_empty() {
+            global
+        } else {
+            peers.iter().sum::<f64>() / peers.len() as f64
+        };
     }
 }
 

@@ -16,7 +16,18 @@ use crate::error::{Error, Result};
 use crate::world::countries::rows;
 use crate::world::{Groups, StateId, Ties, World};
 
-const AGENT_COLUMNS: [&str; 10] = ["id", "name", "gdp", "population", "freedom", "lon", "lat", "continent", "subregion", "groups"];
+const AGENT_COLUMNS: [&str; 10] = [
+    "id",
+    "name",
+    "gdp",
+    "population",
+    "freedom",
+    "lon",
+    "lat",
+    "continent",
+    "subregion",
+    "groups",
+];
 const TIE_COLUMNS: [&str; 3] = ["source", "target", "weight"];
 
 #[derive(Debug, Deserialize)]
@@ -50,14 +61,21 @@ struct TieRow {
 }
 
 fn read(path: &Path) -> Result<String> {
-    std::fs::read_to_string(path).map_err(|source| Error::Read { path: path.to_path_buf(), source })
+    std::fs::read_to_string(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// Refuse unknown or missing columns, naming the columns that are allowed.
 fn check_header(path: &Path, text: &str, allowed: &[&str], required: &[&str]) -> Result<()> {
     let header = text.lines().next().unwrap_or("");
     let cols: Vec<&str> = header.split(',').map(str::trim).collect();
-    let bad = |message: String| Error::Data { path: path.to_path_buf(), line: 1, message };
+    let bad = |message: String| Error::Data {
+        path: path.to_path_buf(),
+        line: 1,
+        message,
+    };
     if let Some(c) = cols.iter().find(|c| !allowed.contains(c)) {
         return Err(bad(format!("unknown column `{c}`; expected columns from: {}", allowed.join(", "))));
     }
@@ -75,7 +93,11 @@ pub fn load(agents: &Path, ties: &Path, raw_weights: bool) -> Result<World> {
     let mut pairs = Vec::new();
     let mut index = std::collections::BTreeMap::new();
     for (line, r) in rows::<AgentRow>(agents, &atext)? {
-        let bad = |message: String| Error::Data { path: agents.to_path_buf(), line, message };
+        let bad = |message: String| Error::Data {
+            path: agents.to_path_buf(),
+            line,
+            message,
+        };
         if r.id.is_empty() {
             return Err(bad("empty id".into()));
         }
@@ -116,7 +138,11 @@ pub fn load(agents: &Path, ties: &Path, raw_weights: bool) -> Result<World> {
         w.subregion.push(r.subregion.unwrap_or_default());
     }
     if w.len() < 2 {
-        return Err(Error::Data { path: agents.to_path_buf(), line: 1, message: "a world needs at least 2 agents".into() });
+        return Err(Error::Data {
+            path: agents.to_path_buf(),
+            line: 1,
+            message: "a world needs at least 2 agents".into(),
+        });
     }
     w.groups = Groups::from_pairs(pairs);
 
@@ -124,8 +150,17 @@ pub fn load(agents: &Path, ties: &Path, raw_weights: bool) -> Result<World> {
     check_header(ties, &ttext, &TIE_COLUMNS, &TIE_COLUMNS)?;
     let mut adjacency: Vec<Vec<(StateId, f64)>> = vec![Vec::new(); w.len()];
     for (line, r) in rows::<TieRow>(ties, &ttext)? {
-        let bad = |message: String| Error::Data { path: ties.to_path_buf(), line, message };
-        let find = |id: &str| index.get(id).copied().ok_or_else(|| bad(format!("unknown agent `{id}` (not in {})", agents.display())));
+        let bad = |message: String| Error::Data {
+            path: ties.to_path_buf(),
+            line,
+            message,
+        };
+        let find = |id: &str| {
+            index
+                .get(id)
+                .copied()
+                .ok_or_else(|| bad(format!("unknown agent `{id}` (not in {})", agents.display())))
+        };
         let (s, t) = (find(&r.source)?, find(&r.target)?);
         if s == t {
             return Err(bad(format!("self-tie of `{}`", r.source)));

@@ -87,7 +87,12 @@ impl Ties {
             offsets.push(targets.len());
             row_total.push(total);
         }
-        Ties { offsets, targets, weights, row_total }
+        Ties {
+            offsets,
+            targets,
+            weights,
+            row_total,
+        }
     }
 
     /// Number of rows (states).
@@ -138,12 +143,17 @@ impl World {
     /// Build the world a scenario asks for.
     pub fn build(spec: &WorldSpec) -> Result<World> {
         match &spec.source {
-            WorldSource::Countries { data_dir, include_non_sovereign } => {
-                countries::load(data_dir.as_deref(), *include_non_sovereign, &spec.gravity)
-            }
-            WorldSource::Synthetic { agents, degree, seed, gdp_sigma, groups } => {
-                Ok(synthetic::build(*agents, *degree, *seed, *gdp_sigma, *groups))
-            }
+            WorldSource::Countries {
+                data_dir,
+                include_non_sovereign,
+            } => countries::load(data_dir.as_deref(), *include_non_sovereign, &spec.gravity),
+            WorldSource::Synthetic {
+                agents,
+                degree,
+                seed,
+                gdp_sigma,
+                groups,
+            } => Ok(synthetic::build(*agents, *degree, *seed, *gdp_sigma, *groups)),
             WorldSource::Custom { agents, ties, raw_weights } => custom::load(agents, ties, *raw_weights),
         }
     }
@@ -190,12 +200,17 @@ impl World {
                     any = true;
                 }
             }
-            if any { Ok(()) } else { Err(format!("no state has {what} `{name}`")) }
+            if any {
+                Ok(())
+            } else {
+                Err(format!("no state has {what} `{name}`"))
+            }
         };
         if let Some(g) = term.strip_prefix("group:") {
-            let members = self.groups.members(g).ok_or_else(|| {
-                format!("unknown group `{g}`; the world's groups are: {}", self.groups.names.join(", "))
-            })?;
+            let members = self
+                .groups
+                .members(g)
+                .ok_or_else(|| format!("unknown group `{g}`; the world's groups are: {}", self.groups.names.join(", ")))?;
             for &i in members {
                 mask[i as usize] = value;
             }

@@ -50,15 +50,32 @@ pub fn measure(model: &Model, seed: u64, runs: u64, burn: usize) -> Measured {
         .map(|r| {
             let o = run_one(model, seed, r);
             let series: Vec<Vec<f64>> = (burn..years)
-                .map(|t| (0..k).map(|fw| f64::from(o.counts[model.layout.share_index(t, 0, fw)]) / n as f64).collect())
+                .map(|t| {
+                    (0..k)
+                        .map(|fw| f64::from(o.counts[model.layout.share_index(t, 0, fw)]) / n as f64)
+                        .collect()
+                })
                 .collect();
-            let mean: Vec<f64> = (0..k).map(|fw| series.iter().map(|s| s[fw]).sum::<f64>() / series.len() as f64).collect();
-            let var: Vec<f64> = (0..k).map(|fw| series.iter().map(|s| (s[fw] - mean[fw]).powi(2)).sum::<f64>() / (series.len() - 1) as f64).collect();
+            let mean: Vec<f64> = (0..k)
+                .map(|fw| series.iter().map(|s| s[fw]).sum::<f64>() / series.len() as f64)
+                .collect();
+            let var: Vec<f64> = (0..k)
+                .map(|fw| series.iter().map(|s| (s[fw] - mean[fw]).powi(2)).sum::<f64>() / (series.len() - 1) as f64)
+                .collect();
             (mean, var)
         })
         .collect();
-    let within_var = (0..k).map(|fw| per_run.iter().map(|p| p.1[fw]).sum::<f64>() / runs as f64).collect();
-    Measured { n, runs, seed, samples: years - burn, run_means: per_run.into_iter().map(|p| p.0).collect(), within_var }
+    let within_var = (0..k)
+        .map(|fw| per_run.iter().map(|p| p.1[fw]).sum::<f64>() / runs as f64)
+        .collect();
+    Measured {
+        n,
+        runs,
+        seed,
+        samples: years - burn,
+        run_means: per_run.into_iter().map(|p| p.0).collect(),
+        within_var,
+    }
 }
 
 /// Softmax of lambda·(h + J·x): the expected choice of every agent given aggregate shares x.
@@ -130,7 +147,8 @@ pub fn theory(f: &dyn Fn(&[f64]) -> Vec<f64>, xstar: &[f64], n: usize) -> Theory
         let mut s = 0.0;
         for a in 0..m {
             for b in 0..m {
-                let d2 = (shift(a, h2, b, h2)[out] - shift(a, h2, b, -h2)[out] - shift(a, -h2, b, h2)[out] + shift(a, -h2, b, -h2)[out]) / (4.0 * h2 * h2);
+                let d2 = (shift(a, h2, b, h2)[out] - shift(a, h2, b, -h2)[out] - shift(a, -h2, b, h2)[out] + shift(a, -h2, b, -h2)[out])
+                    / (4.0 * h2 * h2);
                 s += 0.5 * d2 * c[(a, b)];
             }
         }
@@ -147,7 +165,13 @@ pub fn theory(f: &dyn Fn(&[f64]) -> Vec<f64>, xstar: &[f64], n: usize) -> Theory
     let mut long_run: Vec<f64> = (0..m).map(|i| lr[(i, i)]).collect();
     long_run.push((ones.transpose() * &lr * &ones)[(0, 0)]);
     let radius = a_mat.complex_eigenvalues().iter().map(|z| z.norm()).fold(0.0, f64::max);
-    Theory { mean: xstar.iter().zip(&bias).map(|(x, b)| x + b).collect(), bias, var, long_run, radius }
+    Theory {
+        mean: xstar.iter().zip(&bias).map(|(x, b)| x + b).collect(),
+        bias,
+        var,
+        long_run,
+        radius,
+    }
 }
 
 /// Standard error of the grand mean of share k under the theory.
@@ -161,5 +185,9 @@ pub fn check(case: &str, quantity: &str, theory_value: f64, sim: f64, se: f64, s
         "VALIDATION | {case} | {quantity} | {theory_value:.5} | {sim:.5} | {se:.5} | {se_emp:.5} | {} | {} | {} | {}",
         m.n, m.runs, m.samples, m.seed
     );
-    assert!((sim - theory_value).abs() < 4.0 * se, "{case} {quantity}: simulated {sim:.6}, theory {theory_value:.6}, 4 SE = {:.6}", 4.0 * se);
+    assert!(
+        (sim - theory_value).abs() < 4.0 * se,
+        "{case} {quantity}: simulated {sim:.6}, theory {theory_value:.6}, 4 SE = {:.6}",
+        4.0 * se
+    );
 }
