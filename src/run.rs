@@ -69,7 +69,8 @@ pub struct Simulation<'m> {
     saved: Vec<f64>,
     /// Per event: whether a coordination event is in force.
     coordinating: Vec<bool>,
-    /// Per cell `[d*N + i]`: the cell belongs to a coordinating bloc and does not revise alone.
+    /// Per cell `[d*N + i]`: the cell belongs to a coordinating bloc and does not revise alone (empty
+    /// until a coordination event first fires).
     in_bloc: Vec<bool>,
 }
 
@@ -138,7 +139,7 @@ impl<'m> Simulation<'m> {
             fired: vec![None; m.events.len()],
             saved: vec![0.0; m.events.len()],
             coordinating: vec![false; m.events.len()],
-            in_bloc: vec![false; n * d],
+            in_bloc: Vec::new(),
         };
         sim.refresh_static();
         sim
@@ -305,7 +306,9 @@ impl<'m> Simulation<'m> {
 
     /// Recompute which cells belong to a coordinating bloc.
     fn refresh_blocs(&mut self) {
-        self.in_bloc.iter_mut().for_each(|b| *b = false);
+        // Allocated on first use: runs without blocs keep no per-cell flags.
+        self.in_bloc.clear();
+        self.in_bloc.resize(self.n * self.d, false);
         for (idx, e) in self.m.events.iter().enumerate() {
             if let (true, ModelAction::Coordinate { states, domains }) = (self.coordinating[idx], &e.action) {
                 for d in (0..self.d).filter(|&d| domains[d]) {
@@ -525,7 +528,7 @@ impl<'m> Simulation<'m> {
     /// Whether a cell revises on its own this step (not anchored, not locked, not in a bloc).
     #[inline]
     fn revises_alone(&self, cell: usize, step: usize) -> bool {
-        self.may_revise(cell, step) && !self.in_bloc[cell]
+        self.may_revise(cell, step) && !self.in_bloc.get(cell).copied().unwrap_or(false)
     }
 
     fn revise_synchronous(&mut self, step: usize, rng: &mut Generator) {

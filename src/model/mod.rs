@@ -110,12 +110,9 @@ pub struct Model {
     pub has_sponsors: bool,
     pub total_gdp: f64,
     pub total_population: f64,
-    /// Per state: factor turning its normalised tie weights into trade volume (fragmentation index).
-    pub frag_scale: Vec<f64>,
-    /// Σ_i Σ_j |w_ij| · frag_scale_i.
-    pub frag_total: f64,
-    /// Per tie (same order as the CSR targets): |w_ij| · frag_scale_i / frag_total, so that the
-    /// fragmentation index is Σ over ties of this weight times [the two ends differ].
+    /// Per tie (same order as the CSR targets): the tie's share of all trade volume, |w_ij| · s_i / T,
+    /// where s_i turns state i's normalised weights back into its trade volume and T is the total
+    /// volume; the fragmentation index is the sum over ties of this weight times [the ends differ].
     pub frag_weight: Vec<f64>,
 }
 
@@ -342,8 +339,6 @@ impl Model {
             total_gdp,
             total_population,
             frag_weight,
-            frag_scale,
-            frag_total,
         })
     }
 
