@@ -4,7 +4,9 @@
 //! folded into the aggregates and streamed to the run table and the detail table strictly in run
 //! order. Since every run owns its random streams and aggregation is exact integer arithmetic, the
 //! bytes written do not depend on the number of threads, and memory does not grow with the number of
-//! runs.
+//! runs. A batch writing to a directory checkpoints after every chunk and can be resumed after a
+//! crash ([`crate::checkpoint`]); a shard of a batch writes a mergeable partial result
+//! ([`crate::partial`], merged by [`crate::merge`]).
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -12,10 +14,12 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use crate::aggregate::Aggregator;
+use crate::checkpoint::{Progress, Recovery};
 use crate::error::{Error, Result};
-use crate::export::{self, DetailWriter, Manifest, RunsWriter};
-use crate::metrics::RunOutcome;
+use crate::export::{self, Manifest};
+use crate::metrics::{Labels, RunOutcome};
 use crate::model::Model;
+use crate::partial::{BatchKey, LabelsRecord, PARTIAL_FILE, Partial, PartialHeader};
 use crate::run::run_one;
 
 /// A subset of a batch's runs: shard `index` of `count` (0-based), a contiguous block of run indices.
@@ -50,6 +54,82 @@ impl std::fmt::Display for Shard {
     }
 }
 
+/// Where `--shard auto` finds its shard: the environment of a Slurm job array or a Kubernetes
+/// indexed job.
+impl Shard {
+    /// Resolve `--shard` text: `I/N`, `auto` or `auto/N`, reading the environment through `env`
+    /// for `auto` (see [`Shard::from_env`]).
+    pub fn resolve(text: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Shard> {
+        match text.trim().strip_prefix("auto") {
+            Some("") => Shard::from_env(env, None),
+            Some(rest) => {
+                let count = rest.strip_prefix('/').and_then(|n| n.trim().parse::<u64>().ok()).filter(|&n| n > 0);
+                match count {
+                    Some(n) => Shard::from_env(env, Some(n)),
+                    None => Err(Error::Usage(format!("--shard {text}: expected I/N, auto or auto/N with N >= 1"))),
+                }
+            }
+            None => Shard::parse(text),
+        }
+    }
+
+    /// The shard of this task of a Slurm job array (`SLURM_ARRAY_TASK_ID` minus
+    /// `SLURM_ARRAY_TASK_MIN`, of `SLURM_ARRAY_TASK_COUNT`; the array must be a contiguous range
+    /// such as `--array=0-3` or `--array=1-4`) or of a Kubernetes indexed job
+    /// (`JOB_COMPLETION_INDEX`, of `count`, which must then be given, e.g. `--shard auto/4`).
+    /// `count`, when given, must agree with Slurm's.
+    pub fn from_env(env: &dyn Fn(&str) -> Option<String>, count: Option<u64>) -> Result<Shard> {
+        let num = |name: &str| -> Result<Option<u64>> {
+            match env(name) {
+                None => Ok(None),
+                Some(v) => v
+                    .trim()
+                    .parse::<u64>()
+                    .map(Some)
+                    .map_err(|_| Error::Usage(format!("--shard auto: {name}={v} is not a non-negative integer"))),
+            }
+        };
+        if let Some(id) = num("SLURM_ARRAY_TASK_ID")? {
+            let Some(tasks) = num("SLURM_ARRAY_TASK_COUNT")?.filter(|&n| n > 0) else {
+                return Err(Error::Usage(
+                    "--shard auto: SLURM_ARRAY_TASK_ID is set but SLURM_ARRAY_TASK_COUNT is not (Slurm 17.11 or newer sets both)".into(),
+                ));
+            };
+            let min = num("SLURM_ARRAY_TASK_MIN")?.unwrap_or(0);
+            let max = num("SLURM_ARRAY_TASK_MAX")?.unwrap_or(min + tasks - 1);
+            if max.checked_sub(min).map(|span| span + 1) != Some(tasks) || id < min || id > max {
+                return Err(Error::Usage(format!(
+                    "--shard auto: the Slurm array must be one contiguous range of task ids such as --array=0-{}, but it has {tasks} tasks with ids {min} to {max} (this task: {id})",
+                    tasks - 1
+                )));
+            }
+            if let Some(n) = count.filter(|&n| n != tasks) {
+                return Err(Error::Usage(format!("--shard auto/{n}: the Slurm array has {tasks} tasks")));
+            }
+            return Ok(Shard {
+                index: id - min,
+                count: tasks,
+            });
+        }
+        if let Some(index) = num("JOB_COMPLETION_INDEX")? {
+            let Some(count) = count else {
+                return Err(Error::Usage(
+                    "--shard auto: JOB_COMPLETION_INDEX is set (a Kubernetes indexed job) but the number of shards is not: give it as --shard auto/N with N = the job's completions".into(),
+                ));
+            };
+            if index >= count {
+                return Err(Error::Usage(format!(
+                    "--shard auto/{count}: JOB_COMPLETION_INDEX={index} is not below {count}"
+                )));
+            }
+            return Ok(Shard { index, count });
+        }
+        Err(Error::Usage(
+            "--shard auto: neither SLURM_ARRAY_TASK_ID (a Slurm job array, sbatch --array) nor JOB_COMPLETION_INDEX (a Kubernetes indexed job) is set; give the shard as I/N".into(),
+        ))
+    }
+}
+
 /// What a batch should do.
 #[derive(Debug, Clone)]
 pub struct BatchOptions {
@@ -66,13 +146,23 @@ pub struct BatchOptions {
     pub command: Vec<String>,
 }
 
+impl BatchOptions {
+    /// The run indices this batch (or shard) simulates.
+    pub fn range(&self) -> std::ops::Range<u64> {
+        self.shard.map_or(0..self.runs, |s| s.runs(self.runs))
+    }
+}
+
 /// Result of a batch: the aggregates and how long it took.
 pub struct BatchResult {
     pub aggregator: Aggregator,
+    /// Wall time, including earlier attempts of a resumed batch.
     pub wall_seconds: f64,
     pub threads: usize,
     /// Files written into the output directory (relative names).
     pub files: Vec<String>,
+    /// The run a resumed batch continued from (None: it started from its first run).
+    pub resumed_at: Option<u64>,
 }
 
 /// A rayon pool of `threads` workers (None: one per core), owned by one batch or comparison so that
@@ -86,83 +176,178 @@ pub fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
         .map_err(|e| Error::Usage(format!("cannot start {} threads: {e}", threads.unwrap_or(0))))
 }
 
-/// Runs handed to the thread pool at once; outcomes are reduced in order after each chunk.
-const CHUNK: u64 = 512;
+/// Runs handed to the thread pool at once, per thread; outcomes are reduced in order (and, when
+/// writing to a directory, checkpointed) after each chunk.
+pub const CHUNK: u64 = 512;
 
-/// Run a batch, calling `progress(done)` after each chunk, and write its outputs when `out` is set.
+/// How a batch checkpoints and recovers (see [`crate::checkpoint`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Durability {
+    /// What to do with an interrupted batch found in the output directory.
+    pub recovery: Recovery,
+    /// Runs per chunk, i.e. between checkpoints (None: [`CHUNK`] per thread). Results do not
+    /// depend on it.
+    pub chunk_runs: Option<u64>,
+}
+
+/// Run a batch, calling `progress(done)` after each chunk, and write its outputs when `out` is set;
+/// refuses to overwrite an interrupted batch (see [`run_batch_durable`]).
 pub fn run_batch(model: &Model, opts: &BatchOptions, progress: &(dyn Fn(u64) + Sync)) -> Result<BatchResult> {
+    run_batch_durable(model, opts, &Durability::default(), progress)
+}
+
+/// Run a batch, calling `progress(done)` (runs of this batch or shard done, including those of
+/// earlier attempts) after each chunk.
+///
+/// With an output directory, the batch checkpoints after every chunk and can be resumed after a
+/// crash (`durability.recovery`); the files it finally writes are byte-identical whether it ran
+/// in one go or was interrupted and resumed any number of times. A whole batch writes `runs.csv`,
+/// `detail.parquet`, `summary.json`, `timeseries.csv`, `indices.csv`, `states.csv` and
+/// `manifest.json`; a shard writes its `runs.csv` rows, its part of `detail.parquet`, its
+/// mergeable [`partial.bin`](crate::partial) and `manifest.json`, and no tables of its own (a
+/// shard's statistics are not the batch's; `blocsim merge` makes those).
+pub fn run_batch_durable(
+    model: &Model,
+    opts: &BatchOptions,
+    durability: &Durability,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<BatchResult> {
     if opts.runs == 0 {
         return Err(Error::Usage("--runs must be at least 1".into()));
+    }
+    if durability.chunk_runs == Some(0) {
+        return Err(Error::Usage("runs per chunk must be at least 1".into()));
     }
     let started = Instant::now();
     let pool = thread_pool(opts.threads)?;
     let threads = pool.current_num_threads();
+    let chunk = durability.chunk_runs.unwrap_or(CHUNK * threads as u64);
     let labels = model.labels();
-    let range = opts.shard.map_or(0..opts.runs, |s| s.runs(opts.runs));
+    let range = opts.range();
+    let fresh = Aggregator::new(model.layout, labels.uncertain.len());
+    let simulate =
+        |a: u64, b: u64| -> Vec<RunOutcome> { pool.install(|| (a..b).into_par_iter().map(|r| run_one(model, opts.seed, r)).collect()) };
 
-    if let Some(dir) = &opts.out {
-        std::fs::create_dir_all(dir).map_err(|source| Error::Write { path: dir.clone(), source })?;
-    }
-    let mut runs_writer = match &opts.out {
-        Some(dir) => Some(RunsWriter::create(&dir.join("runs.csv"), &labels)?),
-        None => None,
-    };
-    let mut detail = match (&opts.out, opts.detail) {
-        (Some(dir), true) => Some(DetailWriter::create(&dir.join("detail.parquet"), &labels)?),
-        _ => None,
-    };
-    let mut agg = Aggregator::new(model.layout, labels.uncertain.len());
-    let mut done = 0;
-    let mut start = range.start;
-    while start < range.end {
-        let end = (start + CHUNK * threads as u64).min(range.end);
-        let outcomes: Vec<RunOutcome> = pool.install(|| (start..end).into_par_iter().map(|r| run_one(model, opts.seed, r)).collect());
-        for o in &outcomes {
-            agg.add(o);
-            if let Some(w) = runs_writer.as_mut() {
-                w.write(o)?;
+    let Some(dir) = &opts.out else {
+        let mut agg = fresh;
+        let mut start = range.start;
+        while start < range.end {
+            let end = (start + chunk).min(range.end);
+            for o in &simulate(start, end) {
+                agg.add(o);
             }
-            if let Some(w) = detail.as_mut() {
-                w.write(o)?;
-            }
+            progress(end - range.start);
+            start = end;
         }
-        done += end - start;
-        progress(done);
-        start = end;
-    }
+        return Ok(BatchResult {
+            aggregator: agg,
+            wall_seconds: started.elapsed().as_secs_f64(),
+            threads,
+            files: Vec::new(),
+            resumed_at: None,
+        });
+    };
 
-    let mut files = Vec::new();
-    if let Some(dir) = &opts.out {
-        if let Some(w) = runs_writer {
-            w.finish()?;
-            files.push("runs.csv".to_string());
-        }
-        if let Some(w) = detail {
-            w.finish()?;
-            files.push("detail.parquet".to_string());
-        }
-        for (name, bytes) in [
-            ("summary.json", export::summary_json(&agg, &labels)),
-            ("timeseries.csv", export::timeseries_csv(&agg, &labels)),
-            ("indices.csv", export::indices_csv(&agg, &labels)),
-            ("states.csv", export::states_csv(&agg, &labels)),
-        ] {
-            export::write_atomic(&dir.join(name), &bytes)?;
-            files.push(name.to_string());
-        }
+    std::fs::create_dir_all(dir).map_err(|source| Error::Write { path: dir.clone(), source })?;
+    let key = batch_key(model, opts);
+    let mut state = Progress::open(dir, key.clone(), range.start, &labels, fresh, durability.recovery)?;
+    let before = state.wall_before();
+    let mut checkpoints = 0;
+    while state.next_run() < range.end {
+        let start = state.next_run();
+        let end = (start + chunk).min(range.end);
+        let outcomes = simulate(start, end);
+        state.record(&outcomes, &labels, before + started.elapsed().as_secs_f64())?;
+        progress(end - range.start);
+        checkpoints += 1;
+        stall_for_tests(&format!("checkpoint-{checkpoints}"));
     }
-    let wall_seconds = started.elapsed().as_secs_f64();
-    if let Some(dir) = &opts.out {
-        files.push("manifest.json".to_string());
-        let manifest = manifest(model, opts, threads, wall_seconds, files.clone());
-        export::write_atomic(&dir.join("manifest.json"), &manifest.to_json())?;
+    progress(range.end - range.start);
+
+    // Final files, each atomically; the progress directory goes last, so a crash in here is
+    // resumed by redoing these steps.
+    let mut files = vec!["runs.csv".to_string()];
+    if opts.detail {
+        state.write_detail(&labels)?;
+        files.push("detail.parquet".to_string());
     }
+    stall_for_tests("detail");
+    match opts.shard {
+        Some(shard) => {
+            let partial = Partial {
+                header: PartialHeader {
+                    key,
+                    first_run: range.start,
+                    end_run: range.end,
+                    runs_csv_bytes: state.runs_csv_bytes(),
+                    labels: LabelsRecord::from(&labels),
+                },
+                aggregator: state.aggregator.clone(),
+            };
+            debug_assert_eq!(partial.header.key.shard, Some(shard.to_string()));
+            export::write_atomic(&dir.join(PARTIAL_FILE), &partial.to_bytes())?;
+            files.push(PARTIAL_FILE.to_string());
+        }
+        None => files.extend(write_tables(dir, &state.aggregator, &labels)?),
+    }
+    stall_for_tests("tables");
+    state.place_runs_csv()?;
+    stall_for_tests("runs");
+    let wall_seconds = before + started.elapsed().as_secs_f64();
+    files.push("manifest.json".to_string());
+    let manifest = manifest(model, opts, threads, wall_seconds, files.clone());
+    export::write_atomic(&dir.join("manifest.json"), &manifest.to_json())?;
+    stall_for_tests("manifest");
+    let resumed_at = state.resumed_at;
+    let aggregator = state.aggregator.clone();
+    state.remove()?;
     Ok(BatchResult {
-        aggregator: agg,
+        aggregator,
         wall_seconds,
         threads,
         files,
+        resumed_at,
     })
+}
+
+/// Write the aggregate tables of a whole batch into `dir` (each atomically); returns their names.
+pub fn write_tables(dir: &Path, agg: &Aggregator, labels: &Labels) -> Result<Vec<String>> {
+    let mut files = Vec::new();
+    for (name, bytes) in [
+        ("summary.json", export::summary_json(agg, labels)),
+        ("timeseries.csv", export::timeseries_csv(agg, labels)),
+        ("indices.csv", export::indices_csv(agg, labels)),
+        ("states.csv", export::states_csv(agg, labels)),
+    ] {
+        export::write_atomic(&dir.join(name), &bytes)?;
+        files.push(name.to_string());
+    }
+    Ok(files)
+}
+
+/// Fault injection for the crash tests: when the environment variable `BLOCSIM_TEST_STALL` names
+/// `stage`, print `blocsim: stalled at <stage>` on stderr and wait forever, so that a test can kill
+/// the process at exactly that point. Never set outside tests.
+fn stall_for_tests(stage: &str) {
+    if std::env::var_os("BLOCSIM_TEST_STALL").is_some_and(|v| v == stage) {
+        eprintln!("blocsim: stalled at {stage}");
+        loop {
+            std::thread::sleep(std::time::Duration::from_secs(3600));
+        }
+    }
+}
+
+/// The identity of a batch, which its checkpoint and partial result record.
+pub fn batch_key(model: &Model, opts: &BatchOptions) -> BatchKey {
+    BatchKey {
+        blocsim_version: env!("CARGO_PKG_VERSION").to_string(),
+        scenario: model.scenario.name.clone(),
+        scenario_sha256: export::sha256_hex(model.scenario.resolved.as_bytes()),
+        seed: opts.seed,
+        runs: opts.runs,
+        shard: opts.shard.map(|s| s.to_string()),
+        detail: opts.detail,
+    }
 }
 
 /// The manifest of a batch or run.
@@ -182,6 +367,7 @@ pub fn manifest(model: &Model, opts: &BatchOptions, threads: usize, wall_seconds
         world: model.world.description.clone(),
         files,
         run: None,
+        merged_from: None,
     }
 }
 
@@ -195,7 +381,7 @@ pub fn check_output_dir(dir: &Path, force: bool) -> Result<()> {
         source,
     })?;
     let empty = entries.next().is_none();
-    if empty || dir.join("manifest.json").is_file() {
+    if empty || dir.join("manifest.json").is_file() || dir.join(crate::checkpoint::PROGRESS_DIR).is_dir() {
         return Ok(());
     }
     Err(Error::Usage(format!(

@@ -66,9 +66,18 @@ pub enum Command {
         /// Override a scenario key, e.g. --set choice.lambda=2.5 (repeatable).
         #[arg(long = "set", value_name = "PATH=VALUE")]
         sets: Vec<String>,
-        /// Run only shard I of N (0-based), e.g. --shard 0/4.
-        #[arg(long)]
+        /// Run only shard I of N (0-based), e.g. --shard 0/4, and write a partial result for
+        /// `blocsim merge`; `auto` takes I and N from a Slurm job array, `auto/N` takes I from a
+        /// Kubernetes indexed job (JOB_COMPLETION_INDEX).
+        #[arg(long, value_name = "I/N|auto|auto/N")]
         shard: Option<String>,
+        /// Continue an interrupted batch in --out from its last checkpoint (same scenario, --set,
+        /// --seed, --runs, --shard); starts from the first run if there is none.
+        #[arg(long)]
+        resume: bool,
+        /// Runs between checkpoints (default 512 per thread); results do not depend on it.
+        #[arg(long, hide = true)]
+        checkpoint_runs: Option<u64>,
         /// Do not draw charts (or write report.html).
         #[arg(long)]
         no_plots: bool,
@@ -78,6 +87,25 @@ pub enum Command {
         /// Do not write the per-run, per-state Parquet table.
         #[arg(long)]
         no_detail: bool,
+        /// Write into --out even if it is not a blocsim output directory, or holds an interrupted
+        /// batch (which is discarded).
+        #[arg(long)]
+        force: bool,
+    },
+    /// Merge the shard directories of one batch into the output a single machine would have written.
+    Merge {
+        /// Shard directories written by `blocsim batch --shard`, in any order.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Output directory.
+        #[arg(long)]
+        out: PathBuf,
+        /// Do not draw charts (or write report.html).
+        #[arg(long)]
+        no_plots: bool,
+        /// PNG resolution multiplier: 1 = screen, 2 = default, 4 or more for print.
+        #[arg(long, value_name = "SCALE", default_value_t = 2.0)]
+        plot_scale: f64,
         /// Write into --out even if it is not a blocsim output directory.
         #[arg(long)]
         force: bool,
@@ -273,6 +301,7 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Plot { dir, plot_scale } => {
+            crate::merge::refuse_shard_dir(&dir)?;
             let files = crate::plot::plot_all(&dir, &crate::plot::PlotOptions { png_scale: plot_scale })
                 .with_context(|| format!("plotting {}", dir.display()))?;
             eprintln!("drew {} files -> {}", files.len(), dir.join("report.html").display());
@@ -286,6 +315,8 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             out,
             sets,
             shard,
+            resume,
+            checkpoint_runs,
             no_plots,
             plot_scale,
             no_detail,
@@ -298,7 +329,10 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             let model = load(&scenario, &sets)?;
             let runs = runs.unwrap_or(model.scenario.batch.runs);
             check_runs_and_threads(runs, 1, threads)?;
-            let shard = shard.as_deref().map(Shard::parse).transpose()?;
+            let shard = shard
+                .as_deref()
+                .map(|s| Shard::resolve(s, &|name| std::env::var(name).ok()))
+                .transpose()?;
             let dir = out.unwrap_or_else(|| PathBuf::from("output").join(&model.scenario.name));
             batch::check_output_dir(&dir, force)?;
             let opts = BatchOptions {
@@ -310,21 +344,62 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
                 out: Some(dir.clone()),
                 command: command_line,
             };
-            let planned = shard.map_or(runs, |s| s.runs(runs).end - s.runs(runs).start);
+            let durability = batch::Durability {
+                recovery: crate::checkpoint::Recovery { resume, discard: force },
+                chunk_runs: checkpoint_runs,
+            };
+            let range = opts.range();
+            let planned = range.end - range.start;
             let bar = progress_bar(planned);
-            let result = batch::run_batch(&model, &opts, &|done| bar.set_position(done))
+            let result = batch::run_batch_durable(&model, &opts, &durability, &|done| bar.set_position(done))
                 .with_context(|| format!("batch of {} into {}", model.scenario.name, dir.display()))?;
             bar.finish_and_clear();
-            if !no_plots {
+            match (resume, result.resumed_at) {
+                (true, Some(at)) => eprintln!("resumed at run {at} from the checkpoint in {}", dir.display()),
+                (true, None) => eprintln!("no checkpoint in {}: ran from the first run", dir.display()),
+                _ => {}
+            }
+            if shard.is_none() && !no_plots {
                 crate::plot::plot_all(&dir, &plot_opts).with_context(|| format!("charts for {}", dir.display()))?;
             }
+            let what = shard.map_or_else(String::new, |s| {
+                format!(
+                    " (shard {s}: runs {}..{} of {runs}; merge the shards with `blocsim merge`)",
+                    range.start, range.end
+                )
+            });
             eprintln!(
-                "{} runs of {} on {} threads in {:.2} s -> {}",
+                "{} runs of {} on {} threads in {:.2} s -> {}{what}",
                 planned,
                 model.scenario.name,
                 result.threads,
                 result.wall_seconds,
                 dir.display()
+            );
+            Ok(())
+        }
+        Command::Merge {
+            dirs,
+            out,
+            no_plots,
+            plot_scale,
+            force,
+        } => {
+            let plot_opts = crate::plot::PlotOptions { png_scale: plot_scale };
+            if !no_plots {
+                crate::plot::check_options(&plot_opts)?;
+            }
+            batch::check_output_dir(&out, force)?;
+            let merged = crate::merge::merge(&dirs, &out, command_line).with_context(|| format!("merging into {}", out.display()))?;
+            if !no_plots {
+                crate::plot::plot_all(&out, &plot_opts).with_context(|| format!("charts for {}", out.display()))?;
+            }
+            eprintln!(
+                "merged {} shards ({} runs of {}) -> {}",
+                merged.shards,
+                merged.runs,
+                merged.scenario,
+                out.display()
             );
             Ok(())
         }

@@ -11,6 +11,7 @@
 //! outcomes in run order --aggregate--> Aggregator   (exact, mergeable streaming statistics)
 //! Aggregator --export--> manifest.json, summary.json, runs.csv, states.csv, timeseries.csv, detail.parquet
 //! saved output files --plot--> plots/*.svg, plots/*.png, report.html   (charts never read the model)
+//! shard directories (partial.bin, runs.csv, detail.parquet) --merge--> the whole batch's files
 //! ```
 //!
 //! Every random number comes from [`rng::run_rng`], a ChaCha8 stream per (seed, run, purpose), so
@@ -18,14 +19,17 @@
 
 pub mod aggregate;
 pub mod batch;
+pub mod checkpoint;
 pub mod cli;
 pub mod compare;
 pub mod describe;
 pub mod error;
 pub mod export;
 pub mod meanfield;
+pub mod merge;
 pub mod metrics;
 pub mod model;
+pub mod partial;
 pub mod plot;
 pub mod report;
 pub mod rng;

@@ -82,6 +82,31 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     staged.commit()
 }
 
+/// Like [`write_atomic`], but durable: the content is flushed to disk (fsync) before the rename,
+/// and the directory after it, so that even a power cut leaves either the old or the new content.
+/// Used for checkpoints, which a resumed batch trusts.
+pub fn write_durable(path: &Path, bytes: &[u8]) -> Result<()> {
+    let staged = Staged::new(path)?;
+    let mut file = staged.create()?;
+    file.write_all(bytes).map_err(|source| staged.err(source))?;
+    file.sync_all().map_err(|source| staged.err(source))?;
+    drop(file);
+    staged.commit()?;
+    sync_dir(path)
+}
+
+/// Flush the directory holding `path` to disk (a rename is durable only once its directory is).
+pub fn sync_dir(path: &Path) -> Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    File::open(dir).and_then(|d| d.sync_all()).map_err(|source| Error::Write {
+        path: dir.to_path_buf(),
+        source,
+    })
+}
+
 /// SHA-256 of `bytes` as 64 lowercase hexadecimal digits (scenario fingerprints in manifests).
 pub fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()

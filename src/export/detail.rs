@@ -102,6 +102,60 @@ impl DetailWriter {
         Ok(())
     }
 
+    /// Append every row of another detail table with the same columns (a shard's, or a part written
+    /// by a resumable batch), in its order. The rows are re-buffered, so row groups fall every
+    /// [`ROWS_PER_GROUP`] rows of the combined table exactly as if its rows had been written one
+    /// run at a time: combining parts gives the same bytes as writing them in one go. Returns the
+    /// number of rows appended.
+    pub fn append_file(&mut self, path: &Path) -> Result<u64> {
+        use arrow_array::{Array, StringArray, UInt64Array};
+        use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+        let bad = |message: String| Error::Parquet {
+            path: path.to_path_buf(),
+            message,
+        };
+        let file = File::open(path).map_err(|source| Error::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| bad(e.to_string()))?;
+        let names: Vec<String> = builder.schema().fields().iter().map(|f| f.name().clone()).collect();
+        let expected: Vec<String> = self.schema.fields().iter().map(|f| f.name().clone()).collect();
+        if names != expected {
+            return Err(bad(format!("columns {names:?}, expected {expected:?}")));
+        }
+        let mut appended = 0u64;
+        for batch in builder.build().map_err(|e| bad(e.to_string()))? {
+            let batch = batch.map_err(|e| bad(e.to_string()))?;
+            let run = batch.column(0).as_any().downcast_ref::<UInt64Array>();
+            let state = batch.column(1).as_any().downcast_ref::<StringArray>();
+            let domains: Option<Vec<&StringArray>> = (2..batch.num_columns())
+                .map(|c| batch.column(c).as_any().downcast_ref::<StringArray>())
+                .collect();
+            let (Some(run), Some(state), Some(domains)) = (run, state, domains) else {
+                return Err(bad("unexpected column types".into()));
+            };
+            for row in 0..batch.num_rows() {
+                self.run.append_value(run.value(row));
+                self.state.append_value(state.value(row));
+                for (column, values) in self.domains.iter_mut().zip(&domains) {
+                    if values.is_null(row) {
+                        column.append_null();
+                    } else {
+                        column.append_value(values.value(row));
+                    }
+                }
+                self.rows += 1;
+                appended += 1;
+                if self.rows == ROWS_PER_GROUP {
+                    self.flush()?;
+                }
+            }
+        }
+        Ok(appended)
+    }
+
     /// Write the remaining rows and the footer, and move the file into place.
     pub fn finish(mut self) -> Result<()> {
         self.flush()?;
@@ -110,6 +164,8 @@ impl DetailWriter {
             path: staged.dest().to_path_buf(),
             message: e.to_string(),
         })?;
+        // On disk before it gets its final name (a resumed batch trusts the parts it finds).
+        file.sync_all().map_err(|source| staged.err(source))?;
         drop(file);
         staged.commit()
     }

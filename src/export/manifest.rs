@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 /// resolved scenario text), `seed`, `runs` (of the whole batch), `threads`, `shard` (`"I/N"` or
 /// null), `command` (the command line, one string per argument), `wall_seconds`, `world` (a
 /// description of the world the scenario ran on), `files` (file names written, relative to the
-/// directory), `run` (the run index for `blocsim run`, null for batches).
+/// directory), `run` (the run index for `blocsim run`, null for batches), and, only in a directory
+/// written by `blocsim merge`, `merged_from` (the shards it combined; then `command` and
+/// `wall_seconds` are the merge's own and `threads` the largest of the shards').
 ///
 /// Wall time and thread count vary between identical runs, which is why they live here and not in
 /// the files promised to be byte-identical.
@@ -40,6 +42,24 @@ pub struct Manifest {
     pub files: Vec<String>,
     /// The run index for `blocsim run`, null for batches.
     pub run: Option<u64>,
+    /// The shards a merged directory was made from (absent otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged_from: Option<Vec<MergedShard>>,
+}
+
+/// One shard that went into a merged output directory, as its own manifest recorded it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MergedShard {
+    /// The shard directory, as given to `blocsim merge`.
+    pub dir: String,
+    /// `"I/N"`.
+    pub shard: String,
+    /// Worker threads the shard used.
+    pub threads: usize,
+    /// Wall-clock time the shard took, in seconds.
+    pub wall_seconds: f64,
+    /// The shard's command line.
+    pub command: Vec<String>,
 }
 
 impl Manifest {
@@ -74,6 +94,7 @@ mod tests {
             world: "countries (193)".into(),
             files: vec!["runs.csv".into()],
             run: None,
+            merged_from: None,
         };
         let json = m.to_json();
         assert!(json.ends_with(b"}\n"));
@@ -81,5 +102,18 @@ mod tests {
         assert!(text.find("blocsim_version") < text.find("wall_seconds"));
         assert_eq!(Manifest::from_json(&json), Ok(m));
         assert!(Manifest::from_json(b"{}").is_err());
+        // Only merged directories carry `merged_from`.
+        assert!(!text.contains("merged_from"));
+        let merged = Manifest {
+            merged_from: Some(vec![MergedShard {
+                dir: "shard-0".into(),
+                shard: "0/4".into(),
+                threads: 2,
+                wall_seconds: 0.5,
+                command: vec!["blocsim".into()],
+            }]),
+            ..m
+        };
+        assert_eq!(Manifest::from_json(&merged.to_json()), Ok(merged));
     }
 }

@@ -9,6 +9,7 @@
 //! | `states.csv` | [`states_csv`] | each state's probability of each framework, per domain |
 //! | `runs.csv` | [`RunsWriter`] | one row per run: drawn parameters, final shares, indices |
 //! | `detail.parquet` | [`DetailWriter`] | one row per (run, state): final framework per domain |
+//! | `partial.bin` | [`crate::partial`] | a shard's exact aggregate state, for `blocsim merge` ([`sealed`] format) |
 //!
 //! Every file is written to a temporary `.<name>.tmp` in the same directory and renamed when
 //! complete ([`write_atomic`]), so no half-written file ever carries a final name. All numbers are
@@ -21,12 +22,13 @@ mod atomic;
 mod detail;
 mod manifest;
 mod runs;
+pub mod sealed;
 mod tables;
 
-pub use atomic::{sha256_hex, write_atomic};
+pub use atomic::{sha256_hex, sync_dir, write_atomic, write_durable};
 pub use detail::{DetailWriter, ROWS_PER_GROUP};
-pub use manifest::Manifest;
-pub use runs::RunsWriter;
+pub use manifest::{Manifest, MergedShard};
+pub use runs::{RunsWriter, concat_runs_csv};
 pub use tables::{indices_csv, states_csv, summary_json, timeseries_csv};
 
 #[cfg(test)]

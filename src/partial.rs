@@ -1,0 +1,158 @@
+//! A shard's mergeable partial result, `partial.bin`, and what identifies the batch it belongs to.
+//!
+//! A shard directory holds `manifest.json`, its block of `runs.csv` rows (with the header), its
+//! part of `detail.parquet`, and `partial.bin`: the exact integer state of its
+//! [`Aggregator`], the labels needed to render the tables, and the identity of the batch (version,
+//! scenario sha256, seed, total runs, shard, run range). Because aggregation is integer arithmetic,
+//! merging the partial states of all shards gives exactly the state of the whole batch, so
+//! `blocsim merge` renders the same bytes as one machine would have. The file is
+//! [sealed](crate::export::sealed): versioned and checksummed.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::aggregate::Aggregator;
+use crate::error::{Error, Result};
+use crate::metrics::Labels;
+
+/// File name of a shard's partial result.
+pub const PARTIAL_FILE: &str = "partial.bin";
+const KIND: &str = "partial";
+const VERSION: u32 = 1;
+
+/// What makes two pieces of work parts of the same batch: same blocsim, same resolved scenario,
+/// seed, number of runs, shard and detail setting.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchKey {
+    pub blocsim_version: String,
+    pub scenario: String,
+    pub scenario_sha256: String,
+    pub seed: u64,
+    /// Runs in the whole batch.
+    pub runs: u64,
+    /// `"I/N"`, or None for a whole batch.
+    pub shard: Option<String>,
+    /// Whether the Parquet detail table is written.
+    pub detail: bool,
+}
+
+impl BatchKey {
+    /// The first difference from `other` (this one's value first), as "the scenario sha256 is
+    /// X … but Y …"-style text for an error message, or None when equal.
+    pub fn difference(&self, other: &BatchKey, this: &str, that: &str) -> Option<String> {
+        let shard = |s: &Option<String>| s.clone().unwrap_or_else(|| "none (a whole batch)".into());
+        let pairs = [
+            ("blocsim version", self.blocsim_version.clone(), other.blocsim_version.clone()),
+            ("scenario", self.scenario.clone(), other.scenario.clone()),
+            (
+                "resolved scenario sha256",
+                self.scenario_sha256.clone(),
+                other.scenario_sha256.clone(),
+            ),
+            ("seed", self.seed.to_string(), other.seed.to_string()),
+            ("runs", self.runs.to_string(), other.runs.to_string()),
+            ("shard", shard(&self.shard), shard(&other.shard)),
+            ("detail table", detail(self.detail), detail(other.detail)),
+        ];
+        pairs
+            .into_iter()
+            .find(|(_, a, b)| a != b)
+            .map(|(what, a, b)| format!("{what} is {a} in {this} but {b} in {that}"))
+    }
+}
+
+fn detail(on: bool) -> String {
+    if on { "written".into() } else { "not written".into() }
+}
+
+/// [`Labels`] as stored in `partial.bin`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LabelsRecord {
+    pub scenario: String,
+    pub frameworks: Vec<String>,
+    pub domains: Vec<String>,
+    pub state_ids: Vec<String>,
+    pub state_names: Vec<String>,
+    pub uncertain: Vec<String>,
+    pub start_year: i32,
+}
+
+impl From<&Labels> for LabelsRecord {
+    fn from(l: &Labels) -> Self {
+        LabelsRecord {
+            scenario: l.scenario.clone(),
+            frameworks: l.frameworks.clone(),
+            domains: l.domains.clone(),
+            state_ids: l.state_ids.clone(),
+            state_names: l.state_names.clone(),
+            uncertain: l.uncertain.clone(),
+            start_year: l.start_year,
+        }
+    }
+}
+
+impl From<&LabelsRecord> for Labels {
+    fn from(l: &LabelsRecord) -> Self {
+        Labels {
+            scenario: l.scenario.clone(),
+            frameworks: l.frameworks.clone(),
+            domains: l.domains.clone(),
+            state_ids: l.state_ids.clone(),
+            state_names: l.state_names.clone(),
+            uncertain: l.uncertain.clone(),
+            start_year: l.start_year,
+        }
+    }
+}
+
+/// The header of `partial.bin`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PartialHeader {
+    pub key: BatchKey,
+    /// The shard's runs are `first_run..end_run` of the batch.
+    pub first_run: u64,
+    pub end_run: u64,
+    /// Length in bytes of the shard's `runs.csv` (header included).
+    pub runs_csv_bytes: u64,
+    pub labels: LabelsRecord,
+}
+
+/// A shard's partial result: its header and exact aggregate state.
+#[derive(Debug, Clone)]
+pub struct Partial {
+    pub header: PartialHeader,
+    pub aggregator: Aggregator,
+}
+
+impl Partial {
+    /// The sealed bytes of `partial.bin`.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        crate::export::sealed::seal(KIND, VERSION, &self.header, &self.aggregator.to_bytes())
+    }
+
+    /// Read and check `partial.bin` at `path`.
+    pub fn read(path: &Path) -> Result<Partial> {
+        let bytes = std::fs::read(path).map_err(|source| Error::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let bad = |m: String| Error::Usage(format!("{}: {m}", path.display()));
+        let (header, body): (PartialHeader, Vec<u8>) = crate::export::sealed::unseal(KIND, VERSION, &bytes).map_err(bad)?;
+        let aggregator = Aggregator::from_bytes(&body).map_err(bad)?;
+        if aggregator.runs() != header.end_run.saturating_sub(header.first_run) {
+            return Err(bad(format!(
+                "aggregates {} runs but records runs {}..{}",
+                aggregator.runs(),
+                header.first_run,
+                header.end_run
+            )));
+        }
+        Ok(Partial { header, aggregator })
+    }
+
+    /// The labels to render the tables with.
+    pub fn labels(&self) -> Labels {
+        Labels::from(&self.header.labels)
+    }
+}
