@@ -51,7 +51,7 @@ impl BatchKey {
                 other.scenario_sha256.clone(),
             ),
             ("seed", self.seed.to_string(), other.seed.to_string()),
-            ("runs", self.runs.to_string(), other.runs.to_string()),
+            ("number of runs", self.runs.to_string(), other.runs.to_string()),
             ("shard", shard(&self.shard), shard(&other.shard)),
             ("detail table", detail(self.detail), detail(other.detail)),
         ];
