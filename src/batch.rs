@@ -389,3 +389,79 @@ pub fn check_output_dir(dir: &Path, force: bool) -> Result<()> {
         dir.display()
     )))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
+    }
+
+    #[test]
+    fn shards_tile_the_runs() {
+        for runs in [1u64, 7, 150, 1001] {
+            for count in 1..=5u64 {
+                let mut next = 0;
+                for index in 0..count {
+                    let r = Shard { index, count }.runs(runs);
+                    assert_eq!(r.start, next);
+                    assert!(r.end - r.start <= runs / count + 1);
+                    next = r.end;
+                }
+                assert_eq!(next, runs);
+            }
+        }
+    }
+
+    #[test]
+    fn shard_text_explicit_and_auto() {
+        let none = env(&[]);
+        assert_eq!(Shard::resolve("2/4", &none).unwrap(), Shard { index: 2, count: 4 });
+        assert!(Shard::resolve("4/4", &none).is_err());
+        assert!(Shard::resolve("auto/0", &none).is_err());
+        assert!(Shard::resolve("autox", &none).is_err());
+        // Slurm: --array=0-3 and --array=1-4 both give shards 0..4 of 4.
+        let slurm0 = env(&[("SLURM_ARRAY_TASK_ID", "3"), ("SLURM_ARRAY_TASK_COUNT", "4")]);
+        assert_eq!(Shard::resolve("auto", &slurm0).unwrap(), Shard { index: 3, count: 4 });
+        let slurm1 = [
+            ("SLURM_ARRAY_TASK_ID", "1"),
+            ("SLURM_ARRAY_TASK_MIN", "1"),
+            ("SLURM_ARRAY_TASK_MAX", "4"),
+            ("SLURM_ARRAY_TASK_COUNT", "4"),
+        ];
+        assert_eq!(Shard::resolve("auto", &env(&slurm1)).unwrap(), Shard { index: 0, count: 4 });
+        assert_eq!(Shard::resolve("auto/4", &env(&slurm1)).unwrap(), Shard { index: 0, count: 4 });
+        assert_eq!(
+            Shard::resolve("auto/3", &env(&slurm1)).unwrap_err().to_string(),
+            "--shard auto/3: the Slurm array has 4 tasks"
+        );
+        // A stepped array (--array=0-6:2) is refused: shard indices would have gaps.
+        let stepped = [
+            ("SLURM_ARRAY_TASK_ID", "2"),
+            ("SLURM_ARRAY_TASK_MIN", "0"),
+            ("SLURM_ARRAY_TASK_MAX", "6"),
+            ("SLURM_ARRAY_TASK_COUNT", "4"),
+        ];
+        assert!(Shard::resolve("auto", &env(&stepped)).is_err());
+        assert_eq!(
+            Shard::resolve("auto", &env(&[("SLURM_ARRAY_TASK_ID", "1")]))
+                .unwrap_err()
+                .to_string(),
+            "--shard auto: SLURM_ARRAY_TASK_ID is set but SLURM_ARRAY_TASK_COUNT is not (Slurm 17.11 or newer sets both)"
+        );
+        assert_eq!(
+            Shard::resolve("auto", &env(&[("SLURM_ARRAY_TASK_ID", "x"), ("SLURM_ARRAY_TASK_COUNT", "4")]))
+                .unwrap_err()
+                .to_string(),
+            "--shard auto: SLURM_ARRAY_TASK_ID=x is not a non-negative integer"
+        );
+        // Kubernetes indexed jobs give the index; the count comes from auto/N.
+        let k8s = env(&[("JOB_COMPLETION_INDEX", "4")]);
+        assert_eq!(Shard::resolve("auto/5", &k8s).unwrap(), Shard { index: 4, count: 5 });
+        assert_eq!(
+            Shard::resolve("auto/4", &k8s).unwrap_err().to_string(),
+            "--shard auto/4: JOB_COMPLETION_INDEX=4 is not below 4"
+        );
+    }
+}

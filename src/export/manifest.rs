@@ -100,7 +100,7 @@ mod tests {
         assert!(json.ends_with(b"}\n"));
         let text = String::from_utf8(json.clone()).expect("utf-8");
         assert!(text.find("blocsim_version") < text.find("wall_seconds"));
-        assert_eq!(Manifest::from_json(&json), Ok(m));
+        assert_eq!(Manifest::from_json(&json), Ok(m.clone()));
         assert!(Manifest::from_json(b"{}").is_err());
         // Only merged directories carry `merged_from`.
         assert!(!text.contains("merged_from"));

@@ -268,3 +268,94 @@ fn detail_parquet_bytes_are_deterministic() {
     }
     assert_eq!(files[0], files[1]);
 }
+
+#[test]
+fn concatenated_runs_csv_equals_one_file_and_checks_its_parts() {
+    let (lay, lab) = (layout(), labels(layout()));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let write = |name: &str, runs: std::ops::Range<u64>| {
+        let path = dir.path().join(name);
+        let mut w = RunsWriter::create(&path, &lab).expect("create");
+        for r in runs {
+            w.write(&outcome(lay, r)).expect("write");
+        }
+        w.finish().expect("finish");
+        path
+    };
+    let whole = write("whole.csv", 0..9);
+    let (a, b, c) = (write("a.csv", 0..4), write("b.csv", 4..5), write("c.csv", 5..9));
+    let out = dir.path().join("out.csv");
+    super::concat_runs_csv(&[(&a, 0..4), (&b, 4..5), (&c, 5..9)], &out).expect("concat");
+    assert_eq!(std::fs::read(&out).expect("read"), std::fs::read(&whole).expect("read"));
+    // A part holding other runs than expected is refused, and nothing is written.
+    let bad = dir.path().join("bad.csv");
+    let err = super::concat_runs_csv(&[(&a, 0..4), (&c, 4..8)], &bad).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        format!("{}: row 1 holds run 5, expected run 4 (the shard's runs are 4..8)", c.display())
+    );
+    let err = super::concat_runs_csv(&[(&a, 0..5)], &bad).unwrap_err().to_string();
+    assert_eq!(err, format!("{}: holds runs 0..4, expected 0..5", a.display()));
+    assert!(!bad.exists());
+}
+
+#[test]
+fn runs_part_resumes_after_its_checkpointed_length() {
+    let (lay, lab) = (layout(), labels(layout()));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let whole = dir.path().join("whole.csv");
+    let mut w = RunsWriter::create(&whole, &lab).expect("create");
+    for r in 0..6 {
+        w.write(&outcome(lay, r)).expect("write");
+    }
+    w.finish().expect("finish");
+
+    let part = dir.path().join("runs.csv.part");
+    let mut w = RunsWriter::create_part(&part, &lab).expect("create");
+    for r in 0..3 {
+        w.write(&outcome(lay, r)).expect("write");
+    }
+    let len = w.checkpoint().expect("checkpoint");
+    // Rows written after the checkpoint (then a crash) are cut off on resume.
+    w.write(&outcome(lay, 3)).expect("write");
+    w.checkpoint().expect("flush");
+    drop(w);
+    assert!(part.exists());
+    let mut w = RunsWriter::resume_part(&part, &lab, len).expect("resume");
+    for r in 3..6 {
+        w.write(&outcome(lay, r)).expect("write");
+    }
+    w.finish().expect("finish");
+    assert_eq!(std::fs::read(&part).expect("read"), std::fs::read(&whole).expect("read"));
+    assert!(RunsWriter::resume_part(&part, &lab, u64::MAX).is_err());
+}
+
+#[test]
+fn detail_parts_appended_equal_one_table() {
+    // Large enough that row groups (ROWS_PER_GROUP rows) straddle the parts.
+    let lay = Layout {
+        states: 30_000,
+        domains: 2,
+        frameworks: 3,
+        years: 2,
+    };
+    let lab = labels(lay);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let write = |name: &str, runs: std::ops::Range<u64>| {
+        let path = dir.path().join(name);
+        let mut w = DetailWriter::create(&path, &lab).expect("create");
+        for r in runs {
+            w.write(&outcome(lay, r)).expect("write");
+        }
+        w.finish().expect("finish");
+        path
+    };
+    let whole = write("whole.parquet", 0..5);
+    let parts = [write("a.parquet", 0..2), write("b.parquet", 2..3), write("c.parquet", 3..5)];
+    let combined = dir.path().join("combined.parquet");
+    let mut w = DetailWriter::create(&combined, &lab).expect("create");
+    let rows: u64 = parts.iter().map(|p| w.append_file(p).expect("append")).sum();
+    w.finish().expect("finish");
+    assert_eq!(rows, 5 * lay.states as u64);
+    assert_eq!(std::fs::read(&combined).expect("read"), std::fs::read(&whole).expect("read"));
+}
