@@ -276,7 +276,7 @@ impl Progress {
             runs.finish()?;
             let dest = self.out.join("runs.csv");
             std::fs::rename(self.dir.join(RUNS_PART), &dest).map_err(|source| write_err(&dest, source))?;
-            export::sync_dir(&dest)?;
+            export::sync_dir(&dest);
         }
         Ok(())
     }
