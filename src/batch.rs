@@ -87,7 +87,7 @@ pub fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
 }
 
 /// Runs handed to the thread pool at once; outcomes are reduced in order after each chunk.
-const CHUNK: u64 = 512;
+pub const CHUNK: u64 = 512;
 
 /// Run a batch, calling `progress(done)` after each chunk, and write its outputs when `out` is set.
 pub fn run_batch(model: &Model, opts: &BatchOptions, progress: &(dyn Fn(u64) + Sync)) -> Result<BatchResult> {
@@ -115,7 +115,7 @@ pub fn run_batch(model: &Model, opts: &BatchOptions, progress: &(dyn Fn(u64) + S
     let mut done = 0;
     let mut start = range.start;
     while start < range.end {
-        let end = (start + CHUNK * threads as u64).min(range.end);
+        let end = (start + crate::limits::runs_in_flight(&model.layout, threads, CHUNK)).min(range.end);
         let outcomes: Vec<RunOutcome> = pool.install(|| (start..end).into_par_iter().map(|r| run_one(model, opts.seed, r)).collect());
         for o in &outcomes {
             agg.add(o);
@@ -185,21 +185,8 @@ pub fn manifest(model: &Model, opts: &BatchOptions, threads: usize, wall_seconds
     }
 }
 
-/// Refuse to write into a directory that holds files but no blocsim manifest, unless `force`.
+/// Refuse to write into a directory that holds files but no blocsim manifest, unless `force`
+/// (see [`crate::outdir::prepare`], which also creates the directory and checks it can be written).
 pub fn check_output_dir(dir: &Path, force: bool) -> Result<()> {
-    if force || !dir.exists() {
-        return Ok(());
-    }
-    let mut entries = std::fs::read_dir(dir).map_err(|source| Error::Read {
-        path: dir.to_path_buf(),
-        source,
-    })?;
-    let empty = entries.next().is_none();
-    if empty || dir.join("manifest.json").is_file() {
-        return Ok(());
-    }
-    Err(Error::Usage(format!(
-        "{}: exists and is not a blocsim output directory (no manifest.json); choose another --out or pass --force",
-        dir.display()
-    )))
+    crate::outdir::prepare(dir, force)
 }

@@ -14,12 +14,8 @@ use super::raw::*;
 use super::*;
 use crate::error::{Error, Origin, Result};
 
-/// Largest number of agents a scenario may ask for (memory grows with agents × domains × runs in flight).
-pub const MAX_AGENTS: usize = 100_000_000;
-/// Longest horizon in years.
-pub const MAX_STEPS: usize = 10_000;
-/// Largest number of runs in one batch (run indices are 32-bit in the detail table).
-pub const MAX_RUNS: u64 = u32::MAX as u64;
+pub use crate::limits::{MAX_AGENTS, MAX_RUNS, MAX_STEPS};
+use crate::limits::{MAX_DATA_BYTES, MAX_DEGREE, MAX_EVENTS, MAX_INITIAL_RULES};
 
 /// Parse TOML text into a table, reporting syntax errors at their file position.
 fn parse_table(path: &Path, text: &str) -> Result<toml::Table> {
@@ -123,11 +119,13 @@ pub fn from_text(path: &Path, text: &str, base_dir: Option<&Path>, overrides: &[
         Error::invalid(locator.origin(&key), shown, message)
     })?;
     let resolved = toml::to_string(&doc).map_err(|e| Error::Usage(format!("cannot render the scenario: {e}")))?;
-    Validator {
+    let scenario = Validator {
         locator,
         uncertain: Vec::new(),
     }
-    .scenario(raw, resolved, base_dir)
+    .scenario(raw, resolved, base_dir)?;
+    crate::limits::check_scenario(&scenario)?;
+    Ok(scenario)
 }
 
 fn first_line(s: &str) -> String {
@@ -328,13 +326,12 @@ impl Validator {
                 format!("expected a year after time.start = {}, found {}", raw.time.start, raw.time.end),
             ));
         }
-        if raw.time.end - raw.time.start > MAX_STEPS as i64 {
+        // In i128: `end - start` of two arbitrary i64 may overflow.
+        let horizon = i128::from(raw.time.end) - i128::from(raw.time.start);
+        if horizon > MAX_STEPS as i128 {
             return Err(self.err(
                 "time.end",
-                format!(
-                    "the horizon is {} years; at most {MAX_STEPS} are supported",
-                    raw.time.end - raw.time.start
-                ),
+                format!("the horizon is {horizon} years (time.end − time.start); at most {MAX_STEPS} are supported"),
             ));
         }
         let end = raw.time.end as i32;
@@ -420,6 +417,9 @@ impl Validator {
             domain_specs.push(self.domain(name, d, &frameworks)?);
         }
 
+        if raw.events.len() > MAX_EVENTS {
+            return Err(self.err("event", format!("{} events; at most {MAX_EVENTS} are supported", raw.events.len())));
+        }
         let events = self.events(&raw.events, start, end, &frameworks, &domains, &framework_specs)?;
 
         let runs = self.count("batch.runs", raw.batch.runs.unwrap_or(1000), 1, MAX_RUNS as i64)? as u64;
@@ -473,8 +473,10 @@ impl Validator {
                         "source = \"synthetic\" needs a [world.synthetic] table (agents, degree)",
                     )
                 })?;
-                let agents = self.count("world.synthetic.agents", s.agents, 2, MAX_AGENTS as i64)?;
-                let degree = self.count("world.synthetic.degree", s.degree, 0, (agents - 1).min(10_000) as i64)?;
+                // No upper bound here: the memory estimate (crate::limits) refuses large worlds
+                // with the figures, after the rest of the scenario is known.
+                let agents = self.count("world.synthetic.agents", s.agents, 2, i64::MAX)?;
+                let degree = self.count("world.synthetic.degree", s.degree, 0, (agents - 1).min(MAX_DEGREE) as i64)?;
                 let gdp_sigma = self.number("world.synthetic.gdp_sigma", s.gdp_sigma, Range::NonNegative)?;
                 let groups = self.count("world.synthetic.groups", s.groups, 0, 64)?;
                 WorldSource::Synthetic {
@@ -492,8 +494,23 @@ impl Validator {
                     .ok_or_else(|| self.err("world.custom", "source = \"custom\" needs a [world.custom] table (agents, ties)"))?;
                 let (agents, ties) = (rel(&c.agents), rel(&c.ties));
                 for (key, file) in [("world.custom.agents", &agents), ("world.custom.ties", &ties)] {
-                    if let Err(e) = std::fs::File::open(file) {
-                        return Err(self.err(key, format!("cannot read {}: {e}", file.display())));
+                    // A regular file of bounded size: not a directory, a device or a pipe that never ends.
+                    let meta = std::fs::metadata(file)
+                        .and_then(|m| std::fs::File::open(file).map(|_| m))
+                        .map_err(|e| self.err(key, format!("cannot read {}: {e}", file.display())))?;
+                    if !meta.is_file() {
+                        return Err(self.err(key, format!("{} is not a regular file; expected a CSV file", file.display())));
+                    }
+                    if meta.len() > MAX_DATA_BYTES {
+                        return Err(self.err(
+                            key,
+                            format!(
+                                "{} is {}; at most {} are read",
+                                file.display(),
+                                crate::limits::human(meta.len()),
+                                crate::limits::human(MAX_DATA_BYTES)
+                            ),
+                        ));
                     }
                 }
                 WorldSource::Custom {
@@ -642,6 +659,12 @@ impl Validator {
             return Err(self.err(
                 &format!("{key}.initial"),
                 "expected at least one initial rule, e.g. { states = [\"all\"], shares = { ... } }",
+            ));
+        }
+        if d.initial.len() > MAX_INITIAL_RULES {
+            return Err(self.err(
+                &format!("{key}.initial"),
+                format!("{} initial rules; at most {MAX_INITIAL_RULES} are supported", d.initial.len()),
             ));
         }
         let mut initial = Vec::new();
