@@ -3,6 +3,8 @@
 //! a known scenario), render any error, and for an accepted scenario build the model and, when it is
 //! small, simulate one run. None of it may panic, whatever the input.
 
+#![allow(dead_code)]
+
 use std::path::Path;
 
 use blocsim::Scenario;
@@ -18,7 +20,6 @@ const MAX_SIMULATED: usize = 200_000;
 
 /// How far an input got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-#[allow(dead_code)]
 pub enum Reached {
     /// Refused while reading or validating the scenario.
     Refused,

@@ -41,7 +41,7 @@ pub fn prepare(dir: &Path, force: bool) -> Result<()> {
                 ));
             }
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+        Err(e) if matches!(e.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory) => {
             if let Some(blocker) = first_non_directory(dir) {
                 return Err(refuse(
                     dir,

@@ -20,8 +20,15 @@ use crate::limits::{MAX_DATA_BYTES, MAX_DEGREE, MAX_EVENTS, MAX_INITIAL_RULES};
 /// Parse TOML text into a table, reporting syntax errors at their file position.
 fn parse_table(path: &Path, text: &str) -> Result<toml::Table> {
     text.parse().map_err(|e: toml::de::Error| {
+        let mut message = first_line(e.message());
         let origin = match e.span() {
             Some(span) => {
+                // Name the repeated key: the span covers it.
+                if message == "duplicate key"
+                    && let Some(k) = text.get(span.clone()).map(str::trim).filter(|k| !k.is_empty() && !k.contains('\n'))
+                {
+                    message = format!("duplicate key `{k}` (each key may be set once per table)");
+                }
                 let (line, column) = line_column(text, span.start);
                 Origin::File {
                     path: path.to_path_buf(),
@@ -31,45 +38,62 @@ fn parse_table(path: &Path, text: &str) -> Result<toml::Table> {
             }
             None => Origin::FileOnly { path: path.to_path_buf() },
         };
-        Error::Syntax {
-            origin,
-            message: first_line(e.message()),
-        }
+        Error::Syntax { origin, message }
     })
 }
 
 /// Deepest chain of `extends` a scenario may use.
 const MAX_EXTENDS: usize = 8;
 
+/// A name for a scenario source that is the same however it is reached, for cycle detection.
+fn identity(path: &Path, bundled_name: Option<&str>) -> String {
+    match bundled_name {
+        Some(n) => format!("bundled:{n}"),
+        None => std::fs::canonicalize(path)
+            .unwrap_or_else(|_| path.to_path_buf())
+            .display()
+            .to_string(),
+    }
+}
+
 /// Resolve `extends = "PARENT"`: the parent (a bundled name, or a file relative to the child) is
 /// loaded (with its own parents), then the child is laid over it: tables merge key by key, any
 /// other value of the child replaces the parent's, and the child's `[[event]]`s are appended to the
-/// parent's.
-fn inherit(path: &Path, mut doc: toml::Table, base_dir: Option<&Path>, depth: usize) -> Result<toml::Table> {
+/// parent's. `chain` holds the sources already on the way (for cycles) and their paths.
+fn inherit(
+    path: &Path,
+    text: &str,
+    mut doc: toml::Table,
+    base_dir: Option<&Path>,
+    chain: &mut Vec<(String, PathBuf)>,
+) -> Result<toml::Table> {
     let Some(parent) = doc.remove("extends") else { return Ok(doc) };
-    let origin = || Origin::FileOnly { path: path.to_path_buf() };
+    let at = Locator::new(path.to_path_buf(), text.to_string(), Vec::new()).origin("extends");
+    let fail = |message: String| Error::invalid(at.clone(), "extends", message);
     let toml::Value::String(name) = parent else {
-        return Err(Error::invalid(
-            origin(),
-            "extends",
-            "expected the name or path of the scenario to build on, e.g. \"baseline\"",
-        ));
+        return Err(fail(format!(
+            "expected the name or path of the scenario to build on, e.g. \"baseline\", found {}",
+            parent.type_str()
+        )));
     };
-    if depth >= MAX_EXTENDS {
-        return Err(Error::invalid(
-            origin(),
-            "extends",
-            format!("more than {MAX_EXTENDS} levels of `extends` (a cycle?)"),
-        ));
-    }
     let candidate = base_dir.map(|d| d.join(&name));
+    let path_like = name.ends_with(".toml") || name.contains('/') || name.contains(std::path::MAIN_SEPARATOR);
     let target = match &candidate {
-        Some(c) if c.is_file() => c.display().to_string(),
+        Some(c) if c.is_file() || (path_like && bundled::get(&name).is_none()) => c.display().to_string(),
         _ => name.clone(),
     };
-    let (ppath, ptext, pdir) =
-        bundled::resolve(&target).map_err(|e| Error::invalid(origin(), "extends", format!("cannot load `{name}`: {e}")))?;
-    let parent = inherit(&ppath, parse_table(&ppath, &ptext)?, pdir.as_deref(), depth + 1)?;
+    let (ppath, ptext, pdir) = bundled::resolve(&target).map_err(|e| fail(format!("cannot load `{name}`: {e}")))?;
+    let id = identity(&ppath, if pdir.is_none() { Some(target.as_str()) } else { None });
+    if chain.iter().any(|(c, _)| *c == id) {
+        let mut names: Vec<String> = chain.iter().map(|(_, p)| p.display().to_string()).collect();
+        names.push(ppath.display().to_string());
+        return Err(fail(format!("`extends` makes a cycle: {}", names.join(" -> "))));
+    }
+    if chain.len() > MAX_EXTENDS {
+        return Err(fail(format!("more than {MAX_EXTENDS} levels of `extends`")));
+    }
+    chain.push((id, ppath.clone()));
+    let parent = inherit(&ppath, &ptext, parse_table(&ppath, &ptext)?, pdir.as_deref(), chain)?;
     Ok(merge(parent, doc))
 }
 
@@ -91,7 +115,8 @@ fn merge(mut parent: toml::Table, child: toml::Table) -> toml::Table {
 
 /// Parse, resolve `extends`, apply overrides and validate.
 pub fn from_text(path: &Path, text: &str, base_dir: Option<&Path>, overrides: &[Override]) -> Result<Scenario> {
-    let doc = inherit(path, parse_table(path, text)?, base_dir, 0)?;
+    let mut chain = vec![(identity(path, None), path.to_path_buf())];
+    let doc = inherit(path, text, parse_table(path, text)?, base_dir, &mut chain)?;
     let doc = overrides::apply_all(doc, overrides)?;
     let locator = Locator::new(
         path.to_path_buf(),
@@ -103,7 +128,15 @@ pub fn from_text(path: &Path, text: &str, base_dir: Option<&Path>, overrides: &[
         if key == "." {
             key = String::new();
         }
-        let message = first_line(&e.inner().to_string());
+        let mut message = plain_expectation(&first_line(&e.inner().to_string()));
+        // Name the missing key in the path, and say it is required.
+        if let Some(rest) = message.strip_prefix("missing field `")
+            && let Some(end) = rest.find('`')
+        {
+            let field = rest[..end].to_string();
+            message = format!("missing required key `{field}`");
+            key = if key.is_empty() { field } else { format!("{key}.{field}") };
+        }
         // Point at the unknown key itself rather than at the table holding it.
         if let Some(rest) = message.strip_prefix("unknown field `")
             && let Some(end) = rest.find('`')
@@ -126,6 +159,25 @@ pub fn from_text(path: &Path, text: &str, base_dir: Option<&Path>, overrides: &[
     .scenario(raw, resolved, base_dir)?;
     crate::limits::check_scenario(&scenario)?;
     Ok(scenario)
+}
+
+/// Say what serde expected in the words of a scenario file: "an integer", "a table", "an array".
+fn plain_expectation(message: &str) -> String {
+    let mut m = message.to_string();
+    for (from, to) in [
+        ("expected i64", "expected an integer"),
+        ("expected u64", "expected a non-negative integer"),
+        ("expected f64", "expected a number"),
+        ("expected a sequence", "expected an array"),
+        ("expected a map", "expected a table"),
+    ] {
+        m = m.replace(from, to);
+    }
+    if let Some(p) = m.find("expected struct ") {
+        let end = m[p + 16..].find(|c: char| !c.is_alphanumeric()).map_or(m.len(), |e| p + 16 + e);
+        m.replace_range(p..end, "expected a table");
+    }
+    m
 }
 
 fn first_line(s: &str) -> String {
@@ -192,6 +244,9 @@ impl Validator {
 
     fn count(&self, key: &str, v: i64, min: i64, max: i64) -> Result<usize> {
         if v < min || v > max {
+            if max == i64::MAX {
+                return Err(self.err(key, format!("expected an integer >= {min}, found {v}")));
+            }
             return Err(self.err(key, format!("expected an integer from {min} to {max}, found {v}")));
         }
         Ok(v as usize)
