@@ -240,6 +240,6 @@ mod tests {
         std::fs::write(dir.path().join("memberships.csv"), "iso3,group,since,source,note\n").unwrap();
         let e = load(Some(dir.path()), true, &gravity()).unwrap_err().to_string();
         assert!(e.contains("countries.csv:3:"), "{e}");
-        assert!(e.contains("column 7"), "{e}");
+        assert!(e.contains("column `pop_2019`: expected a number, found `ten`"), "{e}");
     }
 }
