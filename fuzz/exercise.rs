@@ -23,13 +23,19 @@ const MAX_SIMULATED: usize = 200_000;
 pub enum Reached {
     /// Refused while reading or validating the scenario.
     Refused,
-    /// A valid scenario, refused against its world (e.g. an unknown state).
+    /// A valid scenario, refused against its world (e.g. an unknown state), or not built because
+    /// its estimated memory exceeds [`MAX_BUILT_BYTES`].
     Validated,
     /// A model was built.
     Built,
     /// A model was built and one run simulated.
     Simulated,
 }
+
+/// Largest estimated memory of a scenario whose world and model are built. Larger accepted
+/// scenarios are legitimate (up to the limit of `blocsim::limits`) but take seconds to build, which
+/// would stall the fuzzer.
+const MAX_BUILT_BYTES: u64 = 256 << 20;
 
 /// Scenario text: the whole input is the file.
 pub fn scenario_text(data: &[u8]) -> Reached {
@@ -65,6 +71,10 @@ fn exercise(loaded: blocsim::Result<Scenario>) -> Reached {
         }
     };
     let _ = scenario.resolved.len();
+    let sizes = blocsim::limits::Sizes::of_scenario(&scenario);
+    if blocsim::limits::estimate(&sizes, 1, 1, false).total > MAX_BUILT_BYTES {
+        return Reached::Validated;
+    }
     let model = match Model::from_scenario(scenario) {
         Ok(m) => m,
         Err(e) => {
