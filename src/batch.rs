@@ -221,7 +221,7 @@ pub fn run_batch_durable(
     let started = Instant::now();
     let pool = thread_pool(opts.threads)?;
     let threads = pool.current_num_threads();
-    let chunk = durability.chunk_runs.unwrap_or(CHUNK * threads as u64);
+    let chunk = durability.chunk_runs.unwrap_or_else(|| crate::limits::runs_in_flight(&model.layout, threads, CHUNK));
     let labels = model.labels();
     let range = opts.range();
     let fresh = Aggregator::new(model.layout, labels.uncertain.len());
@@ -371,23 +371,10 @@ pub fn manifest(model: &Model, opts: &BatchOptions, threads: usize, wall_seconds
     }
 }
 
-/// Refuse to write into a directory that holds files but no blocsim manifest, unless `force`.
+/// Refuse to write into a directory that holds files but no blocsim manifest (or interrupted batch),
+/// unless `force`; see [`crate::outdir::prepare`], which also creates the directory and checks it can be written.
 pub fn check_output_dir(dir: &Path, force: bool) -> Result<()> {
-    if force || !dir.exists() {
-        return Ok(());
-    }
-    let mut entries = std::fs::read_dir(dir).map_err(|source| Error::Read {
-        path: dir.to_path_buf(),
-        source,
-    })?;
-    let empty = entries.next().is_none();
-    if empty || dir.join("manifest.json").is_file() || dir.join(crate::checkpoint::PROGRESS_DIR).is_dir() {
-        return Ok(());
-    }
-    Err(Error::Usage(format!(
-        "{}: exists and is not a blocsim output directory (no manifest.json); choose another --out or pass --force",
-        dir.display()
-    )))
+    crate::outdir::prepare(dir, force)
 }
 
 #[cfg(test)]

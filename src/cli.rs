@@ -229,6 +229,8 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             let alt = load(&alternative, &sets)?;
             let runs = runs.unwrap_or(base.scenario.batch.runs);
             check_runs_and_threads(runs, 2, threads)?;
+            let workers = threads.unwrap_or_else(rayon::current_num_threads);
+            crate::limits::check_batch(&base, runs, workers, crate::compare::CHUNK, true)?;
             let dir = out.unwrap_or_else(|| crate::compare::default_dir(&base.scenario.name, &alt.scenario.name));
             batch::check_output_dir(&dir, force)?;
             let opts = crate::compare::CompareOptions {
@@ -329,6 +331,8 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             let model = load(&scenario, &sets)?;
             let runs = runs.unwrap_or(model.scenario.batch.runs);
             check_runs_and_threads(runs, 1, threads)?;
+            let workers = threads.unwrap_or_else(rayon::current_num_threads);
+            crate::limits::check_batch(&model, runs, workers, batch::CHUNK, false)?;
             let shard = shard
                 .as_deref()
                 .map(|s| Shard::resolve(s, &|name| std::env::var(name).ok()))

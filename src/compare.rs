@@ -168,7 +168,7 @@ fn check_comparable(base: &Model, alt: &Model) -> Result<()> {
 }
 
 /// Runs handed to the thread pool at once.
-const CHUNK: u64 = 256;
+pub const CHUNK: u64 = 256;
 
 /// Run both scenarios on common random numbers and compare them; `progress(done)` after each chunk.
 pub fn compare(base: &Model, alt: &Model, opts: &CompareOptions, progress: &(dyn Fn(u64) + Sync)) -> Result<Comparison> {
@@ -187,7 +187,7 @@ pub fn compare(base: &Model, alt: &Model, opts: &CompareOptions, progress: &(dyn
     let (mut base_counts, mut alt_counts) = (vec![0u64; cells], vec![0u64; cells]);
     let mut start = 0;
     while start < opts.runs {
-        let end = (start + CHUNK * pool.current_num_threads() as u64).min(opts.runs);
+        let end = (start + crate::limits::runs_in_flight(&l, pool.current_num_threads(), CHUNK)).min(opts.runs);
         let pairs: Vec<(RunOutcome, RunOutcome)> = pool.install(|| {
             (start..end)
                 .into_par_iter()

@@ -54,6 +54,10 @@ pub enum Error {
     #[error("--set {text}: {message}")]
     Override { text: String, message: String },
 
+    /// An output directory cannot be used (exists as a file, holds other files, is not writable).
+    #[error("{}: {message}", path.display())]
+    Output { path: PathBuf, message: String },
+
     /// A command-line argument or combination of arguments is invalid.
     #[error("{0}")]
     Usage(String),

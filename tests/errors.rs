@@ -10,6 +10,7 @@ fn blocsim(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_blocsim"))
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("BLOCSIM_MEMORY_LIMIT")
         .output()
         .expect("run blocsim")
 }
@@ -47,10 +48,32 @@ fn every_malformed_scenario_has_its_pinned_message() {
         files, pinned_files,
         "every file in tests/bad has exactly one pinned message, in name order"
     );
+    assert!(pinned.len() >= 40, "the corpus covers every error class");
     for (file, message) in &pinned {
         let path = format!("tests/bad/{file}");
         assert_input_error(&blocsim(&["check", &path]), message, file);
+        assert_located(message, file);
     }
+}
+
+/// A pinned message says where (`FILE:LINE:COLUMN` in a scenario, `FILE:LINE` in a CSV file) and
+/// what: a key path in backticks, a syntax error, or a CSV column.
+fn assert_located(message: &str, file: &str) {
+    let rest = message.strip_prefix("error: ").unwrap_or_else(|| panic!("{file}: {message}"));
+    let mut parts = rest.splitn(4, ':');
+    let (path, line, col, tail) = (parts.next().unwrap(), parts.next(), parts.next(), parts.next());
+    let number = |x: Option<&str>| x.is_some_and(|x| !x.is_empty() && x.chars().all(|c| c.is_ascii_digit()));
+    if path.ends_with(".csv") {
+        assert!(number(line), "{file}: a CSV error names its line: {message}");
+        return;
+    }
+    assert_eq!(path, format!("tests/bad/{file}"), "{file}: names the scenario file: {message}");
+    assert!(number(line) && number(col), "{file}: line and column: {message}");
+    let tail = tail.unwrap_or("").trim_start();
+    assert!(
+        tail.starts_with("TOML syntax error: ") || (tail.starts_with('`') && tail.contains("`: ")),
+        "{file}: a key path or a syntax error: {message}"
+    );
 }
 
 #[test]

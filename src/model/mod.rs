@@ -345,6 +345,7 @@ impl Model {
     /// Load a scenario's world and bind them.
     pub fn from_scenario(scenario: Scenario) -> Result<Model> {
         let world = World::build(&scenario.world.clone())?;
+        crate::limits::check_world(&scenario, world.len(), world.ties.targets.len())?;
         Model::build(scenario, world)
     }
 

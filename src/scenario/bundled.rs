@@ -32,6 +32,17 @@ pub fn summary(text: &str) -> String {
 pub fn resolve(name_or_path: &str) -> Result<(PathBuf, String, Option<PathBuf>)> {
     let path = PathBuf::from(name_or_path);
     if path.is_file() {
+        let too_big = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        if too_big > crate::limits::MAX_SCENARIO_BYTES {
+            return Err(Error::Read {
+                path,
+                source: std::io::Error::other(format!(
+                    "the file is {}; a scenario file may be at most {}",
+                    crate::limits::human(too_big),
+                    crate::limits::human(crate::limits::MAX_SCENARIO_BYTES)
+                )),
+            });
+        }
         let text = std::fs::read_to_string(&path).map_err(|source| Error::Read {
             path: path.clone(),
             source,

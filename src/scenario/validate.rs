@@ -14,18 +14,21 @@ use super::raw::*;
 use super::*;
 use crate::error::{Error, Origin, Result};
 
-/// Largest number of agents a scenario may ask for (memory grows with agents × domains × runs in flight).
-pub const MAX_AGENTS: usize = 100_000_000;
-/// Longest horizon in years.
-pub const MAX_STEPS: usize = 10_000;
-/// Largest number of runs in one batch (run indices are 32-bit in the detail table).
-pub const MAX_RUNS: u64 = u32::MAX as u64;
+pub use crate::limits::{MAX_AGENTS, MAX_RUNS, MAX_STEPS};
+use crate::limits::{MAX_DATA_BYTES, MAX_DEGREE, MAX_EVENTS, MAX_INITIAL_RULES};
 
 /// Parse TOML text into a table, reporting syntax errors at their file position.
 fn parse_table(path: &Path, text: &str) -> Result<toml::Table> {
     text.parse().map_err(|e: toml::de::Error| {
+        let mut message = first_line(e.message());
         let origin = match e.span() {
             Some(span) => {
+                // Name the repeated key: the span covers it.
+                if message == "duplicate key"
+                    && let Some(k) = text.get(span.clone()).map(str::trim).filter(|k| !k.is_empty() && !k.contains('\n'))
+                {
+                    message = format!("duplicate key `{k}` (each key may be set once per table)");
+                }
                 let (line, column) = line_column(text, span.start);
                 Origin::File {
                     path: path.to_path_buf(),
@@ -35,45 +38,62 @@ fn parse_table(path: &Path, text: &str) -> Result<toml::Table> {
             }
             None => Origin::FileOnly { path: path.to_path_buf() },
         };
-        Error::Syntax {
-            origin,
-            message: first_line(e.message()),
-        }
+        Error::Syntax { origin, message }
     })
 }
 
 /// Deepest chain of `extends` a scenario may use.
 const MAX_EXTENDS: usize = 8;
 
+/// A name for a scenario source that is the same however it is reached, for cycle detection.
+fn identity(path: &Path, bundled_name: Option<&str>) -> String {
+    match bundled_name {
+        Some(n) => format!("bundled:{n}"),
+        None => std::fs::canonicalize(path)
+            .unwrap_or_else(|_| path.to_path_buf())
+            .display()
+            .to_string(),
+    }
+}
+
 /// Resolve `extends = "PARENT"`: the parent (a bundled name, or a file relative to the child) is
 /// loaded (with its own parents), then the child is laid over it: tables merge key by key, any
 /// other value of the child replaces the parent's, and the child's `[[event]]`s are appended to the
-/// parent's.
-fn inherit(path: &Path, mut doc: toml::Table, base_dir: Option<&Path>, depth: usize) -> Result<toml::Table> {
+/// parent's. `chain` holds the sources already on the way (for cycles) and their paths.
+fn inherit(
+    path: &Path,
+    text: &str,
+    mut doc: toml::Table,
+    base_dir: Option<&Path>,
+    chain: &mut Vec<(String, PathBuf)>,
+) -> Result<toml::Table> {
     let Some(parent) = doc.remove("extends") else { return Ok(doc) };
-    let origin = || Origin::FileOnly { path: path.to_path_buf() };
+    let at = Locator::new(path.to_path_buf(), text.to_string(), Vec::new()).origin("extends");
+    let fail = |message: String| Error::invalid(at.clone(), "extends", message);
     let toml::Value::String(name) = parent else {
-        return Err(Error::invalid(
-            origin(),
-            "extends",
-            "expected the name or path of the scenario to build on, e.g. \"baseline\"",
-        ));
+        return Err(fail(format!(
+            "expected the name or path of the scenario to build on, e.g. \"baseline\", found {}",
+            parent.type_str()
+        )));
     };
-    if depth >= MAX_EXTENDS {
-        return Err(Error::invalid(
-            origin(),
-            "extends",
-            format!("more than {MAX_EXTENDS} levels of `extends` (a cycle?)"),
-        ));
-    }
     let candidate = base_dir.map(|d| d.join(&name));
+    let path_like = name.ends_with(".toml") || name.contains('/') || name.contains(std::path::MAIN_SEPARATOR);
     let target = match &candidate {
-        Some(c) if c.is_file() => c.display().to_string(),
+        Some(c) if c.is_file() || (path_like && bundled::get(&name).is_none()) => c.display().to_string(),
         _ => name.clone(),
     };
-    let (ppath, ptext, pdir) =
-        bundled::resolve(&target).map_err(|e| Error::invalid(origin(), "extends", format!("cannot load `{name}`: {e}")))?;
-    let parent = inherit(&ppath, parse_table(&ppath, &ptext)?, pdir.as_deref(), depth + 1)?;
+    let (ppath, ptext, pdir) = bundled::resolve(&target).map_err(|e| fail(format!("cannot load `{name}`: {e}")))?;
+    let id = identity(&ppath, if pdir.is_none() { Some(target.as_str()) } else { None });
+    if chain.iter().any(|(c, _)| *c == id) {
+        let mut names: Vec<String> = chain.iter().map(|(_, p)| p.display().to_string()).collect();
+        names.push(ppath.display().to_string());
+        return Err(fail(format!("`extends` makes a cycle: {}", names.join(" -> "))));
+    }
+    if chain.len() > MAX_EXTENDS {
+        return Err(fail(format!("more than {MAX_EXTENDS} levels of `extends`")));
+    }
+    chain.push((id, ppath.clone()));
+    let parent = inherit(&ppath, &ptext, parse_table(&ppath, &ptext)?, pdir.as_deref(), chain)?;
     Ok(merge(parent, doc))
 }
 
@@ -95,7 +115,8 @@ fn merge(mut parent: toml::Table, child: toml::Table) -> toml::Table {
 
 /// Parse, resolve `extends`, apply overrides and validate.
 pub fn from_text(path: &Path, text: &str, base_dir: Option<&Path>, overrides: &[Override]) -> Result<Scenario> {
-    let doc = inherit(path, parse_table(path, text)?, base_dir, 0)?;
+    let mut chain = vec![(identity(path, None), path.to_path_buf())];
+    let doc = inherit(path, text, parse_table(path, text)?, base_dir, &mut chain)?;
     let doc = overrides::apply_all(doc, overrides)?;
     let locator = Locator::new(
         path.to_path_buf(),
@@ -107,7 +128,15 @@ pub fn from_text(path: &Path, text: &str, base_dir: Option<&Path>, overrides: &[
         if key == "." {
             key = String::new();
         }
-        let message = first_line(&e.inner().to_string());
+        let mut message = plain_expectation(&first_line(&e.inner().to_string()));
+        // Name the missing key in the path, and say it is required.
+        if let Some(rest) = message.strip_prefix("missing field `")
+            && let Some(end) = rest.find('`')
+        {
+            let field = rest[..end].to_string();
+            message = format!("missing required key `{field}`");
+            key = if key.is_empty() { field } else { format!("{key}.{field}") };
+        }
         // Point at the unknown key itself rather than at the table holding it.
         if let Some(rest) = message.strip_prefix("unknown field `")
             && let Some(end) = rest.find('`')
@@ -123,11 +152,32 @@ pub fn from_text(path: &Path, text: &str, base_dir: Option<&Path>, overrides: &[
         Error::invalid(locator.origin(&key), shown, message)
     })?;
     let resolved = toml::to_string(&doc).map_err(|e| Error::Usage(format!("cannot render the scenario: {e}")))?;
-    Validator {
+    let scenario = Validator {
         locator,
         uncertain: Vec::new(),
     }
-    .scenario(raw, resolved, base_dir)
+    .scenario(raw, resolved, base_dir)?;
+    crate::limits::check_scenario(&scenario)?;
+    Ok(scenario)
+}
+
+/// Say what serde expected in the words of a scenario file: "an integer", "a table", "an array".
+fn plain_expectation(message: &str) -> String {
+    let mut m = message.to_string();
+    for (from, to) in [
+        ("expected i64", "expected an integer"),
+        ("expected u64", "expected a non-negative integer"),
+        ("expected f64", "expected a number"),
+        ("expected a sequence", "expected an array"),
+        ("expected a map", "expected a table"),
+    ] {
+        m = m.replace(from, to);
+    }
+    if let Some(p) = m.find("expected struct ") {
+        let end = m[p + 16..].find(|c: char| !c.is_alphanumeric()).map_or(m.len(), |e| p + 16 + e);
+        m.replace_range(p..end, "expected a table");
+    }
+    m
 }
 
 fn first_line(s: &str) -> String {
@@ -194,6 +244,9 @@ impl Validator {
 
     fn count(&self, key: &str, v: i64, min: i64, max: i64) -> Result<usize> {
         if v < min || v > max {
+            if max == i64::MAX {
+                return Err(self.err(key, format!("expected an integer >= {min}, found {v}")));
+            }
             return Err(self.err(key, format!("expected an integer from {min} to {max}, found {v}")));
         }
         Ok(v as usize)
@@ -328,13 +381,12 @@ impl Validator {
                 format!("expected a year after time.start = {}, found {}", raw.time.start, raw.time.end),
             ));
         }
-        if raw.time.end - raw.time.start > MAX_STEPS as i64 {
+        // In i128: `end - start` of two arbitrary i64 may overflow.
+        let horizon = i128::from(raw.time.end) - i128::from(raw.time.start);
+        if horizon > MAX_STEPS as i128 {
             return Err(self.err(
                 "time.end",
-                format!(
-                    "the horizon is {} years; at most {MAX_STEPS} are supported",
-                    raw.time.end - raw.time.start
-                ),
+                format!("the horizon is {horizon} years (time.end − time.start); at most {MAX_STEPS} are supported"),
             ));
         }
         let end = raw.time.end as i32;
@@ -420,6 +472,9 @@ impl Validator {
             domain_specs.push(self.domain(name, d, &frameworks)?);
         }
 
+        if raw.events.len() > MAX_EVENTS {
+            return Err(self.err("event", format!("{} events; at most {MAX_EVENTS} are supported", raw.events.len())));
+        }
         let events = self.events(&raw.events, start, end, &frameworks, &domains, &framework_specs)?;
 
         let runs = self.count("batch.runs", raw.batch.runs.unwrap_or(1000), 1, MAX_RUNS as i64)? as u64;
@@ -473,8 +528,10 @@ impl Validator {
                         "source = \"synthetic\" needs a [world.synthetic] table (agents, degree)",
                     )
                 })?;
-                let agents = self.count("world.synthetic.agents", s.agents, 2, MAX_AGENTS as i64)?;
-                let degree = self.count("world.synthetic.degree", s.degree, 0, (agents - 1).min(10_000) as i64)?;
+                // No upper bound here: the memory estimate (crate::limits) refuses large worlds
+                // with the figures, after the rest of the scenario is known.
+                let agents = self.count("world.synthetic.agents", s.agents, 2, i64::MAX)?;
+                let degree = self.count("world.synthetic.degree", s.degree, 0, (agents - 1).min(MAX_DEGREE) as i64)?;
                 let gdp_sigma = self.number("world.synthetic.gdp_sigma", s.gdp_sigma, Range::NonNegative)?;
                 let groups = self.count("world.synthetic.groups", s.groups, 0, 64)?;
                 WorldSource::Synthetic {
@@ -492,8 +549,23 @@ impl Validator {
                     .ok_or_else(|| self.err("world.custom", "source = \"custom\" needs a [world.custom] table (agents, ties)"))?;
                 let (agents, ties) = (rel(&c.agents), rel(&c.ties));
                 for (key, file) in [("world.custom.agents", &agents), ("world.custom.ties", &ties)] {
-                    if let Err(e) = std::fs::File::open(file) {
-                        return Err(self.err(key, format!("cannot read {}: {e}", file.display())));
+                    // A regular file of bounded size: not a directory, a device or a pipe that never ends.
+                    let meta = std::fs::metadata(file)
+                        .and_then(|m| std::fs::File::open(file).map(|_| m))
+                        .map_err(|e| self.err(key, format!("cannot read {}: {e}", file.display())))?;
+                    if !meta.is_file() {
+                        return Err(self.err(key, format!("{} is not a regular file; expected a CSV file", file.display())));
+                    }
+                    if meta.len() > MAX_DATA_BYTES {
+                        return Err(self.err(
+                            key,
+                            format!(
+                                "{} is {}; at most {} are read",
+                                file.display(),
+                                crate::limits::human(meta.len()),
+                                crate::limits::human(MAX_DATA_BYTES)
+                            ),
+                        ));
                     }
                 }
                 WorldSource::Custom {
@@ -642,6 +714,12 @@ impl Validator {
             return Err(self.err(
                 &format!("{key}.initial"),
                 "expected at least one initial rule, e.g. { states = [\"all\"], shares = { ... } }",
+            ));
+        }
+        if d.initial.len() > MAX_INITIAL_RULES {
+            return Err(self.err(
+                &format!("{key}.initial"),
+                format!("{} initial rules; at most {MAX_INITIAL_RULES} are supported", d.initial.len()),
             ));
         }
         let mut initial = Vec::new();

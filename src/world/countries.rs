@@ -39,27 +39,41 @@ struct MembershipRow {
     group: String,
 }
 
-/// Read every row of a CSV text as `T`, reporting the file and line of the first bad row.
+/// Read every row of a CSV text as `T`, reporting the file and line of the first bad row, the
+/// column by name, what was expected and what was found.
 pub(crate) fn rows<T: serde::de::DeserializeOwned>(path: &Path, text: &str) -> Result<Vec<(usize, T)>> {
     let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
+    let bad = |line: usize, message: String| Error::Data {
+        path: path.to_path_buf(),
+        line,
+        message,
+    };
+    let headers = reader.headers().map_err(|e| bad(1, e.to_string()))?.clone();
     let mut out = Vec::new();
-    for record in reader.deserialize::<T>() {
-        match record {
-            Ok(row) => out.push((out.len() + 2, row)),
+    for record in reader.records() {
+        let record = record.map_err(|e| bad(e.position().map_or(out.len() + 2, |p| p.line() as usize), e.to_string()))?;
+        let line = record.position().map_or(out.len() + 2, |p| p.line() as usize);
+        match record.deserialize::<T>(Some(&headers)) {
+            Ok(row) => out.push((line, row)),
             Err(e) => {
-                let line = e.position().map_or(out.len() + 2, |p| p.line() as usize);
-                let message = match e.kind() {
-                    csv::ErrorKind::Deserialize { err, .. } => match err.field() {
-                        Some(f) => format!("column {}: {}", f + 1, err.kind()),
-                        None => err.kind().to_string(),
-                    },
-                    _ => e.to_string(),
+                let csv::ErrorKind::Deserialize { err, .. } = e.kind() else {
+                    return Err(bad(line, e.to_string()));
                 };
-                return Err(Error::Data {
-                    path: path.to_path_buf(),
-                    line,
-                    message,
-                });
+                let what = match err.kind() {
+                    csv::DeserializeErrorKind::ParseFloat(_) => "expected a number".to_string(),
+                    csv::DeserializeErrorKind::ParseInt(_) => "expected an integer".to_string(),
+                    csv::DeserializeErrorKind::ParseBool(_) => "expected true or false".to_string(),
+                    other => other.to_string(),
+                };
+                let message = match err.field() {
+                    Some(f) => format!(
+                        "column `{}`: {what}, found `{}`",
+                        headers.get(f as usize).unwrap_or("?"),
+                        record.get(f as usize).unwrap_or("")
+                    ),
+                    None => what,
+                };
+                return Err(bad(line, message));
             }
         }
     }
@@ -226,6 +240,6 @@ mod tests {
         std::fs::write(dir.path().join("memberships.csv"), "iso3,group,since,source,note\n").unwrap();
         let e = load(Some(dir.path()), true, &gravity()).unwrap_err().to_string();
         assert!(e.contains("countries.csv:3:"), "{e}");
-        assert!(e.contains("column 7"), "{e}");
+        assert!(e.contains("column `pop_2019`: expected a number, found `ten`"), "{e}");
     }
 }
