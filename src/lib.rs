@@ -18,6 +18,7 @@
 
 pub mod aggregate;
 pub mod batch;
+pub mod bench;
 pub mod cli;
 pub mod compare;
 pub mod describe;
