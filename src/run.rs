@@ -72,6 +72,12 @@ pub struct Simulation<'m> {
     /// exp(lambda (static_u − max_k static_u)) per cell, `[(d*N + i)*K + k]`, for the table-driven
     /// logit kernel (empty when it is not used; see [`Simulation::fast_logit`]).
     exp_static: Vec<f64>,
+    /// Per cell: its term of the fragmentation sum as last computed, and the alignments it was
+    /// computed from (weighted ties only; empty until the first record).
+    frag_apart: Vec<f64>,
+    frag_seen: Vec<u8>,
+    /// Scratch marks of the states whose fragmentation term must be recomputed.
+    frag_dirty: Vec<u8>,
     /// Whether `gdp_share` still describes the current alignments.
     gdp_fresh: bool,
     /// Whether `static_u` (and `exp_static`) still hold for this year's knobs and alignments.
@@ -172,6 +178,9 @@ impl<'m> Simulation<'m> {
             stock: vec![0.0; stock_k],
             static_u: vec![0.0; n * d * k],
             exp_static: Vec::new(),
+            frag_apart: Vec::new(),
+            frag_seen: Vec::new(),
+            frag_dirty: Vec::new(),
             gdp_fresh: false,
             static_fresh: false,
             gdp_share: vec![0.0; d * k],
@@ -825,7 +834,7 @@ impl<'m> Simulation<'m> {
                     out.tipping_year[d * k + fw] = Some(self.m.scenario.start + t as i32);
                 }
             }
-            let f = self.fragmentation(row);
+            let f = self.fragmentation(d);
             frag_sum += f;
             if t + 1 == l.years {
                 out.fragmentation_final[d] = f;
@@ -850,8 +859,10 @@ impl<'m> Simulation<'m> {
 
     /// Trade-weighted share of partner pairs on different frameworks in one domain (branch-free sum
     /// over the ties with the precomputed weights of [`Model::frag_weight`]).
-    fn fragmentation(&self, row: &[u8]) -> f64 {
+    fn fragmentation(&mut self, d: usize) -> f64 {
+        let n = self.n;
         let ties = &self.m.world.ties;
+        let row = &self.align[d * n..(d + 1) * n];
         let mut total = 0.0;
         if let Some(sums) = &self.m.frag_sums {
             // All weights equal: a state's sum is the table entry of its count of differing partners
@@ -866,13 +877,44 @@ impl<'m> Simulation<'m> {
             return total;
         }
         let fw = &self.m.frag_weight;
-        for (i, &own) in row.iter().enumerate() {
+        let term = |i: usize| {
+            let own = row[i];
             let (a, b) = (ties.offsets[i], ties.offsets[i + 1]);
             let mut apart = 0.0;
             for (&j, &w) in ties.targets[a..b].iter().zip(&fw[a..b]) {
                 apart += w * f64::from(u8::from(row[j as usize] != own));
             }
-            total += apart;
+            apart
+        };
+        // Each state's term is kept between records; only states that moved, and the states that
+        // count them as partners, are recomputed (the same additions, so the same bits).
+        if self.frag_apart.is_empty() {
+            self.frag_apart = vec![0.0; n * self.d];
+            self.frag_seen = vec![u8::MAX; n * self.d];
+        }
+        let apart = &mut self.frag_apart[d * n..(d + 1) * n];
+        let seen = &mut self.frag_seen[d * n..(d + 1) * n];
+        // Marks, not a list: a state that many others trade with would otherwise be listed many times.
+        let dirty = &mut self.frag_dirty;
+        dirty.clear();
+        dirty.resize(n, 0);
+        let (ins, srcs) = (&self.m.in_offsets, &self.m.in_sources);
+        for (j, (&now, was)) in row.iter().zip(seen.iter_mut()).enumerate() {
+            if now != *was {
+                *was = now;
+                dirty[j] = 1;
+                for &i in &srcs[ins[j]..ins[j + 1]] {
+                    dirty[i as usize] = 1;
+                }
+            }
+        }
+        for (i, (a, &flag)) in apart.iter_mut().zip(dirty.iter()).enumerate() {
+            if flag != 0 {
+                *a = term(i);
+            }
+        }
+        for &a in apart.iter() {
+            total += a;
         }
         total
     }

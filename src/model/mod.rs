@@ -120,6 +120,12 @@ pub struct Model {
     pub tie_sums: Option<Vec<f64>>,
     /// The same table for the fragmentation weights of [`Model::frag_weight`], when they are all equal.
     pub frag_sums: Option<Vec<f64>>,
+    /// The ties reversed, in compressed rows: the states that count state j as a partner are
+    /// `in_sources[in_offsets[j]..in_offsets[j+1]]`. Built only when `frag_sums` is `None`: the
+    /// yearly fragmentation index then recomputes just the states whose own or partners' alignment
+    /// changed.
+    pub in_offsets: Vec<usize>,
+    pub in_sources: Vec<StateId>,
 }
 
 /// Largest number of partners per state for the count tables ([`Model::tie_sums`]): counts are
@@ -350,6 +356,24 @@ impl Model {
         let max_degree = (0..n).map(|i| world.ties.offsets[i + 1] - world.ties.offsets[i]).max().unwrap_or(0);
         let tie_sums = repeated_sums(world.ties.weights.iter().map(|&w| f64::from(w)), max_degree);
         let frag_sums = repeated_sums(frag_weight.iter().copied(), max_degree);
+        let (mut in_offsets, mut in_sources) = (Vec::new(), Vec::new());
+        if frag_sums.is_none() {
+            in_offsets = vec![0usize; n + 1];
+            for &j in &world.ties.targets {
+                in_offsets[j as usize + 1] += 1;
+            }
+            for j in 0..n {
+                in_offsets[j + 1] += in_offsets[j];
+            }
+            let mut fill = in_offsets.clone();
+            in_sources = vec![0; world.ties.targets.len()];
+            for i in 0..n {
+                for &j in world.ties.row(i).0 {
+                    in_sources[fill[j as usize]] = i as StateId;
+                    fill[j as usize] += 1;
+                }
+            }
+        }
         Ok(Model {
             scenario,
             world,
@@ -372,6 +396,8 @@ impl Model {
             frag_weight,
             tie_sums,
             frag_sums,
+            in_offsets,
+            in_sources,
         })
     }
 
