@@ -78,6 +78,11 @@ pub struct Simulation<'m> {
     frag_seen: Vec<u8>,
     /// Scratch marks of the states whose fragmentation term must be recomputed.
     frag_dirty: Vec<u8>,
+    /// Per cell `[d*N + i]`: its partners' count on each framework, one byte per framework, as
+    /// gathered by the last record (worlds with one tie weight only; empty otherwise).
+    partner_counts: Vec<u64>,
+    /// Whether `partner_counts` describes the current alignments.
+    counts_fresh: bool,
     /// Whether `gdp_share` still describes the current alignments.
     gdp_fresh: bool,
     /// Whether `static_u` (and `exp_static`) still hold for this year's knobs and alignments.
@@ -179,6 +184,12 @@ impl<'m> Simulation<'m> {
             static_u: vec![0.0; n * d * k],
             exp_static: Vec::new(),
             frag_apart: Vec::new(),
+            partner_counts: if m.tie_sums.is_some() && m.frag_sums.is_some() {
+                vec![0; n * d]
+            } else {
+                Vec::new()
+            },
+            counts_fresh: false,
             frag_seen: Vec::new(),
             frag_dirty: Vec::new(),
             gdp_fresh: false,
@@ -245,6 +256,7 @@ impl<'m> Simulation<'m> {
             self.revise_blocs(step, rng);
         }
         self.gdp_fresh = false;
+        self.counts_fresh = false;
     }
 
     /// Fire the events due this step (fixed-year ones at their step; conditional ones at the first
@@ -279,8 +291,9 @@ impl<'m> Simulation<'m> {
             self.refresh_blocs();
         }
         if acted {
-            // A forced move changes the alignments that GDP shares are computed from.
+            // A forced move changes the alignments that GDP shares and partner counts come from.
             self.gdp_fresh = false;
+            self.counts_fresh = false;
         }
         acted
     }
@@ -743,7 +756,10 @@ impl<'m> Simulation<'m> {
         let row = (d * n + i) * k;
         let es = &self.exp_static[row..row + k];
         let mut packed = 0u64;
-        if kern.w_net != 0.0 {
+        if kern.w_net != 0.0 && self.counts_fresh {
+            // Gathered by last year's record from the same alignments.
+            packed = self.partner_counts[d * n + i];
+        } else if kern.w_net != 0.0 {
             let ties = &self.m.world.ties;
             let align = &self.align[d * n..(d + 1) * n];
             // One byte-wide counter per framework (K <= 8, at most 255 partners).
@@ -855,6 +871,7 @@ impl<'m> Simulation<'m> {
         }
         out.hedging[t] = div / n as f64;
         self.gdp_fresh = true;
+        self.counts_fresh = !self.partner_counts.is_empty();
     }
 
     /// Trade-weighted share of partner pairs on different frameworks in one domain (branch-free sum
@@ -866,12 +883,21 @@ impl<'m> Simulation<'m> {
         let mut total = 0.0;
         if let Some(sums) = &self.m.frag_sums {
             // All weights equal: a state's sum is the table entry of its count of differing partners
-            // (the same additions in the same order, so the same bits).
+            // (the same additions in the same order, so the same bits). With one tie weight, the
+            // counts per framework are kept for next year's revisions, which read these alignments.
+            let keep = !self.partner_counts.is_empty();
             for (i, &own) in row.iter().enumerate() {
-                let apart: u32 = ties.targets[ties.offsets[i]..ties.offsets[i + 1]]
-                    .iter()
-                    .map(|&j| u32::from(row[j as usize] != own))
-                    .sum();
+                let (a, b) = (ties.offsets[i], ties.offsets[i + 1]);
+                let apart = if keep {
+                    let mut packed = 0u64;
+                    for &j in &ties.targets[a..b] {
+                        packed += 1u64 << (8 * row[j as usize]);
+                    }
+                    self.partner_counts[d * n + i] = packed;
+                    (b - a) as u32 - ((packed >> (8 * own)) & 0xff) as u32
+                } else {
+                    ties.targets[a..b].iter().map(|&j| u32::from(row[j as usize] != own)).sum()
+                };
                 total += sums[apart as usize];
             }
             return total;
