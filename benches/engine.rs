@@ -2,8 +2,12 @@
 //! - the yearly step kernel of the benchmark model (`bench/logit-network`) at N = 10^3, 10^5, 10^6;
 //! - one whole run of the real-world baseline;
 //! - a 64-run baseline batch on 1 and 2 threads (no output files);
+//! - a 4-run batch of the benchmark model at N = 10^5 on 1 and 2 threads (parallel over runs, and
+//!   over blocks of agents within a run);
 //! - parsing and validating the baseline scenario;
-//! - building the country world (gravity ties).
+//! - building the country world (gravity ties);
+//! - writing the output tables of a 64-run baseline batch (summary.json, timeseries.csv,
+//!   indices.csv, states.csv, runs.csv) to a temporary directory.
 //!
 //! Run with `cargo bench --bench engine`; `blocsim bench` gives the agent-updates-per-second report.
 
@@ -11,6 +15,7 @@ use std::hint::black_box;
 
 use blocsim::Scenario;
 use blocsim::batch::{BatchOptions, run_batch};
+use blocsim::export::{self, RunsWriter};
 use blocsim::model::Model;
 use blocsim::rng::{Purpose, run_rng};
 use blocsim::run::{Simulation, run_one};
@@ -74,6 +79,62 @@ fn baseline_batch(c: &mut Criterion) {
     group.finish();
 }
 
+fn logit_batch(c: &mut Criterion) {
+    let m = model("bench/logit-network", &["world.synthetic.agents=100000".to_string()]);
+    let mut group = c.benchmark_group("batch/logit-network-100000-agents-4-runs");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(100_000 * 50 * 4));
+    for threads in [1usize, 2] {
+        let opts = BatchOptions {
+            runs: 4,
+            seed: 1,
+            threads: Some(threads),
+            shard: None,
+            detail: false,
+            out: None,
+            command: vec![],
+        };
+        group.bench_with_input(BenchmarkId::new("threads", threads), &threads, |b, _| {
+            b.iter(|| black_box(run_batch(&m, &opts, &|_| {}).expect("batch").aggregator.runs()))
+        });
+    }
+    group.finish();
+}
+
+fn output_writing(c: &mut Criterion) {
+    let m = model("baseline", &[]);
+    let labels = m.labels();
+    let outcomes: Vec<_> = (0..64).map(|r| run_one(&m, 1, r)).collect();
+    let opts = BatchOptions {
+        runs: 64,
+        seed: 1,
+        threads: Some(1),
+        shard: None,
+        detail: false,
+        out: None,
+        command: vec![],
+    };
+    let agg = run_batch(&m, &opts, &|_| {}).expect("batch").aggregator;
+    let dir = tempfile::tempdir().expect("temporary directory");
+    c.bench_function("output/baseline-64-runs-tables", |b| {
+        b.iter(|| {
+            let mut w = RunsWriter::create(&dir.path().join("runs.csv"), &labels).expect("runs.csv");
+            for o in &outcomes {
+                w.write(o).expect("write run");
+            }
+            w.finish().expect("finish runs.csv");
+            for (name, bytes) in [
+                ("summary.json", export::summary_json(&agg, &labels)),
+                ("timeseries.csv", export::timeseries_csv(&agg, &labels)),
+                ("indices.csv", export::indices_csv(&agg, &labels)),
+                ("states.csv", export::states_csv(&agg, &labels)),
+            ] {
+                export::write_atomic(&dir.path().join(name), &bytes).expect("write table");
+            }
+        })
+    });
+}
+
 fn parsing(c: &mut Criterion) {
     c.bench_function("scenario/parse-baseline", |b| {
         b.iter(|| black_box(Scenario::load("baseline", &[]).expect("parse").k()))
@@ -84,5 +145,13 @@ fn parsing(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, step_kernel, baseline_run, baseline_batch, parsing);
+criterion_group!(
+    benches,
+    step_kernel,
+    baseline_run,
+    baseline_batch,
+    logit_batch,
+    parsing,
+    output_writing
+);
 criterion_main!(benches);

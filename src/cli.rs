@@ -160,6 +160,39 @@ pub enum Command {
     },
     /// List the bundled scenarios.
     Scenarios,
+    /// Measure throughput: agent-updates per second, setup vs step time, per thread count.
+    Bench {
+        /// Scenario file (TOML) or bundled scenario name.
+        #[arg(default_value = "bench/logit-network")]
+        scenario: String,
+        /// World sizes to measure (synthetic worlds), comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "1000,100000,1000000")]
+        agents: Vec<usize>,
+        /// Steps per run (default: the scenario's).
+        #[arg(long)]
+        steps: Option<usize>,
+        /// Runs per measurement (default: the scenario's batch.runs).
+        #[arg(long)]
+        runs: Option<u64>,
+        /// Thread counts to measure, comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "1,2")]
+        threads: Vec<usize>,
+        /// Measured repeats per configuration; the median is reported.
+        #[arg(long, default_value_t = 3)]
+        repeats: usize,
+        /// Unmeasured warm-up repeats per configuration.
+        #[arg(long, default_value_t = 1)]
+        warmup: usize,
+        /// Master seed (default: the scenario's batch.seed).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Override a scenario key (repeatable).
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        sets: Vec<String>,
+        /// Print a machine-readable JSON record instead of the table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print the mean-field fixed points of every domain and their stability.
     Meanfield {
         /// Scenario file (TOML) or bundled scenario name.
@@ -274,6 +307,37 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
                 base.scenario.name,
                 dir.display()
             );
+            Ok(())
+        }
+        Command::Bench {
+            scenario,
+            agents,
+            steps,
+            runs,
+            threads,
+            repeats,
+            warmup,
+            seed,
+            sets,
+            json,
+        } => {
+            let opts = crate::bench::BenchOptions {
+                scenario,
+                sets,
+                agents,
+                steps,
+                runs,
+                threads,
+                repeats,
+                warmup,
+                seed,
+            };
+            let report = crate::bench::run(&opts, &|line| eprintln!("{line}"))?;
+            if json {
+                println!("{}", report.to_json());
+            } else {
+                print!("{}", report.to_text());
+            }
             Ok(())
         }
         Command::Check { scenario, sets } => {

@@ -19,6 +19,7 @@
 
 pub mod aggregate;
 pub mod batch;
+pub mod bench;
 pub mod checkpoint;
 pub mod cli;
 pub mod compare;

@@ -13,25 +13,37 @@
 //! response and the sequential shuffle take extra draws, and the pairing restarts each year.
 
 use rand::RngExt;
+use rayon::prelude::*;
 
 use crate::metrics::RunOutcome;
-use crate::model::{Knobs, Model, ModelAction, NO_ANCHOR, affinity, choice, hedging, investment, network, security, sponsors, standards};
+use crate::model::{
+    Knobs, MAX_TABLE_DEGREE, Model, ModelAction, NO_ANCHOR, affinity, choice, hedging, investment, network, security, sponsors, standards,
+};
 use crate::rng::{Generator, Purpose, RunRng, run_rng};
 use crate::scenario::{Revision, SetValue, ShareMeasure, Term, param};
 
 /// Run `run` of the batch seeded with `seed`.
 pub fn run_one(model: &Model, seed: u64, run: u64) -> RunOutcome {
+    run_timed(model, seed, run).0
+}
+
+/// [`run_one`], also returning the seconds spent setting the run up (parameter draws,
+/// heterogeneity, initial alignments, first record) and simulating its steps (with their records).
+pub fn run_timed(model: &Model, seed: u64, run: u64) -> (RunOutcome, f64, f64) {
+    let t0 = std::time::Instant::now();
     let draws = param::draw_all(&model.scenario.uncertain, &mut run_rng(seed, run, Purpose::Parameters));
     let mut sim = Simulation::new(model, &draws, &mut run_rng(seed, run, Purpose::Setup));
     let mut outcome = sim.empty_outcome(run, draws);
     sim.record(0, &mut outcome);
+    let t1 = std::time::Instant::now();
     let mut rng = run_rng(seed, run, Purpose::Dynamics);
     for step in 1..model.layout.years {
         sim.step(step, &mut rng);
         sim.record(step, &mut outcome);
     }
     sim.finish(&mut outcome);
-    outcome
+    let t2 = std::time::Instant::now();
+    (outcome, (t1 - t0).as_secs_f64(), (t2 - t1).as_secs_f64())
 }
 
 /// The mutable state of one run. Arrays are indexed `[d*N + i]` (cells) or `[(d*N + i)*K + k]`.
@@ -57,6 +69,24 @@ pub struct Simulation<'m> {
     stock: Vec<f64>,
     /// Utility terms that do not depend on this year's moves, `[(d*N + i)*K + k]`.
     static_u: Vec<f64>,
+    /// exp(lambda (static_u − max_k static_u)) per cell, `[(d*N + i)*K + k]`, for the table-driven
+    /// logit kernel (empty when it is not used; see [`Simulation::fast_logit`]).
+    exp_static: Vec<f64>,
+    /// Per cell: its term of the fragmentation sum as last computed, and the alignments it was
+    /// computed from (weighted ties only; empty until the first record).
+    frag_apart: Vec<f64>,
+    frag_seen: Vec<u8>,
+    /// Scratch marks of the states whose fragmentation term must be recomputed.
+    frag_dirty: Vec<u8>,
+    /// Per cell `[d*N + i]`: its partners' count on each framework, one byte per framework, as
+    /// gathered by the last record (worlds with one tie weight only; empty otherwise).
+    partner_counts: Vec<u64>,
+    /// Whether `partner_counts` describes the current alignments.
+    counts_fresh: bool,
+    /// Whether `gdp_share` still describes the current alignments.
+    gdp_fresh: bool,
+    /// Whether `static_u` (and `exp_static`) still hold for this year's knobs and alignments.
+    static_fresh: bool,
     /// GDP share of each framework per domain `[d*K + k]`, as of the last record.
     gdp_share: Vec<f64>,
     switches: Vec<u64>,
@@ -72,6 +102,26 @@ pub struct Simulation<'m> {
     /// Per cell `[d*N + i]`: the cell belongs to a coordinating bloc and does not revise alone (empty
     /// until a coordination event first fires).
     in_bloc: Vec<bool>,
+}
+
+/// Cells per block of the parallel synchronous revision; fixed, so results do not depend on threads.
+const BLOCK_CELLS: usize = 16 * 1024;
+
+/// Runs with fewer cells revise in one pass.
+const PARALLEL_MIN_CELLS: usize = 2 * BLOCK_CELLS;
+
+/// Below this total weight the table-driven choice defers to the exact logit (underflow guard).
+const MIN_TABLE_TOTAL: f64 = 1e-200;
+
+/// One domain's revision settings for a year.
+struct DomainKernel {
+    rate: f64,
+    lambda: f64,
+    w_net: f64,
+    /// Whether the hedging term is active in this domain (hedgers then take the exact path).
+    hedging: bool,
+    exp_cost: f64,
+    exp_net: [f64; MAX_TABLE_DEGREE + 1],
 }
 
 #[inline]
@@ -132,6 +182,18 @@ impl<'m> Simulation<'m> {
             export: vec![0.0; export_k],
             stock: vec![0.0; stock_k],
             static_u: vec![0.0; n * d * k],
+            exp_static: Vec::new(),
+            frag_apart: Vec::new(),
+            partner_counts: if m.tie_sums.is_some() && m.frag_sums.is_some() {
+                vec![0; n * d]
+            } else {
+                Vec::new()
+            },
+            counts_fresh: false,
+            frag_seen: Vec::new(),
+            frag_dirty: Vec::new(),
+            gdp_fresh: false,
+            static_fresh: false,
             gdp_share: vec![0.0; d * k],
             switches: vec![0; d],
             tip_state: vec![0; d * k],
@@ -172,11 +234,20 @@ impl<'m> Simulation<'m> {
     /// Simulate one year.
     pub fn step(&mut self, step: usize, rng: &mut Generator) {
         rng.at_step(step as u32);
-        self.apply_events(step);
+        if self.apply_events(step) {
+            self.static_fresh = false;
+        }
         if self.m.has_sponsors {
             self.invest();
+            self.static_fresh = false;
         }
-        self.refresh_static();
+        // The standards pull reads last year's GDP shares, which this year's moves change.
+        if (0..self.d).any(|d| self.knobs.weight(d, Term::Standards) != 0.0) {
+            self.static_fresh = false;
+        }
+        if !self.static_fresh {
+            self.refresh_static();
+        }
         match self.m.scenario.revision {
             Revision::Synchronous => self.revise_synchronous(step, rng),
             Revision::Sequential => self.revise_sequential(step, rng),
@@ -184,13 +255,16 @@ impl<'m> Simulation<'m> {
         if self.coordinating.iter().any(|&c| c) {
             self.revise_blocs(step, rng);
         }
+        self.gdp_fresh = false;
+        self.counts_fresh = false;
     }
 
     /// Fire the events due this step (fixed-year ones at their step; conditional ones at the first
     /// step from theirs whose condition holds on last year's shares), then undo those whose duration
-    /// ends now. Events apply in file order.
-    fn apply_events(&mut self, step: usize) {
+    /// ends now. Events apply in file order. Returns whether any event acted.
+    fn apply_events(&mut self, step: usize) -> bool {
         let mut blocs_changed = false;
+        let mut acted = false;
         for idx in 0..self.m.events.len() {
             let e = &self.m.events[idx];
             match self.fired[idx] {
@@ -202,11 +276,13 @@ impl<'m> Simulation<'m> {
                     if due {
                         self.fired[idx] = Some(step);
                         blocs_changed |= self.act(idx, step, true);
+                        acted = true;
                     }
                 }
                 Some(at) => {
                     if e.duration.is_some_and(|d| at + d as usize == step) {
                         blocs_changed |= self.act(idx, step, false);
+                        acted = true;
                     }
                 }
             }
@@ -214,6 +290,12 @@ impl<'m> Simulation<'m> {
         if blocs_changed {
             self.refresh_blocs();
         }
+        if acted {
+            // A forced move changes the alignments that GDP shares and partner counts come from.
+            self.gdp_fresh = false;
+            self.counts_fresh = false;
+        }
+        acted
     }
 
     /// Last year's share of framework `k` in domain `d` (the alignments as they stand before this
@@ -438,17 +520,21 @@ impl<'m> Simulation<'m> {
         }
     }
 
-    /// Recompute the utility terms that stay fixed within a year.
+    /// Recompute the utility terms that stay fixed within a year. Skipped (see [`Simulation::step`])
+    /// when none of their inputs changed: recomputing would give the same values.
     fn refresh_static(&mut self) {
         let (n, d_count, k) = (self.n, self.d, self.k);
         let world = &self.m.world;
-        for d in 0..d_count {
-            standards::gdp_shares(
-                &self.align[d * n..(d + 1) * n],
-                &world.gdp,
-                self.m.total_gdp,
-                &mut self.gdp_share[d * k..(d + 1) * k],
-            );
+        if !self.gdp_fresh {
+            for d in 0..d_count {
+                standards::gdp_shares(
+                    &self.align[d * n..(d + 1) * n],
+                    &world.gdp,
+                    self.m.total_gdp,
+                    &mut self.gdp_share[d * k..(d + 1) * k],
+                );
+            }
+            self.gdp_fresh = true;
         }
         for d in 0..d_count {
             let kn = &self.knobs;
@@ -484,6 +570,26 @@ impl<'m> Simulation<'m> {
                 }
             }
         }
+        if self.fast_logit() {
+            // exp(lambda U) factorises into a static, a network and a switching factor; the static
+            // one changes only here.
+            let lambda = self.knobs.lambda;
+            self.exp_static.resize(self.static_u.len(), 0.0);
+            for (e, u) in self.exp_static.chunks_exact_mut(k).zip(self.static_u.chunks_exact(k)) {
+                let max = u.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                for (x, &v) in e.iter_mut().zip(u) {
+                    *x = (lambda * (v - max)).exp();
+                }
+            }
+        }
+        self.static_fresh = true;
+    }
+
+    /// Whether revisions use the table-driven logit kernel: finite lambda and a world whose ties all
+    /// have one weight (so a state's network term depends only on integer counts of partners).
+    #[inline]
+    fn fast_logit(&self) -> bool {
+        self.knobs.lambda.is_finite() && self.m.tie_sums.is_some()
     }
 
     /// Utilities of one cell given the alignments it reads, into `u[..K]`.
@@ -532,29 +638,158 @@ impl<'m> Simulation<'m> {
     }
 
     fn revise_synchronous(&mut self, step: usize, rng: &mut Generator) {
-        let (n, k) = (self.n, self.k);
+        let cells = self.n * self.d;
         let mut next = std::mem::take(&mut self.next);
         next.copy_from_slice(&self.align);
-        let mut u = [0.0; choice::MAX_FRAMEWORKS];
-        for d in 0..self.d {
-            let rate = self.knobs.rate[d];
-            let lambda = self.knobs.lambda;
-            for i in 0..n {
-                let x: u64 = rng.random();
-                let cell = d * n + i;
-                if !self.revises_alone(cell, step) || unit32(x >> 32) >= rate {
-                    continue;
-                }
-                self.utilities(&self.align, d, i, &mut u[..k]);
-                let cur = self.align[cell] as usize;
-                let c = choice::choose(&u[..k], cur, lambda, unit32(x), rng);
-                if c != cur {
-                    self.switches[d] += 1;
-                    next[cell] = c as u8;
-                }
+        let kernels: Vec<DomainKernel> = (0..self.d).map(|d| self.kernel(d)).collect();
+        let mut switches = vec![0u64; self.d];
+        if self.knobs.lambda.is_finite() && cells >= PARALLEL_MIN_CELLS {
+            // With a finite lambda every cell takes exactly one 64-bit draw, so the draw of cell c is
+            // the word pair at 2c from the start of the year: fixed blocks of cells draw from their own
+            // copies of the stream, positioned there, and give the same numbers as a single pass —
+            // whatever the number of threads.
+            let base = rng.get_word_pos();
+            let this = &*self;
+            let per_block: Vec<Vec<u64>> = next
+                .par_chunks_mut(BLOCK_CELLS)
+                .enumerate()
+                .map(|(b, chunk)| {
+                    let first = b * BLOCK_CELLS;
+                    let mut r = rng.clone();
+                    r.set_word_pos(base + 2 * first as u128);
+                    let mut sw = vec![0u64; this.d];
+                    this.revise_cells(first, chunk, step, &kernels, &mut r, &mut sw);
+                    sw
+                })
+                .collect();
+            for sw in per_block {
+                switches.iter_mut().zip(sw).for_each(|(a, b)| *a += b);
+            }
+            rng.set_word_pos(base + 2 * cells as u128);
+        } else {
+            self.revise_cells(0, &mut next, step, &kernels, rng, &mut switches);
+        }
+        self.switches.iter_mut().zip(switches).for_each(|(a, b)| *a += b);
+        self.next = std::mem::replace(&mut self.align, next);
+    }
+
+    /// What one domain's revisions need this year, looked up once.
+    fn kernel(&self, d: usize) -> DomainKernel {
+        let lambda = self.knobs.lambda;
+        let w_net = self.knobs.weight(d, Term::Network);
+        let mut exp_net = [0.0; MAX_TABLE_DEGREE + 1];
+        if let (true, Some(sums)) = (self.fast_logit(), &self.m.tie_sums) {
+            // Factor exp(lambda w_net share(c)) for c partners on a framework, scaled so that the
+            // largest entry is 1.
+            let top = sums.iter().map(|&s| lambda * w_net * s).fold(f64::NEG_INFINITY, f64::max);
+            for (e, &s) in exp_net.iter_mut().zip(sums) {
+                *e = (lambda * w_net * s - top).exp();
             }
         }
-        self.next = std::mem::replace(&mut self.align, next);
+        DomainKernel {
+            rate: self.knobs.rate[d],
+            lambda,
+            w_net,
+            hedging: self.knobs.weight(d, Term::Hedging) != 0.0 && self.d > 1,
+            exp_cost: (-lambda * self.knobs.cost[d]).exp(),
+            exp_net,
+        }
+    }
+
+    /// Synchronous revisions of cells `first..first + next.len()` (flat `[d*N + i]` indices), reading
+    /// `self.align` and writing changed cells into `next`; one 64-bit draw per cell from `rng`.
+    fn revise_cells(
+        &self,
+        first: usize,
+        next: &mut [u8],
+        step: usize,
+        kernels: &[DomainKernel],
+        rng: &mut Generator,
+        switches: &mut [u64],
+    ) {
+        let (n, k) = (self.n, self.k);
+        let mut u = [0.0; choice::MAX_FRAMEWORKS];
+        let fast = self.fast_logit();
+        let mut off = 0;
+        while off < next.len() {
+            // One domain's stretch of the block at a time.
+            let cell0 = first + off;
+            let (d, i0) = (cell0 / n, cell0 % n);
+            let len = (n - i0).min(next.len() - off);
+            let kern = &kernels[d];
+            let tables = fast && !kern.hedging;
+            for (i, slot) in (i0..i0 + len).zip(&mut next[off..off + len]) {
+                let cell = d * n + i;
+                let x: u64 = rng.random();
+                if !self.revises_alone(cell, step) || unit32(x >> 32) >= kern.rate {
+                    continue;
+                }
+                let cur = self.align[cell] as usize;
+                let chosen = if tables || (fast && !self.m.hedgers[i]) {
+                    self.choose_by_tables(d, i, cur, kern, unit32(x))
+                } else {
+                    None
+                };
+                let c = match chosen {
+                    Some(c) => c,
+                    None => {
+                        self.utilities(&self.align, d, i, &mut u[..k]);
+                        choice::choose(&u[..k], cur, kern.lambda, unit32(x), rng)
+                    }
+                };
+                if c != cur {
+                    switches[d] += 1;
+                    *slot = c as u8;
+                }
+            }
+            off += len;
+        }
+    }
+
+    /// The logit choice of cell (d, i) without calling exp: with every tie of one weight, the network
+    /// share of framework k is a function of the integer count c_k of partners on k, so
+    /// exp(lambda U_k) = exp_static · exp_net[c_k] · (exp_cost if k ≠ current). `None` when the
+    /// product underflows (extreme lambda), leaving the choice to the exact path.
+    #[inline]
+    fn choose_by_tables(&self, d: usize, i: usize, cur: usize, kern: &DomainKernel, v: f64) -> Option<usize> {
+        let (n, k) = (self.n, self.k);
+        let row = (d * n + i) * k;
+        let es = &self.exp_static[row..row + k];
+        let mut packed = 0u64;
+        if kern.w_net != 0.0 && self.counts_fresh {
+            // Gathered by last year's record from the same alignments.
+            packed = self.partner_counts[d * n + i];
+        } else if kern.w_net != 0.0 {
+            let ties = &self.m.world.ties;
+            let align = &self.align[d * n..(d + 1) * n];
+            // One byte-wide counter per framework (K <= 8, at most 255 partners).
+            for &j in &ties.targets[ties.offsets[i]..ties.offsets[i + 1]] {
+                packed += 1u64 << (8 * align[j as usize]);
+            }
+        }
+        let mut w = [0.0; choice::MAX_FRAMEWORKS];
+        let mut total = 0.0;
+        for fw in 0..k {
+            let c = ((packed >> (8 * fw)) & 0xff) as usize;
+            let mut x = es[fw] * kern.exp_net[c];
+            if fw != cur {
+                x *= kern.exp_cost;
+            }
+            w[fw] = x;
+            total += x;
+        }
+        if !(total > MIN_TABLE_TOTAL && total.is_finite()) {
+            return None;
+        }
+        let target = v * total;
+        let mut acc = 0.0;
+        for (fw, &x) in w[..k].iter().enumerate() {
+            acc += x;
+            if target < acc {
+                return Some(fw);
+            }
+        }
+        w[..k].iter().rposition(|&x| x > 0.0)
     }
 
     fn revise_sequential(&mut self, step: usize, rng: &mut Generator) {
@@ -615,7 +850,7 @@ impl<'m> Simulation<'m> {
                     out.tipping_year[d * k + fw] = Some(self.m.scenario.start + t as i32);
                 }
             }
-            let f = self.fragmentation(row);
+            let f = self.fragmentation(d);
             frag_sum += f;
             if t + 1 == l.years {
                 out.fragmentation_final[d] = f;
@@ -623,30 +858,89 @@ impl<'m> Simulation<'m> {
         }
         out.fragmentation[t] = frag_sum / self.d as f64;
         let mut div = 0.0;
-        let mut per = [0u32; choice::MAX_FRAMEWORKS];
-        for i in 0..n {
-            per.iter_mut().for_each(|c| *c = 0);
-            for d in 0..self.d {
-                per[self.align[d * n + i] as usize] += 1;
+        // With one domain or one framework every state's diversity is 0.
+        if self.d > 1 && k > 1 {
+            let mut per = [0u32; choice::MAX_FRAMEWORKS];
+            for i in 0..n {
+                per.iter_mut().for_each(|c| *c = 0);
+                for d in 0..self.d {
+                    per[self.align[d * n + i] as usize] += 1;
+                }
+                div += hedging::diversity(&per[..k], self.d);
             }
-            div += hedging::diversity(&per[..k], self.d);
         }
         out.hedging[t] = div / n as f64;
+        self.gdp_fresh = true;
+        self.counts_fresh = !self.partner_counts.is_empty();
     }
 
     /// Trade-weighted share of partner pairs on different frameworks in one domain (branch-free sum
     /// over the ties with the precomputed weights of [`Model::frag_weight`]).
-    fn fragmentation(&self, row: &[u8]) -> f64 {
+    fn fragmentation(&mut self, d: usize) -> f64 {
+        let n = self.n;
         let ties = &self.m.world.ties;
-        let fw = &self.m.frag_weight;
+        let row = &self.align[d * n..(d + 1) * n];
         let mut total = 0.0;
-        for (i, &own) in row.iter().enumerate() {
+        if let Some(sums) = &self.m.frag_sums {
+            // All weights equal: a state's sum is the table entry of its count of differing partners
+            // (the same additions in the same order, so the same bits). With one tie weight, the
+            // counts per framework are kept for next year's revisions, which read these alignments.
+            let keep = !self.partner_counts.is_empty();
+            for (i, &own) in row.iter().enumerate() {
+                let (a, b) = (ties.offsets[i], ties.offsets[i + 1]);
+                let apart = if keep {
+                    let mut packed = 0u64;
+                    for &j in &ties.targets[a..b] {
+                        packed += 1u64 << (8 * row[j as usize]);
+                    }
+                    self.partner_counts[d * n + i] = packed;
+                    (b - a) as u32 - ((packed >> (8 * own)) & 0xff) as u32
+                } else {
+                    ties.targets[a..b].iter().map(|&j| u32::from(row[j as usize] != own)).sum()
+                };
+                total += sums[apart as usize];
+            }
+            return total;
+        }
+        let fw = &self.m.frag_weight;
+        let term = |i: usize| {
+            let own = row[i];
             let (a, b) = (ties.offsets[i], ties.offsets[i + 1]);
             let mut apart = 0.0;
             for (&j, &w) in ties.targets[a..b].iter().zip(&fw[a..b]) {
                 apart += w * f64::from(u8::from(row[j as usize] != own));
             }
-            total += apart;
+            apart
+        };
+        // Each state's term is kept between records; only states that moved, and the states that
+        // count them as partners, are recomputed (the same additions, so the same bits).
+        if self.frag_apart.is_empty() {
+            self.frag_apart = vec![0.0; n * self.d];
+            self.frag_seen = vec![u8::MAX; n * self.d];
+        }
+        let apart = &mut self.frag_apart[d * n..(d + 1) * n];
+        let seen = &mut self.frag_seen[d * n..(d + 1) * n];
+        // Marks, not a list: a state that many others trade with would otherwise be listed many times.
+        let dirty = &mut self.frag_dirty;
+        dirty.clear();
+        dirty.resize(n, 0);
+        let (ins, srcs) = (&self.m.in_offsets, &self.m.in_sources);
+        for (j, (&now, was)) in row.iter().zip(seen.iter_mut()).enumerate() {
+            if now != *was {
+                *was = now;
+                dirty[j] = 1;
+                for &i in &srcs[ins[j]..ins[j + 1]] {
+                    dirty[i as usize] = 1;
+                }
+            }
+        }
+        for (i, (a, &flag)) in apart.iter_mut().zip(dirty.iter()).enumerate() {
+            if flag != 0 {
+                *a = term(i);
+            }
+        }
+        for &a in apart.iter() {
+            total += a;
         }
         total
     }

@@ -114,6 +114,40 @@ pub struct Model {
     /// where s_i turns state i's normalised weights back into its trade volume and T is the total
     /// volume; the fragmentation index is the sum over ties of this weight times [the ends differ].
     pub frag_weight: Vec<f64>,
+    /// When every tie has the same weight w and no state has more than [`MAX_TABLE_DEGREE`] partners
+    /// (synthetic worlds): entry c is w added c times in f64, one at a time — bit for bit what summing
+    /// the weights of c partners gives, so network shares become a table look-up of integer counts.
+    pub tie_sums: Option<Vec<f64>>,
+    /// The same table for the fragmentation weights of [`Model::frag_weight`], when they are all equal.
+    pub frag_sums: Option<Vec<f64>>,
+    /// The ties reversed, in compressed rows: the states that count state j as a partner are
+    /// `in_sources[in_offsets[j]..in_offsets[j+1]]`. Built only when `frag_sums` is `None`: the
+    /// yearly fragmentation index then recomputes just the states whose own or partners' alignment
+    /// changed.
+    pub in_offsets: Vec<usize>,
+    pub in_sources: Vec<StateId>,
+}
+
+/// Largest number of partners per state for the count tables ([`Model::tie_sums`]): counts are
+/// packed as bytes.
+pub const MAX_TABLE_DEGREE: usize = 255;
+
+/// `Some(table)` when every value of `w` is the same, with `table[c]` the sum of c copies added one
+/// at a time, c = 0..=`max_degree`.
+fn repeated_sums(w: impl Iterator<Item = f64>, max_degree: usize) -> Option<Vec<f64>> {
+    let mut w = w.peekable();
+    let first = w.peek().copied().unwrap_or(0.0);
+    if max_degree > MAX_TABLE_DEGREE || !w.all(|x| x.to_bits() == first.to_bits()) {
+        return None;
+    }
+    let mut table = Vec::with_capacity(max_degree + 1);
+    let mut acc = 0.0;
+    table.push(acc);
+    for _ in 0..max_degree {
+        acc += first;
+        table.push(acc);
+    }
+    Some(table)
 }
 
 impl Model {
@@ -319,6 +353,27 @@ impl Model {
         if n == 0 {
             return Err(Error::Usage("the world has no states".into()));
         }
+        let max_degree = (0..n).map(|i| world.ties.offsets[i + 1] - world.ties.offsets[i]).max().unwrap_or(0);
+        let tie_sums = repeated_sums(world.ties.weights.iter().map(|&w| f64::from(w)), max_degree);
+        let frag_sums = repeated_sums(frag_weight.iter().copied(), max_degree);
+        let (mut in_offsets, mut in_sources) = (Vec::new(), Vec::new());
+        if frag_sums.is_none() {
+            in_offsets = vec![0usize; n + 1];
+            for &j in &world.ties.targets {
+                in_offsets[j as usize + 1] += 1;
+            }
+            for j in 0..n {
+                in_offsets[j + 1] += in_offsets[j];
+            }
+            let mut fill = in_offsets.clone();
+            in_sources = vec![0; world.ties.targets.len()];
+            for i in 0..n {
+                for &j in world.ties.row(i).0 {
+                    in_sources[fill[j as usize]] = i as StateId;
+                    fill[j as usize] += 1;
+                }
+            }
+        }
         Ok(Model {
             scenario,
             world,
@@ -339,6 +394,10 @@ impl Model {
             total_gdp,
             total_population,
             frag_weight,
+            tie_sums,
+            frag_sums,
+            in_offsets,
+            in_sources,
         })
     }
 
