@@ -363,6 +363,107 @@ pub fn default_dir(scenario: &str, what: &str) -> PathBuf {
     PathBuf::from("output").join(scenario).join(what)
 }
 
+/// Common settings of the experiment commands, as given on the command line.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Scenario file or bundled name.
+    pub scenario: String,
+    /// `--set PATH=VALUE` overrides applied to every design point.
+    pub sets: Vec<String>,
+    /// `--param PATH=LO:HI` texts (empty: the command's default).
+    pub params: Vec<String>,
+    /// `--outcome` selectors (empty: [`Outcome::defaults`]).
+    pub outcomes: Vec<String>,
+    /// Replications per design point.
+    pub runs: u64,
+    /// Master seed (None: the scenario's batch.seed).
+    pub seed: Option<u64>,
+    pub threads: Option<usize>,
+    /// Output directory (None: `output/<scenario>/<command>`).
+    pub out: Option<PathBuf>,
+    /// Write into `out` even if it is not a blocsim output directory.
+    pub force: bool,
+    /// Draw charts (None: no charts).
+    pub plots: Option<crate::plot::PlotOptions>,
+    /// The command line, for the manifest.
+    pub command: Vec<String>,
+}
+
+/// What an experiment command prepared before running: the loader, the resolved parameters and
+/// outcomes, the plan and the output directory (checked).
+pub struct Prepared {
+    pub loader: Loader,
+    pub params: Vec<ParamRange>,
+    pub outcomes: Vec<Outcome>,
+    pub plan: Plan,
+    pub dir: PathBuf,
+}
+
+/// Load the scenario, parse and resolve parameters and outcomes, and check the output directory;
+/// `default_params` gives the parameters when none were given.
+pub fn prepare(s: &Settings, what: &str, default_params: fn(&Scenario) -> Vec<ParamRange>) -> Result<Prepared> {
+    if let Some(opts) = &s.plots {
+        crate::plot::check_options(opts)?;
+    }
+    let max = crate::scenario::validate::MAX_RUNS;
+    if !(1..=max).contains(&s.runs) {
+        return Err(Error::Usage(format!("--runs {}: expected 1 to {max}", s.runs)));
+    }
+    if s.threads == Some(0) {
+        return Err(Error::Usage("--threads 0: expected at least 1".into()));
+    }
+    let loader = Loader::new(&s.scenario, &s.sets)?;
+    let mut params = if s.params.is_empty() {
+        default_params(&loader.base.scenario)
+    } else {
+        s.params.iter().map(|t| ParamRange::parse(t)).collect::<Result<Vec<_>>>()?
+    };
+    for (i, p) in params.iter().enumerate() {
+        if params[..i].iter().any(|q| q.key == p.key) {
+            return Err(Error::Usage(format!("--param {}: given twice", p.key)));
+        }
+    }
+    loader.resolve(&mut params)?;
+    let outcomes = Outcome::parse_all(&s.outcomes, &loader.base.labels())?;
+    let dir = s.out.clone().unwrap_or_else(|| default_dir(&loader.base.scenario.name, what));
+    crate::batch::check_output_dir(&dir, s.force)?;
+    let plan = Plan {
+        seed: s.seed.unwrap_or(loader.base.scenario.batch.seed),
+        runs: s.runs,
+        threads: s.threads,
+    };
+    Ok(Prepared {
+        loader,
+        params,
+        outcomes,
+        plan,
+        dir,
+    })
+}
+
+/// Write `manifest.json` for an experiment of `total_runs` runs.
+pub fn write_manifest(
+    p: &Prepared,
+    s: &Settings,
+    total_runs: u64,
+    threads: usize,
+    wall_seconds: f64,
+    mut files: Vec<String>,
+) -> Result<()> {
+    files.push("manifest.json".into());
+    let opts = crate::batch::BatchOptions {
+        runs: total_runs,
+        seed: p.plan.seed,
+        threads: p.plan.threads,
+        shard: None,
+        detail: false,
+        out: Some(p.dir.clone()),
+        command: s.command.clone(),
+    };
+    let m = crate::batch::manifest(&p.loader.base, &opts, threads, wall_seconds, files);
+    crate::export::write_atomic(&p.dir.join("manifest.json"), &m.to_json())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

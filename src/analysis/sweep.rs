@@ -15,7 +15,7 @@ use std::path::Path;
 use serde_json::{Value, json};
 
 use super::table::{Table, json_bytes, num};
-use super::{Loader, Outcome, ParamRange, Plan, PointStats, design, design_rng, evaluate, noise_share};
+use super::{Loader, Outcome, ParamRange, Plan, PointStats, Settings, design, design_rng, evaluate, noise_share, prepare, write_manifest};
 use crate::error::{Error, Result};
 use crate::export::write_atomic;
 
@@ -181,4 +181,35 @@ impl Sweep {
         files.push("sweep.json".into());
         Ok(files)
     }
+}
+
+/// Default number of points: levels per axis for a grid, points in all for a Latin hypercube.
+pub fn default_points(kind: DesignKind) -> usize {
+    match kind {
+        DesignKind::Grid => 5,
+        DesignKind::Lhs => 100,
+    }
+}
+
+/// `blocsim sweep`: prepare, run (calling `start(total runs)` once, then `progress(done)`), write
+/// the tables, manifest and charts. Returns the sweep and the output directory.
+pub fn command(
+    s: &Settings,
+    kind: DesignKind,
+    points: Option<usize>,
+    start: &dyn Fn(u64),
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<(Sweep, std::path::PathBuf)> {
+    let started = std::time::Instant::now();
+    let p = prepare(s, "sweep", |_| Vec::new())?;
+    let n = points.unwrap_or(default_points(kind));
+    let planned = design_points(&p.params, kind, n, p.plan.seed)?.len() as u64 * p.plan.runs;
+    start(planned);
+    let sweep = run(&p.loader, &p.params, kind, n, &p.outcomes, &p.plan, progress)?;
+    let mut files = sweep.write(&p.dir)?;
+    if let Some(opts) = &s.plots {
+        files.extend(crate::plot::analysis::plot_sweep(&p.dir, &sweep, opts)?);
+    }
+    write_manifest(&p, s, planned, sweep.threads, started.elapsed().as_secs_f64(), files)?;
+    Ok((sweep, p.dir))
 }
