@@ -420,7 +420,7 @@ impl Chart for SensitivityChart<'_> {
                 .flat_map(|(_, _, v)| v.iter().flat_map(|t| [t.0, t.1]))
                 .filter(|v| v.is_finite())
                 .fold(0.0f64, f64::min);
-            (mn.min(0.0), m.max(1.0))
+            (mn.clamp(-1.0, 0.0), m.clamp(1.0, 1.5))
         } else {
             let m = series
                 .iter()
