@@ -326,25 +326,46 @@ pub fn quantile(sorted: &[f64], q: f64) -> f64 {
     sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
 }
 
-/// How much of the variance of the point means is replication noise, for one outcome: the pooled
-/// within-point variance divided by R (the noise variance of a mean of R replications) over the
-/// variance of the point means. Near 0: the design explains the spread; near 1: it is mostly noise.
-pub fn noise_share(values_by_point: &[Vec<f64>]) -> f64 {
-    let means: Vec<f64> = values_by_point.iter().map(|v| v.iter().sum::<f64>() / v.len() as f64).collect();
+/// Variance of the replication noise that differs between design points, from the runs of every
+/// point (`values_by_point[p][r]`, the same R for all points). Under common random numbers run r of
+/// every point shares its random numbers, so a run's outcome is y_pr = mu + a_p + b_r + e_pr: b_r moves
+/// every point alike and cancels in any comparison of points; only e_pr, the point-by-replication
+/// interaction, is noise for the estimators. Its variance is estimated by the residual mean square
+/// of the two-way layout, Σ (y_pr − ȳ_p· − ȳ_·r + ȳ)² / ((P − 1)(R − 1)). NaN when P < 2 or R < 2.
+pub fn noise_variance(values_by_point: &[Vec<f64>]) -> f64 {
+    let p_count = values_by_point.len();
     let r = values_by_point.first().map_or(0, Vec::len);
-    if r < 2 || means.len() < 2 {
+    if r < 2 || p_count < 2 {
         return f64::NAN;
     }
-    let within = values_by_point
+    let point_means: Vec<f64> = values_by_point.iter().map(|v| v.iter().sum::<f64>() / r as f64).collect();
+    let rep_means: Vec<f64> = (0..r)
+        .map(|j| values_by_point.iter().map(|v| v[j]).sum::<f64>() / p_count as f64)
+        .collect();
+    let grand = point_means.iter().sum::<f64>() / p_count as f64;
+    let ss: f64 = values_by_point
         .iter()
-        .zip(&means)
-        .map(|(v, m)| v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (r as f64 - 1.0))
-        .sum::<f64>()
-        / means.len() as f64;
+        .zip(&point_means)
+        .map(|(v, pm)| v.iter().zip(&rep_means).map(|(y, rm)| (y - pm - rm + grand).powi(2)).sum::<f64>())
+        .sum();
+    ss / ((p_count - 1) * (r - 1)) as f64
+}
+
+/// How much of the variance of the point means is replication noise, for one outcome: the noise
+/// variance of a mean of R runs, [`noise_variance`] / R, over the sample variance of the point means
+/// (capped at 1). Near 0: the design explains the spread; near 1: it is mostly noise. NaN when it
+/// cannot be estimated (one replication, one point, or identical point means).
+pub fn noise_share(values_by_point: &[Vec<f64>]) -> f64 {
+    let r = values_by_point.first().map_or(0, Vec::len);
+    let noise = noise_variance(values_by_point);
+    if !noise.is_finite() {
+        return f64::NAN;
+    }
+    let means: Vec<f64> = values_by_point.iter().map(|v| v.iter().sum::<f64>() / r as f64).collect();
     let grand = means.iter().sum::<f64>() / means.len() as f64;
     let between = means.iter().map(|m| (m - grand).powi(2)).sum::<f64>() / (means.len() as f64 - 1.0);
     if between > 0.0 {
-        (within / r as f64 / between).min(1.0)
+        (noise / r as f64 / between).min(1.0)
     } else {
         f64::NAN
     }
@@ -505,5 +526,10 @@ mod tests {
         // Two points, no replication noise: share 0; identical point means: undefined.
         assert_eq!(noise_share(&[vec![1.0, 1.0], vec![3.0, 3.0]]), 0.0);
         assert!(noise_share(&[vec![1.0, 3.0], vec![1.0, 3.0]]).is_nan());
+        // Noise common to all points in a replication (common random numbers) is not noise between points.
+        assert!(noise_variance(&[vec![1.0, 5.0, 2.0], vec![3.0, 7.0, 4.0], vec![0.0, 4.0, 1.0]]) < 1e-24);
+        // Point-by-replication noise is: y = ±1 in a checkerboard has residual mean square
+        // Σ 1² / ((P−1)(R−1)) = 4 / 1 for a 2 × 2 layout.
+        assert_eq!(noise_variance(&[vec![1.0, -1.0], vec![-1.0, 1.0]]), 4.0);
     }
 }

@@ -3,11 +3,11 @@
 //!
 //! Every design point is run R times on common random numbers and the outcome averaged; the
 //! estimators see the averages. Replication noise is measured, not assumed away: per outcome,
-//! `noise_share` = (pooled within-point variance / R) / (variance of the point means) is the part
-//! of the variance the estimators see that is noise. A Sobol index whose lower interval limit is not
-//! above `noise_share`, or a Morris mu* whose lower limit is not above `noise_mu_star` (the mu* that
-//! replication noise alone would give, √(2/π)·√(2 s²_w / R)/Δ for independent noise), is flagged
-//! `within_noise`: it cannot be told apart from noise.
+//! `noise_share` = (σ²_e / R) / (variance of the point means), with σ²_e the point-by-replication
+//! noise variance ([`super::noise_variance`]), is the part of the variance the estimators see that
+//! is noise. A Sobol index whose lower interval limit is not above `noise_share`, or a Morris mu*
+//! whose lower limit is not above `noise_mu_star` (the mu* that replication noise alone would give,
+//! √(2/π)·√(2 σ²_e / R)/Δ), is flagged `within_noise`: it cannot be told apart from noise.
 //!
 //! Output directory: `sobol.csv` or `morris.csv` (one row per outcome, parameter and index),
 //! `sensitivity.json` (the same with the settings), `design.csv` (every design point's parameter
@@ -160,7 +160,7 @@ pub fn run(
                 f64::NAN,
             ),
             Some(d) => {
-                let within = pooled_within_variance(&reps[o]);
+                let within = super::noise_variance(&reps[o]);
                 let delta = d.levels as f64 / (2.0 * (d.levels - 1) as f64);
                 let noise = (2.0 / std::f64::consts::PI).sqrt() * (2.0 * within / r_count as f64).sqrt() / delta;
                 (Indices::Morris(morris::indices(d, &y, RESAMPLES, LEVEL, &mut rng)), noise)
@@ -185,22 +185,6 @@ pub fn run(
         warnings,
         threads,
     })
-}
-
-/// Mean over points of the sample variance across replications (NaN for one replication).
-fn pooled_within_variance(values_by_point: &[Vec<f64>]) -> f64 {
-    let r = values_by_point.first().map_or(0, Vec::len);
-    if r < 2 {
-        return f64::NAN;
-    }
-    values_by_point
-        .iter()
-        .map(|v| {
-            let m = v.iter().sum::<f64>() / r as f64;
-            v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (r as f64 - 1.0)
-        })
-        .sum::<f64>()
-        / values_by_point.len() as f64
 }
 
 impl Sensitivity {

@@ -2,7 +2,10 @@
 //!
 //! With f_A, f_B and f_AB_i the model outputs on the rows of A, B and AB_i, and V the variance of
 //! the outputs on A and B together:
-//! - first order (Saltelli et al. 2010): S_i = (1/N) Σ_j f_B(j) (f_AB_i(j) − f_A(j)) / V
+//! - first order (Saltelli et al. 2010), with f_B centred on the mean output f̄ of A and B:
+//!   S_i = (1/N) Σ_j (f_B(j) − f̄) (f_AB_i(j) − f_A(j)) / V. Centring leaves the expectation
+//!   unchanged (E[f_AB_i − f_A] = 0) and removes the term f̄ (f_AB_i − f_A), whose variance grows with
+//!   the squared mean of the output: it matters for shares near 0.5 with small variance.
 //! - total (Jansen 1999): ST_i = (1/(2N)) Σ_j (f_A(j) − f_AB_i(j))² / V
 //!
 //! Confidence intervals are bootstrap percentile intervals: the N rows are resampled with
@@ -69,7 +72,7 @@ fn point(o: &SaltelliOutputs, rows: &[usize]) -> (Vec<f64>, Vec<f64>) {
     let first = o
         .fab
         .iter()
-        .map(|ab| rows.iter().map(|&j| o.fb[j] * (ab[j] - o.fa[j])).sum::<f64>() / n / var)
+        .map(|ab| rows.iter().map(|&j| (o.fb[j] - mean) * (ab[j] - o.fa[j])).sum::<f64>() / n / var)
         .collect();
     let total = o
         .fab
