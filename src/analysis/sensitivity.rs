@@ -5,7 +5,8 @@
 //! estimators see the averages. Replication noise is measured, not assumed away: per outcome,
 //! `noise_share` = (σ²_e / R) / (variance of the point means), with σ²_e the point-by-replication
 //! noise variance ([`super::noise_variance`]), is the part of the variance the estimators see that
-//! is noise. A Sobol index whose lower interval limit is not above `noise_share`, or a Morris mu*
+//! is noise. A first-order index whose interval does not lie above 0, a total index whose lower
+//! interval limit is not above `noise_share` (noise adds up to that much to ST), or a Morris mu*
 //! whose lower limit is not above `noise_mu_star` (the mu* that replication noise alone would give,
 //! √(2/π)·√(2 σ²_e / R)/Δ), is flagged `within_noise`: it cannot be told apart from noise.
 //!
@@ -72,9 +73,15 @@ impl OutcomeIndices {
     pub fn within_noise(&self, p: usize, which: usize) -> bool {
         match &self.indices {
             Indices::Sobol(s) => {
-                let e = if which == 0 { s.first[p] } else { s.total[p] };
-                let floor = if self.noise_share.is_finite() { self.noise_share } else { 0.0 };
-                !(e.low > floor)
+                // Noise adds no bias to S_i (it only widens its interval and, through V, shrinks it),
+                // so S_i needs an interval above 0; for ST_i noise adds up to noise_share, so its
+                // interval must clear that.
+                if which == 0 {
+                    !(s.first[p].low > 0.0)
+                } else {
+                    let floor = if self.noise_share.is_finite() { self.noise_share } else { 0.0 };
+                    !(s.total[p].low > floor)
+                }
             }
             Indices::Morris(m) => {
                 let floor = if self.noise_mu_star.is_finite() { self.noise_mu_star } else { 0.0 };
@@ -382,7 +389,7 @@ impl Sensitivity {
                 }
             }
         }
-        s.push_str("\n~ = within replication noise (the interval does not clear the noise level)\n");
+        s.push_str("\n~ = within replication noise: S1 interval not above 0, ST interval not above the noise share, mu* interval not above the noise mu*\n");
         s
     }
 }
