@@ -71,7 +71,7 @@ pub fn saltelli(k: usize, n: usize, seed: u32) -> Result<Vec<Vec<f64>>> {
             sobol_burley::NUM_DIMENSIONS / 2
         )));
     }
-    if n < 2 || n > 1 << 16 {
+    if !(2..=1 << 16).contains(&n) {
         return Err(Error::Usage(format!("--samples {n}: expected 2 to 65536 (a power of two)")));
     }
     let mut out = Vec::with_capacity(n * (k + 2));
@@ -108,7 +108,7 @@ pub struct MorrisDesign {
 impl MorrisDesign {
     /// Draw `r` trajectories of `k` factors on `levels` levels.
     pub fn new(k: usize, r: usize, levels: usize, rng: &mut Generator) -> Result<MorrisDesign> {
-        if levels < 2 || levels % 2 != 0 {
+        if levels < 2 || !levels.is_multiple_of(2) {
             return Err(Error::Usage(format!(
                 "--levels {levels}: expected an even number, at least 2 (4 is usual)"
             )));
@@ -175,6 +175,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::needless_range_loop)]
     fn saltelli_rows_share_columns_as_designed() {
         let (k, n) = (3, 8);
         let d = saltelli(k, n, 1).unwrap();
@@ -201,7 +202,7 @@ mod tests {
         let m = MorrisDesign::new(3, 20, 4, &mut rng).unwrap();
         assert_eq!(m.points.len(), 20 * 4);
         for (t, steps) in m.steps.iter().enumerate() {
-            let mut moved = vec![false; 3];
+            let mut moved = [false; 3];
             for (s, &(i, step)) in steps.iter().enumerate() {
                 let (a, b) = (&m.points[t * 4 + s], &m.points[t * 4 + s + 1]);
                 assert!((b[i] - a[i] - step).abs() < 1e-12 && (step.abs() - 2.0 / 3.0).abs() < 1e-12);

@@ -323,26 +323,6 @@ impl Discovery {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parses_conditions() {
-        let c = Condition::parse("final_gdp_share.telecom.CN >= 0.5").unwrap();
-        assert_eq!(
-            (c.outcome.as_str(), c.op.as_str(), c.threshold),
-            ("final_gdp_share.telecom.CN", ">=", 0.5)
-        );
-        assert!(c.holds(0.5) && !c.holds(0.4) && !c.holds(f64::NAN));
-        let c = Condition::parse("hedging<0.1").unwrap();
-        assert!(c.holds(0.05) && !c.holds(0.1));
-        assert!(Condition::parse("hedging 0.1").is_err());
-        assert!(Condition::parse("> 0.1").is_err());
-        assert!(Condition::parse("hedging > x").is_err());
-    }
-}
-
 /// `blocsim discover`: run PRIM on the sweep in `sweep_dir` and write the tables, `manifest.json`
 /// (the sweep's, with this command's files and command line) and charts into `out` (default
 /// `<sweep_dir>/discover`). Returns the discovery and the output directory.
@@ -389,4 +369,24 @@ pub fn command(
     m.threads = 1;
     write_atomic(&dir.join("manifest.json"), &m.to_json())?;
     Ok((d, dir))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_conditions() {
+        let c = Condition::parse("final_gdp_share.telecom.CN >= 0.5").unwrap();
+        assert_eq!(
+            (c.outcome.as_str(), c.op.as_str(), c.threshold),
+            ("final_gdp_share.telecom.CN", ">=", 0.5)
+        );
+        assert!(c.holds(0.5) && !c.holds(0.4) && !c.holds(f64::NAN));
+        let c = Condition::parse("hedging<0.1").unwrap();
+        assert!(c.holds(0.05) && !c.holds(0.1));
+        assert!(Condition::parse("hedging 0.1").is_err());
+        assert!(Condition::parse("> 0.1").is_err());
+        assert!(Condition::parse("hedging > x").is_err());
+    }
 }

@@ -96,10 +96,8 @@ pub fn prim(x: &[Vec<f64>], y: &[bool], opts: &PrimOptions) -> Result<PrimResult
     if x.is_empty() || x.len() != y.len() {
         return Err("PRIM needs at least one point and one outcome per point".into());
     }
-    if !(opts.alpha > 0.0 && opts.alpha < 0.5)
-        || !(opts.min_mass > 0.0 && opts.min_mass <= 1.0)
-        || !(0.0..=1.0).contains(&opts.min_coverage)
-    {
+    let ok = opts.alpha > 0.0 && opts.alpha < 0.5 && opts.min_mass > 0.0 && opts.min_mass <= 1.0;
+    if !ok || !(0.0..=1.0).contains(&opts.min_coverage) {
         return Err("expected 0 < alpha < 0.5, 0 < min mass <= 1 and 0 <= min coverage <= 1".into());
     }
     let m = x[0].len();
@@ -110,9 +108,9 @@ pub fn prim(x: &[Vec<f64>], y: &[bool], opts: &PrimOptions) -> Result<PrimResult
         upper: vec![f64::NEG_INFINITY; m],
     };
     for row in x {
-        for i in 0..m {
-            full.lower[i] = full.lower[i].min(row[i]);
-            full.upper[i] = full.upper[i].max(row[i]);
+        for (i, &v) in row.iter().enumerate().take(m) {
+            full.lower[i] = full.lower[i].min(v);
+            full.upper[i] = full.upper[i].max(v);
         }
     }
     let all: Vec<usize> = (0..n).collect();

@@ -77,15 +77,15 @@ impl OutcomeIndices {
                 // so S_i needs an interval above 0; for ST_i noise adds up to noise_share, so its
                 // interval must clear that.
                 if which == 0 {
-                    !(s.first[p].low > 0.0)
+                    s.first[p].low.is_nan() || s.first[p].low <= 0.0
                 } else {
                     let floor = if self.noise_share.is_finite() { self.noise_share } else { 0.0 };
-                    !(s.total[p].low > floor)
+                    s.total[p].low.is_nan() || s.total[p].low <= floor
                 }
             }
             Indices::Morris(m) => {
                 let floor = if self.noise_mu_star.is_finite() { self.noise_mu_star } else { 0.0 };
-                !(m[p].mu_star_low > floor)
+                m[p].mu_star_low.is_nan() || m[p].mu_star_low <= floor
             }
         }
     }

@@ -176,6 +176,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::needless_range_loop)]
     fn linear_model_indices_are_the_variance_shares() {
         // y = Σ c_i x_i with independent U(0,1) inputs: S_i = ST_i = c_i² / Σ c².
         let c = [1.0, 2.0, 3.0, 0.0];

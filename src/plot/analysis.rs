@@ -45,7 +45,7 @@ fn axis_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
 /// Short form of a number for axis labels.
 fn short(v: f64) -> String {
     let a = v.abs();
-    if a != 0.0 && (a >= 1e5 || a < 1e-3) {
+    if a != 0.0 && !(1e-3..1e5).contains(&a) {
         format!("{v:.2e}")
     } else if a >= 100.0 {
         format!("{v:.0}")
@@ -359,6 +359,9 @@ pub fn plot_sweep(dir: &Path, sweep: &Sweep, opts: &PlotOptions) -> Result<Vec<S
     Ok(files)
 }
 
+/// A named, coloured list of (value, low, high), one per parameter.
+type Series<'a> = (&'a str, RGBColor, Vec<(f64, f64, f64)>);
+
 /// Bars of the sensitivity indices of one outcome.
 pub struct SensitivityChart<'a> {
     pub analysis: &'a Sensitivity,
@@ -391,7 +394,7 @@ impl Chart for SensitivityChart<'_> {
                 "n/a".into()
             }
         );
-        let (title, series): (String, Vec<(&str, RGBColor, Vec<(f64, f64, f64)>)>) = match &r.indices {
+        let (title, series): (String, Vec<Series>) = match &r.indices {
             Indices::Sobol(x) => (
                 format!("{}: Sobol indices (95% bootstrap intervals)", r.outcome),
                 vec![
