@@ -379,6 +379,9 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             let (sweep, dir) =
                 crate::analysis::sweep::command(&settings, kind, points, &|n| bar.set_length(n), &|done| bar.set_position(done))?;
             bar.finish_and_clear();
+            for w in &sweep.warnings {
+                eprintln!("warning: {w}");
+            }
             eprintln!(
                 "{} design points x {} replications of {} in {:.2} s -> {}",
                 sweep.points.len(),

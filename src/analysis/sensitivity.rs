@@ -139,8 +139,11 @@ pub fn run(
         }
     };
     let points: Vec<Vec<f64>> = unit.iter().map(|u| params.iter().zip(u).map(|(p, &u)| p.at(u)).collect()).collect();
-    if params.iter().any(|p| p.integer) {
-        warnings.push("integer-valued parameters are rounded, so their design values are not continuous".into());
+    for p in params.iter().filter(|p| p.integer) {
+        warnings.push(format!(
+            "{} takes whole numbers: its design values are rounded, so its indices describe a discrete input",
+            p.key
+        ));
     }
     let (o_count, r_count) = (outcomes.len(), plan.runs as usize);
     let mut reps: Vec<Vec<Vec<f64>>> = vec![Vec::with_capacity(points.len()); o_count];

@@ -62,6 +62,8 @@ pub struct Sweep {
     pub noise: Vec<f64>,
     pub runs_table: Table,
     pub threads: usize,
+    /// Things the user should know (integer keys rounded, repeated design points).
+    pub warnings: Vec<String>,
 }
 
 /// The design of a sweep in parameter values: grid levels per axis or LHS points in all.
@@ -121,7 +123,29 @@ pub fn run(
     for o in outcomes {
         runs_table.real(&o.name, cols.next().unwrap_or_default());
     }
+    let mut warnings: Vec<String> = params
+        .iter()
+        .filter(|p| p.integer)
+        .map(|p| format!("{} takes whole numbers: its design values are rounded", p.key))
+        .collect();
+    let mut distinct = pts.clone();
+    distinct.sort_by(|a, b| {
+        a.iter()
+            .zip(b)
+            .map(|(x, y)| x.total_cmp(y))
+            .find(|o| o.is_ne())
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    distinct.dedup();
+    if distinct.len() < pts.len() {
+        warnings.push(format!(
+            "after rounding, only {} of the {} design points are distinct",
+            distinct.len(),
+            pts.len()
+        ));
+    }
     Ok(Sweep {
+        warnings,
         scenario: loader.base.scenario.name.clone(),
         design: kind,
         params: params.to_vec(),
@@ -165,6 +189,7 @@ impl Sweep {
             "seed": self.plan.seed,
             "params": self.params.iter().map(|p| json!({"key": p.key, "lo": num(p.lo), "hi": num(p.hi), "integer": p.integer})).collect::<Vec<_>>(),
             "outcomes": self.outcomes,
+            "warnings": self.warnings,
             "noise_share": self.outcomes.iter().zip(&self.noise).map(|(o, v)| (o.clone(), num(*v))).collect::<serde_json::Map<String, Value>>(),
         })
     }
