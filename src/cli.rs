@@ -82,9 +82,10 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// Redraw every chart and report.html from a saved output directory.
+    /// Redraw every chart (and report.html) from a saved output directory: a batch, or the output
+    /// of sweep, sensitivity or discover.
     Plot {
-        /// Output directory written by `blocsim batch`.
+        /// Output directory written by `blocsim batch`, `sweep`, `sensitivity` or `discover`.
         dir: PathBuf,
         /// PNG resolution multiplier: 1 = screen, 2 = default, 4 or more for print.
         #[arg(long, value_name = "SCALE", default_value_t = 2.0)]
@@ -481,6 +482,12 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Plot { dir, plot_scale } => {
+            let opts = crate::plot::PlotOptions { png_scale: plot_scale };
+            crate::plot::check_options(&opts)?;
+            if let Some(files) = crate::analysis::load::replot(&dir, &opts).with_context(|| format!("plotting {}", dir.display()))? {
+                eprintln!("drew {} files -> {}", files.len(), dir.join("plots").display());
+                return Ok(());
+            }
             let files = crate::plot::plot_all(&dir, &crate::plot::PlotOptions { png_scale: plot_scale })
                 .with_context(|| format!("plotting {}", dir.display()))?;
             eprintln!("drew {} files -> {}", files.len(), dir.join("report.html").display());

@@ -254,6 +254,11 @@ impl Discovery {
                     "mass": num(r.pasted.mass),
                     "points": r.pasted.points,
                     "chosen_step": r.chosen,
+                    "bounds": self.params.iter().enumerate().map(|(i, p)| json!({
+                        "param": p.key,
+                        "lower": num(r.pasted.bounds.lower[i]),
+                        "upper": num(r.pasted.bounds.upper[i]),
+                    })).collect::<Vec<_>>(),
                     "peeling_steps": r.trajectory.len(),
                     "restricted": restricted.iter().map(|&i| json!({
                         "param": self.params[i].key,
@@ -274,6 +279,7 @@ impl Discovery {
             "alpha": num(self.options.alpha),
             "min_mass": num(self.options.min_mass),
             "min_coverage": num(self.options.min_coverage),
+            "params": self.params.iter().map(|p| json!({"key": p.key, "lo": num(p.lo), "hi": num(p.hi)})).collect::<Vec<_>>(),
             "boxes": boxes,
         })
     }

@@ -9,6 +9,7 @@
 //! | [`morris`] | elementary effects: mu, mu* (Campolongo et al. 2007) and sigma |
 //! | [`prim`] | PRIM peeling and pasting (Friedman & Fisher 1999) |
 //! | [`table`] | the CSV and Parquet tables every command writes |
+//! | [`load`] | reading those outputs back, for `blocsim plot DIR` |
 //! | [`sweep`], [`sensitivity`], [`discover`] | the three commands |
 //!
 //! The estimators take plain numbers (a design and its outputs), so they are tested on analytic
@@ -20,6 +21,7 @@
 
 pub mod design;
 pub mod discover;
+pub mod load;
 pub mod morris;
 pub mod outcome;
 pub mod prim;
