@@ -522,6 +522,33 @@ mod tests {
     }
 
     #[test]
+    fn noise_share_of_a_synthetic_stochastic_model() {
+        // y_pr = x_p + b_r + e_pr with x ~ U(0,1), a common-random-number shift b_r ~ N(0, 1) shared by
+        // every point in replication r, and independent e ~ N(0, 0.5²); R = 4. The shift cancels
+        // between points, so the share is (0.25/4) / (1/12 + 0.25/4) = 3/7. Its standard error, from
+        // the relative errors of the two variance estimates (√(2/(P(R−1))) and √(2/P) with P = 2000,
+        // about 0.018 and 0.032), is about 0.016; the band is four of them.
+        use rand::RngExt;
+        use rand_distr::{Distribution, Normal};
+        let mut rng = crate::rng::seeded(8);
+        let e = Normal::new(0.0, 0.5).unwrap();
+        let b: Vec<f64> = (0..4).map(|_| Normal::new(0.0, 1.0).unwrap().sample(&mut rng)).collect();
+        let ys: Vec<Vec<f64>> = (0..2000)
+            .map(|_| {
+                let x: f64 = rng.random();
+                b.iter().map(|br| x + br + e.sample(&mut rng)).collect()
+            })
+            .collect();
+        let share = noise_share(&ys);
+        assert!((share - 3.0 / 7.0).abs() < 4.0 * 0.016, "{share}");
+        assert!(
+            (noise_variance(&ys) - 0.25).abs() < 4.0 * 0.25 * (2.0f64 / 6000.0).sqrt(),
+            "{}",
+            noise_variance(&ys)
+        );
+    }
+
+    #[test]
     fn quantiles_and_noise_share() {
         assert_eq!(quantile(&[1.0, 2.0, 3.0, 4.0, 5.0], 0.5), 3.0);
         assert_eq!(quantile(&[1.0, 2.0], 0.25), 1.25);
