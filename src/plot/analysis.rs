@@ -375,7 +375,7 @@ const BAR_W: f64 = 520.0;
 impl Chart for SensitivityChart<'_> {
     fn size(&self) -> (u32, u32) {
         let k = self.analysis.params.len() as f64;
-        ((LABEL_W + BAR_W + 60.0) as u32, (HEADER + 50.0 + k * ROW_H + 90.0) as u32)
+        ((LABEL_W + BAR_W + 60.0) as u32, (HEADER + 50.0 + k * ROW_H + 60.0) as u32)
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, s: f64) -> std::result::Result<(), String> {
@@ -525,7 +525,12 @@ impl Chart for SensitivityChart<'_> {
             lx += s.px(150.0);
         }
         root.draw(&Text::new(
-            "dashed: replication-noise level; ~ = an index within noise".to_string(),
+            if is_sobol {
+                "dashed: replication-noise share (the floor for ST); ~ = an index within noise"
+            } else {
+                "dashed: mu* of noise alone; ~ = mu* within noise"
+            }
+            .to_string(),
             (lx, ly),
             s.font(12.5, MUTED).pos(Pos::new(HPos::Left, VPos::Center)),
         ))
