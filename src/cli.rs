@@ -110,9 +110,10 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// Redraw every chart and report.html from a saved output directory.
+    /// Redraw every chart (and report.html) from a saved output directory: a batch, or the output
+    /// of sweep, sensitivity or discover.
     Plot {
-        /// Output directory written by `blocsim batch`.
+        /// Output directory written by `blocsim batch`, `sweep`, `sensitivity` or `discover`.
         dir: PathBuf,
         /// PNG resolution multiplier: 1 = screen, 2 = default, 4 or more for print.
         #[arg(long, value_name = "SCALE", default_value_t = 2.0)]
@@ -154,6 +155,73 @@ pub enum Command {
         /// PNG resolution multiplier of the chart (1 = SVG pixel size; 4 or more for print).
         #[arg(long, default_value_t = 2.0)]
         plot_scale: f64,
+        /// Write into --out even if it is not a blocsim output directory.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Sweep scenario keys over a grid or Latin hypercube, with replications per point.
+    Sweep {
+        /// Scenario file (TOML) or bundled scenario name.
+        scenario: String,
+        /// A swept key and its range, e.g. --param choice.lambda=1:4 (repeatable).
+        #[arg(long = "param", value_name = "PATH=LO:HI", required = true)]
+        params: Vec<String>,
+        /// Design: grid (full factorial) or lhs (Latin hypercube).
+        #[arg(long, default_value = "grid")]
+        design: String,
+        /// Levels per parameter (grid, default 5) or points in all (lhs, default 100).
+        #[arg(long)]
+        points: Option<usize>,
+        #[command(flatten)]
+        common: ExperimentArgs,
+    },
+    /// Global sensitivity analysis: Sobol indices or Morris elementary effects.
+    Sensitivity {
+        /// Scenario file (TOML) or bundled scenario name.
+        scenario: String,
+        /// sobol or morris.
+        #[arg(long, default_value = "sobol")]
+        method: String,
+        /// Sobol base samples N, a power of two (N (k + 2) design points).
+        #[arg(long, default_value_t = 256)]
+        samples: usize,
+        /// Morris trajectories r (r (k + 1) design points).
+        #[arg(long, default_value_t = 20)]
+        trajectories: usize,
+        /// Morris grid levels (even).
+        #[arg(long, default_value_t = 4)]
+        levels: usize,
+        /// A parameter and its range (repeatable; default: the scenario's uncertain parameters).
+        #[arg(long = "param", value_name = "PATH=LO:HI")]
+        params: Vec<String>,
+        #[command(flatten)]
+        common: ExperimentArgs,
+    },
+    /// Scenario discovery: PRIM boxes of a sweep's parameter space where a condition is frequent.
+    Discover {
+        /// Output directory of `blocsim sweep` (an lhs design works best).
+        dir: PathBuf,
+        /// The yes/no outcome, e.g. --where 'final_gdp_share.telecom.CN > 0.5'.
+        #[arg(long = "where", value_name = "OUTCOME OP NUMBER")]
+        condition: String,
+        /// Share of the box's runs removed by each peel.
+        #[arg(long, default_value_t = 0.05)]
+        alpha: f64,
+        /// Smallest box mass (share of all runs) peeling may reach.
+        #[arg(long, default_value_t = 0.05)]
+        min_mass: f64,
+        /// The chosen box is the densest with at least this coverage.
+        #[arg(long, default_value_t = 0.5)]
+        min_coverage: f64,
+        /// Number of boxes (covering: later boxes search the runs outside earlier ones).
+        #[arg(long, default_value_t = 1)]
+        boxes: usize,
+        /// Output directory (default: DIR/discover).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Do not draw charts.
+        #[arg(long)]
+        no_plots: bool,
         /// Write into --out even if it is not a blocsim output directory.
         #[arg(long)]
         force: bool,
@@ -201,6 +269,58 @@ pub enum Command {
         #[arg(long = "set", value_name = "PATH=VALUE")]
         sets: Vec<String>,
     },
+}
+
+/// Flags shared by `sweep` and `sensitivity`.
+#[derive(Debug, clap::Args)]
+pub struct ExperimentArgs {
+    /// Replications per design point (common random numbers: replication r is run r of the seed).
+    #[arg(long, default_value_t = 10)]
+    runs: u64,
+    /// Master seed (default: the scenario's batch.seed).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Worker threads (default: one per core).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Output directory (default: output/<scenario>/sweep or sensitivity-<method>).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Override a scenario key at every design point (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    sets: Vec<String>,
+    /// An outcome to study (repeatable; default: every final_gdp_share, fragmentation, hedging).
+    #[arg(long = "outcome", value_name = "SELECTOR")]
+    outcomes: Vec<String>,
+    /// Do not draw charts.
+    #[arg(long)]
+    no_plots: bool,
+    /// PNG resolution multiplier of the charts.
+    #[arg(long, value_name = "SCALE", default_value_t = 2.0)]
+    plot_scale: f64,
+    /// Write into --out even if it is not a blocsim output directory.
+    #[arg(long)]
+    force: bool,
+}
+
+impl ExperimentArgs {
+    fn settings(self, scenario: String, params: Vec<String>, command: Vec<String>) -> crate::analysis::Settings {
+        crate::analysis::Settings {
+            scenario,
+            sets: self.sets,
+            params,
+            outcomes: self.outcomes,
+            runs: self.runs,
+            seed: self.seed,
+            threads: self.threads,
+            out: self.out,
+            force: self.force,
+            plots: (!self.no_plots).then_some(crate::plot::PlotOptions {
+                png_scale: self.plot_scale,
+            }),
+            command,
+        }
+    }
 }
 
 /// Parse the command line, run, print errors and return the exit code.
@@ -340,6 +460,95 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Sweep {
+            scenario,
+            params,
+            design,
+            points,
+            common,
+        } => {
+            let kind = crate::analysis::sweep::DesignKind::parse(&design)?;
+            let settings = common.settings(scenario, params, command_line);
+            let bar = progress_bar(0);
+            let started = std::time::Instant::now();
+            let (sweep, dir) =
+                crate::analysis::sweep::command(&settings, kind, points, &|n| bar.set_length(n), &|done| bar.set_position(done))?;
+            bar.finish_and_clear();
+            for w in &sweep.warnings {
+                eprintln!("warning: {w}");
+            }
+            eprintln!(
+                "{} design points x {} replications of {} in {:.2} s -> {}",
+                sweep.points.len(),
+                sweep.plan.runs,
+                sweep.scenario,
+                started.elapsed().as_secs_f64(),
+                dir.display()
+            );
+            Ok(())
+        }
+        Command::Sensitivity {
+            scenario,
+            method,
+            samples,
+            trajectories,
+            levels,
+            params,
+            common,
+        } => {
+            let method = match method.as_str() {
+                "sobol" => crate::analysis::sensitivity::Method::Sobol { samples },
+                "morris" => crate::analysis::sensitivity::Method::Morris { trajectories, levels },
+                other => return Err(Error::Usage(format!("--method {other}: expected sobol or morris")).into()),
+            };
+            let settings = common.settings(scenario, params, command_line);
+            let bar = progress_bar(0);
+            let started = std::time::Instant::now();
+            let (a, dir) =
+                crate::analysis::sensitivity::command(&settings, method, &|n| bar.set_length(n), &|done| bar.set_position(done))?;
+            bar.finish_and_clear();
+            print!("{}", a.to_text());
+            eprintln!(
+                "{} design points x {} replications of {} in {:.2} s -> {}",
+                a.points.len(),
+                a.plan.runs,
+                a.scenario,
+                started.elapsed().as_secs_f64(),
+                dir.display()
+            );
+            Ok(())
+        }
+        Command::Discover {
+            dir,
+            condition,
+            alpha,
+            min_mass,
+            min_coverage,
+            boxes,
+            out,
+            no_plots,
+            force,
+        } => {
+            let opts = crate::analysis::prim::PrimOptions {
+                alpha,
+                min_mass,
+                min_coverage,
+            };
+            let plot_opts = crate::plot::PlotOptions::default();
+            let (d, out) = crate::analysis::discover::command(
+                &dir,
+                &condition,
+                &opts,
+                boxes,
+                out,
+                force,
+                (!no_plots).then_some(&plot_opts),
+                command_line,
+            )?;
+            print!("{}", d.to_text());
+            eprintln!("PRIM boxes -> {}", out.display());
+            Ok(())
+        }
         Command::Check { scenario, sets } => {
             let model = load(&scenario, &sets)?;
             print!("{}", crate::describe::describe(&model));
@@ -368,6 +577,12 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Plot { dir, plot_scale } => {
             crate::merge::refuse_shard_dir(&dir)?;
+            let opts = crate::plot::PlotOptions { png_scale: plot_scale };
+            crate::plot::check_options(&opts)?;
+            if let Some(files) = crate::analysis::load::replot(&dir, &opts).with_context(|| format!("plotting {}", dir.display()))? {
+                eprintln!("drew {} files -> {}", files.len(), dir.join("plots").display());
+                return Ok(());
+            }
             let files = crate::plot::plot_all(&dir, &crate::plot::PlotOptions { png_scale: plot_scale })
                 .with_context(|| format!("plotting {}", dir.display()))?;
             eprintln!("drew {} files -> {}", files.len(), dir.join("report.html").display());

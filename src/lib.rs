@@ -18,6 +18,7 @@
 //! results do not depend on the number of threads.
 
 pub mod aggregate;
+pub mod analysis;
 pub mod batch;
 pub mod bench;
 pub mod checkpoint;

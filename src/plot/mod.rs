@@ -18,6 +18,7 @@
 //! the clock, so the same directory gives the same bytes. Text is drawn with the bundled DejaVu Sans
 //! (registered as the family [`FONT`]); in SVG it is real `<text>` elements.
 
+pub mod analysis;
 pub mod comparison;
 pub mod data;
 pub mod fan;
