@@ -672,7 +672,11 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             if !no_plots {
                 crate::plot::check_options(&plot_opts)?;
             }
-            batch::check_output_dir(&out, force)?;
+            // A missing --out is created by the merge only once every shard has been checked, so that a
+            // refused merge writes nothing.
+            if out.exists() {
+                batch::check_output_dir(&out, force)?;
+            }
             let merged = crate::merge::merge(&dirs, &out, command_line).with_context(|| format!("merging into {}", out.display()))?;
             if !no_plots {
                 crate::plot::plot_all(&out, &plot_opts).with_context(|| format!("charts for {}", out.display()))?;
