@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 use crate::export::{self, Manifest};
 use crate::metrics::{Labels, RunOutcome};
 use crate::model::Model;
-use crate::partial::{BatchKey, LabelsRecord, PARTIAL_FILE, Partial, PartialHeader};
+use crate::partial::{BatchKey, PARTIAL_FILE, Partial, PartialHeader};
 use crate::run::run_one;
 
 /// A subset of a batch's runs: shard `index` of `count` (0-based), a contiguous block of run indices.
@@ -282,7 +282,7 @@ pub fn run_batch_durable(
                     first_run: range.start,
                     end_run: range.end,
                     runs_csv_bytes: state.runs_csv_bytes(),
-                    labels: LabelsRecord::from(&labels),
+                    labels: labels.clone(),
                 },
                 aggregator: state.aggregator.clone(),
             };

@@ -59,8 +59,9 @@ pub struct RunOutcome {
     pub final_alignment: Vec<u8>,
 }
 
-/// Names that turn the indices of a [`RunOutcome`] into labelled output.
-#[derive(Debug, Clone, PartialEq)]
+/// Names that turn the indices of a [`RunOutcome`] into labelled output (serialised into a shard's
+/// `partial.bin`, so that a merge needs neither the model nor the world data).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Labels {
     pub scenario: String,
     pub frameworks: Vec<String>,

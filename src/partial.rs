@@ -66,46 +66,6 @@ fn detail(on: bool) -> String {
     if on { "written".into() } else { "not written".into() }
 }
 
-/// [`Labels`] as stored in `partial.bin`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LabelsRecord {
-    pub scenario: String,
-    pub frameworks: Vec<String>,
-    pub domains: Vec<String>,
-    pub state_ids: Vec<String>,
-    pub state_names: Vec<String>,
-    pub uncertain: Vec<String>,
-    pub start_year: i32,
-}
-
-impl From<&Labels> for LabelsRecord {
-    fn from(l: &Labels) -> Self {
-        LabelsRecord {
-            scenario: l.scenario.clone(),
-            frameworks: l.frameworks.clone(),
-            domains: l.domains.clone(),
-            state_ids: l.state_ids.clone(),
-            state_names: l.state_names.clone(),
-            uncertain: l.uncertain.clone(),
-            start_year: l.start_year,
-        }
-    }
-}
-
-impl From<&LabelsRecord> for Labels {
-    fn from(l: &LabelsRecord) -> Self {
-        Labels {
-            scenario: l.scenario.clone(),
-            frameworks: l.frameworks.clone(),
-            domains: l.domains.clone(),
-            state_ids: l.state_ids.clone(),
-            state_names: l.state_names.clone(),
-            uncertain: l.uncertain.clone(),
-            start_year: l.start_year,
-        }
-    }
-}
-
 /// The header of `partial.bin`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PartialHeader {
@@ -115,7 +75,7 @@ pub struct PartialHeader {
     pub end_run: u64,
     /// Length in bytes of the shard's `runs.csv` (header included).
     pub runs_csv_bytes: u64,
-    pub labels: LabelsRecord,
+    pub labels: Labels,
 }
 
 /// A shard's partial result: its header and exact aggregate state.
@@ -153,6 +113,6 @@ impl Partial {
 
     /// The labels to render the tables with.
     pub fn labels(&self) -> Labels {
-        Labels::from(&self.header.labels)
+        self.header.labels.clone()
     }
 }
