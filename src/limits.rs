@@ -168,12 +168,19 @@ pub fn estimate(sizes: &Sizes, workers: u64, in_flight: u64, paired: bool) -> Es
     let copies = if paired { 2 } else { 1 };
     // Ids, names, continent and subregion strings; GDP, population, freedom, position; CSR rows.
     let world = sat_sum(&[mul(&[n, 216]), mul(&[sizes.ties, 16])]);
-    // home, anchor, E, freedom, hedgers, initial rule, sponsor targets, plus one member list per event.
-    let per_state = sat_sum(&[mul(&[k, 21]), mul(&[d, 3]), 2]);
-    let model = sat_sum(&[mul(&[n, per_state]), mul(&[sizes.events, n, 5]), mul(&[sizes.events, 512])]);
+    // home, anchor, E, freedom, hedgers, initial rule, sponsor targets, the reversed ties' row
+    // offsets and the equal-GDP table, plus one member list per event; per tie, its fragmentation
+    // weight and reversed entry.
+    let per_state = sat_sum(&[mul(&[k, 21]), mul(&[d, 3]), 18]);
+    let model = sat_sum(&[
+        mul(&[n, per_state]),
+        mul(&[sizes.ties, 12]),
+        mul(&[sizes.events, n, 5]),
+        mul(&[sizes.events, 512]),
+    ]);
     let run = sat_sum(&[
         mul(&[n, k, 16]),
-        mul(&[n, d, 7]),
+        mul(&[n, d, 15]),
         mul(&[n, 4]),
         mul(&[n, d, k, 8, sizes.cell_arrays.max(1)]),
         mul(&[sizes.events, 32]),

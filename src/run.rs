@@ -57,6 +57,10 @@ pub struct Simulation<'m> {
     next: Vec<u8>,
     /// A forced cell may not revise while the step is below this value.
     locked_until: Vec<u32>,
+    /// The largest value of `locked_until`: from that step on no cell is locked.
+    lock_max: u32,
+    /// Whether any cell is anchored to a framework.
+    anchored: bool,
     /// A_ik before weighting: freedom closeness, group bonuses and heterogeneity, `[i*K + k]`.
     affinity: Vec<f64>,
     /// S_ik before weighting, `[i*K + k]`.
@@ -78,9 +82,14 @@ pub struct Simulation<'m> {
     frag_seen: Vec<u8>,
     /// Scratch marks of the states whose fragmentation term must be recomputed.
     frag_dirty: Vec<u8>,
-    /// Per cell `[d*N + i]`: its partners' count on each framework, one byte per framework, as
-    /// gathered by the last record (worlds with one tie weight only; empty otherwise).
-    partner_counts: Vec<u64>,
+    /// Per cell `[d*N + i]`: its partners' count on each framework, packed in fields of
+    /// `count_bits` bits, framework f in bits f·count_bits and up; gathered
+    /// over every tie by a record that finds them stale, then kept up to date by synchronous
+    /// revisions, which add each move to the states that count the mover as a partner (worlds with
+    /// one tie weight only, and K fields that fit in 32 bits; empty otherwise).
+    partner_counts: Vec<u32>,
+    /// Bits per framework in a packed partner count ([`Model::count_bits`]).
+    count_bits: u32,
     /// Whether `partner_counts` describes the current alignments.
     counts_fresh: bool,
     /// Whether `gdp_share` still describes the current alignments.
@@ -176,6 +185,8 @@ impl<'m> Simulation<'m> {
             next: align.clone(),
             align,
             locked_until: vec![0; n * d],
+            lock_max: 0,
+            anchored: m.anchor.iter().any(|&a| a != NO_ANCHOR),
             affinity: aff,
             security: sec,
             partnership: vec![0.0; cells_k],
@@ -184,11 +195,12 @@ impl<'m> Simulation<'m> {
             static_u: vec![0.0; n * d * k],
             exp_static: Vec::new(),
             frag_apart: Vec::new(),
-            partner_counts: if m.tie_sums.is_some() && m.frag_sums.is_some() {
+            partner_counts: if m.tie_sums.is_some() && m.frag_sums.is_some() && k as u32 * m.count_bits <= 32 {
                 vec![0; n * d]
             } else {
                 Vec::new()
             },
+            count_bits: m.count_bits,
             counts_fresh: false,
             frag_seen: Vec::new(),
             frag_dirty: Vec::new(),
@@ -249,14 +261,18 @@ impl<'m> Simulation<'m> {
             self.refresh_static();
         }
         match self.m.scenario.revision {
+            // Keeps the partner counts up to date when they were.
             Revision::Synchronous => self.revise_synchronous(step, rng),
-            Revision::Sequential => self.revise_sequential(step, rng),
+            Revision::Sequential => {
+                self.revise_sequential(step, rng);
+                self.counts_fresh = false;
+            }
         }
         if self.coordinating.iter().any(|&c| c) {
             self.revise_blocs(step, rng);
+            self.counts_fresh = false;
         }
         self.gdp_fresh = false;
-        self.counts_fresh = false;
     }
 
     /// Fire the events due this step (fixed-year ones at their step; conditional ones at the first
@@ -373,6 +389,7 @@ impl<'m> Simulation<'m> {
                                 // Keep the longer lock when forced events overlap.
                                 let until = (step + 1) as u32 + lock_years;
                                 self.locked_until[cell] = self.locked_until[cell].max(until);
+                                self.lock_max = self.lock_max.max(until);
                             }
                         }
                     }
@@ -670,7 +687,47 @@ impl<'m> Simulation<'m> {
             self.revise_cells(0, &mut next, step, &kernels, rng, &mut switches);
         }
         self.switches.iter_mut().zip(switches).for_each(|(a, b)| *a += b);
+        if self.counts_fresh {
+            self.shift_partner_counts(&next);
+        }
         self.next = std::mem::replace(&mut self.align, next);
+    }
+
+    /// Bring the partner counts from the current alignments to `next`: each state that moved from
+    /// framework a to b adds one partner on b and removes one on a for every state that counts it
+    /// as a partner. Far fewer memory touches than gathering every tie again, since only movers
+    /// are visited. (Fields never wrap: a count on a is at least one before the removal, and no
+    /// count exceeds the degree, which fits in a field.)
+    fn shift_partner_counts(&mut self, next: &[u8]) {
+        let n = self.n;
+        let (ins, srcs) = (&self.m.in_offsets, &self.m.in_sources);
+        let bits = self.count_bits;
+        for ((old, new), counts) in self
+            .align
+            .chunks_exact(n)
+            .zip(next.chunks_exact(n))
+            .zip(self.partner_counts.chunks_exact_mut(n))
+        {
+            // Batches of states list their movers without branching (about a third move each
+            // year in a typical run, so a branch per state would often be mispredicted).
+            const BATCH: usize = 256;
+            let mut movers = [0u16; BATCH];
+            for (b, (old, new)) in old.chunks(BATCH).zip(new.chunks(BATCH)).enumerate() {
+                let mut count = 0;
+                for (t, (&a, &b)) in old.iter().zip(new).enumerate() {
+                    movers[count] = t as u16;
+                    count += usize::from(a != b);
+                }
+                for &t in &movers[..count] {
+                    let (j, t) = (b * BATCH + t as usize, t as usize);
+                    let delta = (1u32 << (bits * u32::from(new[t]))).wrapping_sub(1u32 << (bits * u32::from(old[t])));
+                    for &i in &srcs[ins[j]..ins[j + 1]] {
+                        let c = &mut counts[i as usize];
+                        *c = c.wrapping_add(delta);
+                    }
+                }
+            }
+        }
     }
 
     /// What one domain's revisions need this year, looked up once.
@@ -707,89 +764,115 @@ impl<'m> Simulation<'m> {
         rng: &mut Generator,
         switches: &mut [u64],
     ) {
-        let (n, k) = (self.n, self.k);
-        let mut u = [0.0; choice::MAX_FRAMEWORKS];
-        let fast = self.fast_logit();
+        let n = self.n;
         let mut off = 0;
         while off < next.len() {
             // One domain's stretch of the block at a time.
             let cell0 = first + off;
             let (d, i0) = (cell0 / n, cell0 % n);
             let len = (n - i0).min(next.len() - off);
-            let kern = &kernels[d];
-            let tables = fast && !kern.hedging;
-            for (i, slot) in (i0..i0 + len).zip(&mut next[off..off + len]) {
-                let cell = d * n + i;
-                let x: u64 = rng.random();
-                if !self.revises_alone(cell, step) || unit32(x >> 32) >= kern.rate {
-                    continue;
-                }
-                let cur = self.align[cell] as usize;
-                let chosen = if tables || (fast && !self.m.hedgers[i]) {
-                    self.choose_by_tables(d, i, cur, kern, unit32(x))
-                } else {
-                    None
-                };
-                let c = match chosen {
-                    Some(c) => c,
-                    None => {
-                        self.utilities(&self.align, d, i, &mut u[..k]);
-                        choice::choose(&u[..k], cur, kern.lambda, unit32(x), rng)
-                    }
-                };
-                if c != cur {
-                    switches[d] += 1;
-                    *slot = c as u8;
-                }
+            let stretch = &mut next[off..off + len];
+            // The common numbers of frameworks get a loop specialised to them.
+            match self.k {
+                2 => self.revise_stretch(2, d, i0, stretch, step, &kernels[d], rng, &mut switches[d]),
+                3 => self.revise_stretch(3, d, i0, stretch, step, &kernels[d], rng, &mut switches[d]),
+                4 => self.revise_stretch(4, d, i0, stretch, step, &kernels[d], rng, &mut switches[d]),
+                k => self.revise_stretch(k, d, i0, stretch, step, &kernels[d], rng, &mut switches[d]),
             }
             off += len;
         }
     }
 
-    /// The logit choice of cell (d, i) without calling exp: with every tie of one weight, the network
-    /// share of framework k is a function of the integer count c_k of partners on k, so
-    /// exp(lambda U_k) = exp_static · exp_net[c_k] · (exp_cost if k ≠ current). `None` when the
-    /// product underflows (extreme lambda), leaving the choice to the exact path.
-    #[inline]
-    fn choose_by_tables(&self, d: usize, i: usize, cur: usize, kern: &DomainKernel, v: f64) -> Option<usize> {
-        let (n, k) = (self.n, self.k);
-        let row = (d * n + i) * k;
-        let es = &self.exp_static[row..row + k];
-        let mut packed = 0u64;
-        if kern.w_net != 0.0 && self.counts_fresh {
-            // Gathered by last year's record from the same alignments.
-            packed = self.partner_counts[d * n + i];
-        } else if kern.w_net != 0.0 {
-            let ties = &self.m.world.ties;
-            let align = &self.align[d * n..(d + 1) * n];
-            // One byte-wide counter per framework (K <= 8, at most 255 partners).
-            for &j in &ties.targets[ties.offsets[i]..ties.offsets[i + 1]] {
-                packed += 1u64 << (8 * align[j as usize]);
+    /// [`Simulation::revise_cells`] for states `i0..i0 + next.len()` of domain `d`, with `k` the
+    /// number of frameworks (inlined so that a constant `k` unrolls the per-framework loops).
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn revise_stretch(
+        &self,
+        k: usize,
+        d: usize,
+        i0: usize,
+        next: &mut [u8],
+        step: usize,
+        kern: &DomainKernel,
+        rng: &mut Generator,
+        switches: &mut u64,
+    ) {
+        let n = self.n;
+        // Anchors, locks and blocs are rare: when there are none, no cell needs the check.
+        let check = self.anchored || self.lock_max as usize > step || !self.in_bloc.is_empty();
+        let revises = |cell: usize, x: u64| (!check || self.revises_alone(cell, step)) && unit32(x >> 32) < kern.rate;
+        if !kern.lambda.is_finite() {
+            // Best response may take extra draws for ties: one cell after the other.
+            for (i, slot) in (i0..i0 + next.len()).zip(next.iter_mut()) {
+                let x: u64 = rng.random();
+                if revises(d * n + i, x) {
+                    let cur = self.align[d * n + i] as usize;
+                    let c = self.decide(k, d, i, cur, kern, unit32(x), rng);
+                    *switches += u64::from(c != cur);
+                    *slot = c as u8;
+                }
+            }
+            return;
+        }
+        // With a finite lambda every cell takes exactly one draw. Batches of cells draw their words
+        // in one go, list the cells that revise without branching, then decide for those alone:
+        // the revision coin, a fair coin at rho = 1/2, costs no mispredicted branch.
+        const BATCH: usize = 256;
+        let mut words = [0u64; BATCH];
+        let mut listed = [0u16; BATCH];
+        for (b, slots) in next.chunks_mut(BATCH).enumerate() {
+            let first = i0 + b * BATCH;
+            let words = &mut words[..slots.len()];
+            rng.fill(words);
+            let mut count = 0;
+            for (t, &x) in words.iter().enumerate() {
+                listed[count] = t as u16;
+                count += usize::from(revises(d * n + first + t, x));
+            }
+            for &t in &listed[..count] {
+                let (t, i) = (t as usize, first + t as usize);
+                let cur = self.align[d * n + i] as usize;
+                let c = self.decide(k, d, i, cur, kern, unit32(words[t]), rng);
+                *switches += u64::from(c != cur);
+                // `next` holds the current alignment until a cell moves: writing it back is harmless.
+                slots[t] = c as u8;
             }
         }
-        let mut w = [0.0; choice::MAX_FRAMEWORKS];
-        let mut total = 0.0;
-        for fw in 0..k {
-            let c = ((packed >> (8 * fw)) & 0xff) as usize;
-            let mut x = es[fw] * kern.exp_net[c];
-            if fw != cur {
-                x *= kern.exp_cost;
+    }
+
+    /// The framework revising cell (d, i), now on `cur`, picks at uniform `v`: by the exp-free tables
+    /// where they apply, otherwise by the exact rule on the full utilities.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn decide(&self, k: usize, d: usize, i: usize, cur: usize, kern: &DomainKernel, v: f64, rng: &mut Generator) -> usize {
+        let cell = d * self.n + i;
+        let fast = self.fast_logit();
+        if (fast && !kern.hedging) || (fast && !self.m.hedgers[i]) {
+            let packed = if kern.w_net == 0.0 {
+                0
+            } else if self.counts_fresh {
+                // Kept up to date for these alignments.
+                u64::from(self.partner_counts[cell])
+            } else {
+                self.count_partners(d, i)
+            };
+            let row = cell * k;
+            if let Some(c) = table_choice(k, &self.exp_static[row..row + k], packed, self.count_bits, kern, cur, v) {
+                return c;
             }
-            w[fw] = x;
-            total += x;
         }
-        if !(total > MIN_TABLE_TOTAL && total.is_finite()) {
-            return None;
-        }
-        let target = v * total;
-        let mut acc = 0.0;
-        for (fw, &x) in w[..k].iter().enumerate() {
-            acc += x;
-            if target < acc {
-                return Some(fw);
-            }
-        }
-        w[..k].iter().rposition(|&x| x > 0.0)
+        let mut u = [0.0; choice::MAX_FRAMEWORKS];
+        self.utilities(&self.align, d, i, &mut u[..k]);
+        choice::choose(&u[..k], cur, kern.lambda, v, rng)
+    }
+
+    /// State i's partners on each framework in domain d, packed in fields of `count_bits` bits
+    /// (K <= 8 fields of at most 8 bits), gathered over its ties.
+    fn count_partners(&self, d: usize, i: usize) -> u64 {
+        let ties = &self.m.world.ties;
+        let align = &self.align[d * self.n..(d + 1) * self.n];
+        pack_counts(&ties.targets[ties.offsets[i]..ties.offsets[i + 1]], align, self.count_bits)
     }
 
     fn revise_sequential(&mut self, step: usize, rng: &mut Generator) {
@@ -836,7 +919,11 @@ impl<'m> Simulation<'m> {
             for &a in row {
                 counts[a as usize] += 1;
             }
-            standards::gdp_shares(row, &world.gdp, self.m.total_gdp, &mut self.gdp_share[d * k..(d + 1) * k]);
+            let out_shares = &mut self.gdp_share[d * k..(d + 1) * k];
+            match &self.m.gdp_sums {
+                Some(sums) => standards::gdp_shares_of_counts(&counts[..k], sums, self.m.total_gdp, out_shares),
+                None => standards::gdp_shares(row, &world.gdp, self.m.total_gdp, out_shares),
+            }
             for fw in 0..k {
                 let idx = l.share_index(t, d, fw);
                 out.counts[idx] = counts[fw];
@@ -886,15 +973,23 @@ impl<'m> Simulation<'m> {
             // (the same additions in the same order, so the same bits). With one tie weight, the
             // counts per framework are kept for next year's revisions, which read these alignments.
             let keep = !self.partner_counts.is_empty();
+            let bits = self.count_bits;
+            let mask = (1u32 << bits) - 1;
+            if keep && self.counts_fresh {
+                let counts = &self.partner_counts[d * n..(d + 1) * n];
+                for (i, (&own, &packed)) in row.iter().zip(counts).enumerate() {
+                    let degree = (ties.offsets[i + 1] - ties.offsets[i]) as u32;
+                    total += sums[(degree - ((packed >> (bits * u32::from(own))) & mask)) as usize];
+                }
+                return total;
+            }
             for (i, &own) in row.iter().enumerate() {
                 let (a, b) = (ties.offsets[i], ties.offsets[i + 1]);
                 let apart = if keep {
-                    let mut packed = 0u64;
-                    for &j in &ties.targets[a..b] {
-                        packed += 1u64 << (8 * row[j as usize]);
-                    }
+                    // Fits in 32 bits, or the counts would not be kept.
+                    let packed = pack_counts(&ties.targets[a..b], row, bits) as u32;
                     self.partner_counts[d * n + i] = packed;
-                    (b - a) as u32 - ((packed >> (8 * own)) & 0xff) as u32
+                    (b - a) as u32 - ((packed >> (bits * u32::from(own))) & mask)
                 } else {
                     ties.targets[a..b].iter().map(|&j| u32::from(row[j as usize] != own)).sum()
                 };
@@ -967,6 +1062,58 @@ impl<'m> Simulation<'m> {
         out.switches.copy_from_slice(&self.switches);
         out.final_alignment = self.align.clone();
     }
+}
+
+/// The logit choice of a cell without calling exp: with every tie of one weight, the network share
+/// of framework f is a function of the integer count c_f of partners on f (field f of `packed`,
+/// `bits` wide), so
+/// exp(lambda U_f) = `exp_static[f]` · exp_net[c_f] · (exp_cost if f ≠ `cur`). Picks the first f
+/// whose cumulative weight exceeds `v` times the total, counting instead of branching (the weights
+/// are non-negative, so the cumulative sums only grow). `None` when the total underflows (extreme
+/// lambda), leaving the choice to the exact path.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn table_choice(
+    k: usize,
+    exp_static: &[f64],
+    packed: u64,
+    bits: u32,
+    kern: &DomainKernel,
+    cur: usize,
+    v: f64,
+) -> Option<usize> {
+    let mut w = [0.0; choice::MAX_FRAMEWORKS];
+    let mut total = 0.0;
+    let mask = (1u64 << bits) - 1;
+    for fw in 0..k {
+        let c = ((packed >> (bits * fw as u32)) & mask) as usize;
+        // Multiplying by 1.0 is exact: the same bits as skipping the factor.
+        let x = exp_static[fw] * kern.exp_net[c] * if fw != cur { kern.exp_cost } else { 1.0 };
+        w[fw] = x;
+        total += x;
+    }
+    if !(total > MIN_TABLE_TOTAL && total.is_finite()) {
+        return None;
+    }
+    let target = v * total;
+    let mut acc = 0.0;
+    let mut below = 0;
+    for &x in &w[..k] {
+        acc += x;
+        below += usize::from(acc <= target);
+    }
+    if below < k { Some(below) } else { w[..k].iter().rposition(|&x| x > 0.0) }
+}
+
+/// Count the alignments in `row` of the partners `targets` per framework, framework f in the field
+/// of `bits` bits at bit f·bits (every count fits its field: see [`Model::count_bits`]).
+#[inline]
+fn pack_counts(targets: &[u32], row: &[u8], bits: u32) -> u64 {
+    let mut packed = 0u64;
+    for &j in targets {
+        packed += 1u64 << (bits * u32::from(row[j as usize]));
+    }
+    packed
 }
 
 /// Inverse-CDF pick of an index from probabilities `shares` at `v` ∈ [0, 1).

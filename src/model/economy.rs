@@ -8,10 +8,15 @@ pub fn pull(ties: &Ties, home: &[Vec<bool>]) -> Vec<f64> {
     let n = ties.len();
     let k_count = home.len();
     let mut e = vec![0.0; n * k_count];
+    // Frameworks without home states (synthetic worlds, usually) pull nothing.
+    let homes: Vec<(usize, &Vec<bool>)> = home.iter().enumerate().filter(|(_, h)| h.contains(&true)).collect();
+    if homes.is_empty() {
+        return e;
+    }
     for i in 0..n {
         let (targets, weights) = ties.row(i);
         for (&j, &w) in targets.iter().zip(weights) {
-            for (k, h) in home.iter().enumerate() {
+            for &(k, h) in &homes {
                 if h[j as usize] {
                     e[i * k_count + k] += f64::from(w);
                 }

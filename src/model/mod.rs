@@ -113,17 +113,27 @@ pub struct Model {
     /// Per tie (same order as the CSR targets): the tie's share of all trade volume, |w_ij| · s_i / T,
     /// where s_i turns state i's normalised weights back into its trade volume and T is the total
     /// volume; the fragmentation index is the sum over ties of this weight times [the ends differ].
+    /// Empty when all are equal ([`Model::frag_sums`] then holds what the index needs).
     pub frag_weight: Vec<f64>,
+    /// When every state has the same GDP (synthetic worlds without a GDP spread): entry c is that
+    /// GDP added c times, bit for bit the GDP of c states summed in state order, so the GDP share
+    /// of a framework is a look-up of its count of states.
+    pub gdp_sums: Option<Vec<f64>>,
     /// When every tie has the same weight w and no state has more than [`MAX_TABLE_DEGREE`] partners
     /// (synthetic worlds): entry c is w added c times in f64, one at a time — bit for bit what summing
     /// the weights of c partners gives, so network shares become a table look-up of integer counts.
     pub tie_sums: Option<Vec<f64>>,
     /// The same table for the fragmentation weights of [`Model::frag_weight`], when they are all equal.
     pub frag_sums: Option<Vec<f64>>,
+    /// Bits of one framework's field in a packed count of a state's partners per framework: the
+    /// fewest that hold the largest degree (at most 8 when `tie_sums` is `Some`). Narrow fields keep
+    /// the per-state counts small enough to stay in cache.
+    pub count_bits: u32,
     /// The ties reversed, in compressed rows: the states that count state j as a partner are
-    /// `in_sources[in_offsets[j]..in_offsets[j+1]]`. Built only when `frag_sums` is `None`: the
-    /// yearly fragmentation index then recomputes just the states whose own or partners' alignment
-    /// changed.
+    /// `in_sources[in_offsets[j]..in_offsets[j+1]]`. Built when `frag_sums` is `None` (the yearly
+    /// fragmentation index then recomputes just the states whose own or partners' alignment
+    /// changed) or `tie_sums` is `Some` (each state's partner counts are then kept up to date by
+    /// adding every move to the states that count the mover as a partner).
     pub in_offsets: Vec<usize>,
     pub in_sources: Vec<StateId>,
 }
@@ -133,17 +143,17 @@ pub struct Model {
 pub const MAX_TABLE_DEGREE: usize = 255;
 
 /// `Some(table)` when every value of `w` is the same, with `table[c]` the sum of c copies added one
-/// at a time, c = 0..=`max_degree`.
-fn repeated_sums(w: impl Iterator<Item = f64>, max_degree: usize) -> Option<Vec<f64>> {
+/// at a time, c = 0..=`max_count`.
+fn repeated_sums(w: impl Iterator<Item = f64>, max_count: usize) -> Option<Vec<f64>> {
     let mut w = w.peekable();
     let first = w.peek().copied().unwrap_or(0.0);
-    if max_degree > MAX_TABLE_DEGREE || !w.all(|x| x.to_bits() == first.to_bits()) {
+    if !w.all(|x| x.to_bits() == first.to_bits()) {
         return None;
     }
-    let mut table = Vec::with_capacity(max_degree + 1);
+    let mut table = Vec::with_capacity(max_count + 1);
     let mut acc = 0.0;
     table.push(acc);
-    for _ in 0..max_degree {
+    for _ in 0..max_count {
         acc += first;
         table.push(acc);
     }
@@ -343,21 +353,26 @@ impl Model {
             }
         }
 
-        let mut frag_weight = Vec::with_capacity(world.ties.targets.len());
-        for i in 0..n {
+        let tie_frag_weights = |i: usize| {
             let (_, w) = world.ties.row(i);
             let scale = if frag_total > 0.0 { frag_scale[i] / frag_total } else { 0.0 };
-            frag_weight.extend(w.iter().map(|&x| f64::from(x).abs() * scale));
-        }
+            w.iter().map(move |&x| f64::from(x).abs() * scale)
+        };
+        let all_frag_weights = || (0..n).flat_map(tie_frag_weights);
 
         if n == 0 {
             return Err(Error::Usage("the world has no states".into()));
         }
         let max_degree = (0..n).map(|i| world.ties.offsets[i + 1] - world.ties.offsets[i]).max().unwrap_or(0);
-        let tie_sums = repeated_sums(world.ties.weights.iter().map(|&w| f64::from(w)), max_degree);
-        let frag_sums = repeated_sums(frag_weight.iter().copied(), max_degree);
+        // Counts of partners index these tables; beyond MAX_TABLE_DEGREE they do not fit a byte.
+        let small = max_degree <= MAX_TABLE_DEGREE;
+        let tie_sums = small.then(|| repeated_sums(world.ties.weights.iter().map(|&w| f64::from(w)), max_degree)).flatten();
+        let frag_sums = small.then(|| repeated_sums(all_frag_weights(), max_degree)).flatten();
+        // With one weight the index needs only the table above.
+        let frag_weight: Vec<f64> = if frag_sums.is_some() { Vec::new() } else { all_frag_weights().collect() };
+        let gdp_sums = repeated_sums(world.gdp.iter().copied(), n);
         let (mut in_offsets, mut in_sources) = (Vec::new(), Vec::new());
-        if frag_sums.is_none() {
+        if frag_sums.is_none() || tie_sums.is_some() {
             in_offsets = vec![0usize; n + 1];
             for &j in &world.ties.targets {
                 in_offsets[j as usize + 1] += 1;
@@ -394,8 +409,10 @@ impl Model {
             total_gdp,
             total_population,
             frag_weight,
+            gdp_sums,
             tie_sums,
             frag_sums,
+            count_bits: (usize::BITS - max_degree.leading_zeros()).max(1),
             in_offsets,
             in_sources,
         })
