@@ -1130,7 +1130,144 @@ fn pick(shares: &[f64], v: f64) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use super::pick;
+    use super::*;
+    use crate::Scenario;
+
+    /// A logit-network world (synthetic, one tie weight) with `k` frameworks, two domains, and an
+    /// optional forced move in year 4.
+    fn network_model(k: usize, revision: &str, force: bool) -> Model {
+        let names: Vec<String> = (0..k).map(|f| format!("F{f}")).collect();
+        let shares: Vec<String> = names.iter().map(|f| format!("{f} = {}", 1.0 / k as f64)).collect();
+        let quoted: Vec<String> = names.iter().map(|f| format!("\"{f}\"")).collect();
+        let mut text = format!(
+            r#"
+name = "counts"
+frameworks = [{}]
+domains = ["x", "y"]
+[time]
+start = 0
+end = 9
+[world]
+source = "synthetic"
+[world.synthetic]
+agents = 3000
+degree = 16
+seed = 3
+[choice]
+lambda = 1.5
+revision = "{revision}"
+[utility]
+affinity = 1.0
+network = 2.5
+[heterogeneity]
+distribution = "uniform"
+scale = 1.0
+[domain.x]
+revision_rate = 0.5
+switching_cost = 0.2
+initial = [{{ states = ["all"], shares = {{ {} }} }}]
+[domain.y]
+revision_rate = 0.3
+switching_cost = 0.0
+initial = [{{ states = ["all"], shares = {{ {} }} }}]
+"#,
+            quoted.join(", "),
+            shares.join(", "),
+            shares.join(", ")
+        );
+        if force {
+            text.push_str(
+                r#"
+[[event]]
+kind = "force"
+year = 4
+framework = "F1"
+domains = ["x"]
+states = ["S0001", "S0002", "S0003", "S0500", "S2999"]
+lock_years = 2
+"#,
+            );
+        }
+        Model::from_scenario(Scenario::from_str("counts.toml", &text).unwrap()).unwrap()
+    }
+
+    /// Partner counts as a fresh pass over every tie gives them.
+    fn gathered(sim: &Simulation) -> Vec<u32> {
+        (0..sim.d).flat_map(|d| (0..sim.n).map(move |i| (d, i))).map(|(d, i)| sim.count_partners(d, i) as u32).collect()
+    }
+
+    #[test]
+    fn kept_partner_counts_equal_a_fresh_count_every_year() {
+        for (k, revision, force) in [(3, "synchronous", false), (3, "synchronous", true), (5, "synchronous", true), (3, "sequential", false)] {
+            let m = network_model(k, revision, force);
+            let mut sim = Simulation::new(&m, &[], &mut run_rng(1, 0, Purpose::Setup));
+            let mut out = sim.empty_outcome(0, Vec::new());
+            sim.record(0, &mut out);
+            let mut rng = run_rng(1, 0, Purpose::Dynamics);
+            let mut kept_years = 0;
+            for step in 1..m.layout.years {
+                let before = sim.align.clone();
+                sim.step(step, &mut rng);
+                assert_ne!(before, sim.align, "k = {k}, {revision}: some state must move in year {step}");
+                if sim.counts_fresh {
+                    kept_years += 1;
+                    assert_eq!(sim.partner_counts, gathered(&sim), "k = {k}, {revision}, force {force}, year {step}");
+                    // The index from the kept counts has the bits of the index from every tie.
+                    let kept: Vec<u64> = (0..sim.d).map(|d| sim.fragmentation(d).to_bits()).collect();
+                    sim.counts_fresh = false;
+                    let fresh: Vec<u64> = (0..sim.d).map(|d| sim.fragmentation(d).to_bits()).collect();
+                    assert_eq!(kept, fresh);
+                    sim.counts_fresh = true;
+                }
+                sim.record(step, &mut out);
+                assert!(sim.counts_fresh, "a record leaves the counts describing the alignments");
+                assert_eq!(sim.partner_counts, gathered(&sim));
+            }
+            // Synchronous revisions keep the counts, except in the year of the forced move;
+            // sequential ones leave them to the record.
+            let expected = match (revision, force) {
+                ("sequential", _) => 0,
+                (_, false) => m.layout.years - 1,
+                (_, true) => m.layout.years - 2,
+            };
+            assert_eq!(kept_years, expected, "k = {k}, {revision}, force {force}");
+        }
+    }
+
+    #[test]
+    fn keeping_partner_counts_changes_no_result() {
+        for (k, force) in [(3, true), (5, false)] {
+            let m = network_model(k, "synchronous", force);
+            let mut kept = Simulation::new(&m, &[], &mut run_rng(4, 1, Purpose::Setup));
+            let mut plain = Simulation::new(&m, &[], &mut run_rng(4, 1, Purpose::Setup));
+            // Without kept counts, revisions gather each reviser's partners and the index reads every tie.
+            plain.partner_counts = Vec::new();
+            let (mut out_kept, mut out_plain) = (kept.empty_outcome(1, Vec::new()), plain.empty_outcome(1, Vec::new()));
+            kept.record(0, &mut out_kept);
+            plain.record(0, &mut out_plain);
+            let (mut rng_kept, mut rng_plain) = (run_rng(4, 1, Purpose::Dynamics), run_rng(4, 1, Purpose::Dynamics));
+            for step in 1..m.layout.years {
+                kept.step(step, &mut rng_kept);
+                plain.step(step, &mut rng_plain);
+                assert_eq!(kept.align, plain.align, "k = {k}, year {step}");
+                kept.record(step, &mut out_kept);
+                plain.record(step, &mut out_plain);
+            }
+            let bits = |o: &RunOutcome| o.fragmentation.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&out_kept), bits(&out_plain));
+            assert!(!plain.counts_fresh && kept.counts_fresh);
+        }
+    }
+
+    #[test]
+    fn counts_wider_than_32_bits_are_not_kept() {
+        // 7 frameworks of 5-bit fields (degree 16) need 35 bits.
+        let m = network_model(7, "synchronous", false);
+        assert_eq!(m.count_bits, 5);
+        assert!(Simulation::new(&m, &[], &mut run_rng(1, 0, Purpose::Setup)).partner_counts.is_empty());
+        let m = network_model(6, "synchronous", false);
+        assert_eq!(Simulation::new(&m, &[], &mut run_rng(1, 0, Purpose::Setup)).partner_counts.len(), 2 * 3000);
+    }
 
     #[test]
     fn pick_inverts_the_cdf() {
