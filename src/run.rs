@@ -1073,15 +1073,7 @@ impl<'m> Simulation<'m> {
 /// lambda), leaving the choice to the exact path.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn table_choice(
-    k: usize,
-    exp_static: &[f64],
-    packed: u64,
-    bits: u32,
-    kern: &DomainKernel,
-    cur: usize,
-    v: f64,
-) -> Option<usize> {
+fn table_choice(k: usize, exp_static: &[f64], packed: u64, bits: u32, kern: &DomainKernel, cur: usize, v: f64) -> Option<usize> {
     let mut w = [0.0; choice::MAX_FRAMEWORKS];
     let mut total = 0.0;
     let mask = (1u64 << bits) - 1;
@@ -1102,7 +1094,11 @@ fn table_choice(
         acc += x;
         below += usize::from(acc <= target);
     }
-    if below < k { Some(below) } else { w[..k].iter().rposition(|&x| x > 0.0) }
+    if below < k {
+        Some(below)
+    } else {
+        w[..k].iter().rposition(|&x| x > 0.0)
+    }
 }
 
 /// Count the alignments in `row` of the partners `targets` per framework, framework f in the field
@@ -1193,12 +1189,20 @@ lock_years = 2
 
     /// Partner counts as a fresh pass over every tie gives them.
     fn gathered(sim: &Simulation) -> Vec<u32> {
-        (0..sim.d).flat_map(|d| (0..sim.n).map(move |i| (d, i))).map(|(d, i)| sim.count_partners(d, i) as u32).collect()
+        (0..sim.d)
+            .flat_map(|d| (0..sim.n).map(move |i| (d, i)))
+            .map(|(d, i)| sim.count_partners(d, i) as u32)
+            .collect()
     }
 
     #[test]
     fn kept_partner_counts_equal_a_fresh_count_every_year() {
-        for (k, revision, force) in [(3, "synchronous", false), (3, "synchronous", true), (5, "synchronous", true), (3, "sequential", false)] {
+        for (k, revision, force) in [
+            (3, "synchronous", false),
+            (3, "synchronous", true),
+            (5, "synchronous", true),
+            (3, "sequential", false),
+        ] {
             let m = network_model(k, revision, force);
             let mut sim = Simulation::new(&m, &[], &mut run_rng(1, 0, Purpose::Setup));
             let mut out = sim.empty_outcome(0, Vec::new());
@@ -1211,7 +1215,11 @@ lock_years = 2
                 assert_ne!(before, sim.align, "k = {k}, {revision}: some state must move in year {step}");
                 if sim.counts_fresh {
                     kept_years += 1;
-                    assert_eq!(sim.partner_counts, gathered(&sim), "k = {k}, {revision}, force {force}, year {step}");
+                    assert_eq!(
+                        sim.partner_counts,
+                        gathered(&sim),
+                        "k = {k}, {revision}, force {force}, year {step}"
+                    );
                     // The index from the kept counts has the bits of the index from every tie.
                     let kept: Vec<u64> = (0..sim.d).map(|d| sim.fragmentation(d).to_bits()).collect();
                     sim.counts_fresh = false;
@@ -1264,9 +1272,16 @@ lock_years = 2
         // 7 frameworks of 5-bit fields (degree 16) need 35 bits.
         let m = network_model(7, "synchronous", false);
         assert_eq!(m.count_bits, 5);
-        assert!(Simulation::new(&m, &[], &mut run_rng(1, 0, Purpose::Setup)).partner_counts.is_empty());
+        assert!(
+            Simulation::new(&m, &[], &mut run_rng(1, 0, Purpose::Setup))
+                .partner_counts
+                .is_empty()
+        );
         let m = network_model(6, "synchronous", false);
-        assert_eq!(Simulation::new(&m, &[], &mut run_rng(1, 0, Purpose::Setup)).partner_counts.len(), 2 * 3000);
+        assert_eq!(
+            Simulation::new(&m, &[], &mut run_rng(1, 0, Purpose::Setup)).partner_counts.len(),
+            2 * 3000
+        );
     }
 
     #[test]

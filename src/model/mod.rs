@@ -366,10 +366,16 @@ impl Model {
         let max_degree = (0..n).map(|i| world.ties.offsets[i + 1] - world.ties.offsets[i]).max().unwrap_or(0);
         // Counts of partners index these tables; beyond MAX_TABLE_DEGREE they do not fit a byte.
         let small = max_degree <= MAX_TABLE_DEGREE;
-        let tie_sums = small.then(|| repeated_sums(world.ties.weights.iter().map(|&w| f64::from(w)), max_degree)).flatten();
+        let tie_sums = small
+            .then(|| repeated_sums(world.ties.weights.iter().map(|&w| f64::from(w)), max_degree))
+            .flatten();
         let frag_sums = small.then(|| repeated_sums(all_frag_weights(), max_degree)).flatten();
         // With one weight the index needs only the table above.
-        let frag_weight: Vec<f64> = if frag_sums.is_some() { Vec::new() } else { all_frag_weights().collect() };
+        let frag_weight: Vec<f64> = if frag_sums.is_some() {
+            Vec::new()
+        } else {
+            all_frag_weights().collect()
+        };
         let gdp_sums = repeated_sums(world.gdp.iter().copied(), n);
         let (mut in_offsets, mut in_sources) = (Vec::new(), Vec::new());
         if frag_sums.is_none() || tie_sums.is_some() {

@@ -125,8 +125,8 @@ pub fn load(data_dir: Option<&Path>, include_non_sovereign: bool, g: &Gravity) -
         }
         w.ids.push(r.iso3);
         w.names.push(r.name);
-        w.continent.push(r.continent);
-        w.subregion.push(r.subregion);
+        w.continent.push(r.continent.into());
+        w.subregion.push(r.subregion.into());
         w.gdp.push(r.gdp_2019_musd);
         w.population.push(r.pop_2019);
         w.lon.push(r.lon);

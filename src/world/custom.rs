@@ -134,8 +134,8 @@ pub fn load(agents: &Path, ties: &Path, raw_weights: bool) -> Result<World> {
         w.freedom.push(r.freedom.unwrap_or(5.0));
         w.lon.push(lon);
         w.lat.push(lat);
-        w.continent.push(r.continent.unwrap_or_default());
-        w.subregion.push(r.subregion.unwrap_or_default());
+        w.continent.push(r.continent.unwrap_or_default().into());
+        w.subregion.push(r.subregion.unwrap_or_default().into());
     }
     if w.len() < 2 {
         return Err(Error::Data {

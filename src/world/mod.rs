@@ -9,6 +9,8 @@ pub mod custom;
 pub mod gravity;
 pub mod synthetic;
 
+use std::sync::Arc;
+
 use crate::error::Result;
 use crate::scenario::{Selector, WorldSource, WorldSpec};
 
@@ -120,8 +122,10 @@ pub struct World {
     pub ids: Vec<String>,
     /// Display name of each state.
     pub names: Vec<String>,
-    pub continent: Vec<String>,
-    pub subregion: Vec<String>,
+    /// Continent and subregion of each state, for `continent:` and `subregion:` selectors (shared
+    /// strings: a synthetic world of a million states holds one copy).
+    pub continent: Vec<Arc<str>>,
+    pub subregion: Vec<Arc<str>>,
     /// GDP, million US$.
     pub gdp: Vec<f64>,
     /// Population, persons.
@@ -192,10 +196,10 @@ impl World {
             mask.iter_mut().for_each(|m| *m = value);
             return Ok(());
         }
-        let by_attr = |attr: &[String], name: &str, what: &str, mask: &mut [bool]| {
+        let by_attr = |attr: &[Arc<str>], name: &str, what: &str, mask: &mut [bool]| {
             let mut any = false;
             for (i, a) in attr.iter().enumerate() {
-                if a == name {
+                if **a == *name {
                     mask[i] = value;
                     any = true;
                 }

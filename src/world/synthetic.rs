@@ -9,9 +9,12 @@
 //! The ties are built straight into compressed rows, so a world of millions of agents needs no
 //! per-agent allocation.
 
+use std::sync::Arc;
+
 use rand::RngExt;
 use rand::seq::index;
 use rand_distr::{Distribution, LogNormal};
+use rayon::prelude::*;
 
 use crate::rng::seeded;
 use crate::world::{Groups, StateId, Ties, World};
@@ -27,7 +30,6 @@ pub fn build(agents: usize, degree: usize, seed: u64, gdp_sigma: f64, groups: us
     let mut targets: Vec<StateId> = Vec::with_capacity(n * degree);
     offsets.push(0);
     for i in 0..n {
-        let start = targets.len();
         if degree == n - 1 {
             targets.extend((0..n as StateId).filter(|&j| j as usize != i));
         } else {
@@ -35,9 +37,13 @@ pub fn build(agents: usize, degree: usize, seed: u64, gdp_sigma: f64, groups: us
             for j in index::sample(&mut rng, n - 1, degree).iter() {
                 targets.push(if j >= i { j as StateId + 1 } else { j as StateId });
             }
-            targets[start..].sort_unstable();
         }
         offsets.push(targets.len());
+    }
+    // Rows in ascending order (sums over a state's partners then run in a fixed order); sorting
+    // takes no draws, so it runs apart from the sampling, in parallel. Every row has `degree` ties.
+    if degree > 0 && degree < n - 1 {
+        targets.par_chunks_mut(degree).for_each(|row| row.sort_unstable());
     }
     let w = if degree > 0 { 1.0 / degree as f64 } else { 0.0 };
     let ties = Ties {
@@ -49,18 +55,12 @@ pub fn build(agents: usize, degree: usize, seed: u64, gdp_sigma: f64, groups: us
 
     let lognormal = LogNormal::new(0.0, gdp_sigma).ok();
     let mut world = World { ties, ..World::default() };
-    let width = n.to_string().len();
     let mut pairs = Vec::new();
     for i in 0..n {
         let size = match &lognormal {
             Some(d) if gdp_sigma > 0.0 => 1000.0 * d.sample(&mut rng),
             _ => 1000.0,
         };
-        let id = format!("S{:0width$}", i + 1);
-        world.names.push(id.clone());
-        world.ids.push(id);
-        world.continent.push("synthetic".into());
-        world.subregion.push("synthetic".into());
         world.gdp.push(size);
         world.population.push(size * 1000.0);
         world.freedom.push(10.0 * rng.random::<f64>());
@@ -71,6 +71,13 @@ pub fn build(agents: usize, degree: usize, seed: u64, gdp_sigma: f64, groups: us
             pairs.push((format!("G{}", rng.random_range(0..groups) + 1), i as StateId));
         }
     }
+    // Names take no draws, so they are made apart from the loop above, in parallel.
+    let width = n.to_string().len();
+    world.ids = (0..n).into_par_iter().map(|i| format!("S{:0width$}", i + 1)).collect();
+    world.names = world.ids.par_iter().cloned().collect();
+    let synthetic: Arc<str> = Arc::from("synthetic");
+    world.continent = vec![synthetic.clone(); n];
+    world.subregion = vec![synthetic; n];
     world.groups = Groups::from_pairs(pairs);
     world.description = format!("synthetic: {n} agents, {degree} out-neighbours each, seed {seed}");
     world
