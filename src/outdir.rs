@@ -13,6 +13,10 @@ use crate::error::{Error, Result};
 /// The file that marks a blocsim output directory.
 pub const MARKER: &str = "manifest.json";
 
+/// Name prefix of the probe file written (and removed at once) to check that a directory can be
+/// written; one left behind by a process killed in between does not make a directory foreign.
+const PROBE: &str = ".blocsim-write-check-";
+
 fn refuse(dir: &Path, message: impl Into<String>) -> Error {
     Error::Output {
         path: dir.to_path_buf(),
@@ -32,8 +36,10 @@ pub fn prepare(dir: &Path, force: bool) -> Result<()> {
             ));
         }
         Ok(_) => {
-            let mut entries = std::fs::read_dir(dir).map_err(|e| refuse(dir, format!("cannot list the directory: {e}")))?;
-            let empty = entries.next().is_none();
+            let entries = std::fs::read_dir(dir).map_err(|e| refuse(dir, format!("cannot list the directory: {e}")))?;
+            let empty = entries
+                .filter_map(|e| e.ok())
+                .all(|e| e.file_name().to_string_lossy().starts_with(PROBE));
             if !force && !empty && !dir.join(MARKER).is_file() && !dir.join(crate::checkpoint::PROGRESS_DIR).is_dir() {
                 return Err(refuse(
                     dir,
@@ -67,7 +73,7 @@ fn first_non_directory(dir: &Path) -> Option<PathBuf> {
 
 /// Create and remove a probe file, so that a read-only directory is refused before the work starts.
 fn probe_writable(dir: &Path) -> Result<()> {
-    let probe = dir.join(format!(".blocsim-write-check-{}", std::process::id()));
+    let probe = dir.join(format!("{PROBE}{}", std::process::id()));
     std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -104,5 +110,18 @@ mod tests {
         }
         let e = prepare(&file.join("sub"), false).unwrap_err().to_string();
         assert!(e.contains("is not a directory") && e.contains("cannot create"), "{e}");
+    }
+
+    #[test]
+    fn a_probe_file_left_by_a_killed_process_is_not_foreign() {
+        // A process killed between writing and removing its probe leaves only that file behind;
+        // the directory must stay usable (and resumable) without --force.
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("out");
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::write(dir.join(format!("{PROBE}12345")), "").unwrap();
+        prepare(&dir, false).unwrap();
+        std::fs::write(dir.join("other.txt"), "").unwrap();
+        assert!(prepare(&dir, false).is_err(), "any other file still makes it foreign");
     }
 }
