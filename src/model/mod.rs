@@ -108,6 +108,8 @@ pub struct Model {
     pub has_partnerships: bool,
     pub has_export_controls: bool,
     pub has_sponsors: bool,
+    /// Whether any cell is anchored (revisions then check each cell's anchor).
+    pub has_anchors: bool,
     pub total_gdp: f64,
     pub total_population: f64,
     /// Per tie (same order as the CSR targets): the tie's share of all trade volume, |w_ij| · s_i / T,
@@ -339,6 +341,7 @@ impl Model {
         let has_partnerships = events.iter().any(|e| matches!(e.action, ModelAction::Partnership { .. }));
         let has_export_controls = events.iter().any(|e| matches!(e.action, ModelAction::ExportControl { .. }));
         let has_sponsors = scenario.framework_specs.iter().any(|f| f.sponsor.is_some());
+        let has_anchors = anchor.iter().any(|&a| a != NO_ANCHOR);
 
         let total_gdp = world.gdp.iter().sum();
         let total_population = world.population.iter().sum();
@@ -412,6 +415,7 @@ impl Model {
             has_partnerships,
             has_export_controls,
             has_sponsors,
+            has_anchors,
             total_gdp,
             total_population,
             frag_weight,

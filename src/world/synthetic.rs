@@ -42,7 +42,7 @@ pub fn build(agents: usize, degree: usize, seed: u64, gdp_sigma: f64, groups: us
     }
     // Rows in ascending order (sums over a state's partners then run in a fixed order); sorting
     // takes no draws, so it runs apart from the sampling, in parallel. Every row has `degree` ties.
-    if degree > 0 && degree < n - 1 {
+    if degree > 0 && degree + 1 < n {
         targets.par_chunks_mut(degree).for_each(|row| row.sort_unstable());
     }
     let w = if degree > 0 { 1.0 / degree as f64 } else { 0.0 };
