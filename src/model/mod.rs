@@ -23,6 +23,7 @@ pub mod network;
 pub mod security;
 pub mod sponsors;
 pub mod standards;
+pub mod utility;
 
 use crate::error::{Error, Result};
 use crate::metrics::{Labels, Layout};

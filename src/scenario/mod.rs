@@ -9,42 +9,19 @@ pub mod locate;
 pub mod overrides;
 pub mod param;
 pub mod raw;
+pub mod term;
 pub mod validate;
 
 use std::path::{Path, PathBuf};
 
 pub use locate::Locator;
 pub use param::{Dist, Param, Uncertain};
+pub use term::{TERM_NAMES, TERMS, Term};
 
 use crate::error::{Error, Origin, Result};
 
 /// Simulated calendar year.
 pub type Year = i32;
-
-/// Number of utility terms.
-pub const TERMS: usize = 7;
-
-/// The utility terms, in the order used by every per-term array.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Term {
-    /// E: trade weight towards the framework's home states.
-    Econ = 0,
-    /// I: concave investment stock received from the framework's sponsor.
-    Investment = 1,
-    /// N: share of trade partners on the framework in the domain.
-    Network = 2,
-    /// A: governance affinity (freedom index, memberships, partnerships, heterogeneity).
-    Affinity = 3,
-    /// S: security ties and export-control penalties.
-    Security = 4,
-    /// G: global standards pull (GDP share of the framework in the domain plus standards push).
-    Standards = 5,
-    /// H: hedging penalty for concentrating domains on one framework.
-    Hedging = 6,
-}
-
-/// Names of the terms as written in scenarios, in [`Term`] order.
-pub const TERM_NAMES: [&str; TERMS] = ["econ", "investment", "network", "affinity", "security", "standards", "hedging"];
 
 /// How states revise within a year.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,0 +1,112 @@
+//! Each state's count of partners on each framework, per domain: gathered over every tie when
+//! stale, then kept up to date by synchronous revisions, which add each move to the states that
+//! count the mover as a partner (worlds with one tie weight only, where the table-driven logit and
+//! the fragmentation index read these counts).
+
+use super::Simulation;
+use crate::model::Model;
+
+/// Packed per-cell counts of partners per framework.
+pub(super) struct PartnerCounts {
+    /// Per cell `[d*N + i]`: its partners' count on each framework, packed in fields of `bits` bits,
+    /// framework f in bits f·bits and up (empty when not kept: several tie weights, or K fields that
+    /// do not fit in 32 bits).
+    pub packed: Vec<u32>,
+    /// Bits per framework ([`Model::count_bits`]).
+    pub bits: u32,
+    /// Whether `packed` describes the current alignments.
+    pub fresh: bool,
+}
+
+impl PartnerCounts {
+    pub fn new(m: &Model) -> PartnerCounts {
+        let (n, d, k) = (m.layout.states, m.layout.domains, m.layout.frameworks);
+        let kept = m.tie_sums.is_some() && m.frag_sums.is_some() && k as u32 * m.count_bits <= 32;
+        PartnerCounts {
+            packed: if kept { vec![0; n * d] } else { Vec::new() },
+            bits: m.count_bits,
+            fresh: false,
+        }
+    }
+
+    /// Whether the counts are kept at all.
+    #[inline]
+    pub fn kept(&self) -> bool {
+        !self.packed.is_empty()
+    }
+}
+
+impl Simulation<'_> {
+    /// Bring the partner counts from the current alignments to `next`: each state that moved from
+    /// framework a to b adds one partner on b and removes one on a for every state that counts it
+    /// as a partner. Far fewer memory touches than gathering every tie again, since only movers
+    /// are visited. (Fields never wrap: a count on a is at least one before the removal, and no
+    /// count exceeds the degree, which fits in a field.)
+    pub(super) fn shift_partner_counts(&mut self, next: &[u8]) {
+        let n = self.n;
+        let (ins, srcs) = (&self.m.in_offsets, &self.m.in_sources);
+        let bits = self.counts.bits;
+        for ((old, new), counts) in self
+            .align
+            .chunks_exact(n)
+            .zip(next.chunks_exact(n))
+            .zip(self.counts.packed.chunks_exact_mut(n))
+        {
+            // About a third of the states move in a typical year: listed without a branch each.
+            let mut movers = [0u16; LIST_BATCH];
+            for (b, (old, new)) in old.chunks(LIST_BATCH).zip(new.chunks(LIST_BATCH)).enumerate() {
+                let count = list_where(old.iter().zip(new).map(|(a, b)| a != b), &mut movers);
+                for &t in &movers[..count] {
+                    let (j, t) = (b * LIST_BATCH + t as usize, t as usize);
+                    let delta = (1u32 << (bits * u32::from(new[t]))).wrapping_sub(1u32 << (bits * u32::from(old[t])));
+                    for &i in &srcs[ins[j]..ins[j + 1]] {
+                        let c = &mut counts[i as usize];
+                        *c = c.wrapping_add(delta);
+                    }
+                }
+            }
+        }
+    }
+
+    /// State i's partners on each framework in domain d, packed in fields of `count_bits` bits
+    /// (K <= 8 fields of at most 8 bits), gathered over its ties.
+    #[inline]
+    pub(super) fn count_partners(&self, d: usize, i: usize) -> u64 {
+        let ties = &self.m.world.ties;
+        let align = &self.align[d * self.n..(d + 1) * self.n];
+        pack_counts(&ties.targets[ties.offsets[i]..ties.offsets[i + 1]], align, self.counts.bits)
+    }
+}
+
+/// Field `f` (`bits` wide, from bit f·bits) of a packed count of partners per framework.
+#[inline(always)]
+pub(super) fn field(packed: u64, f: usize, bits: u32) -> u32 {
+    ((packed >> (bits * f as u32)) & ((1u64 << bits) - 1)) as u32
+}
+
+/// Cells or states per batch of [`list_where`].
+pub(super) const LIST_BATCH: usize = 256;
+
+/// List into `out` the positions of the `true` values of `keep` (at most [`LIST_BATCH`] values),
+/// and return how many, without a branch per position: the conditions listed here (a revision
+/// coin, whether a state moved) are close to coin flips, which a branch would often mispredict.
+#[inline(always)]
+fn list_where(keep: impl Iterator<Item = bool>, out: &mut [u16; LIST_BATCH]) -> usize {
+    let mut count = 0;
+    for (t, k) in keep.take(LIST_BATCH).enumerate() {
+        out[count] = t as u16;
+        count += usize::from(k);
+    }
+    count
+}
+
+/// Count the alignments in `row` of the partners `targets` per framework, framework f in the field
+/// of `bits` bits at bit f·bits (every count fits its field: see [`Model::count_bits`]).
+#[inline]
+pub(super) fn pack_counts(targets: &[u32], row: &[u8], bits: u32) -> u64 {
+    let mut packed = 0u64;
+    for &j in targets {
+        packed += 1u64 << (bits * u32::from(row[j as usize]));
+    }
+    packed
+}

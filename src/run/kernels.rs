@@ -1,0 +1,310 @@
+//! The revisions of a year: which cells reconsider, and what they choose — synchronously (every
+//! decision reads last year's alignments, in fixed blocks of cells that may run in parallel) or
+//! sequentially (one state at a time in a random order) — by the exact logit or best-response rule
+//! on the full utilities, or by the exp-free table-driven logit where it applies.
+
+use rand::RngExt;
+use rayon::prelude::*;
+
+use super::Simulation;
+use super::counts::{LIST_BATCH, field};
+use crate::model::utility;
+use crate::model::{MAX_TABLE_DEGREE, choice};
+use crate::rng::Generator;
+use crate::scenario::{TERMS, Term};
+
+/// Cells per block of the parallel synchronous revision; fixed, so results do not depend on threads.
+const BLOCK_CELLS: usize = 16 * 1024;
+
+/// Runs with fewer cells revise in one pass.
+const PARALLEL_MIN_CELLS: usize = 2 * BLOCK_CELLS;
+
+/// Below this total weight the table-driven choice defers to the exact logit (underflow guard).
+const MIN_TABLE_TOTAL: f64 = 1e-200;
+
+/// One domain's revision settings for a year.
+pub(super) struct DomainKernel {
+    rate: f64,
+    lambda: f64,
+    /// Every term's weight in the domain.
+    w: [f64; TERMS],
+    /// Whether some state's decisions read a choice-dependent term other than the network term
+    /// (those states then take the exact path).
+    other_choice_terms: bool,
+    exp_cost: f64,
+    exp_net: [f64; MAX_TABLE_DEGREE + 1],
+}
+
+/// The low 32 bits of a draw as a uniform number in [0, 1).
+#[inline]
+pub(super) fn unit32(x: u64) -> f64 {
+    (x & 0xffff_ffff) as f64 * (1.0 / 4_294_967_296.0)
+}
+
+impl Simulation<'_> {
+    /// Utilities of one cell given the alignments it reads, into `u[..K]`; `w` holds the domain's
+    /// term weights.
+    #[inline]
+    pub(super) fn utilities(&self, w: &[f64; TERMS], read: &[u8], d: usize, i: usize, u: &mut [f64]) {
+        let (n, k) = (self.n, self.k);
+        let cur = read[d * n + i] as usize;
+        let row = (d * n + i) * k;
+        u.copy_from_slice(&self.statics.static_u[row..row + k]);
+        self.term_inputs().add_choice_terms(w, read, d, i, u);
+        let cost = self.knobs.cost[d];
+        for (fw, x) in u.iter_mut().enumerate() {
+            if fw != cur {
+                *x -= cost;
+            }
+        }
+    }
+
+    pub(super) fn revise_synchronous(&mut self, step: usize, rng: &mut Generator) {
+        let cells = self.n * self.d;
+        let mut next = std::mem::take(&mut self.next);
+        next.copy_from_slice(&self.align);
+        let kernels: Vec<DomainKernel> = (0..self.d).map(|d| self.kernel(d)).collect();
+        let mut switches = vec![0u64; self.d];
+        if self.knobs.lambda.is_finite() && cells >= PARALLEL_MIN_CELLS {
+            // With a finite lambda every cell takes exactly one 64-bit draw, so the draw of cell c is
+            // the word pair at 2c from the start of the year: fixed blocks of cells draw from their own
+            // copies of the stream, positioned there, and give the same numbers as a single pass —
+            // whatever the number of threads.
+            let base = rng.get_word_pos();
+            let this = &*self;
+            let per_block: Vec<Vec<u64>> = next
+                .par_chunks_mut(BLOCK_CELLS)
+                .enumerate()
+                .map(|(b, chunk)| {
+                    let first = b * BLOCK_CELLS;
+                    let mut r = rng.clone();
+                    r.set_word_pos(base + 2 * first as u128);
+                    let mut sw = vec![0u64; this.d];
+                    this.revise_cells(first, chunk, step, &kernels, &mut r, &mut sw);
+                    sw
+                })
+                .collect();
+            for sw in per_block {
+                switches.iter_mut().zip(sw).for_each(|(a, b)| *a += b);
+            }
+            rng.set_word_pos(base + 2 * cells as u128);
+        } else {
+            self.revise_cells(0, &mut next, step, &kernels, rng, &mut switches);
+        }
+        self.switches.iter_mut().zip(switches).for_each(|(a, b)| *a += b);
+        if self.counts.fresh {
+            self.shift_partner_counts(&next);
+        }
+        self.next = std::mem::replace(&mut self.align, next);
+    }
+
+    /// What one domain's revisions need this year, looked up once.
+    fn kernel(&self, d: usize) -> DomainKernel {
+        let lambda = self.knobs.lambda;
+        let w = utility::weights(&self.knobs, d);
+        let w_net = w[Term::Network as usize];
+        let mut exp_net = [0.0; MAX_TABLE_DEGREE + 1];
+        if let (true, Some(sums)) = (self.fast_logit(), &self.m.tie_sums) {
+            // Factor exp(lambda w_net share(c)) for c partners on a framework, scaled so that the
+            // largest entry is 1.
+            let top = sums.iter().map(|&s| lambda * w_net * s).fold(f64::NEG_INFINITY, f64::max);
+            for (e, &s) in exp_net.iter_mut().zip(sums) {
+                *e = (lambda * w_net * s - top).exp();
+            }
+        }
+        DomainKernel {
+            rate: self.knobs.rate[d],
+            lambda,
+            w,
+            other_choice_terms: utility::has_other_choice_terms(self.m, &w),
+            exp_cost: (-lambda * self.knobs.cost[d]).exp(),
+            exp_net,
+        }
+    }
+
+    /// Synchronous revisions of cells `first..first + next.len()` (flat `[d*N + i]` indices), reading
+    /// `self.align` and writing changed cells into `next`; one 64-bit draw per cell from `rng`.
+    fn revise_cells(
+        &self,
+        first: usize,
+        next: &mut [u8],
+        step: usize,
+        kernels: &[DomainKernel],
+        rng: &mut Generator,
+        switches: &mut [u64],
+    ) {
+        let n = self.n;
+        let mut off = 0;
+        while off < next.len() {
+            // One domain's stretch of the block at a time.
+            let cell0 = first + off;
+            let (d, i0) = (cell0 / n, cell0 % n);
+            let len = (n - i0).min(next.len() - off);
+            let stretch = &mut next[off..off + len];
+            // The common numbers of frameworks get a loop specialised to them.
+            match self.k {
+                2 => self.revise_stretch(2, d, i0, stretch, step, &kernels[d], rng, &mut switches[d]),
+                3 => self.revise_stretch(3, d, i0, stretch, step, &kernels[d], rng, &mut switches[d]),
+                4 => self.revise_stretch(4, d, i0, stretch, step, &kernels[d], rng, &mut switches[d]),
+                k => self.revise_stretch(k, d, i0, stretch, step, &kernels[d], rng, &mut switches[d]),
+            }
+            off += len;
+        }
+    }
+
+    /// [`Simulation::revise_cells`] for states `i0..i0 + next.len()` of domain `d`, with `k` the
+    /// number of frameworks (inlined so that a constant `k` unrolls the per-framework loops).
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn revise_stretch(
+        &self,
+        k: usize,
+        d: usize,
+        i0: usize,
+        next: &mut [u8],
+        step: usize,
+        kern: &DomainKernel,
+        rng: &mut Generator,
+        switches: &mut u64,
+    ) {
+        let n = self.n;
+        // Anchors, locks and blocs are rare: when there are none, no cell needs the check.
+        let check = self.m.has_anchors || self.events.lock_max as usize > step || !self.events.in_bloc.is_empty();
+        let revises = |cell: usize, x: u64| (!check || self.revises_alone(cell, step)) && unit32(x >> 32) < kern.rate;
+        if !kern.lambda.is_finite() {
+            // Best response may take extra draws for ties: one cell after the other.
+            for (i, slot) in (i0..i0 + next.len()).zip(next.iter_mut()) {
+                let x: u64 = rng.random();
+                if revises(d * n + i, x) {
+                    let cur = self.align[d * n + i] as usize;
+                    let c = self.decide(k, d, i, cur, kern, unit32(x), rng);
+                    *switches += u64::from(c != cur);
+                    *slot = c as u8;
+                }
+            }
+            return;
+        }
+        // With a finite lambda every cell takes exactly one draw. Batches of cells draw their words
+        // in one go, list the cells that revise, then decide for those alone: the revision coin, a
+        // fair coin at rho = 1/2, costs no mispredicted branch.
+        let mut words = [0u64; LIST_BATCH];
+        let mut listed = [0u16; LIST_BATCH];
+        for (b, slots) in next.chunks_mut(LIST_BATCH).enumerate() {
+            let first = i0 + b * LIST_BATCH;
+            let words = &mut words[..slots.len()];
+            rng.fill(words);
+            // The listing of `counts::list_where`, written out: through the helper this loop
+            // measured 5-10% slower (best of ten alternating rounds), with the revision test
+            // inlined less well.
+            let mut count = 0;
+            for (t, &x) in words.iter().enumerate() {
+                listed[count] = t as u16;
+                count += usize::from(revises(d * n + first + t, x));
+            }
+            for &t in &listed[..count] {
+                let (t, i) = (t as usize, first + t as usize);
+                let cur = self.align[d * n + i] as usize;
+                let c = self.decide(k, d, i, cur, kern, unit32(words[t]), rng);
+                *switches += u64::from(c != cur);
+                // `next` holds the current alignment until a cell moves: writing it back is harmless.
+                slots[t] = c as u8;
+            }
+        }
+    }
+
+    /// The framework revising cell (d, i), now on `cur`, picks at uniform `v`: by the exp-free tables
+    /// where they apply, otherwise by the exact rule on the full utilities.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn decide(&self, k: usize, d: usize, i: usize, cur: usize, kern: &DomainKernel, v: f64, rng: &mut Generator) -> usize {
+        let cell = d * self.n + i;
+        // States whose decisions read a choice-dependent term besides the network (hedgers with an
+        // active hedging term) need the exact utilities.
+        if self.fast_logit() && (!kern.other_choice_terms || !utility::state_needs_exact_choice(self.m, &kern.w, i)) {
+            let packed = if kern.w[Term::Network as usize] == 0.0 {
+                0
+            } else if self.counts.fresh {
+                // Kept up to date for these alignments.
+                u64::from(self.counts.packed[cell])
+            } else {
+                self.count_partners(d, i)
+            };
+            let row = cell * k;
+            if let Some(c) = table_choice(k, &self.statics.exp_static[row..row + k], packed, self.counts.bits, kern, cur, v) {
+                return c;
+            }
+        }
+        let mut u = [0.0; choice::MAX_FRAMEWORKS];
+        self.utilities(&kern.w, &self.align, d, i, &mut u[..k]);
+        choice::choose(&u[..k], cur, kern.lambda, v, rng)
+    }
+
+    pub(super) fn revise_sequential(&mut self, step: usize, rng: &mut Generator) {
+        let (n, k) = (self.n, self.k);
+        let mut order = std::mem::take(&mut self.order);
+        order.clear();
+        order.extend(0..n as u32);
+        for j in (1..n).rev() {
+            let r = rng.random_range(0..=j);
+            order.swap(j, r);
+        }
+        let weights: Vec<[f64; TERMS]> = (0..self.d).map(|d| utility::weights(&self.knobs, d)).collect();
+        let mut u = [0.0; choice::MAX_FRAMEWORKS];
+        let mut align = std::mem::take(&mut self.align);
+        for &i in &order {
+            let i = i as usize;
+            for d in 0..self.d {
+                let x: u64 = rng.random();
+                let cell = d * n + i;
+                if !self.revises_alone(cell, step) || unit32(x >> 32) >= self.knobs.rate[d] {
+                    continue;
+                }
+                self.utilities(&weights[d], &align, d, i, &mut u[..k]);
+                let cur = align[cell] as usize;
+                let c = choice::choose(&u[..k], cur, self.knobs.lambda, unit32(x), rng);
+                if c != cur {
+                    self.switches[d] += 1;
+                    align[cell] = c as u8;
+                }
+            }
+        }
+        self.align = align;
+        self.order = order;
+    }
+}
+
+/// The logit choice of a cell without calling exp: with every tie of one weight, the network share
+/// of framework f is a function of the integer count c_f of partners on f (field f of `packed`,
+/// `bits` wide), so
+/// exp(lambda U_f) = `exp_static[f]` · exp_net[c_f] · (exp_cost if f ≠ `cur`). Picks the first f
+/// whose cumulative weight exceeds `v` times the total, counting instead of branching (the weights
+/// are non-negative, so the cumulative sums only grow). `None` when the total underflows (extreme
+/// lambda), leaving the choice to the exact path.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn table_choice(k: usize, exp_static: &[f64], packed: u64, bits: u32, kern: &DomainKernel, cur: usize, v: f64) -> Option<usize> {
+    let mut w = [0.0; choice::MAX_FRAMEWORKS];
+    let mut total = 0.0;
+    for fw in 0..k {
+        let c = field(packed, fw, bits) as usize;
+        // Multiplying by 1.0 is exact: the same bits as skipping the factor.
+        let x = exp_static[fw] * kern.exp_net[c] * if fw != cur { kern.exp_cost } else { 1.0 };
+        w[fw] = x;
+        total += x;
+    }
+    if !(total > MIN_TABLE_TOTAL && total.is_finite()) {
+        return None;
+    }
+    let target = v * total;
+    let mut acc = 0.0;
+    let mut below = 0;
+    for &x in &w[..k] {
+        acc += x;
+        below += usize::from(acc <= target);
+    }
+    if below < k {
+        Some(below)
+    } else {
+        w[..k].iter().rposition(|&x| x > 0.0)
+    }
+}

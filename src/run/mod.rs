@@ -1,0 +1,426 @@
+//! One run: a single simulated history of a scenario, from the initial alignments to the horizon.
+//!
+//! Each year (step s = 1..T, calendar year start + s): the year's events apply; sponsors depreciate
+//! and add to their investment stocks; the static part of every utility is refreshed (standards pull
+//! uses the GDP shares after this year's events: last year's moves plus forced ones); then states
+//! revise, synchronously (all decisions read last year's alignments) or sequentially (states in a
+//! fresh random order, each seeing earlier moves); and the year's outcomes are recorded.
+//!
+//! All randomness comes from the run's own streams ([`crate::rng`]): parameter draws, setup
+//! (heterogeneity and initial alignments), and dynamics, positioned at a fixed offset each year.
+//! Every cell (anchored and locked ones included) consumes exactly one 64-bit draw per year, so
+//! scenarios compared on common random numbers stay paired cell by cell; only ties under best
+//! response and the sequential shuffle take extra draws, and the pairing restarts each year.
+//!
+//! One file per part of a run, each owning its state and the flag that says whether that state
+//! still describes the current alignments:
+//!
+//! | file | part | state |
+//! |------|------|-------|
+//! | [`events`] | events: `set`, partnerships, export controls, forced moves, blocs | [`events::EventState`] |
+//! | [`sponsors`] | sponsors' yearly investment | [`sponsors::Stocks`] |
+//! | [`statics`] | the utility terms that do not depend on this year's choices | [`statics::Statics`] |
+//! | [`counts`] | each state's partners per framework, kept up to date by the moves | [`counts::PartnerCounts`] |
+//! | [`kernels`] | the revisions: synchronous, sequential, table-driven or exact choice | — |
+//! | [`blocs`] | joint decisions of coordinating blocs | — |
+//! | [`record`] | the yearly record and the horizon outcomes | [`record::Recorder`] |
+
+mod blocs;
+mod counts;
+mod events;
+mod kernels;
+mod record;
+mod sponsors;
+mod statics;
+
+use rand::RngExt;
+
+use crate::metrics::RunOutcome;
+use crate::model::utility::TermInputs;
+use crate::model::{Knobs, Model, NO_ANCHOR, affinity, security};
+use crate::rng::{Generator, Purpose, RunRng, run_rng};
+use crate::scenario::{Revision, Term, param};
+
+use counts::PartnerCounts;
+use events::EventState;
+use record::Recorder;
+use sponsors::Stocks;
+use statics::Statics;
+
+/// Run `run` of the batch seeded with `seed`.
+pub fn run_one(model: &Model, seed: u64, run: u64) -> RunOutcome {
+    run_timed(model, seed, run).0
+}
+
+/// [`run_one`], also returning the seconds spent setting the run up (parameter draws,
+/// heterogeneity, initial alignments, first record) and simulating its steps (with their records).
+pub fn run_timed(model: &Model, seed: u64, run: u64) -> (RunOutcome, f64, f64) {
+    let t0 = std::time::Instant::now();
+    let draws = param::draw_all(&model.scenario.uncertain, &mut run_rng(seed, run, Purpose::Parameters));
+    let mut sim = Simulation::new(model, &draws, &mut run_rng(seed, run, Purpose::Setup));
+    let mut outcome = sim.empty_outcome(run, draws);
+    sim.record(0, &mut outcome);
+    let t1 = std::time::Instant::now();
+    let mut rng = run_rng(seed, run, Purpose::Dynamics);
+    for step in 1..model.layout.years {
+        sim.step(step, &mut rng);
+        sim.record(step, &mut outcome);
+    }
+    sim.finish(&mut outcome);
+    let t2 = std::time::Instant::now();
+    (outcome, (t1 - t0).as_secs_f64(), (t2 - t1).as_secs_f64())
+}
+
+/// The mutable state of one run. Cell arrays are indexed `[d*N + i]`, per-cell framework arrays
+/// `[(d*N + i)*K + k]`, per-state framework arrays `[i*K + k]`.
+pub struct Simulation<'m> {
+    m: &'m Model,
+    n: usize,
+    d: usize,
+    k: usize,
+    knobs: Knobs,
+    align: Vec<u8>,
+    /// Scratch for the alignments of the next year (synchronous revision).
+    next: Vec<u8>,
+    /// A_ik before weighting: freedom closeness, group bonuses and heterogeneity.
+    affinity: Vec<f64>,
+    /// S_ik before weighting.
+    security: Vec<f64>,
+    events: EventState,
+    stocks: Stocks,
+    statics: Statics,
+    counts: PartnerCounts,
+    recorder: Recorder,
+    /// Alignment changes made by revising states, per domain.
+    switches: Vec<u64>,
+    /// Scratch for the order of sequential revisions.
+    order: Vec<u32>,
+}
+
+impl<'m> Simulation<'m> {
+    /// Set up a run: realised parameters, heterogeneity, initial alignments.
+    pub fn new(m: &'m Model, draws: &[f64], setup: &mut Generator) -> Self {
+        let s = &m.scenario;
+        let (n, d, k) = (m.layout.states, m.layout.domains, m.layout.frameworks);
+        let knobs = Knobs::realize(s, draws);
+
+        let mut aff = vec![0.0; n * k];
+        for (i, (a, f)) in aff.iter_mut().zip(&m.freedom).enumerate() {
+            let fw = i % k;
+            *a = s.framework_specs[fw].freedom_weight.value(draws) * f;
+        }
+        for g in &m.affinity_groups {
+            security::add_group(&mut aff, &g.members, g.framework, k, g.weight.value(draws));
+        }
+        affinity::add_heterogeneity(&mut aff, s.heterogeneity, setup);
+        let mut sec = vec![0.0; n * k];
+        for g in &m.security_groups {
+            security::add_group(&mut sec, &g.members, g.framework, k, g.weight.value(draws));
+        }
+
+        let mut align = vec![0u8; n * d];
+        for dom in 0..d {
+            let rules = &s.domain_specs[dom].initial;
+            for i in 0..n {
+                let cell = dom * n + i;
+                let v: f64 = setup.random();
+                align[cell] = if m.anchor[cell] != NO_ANCHOR {
+                    m.anchor[cell]
+                } else {
+                    let shares = &rules[m.initial_rule[cell] as usize].shares;
+                    pick(shares, v) as u8
+                };
+            }
+        }
+        let mut sim = Simulation {
+            m,
+            n,
+            d,
+            k,
+            knobs,
+            next: align.clone(),
+            align,
+            affinity: aff,
+            security: sec,
+            events: EventState::new(m),
+            stocks: Stocks::new(m),
+            statics: Statics::new(m),
+            counts: PartnerCounts::new(m),
+            recorder: Recorder::new(m),
+            switches: vec![0; d],
+            order: Vec::new(),
+        };
+        sim.refresh_static();
+        sim
+    }
+
+    /// An outcome with every array sized for this run.
+    pub fn empty_outcome(&self, run: u64, draws: Vec<f64>) -> RunOutcome {
+        let l = &self.m.layout;
+        RunOutcome {
+            run,
+            draws,
+            counts: vec![0; l.share_len()],
+            gdp_shares: vec![0.0; l.share_len()],
+            pop_shares: vec![0.0; self.d * self.k],
+            fragmentation: vec![0.0; l.years],
+            fragmentation_final: vec![0.0; self.d],
+            hedging: vec![0.0; l.years],
+            bloc: vec![0.0; self.k],
+            switches: vec![0; self.d],
+            tipping_year: vec![None; self.d * self.k],
+            final_alignment: Vec::new(),
+        }
+    }
+
+    /// The current alignment of every cell, `[d*N + i]`.
+    pub fn alignment(&self) -> &[u8] {
+        &self.align
+    }
+
+    /// The run's parameter values as they stand (events may have changed them).
+    pub fn knobs(&self) -> &Knobs {
+        &self.knobs
+    }
+
+    /// What the utility terms read now; with [`TermInputs::features`] it gives the value of every
+    /// term at any alignment state, computed by the code the revisions use.
+    pub fn term_inputs(&self) -> TermInputs<'_> {
+        TermInputs {
+            model: self.m,
+            knobs: &self.knobs,
+            affinity: &self.affinity,
+            security: &self.security,
+            partnership: &self.events.partnership,
+            export: &self.events.export,
+            stock: &self.stocks.stock,
+            gdp_share: &self.statics.gdp_share,
+        }
+    }
+
+    /// Simulate one year.
+    pub fn step(&mut self, step: usize, rng: &mut Generator) {
+        rng.at_step(step as u32);
+        if self.apply_events(step) {
+            self.statics.fresh = false;
+        }
+        if self.m.has_sponsors {
+            self.invest();
+            self.statics.fresh = false;
+        }
+        // The standards pull reads last year's GDP shares, which this year's moves change.
+        if (0..self.d).any(|d| self.knobs.weight(d, Term::Standards) != 0.0) {
+            self.statics.fresh = false;
+        }
+        if !self.statics.fresh {
+            self.refresh_static();
+        }
+        match self.m.scenario.revision {
+            // Keeps the partner counts up to date when they were.
+            Revision::Synchronous => self.revise_synchronous(step, rng),
+            Revision::Sequential => {
+                self.revise_sequential(step, rng);
+                self.counts.fresh = false;
+            }
+        }
+        if self.events.coordinating.iter().any(|&c| c) {
+            self.revise_blocs(step, rng);
+            self.counts.fresh = false;
+        }
+        self.statics.gdp_fresh = false;
+    }
+
+    /// Whether a cell may revise at this step: not anchored and not locked by a forced move.
+    #[inline]
+    fn may_revise(&self, cell: usize, step: usize) -> bool {
+        self.m.anchor[cell] == NO_ANCHOR && self.events.locked_until[cell] as usize <= step
+    }
+
+    /// Whether a cell revises on its own this step (not anchored, not locked, not in a bloc).
+    #[inline]
+    fn revises_alone(&self, cell: usize, step: usize) -> bool {
+        self.may_revise(cell, step) && !self.events.in_bloc.get(cell).copied().unwrap_or(false)
+    }
+}
+
+/// Inverse-CDF pick of an index from probabilities `shares` at `v` ∈ [0, 1).
+fn pick(shares: &[f64], v: f64) -> usize {
+    let mut acc = 0.0;
+    for (k, &s) in shares.iter().enumerate() {
+        acc += s;
+        if v < acc {
+            return k;
+        }
+    }
+    shares.iter().rposition(|&s| s > 0.0).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Scenario;
+
+    /// A logit-network world (synthetic, one tie weight) with `k` frameworks, two domains, and an
+    /// optional forced move in year 4.
+    fn network_model(k: usize, revision: &str, force: bool) -> Model {
+        let names: Vec<String> = (0..k).map(|f| format!("F{f}")).collect();
+        let shares: Vec<String> = names.iter().map(|f| format!("{f} = {}", 1.0 / k as f64)).collect();
+        let quoted: Vec<String> = names.iter().map(|f| format!("\"{f}\"")).collect();
+        let mut text = format!(
+            r#"
+name = "counts"
+frameworks = [{}]
+domains = ["x", "y"]
+[time]
+start = 0
+end = 9
+[world]
+source = "synthetic"
+[world.synthetic]
+agents = 3000
+degree = 16
+seed = 3
+[choice]
+lambda = 1.5
+revision = "{revision}"
+[utility]
+affinity = 1.0
+network = 2.5
+[heterogeneity]
+distribution = "uniform"
+scale = 1.0
+[domain.x]
+revision_rate = 0.5
+switching_cost = 0.2
+initial = [{{ states = ["all"], shares = {{ {} }} }}]
+[domain.y]
+revision_rate = 0.3
+switching_cost = 0.0
+initial = [{{ states = ["all"], shares = {{ {} }} }}]
+"#,
+            quoted.join(", "),
+            shares.join(", "),
+            shares.join(", ")
+        );
+        if force {
+            text.push_str(
+                r#"
+[[event]]
+kind = "force"
+year = 4
+framework = "F1"
+domains = ["x"]
+states = ["S0001", "S0002", "S0003", "S0500", "S2999"]
+lock_years = 2
+"#,
+            );
+        }
+        Model::from_scenario(Scenario::from_str("counts.toml", &text).unwrap()).unwrap()
+    }
+
+    /// Partner counts as a fresh pass over every tie gives them.
+    fn gathered(sim: &Simulation) -> Vec<u32> {
+        (0..sim.d)
+            .flat_map(|d| (0..sim.n).map(move |i| (d, i)))
+            .map(|(d, i)| sim.count_partners(d, i) as u32)
+            .collect()
+    }
+
+    #[test]
+    fn kept_partner_counts_equal_a_fresh_count_every_year() {
+        for (k, revision, force) in [
+            (3, "synchronous", false),
+            (3, "synchronous", true),
+            (5, "synchronous", true),
+            (3, "sequential", false),
+        ] {
+            let m = network_model(k, revision, force);
+            let mut sim = Simulation::new(&m, &[], &mut run_rng(1, 0, Purpose::Setup));
+            let mut out = sim.empty_outcome(0, Vec::new());
+            sim.record(0, &mut out);
+            let mut rng = run_rng(1, 0, Purpose::Dynamics);
+            let mut kept_years = 0;
+            for step in 1..m.layout.years {
+                let before = sim.align.clone();
+                sim.step(step, &mut rng);
+                assert_ne!(before, sim.align, "k = {k}, {revision}: some state must move in year {step}");
+                if sim.counts.fresh {
+                    kept_years += 1;
+                    assert_eq!(
+                        sim.counts.packed,
+                        gathered(&sim),
+                        "k = {k}, {revision}, force {force}, year {step}"
+                    );
+                    // The index from the kept counts has the bits of the index from every tie.
+                    let kept: Vec<u64> = (0..sim.d).map(|d| sim.fragmentation(d).to_bits()).collect();
+                    sim.counts.fresh = false;
+                    let fresh: Vec<u64> = (0..sim.d).map(|d| sim.fragmentation(d).to_bits()).collect();
+                    assert_eq!(kept, fresh);
+                    sim.counts.fresh = true;
+                }
+                sim.record(step, &mut out);
+                assert!(sim.counts.fresh, "a record leaves the counts describing the alignments");
+                assert_eq!(sim.counts.packed, gathered(&sim));
+            }
+            // Synchronous revisions keep the counts, except in the year of the forced move;
+            // sequential ones leave them to the record.
+            let expected = match (revision, force) {
+                ("sequential", _) => 0,
+                (_, false) => m.layout.years - 1,
+                (_, true) => m.layout.years - 2,
+            };
+            assert_eq!(kept_years, expected, "k = {k}, {revision}, force {force}");
+        }
+    }
+
+    #[test]
+    fn keeping_partner_counts_changes_no_result() {
+        for (k, force) in [(3, true), (5, false)] {
+            let m = network_model(k, "synchronous", force);
+            let mut kept = Simulation::new(&m, &[], &mut run_rng(4, 1, Purpose::Setup));
+            let mut plain = Simulation::new(&m, &[], &mut run_rng(4, 1, Purpose::Setup));
+            // Without kept counts, revisions gather each reviser's partners and the index reads every tie.
+            plain.counts.packed = Vec::new();
+            let (mut out_kept, mut out_plain) = (kept.empty_outcome(1, Vec::new()), plain.empty_outcome(1, Vec::new()));
+            kept.record(0, &mut out_kept);
+            plain.record(0, &mut out_plain);
+            let (mut rng_kept, mut rng_plain) = (run_rng(4, 1, Purpose::Dynamics), run_rng(4, 1, Purpose::Dynamics));
+            for step in 1..m.layout.years {
+                kept.step(step, &mut rng_kept);
+                plain.step(step, &mut rng_plain);
+                assert_eq!(kept.align, plain.align, "k = {k}, year {step}");
+                kept.record(step, &mut out_kept);
+                plain.record(step, &mut out_plain);
+            }
+            let bits = |o: &RunOutcome| o.fragmentation.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&out_kept), bits(&out_plain));
+            assert!(!plain.counts.fresh && kept.counts.fresh);
+        }
+    }
+
+    #[test]
+    fn counts_wider_than_32_bits_are_not_kept() {
+        // 7 frameworks of 5-bit fields (degree 16) need 35 bits.
+        let m = network_model(7, "synchronous", false);
+        assert_eq!(m.count_bits, 5);
+        assert!(
+            Simulation::new(&m, &[], &mut run_rng(1, 0, Purpose::Setup))
+                .counts
+                .packed
+                .is_empty()
+        );
+        let m = network_model(6, "synchronous", false);
+        assert_eq!(
+            Simulation::new(&m, &[], &mut run_rng(1, 0, Purpose::Setup)).counts.packed.len(),
+            2 * 3000
+        );
+    }
+
+    #[test]
+    fn pick_inverts_the_cdf() {
+        assert_eq!(pick(&[0.2, 0.3, 0.5], 0.1), 0);
+        assert_eq!(pick(&[0.2, 0.3, 0.5], 0.2), 1);
+        assert_eq!(pick(&[0.2, 0.3, 0.5], 0.99), 2);
+        assert_eq!(pick(&[0.0, 1.0, 0.0], 0.9999999), 1);
+    }
+}

@@ -1,0 +1,188 @@
+//! The yearly record (shares per domain and framework, GDP shares, tipping, fragmentation and
+//! hedging indices) and the outcomes read at the horizon.
+
+use super::Simulation;
+use super::counts::{field, pack_counts};
+use crate::metrics::RunOutcome;
+use crate::model::{Model, choice, hedging, standards};
+
+/// What the record keeps between years.
+pub(super) struct Recorder {
+    /// Per (d, k): 0 = may still tip, 1 = tipped, 2 = already above one half at the start.
+    tip_state: Vec<u8>,
+    /// Per cell: its term of the fragmentation sum as last computed, and the alignments it was
+    /// computed from (weighted ties only; empty until the first record).
+    frag_apart: Vec<f64>,
+    frag_seen: Vec<u8>,
+    /// Scratch marks of the states whose fragmentation term must be recomputed.
+    frag_dirty: Vec<u8>,
+}
+
+impl Recorder {
+    pub fn new(m: &Model) -> Recorder {
+        Recorder {
+            tip_state: vec![0; m.layout.domains * m.layout.frameworks],
+            frag_apart: Vec::new(),
+            frag_seen: Vec::new(),
+            frag_dirty: Vec::new(),
+        }
+    }
+}
+
+impl Simulation<'_> {
+    /// Record year index `t`.
+    pub fn record(&mut self, t: usize, out: &mut RunOutcome) {
+        let (n, k) = (self.n, self.k);
+        let l = self.m.layout;
+        let world = &self.m.world;
+        let mut frag_sum = 0.0;
+        for d in 0..self.d {
+            let row = &self.align[d * n..(d + 1) * n];
+            let mut counts = [0u32; choice::MAX_FRAMEWORKS];
+            for &a in row {
+                counts[a as usize] += 1;
+            }
+            let out_shares = &mut self.statics.gdp_share[d * k..(d + 1) * k];
+            match &self.m.gdp_sums {
+                Some(sums) => standards::gdp_shares_of_counts(&counts[..k], sums, self.m.total_gdp, out_shares),
+                None => standards::gdp_shares(row, &world.gdp, self.m.total_gdp, out_shares),
+            }
+            for fw in 0..k {
+                let idx = l.share_index(t, d, fw);
+                out.counts[idx] = counts[fw];
+                let share = self.statics.gdp_share[d * k + fw];
+                out.gdp_shares[idx] = share;
+                let tip = &mut self.recorder.tip_state[d * k + fw];
+                if t == 0 {
+                    *tip = if share > 0.5 { 2 } else { 0 };
+                } else if *tip == 0 && share > 0.5 {
+                    *tip = 1;
+                    out.tipping_year[d * k + fw] = Some(self.m.scenario.start + t as i32);
+                }
+            }
+            let f = self.fragmentation(d);
+            frag_sum += f;
+            if t + 1 == l.years {
+                out.fragmentation_final[d] = f;
+            }
+        }
+        out.fragmentation[t] = frag_sum / self.d as f64;
+        let mut div = 0.0;
+        // With one domain or one framework every state's diversity is 0.
+        if self.d > 1 && k > 1 {
+            let mut per = [0u32; choice::MAX_FRAMEWORKS];
+            for i in 0..n {
+                per.iter_mut().for_each(|c| *c = 0);
+                for d in 0..self.d {
+                    per[self.align[d * n + i] as usize] += 1;
+                }
+                div += hedging::diversity(&per[..k], self.d);
+            }
+        }
+        out.hedging[t] = div / n as f64;
+        self.statics.gdp_fresh = true;
+        self.counts.fresh = self.counts.kept();
+    }
+
+    /// Trade-weighted share of partner pairs on different frameworks in one domain (branch-free sum
+    /// over the ties with the precomputed weights of [`Model::frag_weight`]).
+    pub(super) fn fragmentation(&mut self, d: usize) -> f64 {
+        let n = self.n;
+        let ties = &self.m.world.ties;
+        let row = &self.align[d * n..(d + 1) * n];
+        let mut total = 0.0;
+        if let Some(sums) = &self.m.frag_sums {
+            // All weights equal: a state's sum is the table entry of its count of differing partners
+            // (the same additions in the same order, so the same bits). With one tie weight, the
+            // counts per framework are kept for next year's revisions, which read these alignments.
+            let keep = self.counts.kept();
+            let bits = self.counts.bits;
+            if keep && self.counts.fresh {
+                let counts = &self.counts.packed[d * n..(d + 1) * n];
+                for (i, (&own, &packed)) in row.iter().zip(counts).enumerate() {
+                    let degree = (ties.offsets[i + 1] - ties.offsets[i]) as u32;
+                    total += sums[(degree - field(packed.into(), own.into(), bits)) as usize];
+                }
+                return total;
+            }
+            for (i, &own) in row.iter().enumerate() {
+                let (a, b) = (ties.offsets[i], ties.offsets[i + 1]);
+                let apart = if keep {
+                    // Fits in 32 bits, or the counts would not be kept.
+                    let packed = pack_counts(&ties.targets[a..b], row, bits) as u32;
+                    self.counts.packed[d * n + i] = packed;
+                    (b - a) as u32 - field(packed.into(), own.into(), bits)
+                } else {
+                    ties.targets[a..b].iter().map(|&j| u32::from(row[j as usize] != own)).sum()
+                };
+                total += sums[apart as usize];
+            }
+            return total;
+        }
+        let fw = &self.m.frag_weight;
+        let term = |i: usize| {
+            let own = row[i];
+            let (a, b) = (ties.offsets[i], ties.offsets[i + 1]);
+            let mut apart = 0.0;
+            for (&j, &w) in ties.targets[a..b].iter().zip(&fw[a..b]) {
+                apart += w * f64::from(u8::from(row[j as usize] != own));
+            }
+            apart
+        };
+        // Each state's term is kept between records; only states that moved, and the states that
+        // count them as partners, are recomputed (the same additions, so the same bits).
+        let rec = &mut self.recorder;
+        if rec.frag_apart.is_empty() {
+            rec.frag_apart = vec![0.0; n * self.d];
+            rec.frag_seen = vec![u8::MAX; n * self.d];
+        }
+        let apart = &mut rec.frag_apart[d * n..(d + 1) * n];
+        let seen = &mut rec.frag_seen[d * n..(d + 1) * n];
+        // Marks, not a list: a state that many others trade with would otherwise be listed many times.
+        let dirty = &mut rec.frag_dirty;
+        dirty.clear();
+        dirty.resize(n, 0);
+        let (ins, srcs) = (&self.m.in_offsets, &self.m.in_sources);
+        for (j, (&now, was)) in row.iter().zip(seen.iter_mut()).enumerate() {
+            if now != *was {
+                *was = now;
+                dirty[j] = 1;
+                for &i in &srcs[ins[j]..ins[j + 1]] {
+                    dirty[i as usize] = 1;
+                }
+            }
+        }
+        for (i, (a, &flag)) in apart.iter_mut().zip(dirty.iter()).enumerate() {
+            if flag != 0 {
+                *a = term(i);
+            }
+        }
+        for &a in apart.iter() {
+            total += a;
+        }
+        total
+    }
+
+    /// Horizon-only outcomes.
+    pub fn finish(&self, out: &mut RunOutcome) {
+        let (n, k) = (self.n, self.k);
+        let world = &self.m.world;
+        for d in 0..self.d {
+            for i in 0..n {
+                out.pop_shares[d * k + self.align[d * n + i] as usize] += world.population[i];
+            }
+        }
+        if self.m.total_population > 0.0 {
+            out.pop_shares.iter_mut().for_each(|x| *x /= self.m.total_population);
+        }
+        for i in 0..n {
+            let first = self.align[i];
+            if (1..self.d).all(|d| self.align[d * n + i] == first) {
+                out.bloc[first as usize] += 1.0;
+            }
+        }
+        out.bloc.iter_mut().for_each(|x| *x /= n as f64);
+        out.switches.copy_from_slice(&self.switches);
+        out.final_alignment = self.align.clone();
+    }
+}
