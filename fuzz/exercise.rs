@@ -8,7 +8,6 @@
 use std::path::Path;
 
 use blocsim::Scenario;
-use blocsim::model::Model;
 use blocsim::scenario::{bundled, overrides, validate};
 
 /// The scenario `--set` inputs are applied to when their first line names no bundled scenario.
@@ -71,11 +70,11 @@ fn exercise(loaded: blocsim::Result<Scenario>) -> Reached {
         }
     };
     let _ = scenario.resolved.len();
-    let sizes = blocsim::limits::Sizes::of_scenario(&scenario);
-    if blocsim::limits::estimate(&sizes, 1, 1, false).total > MAX_BUILT_BYTES {
+    let sizes = blocsim::footprint::scenario_sizes(&scenario);
+    if blocsim::footprint::estimate(&sizes, 1, 1, false).total > MAX_BUILT_BYTES {
         return Reached::Validated;
     }
-    let model = match Model::from_scenario(scenario) {
+    let model = match blocsim::footprint::load_model(scenario) {
         Ok(m) => m,
         Err(e) => {
             let _ = e.to_string();

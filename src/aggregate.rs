@@ -332,6 +332,21 @@ pub struct Aggregator {
 }
 
 impl Aggregator {
+    /// Bytes of a batch's aggregates with these sizes: histograms per year, domain and framework;
+    /// per-state tallies; the yearly index histograms.
+    pub fn footprint(sizes: &crate::limits::Sizes) -> u64 {
+        use crate::limits::{mul, sat_sum};
+        let (n, d, k) = (sizes.agents, sizes.domains, sizes.frameworks);
+        let cells = mul(&[sizes.years, d, k]);
+        let count_bins = n.saturating_add(1).min(MAX_COUNT_BINS as u64);
+        let fraction_bins = FRACTION_BINS as u64;
+        sat_sum(&[
+            mul(&[cells, sat_sum(&[96, mul(&[8, count_bins]), mul(&[8, fraction_bins])])]),
+            mul(&[d, n, k, 8]),
+            mul(&[sizes.years, 2, sat_sum(&[48, mul(&[8, fraction_bins])])]),
+        ])
+    }
+
     /// An empty aggregator for outcomes of `layout`, with `uncertain` drawn parameters per run.
     pub fn new(layout: Layout, uncertain: usize) -> Aggregator {
         let (n, d, k, y) = (layout.states, layout.domains, layout.frameworks, layout.years);

@@ -16,7 +16,6 @@ use serde::Serialize;
 use crate::batch::thread_pool;
 use crate::error::{Error, Result};
 use crate::metrics::Layout;
-use crate::model::Model;
 use crate::run::run_timed;
 use crate::scenario::{Scenario, WorldSource};
 
@@ -145,7 +144,7 @@ fn median(mut xs: Vec<f64>) -> f64 {
 fn measure_once(scenario: &Scenario, runs: u64, seed: u64, pool: &rayon::ThreadPool) -> Result<([f64; 4], Layout)> {
     // Built on the measured threads too: parts of the build run in parallel.
     let t0 = Instant::now();
-    let model = pool.install(|| Model::from_scenario(scenario.clone()))?;
+    let model = pool.install(|| crate::footprint::load_model(scenario.clone()))?;
     let build = t0.elapsed().as_secs_f64();
     let t1 = Instant::now();
     let timings: Vec<(f64, f64)> = pool.install(|| {

@@ -350,7 +350,7 @@ fn is_input_error(e: &Error) -> bool {
 
 fn load(scenario: &str, sets: &[String]) -> anyhow::Result<Model> {
     let scenario = Scenario::load(scenario, sets)?;
-    Ok(Model::from_scenario(scenario)?)
+    Ok(crate::footprint::load_model(scenario)?)
 }
 
 /// Run a parsed command.
@@ -383,7 +383,7 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             let runs = runs.unwrap_or(base.scenario.batch.runs);
             check_runs_and_threads(runs, 2, threads)?;
             let workers = threads.unwrap_or_else(rayon::current_num_threads);
-            crate::limits::check_batch(&base, runs, workers, crate::compare::CHUNK, true)?;
+            crate::footprint::check_batch(&base, runs, workers, crate::compare::CHUNK, true)?;
             let dir = out.unwrap_or_else(|| crate::compare::default_dir(&base.scenario.name, &alt.scenario.name));
             batch::check_output_dir(&dir, force)?;
             let opts = crate::compare::CompareOptions {
@@ -611,7 +611,7 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             let runs = runs.unwrap_or(model.scenario.batch.runs);
             check_runs_and_threads(runs, 1, threads)?;
             let workers = threads.unwrap_or_else(rayon::current_num_threads);
-            crate::limits::check_batch(&model, runs, workers, batch::CHUNK, false)?;
+            crate::footprint::check_batch(&model, runs, workers, batch::CHUNK, false)?;
             let shard = shard
                 .as_deref()
                 .map(|s| Shard::resolve(s, &|name| std::env::var(name).ok()))

@@ -2,8 +2,9 @@
 
 use std::fmt::Write;
 
+use crate::model::utility::REGISTRY;
 use crate::model::{Model, ModelAction, NO_ANCHOR};
-use crate::scenario::{Dist, Heterogeneity, Param, Revision, SetValue, ShareMeasure, TERM_NAMES, TERMS};
+use crate::scenario::{Dist, Heterogeneity, Param, Revision, SetValue, ShareMeasure};
 
 /// A human-readable account of a model: world, parameters, resolved sets and events.
 pub fn describe(m: &Model) -> String {
@@ -24,7 +25,10 @@ pub fn describe(m: &Model) -> String {
         Revision::Sequential => "sequential",
     };
     let _ = writeln!(o, "choice      lambda = {}, {rev} revision", p(s.lambda));
-    let weights: Vec<String> = (0..TERMS).map(|t| format!("{} = {}", TERM_NAMES[t], p(s.weights[t]))).collect();
+    let weights: Vec<String> = REGISTRY
+        .iter()
+        .map(|def| format!("{} = {}", def.term.key(), p(s.weights[def.term as usize])))
+        .collect();
     let _ = writeln!(o, "utility     {}", weights.join(", "));
     let _ = writeln!(
         o,

@@ -27,6 +27,7 @@ pub mod compare;
 pub mod describe;
 pub mod error;
 pub mod export;
+pub mod footprint;
 pub mod limits;
 pub mod meanfield;
 pub mod merge;

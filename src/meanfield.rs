@@ -25,7 +25,8 @@
 use nalgebra::DMatrix;
 
 use crate::error::{Error, Result};
-use crate::model::{Model, NO_ANCHOR, affinity, choice};
+use crate::model::utility::{self, TermInputs};
+use crate::model::{Model, NO_ANCHOR, choice};
 use crate::rng::{Purpose, run_rng, seeded};
 use crate::scenario::{Term, WorldSource, param};
 
@@ -68,56 +69,61 @@ pub fn fields(model: &Model) -> Result<Vec<DomainField>> {
     if !knobs.lambda.is_finite() {
         return Err(refuse("lambda = inf (best response) has no smooth expected-share map"));
     }
-    let mut aff = vec![0.0; n * k_count];
-    for (i, (a, f)) in aff.iter_mut().zip(&model.freedom).enumerate() {
-        *a = s.framework_specs[i % k_count].freedom_weight.value(&draws) * f;
-    }
-    for g in &model.affinity_groups {
-        crate::model::security::add_group(&mut aff, &g.members, g.framework, k_count, g.weight.value(&draws));
-    }
-    affinity::add_heterogeneity(&mut aff, s.heterogeneity, &mut seeded(s.batch.seed));
-    let mut sec = vec![0.0; n * k_count];
-    for g in &model.security_groups {
-        crate::model::security::add_group(&mut sec, &g.members, g.framework, k_count, g.weight.value(&draws));
-    }
+    let (affinity, security) = model.tastes(&draws, &mut seeded(s.batch.seed));
     let equal_gdp = model.world.gdp.iter().all(|&g| g == model.world.gdp[0]);
+    // Events are ignored and the GDP-share part of the standards pull enters through the coupling:
+    // the static rows read the push s_dk alone.
+    let no_gdp_share = vec![0.0; d_count * k_count];
+    let inputs = TermInputs {
+        model,
+        knobs: &knobs,
+        affinity: &affinity,
+        security: &security,
+        partnership: &[],
+        export: &[],
+        stock: &[],
+        gdp_share: &no_gdp_share,
+    };
     let mut out = Vec::with_capacity(d_count);
     for d in 0..d_count {
         let name = &s.domains[d];
         if knobs.cost[d] != 0.0 {
             return Err(refuse(&format!("domain {name} has a switching cost")));
         }
-        if knobs.weight(d, Term::Hedging) != 0.0 && d_count > 1 {
-            return Err(refuse("the hedging term couples domains"));
-        }
-        if knobs.weight(d, Term::Investment) != 0.0 && model.has_sponsors {
-            return Err(refuse("sponsors' investment changes the utilities over time"));
-        }
-        let w_net = knobs.weight(d, Term::Network);
-        let w_std = knobs.weight(d, Term::Standards);
+        let w = utility::weights(&knobs, d);
         let mut coupling = 0.0;
-        if w_net != 0.0 {
-            match &s.world.source {
-                WorldSource::Synthetic { degree, .. } if *degree > 0 => coupling += w_net,
-                WorldSource::Synthetic { .. } => {}
-                _ => {
-                    return Err(refuse(
-                        "the network term outside a synthetic world (N_idk is not the aggregate share)",
-                    ));
-                }
+        // Every term, in the order of the messages: what the approximation cannot express is refused.
+        for t in [
+            Term::Hedging,
+            Term::Investment,
+            Term::Network,
+            Term::Standards,
+            Term::Econ,
+            Term::Affinity,
+            Term::Security,
+        ] {
+            let wt = w[t as usize];
+            if wt == 0.0 {
+                continue;
+            }
+            match t {
+                Term::Hedging if d_count > 1 => return Err(refuse("the hedging term couples domains")),
+                Term::Investment if model.has_sponsors => return Err(refuse("sponsors' investment changes the utilities over time")),
+                Term::Network => match &s.world.source {
+                    WorldSource::Synthetic { degree, .. } if *degree > 0 => coupling += wt,
+                    WorldSource::Synthetic { .. } => {}
+                    _ => {
+                        return Err(refuse(
+                            "the network term outside a synthetic world (N_idk is not the aggregate share)",
+                        ));
+                    }
+                },
+                Term::Standards if !equal_gdp => return Err(refuse("the standards pull weights shares by GDP and the GDPs differ")),
+                Term::Standards => coupling += wt,
+                // Static within a run: in the rows below.
+                Term::Hedging | Term::Investment | Term::Econ | Term::Affinity | Term::Security => {}
             }
         }
-        if w_std != 0.0 {
-            if !equal_gdp {
-                return Err(refuse("the standards pull weights shares by GDP and the GDPs differ"));
-            }
-            coupling += w_std;
-        }
-        let (w_econ, w_aff, w_sec) = (
-            knobs.weight(d, Term::Econ),
-            knobs.weight(d, Term::Affinity),
-            knobs.weight(d, Term::Security),
-        );
         let mut anchored = vec![0.0; k_count];
         let mut map: std::collections::HashMap<Vec<u64>, usize> = std::collections::HashMap::new();
         let (mut rows, mut mass) = (Vec::new(), Vec::new());
@@ -129,8 +135,7 @@ pub fn fields(model: &Model) -> Result<Vec<DomainField>> {
                 continue;
             }
             for (fw, r) in row.iter_mut().enumerate() {
-                let b = i * k_count + fw;
-                *r = w_std * knobs.standards[d * k_count + fw] + w_econ * model.econ[b] + w_aff * aff[b] + w_sec * sec[b];
+                *r = inputs.static_utility(&w, inputs.standards_pull(&w, d, fw), d, i, fw);
             }
             let key: Vec<u64> = row.iter().map(|x| x.to_bits()).collect();
             let idx = *map.entry(key).or_insert_with(|| {

@@ -74,3 +74,19 @@ pub struct Labels {
     /// Calendar year of recorded year index 0 (the initial state).
     pub start_year: i32,
 }
+
+impl RunOutcome {
+    /// Bytes of one run's outcome: counts (u32) and GDP shares (f64) per year, domain and framework;
+    /// two yearly indices; the final alignments; small per-(d, k) arrays.
+    pub fn footprint(sizes: &crate::limits::Sizes) -> u64 {
+        use crate::limits::{mul, sat_sum};
+        let shares = mul(&[sizes.years, sizes.domains, sizes.frameworks]);
+        sat_sum(&[
+            mul(&[shares, 12]),
+            mul(&[sizes.years, 16]),
+            mul(&[sizes.agents, sizes.domains]),
+            mul(&[sizes.domains, sizes.frameworks, 32]),
+            256,
+        ])
+    }
+}

@@ -4,7 +4,7 @@
 use std::process::{Command, Output};
 
 use blocsim::Scenario;
-use blocsim::limits::{self, DEFAULT_MEMORY_LIMIT, Sizes};
+use blocsim::limits::{self, DEFAULT_MEMORY_LIMIT};
 use blocsim::model::Model;
 
 fn blocsim(args: &[&str], limit: Option<&str>) -> Output {
@@ -118,8 +118,8 @@ fn synthetic(agents: u64, domains: usize) -> String {
 fn a_million_states_in_five_domains_and_a_hundred_thousand_runs_are_accepted() {
     // SAFETY of the figures: the process-wide default applies (the variable is never set by tests).
     let s = Scenario::from_str("big.toml", &synthetic(1_000_000, 5)).expect("a million states validate");
-    let e = limits::estimate(
-        &Sizes::of_scenario(&s),
+    let e = blocsim::footprint::estimate(
+        &blocsim::footprint::scenario_sizes(&s),
         8,
         limits::runs_in_flight(
             &blocsim::Layout {
@@ -141,9 +141,9 @@ fn a_million_states_in_five_domains_and_a_hundred_thousand_runs_are_accepted() {
     );
 
     let tiny = Model::from_scenario(Scenario::load(TINY, &[]).unwrap()).unwrap();
-    limits::check_batch(&tiny, 100_000, 2, blocsim::batch::CHUNK, false).expect("100,000 runs");
-    limits::check_batch(&tiny, 100_000, 2, blocsim::compare::CHUNK, true).expect("100,000 paired runs");
-    let e = limits::check_batch(&tiny, limits::MAX_RUNS + 1, 2, blocsim::batch::CHUNK, false)
+    blocsim::footprint::check_batch(&tiny, 100_000, 2, blocsim::batch::CHUNK, false).expect("100,000 runs");
+    blocsim::footprint::check_batch(&tiny, 100_000, 2, blocsim::compare::CHUNK, true).expect("100,000 paired runs");
+    let e = blocsim::footprint::check_batch(&tiny, limits::MAX_RUNS + 1, 2, blocsim::batch::CHUNK, false)
         .unwrap_err()
         .to_string();
     assert!(e.contains("at most 4294967295 runs"), "{e}");

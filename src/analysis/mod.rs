@@ -142,7 +142,7 @@ impl Loader {
         let (path, text, base_dir) = bundled::resolve(name_or_path)?;
         let sets = sets.iter().map(|s| overrides::parse(s)).collect::<Result<Vec<_>>>()?;
         let scenario = validate::from_text(&path, &text, base_dir.as_deref(), &sets)?;
-        let base = Model::from_scenario(scenario)?;
+        let base = crate::footprint::load_model(scenario)?;
         Ok(Loader {
             path,
             text,

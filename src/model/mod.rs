@@ -164,6 +164,21 @@ fn repeated_sums(w: impl Iterator<Item = f64>, max_count: usize) -> Option<Vec<f
 }
 
 impl Model {
+    /// Bytes of a model with these sizes: per state, home, anchor, E, freedom, hedgers, initial rule,
+    /// sponsor targets, the reversed ties' row offsets and the equal-GDP table; per tie, its
+    /// fragmentation weight and reversed entry; one member list per event.
+    pub fn footprint(sizes: &crate::limits::Sizes) -> u64 {
+        use crate::limits::{mul, sat_sum};
+        let (n, d, k) = (sizes.agents, sizes.domains, sizes.frameworks);
+        let per_state = sat_sum(&[mul(&[k, 21]), mul(&[d, 3]), 18]);
+        sat_sum(&[
+            mul(&[n, per_state]),
+            mul(&[sizes.ties, 12]),
+            mul(&[sizes.events, n, 5]),
+            mul(&[sizes.events, 512]),
+        ])
+    }
+
     /// Bind a validated scenario to a world, checking every name against it.
     pub fn build(scenario: Scenario, world: World) -> Result<Model> {
         let n = world.len();
@@ -429,11 +444,32 @@ impl Model {
         })
     }
 
-    /// Load a scenario's world and bind them.
+    /// Load a scenario's world and bind them, without the memory checks of
+    /// [`crate::footprint::load_model`] (which the commands use).
     pub fn from_scenario(scenario: Scenario) -> Result<Model> {
         let world = World::build(&scenario.world.clone())?;
-        crate::limits::check_world(&scenario, world.len(), world.ties.targets.len())?;
         Model::build(scenario, world)
+    }
+
+    /// A_ik and S_ik of a run before weighting (`[i*K + k]`): freedom closeness times its drawn
+    /// weight, group bonuses, and taste heterogeneity drawn from `setup` (one draw per state and
+    /// framework, in state order).
+    pub fn tastes(&self, draws: &[f64], setup: &mut crate::rng::Generator) -> (Vec<f64>, Vec<f64>) {
+        let s = &self.scenario;
+        let (n, k) = (self.layout.states, self.layout.frameworks);
+        let mut aff = vec![0.0; n * k];
+        for (i, (a, f)) in aff.iter_mut().zip(&self.freedom).enumerate() {
+            *a = s.framework_specs[i % k].freedom_weight.value(draws) * f;
+        }
+        for g in &self.affinity_groups {
+            security::add_group(&mut aff, &g.members, g.framework, k, g.weight.value(draws));
+        }
+        affinity::add_heterogeneity(&mut aff, s.heterogeneity, setup);
+        let mut sec = vec![0.0; n * k];
+        for g in &self.security_groups {
+            security::add_group(&mut sec, &g.members, g.framework, k, g.weight.value(draws));
+        }
+        (aff, sec)
     }
 
     /// Names for labelled output.

@@ -218,7 +218,8 @@ impl TermInputs<'_> {
         let base = i * kk + k;
         let cell = (d * n + i) * kk + k;
         let w_aff = w[Term::Affinity as usize];
-        let mut u = global + w[Term::Econ as usize] * m.econ[base] + w_aff * self.affinity[base] + w[Term::Security as usize] * self.security[base];
+        let mut u =
+            global + w[Term::Econ as usize] * m.econ[base] + w_aff * self.affinity[base] + w[Term::Security as usize] * self.security[base];
         if !self.partnership.is_empty() {
             u += w_aff * self.partnership[cell];
         }
@@ -294,9 +295,12 @@ pub fn choice_term_applies(m: &Model, t: Term, w: f64, i: usize) -> bool {
 /// other than the network term (which the run's table-driven choice handles by counts of partners);
 /// [`state_needs_exact_choice`] then says which states.
 pub fn has_other_choice_terms(m: &Model, w: &[f64; TERMS]) -> bool {
-    Term::ALL
-        .into_iter()
-        .any(|t| t != Term::Network && def(t).varies == Varies::WithChoices && w[t as usize] != 0.0 && (0..m.layout.states).any(|i| choice_term_applies(m, t, w[t as usize], i)))
+    Term::ALL.into_iter().any(|t| {
+        t != Term::Network
+            && def(t).varies == Varies::WithChoices
+            && w[t as usize] != 0.0
+            && (0..m.layout.states).any(|i| choice_term_applies(m, t, w[t as usize], i))
+    })
 }
 
 /// Whether state i's decisions read a [`Varies::WithChoices`] term other than the network term.
@@ -327,7 +331,12 @@ mod tests {
     fn the_model_docs_table_lists_every_term_of_the_registry() {
         let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/model.md")).unwrap();
         for d in &REGISTRY {
-            let row = format!("| `{}` | {} | {} |", d.term.key(), d.symbol, d.meaning);
+            let when = match d.varies {
+                Varies::ByEvents => "by events",
+                Varies::Yearly => "yearly",
+                Varies::WithChoices => "with choices",
+            };
+            let row = format!("| `{}` | {} | {} | {when} |", d.term.key(), d.symbol, d.meaning);
             assert!(doc.contains(&row), "docs/model.md lacks the registry row {row}");
         }
     }

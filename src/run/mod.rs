@@ -37,7 +37,7 @@ use rand::RngExt;
 
 use crate::metrics::RunOutcome;
 use crate::model::utility::TermInputs;
-use crate::model::{Knobs, Model, NO_ANCHOR, affinity, security};
+use crate::model::{Knobs, Model, NO_ANCHOR};
 use crate::rng::{Generator, Purpose, RunRng, run_rng};
 use crate::scenario::{Revision, Term, param};
 
@@ -98,25 +98,29 @@ pub struct Simulation<'m> {
 }
 
 impl<'m> Simulation<'m> {
+    /// Bytes of one run in progress with these sizes: tastes, alignments, locks and counts, the
+    /// per-cell framework arrays (static utility, and investment stocks, partnership bonuses and
+    /// export penalties when the scenario has them), event state and the outcome being filled.
+    pub fn footprint(sizes: &crate::limits::Sizes) -> u64 {
+        use crate::limits::{mul, sat_sum};
+        let (n, d, k) = (sizes.agents, sizes.domains, sizes.frameworks);
+        sat_sum(&[
+            mul(&[n, k, 16]),
+            mul(&[n, d, 15]),
+            mul(&[n, 4]),
+            mul(&[n, d, k, 8, sizes.cell_arrays.max(1)]),
+            mul(&[sizes.events, 32]),
+            RunOutcome::footprint(sizes),
+        ])
+    }
+
     /// Set up a run: realised parameters, heterogeneity, initial alignments.
     pub fn new(m: &'m Model, draws: &[f64], setup: &mut Generator) -> Self {
         let s = &m.scenario;
         let (n, d, k) = (m.layout.states, m.layout.domains, m.layout.frameworks);
         let knobs = Knobs::realize(s, draws);
 
-        let mut aff = vec![0.0; n * k];
-        for (i, (a, f)) in aff.iter_mut().zip(&m.freedom).enumerate() {
-            let fw = i % k;
-            *a = s.framework_specs[fw].freedom_weight.value(draws) * f;
-        }
-        for g in &m.affinity_groups {
-            security::add_group(&mut aff, &g.members, g.framework, k, g.weight.value(draws));
-        }
-        affinity::add_heterogeneity(&mut aff, s.heterogeneity, setup);
-        let mut sec = vec![0.0; n * k];
-        for g in &m.security_groups {
-            security::add_group(&mut sec, &g.members, g.framework, k, g.weight.value(draws));
-        }
+        let (aff, sec) = m.tastes(draws, setup);
 
         let mut align = vec![0u8; n * d];
         for dom in 0..d {
@@ -346,11 +350,7 @@ lock_years = 2
                 assert_ne!(before, sim.align, "k = {k}, {revision}: some state must move in year {step}");
                 if sim.counts.fresh {
                     kept_years += 1;
-                    assert_eq!(
-                        sim.counts.packed,
-                        gathered(&sim),
-                        "k = {k}, {revision}, force {force}, year {step}"
-                    );
+                    assert_eq!(sim.counts.packed, gathered(&sim), "k = {k}, {revision}, force {force}, year {step}");
                     // The index from the kept counts has the bits of the index from every tie.
                     let kept: Vec<u64> = (0..sim.d).map(|d| sim.fragmentation(d).to_bits()).collect();
                     sim.counts.fresh = false;
@@ -414,6 +414,74 @@ lock_years = 2
             Simulation::new(&m, &[], &mut run_rng(1, 0, Purpose::Setup)).counts.packed.len(),
             2 * 3000
         );
+    }
+
+    /// The baseline with partnership and export-control events, investment and hedging, run to year 8.
+    fn baseline_at_year_8() -> Model {
+        Model::from_scenario(Scenario::load("splinternet", &[]).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn features_times_weights_give_the_utilities_the_run_uses() {
+        let m = baseline_at_year_8();
+        let draws = param::draw_all(&m.scenario.uncertain, &mut run_rng(3, 0, Purpose::Parameters));
+        let mut sim = Simulation::new(&m, &draws, &mut run_rng(3, 0, Purpose::Setup));
+        let mut rng = run_rng(3, 0, Purpose::Dynamics);
+        for step in 1..=8 {
+            sim.step(step, &mut rng);
+        }
+        sim.refresh_static();
+        let (n, k) = (sim.n, sim.k);
+        assert!(!sim.events.partnership.is_empty() || !sim.events.export.is_empty() || !sim.stocks.stock.is_empty());
+        let mut u = [0.0; crate::model::choice::MAX_FRAMEWORKS];
+        let mut checked = 0;
+        for d in 0..sim.d {
+            let w = crate::model::utility::weights(&sim.knobs, d);
+            let f = sim.term_inputs().features(&sim.align, d);
+            for i in 0..n {
+                sim.utilities(&w, &sim.align, d, i, &mut u[..k]);
+                for (fw, &x) in u[..k].iter().enumerate() {
+                    let y = f.utility(&w, sim.knobs.cost[d], i, fw);
+                    assert!(
+                        (x - y).abs() <= 1e-12 * (1.0 + x.abs()),
+                        "d {d}, state {i}, framework {fw}: run {x}, features {y}"
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        assert_eq!(checked, n * sim.d * k);
+    }
+
+    #[test]
+    fn the_static_utility_is_the_weighted_sum_of_every_term_not_read_at_choices() {
+        use crate::model::utility::{REGISTRY, Varies};
+        let m = baseline_at_year_8();
+        let mut sim = Simulation::new(&m, &vec![1.5; m.scenario.uncertain.len()], &mut run_rng(3, 0, Purpose::Setup));
+        let mut rng = run_rng(3, 0, Purpose::Dynamics);
+        for step in 1..=8 {
+            sim.step(step, &mut rng);
+        }
+        // One term at a time, weight 1: the static part must be that term's value plus the offset.
+        for def in REGISTRY.iter().filter(|d| d.varies != Varies::WithChoices) {
+            let mut w = [0.0; crate::scenario::TERMS];
+            w[def.term as usize] = 1.0;
+            let inputs = sim.term_inputs();
+            for d in 0..sim.d {
+                let f = inputs.features(&sim.align, d);
+                for i in 0..sim.n {
+                    for fw in 0..sim.k {
+                        let got = inputs.static_utility(&w, inputs.standards_pull(&w, d, fw), d, i, fw);
+                        let want = f.value(def.term, i, fw) + f.offset[i * sim.k + fw];
+                        assert!(
+                            (got - want).abs() <= 1e-12 * (1.0 + want.abs()),
+                            "{:?}: d {d}, state {i}: {got} vs {want}",
+                            def.term
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -157,7 +157,6 @@ pub fn from_text(path: &Path, text: &str, base_dir: Option<&Path>, overrides: &[
         uncertain: Vec::new(),
     }
     .scenario(raw, resolved, base_dir)?;
-    crate::limits::check_scenario(&scenario)?;
     Ok(scenario)
 }
 

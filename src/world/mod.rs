@@ -144,6 +144,13 @@ pub struct World {
 }
 
 impl World {
+    /// Bytes of a world with these sizes: ids, names, continent and subregion strings; GDP,
+    /// population, freedom, position; the tie rows.
+    pub fn footprint(sizes: &crate::limits::Sizes) -> u64 {
+        use crate::limits::{mul, sat_sum};
+        sat_sum(&[mul(&[sizes.agents, 216]), mul(&[sizes.ties, 16])])
+    }
+
     /// Build the world a scenario asks for.
     pub fn build(spec: &WorldSpec) -> Result<World> {
         match &spec.source {

@@ -1,0 +1,269 @@
+//! Memory estimates and the checks that refuse absurd sizes before anything is allocated.
+//!
+//! [`estimate`] adds up what each structure reports for the sizes at hand: the world, the model,
+//! each run in progress, the outcomes waiting to be aggregated and the aggregates. A scenario is
+//! checked three times, each time before the allocation it guards:
+//!
+//! 1. before its world is built ([`check_scenario`]), with the sizes the scenario states (a
+//!    synthetic world's N and degree; the real-world and custom worlds count 0 states here);
+//! 2. after its world is loaded and before the model is built ([`check_world`]), with the world's
+//!    real N and number of ties;
+//! 3. before a batch or comparison ([`check_batch`]), with its number of worker threads.
+//!
+//! The first two assume one worker thread; the third the real number. [`load_model`] does the first
+//! two around building the model: the way every command turns a scenario into a model.
+
+use crate::aggregate::Aggregator;
+use crate::error::{Error, Result};
+use crate::limits::{Estimate, MAX_AGENTS, MAX_RUNS, MEMORY_LIMIT_VAR, Sizes, human, memory_limit, mul, runs_in_flight, sat_sum};
+use crate::metrics::RunOutcome;
+use crate::model::Model;
+use crate::run::Simulation;
+use crate::scenario::{Action, Scenario, WorldSource};
+use crate::world::World;
+
+/// The sizes a validated scenario states before its world is loaded: a synthetic world's N and
+/// N × degree ties; 0 states for real-world and custom worlds (checked again once loaded).
+pub fn scenario_sizes(s: &Scenario) -> Sizes {
+    let (agents, ties) = match s.world.source {
+        WorldSource::Synthetic { agents, degree, .. } => (
+            agents as u64,
+            (agents as u64).saturating_mul(degree.min(agents.saturating_sub(1)) as u64),
+        ),
+        _ => (0, 0),
+    };
+    let has = |f: fn(&Action) -> bool| u64::from(s.events.iter().any(|e| f(&e.action)));
+    Sizes {
+        agents,
+        ties,
+        domains: s.d() as u64,
+        frameworks: s.k() as u64,
+        years: s.steps() as u64 + 1,
+        events: s.events.len() as u64,
+        cell_arrays: 1
+            + has(|a| matches!(a, Action::Partnership { .. }))
+            + has(|a| matches!(a, Action::ExportControl { .. }))
+            + u64::from(s.framework_specs.iter().any(|f| f.sponsor.is_some())),
+    }
+}
+
+/// The sizes of a scenario with its world loaded.
+pub fn world_sizes(s: &Scenario, agents: usize, ties: usize) -> Sizes {
+    Sizes {
+        agents: agents as u64,
+        ties: ties as u64,
+        ..scenario_sizes(s)
+    }
+}
+
+/// The sizes of a built model.
+pub fn model_sizes(m: &Model) -> Sizes {
+    world_sizes(&m.scenario, m.world.len(), m.world.ties.targets.len())
+}
+
+/// Estimate the memory of `workers` runs in parallel with `in_flight` finished outcomes held, plus
+/// the aggregates. A comparison (`paired`) holds two models, two runs per worker and two outcomes
+/// per pair. Every figure saturates instead of overflowing.
+pub fn estimate(sizes: &Sizes, workers: u64, in_flight: u64, paired: bool) -> Estimate {
+    let copies = if paired { 2 } else { 1 };
+    let e = Estimate {
+        world: mul(&[World::footprint(sizes), copies]),
+        model: mul(&[Model::footprint(sizes), copies]),
+        runs: mul(&[Simulation::footprint(sizes), workers.max(1), copies]),
+        outcomes: mul(&[RunOutcome::footprint(sizes), in_flight, copies]),
+        aggregates: mul(&[Aggregator::footprint(sizes), copies]),
+        total: 0,
+    };
+    Estimate {
+        total: sat_sum(&[e.world, e.model, e.runs, e.outcomes, e.aggregates]),
+        ..e
+    }
+}
+
+/// Build the model of a scenario, refusing sizes above the limits before the world and again
+/// before the model is built.
+pub fn load_model(scenario: Scenario) -> Result<Model> {
+    check_scenario(&scenario)?;
+    let world = World::build(&scenario.world.clone())?;
+    check_world(&scenario, world.len(), world.ties.targets.len())?;
+    Model::build(scenario, world)
+}
+
+/// The key a user should change when `e` is too large, and how to say it.
+fn culprit(s: &Scenario, sizes: &Sizes, e: &Estimate) -> (String, String) {
+    let yearly = mul(&[sizes.years, sizes.domains, sizes.frameworks, 8 * 6144]);
+    let ties = mul(&[sizes.ties, 16]);
+    let events = mul(&[sizes.events, sizes.agents, 5]);
+    let biggest = [yearly, ties, events].into_iter().max().unwrap_or(0);
+    let horizon = || {
+        (
+            "time.end".to_string(),
+            format!(
+                "shorten the horizon (time.end − time.start = {} years) or use fewer domains ({}) or frameworks ({})",
+                sizes.years.saturating_sub(1),
+                sizes.domains,
+                sizes.frameworks
+            ),
+        )
+    };
+    if biggest.saturating_mul(2) < e.total {
+        // Per-state arrays dominate.
+        return match &s.world.source {
+            WorldSource::Synthetic { agents, .. } => (
+                "world.synthetic.agents".into(),
+                format!("use fewer states (world.synthetic.agents = {agents})"),
+            ),
+            WorldSource::Custom { .. } => (
+                "world.custom.agents".into(),
+                format!("use a smaller world ({} states)", sizes.agents),
+            ),
+            WorldSource::Countries { .. } => horizon(),
+        };
+    }
+    if biggest == ties {
+        return match &s.world.source {
+            WorldSource::Synthetic { degree, .. } => (
+                "world.synthetic.degree".into(),
+                format!("use fewer ties (world.synthetic.degree = {degree} per state)"),
+            ),
+            WorldSource::Custom { .. } => ("world.custom.ties".into(), format!("use fewer ties ({})", sizes.ties)),
+            WorldSource::Countries { .. } => (
+                "world.gravity.top_partners".into(),
+                format!("keep fewer partners per state ({} ties)", sizes.ties),
+            ),
+        };
+    }
+    if biggest == events {
+        return ("event".into(), format!("use fewer events ({})", sizes.events));
+    }
+    horizon()
+}
+
+fn refuse(s: &Scenario, sizes: &Sizes, e: &Estimate, limit: u64, what: &str) -> Error {
+    let (key, advice) = culprit(s, sizes, e);
+    s.error(
+        &key,
+        format!(
+            "{what} needs an estimated {}, above the limit of {}; {advice}, or raise the limit with the environment variable {MEMORY_LIMIT_VAR} (e.g. {MEMORY_LIMIT_VAR}=64GiB)",
+            e.describe(),
+            human(limit)
+        ),
+    )
+}
+
+/// Hard caps and the memory of one run and its aggregates, with the sizes `sizes`.
+fn check_sizes(s: &Scenario, sizes: &Sizes, what: &str) -> Result<()> {
+    let limit = memory_limit()?;
+    let e = estimate(sizes, 1, 1, false);
+    if e.total > limit {
+        return Err(refuse(s, sizes, &e, limit, what));
+    }
+    if sizes.agents > MAX_AGENTS {
+        let key = match s.world.source {
+            WorldSource::Synthetic { .. } => "world.synthetic.agents",
+            WorldSource::Custom { .. } => "world.custom.agents",
+            WorldSource::Countries { .. } => "world",
+        };
+        return Err(s.error(key, format!("{} states; at most {MAX_AGENTS} are supported", sizes.agents)));
+    }
+    Ok(())
+}
+
+/// Check a validated scenario's own sizes (before its world is built).
+pub fn check_scenario(s: &Scenario) -> Result<()> {
+    check_sizes(s, &scenario_sizes(s), "one run of this scenario")
+}
+
+/// Check a scenario against its loaded world (before the model is built).
+pub fn check_world(s: &Scenario, agents: usize, ties: usize) -> Result<()> {
+    check_sizes(s, &world_sizes(s, agents, ties), "one run of this scenario")
+}
+
+/// Check a batch (or, `paired`, a comparison) of `runs` runs on `workers` threads before it starts.
+pub fn check_batch(m: &Model, runs: u64, workers: usize, per_worker: u64, paired: bool) -> Result<()> {
+    if runs > MAX_RUNS {
+        return Err(Error::Usage(format!("--runs {runs}: at most {MAX_RUNS} runs are supported")));
+    }
+    let sizes = model_sizes(m);
+    let in_flight = runs_in_flight(&sizes.layout(), workers, per_worker).min(runs.max(1));
+    let e = estimate(&sizes, workers as u64, in_flight, paired);
+    let limit = memory_limit()?;
+    if e.total <= limit {
+        return Ok(());
+    }
+    let single = estimate(&sizes, 1, 1, paired);
+    let what = if paired { "a comparison" } else { "a batch" };
+    if single.total <= limit {
+        return Err(Error::Usage(format!(
+            "{what} on {workers} threads needs an estimated {}, above the limit of {}; use fewer threads (--threads), or raise the limit with the environment variable {MEMORY_LIMIT_VAR} (e.g. {MEMORY_LIMIT_VAR}=64GiB)",
+            e.describe(),
+            human(limit)
+        )));
+    }
+    Err(refuse(&m.scenario, &sizes, &single, limit, what))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::limits::{DEFAULT_MEMORY_LIMIT, IN_FLIGHT_BUDGET};
+    use crate::metrics::Layout;
+
+    fn sizes(agents: u64, degree: u64, domains: u64, frameworks: u64, years: u64) -> Sizes {
+        Sizes {
+            agents,
+            ties: agents * degree,
+            domains,
+            frameworks,
+            years,
+            events: 0,
+            cell_arrays: 1,
+        }
+    }
+
+    #[test]
+    fn a_million_states_in_five_domains_fits_the_default_limit() {
+        let s = sizes(1_000_000, 10, 5, 3, 26);
+        let l = s.layout();
+        let e = estimate(&s, 8, runs_in_flight(&l, 8, 512), false);
+        assert!(e.total < DEFAULT_MEMORY_LIMIT, "{}", e.describe());
+        // ... and the estimate is not trivially small: the per-state arrays alone take gigabytes.
+        assert!(e.total > 1 << 30, "{}", e.describe());
+    }
+
+    #[test]
+    fn absurd_sizes_exceed_it_without_overflow() {
+        let e = estimate(&sizes(1_000_000_000_000, 10, 5, 3, 26), 1, 1, false);
+        assert!(e.total > DEFAULT_MEMORY_LIMIT * 1000);
+        let e = estimate(&sizes(u64::MAX, u64::MAX / 2, 16, 8, 10_001), u64::MAX, u64::MAX, true);
+        assert_eq!(e.total, u64::MAX, "saturates");
+        // The longest horizon with the most domains and frameworks: the yearly histograms alone.
+        let e = estimate(&sizes(200, 20, 16, 8, 10_001), 1, 1, false);
+        assert!(e.aggregates > DEFAULT_MEMORY_LIMIT, "{}", e.describe());
+    }
+
+    #[test]
+    fn outcomes_in_flight_stay_within_the_budget_but_one_per_worker() {
+        let small = Layout {
+            states: 200,
+            domains: 5,
+            frameworks: 3,
+            years: 26,
+        };
+        assert_eq!(runs_in_flight(&small, 2, 512), 1024);
+        let big = Layout {
+            states: 10_000_000,
+            ..small
+        };
+        let n = runs_in_flight(&big, 2, 512);
+        assert!(
+            n * RunOutcome::footprint(&sizes(10_000_000, 0, 5, 3, 26)) <= IN_FLIGHT_BUDGET && n >= 2,
+            "{n}"
+        );
+        let huge = Layout {
+            states: 1_000_000_000,
+            ..small
+        };
+        assert_eq!(runs_in_flight(&huge, 4, 512), 4);
+    }
+}
