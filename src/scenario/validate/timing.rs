@@ -174,3 +174,63 @@ impl Timing {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::scenario::{Event, Scenario};
+
+    /// One event of `kind` with `keys`, added after the events of the bundled baseline (2025-2040).
+    fn event(kind: &str, keys: &str) -> Result<Event, String> {
+        let own = match kind {
+            "set" => "path = \"choice.lambda\"\nvalue = 2.0",
+            "partnership" => "framework = \"EU\"\nstates = [\"all\"]\naffinity = 0.5",
+            "export_control" => "framework = \"US\"\ndomains = [\"ai\"]\npenalty = 1.0",
+            "force" => "framework = \"EU\"\ndomains = [\"ai\"]\nstates = [\"all\"]",
+            "coordinate" => "states = [\"all\"]",
+            _ => unreachable!(),
+        };
+        let text = format!("extends = \"baseline\"\nname = \"t\"\n[[event]]\nkind = \"{kind}\"\n{own}\n{keys}\n");
+        let s = Scenario::from_str("t.toml", &text).map_err(|e| e.to_string())?;
+        Ok(s.events.last().unwrap().clone())
+    }
+
+    const LASTING: [&str; 4] = ["set", "partnership", "export_control", "coordinate"];
+
+    #[test]
+    fn every_kind_but_force_lasts_a_duration_or_until_a_year() {
+        for kind in LASTING {
+            assert_eq!(event(kind, "year = 2030\nduration = 3").unwrap().duration, Some(3), "{kind}");
+            assert_eq!(event(kind, "year = 2030\nuntil = 2034").unwrap().duration, Some(4), "{kind}");
+            assert_eq!(event(kind, "year = 2030").unwrap().duration, None, "{kind}");
+        }
+        let e = event("force", "year = 2030\nduration = 3").unwrap_err();
+        assert!(e.contains("unknown field `duration`"), "{e}");
+    }
+
+    #[test]
+    fn a_conditional_event_is_checked_from_the_year_after_the_start_and_takes_no_until() {
+        let when = "when = { framework = \"CN\", domain = \"ai\", above = 0.4 }";
+        for kind in LASTING.iter().chain(&["force"]) {
+            let e = event(kind, when).unwrap();
+            assert_eq!((e.year, e.when.is_some()), (2026, true), "{kind}");
+        }
+        for kind in LASTING {
+            let e = event(kind, &format!("{when}\nuntil = 2030")).unwrap_err();
+            assert!(e.contains("].until`") && e.contains("takes `duration` in years"), "{kind}: {e}");
+        }
+    }
+
+    #[test]
+    fn the_year_is_required_after_the_start_and_within_the_end() {
+        for kind in LASTING.iter().chain(&["force"]) {
+            assert!(
+                event(kind, "").unwrap_err().contains("expected `year` (or a `when` condition)"),
+                "{kind}"
+            );
+            for year in [2025, 2041] {
+                let e = event(kind, &format!("year = {year}")).unwrap_err();
+                assert!(e.contains("].year`") && e.contains("from 2026 to 2040"), "{kind}: {e}");
+            }
+        }
+    }
+}
