@@ -26,11 +26,11 @@ mod world;
 use std::path::Path;
 
 use self::checks::Range;
+use super::Scenario;
 use super::locate::{Locator, line_column};
 use super::overrides::{self, Override};
 use super::param::Uncertain;
 use super::raw::RawScenario;
-use super::{BatchDefaults, Scenario};
 use crate::error::{Error, Origin, Result};
 
 use crate::limits::MAX_EVENTS;
@@ -143,7 +143,7 @@ struct Validator {
 }
 
 impl Validator {
-    /// Every section, in file order: the first error met is the one reported.
+    /// Every section, always in this order (not the file's): the first error met is reported.
     fn scenario(mut self, raw: RawScenario, resolved: String, base_dir: Option<&Path>) -> Result<Scenario> {
         if raw.name.is_empty() || !raw.name.chars().all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c)) || raw.name.starts_with('.') {
             return Err(self.err(
@@ -181,7 +181,7 @@ impl Validator {
             return Err(self.err("event", format!("{} events; at most {MAX_EVENTS} are supported", raw.events.len())));
         }
         let events = self.events(&raw.events, start, end, &frameworks, &domains, &framework_specs)?;
-        let batch: BatchDefaults = self.batch(&raw.batch)?;
+        let batch = self.batch(&raw.batch)?;
 
         Ok(Scenario {
             name: raw.name,
