@@ -143,18 +143,9 @@ pub struct RawChoice {
     pub revision: String,
 }
 
-/// `[utility]`: global weights of the utility terms; each defaults to 0 (term off).
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawUtility {
-    pub econ: Option<RawParam>,
-    pub investment: Option<RawParam>,
-    pub network: Option<RawParam>,
-    pub affinity: Option<RawParam>,
-    pub security: Option<RawParam>,
-    pub standards: Option<RawParam>,
-    pub hedging: Option<RawParam>,
-}
+/// `[utility]`: global weights of the utility terms by scenario key (each defaults to 0, term off);
+/// the keys are checked against the terms in validation.
+pub type RawUtility = BTreeMap<String, RawParam>;
 
 /// `[investment]`: stock dynamics of sponsor finance.
 #[derive(Debug, Clone, Default, Deserialize)]
