@@ -223,7 +223,7 @@ pub fn run_batch_durable(
     let threads = pool.current_num_threads();
     let chunk = durability
         .chunk_runs
-        .unwrap_or_else(|| crate::limits::runs_in_flight(&model.layout, threads, CHUNK));
+        .unwrap_or_else(|| crate::footprint::runs_in_flight(&model.layout, threads, CHUNK));
     let labels = model.labels();
     let range = opts.range();
     let fresh = Aggregator::new(model.layout, labels.uncertain.len());

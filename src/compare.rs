@@ -187,7 +187,7 @@ pub fn compare(base: &Model, alt: &Model, opts: &CompareOptions, progress: &(dyn
     let (mut base_counts, mut alt_counts) = (vec![0u64; cells], vec![0u64; cells]);
     let mut start = 0;
     while start < opts.runs {
-        let end = (start + crate::limits::runs_in_flight(&l, pool.current_num_threads(), CHUNK)).min(opts.runs);
+        let end = (start + crate::footprint::runs_in_flight(&l, pool.current_num_threads(), CHUNK)).min(opts.runs);
         let pairs: Vec<(RunOutcome, RunOutcome)> = pool.install(|| {
             (start..end)
                 .into_par_iter()

@@ -15,7 +15,8 @@
 
 use crate::aggregate::Aggregator;
 use crate::error::{Error, Result};
-use crate::limits::{Estimate, MAX_AGENTS, MAX_RUNS, MEMORY_LIMIT_VAR, Sizes, human, memory_limit, mul, runs_in_flight, sat_sum};
+use crate::limits::{Estimate, IN_FLIGHT_BUDGET, MAX_AGENTS, MAX_RUNS, MEMORY_LIMIT_VAR, Sizes, human, memory_limit, mul, sat_sum};
+use crate::metrics::Layout;
 use crate::metrics::RunOutcome;
 use crate::model::Model;
 use crate::run::Simulation;
@@ -59,6 +60,32 @@ pub fn world_sizes(s: &Scenario, agents: usize, ties: usize) -> Sizes {
 /// The sizes of a built model.
 pub fn model_sizes(m: &Model) -> Sizes {
     world_sizes(&m.scenario, m.world.len(), m.world.ties.targets.len())
+}
+
+/// How many finished outcomes a batch keeps in memory before aggregating them: `per_worker` per
+/// worker thread, fewer when they would exceed [`IN_FLIGHT_BUDGET`], but at least one per worker.
+pub fn runs_in_flight(layout: &Layout, workers: usize, per_worker: u64) -> u64 {
+    let sizes = Sizes {
+        agents: layout.states as u64,
+        domains: layout.domains as u64,
+        frameworks: layout.frameworks as u64,
+        years: layout.years as u64,
+        ..Sizes::default()
+    };
+    let workers = workers.max(1) as u64;
+    let fit = IN_FLIGHT_BUDGET / RunOutcome::footprint(&sizes).max(1);
+    fit.min(per_worker.saturating_mul(workers)).max(workers)
+}
+
+/// The layout of a run's arrays with these sizes.
+fn layout_of(sizes: &Sizes) -> Layout {
+    let u = |x: u64| usize::try_from(x).unwrap_or(usize::MAX);
+    Layout {
+        states: u(sizes.agents),
+        domains: u(sizes.domains),
+        frameworks: u(sizes.frameworks),
+        years: u(sizes.years),
+    }
 }
 
 /// Estimate the memory of `workers` runs in parallel with `in_flight` finished outcomes held, plus
@@ -185,7 +212,7 @@ pub fn check_batch(m: &Model, runs: u64, workers: usize, per_worker: u64, paired
         return Err(Error::Usage(format!("--runs {runs}: at most {MAX_RUNS} runs are supported")));
     }
     let sizes = model_sizes(m);
-    let in_flight = runs_in_flight(&sizes.layout(), workers, per_worker).min(runs.max(1));
+    let in_flight = runs_in_flight(&layout_of(&sizes), workers, per_worker).min(runs.max(1));
     let e = estimate(&sizes, workers as u64, in_flight, paired);
     let limit = memory_limit()?;
     if e.total <= limit {
@@ -206,8 +233,7 @@ pub fn check_batch(m: &Model, runs: u64, workers: usize, per_worker: u64, paired
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::limits::{DEFAULT_MEMORY_LIMIT, IN_FLIGHT_BUDGET};
-    use crate::metrics::Layout;
+    use crate::limits::DEFAULT_MEMORY_LIMIT;
 
     fn sizes(agents: u64, degree: u64, domains: u64, frameworks: u64, years: u64) -> Sizes {
         Sizes {
@@ -224,7 +250,7 @@ mod tests {
     #[test]
     fn a_million_states_in_five_domains_fits_the_default_limit() {
         let s = sizes(1_000_000, 10, 5, 3, 26);
-        let l = s.layout();
+        let l = layout_of(&s);
         let e = estimate(&s, 8, runs_in_flight(&l, 8, 512), false);
         assert!(e.total < DEFAULT_MEMORY_LIMIT, "{}", e.describe());
         // ... and the estimate is not trivially small: the per-state arrays alone take gigabytes.

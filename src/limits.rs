@@ -14,7 +14,6 @@
 //! ([`MAX_STEPS`], [`MAX_EVENTS`]).
 
 use crate::error::{Error, Result};
-use crate::metrics::{Layout, RunOutcome};
 
 /// Most states a world may have: state indices are 32-bit.
 pub const MAX_AGENTS: u64 = u32::MAX as u64 - 1;
@@ -56,19 +55,6 @@ pub struct Sizes {
     pub cell_arrays: u64,
 }
 
-impl Sizes {
-    /// The layout of a run's arrays with these sizes.
-    pub fn layout(&self) -> Layout {
-        let u = |x: u64| usize::try_from(x).unwrap_or(usize::MAX);
-        Layout {
-            states: u(self.agents),
-            domains: u(self.domains),
-            frameworks: u(self.frameworks),
-            years: u(self.years),
-        }
-    }
-}
-
 /// Estimated bytes, by part. Every figure saturates instead of overflowing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Estimate {
@@ -84,21 +70,6 @@ pub struct Estimate {
     pub aggregates: u64,
     /// The sum.
     pub total: u64,
-}
-
-/// How many finished outcomes a batch keeps in memory before aggregating them: `per_worker` per
-/// worker thread, fewer when they would exceed [`IN_FLIGHT_BUDGET`], but at least one per worker.
-pub fn runs_in_flight(layout: &Layout, workers: usize, per_worker: u64) -> u64 {
-    let sizes = Sizes {
-        agents: layout.states as u64,
-        domains: layout.domains as u64,
-        frameworks: layout.frameworks as u64,
-        years: layout.years as u64,
-        ..Sizes::default()
-    };
-    let workers = workers.max(1) as u64;
-    let fit = IN_FLIGHT_BUDGET / RunOutcome::footprint(&sizes).max(1);
-    fit.min(per_worker.saturating_mul(workers)).max(workers)
 }
 
 impl Estimate {

@@ -121,7 +121,7 @@ fn a_million_states_in_five_domains_and_a_hundred_thousand_runs_are_accepted() {
     let e = blocsim::footprint::estimate(
         &blocsim::footprint::scenario_sizes(&s),
         8,
-        limits::runs_in_flight(
+        blocsim::footprint::runs_in_flight(
             &blocsim::Layout {
                 states: 1_000_000,
                 domains: 5,
