@@ -1,7 +1,7 @@
 //! `report.html`: one self-contained page per output directory — the manifest, the summary table,
 //! the most contested states and every chart (inline SVG, so the page needs no other file) — what a
-//! researcher opens first. Written by [`crate::plot::plot_all`] from the saved files only, so the
-//! same directory gives the same bytes.
+//! researcher opens first. Written by the commands after the charts ([`crate::commands::plot`]), from
+//! the saved files only, so the same directory gives the same bytes.
 
 use std::fmt::Write as _;
 
@@ -260,11 +260,13 @@ pub fn render(out: &Output, drawn: &Drawn) -> Result<String> {
     mrow(&mut h, "wall time (s)", format!("{:.2}", m.wall_seconds));
     mrow(&mut h, "world", esc(&m.world));
     mrow(&mut h, "command", format!("<code>{}</code>", esc(&m.command.join(" "))));
+    // The results, not the charts and this page (which the manifest also lists once drawn), so that
+    // redrawing a directory gives the same page.
     mrow(
         &mut h,
         "files",
-        m.files
-            .iter()
+        m.paths()
+            .filter(|f| !crate::export::outputs::is_drawn(f))
             .map(|f| format!("<code>{}</code>", esc(f)))
             .collect::<Vec<_>>()
             .join(" "),
