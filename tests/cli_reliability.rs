@@ -30,7 +30,11 @@ fn run(args: &[&str]) -> Output {
 
 fn ok(args: &[&str]) -> Output {
     let out = run(args);
-    assert!(out.status.success(), "blocsim {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "blocsim {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     out
 }
 
@@ -59,7 +63,18 @@ fn stalled(out: &Path, stage: &str) -> Child {
 }
 
 fn batch_args<'a>(out: &'a Path, extra: &[&'a str]) -> Vec<&'a str> {
-    let mut a = vec!["batch", "baseline", "--runs", "24", "--seed", "5", "--threads", "1", "--out", s(out)];
+    let mut a = vec![
+        "batch",
+        "baseline",
+        "--runs",
+        "24",
+        "--seed",
+        "5",
+        "--threads",
+        "1",
+        "--out",
+        s(out),
+    ];
     a.extend_from_slice(extra);
     a
 }
@@ -118,7 +133,10 @@ fn a_second_process_on_the_same_out_is_refused_at_once_and_a_dead_holders_lock_i
             "{args:?}"
         );
     }
-    assert!(!out.join("runs.csv").exists() && !out.join("trajectory.csv").exists(), "the second process wrote nothing");
+    assert!(
+        !out.join("runs.csv").exists() && !out.join("trajectory.csv").exists(),
+        "the second process wrote nothing"
+    );
 
     // The holder dies (SIGKILL: no chance to remove its lock); the lock is taken over, and the
     // interrupted batch resumes to the same bytes as an uninterrupted one.
@@ -130,8 +148,18 @@ fn a_second_process_on_the_same_out_is_refused_at_once_and_a_dead_holders_lock_i
     assert!(!out.join(LOCK).exists(), "the lock is removed when the batch finishes");
     let reference = tmp.path().join("reference");
     ok(&batch_args(&reference, &["--no-plots"]));
-    for f in ["runs.csv", "summary.json", "states.csv", "timeseries.csv", "indices.csv", "detail.parquet"] {
-        assert!(std::fs::read(out.join(f)).unwrap() == std::fs::read(reference.join(f)).unwrap(), "{f} differs");
+    for f in [
+        "runs.csv",
+        "summary.json",
+        "states.csv",
+        "timeseries.csv",
+        "indices.csv",
+        "detail.parquet",
+    ] {
+        assert!(
+            std::fs::read(out.join(f)).unwrap() == std::fs::read(reference.join(f)).unwrap(),
+            "{f} differs"
+        );
     }
 }
 
@@ -156,7 +184,12 @@ fn the_lock_is_removed_on_error_and_never_left_in_finished_directories() {
     ok(&["merge", s(&a), s(&b), "--out", s(&merged), "--plot-scale", "1"]);
     ok(&["plot", s(&merged), "--plot-scale", "1"]);
     for d in [&a, &b, &merged] {
-        assert!(all_files(d).iter().all(|f| !f.contains(".blocsim")), "{}: {:?}", d.display(), all_files(d));
+        assert!(
+            all_files(d).iter().all(|f| !f.contains(".blocsim")),
+            "{}: {:?}",
+            d.display(),
+            all_files(d)
+        );
     }
 }
 
@@ -190,11 +223,25 @@ fn resume_of_a_complete_batch_says_so_and_rewrites_nothing() {
     assert!(before == after, "a resume of a complete batch rewrote files");
 
     // Another seed is another batch: --resume then runs it from the first run.
-    let other = ok(&batch_args(&out, &["--resume", "--no-plots", "--seed", "6"]));
+    let seed6 = [
+        "batch",
+        "baseline",
+        "--runs",
+        "24",
+        "--seed",
+        "6",
+        "--threads",
+        "1",
+        "--out",
+        s(&out),
+        "--resume",
+        "--no-plots",
+    ];
+    let other = ok(&seed6);
     assert!(stderr(&other).contains("no checkpoint"), "{}", stderr(&other));
     // A damaged result is not complete either.
     std::fs::write(out.join("states.csv"), "damaged").unwrap();
-    let redo = ok(&batch_args(&out, &["--resume", "--no-plots", "--seed", "6"]));
+    let redo = ok(&seed6);
     assert!(stderr(&redo).contains("no checkpoint"), "{}", stderr(&redo));
 }
 
@@ -207,11 +254,16 @@ fn the_manifest_lists_every_file_with_its_sha256_and_plot_keeps_the_list_right()
         let m = manifest(dir);
         let files = m["files"].as_array().expect("files");
         let listed: Vec<String> = files.iter().map(|f| f["path"].as_str().unwrap().to_string()).collect();
-        assert_eq!({
-            let mut l = listed.clone();
-            l.sort();
-            l
-        }, all_files(dir), "the manifest lists exactly the files in {}", dir.display());
+        assert_eq!(
+            {
+                let mut l = listed.clone();
+                l.sort();
+                l
+            },
+            all_files(dir),
+            "the manifest lists exactly the files in {}",
+            dir.display()
+        );
         for f in files {
             let path = f["path"].as_str().unwrap();
             if path == "manifest.json" {
@@ -237,14 +289,38 @@ fn the_manifest_lists_every_file_with_its_sha256_and_plot_keeps_the_list_right()
     // An experiment lists its charts too; a comparison its chart and report.
     let sweep = tmp.path().join("sweep");
     ok(&[
-        "sweep", "baseline", "--param", "choice.lambda=1:3", "--points", "2", "--runs", "2", "--threads", "1", "--plot-scale", "1",
-        "--out", s(&sweep),
+        "sweep",
+        "baseline",
+        "--param",
+        "choice.lambda=1:3",
+        "--points",
+        "2",
+        "--runs",
+        "2",
+        "--threads",
+        "1",
+        "--plot-scale",
+        "1",
+        "--out",
+        s(&sweep),
     ]);
     check(&sweep);
     ok(&["plot", s(&sweep), "--plot-scale", "1"]);
     check(&sweep);
     let cmp = tmp.path().join("cmp");
-    ok(&["compare", "baseline", "dsr-surge", "--runs", "4", "--threads", "1", "--plot-scale", "1", "--out", s(&cmp)]);
+    ok(&[
+        "compare",
+        "baseline",
+        "dsr-surge",
+        "--runs",
+        "4",
+        "--threads",
+        "1",
+        "--plot-scale",
+        "1",
+        "--out",
+        s(&cmp),
+    ]);
     check(&cmp);
 }
 
@@ -297,7 +373,10 @@ fn every_column_in_the_registry_is_documented_in_the_readme() {
             if i % 2 == 1 {
                 documented.push(span.to_string());
                 documented.extend(span.split(',').map(|p| p.trim().trim_end_matches("...").to_string()));
-                documented.extend(span.split([',', '=', '{', '}', ' ']).map(|p| p.trim().trim_end_matches("...").to_string()));
+                documented.extend(
+                    span.split([',', '=', '{', '}', ' ', '.'])
+                        .map(|p| p.trim().trim_end_matches("...").to_string()),
+                );
             }
         }
         for c in f.columns {
