@@ -295,16 +295,6 @@ figure{margin:1em 0 2em}figure svg{max-width:100%;height:auto;display:block}figc
 code{font-size:.9em;word-break:break-all}
 ";
 
-#[cfg(test)]
-mod tests {
-    use super::esc;
-
-    #[test]
-    fn escapes_markup() {
-        assert_eq!(esc("<a & \"b\">"), "&lt;a &amp; &quot;b&quot;&gt;");
-    }
-}
-
 /// `report.html` of a comparison directory: the comparison chart inline, the paired differences of
 /// every outcome, the most shifted states and the manifest. Reads `comparison.json`,
 /// `manifest.json` and `plots/comparison.svg` (when drawn); returns the file name written.
@@ -384,4 +374,14 @@ pub fn write_comparison_report(dir: &std::path::Path) -> Result<String> {
     let _ = writeln!(h, "</table>\n<h2>Manifest</h2>\n<pre>{}</pre>\n</body>\n</html>", esc(&manifest));
     crate::export::write_atomic(&dir.join("report.html"), h.as_bytes())?;
     Ok("report.html".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::esc;
+
+    #[test]
+    fn escapes_markup() {
+        assert_eq!(esc("<a & \"b\">"), "&lt;a &amp; &quot;b&quot;&gt;");
+    }
 }

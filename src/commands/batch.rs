@@ -98,13 +98,11 @@ pub fn batch(c: BatchCommand, progress: &dyn Progress) -> anyhow::Result<BatchDo
         resumed_at: None,
         already_complete: false,
     };
-    if c.resume {
-        if let Some(m) = batch::completed(&model, &opts, &dir) {
-            done.threads = m.threads;
-            done.wall_seconds = m.wall_seconds;
-            done.already_complete = true;
-            return Ok(done);
-        }
+    if let Some(m) = c.resume.then(|| batch::completed(&model, &opts, &dir)).flatten() {
+        done.threads = m.threads;
+        done.wall_seconds = m.wall_seconds;
+        done.already_complete = true;
+        return Ok(done);
     }
     let durability = Durability {
         recovery: Recovery {
