@@ -14,12 +14,13 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use crate::aggregate::Aggregator;
-use crate::checkpoint::{Progress, Recovery};
+use crate::checkpoint::{self, Recovery};
 use crate::error::{Error, Result};
 use crate::export::{self, Manifest};
 use crate::metrics::{Labels, RunOutcome};
 use crate::model::Model;
 use crate::partial::{BatchKey, PARTIAL_FILE, Partial, PartialHeader};
+use crate::progress::{Callback, Progress, chunk_done};
 use crate::run::run_one;
 
 /// A subset of a batch's runs: shard `index` of `count` (0-based), a contiguous block of run indices.
@@ -212,6 +213,12 @@ pub fn run_batch_durable(
     durability: &Durability,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<BatchResult> {
+    run_batch_with(model, opts, durability, &Callback(progress))
+}
+
+/// [`run_batch_durable`] reporting to a [`Progress`], which may stop the batch between chunks
+/// ([`Error::Cancelled`]; a batch writing to a directory keeps its last checkpoint, to resume).
+pub fn run_batch_with(model: &Model, opts: &BatchOptions, durability: &Durability, progress: &dyn Progress) -> Result<BatchResult> {
     if opts.runs == 0 {
         return Err(Error::Usage("--runs must be at least 1".into()));
     }
@@ -238,7 +245,7 @@ pub fn run_batch_durable(
             for o in &simulate(start, end) {
                 agg.add(o);
             }
-            progress(end - range.start);
+            chunk_done(progress, end - range.start)?;
             start = end;
         }
         return Ok(BatchResult {
@@ -252,7 +259,7 @@ pub fn run_batch_durable(
 
     std::fs::create_dir_all(dir).map_err(|source| Error::Write { path: dir.clone(), source })?;
     let key = batch_key(model, opts);
-    let mut state = Progress::open(dir, key.clone(), range.start, &labels, fresh, durability.recovery)?;
+    let mut state = checkpoint::Progress::open(dir, key.clone(), range.start, &labels, fresh, durability.recovery)?;
     let before = state.wall_before();
     let mut checkpoints = 0;
     while state.next_run() < range.end {
@@ -260,18 +267,18 @@ pub fn run_batch_durable(
         let end = (start + chunk).min(range.end);
         let outcomes = simulate(start, end);
         state.record(&outcomes, &labels, before + started.elapsed().as_secs_f64())?;
-        progress(end - range.start);
+        chunk_done(progress, end - range.start)?;
         checkpoints += 1;
         stall_for_tests(&format!("checkpoint-{checkpoints}"));
     }
-    progress(range.end - range.start);
+    progress.advance(range.end - range.start);
 
     // Final files, each atomically; the progress directory goes last, so a crash in here is
     // resumed by redoing these steps.
-    let mut files = vec!["runs.csv".to_string()];
+    let mut files = vec![export::outputs::RUNS.name.to_string()];
     if opts.detail {
         state.write_detail(&labels)?;
-        files.push("detail.parquet".to_string());
+        files.push(export::outputs::DETAIL.name.to_string());
     }
     stall_for_tests("detail");
     match opts.shard {
@@ -296,9 +303,8 @@ pub fn run_batch_durable(
     state.place_runs_csv()?;
     stall_for_tests("runs");
     let wall_seconds = before + started.elapsed().as_secs_f64();
-    files.push("manifest.json".to_string());
-    let manifest = manifest(model, opts, threads, wall_seconds, files.clone());
-    export::write_atomic(&dir.join("manifest.json"), &manifest.to_json())?;
+    files.push(export::outputs::MANIFEST.name.to_string());
+    manifest(model, opts, threads, wall_seconds, files.clone()).write(dir)?;
     stall_for_tests("manifest");
     let resumed_at = state.resumed_at;
     let aggregator = state.aggregator.clone();
@@ -313,18 +319,9 @@ pub fn run_batch_durable(
 }
 
 /// Write the aggregate tables of a whole batch into `dir` (each atomically); returns their names.
+/// The tables are those of the registry [`export::outputs`].
 pub fn write_tables(dir: &Path, agg: &Aggregator, labels: &Labels) -> Result<Vec<String>> {
-    let mut files = Vec::new();
-    for (name, bytes) in [
-        ("summary.json", export::summary_json(agg, labels)),
-        ("timeseries.csv", export::timeseries_csv(agg, labels)),
-        ("indices.csv", export::indices_csv(agg, labels)),
-        ("states.csv", export::states_csv(agg, labels)),
-    ] {
-        export::write_atomic(&dir.join(name), &bytes)?;
-        files.push(name.to_string());
-    }
-    Ok(files)
+    export::outputs::write_aggregate_tables(dir, agg, labels)
 }
 
 /// Fault injection for the crash tests: when the environment variable `BLOCSIM_TEST_STALL` names
@@ -367,16 +364,41 @@ pub fn manifest(model: &Model, opts: &BatchOptions, threads: usize, wall_seconds
         command: opts.command.clone(),
         wall_seconds,
         world: model.world.description.clone(),
-        files,
+        files: files.into_iter().map(export::FileEntry::named).collect(),
         run: None,
         merged_from: None,
     }
 }
 
 /// Refuse to write into a directory that holds files but no blocsim manifest (or interrupted batch),
-/// unless `force`; see [`crate::outdir::prepare`], which also creates the directory and checks it can be written.
-pub fn check_output_dir(dir: &Path, force: bool) -> Result<()> {
+/// unless `force`; see [`crate::outdir::prepare`], which also creates the directory, checks it can
+/// be written and locks it until the returned lock is dropped.
+pub fn check_output_dir(dir: &Path, force: bool) -> Result<crate::outdir::DirLock> {
     crate::outdir::prepare(dir, force)
+}
+
+/// The manifest of the finished batch `opts` in `dir`, if `dir` holds one: same blocsim version,
+/// resolved scenario, seed, runs and shard, no interrupted attempt, and every listed file present
+/// with the bytes its SHA-256 records. `--resume` then has nothing to do.
+pub fn completed(model: &Model, opts: &BatchOptions, dir: &Path) -> Option<Manifest> {
+    if dir.join(crate::checkpoint::PROGRESS_DIR).exists() {
+        return None;
+    }
+    let m = Manifest::from_json(&std::fs::read(dir.join(crate::outdir::MARKER)).ok()?).ok()?;
+    let key = batch_key(model, opts);
+    let same = m.blocsim_version == key.blocsim_version
+        && m.scenario_sha256 == key.scenario_sha256
+        && m.seed == key.seed
+        && m.runs == key.runs
+        && m.shard == key.shard
+        && m.run.is_none()
+        && m.merged_from.is_none()
+        && m.paths().any(|p| p == export::outputs::DETAIL.name) == key.detail;
+    let intact = m.files.iter().all(|f| match &f.sha256 {
+        Some(hash) => std::fs::read(dir.join(&f.path)).is_ok_and(|b| export::sha256_hex(&b) == *hash),
+        None => f.path == crate::outdir::MARKER,
+    });
+    (same && intact).then_some(m)
 }
 
 #[cfg(test)]

@@ -1,20 +1,22 @@
-//! The command line: flags, progress bars, printing and exit codes — nothing else.
+//! The command line: flags, progress bars, printing and exit codes — nothing else. Every
+//! subcommand parses its flags into the options of a [`crate::commands`] function, calls it with a
+//! progress bar, and prints what it returns.
 //!
-//! Exit codes: 0 success; 2 bad input (scenario, flags, data files); 1 anything else (e.g. a disk
-//! error while writing).
+//! Flags shared by several subcommands are defined once, in the groups below, and flattened into
+//! each subcommand that takes them.
+//!
+//! Exit codes: 0 success; 2 bad input (scenario, flags, data files, an output directory in use);
+//! 1 anything else (e.g. a disk error while writing).
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context;
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::batch::{self, BatchOptions, Shard};
+use crate::commands::{self, Progress};
 use crate::error::Error;
-use crate::model::Model;
-use crate::scenario::{self, Scenario};
+use crate::plot::PlotOptions;
 
 /// Agent-based Monte Carlo simulator of states aligning with rival digital frameworks.
 #[derive(Debug, Parser)]
@@ -24,145 +26,185 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// `--set PATH=VALUE`, repeatable.
+#[derive(Debug, Clone, Args)]
+pub struct SetArgs {
+    /// Override a scenario key, e.g. --set choice.lambda=2.5 (repeatable). `compare` applies it to
+    /// the alternative only; `sweep` and `sensitivity` at every design point.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub sets: Vec<String>,
+}
+
+/// A scenario and its overrides.
+#[derive(Debug, Clone, Args)]
+pub struct ScenarioArgs {
+    /// Scenario file (TOML) or bundled scenario name.
+    pub scenario: String,
+    #[command(flatten)]
+    pub set: SetArgs,
+}
+
+/// `--seed`.
+#[derive(Debug, Clone, Args)]
+pub struct SeedArg {
+    /// Master seed (default: the scenario's batch.seed; for compare, the baseline's).
+    #[arg(long)]
+    pub seed: Option<u64>,
+}
+
+/// `--runs`.
+#[derive(Debug, Clone, Args)]
+pub struct RunsArg {
+    /// Number of runs (default: the scenario's batch.runs); for sweep and sensitivity, replications
+    /// per design point (common random numbers: replication r is run r of the seed; default 10).
+    #[arg(long)]
+    pub runs: Option<u64>,
+}
+
+/// How many runs, from which seed, on how many threads.
+#[derive(Debug, Clone, Args)]
+pub struct BatchArgs {
+    #[command(flatten)]
+    pub runs: RunsArg,
+    #[command(flatten)]
+    pub seed: SeedArg,
+    /// Worker threads (default: one per core).
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+/// Where to write.
+#[derive(Debug, Clone, Args)]
+pub struct OutArgs {
+    /// Output directory (default: output/<scenario>/...; see the command's description).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Write into --out even if it is not a blocsim output directory (batch: also discard an
+    /// interrupted batch found there).
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `--plot-scale`.
+#[derive(Debug, Clone, Args)]
+pub struct PlotScaleArg {
+    /// PNG resolution multiplier: 1 = the SVG's pixel size, 2 = default, 4 or more for print.
+    #[arg(long, value_name = "SCALE", default_value_t = 2.0)]
+    pub plot_scale: f64,
+}
+
+impl PlotScaleArg {
+    fn options(&self) -> PlotOptions {
+        PlotOptions {
+            png_scale: self.plot_scale,
+        }
+    }
+}
+
+/// Whether and how to draw charts.
+#[derive(Debug, Clone, Args)]
+pub struct PlotArgs {
+    /// Do not draw charts (a batch or merge then writes no report.html either).
+    #[arg(long)]
+    pub no_plots: bool,
+    #[command(flatten)]
+    pub scale: PlotScaleArg,
+}
+
+impl PlotArgs {
+    fn options(&self) -> Option<PlotOptions> {
+        (!self.no_plots).then(|| self.scale.options())
+    }
+}
+
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Simulate one run and write its trajectory and final state.
+    /// Simulate one run and write its trajectory and final state (default --out:
+    /// output/<scenario>/run-<RUN>).
     Run {
-        /// Scenario file (TOML) or bundled scenario name.
-        scenario: String,
-        /// Master seed (default: the scenario's batch.seed).
-        #[arg(long)]
-        seed: Option<u64>,
+        #[command(flatten)]
+        scenario: ScenarioArgs,
+        #[command(flatten)]
+        seed: SeedArg,
         /// Which run of the batch with this seed to reproduce.
         #[arg(long, default_value_t = 0)]
         run: u64,
-        /// Output directory (default: output/<scenario>/run-<RUN>).
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Override a scenario key, e.g. --set choice.lambda=2.5 (repeatable).
-        #[arg(long = "set", value_name = "PATH=VALUE")]
-        sets: Vec<String>,
-        /// Write into --out even if it is not a blocsim output directory.
-        #[arg(long)]
-        force: bool,
+        #[command(flatten)]
+        out: OutArgs,
     },
-    /// Run a Monte Carlo batch and write the output directory.
+    /// Run a Monte Carlo batch and write the output directory (default --out: output/<scenario>).
     Batch {
-        /// Scenario file (TOML) or bundled scenario name.
-        scenario: String,
-        /// Number of runs (default: the scenario's batch.runs).
-        #[arg(long)]
-        runs: Option<u64>,
-        /// Master seed (default: the scenario's batch.seed).
-        #[arg(long)]
-        seed: Option<u64>,
-        /// Worker threads (default: one per core).
-        #[arg(long)]
-        threads: Option<usize>,
-        /// Output directory (default: output/<scenario>).
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Override a scenario key, e.g. --set choice.lambda=2.5 (repeatable).
-        #[arg(long = "set", value_name = "PATH=VALUE")]
-        sets: Vec<String>,
+        #[command(flatten)]
+        scenario: ScenarioArgs,
+        #[command(flatten)]
+        batch: BatchArgs,
         /// Run only shard I of N (0-based), e.g. --shard 0/4, and write a partial result for
         /// `blocsim merge`; `auto` takes I and N from a Slurm job array, `auto/N` takes I from a
         /// Kubernetes indexed job (JOB_COMPLETION_INDEX).
         #[arg(long, value_name = "I/N|auto|auto/N")]
         shard: Option<String>,
         /// Continue an interrupted batch in --out from its last checkpoint (same scenario, --set,
-        /// --seed, --runs, --shard); starts from the first run if there is none.
+        /// --seed, --runs, --shard); starts from the first run if there is none, and does nothing
+        /// if the batch there is already complete.
         #[arg(long)]
         resume: bool,
         /// Runs between checkpoints (default 512 per thread); results do not depend on it.
         #[arg(long, hide = true)]
         checkpoint_runs: Option<u64>,
-        /// Do not draw charts (or write report.html).
-        #[arg(long)]
-        no_plots: bool,
-        /// PNG resolution multiplier: 1 = screen, 2 = default, 4 or more for print.
-        #[arg(long, value_name = "SCALE", default_value_t = 2.0)]
-        plot_scale: f64,
         /// Do not write the per-run, per-state Parquet table.
         #[arg(long)]
         no_detail: bool,
-        /// Write into --out even if it is not a blocsim output directory, or holds an interrupted
-        /// batch (which is discarded).
-        #[arg(long)]
-        force: bool,
+        #[command(flatten)]
+        out: OutArgs,
+        #[command(flatten)]
+        plots: PlotArgs,
     },
     /// Merge the shard directories of one batch into the output a single machine would have written.
+    #[command(mut_arg("out", |a| a.required(true).help("Output directory.")))]
     Merge {
         /// Shard directories written by `blocsim batch --shard`, in any order.
         #[arg(required = true)]
         dirs: Vec<PathBuf>,
-        /// Output directory.
-        #[arg(long)]
-        out: PathBuf,
-        /// Do not draw charts (or write report.html).
-        #[arg(long)]
-        no_plots: bool,
-        /// PNG resolution multiplier: 1 = screen, 2 = default, 4 or more for print.
-        #[arg(long, value_name = "SCALE", default_value_t = 2.0)]
-        plot_scale: f64,
-        /// Write into --out even if it is not a blocsim output directory.
-        #[arg(long)]
-        force: bool,
+        #[command(flatten)]
+        out: OutArgs,
+        #[command(flatten)]
+        plots: PlotArgs,
     },
     /// Redraw every chart (and report.html) from a saved output directory: a batch, or the output
     /// of sweep, sensitivity or discover.
     Plot {
         /// Output directory written by `blocsim batch`, `sweep`, `sensitivity` or `discover`.
         dir: PathBuf,
-        /// PNG resolution multiplier: 1 = screen, 2 = default, 4 or more for print.
-        #[arg(long, value_name = "SCALE", default_value_t = 2.0)]
-        plot_scale: f64,
+        #[command(flatten)]
+        scale: PlotScaleArg,
     },
     /// Validate a scenario and print what it resolves to.
     Check {
-        /// Scenario file (TOML) or bundled scenario name.
-        scenario: String,
-        /// Override a scenario key (repeatable).
-        #[arg(long = "set", value_name = "PATH=VALUE")]
-        sets: Vec<String>,
+        #[command(flatten)]
+        scenario: ScenarioArgs,
     },
-    /// Compare an alternative scenario with a baseline on common random numbers.
+    /// Compare an alternative scenario with a baseline on common random numbers (default --out:
+    /// output/compare/<baseline>--<alternative>).
     Compare {
         /// Baseline scenario file or bundled name.
         baseline: String,
         /// Alternative scenario file or bundled name.
         alternative: String,
-        /// Number of paired runs (default: the baseline's batch.runs).
-        #[arg(long)]
-        runs: Option<u64>,
-        /// Master seed (default: the baseline's batch.seed).
-        #[arg(long)]
-        seed: Option<u64>,
-        /// Worker threads (default: one per core).
-        #[arg(long)]
-        threads: Option<usize>,
-        /// Output directory (default: output/compare/<baseline>--<alternative>).
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Override a key of the alternative scenario only (repeatable), e.g. to compare a
-        /// scenario with a variant of itself.
-        #[arg(long = "set", value_name = "PATH=VALUE")]
-        sets: Vec<String>,
-        /// Do not draw the comparison chart.
-        #[arg(long)]
-        no_plots: bool,
-        /// PNG resolution multiplier of the chart (1 = SVG pixel size; 4 or more for print).
-        #[arg(long, default_value_t = 2.0)]
-        plot_scale: f64,
-        /// Write into --out even if it is not a blocsim output directory.
-        #[arg(long)]
-        force: bool,
+        #[command(flatten)]
+        set: SetArgs,
+        #[command(flatten)]
+        batch: BatchArgs,
+        #[command(flatten)]
+        out: OutArgs,
+        #[command(flatten)]
+        plots: PlotArgs,
     },
-    /// Sweep scenario keys over a grid or Latin hypercube, with replications per point.
+    /// Sweep scenario keys over a grid or Latin hypercube, with replications per point (default
+    /// --out: output/<scenario>/sweep).
     Sweep {
-        /// Scenario file (TOML) or bundled scenario name.
-        scenario: String,
+        #[command(flatten)]
+        scenario: ScenarioArgs,
         /// A swept key and its range, e.g. --param choice.lambda=1:4 (repeatable).
         #[arg(long = "param", value_name = "PATH=LO:HI", required = true)]
         params: Vec<String>,
@@ -175,10 +217,11 @@ pub enum Command {
         #[command(flatten)]
         common: ExperimentArgs,
     },
-    /// Global sensitivity analysis: Sobol indices or Morris elementary effects.
+    /// Global sensitivity analysis: Sobol indices or Morris elementary effects (default --out:
+    /// output/<scenario>/sensitivity-<method>).
     Sensitivity {
-        /// Scenario file (TOML) or bundled scenario name.
-        scenario: String,
+        #[command(flatten)]
+        scenario: ScenarioArgs,
         /// sobol or morris.
         #[arg(long, default_value = "sobol")]
         method: String,
@@ -197,7 +240,8 @@ pub enum Command {
         #[command(flatten)]
         common: ExperimentArgs,
     },
-    /// Scenario discovery: PRIM boxes of a sweep's parameter space where a condition is frequent.
+    /// Scenario discovery: PRIM boxes of a sweep's parameter space where a condition is frequent
+    /// (default --out: DIR/discover).
     Discover {
         /// Output directory of `blocsim sweep` (an lhs design works best).
         dir: PathBuf,
@@ -216,15 +260,10 @@ pub enum Command {
         /// Number of boxes (covering: later boxes search the runs outside earlier ones).
         #[arg(long, default_value_t = 1)]
         boxes: usize,
-        /// Output directory (default: DIR/discover).
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Do not draw charts.
-        #[arg(long)]
-        no_plots: bool,
-        /// Write into --out even if it is not a blocsim output directory.
-        #[arg(long)]
-        force: bool,
+        #[command(flatten)]
+        out: OutArgs,
+        #[command(flatten)]
+        plots: PlotArgs,
     },
     /// List the bundled scenarios.
     Scenarios,
@@ -233,15 +272,16 @@ pub enum Command {
         /// Scenario file (TOML) or bundled scenario name.
         #[arg(default_value = "bench/logit-network")]
         scenario: String,
+        #[command(flatten)]
+        set: SetArgs,
         /// World sizes to measure (synthetic worlds), comma-separated.
         #[arg(long, value_delimiter = ',', default_value = "1000,100000,1000000")]
         agents: Vec<usize>,
         /// Steps per run (default: the scenario's).
         #[arg(long)]
         steps: Option<usize>,
-        /// Runs per measurement (default: the scenario's batch.runs).
-        #[arg(long)]
-        runs: Option<u64>,
+        #[command(flatten)]
+        runs: RunsArg,
         /// Thread counts to measure, comma-separated.
         #[arg(long, value_delimiter = ',', default_value = "1,2")]
         threads: Vec<usize>,
@@ -251,74 +291,52 @@ pub enum Command {
         /// Unmeasured warm-up repeats per configuration.
         #[arg(long, default_value_t = 1)]
         warmup: usize,
-        /// Master seed (default: the scenario's batch.seed).
-        #[arg(long)]
-        seed: Option<u64>,
-        /// Override a scenario key (repeatable).
-        #[arg(long = "set", value_name = "PATH=VALUE")]
-        sets: Vec<String>,
+        #[command(flatten)]
+        seed: SeedArg,
         /// Print a machine-readable JSON record instead of the table.
         #[arg(long)]
         json: bool,
     },
     /// Print the mean-field fixed points of every domain and their stability.
     Meanfield {
-        /// Scenario file (TOML) or bundled scenario name.
-        scenario: String,
-        /// Override a scenario key (repeatable).
-        #[arg(long = "set", value_name = "PATH=VALUE")]
-        sets: Vec<String>,
+        #[command(flatten)]
+        scenario: ScenarioArgs,
     },
 }
 
 /// Flags shared by `sweep` and `sensitivity`.
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Clone, Args)]
 pub struct ExperimentArgs {
-    /// Replications per design point (common random numbers: replication r is run r of the seed).
-    #[arg(long, default_value_t = 10)]
-    runs: u64,
-    /// Master seed (default: the scenario's batch.seed).
-    #[arg(long)]
-    seed: Option<u64>,
-    /// Worker threads (default: one per core).
-    #[arg(long)]
-    threads: Option<usize>,
-    /// Output directory (default: output/<scenario>/sweep or sensitivity-<method>).
-    #[arg(long)]
-    out: Option<PathBuf>,
-    /// Override a scenario key at every design point (repeatable).
-    #[arg(long = "set", value_name = "PATH=VALUE")]
-    sets: Vec<String>,
+    #[command(flatten)]
+    batch: BatchArgs,
     /// An outcome to study (repeatable; default: every final_gdp_share, fragmentation, hedging).
     #[arg(long = "outcome", value_name = "SELECTOR")]
     outcomes: Vec<String>,
-    /// Do not draw charts.
-    #[arg(long)]
-    no_plots: bool,
-    /// PNG resolution multiplier of the charts.
-    #[arg(long, value_name = "SCALE", default_value_t = 2.0)]
-    plot_scale: f64,
-    /// Write into --out even if it is not a blocsim output directory.
-    #[arg(long)]
-    force: bool,
+    #[command(flatten)]
+    out: OutArgs,
+    #[command(flatten)]
+    plots: PlotArgs,
 }
 
+/// Replications per design point of `sweep` and `sensitivity` when `--runs` is not given.
+const EXPERIMENT_RUNS: u64 = 10;
+
 impl ExperimentArgs {
-    fn settings(self, scenario: String, params: Vec<String>, command: Vec<String>) -> crate::analysis::Settings {
-        crate::analysis::Settings {
-            scenario,
-            sets: self.sets,
-            params,
-            outcomes: self.outcomes,
-            runs: self.runs,
-            seed: self.seed,
-            threads: self.threads,
-            out: self.out,
-            force: self.force,
-            plots: (!self.no_plots).then_some(crate::plot::PlotOptions {
-                png_scale: self.plot_scale,
-            }),
-            command,
+    fn command(self, scenario: ScenarioArgs, params: Vec<String>, command: Vec<String>) -> commands::ExperimentCommand {
+        commands::ExperimentCommand {
+            settings: crate::analysis::Settings {
+                scenario: scenario.scenario,
+                sets: scenario.set.sets,
+                params,
+                outcomes: self.outcomes,
+                runs: self.batch.runs.runs.unwrap_or(EXPERIMENT_RUNS),
+                seed: self.batch.seed.seed,
+                threads: self.batch.threads,
+                out: self.out.out,
+                force: self.out.force,
+                command,
+            },
+            plots: self.plots.options(),
         }
     }
 }
@@ -345,12 +363,43 @@ pub fn main() -> ExitCode {
 }
 
 fn is_input_error(e: &Error) -> bool {
-    !matches!(e, Error::Write { .. } | Error::Parquet { .. } | Error::Plot { .. })
+    !matches!(
+        e,
+        Error::Write { .. } | Error::Parquet { .. } | Error::Plot { .. } | Error::Cancelled
+    )
 }
 
-fn load(scenario: &str, sets: &[String]) -> anyhow::Result<Model> {
-    let scenario = Scenario::load(scenario, sets)?;
-    Ok(crate::footprint::load_model(scenario)?)
+/// A progress bar over runs, with rate and ETA (drawn on stderr only when it is a terminal).
+struct Bar(ProgressBar);
+
+impl Bar {
+    fn new() -> Bar {
+        let bar = ProgressBar::new(0);
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {elapsed_precise} [{bar:40}] {pos}/{len} runs ({per_sec}, ETA {eta})")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        Bar(bar)
+    }
+}
+
+impl Progress for Bar {
+    fn start(&self, total: u64) {
+        self.0.set_length(total);
+    }
+    fn advance(&self, done: u64) {
+        self.0.set_position(done);
+    }
+    fn note(&self, line: &str) {
+        self.0.suspend(|| eprintln!("{line}"));
+    }
+}
+
+impl Drop for Bar {
+    fn drop(&mut self) {
+        self.0.finish_and_clear();
+    }
 }
 
 /// Run a parsed command.
@@ -358,79 +407,161 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
     let command_line: Vec<String> = std::env::args().collect();
     match cli.command {
         Command::Scenarios => {
-            let mut out = std::io::stdout().lock();
-            for (name, text) in scenario::bundled::all() {
-                writeln!(out, "{name:<28} {}", scenario::bundled::summary(text))?;
+            print!("{}", commands::scenarios());
+            Ok(())
+        }
+        Command::Check { scenario } => {
+            print!("{}", commands::check(&scenario.scenario, &scenario.set.sets)?);
+            Ok(())
+        }
+        Command::Meanfield { scenario } => {
+            print!("{}", commands::meanfield(&scenario.scenario, &scenario.set.sets)?);
+            Ok(())
+        }
+        Command::Run { scenario, seed, run, out } => {
+            let done = commands::run(commands::RunCommand {
+                scenario: scenario.scenario,
+                sets: scenario.set.sets,
+                seed: seed.seed,
+                run,
+                out: out.out,
+                force: out.force,
+                command: command_line,
+            })?;
+            eprintln!(
+                "wrote run {} of {} (seed {}) to {}",
+                done.run,
+                done.scenario,
+                done.seed,
+                done.dir.display()
+            );
+            Ok(())
+        }
+        Command::Batch {
+            scenario,
+            batch,
+            shard,
+            resume,
+            checkpoint_runs,
+            no_detail,
+            out,
+            plots,
+        } => {
+            let c = commands::BatchCommand {
+                scenario: scenario.scenario,
+                sets: scenario.set.sets,
+                runs: batch.runs.runs,
+                seed: batch.seed.seed,
+                threads: batch.threads,
+                shard,
+                out: out.out,
+                resume,
+                force: out.force,
+                checkpoint_runs,
+                plots: plots.options(),
+                detail: !no_detail,
+                command: command_line,
+                env: |name| std::env::var(name).ok(),
+            };
+            let done = {
+                let bar = Bar::new();
+                commands::batch(c, &bar)?
+            };
+            let dir = done.dir.display();
+            if done.already_complete {
+                eprintln!(
+                    "{dir}: the batch is already complete ({} runs of {}); nothing to resume",
+                    done.range.end - done.range.start,
+                    done.scenario
+                );
+                return Ok(());
             }
+            match (resume, done.resumed_at) {
+                (true, Some(at)) => eprintln!("resumed at run {at} from the checkpoint in {dir}"),
+                (true, None) => eprintln!("no checkpoint in {dir}: ran from the first run"),
+                _ => {}
+            }
+            let what = done.shard.map_or_else(String::new, |s| {
+                format!(
+                    " (shard {s}: runs {}..{} of {}; merge the shards with `blocsim merge`)",
+                    done.range.start, done.range.end, done.runs
+                )
+            });
+            eprintln!(
+                "{} runs of {} on {} threads in {:.2} s -> {dir}{what}",
+                done.range.end - done.range.start,
+                done.scenario,
+                done.threads,
+                done.wall_seconds,
+            );
+            Ok(())
+        }
+        Command::Merge { dirs, out, plots } => {
+            let out_dir = out.out.unwrap_or_default();
+            let merged = commands::merge(commands::MergeCommand {
+                dirs,
+                out: out_dir.clone(),
+                force: out.force,
+                plots: plots.options(),
+                command: command_line,
+            })?;
+            eprintln!(
+                "merged {} shards ({} runs of {}) -> {}",
+                merged.shards,
+                merged.runs,
+                merged.scenario,
+                out_dir.display()
+            );
+            Ok(())
+        }
+        Command::Plot { dir, scale } => {
+            let done = commands::plot(&dir, &scale.options())?;
+            let to = if done.experiment {
+                commands::plot::plots_dir(&dir)
+            } else {
+                dir.join(crate::export::outputs::REPORT)
+            };
+            eprintln!("drew {} files -> {}", done.files.len(), to.display());
             Ok(())
         }
         Command::Compare {
             baseline,
             alternative,
-            runs,
-            seed,
-            threads,
+            set,
+            batch,
             out,
-            sets,
-            no_plots,
-            plot_scale,
-            force,
+            plots,
         } => {
-            let plot_opts = crate::plot::PlotOptions { png_scale: plot_scale };
-            crate::plot::check_options(&plot_opts)?;
-            let base = load(&baseline, &[])?;
-            let alt = load(&alternative, &sets)?;
-            let runs = runs.unwrap_or(base.scenario.batch.runs);
-            check_runs_and_threads(runs, 2, threads)?;
-            let workers = threads.unwrap_or_else(rayon::current_num_threads);
-            crate::footprint::check_batch(&base, runs, workers, crate::compare::CHUNK, true)?;
-            let dir = out.unwrap_or_else(|| crate::compare::default_dir(&base.scenario.name, &alt.scenario.name));
-            batch::check_output_dir(&dir, force)?;
-            let opts = crate::compare::CompareOptions {
-                runs,
-                seed: seed.unwrap_or(base.scenario.batch.seed),
-                threads,
-            };
-            let bar = progress_bar(runs);
-            let started = std::time::Instant::now();
-            let cmp = crate::compare::compare(&base, &alt, &opts, &|done| bar.set_position(done))?;
-            bar.finish_and_clear();
-            let mut files = cmp.write(&dir).with_context(|| format!("writing {}", dir.display()))?;
-            files.push("manifest.json".into());
-            let bopts = BatchOptions {
-                runs,
-                seed: opts.seed,
-                threads,
-                shard: None,
-                detail: false,
-                out: None,
+            let c = commands::CompareCommand {
+                baseline,
+                alternative,
+                sets: set.sets,
+                runs: batch.runs.runs,
+                seed: batch.seed.seed,
+                threads: batch.threads,
+                out: out.out,
+                force: out.force,
+                plot_options: plots.scale.options(),
+                draw: !plots.no_plots,
                 command: command_line,
             };
-            let mut manifest = batch::manifest(
-                &alt,
-                &bopts,
-                threads.unwrap_or_else(rayon::current_num_threads),
-                started.elapsed().as_secs_f64(),
-                files,
-            );
-            manifest.scenario = format!("{} vs {}", alt.scenario.name, base.scenario.name);
-            crate::export::write_atomic(&dir.join("manifest.json"), &manifest.to_json())?;
-            if !no_plots {
-                crate::plot::comparison::plot_comparison(&dir, &plot_opts)
-                    .with_context(|| format!("drawing the comparison chart in {}", dir.display()))?;
-            }
-            crate::report::write_comparison_report(&dir)?;
-            print!("{}", cmp.to_markdown());
+            let done = {
+                let bar = Bar::new();
+                commands::compare(c, &bar)?
+            };
+            print!("{}", done.comparison.to_markdown());
             eprintln!(
-                "{runs} paired runs of {} vs {} -> {}",
-                alt.scenario.name,
-                base.scenario.name,
-                dir.display()
+                "{} paired runs of {} vs {} -> {}",
+                done.runs,
+                done.alternative,
+                done.baseline,
+                done.dir.display()
             );
             Ok(())
         }
         Command::Bench {
             scenario,
+            set,
             agents,
             steps,
             runs,
@@ -438,21 +569,20 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             repeats,
             warmup,
             seed,
-            sets,
             json,
         } => {
             let opts = crate::bench::BenchOptions {
                 scenario,
-                sets,
+                sets: set.sets,
                 agents,
                 steps,
-                runs,
+                runs: runs.runs,
                 threads,
                 repeats,
                 warmup,
-                seed,
+                seed: seed.seed,
             };
-            let report = crate::bench::run(&opts, &|line| eprintln!("{line}"))?;
+            let report = commands::bench(&opts, &Lines)?;
             if json {
                 println!("{}", report.to_json());
             } else {
@@ -467,13 +597,16 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             points,
             common,
         } => {
-            let kind = crate::analysis::sweep::DesignKind::parse(&design)?;
-            let settings = common.settings(scenario, params, command_line);
-            let bar = progress_bar(0);
+            let c = commands::SweepCommand {
+                common: common.command(scenario, params, command_line),
+                design,
+                points,
+            };
             let started = std::time::Instant::now();
-            let (sweep, dir) =
-                crate::analysis::sweep::command(&settings, kind, points, &|n| bar.set_length(n), &|done| bar.set_position(done))?;
-            bar.finish_and_clear();
+            let (sweep, dir) = {
+                let bar = Bar::new();
+                commands::sweep(c, &bar)?
+            };
             for w in &sweep.warnings {
                 eprintln!("warning: {w}");
             }
@@ -501,12 +634,15 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
                 "morris" => crate::analysis::sensitivity::Method::Morris { trajectories, levels },
                 other => return Err(Error::Usage(format!("--method {other}: expected sobol or morris")).into()),
             };
-            let settings = common.settings(scenario, params, command_line);
-            let bar = progress_bar(0);
+            let c = commands::SensitivityCommand {
+                common: common.command(scenario, params, command_line),
+                method,
+            };
             let started = std::time::Instant::now();
-            let (a, dir) =
-                crate::analysis::sensitivity::command(&settings, method, &|n| bar.set_length(n), &|done| bar.set_position(done))?;
-            bar.finish_and_clear();
+            let (a, dir) = {
+                let bar = Bar::new();
+                commands::sensitivity(c, &bar)?
+            };
             print!("{}", a.to_text());
             eprintln!(
                 "{} design points x {} replications of {} in {:.2} s -> {}",
@@ -526,192 +662,34 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             min_coverage,
             boxes,
             out,
-            no_plots,
-            force,
+            plots,
         } => {
-            let opts = crate::analysis::prim::PrimOptions {
-                alpha,
-                min_mass,
-                min_coverage,
-            };
-            let plot_opts = crate::plot::PlotOptions::default();
-            let (d, out) = crate::analysis::discover::command(
-                &dir,
-                &condition,
-                &opts,
+            let (d, out) = commands::discover(commands::DiscoverCommand {
+                sweep_dir: dir,
+                condition,
+                options: crate::analysis::prim::PrimOptions {
+                    alpha,
+                    min_mass,
+                    min_coverage,
+                },
                 boxes,
-                out,
-                force,
-                (!no_plots).then_some(&plot_opts),
-                command_line,
-            )?;
+                out: out.out,
+                force: out.force,
+                plots: plots.options(),
+                command: command_line,
+            })?;
             print!("{}", d.to_text());
             eprintln!("PRIM boxes -> {}", out.display());
             Ok(())
         }
-        Command::Check { scenario, sets } => {
-            let model = load(&scenario, &sets)?;
-            print!("{}", crate::describe::describe(&model));
-            Ok(())
-        }
-        Command::Meanfield { scenario, sets } => {
-            let model = load(&scenario, &sets)?;
-            print!("{}", crate::meanfield::report(&model)?);
-            Ok(())
-        }
-        Command::Run {
-            scenario,
-            seed,
-            run,
-            out,
-            sets,
-            force,
-        } => {
-            let model = load(&scenario, &sets)?;
-            let seed = seed.unwrap_or(model.scenario.batch.seed);
-            let dir = out.unwrap_or_else(|| PathBuf::from("output").join(&model.scenario.name).join(format!("run-{run}")));
-            batch::check_output_dir(&dir, force)?;
-            crate::single::write_run(&model, seed, run, &dir, command_line).with_context(|| format!("writing {}", dir.display()))?;
-            eprintln!("wrote run {run} of {} (seed {seed}) to {}", model.scenario.name, dir.display());
-            Ok(())
-        }
-        Command::Plot { dir, plot_scale } => {
-            crate::merge::refuse_shard_dir(&dir)?;
-            let opts = crate::plot::PlotOptions { png_scale: plot_scale };
-            crate::plot::check_options(&opts)?;
-            if let Some(files) = crate::analysis::load::replot(&dir, &opts).with_context(|| format!("plotting {}", dir.display()))? {
-                eprintln!("drew {} files -> {}", files.len(), dir.join("plots").display());
-                return Ok(());
-            }
-            let files = crate::plot::plot_all(&dir, &crate::plot::PlotOptions { png_scale: plot_scale })
-                .with_context(|| format!("plotting {}", dir.display()))?;
-            eprintln!("drew {} files -> {}", files.len(), dir.join("report.html").display());
-            Ok(())
-        }
-        Command::Batch {
-            scenario,
-            runs,
-            seed,
-            threads,
-            out,
-            sets,
-            shard,
-            resume,
-            checkpoint_runs,
-            no_plots,
-            plot_scale,
-            no_detail,
-            force,
-        } => {
-            let plot_opts = crate::plot::PlotOptions { png_scale: plot_scale };
-            if !no_plots {
-                crate::plot::check_options(&plot_opts)?;
-            }
-            let model = load(&scenario, &sets)?;
-            let runs = runs.unwrap_or(model.scenario.batch.runs);
-            check_runs_and_threads(runs, 1, threads)?;
-            let workers = threads.unwrap_or_else(rayon::current_num_threads);
-            crate::footprint::check_batch(&model, runs, workers, batch::CHUNK, false)?;
-            let shard = shard
-                .as_deref()
-                .map(|s| Shard::resolve(s, &|name| std::env::var(name).ok()))
-                .transpose()?;
-            let dir = out.unwrap_or_else(|| PathBuf::from("output").join(&model.scenario.name));
-            batch::check_output_dir(&dir, force)?;
-            let opts = BatchOptions {
-                runs,
-                seed: seed.unwrap_or(model.scenario.batch.seed),
-                threads,
-                shard,
-                detail: model.scenario.batch.detail && !no_detail,
-                out: Some(dir.clone()),
-                command: command_line,
-            };
-            let durability = batch::Durability {
-                recovery: crate::checkpoint::Recovery { resume, discard: force },
-                chunk_runs: checkpoint_runs,
-            };
-            let range = opts.range();
-            let planned = range.end - range.start;
-            let bar = progress_bar(planned);
-            let result = batch::run_batch_durable(&model, &opts, &durability, &|done| bar.set_position(done))
-                .with_context(|| format!("batch of {} into {}", model.scenario.name, dir.display()))?;
-            bar.finish_and_clear();
-            match (resume, result.resumed_at) {
-                (true, Some(at)) => eprintln!("resumed at run {at} from the checkpoint in {}", dir.display()),
-                (true, None) => eprintln!("no checkpoint in {}: ran from the first run", dir.display()),
-                _ => {}
-            }
-            if shard.is_none() && !no_plots {
-                crate::plot::plot_all(&dir, &plot_opts).with_context(|| format!("charts for {}", dir.display()))?;
-            }
-            let what = shard.map_or_else(String::new, |s| {
-                format!(
-                    " (shard {s}: runs {}..{} of {runs}; merge the shards with `blocsim merge`)",
-                    range.start, range.end
-                )
-            });
-            eprintln!(
-                "{} runs of {} on {} threads in {:.2} s -> {}{what}",
-                planned,
-                model.scenario.name,
-                result.threads,
-                result.wall_seconds,
-                dir.display()
-            );
-            Ok(())
-        }
-        Command::Merge {
-            dirs,
-            out,
-            no_plots,
-            plot_scale,
-            force,
-        } => {
-            let plot_opts = crate::plot::PlotOptions { png_scale: plot_scale };
-            if !no_plots {
-                crate::plot::check_options(&plot_opts)?;
-            }
-            // A missing --out is created by the merge only once every shard has been checked, so that a
-            // refused merge writes nothing.
-            if out.exists() {
-                batch::check_output_dir(&out, force)?;
-            }
-            let merged = crate::merge::merge(&dirs, &out, command_line).with_context(|| format!("merging into {}", out.display()))?;
-            if !no_plots {
-                crate::plot::plot_all(&out, &plot_opts).with_context(|| format!("charts for {}", out.display()))?;
-            }
-            eprintln!(
-                "merged {} shards ({} runs of {}) -> {}",
-                merged.shards,
-                merged.runs,
-                merged.scenario,
-                out.display()
-            );
-            Ok(())
-        }
     }
 }
 
-/// Refuse a run count outside `min..=MAX_RUNS` and a zero thread count, before any work.
-fn check_runs_and_threads(runs: u64, min: u64, threads: Option<usize>) -> Result<(), Error> {
-    let max = scenario::validate::MAX_RUNS;
-    if !(min..=max).contains(&runs) {
-        return Err(Error::Usage(format!("--runs {runs}: expected {min} to {max}")));
-    }
-    if threads == Some(0) {
-        return Err(Error::Usage("--threads 0: expected at least 1".into()));
-    }
-    Ok(())
-}
+/// Progress of `bench`: each line on stderr.
+struct Lines;
 
-/// A progress bar over runs, with rate and ETA (drawn on stderr only when it is a terminal).
-fn progress_bar(runs: u64) -> ProgressBar {
-    let bar = ProgressBar::new(runs);
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} {elapsed_precise} [{bar:40}] {pos}/{len} runs ({per_sec}, ETA {eta})")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-    );
-    bar
+impl Progress for Lines {
+    fn note(&self, line: &str) {
+        eprintln!("{line}");
+    }
 }

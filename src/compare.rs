@@ -172,6 +172,12 @@ pub const CHUNK: u64 = 256;
 
 /// Run both scenarios on common random numbers and compare them; `progress(done)` after each chunk.
 pub fn compare(base: &Model, alt: &Model, opts: &CompareOptions, progress: &(dyn Fn(u64) + Sync)) -> Result<Comparison> {
+    compare_with(base, alt, opts, &crate::progress::Callback(progress))
+}
+
+/// [`compare`] reporting to a [`Progress`](crate::progress::Progress), which may stop the
+/// comparison between chunks.
+pub fn compare_with(base: &Model, alt: &Model, opts: &CompareOptions, progress: &dyn crate::progress::Progress) -> Result<Comparison> {
     check_comparable(base, alt)?;
     if opts.runs < 2 {
         return Err(Error::Usage(format!(
@@ -210,7 +216,7 @@ pub fn compare(base: &Model, alt: &Model, opts: &CompareOptions, progress: &(dyn
                 alt_counts[cell * l.frameworks + fa as usize] += 1;
             }
         }
-        progress(end);
+        crate::progress::chunk_done(progress, end)?;
         start = end;
     }
 

@@ -73,6 +73,10 @@ pub enum Error {
     /// Writing a Parquet table failed.
     #[error("{}: cannot write Parquet: {message}", path.display())]
     Parquet { path: PathBuf, message: String },
+
+    /// The caller's [`Progress`](crate::progress::Progress) asked the command to stop.
+    #[error("cancelled")]
+    Cancelled,
 }
 
 /// Result alias for the library.

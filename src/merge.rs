@@ -202,7 +202,10 @@ fn first_count(shards: &[ShardDir]) -> u64 {
 /// have: `runs.csv`, `detail.parquet` (when the shards have it), `summary.json`, `timeseries.csv`,
 /// `indices.csv`, `states.csv` and `manifest.json`. Charts are drawn by the caller, as after a
 /// batch. Nothing is written unless every check passes.
-pub fn merge(dirs: &[PathBuf], out: &Path, command: Vec<String>) -> Result<Merged> {
+///
+/// `before_writing` is called once every check has passed, just before `out` is created and
+/// written (the command layer prepares and locks `out` there).
+pub fn merge(dirs: &[PathBuf], out: &Path, command: Vec<String>, before_writing: &mut dyn FnMut() -> Result<()>) -> Result<Merged> {
     let started = Instant::now();
     if dirs.is_empty() {
         return Err(usage("merge: give the shard directories to merge".into()));
@@ -235,6 +238,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path, command: Vec<String>) -> Result<Merge
             .map_err(|m| usage(format!("{}: {m}", s.dir.display())))?;
     }
 
+    before_writing()?;
     std::fs::create_dir_all(out).map_err(|source| Error::Write {
         path: out.to_path_buf(),
         source,
@@ -273,7 +277,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path, command: Vec<String>) -> Result<Merge
         command,
         threads: shards.iter().map(|s| s.manifest.threads).max().unwrap_or(1),
         wall_seconds: started.elapsed().as_secs_f64(),
-        files: files.clone(),
+        files: files.iter().map(export::FileEntry::named).collect(),
         run: None,
         merged_from: Some(
             shards
@@ -289,7 +293,8 @@ pub fn merge(dirs: &[PathBuf], out: &Path, command: Vec<String>) -> Result<Merge
         ),
         ..m0.clone()
     };
-    export::write_atomic(&out.join("manifest.json"), &manifest.to_json())?;
+    let mut manifest = manifest;
+    manifest.write(out)?;
     Ok(Merged {
         runs: key.runs,
         shards: shards.len() as u64,

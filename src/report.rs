@@ -1,7 +1,7 @@
 //! `report.html`: one self-contained page per output directory — the manifest, the summary table,
 //! the most contested states and every chart (inline SVG, so the page needs no other file) — what a
-//! researcher opens first. Written by [`crate::plot::plot_all`] from the saved files only, so the
-//! same directory gives the same bytes.
+//! researcher opens first. Written by the commands after the charts ([`crate::commands::plot`]), from
+//! the saved files only, so the same directory gives the same bytes.
 
 use std::fmt::Write as _;
 
@@ -260,11 +260,13 @@ pub fn render(out: &Output, drawn: &Drawn) -> Result<String> {
     mrow(&mut h, "wall time (s)", format!("{:.2}", m.wall_seconds));
     mrow(&mut h, "world", esc(&m.world));
     mrow(&mut h, "command", format!("<code>{}</code>", esc(&m.command.join(" "))));
+    // The results, not the charts and this page (which the manifest also lists once drawn), so that
+    // redrawing a directory gives the same page.
     mrow(
         &mut h,
         "files",
-        m.files
-            .iter()
+        m.paths()
+            .filter(|f| !crate::export::outputs::is_drawn(f))
             .map(|f| format!("<code>{}</code>", esc(f)))
             .collect::<Vec<_>>()
             .join(" "),
@@ -292,16 +294,6 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}.id{color:#777;font-size
 figure{margin:1em 0 2em}figure svg{max-width:100%;height:auto;display:block}figcaption{font-size:.85em;color:#555}
 code{font-size:.9em;word-break:break-all}
 ";
-
-#[cfg(test)]
-mod tests {
-    use super::esc;
-
-    #[test]
-    fn escapes_markup() {
-        assert_eq!(esc("<a & \"b\">"), "&lt;a &amp; &quot;b&quot;&gt;");
-    }
-}
 
 /// `report.html` of a comparison directory: the comparison chart inline, the paired differences of
 /// every outcome, the most shifted states and the manifest. Reads `comparison.json`,
@@ -382,4 +374,14 @@ pub fn write_comparison_report(dir: &std::path::Path) -> Result<String> {
     let _ = writeln!(h, "</table>\n<h2>Manifest</h2>\n<pre>{}</pre>\n</body>\n</html>", esc(&manifest));
     crate::export::write_atomic(&dir.join("report.html"), h.as_bytes())?;
     Ok("report.html".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::esc;
+
+    #[test]
+    fn escapes_markup() {
+        assert_eq!(esc("<a & \"b\">"), "&lt;a &amp; &quot;b&quot;&gt;");
+    }
 }

@@ -80,6 +80,6 @@ pub fn write_run(model: &Model, seed: u64, run: u64, dir: &Path, command: Vec<St
     let files = vec!["trajectory.csv".into(), "final_state.csv".into(), "manifest.json".into()];
     let mut manifest = batch::manifest(model, &opts, 1, started.elapsed().as_secs_f64(), files);
     manifest.run = Some(run);
-    export::write_atomic(&dir.join("manifest.json"), &manifest.to_json())?;
+    manifest.write(dir)?;
     Ok(outcome)
 }

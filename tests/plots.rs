@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use blocsim::plot::{PlotOptions, framework_colors, plot_all};
+use blocsim::commands::plot::draw_batch as plot_all;
+use blocsim::plot::{PlotOptions, framework_colors};
 
 const BIN: &str = env!("CARGO_BIN_EXE_blocsim");
 const DOMAINS: [&str; 5] = ["telecom", "cloud", "data", "ai", "dpi"];

@@ -329,54 +329,6 @@ impl Discovery {
     }
 }
 
-/// `blocsim discover`: run PRIM on the sweep in `sweep_dir` and write the tables, `manifest.json`
-/// (the sweep's, with this command's files and command line) and charts into `out` (default
-/// `<sweep_dir>/discover`). Returns the discovery and the output directory.
-#[allow(clippy::too_many_arguments)]
-pub fn command(
-    sweep_dir: &Path,
-    condition: &str,
-    options: &PrimOptions,
-    boxes: usize,
-    out: Option<PathBuf>,
-    force: bool,
-    plots: Option<&crate::plot::PlotOptions>,
-    command: Vec<String>,
-) -> Result<(Discovery, PathBuf)> {
-    let started = std::time::Instant::now();
-    if let Some(o) = plots {
-        crate::plot::check_options(o)?;
-    }
-    if !(1..=20).contains(&boxes) {
-        return Err(Error::Usage(format!("--boxes {boxes}: expected 1 to 20")));
-    }
-    let condition = Condition::parse(condition)?;
-    let dir = out.unwrap_or_else(|| sweep_dir.join("discover"));
-    crate::batch::check_output_dir(&dir, force)?;
-    let d = discover(sweep_dir, &condition, options, boxes)?;
-    let mut files = d.write(&dir)?;
-    if let Some(o) = plots {
-        files.extend(crate::plot::analysis::plot_discovery(&dir, &d, o)?);
-    }
-    let mpath = sweep_dir.join("manifest.json");
-    let bytes = std::fs::read(&mpath).map_err(|source| Error::Read {
-        path: mpath.clone(),
-        source,
-    })?;
-    let mut m = crate::export::Manifest::from_json(&bytes).map_err(|message| Error::Data {
-        path: mpath.clone(),
-        line: 1,
-        message,
-    })?;
-    files.push("manifest.json".into());
-    m.files = files;
-    m.command = command;
-    m.wall_seconds = started.elapsed().as_secs_f64();
-    m.threads = 1;
-    write_atomic(&dir.join("manifest.json"), &m.to_json())?;
-    Ok((d, dir))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

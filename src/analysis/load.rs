@@ -279,19 +279,3 @@ pub fn discovery(dir: &Path) -> Result<Discovery> {
         boxes,
     })
 }
-
-/// If `dir` holds the output of `sweep`, `sensitivity` or `discover`, redraw its charts and return
-/// the files written; `None` for any other directory.
-pub fn replot(dir: &Path, opts: &crate::plot::PlotOptions) -> Result<Option<Vec<String>>> {
-    use crate::plot::analysis::{plot_discovery, plot_sensitivity, plot_sweep};
-    if dir.join("sweep.json").is_file() {
-        return Ok(Some(plot_sweep(dir, &sweep(dir)?, opts)?));
-    }
-    if dir.join("sensitivity.json").is_file() {
-        return Ok(Some(plot_sensitivity(dir, &sensitivity(dir)?, opts)?));
-    }
-    if dir.join("prim.json").is_file() {
-        return Ok(Some(plot_discovery(dir, &discovery(dir)?, opts)?));
-    }
-    Ok(None)
-}

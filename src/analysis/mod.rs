@@ -10,7 +10,7 @@
 //! | [`prim`] | PRIM peeling and pasting (Friedman & Fisher 1999) |
 //! | [`table`] | the CSV and Parquet tables every command writes |
 //! | [`load`] | reading those outputs back, for `blocsim plot DIR` |
-//! | [`sweep`], [`sensitivity`], [`discover`] | the three commands |
+//! | [`sweep`], [`sensitivity`], [`discover`] | the three experiments: run, and write their tables (charts: [`crate::plot::analysis`], drawn by [`crate::commands`]) |
 //!
 //! The estimators take plain numbers (a design and its outputs), so they are tested on analytic
 //! functions; this module binds them to the simulator: [`Loader`] turns a design point into a
@@ -36,6 +36,7 @@ use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::model::Model;
+use crate::progress::Progress;
 use crate::rng::Generator;
 use crate::run::run_one;
 use crate::scenario::overrides::{self, Override};
@@ -236,7 +237,7 @@ pub fn evaluate(
     points: &[Vec<f64>],
     outcomes: &[Outcome],
     plan: &Plan,
-    progress: &(dyn Fn(u64) + Sync),
+    progress: &dyn Progress,
     sink: &mut dyn FnMut(usize, &[f64]) -> Result<()>,
 ) -> Result<usize> {
     if plan.runs == 0 {
@@ -272,7 +273,7 @@ pub fn evaluate(
                 values[at..at + o_count].copy_from_slice(&v);
             }
             done += chunk.len() as u64;
-            progress(done);
+            crate::progress::chunk_done(progress, done)?;
         }
         for p in 0..width {
             sink(b0 + p, &values[p * r_count * o_count..(p + 1) * r_count * o_count])?;
@@ -406,8 +407,6 @@ pub struct Settings {
     pub out: Option<PathBuf>,
     /// Write into `out` even if it is not a blocsim output directory.
     pub force: bool,
-    /// Draw charts (None: no charts).
-    pub plots: Option<crate::plot::PlotOptions>,
     /// The command line, for the manifest.
     pub command: Vec<String>,
 }
@@ -420,14 +419,13 @@ pub struct Prepared {
     pub outcomes: Vec<Outcome>,
     pub plan: Plan,
     pub dir: PathBuf,
+    /// The output directory's lock, held until the command is done.
+    pub lock: crate::outdir::DirLock,
 }
 
 /// Load the scenario, parse and resolve parameters and outcomes, and check the output directory;
 /// `default_params` gives the parameters when none were given.
 pub fn prepare(s: &Settings, what: &str, default_params: fn(&Scenario) -> Vec<ParamRange>) -> Result<Prepared> {
-    if let Some(opts) = &s.plots {
-        crate::plot::check_options(opts)?;
-    }
     let max = crate::scenario::validate::MAX_RUNS;
     if !(1..=max).contains(&s.runs) {
         return Err(Error::Usage(format!("--runs {}: expected 1 to {max}", s.runs)));
@@ -449,7 +447,7 @@ pub fn prepare(s: &Settings, what: &str, default_params: fn(&Scenario) -> Vec<Pa
     loader.resolve(&mut params)?;
     let outcomes = Outcome::parse_all(&s.outcomes, &loader.base.labels())?;
     let dir = s.out.clone().unwrap_or_else(|| default_dir(&loader.base.scenario.name, what));
-    crate::batch::check_output_dir(&dir, s.force)?;
+    let lock = crate::outdir::prepare(&dir, s.force)?;
     let plan = Plan {
         seed: s.seed.unwrap_or(loader.base.scenario.batch.seed),
         runs: s.runs,
@@ -461,10 +459,11 @@ pub fn prepare(s: &Settings, what: &str, default_params: fn(&Scenario) -> Vec<Pa
         outcomes,
         plan,
         dir,
+        lock,
     })
 }
 
-/// Write `manifest.json` for an experiment of `total_runs` runs.
+/// Write `manifest.json` for an experiment of `total_runs` runs, listing `files` (and itself).
 pub fn write_manifest(
     p: &Prepared,
     s: &Settings,
@@ -483,8 +482,8 @@ pub fn write_manifest(
         out: Some(p.dir.clone()),
         command: s.command.clone(),
     };
-    let m = crate::batch::manifest(&p.loader.base, &opts, threads, wall_seconds, files);
-    crate::export::write_atomic(&p.dir.join("manifest.json"), &m.to_json())
+    let mut m = crate::batch::manifest(&p.loader.base, &opts, threads, wall_seconds, files);
+    m.write(&p.dir)
 }
 
 #[cfg(test)]

@@ -22,9 +22,10 @@ use super::design::{MorrisDesign, saltelli};
 use super::morris::{self, MorrisIndex};
 use super::sobol::{self, SaltelliOutputs, SobolIndices};
 use super::table::{Table, json_bytes, num};
-use super::{Loader, Outcome, ParamRange, Plan, Settings, design_rng, evaluate, noise_share, prepare, uncertain_ranges, write_manifest};
+use super::{Loader, Outcome, ParamRange, Plan, design_rng, evaluate, noise_share};
 use crate::error::{Error, Result};
 use crate::export::write_atomic;
+use crate::progress::Progress;
 
 /// The method and its settings.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -114,7 +115,7 @@ pub fn run(
     method: Method,
     outcomes: &[Outcome],
     plan: &Plan,
-    progress: &(dyn Fn(u64) + Sync),
+    progress: &dyn Progress,
 ) -> Result<Sensitivity> {
     if params.is_empty() {
         return Err(Error::Usage(
@@ -395,31 +396,4 @@ impl Sensitivity {
         s.push_str("\n~ = within replication noise: S1 interval not above 0, ST interval not above the noise share, mu* interval not above the noise mu*\n");
         s
     }
-}
-
-/// `blocsim sensitivity`: prepare (default parameters: the scenario's uncertain ones, see
-/// [`uncertain_ranges`]), run (calling `start(total runs)` once, then `progress(done)`), write the
-/// tables, manifest and charts. Returns the analysis and the output directory.
-pub fn command(
-    s: &Settings,
-    method: Method,
-    start: &dyn Fn(u64),
-    progress: &(dyn Fn(u64) + Sync),
-) -> Result<(Sensitivity, std::path::PathBuf)> {
-    let started = std::time::Instant::now();
-    let p = prepare(s, &format!("sensitivity-{}", method.name()), uncertain_ranges)?;
-    let k = p.params.len();
-    let points = match method {
-        Method::Sobol { samples } => samples * (k + 2),
-        Method::Morris { trajectories, .. } => trajectories * (k + 1),
-    };
-    let planned = points as u64 * p.plan.runs;
-    start(planned);
-    let a = run(&p.loader, &p.params, method, &p.outcomes, &p.plan, progress)?;
-    let mut files = a.write(&p.dir)?;
-    if let Some(opts) = &s.plots {
-        files.extend(crate::plot::analysis::plot_sensitivity(&p.dir, &a, opts)?);
-    }
-    write_manifest(&p, s, planned, a.threads, started.elapsed().as_secs_f64(), files)?;
-    Ok((a, p.dir))
 }

@@ -15,9 +15,10 @@ use std::path::Path;
 use serde_json::{Value, json};
 
 use super::table::{Table, json_bytes, num};
-use super::{Loader, Outcome, ParamRange, Plan, PointStats, Settings, design, design_rng, evaluate, noise_share, prepare, write_manifest};
+use super::{Loader, Outcome, ParamRange, Plan, PointStats, design, design_rng, evaluate, noise_share};
 use crate::error::{Error, Result};
 use crate::export::write_atomic;
+use crate::progress::Progress;
 
 /// Which design a sweep uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,7 +79,8 @@ pub fn design_points(params: &[ParamRange], kind: DesignKind, points: usize, see
     Ok(unit.iter().map(|u| params.iter().zip(u).map(|(p, &u)| p.at(u)).collect()).collect())
 }
 
-/// Run a sweep. `params` must have been resolved with [`Loader::resolve`].
+/// Run a sweep, calling `progress(done)` after each chunk. `params` must have been resolved with
+/// [`Loader::resolve`].
 pub fn run(
     loader: &Loader,
     params: &[ParamRange],
@@ -87,6 +89,19 @@ pub fn run(
     outcomes: &[Outcome],
     plan: &Plan,
     progress: &(dyn Fn(u64) + Sync),
+) -> Result<Sweep> {
+    run_with(loader, params, kind, points, outcomes, plan, &crate::progress::Callback(progress))
+}
+
+/// [`run`] reporting to a [`Progress`], which may stop the sweep between chunks.
+pub fn run_with(
+    loader: &Loader,
+    params: &[ParamRange],
+    kind: DesignKind,
+    points: usize,
+    outcomes: &[Outcome],
+    plan: &Plan,
+    progress: &dyn Progress,
 ) -> Result<Sweep> {
     let pts = design_points(params, kind, points, plan.seed)?;
     let (o_count, r_count) = (outcomes.len(), plan.runs as usize);
@@ -214,27 +229,4 @@ pub fn default_points(kind: DesignKind) -> usize {
         DesignKind::Grid => 5,
         DesignKind::Lhs => 100,
     }
-}
-
-/// `blocsim sweep`: prepare, run (calling `start(total runs)` once, then `progress(done)`), write
-/// the tables, manifest and charts. Returns the sweep and the output directory.
-pub fn command(
-    s: &Settings,
-    kind: DesignKind,
-    points: Option<usize>,
-    start: &dyn Fn(u64),
-    progress: &(dyn Fn(u64) + Sync),
-) -> Result<(Sweep, std::path::PathBuf)> {
-    let started = std::time::Instant::now();
-    let p = prepare(s, "sweep", |_| Vec::new())?;
-    let n = points.unwrap_or(default_points(kind));
-    let planned = design_points(&p.params, kind, n, p.plan.seed)?.len() as u64 * p.plan.runs;
-    start(planned);
-    let sweep = run(&p.loader, &p.params, kind, n, &p.outcomes, &p.plan, progress)?;
-    let mut files = sweep.write(&p.dir)?;
-    if let Some(opts) = &s.plots {
-        files.extend(crate::plot::analysis::plot_sweep(&p.dir, &sweep, opts)?);
-    }
-    write_manifest(&p, s, planned, sweep.threads, started.elapsed().as_secs_f64(), files)?;
-    Ok((sweep, p.dir))
 }

@@ -7,8 +7,9 @@ use serde::{Deserialize, Serialize};
 /// Fields: `blocsim_version`, `scenario` (name), `scenario_path`, `scenario_sha256` (of the
 /// resolved scenario text), `seed`, `runs` (of the whole batch), `threads`, `shard` (`"I/N"` or
 /// null), `command` (the command line, one string per argument), `wall_seconds`, `world` (a
-/// description of the world the scenario ran on), `files` (file names written, relative to the
-/// directory), `run` (the run index for `blocsim run`, null for batches), and, only in a directory
+/// description of the world the scenario ran on), `files` (every file written, relative to the
+/// directory, as `{"path", "sha256"}`: tables, charts and `report.html` with the SHA-256 of their
+/// bytes, and `manifest.json` itself with null), `run` (the run index for `blocsim run`, null for batches), and, only in a directory
 /// written by `blocsim merge`, `merged_from` (the shards it combined; then `command` and
 /// `wall_seconds` are the merge's own and `threads` the largest of the shards').
 ///
@@ -38,13 +39,51 @@ pub struct Manifest {
     pub wall_seconds: f64,
     /// Description of the world the scenario ran on.
     pub world: String,
-    /// Files written into the directory, relative names.
-    pub files: Vec<String>,
+    /// Files written into the directory, relative names, with their SHA-256.
+    pub files: Vec<FileEntry>,
     /// The run index for `blocsim run`, null for batches.
     pub run: Option<u64>,
     /// The shards a merged directory was made from (absent otherwise).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merged_from: Option<Vec<MergedShard>>,
+}
+
+/// One file of an output directory, as the manifest lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "EntryText")]
+pub struct FileEntry {
+    /// Path relative to the output directory (`runs.csv`, `plots/fan_gdp_ai.svg`).
+    pub path: String,
+    /// SHA-256 of the file's bytes, lowercase hexadecimal; null for `manifest.json` itself (and
+    /// until [`Manifest::write`] hashes the file).
+    pub sha256: Option<String>,
+}
+
+impl FileEntry {
+    /// An entry for `path`, not hashed yet.
+    pub fn named(path: impl Into<String>) -> FileEntry {
+        FileEntry {
+            path: path.into(),
+            sha256: None,
+        }
+    }
+}
+
+/// A file entry as read: an object, or a bare name (manifests written before files were hashed).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum EntryText {
+    Name(String),
+    Entry { path: String, sha256: Option<String> },
+}
+
+impl From<EntryText> for FileEntry {
+    fn from(e: EntryText) -> FileEntry {
+        match e {
+            EntryText::Name(path) => FileEntry { path, sha256: None },
+            EntryText::Entry { path, sha256 } => FileEntry { path, sha256 },
+        }
+    }
 }
 
 /// One shard that went into a merged output directory, as its own manifest recorded it.
@@ -66,6 +105,33 @@ impl Manifest {
     /// Pretty JSON with a trailing newline.
     pub fn to_json(&self) -> Vec<u8> {
         super::tables::json_bytes(self)
+    }
+
+    /// The listed paths, in order.
+    pub fn paths(&self) -> impl Iterator<Item = &str> {
+        self.files.iter().map(|f| f.path.as_str())
+    }
+
+    /// Set the file list to `paths` (each hashed by [`Manifest::write`]).
+    pub fn set_files<S: Into<String>>(&mut self, paths: impl IntoIterator<Item = S>) {
+        self.files = paths.into_iter().map(FileEntry::named).collect();
+    }
+
+    /// Hash every listed file not hashed yet as it is now in `dir` (all but `manifest.json`), then
+    /// write `dir/manifest.json` atomically.
+    pub fn write(&mut self, dir: &std::path::Path) -> crate::error::Result<()> {
+        for f in &mut self.files {
+            f.sha256 = if f.path == crate::outdir::MARKER {
+                None
+            } else if let Some(hash) = f.sha256.take() {
+                Some(hash)
+            } else {
+                let path = dir.join(&f.path);
+                let bytes = std::fs::read(&path).map_err(|source| crate::error::Error::Read { path, source })?;
+                Some(super::sha256_hex(&bytes))
+            };
+        }
+        super::write_atomic(&dir.join(crate::outdir::MARKER), &self.to_json())
     }
 
     /// Parse a manifest written by [`Manifest::to_json`]; the error says what is wrong and where.
@@ -92,7 +158,10 @@ mod tests {
             command: vec!["blocsim".into(), "batch".into()],
             wall_seconds: 1.25,
             world: "countries (193)".into(),
-            files: vec!["runs.csv".into()],
+            files: vec![FileEntry {
+                path: "runs.csv".into(),
+                sha256: Some("cd".repeat(32)),
+            }],
             run: None,
             merged_from: None,
         };
@@ -102,6 +171,14 @@ mod tests {
         assert!(text.find("blocsim_version") < text.find("wall_seconds"));
         assert_eq!(Manifest::from_json(&json), Ok(m.clone()));
         assert!(Manifest::from_json(b"{}").is_err());
+        // Manifests written before files were hashed list bare names.
+        let old = text.replace(
+            "{\n      \"path\": \"runs.csv\",\n      \"sha256\": \"cdcd",
+            "\"runs.csv\", {\"path\": \"x\", \"sha256\": \"cdcd",
+        );
+        assert_ne!(old, text);
+        let m_old = Manifest::from_json(old.as_bytes()).expect("old file list");
+        assert_eq!(m_old.files[0], FileEntry::named("runs.csv"));
         // Only merged directories carry `merged_from`.
         assert!(!text.contains("merged_from"));
         let merged = Manifest {

@@ -1,8 +1,9 @@
-//! Everything a batch or a run writes to disk.
+//! Everything a batch or a run writes to disk. The files of a batch, their writers and columns
+//! are listed once, in [`outputs`]; the table below is the overview.
 //!
 //! | file | writer | content |
 //! |------|--------|---------|
-//! | `manifest.json` | [`Manifest::to_json`] | provenance: version, scenario and its sha256, seed, runs, threads, shard, command, wall time |
+//! | `manifest.json` | [`Manifest::write`] | provenance: version, scenario and its sha256, seed, runs, threads, shard, command, wall time, every file written with its sha256 |
 //! | `summary.json` | [`summary_json`] | headline statistics at the horizon |
 //! | `timeseries.csv` | [`timeseries_csv`] | share distributions year by year |
 //! | `indices.csv` | [`indices_csv`] | fragmentation and hedging distributions year by year |
@@ -21,13 +22,14 @@
 mod atomic;
 mod detail;
 mod manifest;
+pub mod outputs;
 mod runs;
 pub mod sealed;
 mod tables;
 
 pub use atomic::{sha256_hex, sync_dir, write_atomic, write_durable};
 pub use detail::{DetailWriter, ROWS_PER_GROUP};
-pub use manifest::{Manifest, MergedShard};
+pub use manifest::{FileEntry, Manifest, MergedShard};
 pub use runs::{RunsWriter, concat_runs_csv};
 pub use tables::{indices_csv, states_csv, summary_json, timeseries_csv};
 

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::export::Manifest;
+use crate::export::{Manifest, outputs};
 
 /// Which share a series measures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -192,10 +192,10 @@ fn stat_cols(path: &Path, header: &[String]) -> Result<[usize; 6]> {
 impl Output {
     /// Read an output directory written by `blocsim batch` (or `merge`).
     pub fn load(dir: &Path) -> Result<Output> {
-        let mpath = dir.join("manifest.json");
+        let mpath = dir.join(outputs::MANIFEST.name);
         let manifest = Manifest::from_json(read(&mpath)?.as_bytes()).map_err(|m| data_err(&mpath, 0, m))?;
 
-        let spath = dir.join("summary.json");
+        let spath = dir.join(outputs::SUMMARY.name);
         let summary: Value = serde_json::from_str(&read(&spath)?).map_err(|e| data_err(&spath, e.line(), e.to_string()))?;
         let fs = summary
             .get("final_share")
@@ -224,7 +224,7 @@ impl Output {
         let fw = |name: &str| frameworks.iter().position(|f| f == name);
 
         // timeseries.csv
-        let tpath = dir.join("timeseries.csv");
+        let tpath = dir.join(outputs::TIMESERIES.name);
         let (header, rows) = csv_rows(&tpath)?;
         let (cy, cd, cf, cm) = (
             col(&tpath, &header, "year")?,
@@ -253,7 +253,7 @@ impl Output {
         }
 
         // indices.csv
-        let ipath = dir.join("indices.csv");
+        let ipath = dir.join(outputs::INDICES.name);
         let (header, rows) = csv_rows(&ipath)?;
         let (cy, ci) = (col(&ipath, &header, "year")?, col(&ipath, &header, "index")?);
         let sc = stat_cols(&ipath, &header)?;
@@ -270,7 +270,7 @@ impl Output {
         }
 
         // runs.csv: final count shares
-        let rpath = dir.join("runs.csv");
+        let rpath = dir.join(outputs::RUNS.name);
         let (header, rows) = csv_rows(&rpath)?;
         let mut share_cols = vec![vec![0usize; frameworks.len()]; domains.len()];
         for (d, dn) in domains.iter().enumerate() {
@@ -292,7 +292,7 @@ impl Output {
         }
 
         // states.csv
-        let stpath = dir.join("states.csv");
+        let stpath = dir.join(outputs::STATES.name);
         let (header, rows) = csv_rows(&stpath)?;
         let (cs, cn, cd) = (
             col(&stpath, &header, "state")?,

@@ -1,8 +1,9 @@
 //! Charts drawn from a saved output directory (never from the model).
 //!
-//! [`plot_all`] reads `manifest.json`, `summary.json`, `timeseries.csv`, `indices.csv`,
-//! `runs.csv` and `states.csv` (see [`data`]) and writes every chart into `plots/` as SVG and PNG,
-//! then `report.html` (see [`crate::report`]). One module per chart:
+//! [`draw_charts`] draws from `manifest.json`, `summary.json`, `timeseries.csv`, `indices.csv`,
+//! `runs.csv` and `states.csv` (loaded by [`data`]) every chart into `plots/` as SVG and PNG; the
+//! commands then write `report.html` ([`crate::report`]) and the manifest's file list. One module
+//! per chart:
 //!
 //! | module | files | what it shows |
 //! |--------|-------|---------------|
@@ -260,24 +261,13 @@ pub fn slug(name: &str) -> String {
         .collect()
 }
 
-/// What [`plot_all`] drew, for the report.
+/// What [`draw_charts`] drew, for the report.
 #[derive(Debug, Clone, Default)]
 pub struct Drawn {
     /// Files written, relative to the output directory, in drawing order.
     pub files: Vec<String>,
     /// Charts that could not be drawn for this output and why (e.g. ternary plots for K != 3).
     pub notes: Vec<String>,
-}
-
-/// Draw every chart of the output directory `dir` into `dir/plots/` and write `dir/report.html`;
-/// returns the files written (relative to `dir`).
-pub fn plot_all(dir: &Path, opts: &PlotOptions) -> Result<Vec<String>> {
-    check_options(opts)?;
-    let out = Output::load(dir)?;
-    let drawn = draw_charts(&out, opts)?;
-    let mut files = drawn.files.clone();
-    files.push(crate::report::write_report(&out, &drawn)?);
-    Ok(files)
 }
 
 /// Check the options before any work is done.

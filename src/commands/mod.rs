@@ -1,0 +1,66 @@
+//! The commands as library API: one function per subcommand, taking a typed options struct and
+//! returning a typed result. The command line ([`crate::cli`]) only parses flags into these
+//! options, passes a progress bar and prints the results; an HTTP server or a Python module calls
+//! exactly the same functions with its own [`Progress`], which may stop a long command between
+//! chunks of runs ([`Error::Cancelled`](crate::Error::Cancelled)).
+//!
+//! | module | commands |
+//! |--------|----------|
+//! | [`run`] | `run`: one run |
+//! | [`batch`] | `batch`: a Monte Carlo batch, or one shard of it, with its charts |
+//! | [`merge`] | `merge`: shard directories into one batch's output |
+//! | [`plot`] | `plot`: redraw the charts, the report and the manifest's file list of a directory |
+//! | [`compare`] | `compare`: two scenarios on common random numbers |
+//! | [`experiments`] | `sweep`, `sensitivity`, `discover` |
+//! | [`inspect`] | `check`, `scenarios`, `meanfield`: print what a scenario is |
+//! | [`bench`] | `bench`: throughput |
+//!
+//! Layers point down only: the commands call the runners ([`crate::batch`], [`crate::compare`],
+//! [`crate::analysis`]), then the charts ([`crate::plot`]), then the report ([`crate::report`]),
+//! and finally write the manifest's list of every file. Errors are [`anyhow::Error`]s carrying the
+//! same context the command line prints; the library [`Error`](crate::Error) inside is reached with
+//! `err.downcast_ref::<blocsim::Error>()` (for instance to tell bad input from a disk error).
+//!
+//! Every command that writes into a directory holds its lock ([`crate::outdir::DirLock`]) until it
+//! returns, on success or error.
+
+pub mod batch;
+pub mod bench;
+pub mod compare;
+pub mod experiments;
+pub mod inspect;
+pub mod merge;
+pub mod plot;
+pub mod run;
+
+pub use crate::progress::{Progress, Silent};
+pub use batch::{BatchCommand, BatchDone, batch};
+pub use bench::bench;
+pub use compare::{CompareCommand, CompareDone, compare};
+pub use experiments::{DiscoverCommand, ExperimentCommand, SensitivityCommand, SweepCommand, discover, sensitivity, sweep};
+pub use inspect::{check, meanfield, scenarios};
+pub use merge::{MergeCommand, merge};
+pub use plot::{PlotDone, plot};
+pub use run::{RunCommand, RunDone, run};
+
+use crate::error::Error;
+use crate::model::Model;
+use crate::scenario::Scenario;
+
+/// Load a scenario with its `--set` overrides and build its model.
+pub fn load(scenario: &str, sets: &[String]) -> anyhow::Result<Model> {
+    let scenario = Scenario::load(scenario, sets)?;
+    Ok(crate::footprint::load_model(scenario)?)
+}
+
+/// Refuse a run count outside `min..=MAX_RUNS` and a zero thread count, before any work.
+fn check_runs_and_threads(runs: u64, min: u64, threads: Option<usize>) -> Result<(), Error> {
+    let max = crate::scenario::validate::MAX_RUNS;
+    if !(min..=max).contains(&runs) {
+        return Err(Error::Usage(format!("--runs {runs}: expected {min} to {max}")));
+    }
+    if threads == Some(0) {
+        return Err(Error::Usage("--threads 0: expected at least 1".into()));
+    }
+    Ok(())
+}
