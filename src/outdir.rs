@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 
 /// The file that marks a blocsim output directory.
-pub const MARKER: &str = "manifest.json";
+pub const MARKER: &str = crate::export::MANIFEST_FILE;
 
 /// Name prefix of the probe file written (and removed at once) to check that a directory can be
 /// written; one left behind by a process killed in between does not make a directory foreign.

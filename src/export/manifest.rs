@@ -2,6 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The manifest's file name: its presence marks a blocsim output directory.
+pub const MANIFEST_FILE: &str = "manifest.json";
+
 /// Provenance of an output directory, written as `manifest.json` (pretty JSON, keys in this order).
 ///
 /// Fields: `blocsim_version`, `scenario` (name), `scenario_path`, `scenario_sha256` (of the
@@ -121,7 +124,7 @@ impl Manifest {
     /// write `dir/manifest.json` atomically.
     pub fn write(&mut self, dir: &std::path::Path) -> crate::error::Result<()> {
         for f in &mut self.files {
-            f.sha256 = if f.path == crate::outdir::MARKER {
+            f.sha256 = if f.path == MANIFEST_FILE {
                 None
             } else if let Some(hash) = f.sha256.take() {
                 Some(hash)
@@ -131,7 +134,7 @@ impl Manifest {
                 Some(super::sha256_hex(&bytes))
             };
         }
-        super::write_atomic(&dir.join(crate::outdir::MARKER), &self.to_json())
+        super::write_atomic(&dir.join(MANIFEST_FILE), &self.to_json())
     }
 
     /// Parse a manifest written by [`Manifest::to_json`]; the error says what is wrong and where.

@@ -29,7 +29,7 @@ mod tables;
 
 pub use atomic::{sha256_hex, sync_dir, write_atomic, write_durable};
 pub use detail::{DetailWriter, ROWS_PER_GROUP};
-pub use manifest::{FileEntry, Manifest, MergedShard};
+pub use manifest::{FileEntry, MANIFEST_FILE, Manifest, MergedShard};
 pub use runs::{RunsWriter, concat_runs_csv};
 pub use tables::{indices_csv, states_csv, summary_json, timeseries_csv};
 

@@ -103,7 +103,7 @@ pub const STATES: OutputFile = OutputFile {
 };
 
 pub const MANIFEST: OutputFile = OutputFile {
-    name: crate::outdir::MARKER,
+    name: super::manifest::MANIFEST_FILE,
     writer: Writer::Manifest,
     columns: &[
         "blocsim_version",
