@@ -831,7 +831,7 @@ pub(crate) mod tests {
             switches: (0..d).map(|c| (r + c as u64) % 7).collect(),
             tipping_year: (0..d * k)
                 .map(|c| {
-                    if (r + c as u64) % 3 == 0 {
+                    if (r + c as u64).is_multiple_of(3) {
                         Some(2025 + ((r + c as u64) % 4) as i32)
                     } else {
                         None

@@ -363,11 +363,11 @@ impl Model {
         let total_population = world.population.iter().sum();
         let mut frag_scale = vec![0.0; n];
         let mut frag_total = 0.0;
-        for i in 0..n {
+        for (i, scale) in frag_scale.iter_mut().enumerate() {
             let (_, w) = world.ties.row(i);
             let abs: f64 = w.iter().map(|&x| f64::from(x).abs()).sum();
             if abs > 0.0 {
-                frag_scale[i] = world.ties.row_total[i] / abs;
+                *scale = world.ties.row_total[i] / abs;
                 frag_total += world.ties.row_total[i];
             }
         }

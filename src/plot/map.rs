@@ -15,6 +15,9 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::data::{Output, StateRow};
 use super::{Chart, HEADER, INK, MUTED, Sc, draw_header, framework_colors, perr, subtitle, tint};
 
+/// A polygon ring to draw: its area, its state's id and its points (lon, lat).
+type Ring<'a> = (f64, &'a str, &'a [(f64, f64)]);
+
 /// The simplified outlines: `ISO3<TAB>ring|ring...`, ring = `x,y x,y ...` in hundredths of a degree.
 pub const WORLD_SHAPES: &str = include_str!("../../scenarios/data/world_shapes.txt");
 
@@ -193,7 +196,7 @@ impl Chart for MapChart<'_> {
             }
         };
         // larger rings first, so that enclaves are drawn over their surroundings
-        let mut rings: Vec<(f64, &str, &[(f64, f64)])> = Vec::new();
+        let mut rings: Vec<Ring> = Vec::new();
         for (id, rs) in &self.geo.shapes {
             for r in rs {
                 let a: f64 = r

@@ -253,13 +253,13 @@ impl Simulation<'_> {
         let mut align = std::mem::take(&mut self.align);
         for &i in &order {
             let i = i as usize;
-            for d in 0..self.d {
+            for (d, w) in weights.iter().enumerate() {
                 let x: u64 = rng.random();
                 let cell = d * n + i;
                 if !self.revises_alone(cell, step) || unit32(x >> 32) >= self.knobs.rate[d] {
                     continue;
                 }
-                self.utilities(&weights[d], &align, d, i, &mut u[..k]);
+                self.utilities(w, &align, d, i, &mut u[..k]);
                 let cur = align[cell] as usize;
                 let c = choice::choose(&u[..k], cur, self.knobs.lambda, unit32(x), rng);
                 if c != cur {

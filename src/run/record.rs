@@ -47,9 +47,9 @@ impl Simulation<'_> {
                 Some(sums) => standards::gdp_shares_of_counts(&counts[..k], sums, self.m.total_gdp, out_shares),
                 None => standards::gdp_shares(row, &world.gdp, self.m.total_gdp, out_shares),
             }
-            for fw in 0..k {
+            for (fw, &count) in counts[..k].iter().enumerate() {
                 let idx = l.share_index(t, d, fw);
-                out.counts[idx] = counts[fw];
+                out.counts[idx] = count;
                 let share = self.statics.gdp_share[d * k + fw];
                 out.gdp_shares[idx] = share;
                 let tip = &mut self.recorder.tip_state[d * k + fw];

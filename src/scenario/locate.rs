@@ -73,7 +73,7 @@ impl Locator {
                 }
                 Segment::Index(i) => {
                     let arr = value?.as_array()?;
-                    let Some(v) = arr.iter().nth(i) else { return best };
+                    let Some(v) = arr.get(i) else { return best };
                     best = Some(v.span().start);
                     value = Some(v.get_ref());
                 }
@@ -115,7 +115,11 @@ fn segments(key: &str) -> Vec<Segment<'_>> {
 /// 1-based line and column (in characters) of a byte offset.
 pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
-    let before = &text[..text.floor_char_boundary(offset)];
+    let mut end = offset;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let before = &text[..end];
     let line = before.matches('\n').count() + 1;
     let line_start = before.rfind('\n').map_or(0, |p| p + 1);
     (line, before[line_start..].chars().count() + 1)

@@ -109,7 +109,7 @@ pub fn load(data_dir: Option<&Path>, include_non_sovereign: bool, g: &Gravity) -
         if !seen.insert(r.iso3.clone()) {
             return Err(bad(format!("duplicate iso3 `{}`", r.iso3)));
         }
-        if !(r.gdp_2019_musd > 0.0 && r.gdp_2019_musd.is_finite()) || !(r.pop_2019 > 0.0 && r.pop_2019.is_finite()) {
+        if !(r.gdp_2019_musd > 0.0 && r.gdp_2019_musd.is_finite() && r.pop_2019 > 0.0 && r.pop_2019.is_finite()) {
             return Err(bad(format!("{}: expected positive gdp_2019_musd and pop_2019", r.iso3)));
         }
         if !((-180.0..=180.0).contains(&r.lon) && (-90.0..=90.0).contains(&r.lat)) {
