@@ -134,9 +134,8 @@ pub fn fields(model: &Model) -> Result<Vec<DomainField>> {
                 anchored[a as usize] += 1.0 / n as f64;
                 continue;
             }
-            for (fw, r) in row.iter_mut().enumerate() {
-                *r = inputs.static_utility(&w, inputs.standards_pull(&w, d, fw), d, i, fw);
-            }
+            let global: Vec<f64> = (0..k_count).map(|fw| inputs.standards_pull(&w, d, fw)).collect();
+            inputs.static_row(&w, &global, d, i, &mut row);
             let key: Vec<u64> = row.iter().map(|x| x.to_bits()).collect();
             let idx = *map.entry(key).or_insert_with(|| {
                 rows.extend_from_slice(&row);

@@ -8,14 +8,14 @@
 //! w_dt is term t's weight in domain d (`utility.KEY`, or `domain.D.weights.KEY`), x_tidk its value
 //! (the *feature*) for state i, domain d and framework k, X_idk the export-control penalty (a fixed
 //! offset) and c_d the switching cost. [`REGISTRY`] describes every term; [`TermInputs`] computes
-//! their values from a run's state, for the run itself ([`TermInputs::static_utility`],
+//! their values from a run's state, for the run itself ([`TermInputs::static_row`],
 //! [`TermInputs::add_choice_terms`]), for the estimator of the weights ([`TermInputs::features`]),
 //! and for the mean-field approximation. Code that treats terms differently matches on [`Term`]
 //! exhaustively, so a new term cannot be skipped silently.
 //!
 //! Adding a term: its own file with its pure functions (like [`super::economy`]), a [`Term`]
 //! variant, its [`REGISTRY`] entry, its arm in [`TermInputs::feature`] (and in
-//! [`TermInputs::static_utility`] or [`TermInputs::add_choice_terms`]), and its row in
+//! [`TermInputs::static_row`] or [`TermInputs::add_choice_terms`]), and its row in
 //! `docs/model.md` (a test checks the table against the registry).
 
 use super::{Knobs, Model, choice, hedging, investment, network};
@@ -207,31 +207,47 @@ impl TermInputs<'_> {
         }
     }
 
-    /// The part of U_idk that does not depend on this year's choices: every term that is not
-    /// [`Varies::WithChoices`], and the export penalty. `global[k]` is w_std·G_dk (the same for all
-    /// states of the domain, computed once by [`TermInputs::standards_pull`]). The additions run in
-    /// a fixed order, which is part of the output bytes.
+    /// The part of U_idk that does not depend on this year's choices, for every framework k of cell
+    /// (d, i), into `out[..K]`: every term that is not [`Varies::WithChoices`], and the export
+    /// penalty. `global[k]` is w_std·G_dk (the same for all states of the domain, computed once by
+    /// [`TermInputs::standards_pull`]). The additions run in a fixed order, which is part of the
+    /// output bytes.
     #[inline]
-    pub fn static_utility(&self, w: &[f64; TERMS], global: f64, d: usize, i: usize, k: usize) -> f64 {
+    pub fn static_row(&self, w: &[f64; TERMS], global: &[f64], d: usize, i: usize, out: &mut [f64]) {
         let m = self.model;
         let (n, kk) = (m.layout.states, m.layout.frameworks);
-        let base = i * kk + k;
-        let cell = (d * n + i) * kk + k;
-        let w_aff = w[Term::Affinity as usize];
-        let mut u =
-            global + w[Term::Econ as usize] * m.econ[base] + w_aff * self.affinity[base] + w[Term::Security as usize] * self.security[base];
-        if !self.partnership.is_empty() {
-            u += w_aff * self.partnership[cell];
+        let (base, cell) = (i * kk, (d * n + i) * kk);
+        let (econ, affinity, security) = (
+            &m.econ[base..base + kk],
+            &self.affinity[base..base + kk],
+            &self.security[base..base + kk],
+        );
+        let partnership = self.partnership.get(cell..cell + kk);
+        let export = self.export.get(cell..cell + kk);
+        let (w_econ, w_aff, w_sec, w_inv) = (
+            w[Term::Econ as usize],
+            w[Term::Affinity as usize],
+            w[Term::Security as usize],
+            w[Term::Investment as usize],
+        );
+        // ln(1 + 0) = 0: without investment the logarithm is skipped.
+        let stock = self.stock.get(cell..cell + kk).filter(|_| w_inv != 0.0);
+        let gdp = m.world.gdp[i];
+        for (fw, o) in out[..kk].iter_mut().enumerate() {
+            let mut u = global[fw] + w_econ * econ[fw] + w_aff * affinity[fw] + w_sec * security[fw];
+            if let Some(p) = partnership {
+                u += w_aff * p[fw];
+            }
+            if let Some(x) = export {
+                u -= x[fw];
+            }
+            if let Some(s) = stock
+                && s[fw] > 0.0
+            {
+                u += w_inv * investment::value(s[fw], gdp, self.knobs.investment_scale);
+            }
+            *o = u;
         }
-        if !self.export.is_empty() {
-            u -= self.export[cell];
-        }
-        // ln(1 + 0) = 0: cells without investment skip the logarithm.
-        let w_inv = w[Term::Investment as usize];
-        if !self.stock.is_empty() && w_inv != 0.0 && self.stock[cell] > 0.0 {
-            u += w_inv * investment::value(self.stock[cell], m.world.gdp[i], self.knobs.investment_scale);
-        }
-        u
     }
 
     /// w_std·G_dk: the standards term, the same for every state of domain `d`.

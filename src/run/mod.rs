@@ -469,9 +469,11 @@ lock_years = 2
             let inputs = sim.term_inputs();
             for d in 0..sim.d {
                 let f = inputs.features(&sim.align, d);
+                let global: Vec<f64> = (0..sim.k).map(|fw| inputs.standards_pull(&w, d, fw)).collect();
+                let mut row = vec![0.0; sim.k];
                 for i in 0..sim.n {
-                    for fw in 0..sim.k {
-                        let got = inputs.static_utility(&w, inputs.standards_pull(&w, d, fw), d, i, fw);
+                    inputs.static_row(&w, &global, d, i, &mut row);
+                    for (fw, &got) in row.iter().enumerate() {
                         let want = f.value(def.term, i, fw) + f.offset[i * sim.k + fw];
                         assert!(
                             (got - want).abs() <= 1e-12 * (1.0 + want.abs()),

@@ -1,5 +1,5 @@
 //! The part of every utility that does not depend on this year's choices, refreshed once a year
-//! when an input changed ([`crate::model::utility::TermInputs::static_utility`]), and the
+//! when an input changed ([`crate::model::utility::TermInputs::static_row`]), and the
 //! per-framework exp factors of the table-driven logit.
 
 use super::Simulation;
@@ -60,11 +60,8 @@ impl Simulation<'_> {
                 for (fw, g) in global[..k].iter_mut().enumerate() {
                     *g = inputs.standards_pull(&w, d, fw);
                 }
-                for i in 0..n {
-                    let row = (d * n + i) * k;
-                    for fw in 0..k {
-                        static_u[row + fw] = inputs.static_utility(&w, global[fw], d, i, fw);
-                    }
+                for (i, row) in static_u[d * n * k..(d + 1) * n * k].chunks_exact_mut(k).enumerate() {
+                    inputs.static_row(&w, &global[..k], d, i, row);
                 }
             }
         }
