@@ -6,8 +6,7 @@
 //! appear earlier, at a saddle-node λJ_s < 3: a first-order transition with hysteresis. Between λJ_s
 //! and 3 both are stable and the initial condition decides which one a population keeps.
 
-mod common;
-use common::*;
+use crate::support::validation::*;
 
 /// Complete graph (network term, O(N²) a year).
 const N: usize = 1000;

@@ -1,8 +1,7 @@
 //! The mean-field solver against the analytic results, and against agent-based runs at large N
 //! (validation case 5).
 
-mod common;
-use common::*;
+use crate::support::validation::*;
 
 use blocsim::meanfield;
 use blocsim::model::affinity::freedom_closeness;
@@ -18,7 +17,7 @@ fn stable(model: &blocsim::model::Model) -> Vec<Vec<f64>> {
 /// Network-free: the single fixed point is the softmax of the static utilities averaged over states.
 #[test]
 fn network_free_fixed_point_is_the_average_softmax() {
-    let text = include_str!("fixtures/plain-logit.toml").replace("agents = 4000", "agents = 100000");
+    let text = include_str!("../fixtures/plain-logit.toml").replace("agents = 4000", "agents = 100000");
     let model = model(&text);
     let fps = meanfield::solve(&model).unwrap();
     assert_eq!(fps[0].len(), 1);

@@ -7,8 +7,7 @@
 //! over independent runs) must match the root plus its O(1/N) small-noise correction within 4
 //! theory standard errors.
 
-mod common;
-use common::*;
+use crate::support::validation::*;
 
 const N: usize = 1000;
 const STEPS: usize = 200;
