@@ -1,7 +1,8 @@
-//! What the integration tests share: running the binary ([`command`]), the theory side of the
-//! validation cases ([`validation`]), and small file helpers.
+//! What the integration tests share: running the binary ([`command`]), writing scenarios
+//! ([`scenario`]), the theory side of the validation cases ([`validation`]), and small file helpers.
 
 pub mod command;
+pub mod scenario;
 pub mod validation;
 
 use std::path::Path;
