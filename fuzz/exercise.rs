@@ -1,4 +1,4 @@
-//! What the fuzz targets do with an input, shared with `tests/fuzz_regressions.rs` so that every
+//! What the fuzz targets do with an input, shared with `tests/integration/fuzz_regressions.rs` so that every
 //! saved crash is replayed by `cargo test`: load the input as a scenario (or as `--set` overrides of
 //! a known scenario), render any error, and for an accepted scenario build the model and, when it is
 //! small, simulate one run. None of it may panic, whatever the input.

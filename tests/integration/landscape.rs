@@ -19,6 +19,8 @@ use blocsim::model::Model;
 use blocsim::rng::{Purpose, run_rng};
 use blocsim::run::{Simulation, run_one};
 
+use crate::support::scenario::ScenarioText;
+
 struct Instance {
     s: Vec<f64>,
     /// Symmetric, zero diagonal; 0 means no tie.
@@ -28,6 +30,7 @@ struct Instance {
 impl Instance {
     /// Sizes in {2, ..., 8}/4 and propensities in {±1, ..., ±16}/16 (a tie with probability 0.8):
     /// dyadic values, so that the engine's f32 weights p_ij·s_j and every sum below are exact.
+    #[allow(clippy::needless_range_loop, reason = "i and j index both halves of the symmetric matrix")]
     fn random(n: usize, rng: &mut ChaCha8Rng) -> Instance {
         let s: Vec<f64> = (0..n).map(|_| rng.random_range(2..=8) as f64 / 4.0).collect();
         let mut p = vec![vec![0.0; n]; n];
@@ -93,33 +96,15 @@ impl Instance {
         }
         std::fs::write(dir.join("agents.csv"), agents).unwrap();
         std::fs::write(dir.join("ties.csv"), ties).unwrap();
-        let toml = format!(
-            r#"
-name = "landscape"
-frameworks = ["A", "B"]
-domains = ["x"]
-[time]
-start = 0
-end = {steps}
-[world]
-source = "custom"
-[world.custom]
-agents = "agents.csv"
-ties = "ties.csv"
-raw_weights = true
-[choice]
-lambda = "inf"
-revision = "sequential"
-[utility]
-network = 1.0
-[domain.x]
-revision_rate = {rate}
-switching_cost = 0.0
-initial = [{{ states = ["all"], shares = {{ A = 0.5, B = 0.5 }} }}]
-"#
-        );
-        let path = dir.join("landscape.toml");
-        std::fs::write(&path, toml).unwrap();
+        let path = ScenarioText::custom("landscape", "agents.csv", "ties.csv")
+            .world("raw_weights", true)
+            .years(0, steps)
+            .best_response()
+            .revision("sequential")
+            .utility("network", 1.0)
+            .revision_rate(rate)
+            .initial("{ A = 0.5, B = 0.5 }")
+            .write(dir, "landscape.toml");
         Model::from_scenario(Scenario::load(path.to_str().unwrap(), &[]).unwrap()).unwrap()
     }
 }

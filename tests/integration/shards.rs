@@ -3,7 +3,9 @@
 //! or belong to another batch are refused with a clear message and exit code 2.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+
+use crate::support::command::Run;
+use crate::support::{TINY, Test, read, s};
 
 const RUNS: &str = "150";
 const SEED: &str = "4";
@@ -16,45 +18,13 @@ const TABLES: [&str; 6] = [
     "detail.parquet",
 ];
 
-/// Run blocsim with none of the job-scheduler variables `--shard auto` reads.
-fn blocsim_env(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_blocsim"));
-    for var in [
-        "SLURM_ARRAY_TASK_ID",
-        "SLURM_ARRAY_TASK_COUNT",
-        "SLURM_ARRAY_TASK_MIN",
-        "SLURM_ARRAY_TASK_MAX",
-        "JOB_COMPLETION_INDEX",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd.args(args).envs(env.iter().copied()).output().expect("run blocsim")
-}
-
-fn ok(args: &[&str]) -> Output {
-    let out = blocsim_env(args, &[]);
-    assert!(
-        out.status.success(),
-        "blocsim {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
+fn ok(args: &[&str]) -> Run {
+    Test::with(args).run().success()
 }
 
 /// Run blocsim expecting exit code 2; returns stderr.
 fn refused(args: &[&str]) -> String {
-    let out = blocsim_env(args, &[]);
-    let err = String::from_utf8_lossy(&out.stderr).to_string();
-    assert_eq!(out.status.code(), Some(2), "blocsim {args:?}: expected exit code 2, stderr: {err}");
-    err
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
-
-fn read(p: &Path) -> Vec<u8> {
-    std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+    Test::with(args).run().code(2).stderr()
 }
 
 fn batch(out: &Path, extra: &[&str]) {
@@ -113,8 +83,7 @@ fn merged_shards_equal_one_machine_for_1_to_4_shards_and_any_thread_count() {
         let mut args = vec!["merge"];
         args.extend(dirs.iter().rev().map(|d| s(d)));
         args.extend(["--out", s(&merged), "--no-plots"]);
-        let out = ok(&args);
-        assert!(String::from_utf8_lossy(&out.stderr).contains(&format!("merged {n} shards (150 runs of baseline)")));
+        ok(&args).stderr_contains(&format!("merged {n} shards (150 runs of baseline)"));
         assert_same_tables(&whole, &merged);
         let m: serde_json::Value = serde_json::from_slice(&read(&merged.join("manifest.json"))).unwrap();
         assert_eq!(m["shard"], serde_json::Value::Null);
@@ -352,20 +321,9 @@ fn shard_auto_reads_slurm_and_kubernetes_indices() {
     let tmp = tempfile::tempdir().unwrap();
     let t = tmp.path();
     let run = |dir: &Path, spec: &str, env: &[(&str, &str)]| {
-        blocsim_env(
-            &[
-                "batch",
-                "tests/fixtures/tiny.toml",
-                "--runs",
-                "40",
-                "--shard",
-                spec,
-                "--no-plots",
-                "--out",
-                s(dir),
-            ],
-            env,
-        )
+        Test::with(["batch", TINY, "--runs", "40", "--shard", spec, "--no-plots", "--out", s(dir)])
+            .envs(env.iter().copied())
+            .run()
     };
     let shard_of = |dir: &Path| -> String {
         let m: serde_json::Value = serde_json::from_slice(&read(&dir.join("manifest.json"))).unwrap();
@@ -378,24 +336,18 @@ fn shard_auto_reads_slurm_and_kubernetes_indices() {
         ("SLURM_ARRAY_TASK_MAX", "7"),
         ("SLURM_ARRAY_TASK_COUNT", "4"),
     ];
-    let out = run(&t.join("slurm"), "auto", &slurm);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    run(&t.join("slurm"), "auto", &slurm).success();
     assert_eq!(shard_of(&t.join("slurm")), "1/4");
     // The same shard given explicitly writes the same bytes.
-    assert!(run(&t.join("explicit"), "1/4", &[]).status.success());
+    run(&t.join("explicit"), "1/4", &[]).success();
     for f in ["runs.csv", "partial.bin", "detail.parquet"] {
         assert!(read(&t.join("slurm").join(f)) == read(&t.join("explicit").join(f)), "{f}");
     }
     // A Kubernetes indexed job with 3 completions.
-    let out = run(&t.join("k8s"), "auto/3", &[("JOB_COMPLETION_INDEX", "2")]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    run(&t.join("k8s"), "auto/3", &[("JOB_COMPLETION_INDEX", "2")]).success();
     assert_eq!(shard_of(&t.join("k8s")), "2/3");
 
-    let err = |spec: &str, env: &[(&str, &str)]| {
-        let out = run(&t.join("refused"), spec, env);
-        assert_eq!(out.status.code(), Some(2));
-        String::from_utf8_lossy(&out.stderr).to_string()
-    };
+    let err = |spec: &str, env: &[(&str, &str)]| run(&t.join("refused"), spec, env).code(2).stderr();
     assert_eq!(
         err("auto", &[]),
         "error: --shard auto: neither SLURM_ARRAY_TASK_ID (a Slurm job array, sbatch --array) nor JOB_COMPLETION_INDEX (a Kubernetes indexed job) is set; give the shard as I/N\n"

@@ -1,8 +1,7 @@
 //! Every input the fuzzers found a crash with (`fuzz/regressions/`), and the fuzzing corpus
 //! (`fuzz/corpus/`), replayed through the same code as the fuzz targets: none may panic.
 
-#[path = "../fuzz/exercise.rs"]
-mod exercise;
+use crate::exercise;
 
 use std::path::Path;
 

@@ -7,8 +7,8 @@
 //! over independent runs) must match the root plus its O(1/N) small-noise correction within 4
 //! theory standard errors.
 
-mod common;
-use common::*;
+use crate::support::scenario::ScenarioText;
+use crate::support::validation::*;
 
 const N: usize = 1000;
 const STEPS: usize = 200;
@@ -17,37 +17,16 @@ const RUNS: u64 = 6;
 const SEED: u64 = 2024;
 
 fn scenario(lambda: f64, j: f64, h: f64, init_a: f64) -> String {
-    format!(
-        r#"
-name = "brock-durlauf"
-frameworks = ["A", "B"]
-domains = ["x"]
-[time]
-start = 0
-end = {STEPS}
-[world]
-source = "synthetic"
-[world.synthetic]
-agents = {N}
-degree = {deg}
-seed = 1
-groups = 1
-[choice]
-lambda = {lambda}
-revision = "synchronous"
-[utility]
-network = {j}
-affinity = 1.0
-[framework.A.affinity]
-G1 = {h}
-[domain.x]
-revision_rate = 1.0
-switching_cost = 0.0
-initial = [{{ states = ["all"], shares = {{ A = {init_a}, B = {init_b} }} }}]
-"#,
-        deg = N - 1,
-        init_b = 1.0 - init_a
-    )
+    ScenarioText::synthetic("brock-durlauf", N, N - 1)
+        .years(0, STEPS)
+        .world("seed", 1)
+        .world("groups", 1)
+        .lambda(lambda)
+        .utility("network", j)
+        .utility("affinity", 1.0)
+        .group_affinity("A", "G1", h)
+        .initial(format!("{{ A = {init_a}, B = {init_b} }}", init_b = 1.0 - init_a))
+        .to_string()
 }
 
 /// Outermost root of m = tanh(a m + b) reached from m0 = ±1.

@@ -1,24 +1,11 @@
 //! Same seed and scenario give byte-identical outputs, whatever the number of threads, and a single
 //! `run` reproduces the same run inside a batch.
 
-use std::path::Path;
-use std::process::Command;
+use crate::support::{Test, read};
 
-fn blocsim(args: &[&str]) -> std::process::Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_blocsim"))
-        .args(args)
-        .output()
-        .expect("run blocsim");
-    assert!(
-        out.status.success(),
-        "blocsim {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-fn read(p: &Path) -> Vec<u8> {
-    std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+/// `blocsim ARGS`, which must succeed.
+fn blocsim(args: &[&str]) {
+    Test::with(args).run().success();
 }
 
 #[test]

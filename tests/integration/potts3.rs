@@ -6,8 +6,8 @@
 //! appear earlier, at a saddle-node λJ_s < 3: a first-order transition with hysteresis. Between λJ_s
 //! and 3 both are stable and the initial condition decides which one a population keeps.
 
-mod common;
-use common::*;
+use crate::support::scenario::ScenarioText;
+use crate::support::validation::*;
 
 /// Complete graph (network term, O(N²) a year).
 const N: usize = 1000;
@@ -30,31 +30,13 @@ fn scenario(lj: f64, init: &str, global: bool) -> String {
     } else {
         (N, N - 1, "network")
     };
-    format!(
-        r#"
-name = "potts-3"
-frameworks = ["A", "B", "C"]
-domains = ["x"]
-[time]
-start = 0
-end = {STEPS}
-[world]
-source = "synthetic"
-[world.synthetic]
-agents = {n}
-degree = {deg}
-seed = 1
-[choice]
-lambda = 1.0
-revision = "synchronous"
-[utility]
-{term} = {lj}
-[domain.x]
-revision_rate = 1.0
-switching_cost = 0.0
-initial = [{{ states = ["all"], shares = {init} }}]
-"#
-    )
+    ScenarioText::synthetic("potts-3", n, deg)
+        .frameworks(&["A", "B", "C"])
+        .years(0, STEPS)
+        .world("seed", 1)
+        .utility(term, lj)
+        .initial(init)
+        .to_string()
 }
 
 const ALL_A: &str = "{ A = 1.0 }";

@@ -1,8 +1,8 @@
 //! The mean-field solver against the analytic results, and against agent-based runs at large N
 //! (validation case 5).
 
-mod common;
-use common::*;
+use crate::support::scenario::ScenarioText;
+use crate::support::validation::*;
 
 use blocsim::meanfield;
 use blocsim::model::affinity::freedom_closeness;
@@ -17,8 +17,9 @@ fn stable(model: &blocsim::model::Model) -> Vec<Vec<f64>> {
 
 /// Network-free: the single fixed point is the softmax of the static utilities averaged over states.
 #[test]
+#[allow(clippy::needless_range_loop, reason = "k indexes several per-framework arrays at once")]
 fn network_free_fixed_point_is_the_average_softmax() {
-    let text = include_str!("fixtures/plain-logit.toml").replace("agents = 4000", "agents = 100000");
+    let text = include_str!("../fixtures/plain-logit.toml").replace("agents = 4000", "agents = 100000");
     let model = model(&text);
     let fps = meanfield::solve(&model).unwrap();
     assert_eq!(fps[0].len(), 1);
@@ -60,38 +61,17 @@ fn network_free_fixed_point_is_the_average_softmax() {
     }
 }
 
-fn global(k: usize, lj: f64, h: f64, n: usize, init: &str, steps: usize) -> String {
-    let names = ["A", "B", "C"];
-    format!(
-        r#"
-name = "global-interaction"
-frameworks = [{fw}]
-domains = ["x"]
-[time]
-start = 0
-end = {steps}
-[world]
-source = "synthetic"
-[world.synthetic]
-agents = {n}
-degree = 0
-seed = 1
-groups = 1
-[choice]
-lambda = 1.0
-revision = "synchronous"
-[utility]
-standards = {lj}
-affinity = 1.0
-[framework.A.affinity]
-G1 = {h}
-[domain.x]
-revision_rate = 1.0
-switching_cost = 0.0
-initial = [{{ states = ["all"], shares = {init} }}]
-"#,
-        fw = names[..k].iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", ")
-    )
+/// `k` options (A, B, C), `n` agents with `degree` out-neighbours each and field `h` on A; the
+/// caller adds the interaction term (standards: the global share; network: the neighbours').
+fn global(k: usize, n: usize, degree: usize, h: f64, init: &str, steps: usize) -> ScenarioText {
+    ScenarioText::synthetic("global-interaction", n, degree)
+        .frameworks(&["A", "B", "C"][..k])
+        .years(0, steps)
+        .world("seed", 1)
+        .world("groups", 1)
+        .utility("affinity", 1.0)
+        .group_affinity("A", "G1", h)
+        .initial(init)
 }
 
 /// Complete graph (network term, degree N − 1): the solver's fixed points are the tanh roots and
@@ -99,34 +79,12 @@ initial = [{{ states = ["all"], shares = {init} }}]
 #[test]
 fn complete_graph_fixed_points_match_the_analytic_roots() {
     let bd = |j: f64, h: f64| {
-        model(&format!(
-            r#"
-name = "bd"
-frameworks = ["A", "B"]
-domains = ["x"]
-[time]
-start = 0
-end = 1
-[world]
-source = "synthetic"
-[world.synthetic]
-agents = 50
-degree = 49
-groups = 1
-[choice]
-lambda = 1.0
-revision = "synchronous"
-[utility]
-network = {j}
-affinity = 1.0
-[framework.A.affinity]
-G1 = {h}
-[domain.x]
-revision_rate = 1.0
-switching_cost = 0.0
-initial = [{{ states = ["all"], shares = {{ A = 1.0 }} }}]
-"#
-        ))
+        let text = ScenarioText::synthetic("bd", 50, 49)
+            .world("groups", 1)
+            .utility("network", j)
+            .utility("affinity", 1.0)
+            .group_affinity("A", "G1", h);
+        model(&text.to_string())
     };
     for (j, h, n_fixed, n_stable) in [
         (1.5, 0.0, 1, 1),
@@ -153,9 +111,7 @@ initial = [{{ states = ["all"], shares = {{ A = 1.0 }} }}]
         }
     }
     for (lj, n_fixed, n_stable) in [(2.6, 1, 1), (2.8, 7, 4), (3.3, 7, 3)] {
-        let text = global(3, lj, 0.0, 30, "{ A = 1.0 }", 1)
-            .replace("standards = ", "network = ")
-            .replace("degree = 0", "degree = 29");
+        let text = global(3, 30, 29, 0.0, "{ A = 1.0 }", 1).utility("network", lj).to_string();
         let fps = &meanfield::solve(&model(&text)).unwrap()[0];
         let stable = fps.iter().filter(|p| p.stable).count();
         println!(
@@ -188,7 +144,7 @@ fn agent_based_runs_at_large_n_sit_on_the_stable_fixed_points() {
         ),
     ];
     for (label, k, lj, h, init) in cases {
-        let model = model(&global(k, lj, h, n, init, 150));
+        let model = model(&global(k, n, 0, h, init, 150).utility("standards", lj).to_string());
         let fps = stable(&model);
         let m = measure(&model, 5, 4, 50);
         // The stable fixed point this run sits on: the nearest one.

@@ -9,10 +9,13 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 use blocsim::checkpoint::Checkpoint;
+
+use crate::support::command::Run;
+use crate::support::{Test, read, s};
 
 const RUNS: &str = "120";
 const FILES: [&str; 6] = [
@@ -24,41 +27,23 @@ const FILES: [&str; 6] = [
     "states.csv",
 ];
 
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
-
 fn args<'a>(out: &'a Path, extra: &[&'a str]) -> Vec<&'a str> {
     let mut a = vec!["batch", "baseline", "--runs", RUNS, "--seed", "9", "--no-plots", "--out", s(out)];
     a.extend_from_slice(extra);
     a
 }
 
-fn command(args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_blocsim"));
-    cmd.args(args)
-        .env_remove("BLOCSIM_TEST_STALL")
-        .env_remove("SLURM_ARRAY_TASK_ID")
-        .env_remove("JOB_COMPLETION_INDEX");
-    cmd
-}
-
-fn run(args: &[&str]) -> Output {
-    let out = command(args).output().expect("run blocsim");
-    assert!(
-        out.status.success(),
-        "blocsim {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
+fn run(args: &[&str]) -> Run {
+    Test::with(args).run().success()
 }
 
 fn spawn(args: &[&str], stall: Option<&str>) -> Child {
-    let mut cmd = command(args);
-    if let Some(stage) = stall {
-        cmd.env("BLOCSIM_TEST_STALL", stage);
+    let test = Test::with(args);
+    match stall {
+        Some(stage) => test.env("BLOCSIM_TEST_STALL", stage),
+        None => test,
     }
-    cmd.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("spawn blocsim")
+    .spawn()
 }
 
 /// SIGKILL (what `Child::kill` sends on Unix) and reap.
@@ -99,10 +84,6 @@ fn kill_after(mut child: Child, out: &Path, runs: u64) -> u64 {
     }
     kill(child);
     checkpointed(out).expect("checkpoint after kill")
-}
-
-fn read(p: &Path) -> Vec<u8> {
-    std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
 /// Every file with a final name in `out` is complete: the same bytes as in the reference (or, for
@@ -161,7 +142,7 @@ fn killed_after_checkpoints_and_resumed_with_other_thread_counts() {
     assert!(second > first && second < 120, "killed after {second} runs");
     assert_no_half_written_file(&out, &whole);
     let done = run(&args(&out, &["--resume"]));
-    let msg = String::from_utf8_lossy(&done.stderr);
+    let msg = done.stderr();
     assert!(
         msg.contains(&format!("resumed at run {second} from the checkpoint in {}", s(&out))),
         "{msg}"
@@ -253,9 +234,7 @@ fn resume_refuses_another_batch_and_force_starts_over() {
     let refused = |extra: &[&str]| {
         let mut a = vec!["batch", "baseline", "--runs", RUNS, "--no-plots", "--out", o];
         a.extend_from_slice(extra);
-        let r = command(&a).output().unwrap();
-        assert_eq!(r.status.code(), Some(2), "{}", String::from_utf8_lossy(&r.stderr));
-        String::from_utf8_lossy(&r.stderr).to_string()
+        Test::with(a).run().code(2).stderr()
     };
     let ctx = format!("error: batch of baseline into {o}: {o}: ");
     assert_eq!(
@@ -281,7 +260,6 @@ fn resume_refuses_another_batch_and_force_starts_over() {
     assert_same(&out, &whole, &FILES);
     // --resume with nothing to resume runs the batch from the start.
     let fresh = tmp.path().join("fresh");
-    let r = run(&args(&fresh, &["--resume"]));
-    assert!(String::from_utf8_lossy(&r.stderr).contains("no checkpoint in"));
+    run(&args(&fresh, &["--resume"])).stderr_contains("no checkpoint in");
     assert_same(&fresh, &whole, &FILES);
 }

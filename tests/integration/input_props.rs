@@ -7,8 +7,7 @@
 //! arguments applied to bundled scenarios. The generator is seeded, so every run of `cargo test`
 //! tries the same cases. Coverage-guided fuzzing of the same entry points lives in `fuzz/`.
 
-#[path = "../fuzz/exercise.rs"]
-mod exercise;
+use crate::exercise;
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed};

@@ -7,40 +7,11 @@ use blocsim::model::Model;
 use blocsim::model::affinity::freedom_closeness;
 use blocsim::run::run_one;
 
-const SCENARIO: &str = r#"
-name = "plain-logit"
-frameworks = ["A", "B", "C"]
-domains = ["x"]
-[time]
-start = 0
-end = 1
-[world]
-source = "synthetic"
-[world.synthetic]
-agents = 4000
-degree = 0
-seed = 11
-[choice]
-lambda = 1.7
-revision = "synchronous"
-[utility]
-affinity = 1.0
-[framework.A]
-freedom_ideal = 2.0
-freedom_weight = 3.0
-[framework.B]
-freedom_ideal = 5.0
-freedom_weight = 3.0
-[framework.C]
-freedom_ideal = 9.0
-freedom_weight = 3.0
-[domain.x]
-revision_rate = 1.0
-switching_cost = 0.0
-initial = [{ states = ["all"], shares = { A = 1.0 } }]
-"#;
+/// 4,000 synthetic states without ties, three frameworks at freedom ideals 2, 5 and 9, λ = 1.7.
+const SCENARIO: &str = include_str!("../fixtures/plain-logit.toml");
 
 #[test]
+#[allow(clippy::needless_range_loop, reason = "k indexes several per-framework arrays at once")]
 fn shares_match_softmax_within_four_standard_errors() {
     let model = Model::from_scenario(Scenario::from_str("plain-logit.toml", SCENARIO).unwrap()).unwrap();
     let n = model.world.len();

@@ -9,17 +9,13 @@ use std::sync::OnceLock;
 use blocsim::commands::plot::draw_batch as plot_all;
 use blocsim::plot::{PlotOptions, framework_colors};
 
-const BIN: &str = env!("CARGO_BIN_EXE_blocsim");
+use crate::support::Test;
+
 const DOMAINS: [&str; 5] = ["telecom", "cloud", "data", "ai", "dpi"];
 
-fn blocsim(args: &[&str]) -> std::process::Output {
-    let out = Command::new(BIN).args(args).output().expect("run blocsim");
-    assert!(
-        out.status.success(),
-        "blocsim {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
+/// `blocsim ARGS`, which must succeed.
+fn blocsim(args: &[&str]) {
+    Test::with(args).run().success();
 }
 
 /// A batch of 40 baseline runs with charts, written once for all tests (under cargo's temporary
@@ -183,15 +179,14 @@ fn no_plots_draws_nothing_and_bad_scale_is_a_usage_error() {
     blocsim(&["batch", "baseline", "--runs", "3", "--out", o, "--no-plots", "--no-detail"]);
     assert!(!out.join("plots").exists());
     assert!(!out.join("report.html").exists());
-    let r = Command::new(BIN).args(["plot", o, "--plot-scale", "0"]).output().expect("run");
-    assert_eq!(r.status.code(), Some(2), "{}", String::from_utf8_lossy(&r.stderr));
-    assert!(String::from_utf8_lossy(&r.stderr).contains("--plot-scale"));
-    let r = Command::new(BIN)
-        .args(["plot", dir.path().join("missing").to_str().expect("utf-8")])
-        .output()
-        .expect("run");
-    assert_eq!(r.status.code(), Some(2), "{}", String::from_utf8_lossy(&r.stderr));
-    assert!(String::from_utf8_lossy(&r.stderr).contains("manifest.json"));
+    Test::with(["plot", o, "--plot-scale", "0"])
+        .run()
+        .code(2)
+        .stderr_contains("--plot-scale");
+    Test::with(["plot", dir.path().join("missing").to_str().expect("utf-8")])
+        .run()
+        .code(2)
+        .stderr_contains("manifest.json");
 }
 
 #[test]

@@ -1,36 +1,29 @@
 //! Resource limits: absurd sizes get a one-line error with the memory estimate and the key to
 //! change, exit code 2, before anything is allocated; the legitimate large cases pass.
 
-use std::process::{Command, Output};
-
 use blocsim::Scenario;
 use blocsim::limits::{self, DEFAULT_MEMORY_LIMIT};
 use blocsim::model::Model;
 
-fn blocsim(args: &[&str], limit: Option<&str>) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_blocsim"));
-    c.args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove(limits::MEMORY_LIMIT_VAR);
-    if let Some(l) = limit {
-        c.env(limits::MEMORY_LIMIT_VAR, l);
+use crate::support::scenario::ScenarioText;
+use crate::support::{TINY, Test};
+
+/// `blocsim ARGS`, with the memory limit variable set to `limit` (unset if `None`).
+fn blocsim(args: &[&str], limit: Option<&str>) -> Test {
+    let test = Test::with(args);
+    match limit {
+        Some(l) => test.env(limits::MEMORY_LIMIT_VAR, l),
+        None => test,
     }
-    c.output().expect("run blocsim")
 }
 
-fn refused(o: &Output) -> String {
-    let err = String::from_utf8_lossy(&o.stderr).trim_end().to_string();
-    assert_eq!(o.status.code(), Some(2), "{err}");
-    assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(!err.contains("panicked"), "{err}");
-    err
+fn refused(test: Test) -> String {
+    test.run().input_error()
 }
-
-const TINY: &str = "tests/fixtures/tiny.toml";
 
 #[test]
 fn a_trillion_agents_are_refused_with_the_estimate_and_the_key() {
-    let err = refused(&blocsim(&["check", TINY, "--set", "world.synthetic.agents=1000000000000"], None));
+    let err = refused(blocsim(&["check", TINY, "--set", "world.synthetic.agents=1000000000000"], None));
     assert!(
         err.starts_with(
             "error: --set world.synthetic.agents=1000000000000: `world.synthetic.agents`: one run of this scenario needs an estimated "
@@ -45,20 +38,20 @@ fn a_trillion_agents_are_refused_with_the_estimate_and_the_key() {
 
 #[test]
 fn absurd_runs_and_horizons_are_refused() {
-    let err = refused(&blocsim(&["batch", TINY, "--runs", "1000000000000000", "--no-plots"], None));
+    let err = refused(blocsim(&["batch", TINY, "--runs", "1000000000000000", "--no-plots"], None));
     assert_eq!(err, "error: --runs 1000000000000000: expected 1 to 4294967295");
-    let err = refused(&blocsim(&["check", TINY, "--set", "batch.runs=1000000000000000"], None));
+    let err = refused(blocsim(&["check", TINY, "--set", "batch.runs=1000000000000000"], None));
     assert!(
         err.contains("`batch.runs`: expected an integer from 1 to 4294967295, found 1000000000000000"),
         "{err}"
     );
-    let err = refused(&blocsim(&["check", TINY, "--set", "time.end=1000002025"], None));
+    let err = refused(blocsim(&["check", TINY, "--set", "time.end=1000002025"], None));
     assert!(
         err.ends_with("`time.end`: the horizon is 1000000000 years (time.end − time.start); at most 10000 are supported"),
         "{err}"
     );
     // end − start overflows i64: still the horizon error, not a wrapped-around horizon.
-    let err = refused(&blocsim(
+    let err = refused(blocsim(
         &[
             "check",
             TINY,
@@ -74,12 +67,12 @@ fn absurd_runs_and_horizons_are_refused() {
 
 #[test]
 fn the_limit_follows_the_environment_variable() {
-    let err = refused(&blocsim(&["check", TINY], Some("64KiB")));
+    let err = refused(blocsim(&["check", TINY], Some("64KiB")));
     assert!(
         err.contains("`time.end`: one run of this scenario needs an estimated") && err.contains("above the limit of 64 KiB"),
         "{err}"
     );
-    let err = refused(&blocsim(&["check", TINY], Some("lots")));
+    let err = refused(blocsim(&["check", TINY], Some("lots")));
     assert_eq!(
         err,
         "error: BLOCSIM_MEMORY_LIMIT=lots: expected a size such as 64GiB, 512MiB or 17179869184 (bytes)"
@@ -87,7 +80,7 @@ fn the_limit_follows_the_environment_variable() {
     // Too many threads for the limit: the advice is about threads, and nothing is written.
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("b");
-    let err = refused(&blocsim(
+    let err = refused(blocsim(
         &["batch", TINY, "--threads", "100000", "--no-plots", "--out", out.to_str().unwrap()],
         Some("4MiB"),
     ));
@@ -96,22 +89,20 @@ fn the_limit_follows_the_environment_variable() {
         "{err}"
     );
     assert!(!out.exists());
-    assert_eq!(blocsim(&["check", TINY], Some("64GiB")).status.code(), Some(0));
+    blocsim(&["check", TINY], Some("64GiB")).run().code(0);
 }
 
 /// A scenario of `agents` synthetic states in `domains` domains.
 fn synthetic(agents: u64, domains: usize) -> String {
     let names: Vec<String> = (0..domains).map(|d| format!("d{d}")).collect();
-    let mut s = format!(
-        "name = \"big\"\nframeworks = [\"A\", \"B\", \"C\"]\ndomains = [{}]\n[time]\nstart = 0\nend = 25\n[world]\nsource = \"synthetic\"\n[world.synthetic]\nagents = {agents}\ndegree = 10\n[choice]\nlambda = 1\nrevision = \"synchronous\"\n",
-        names.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ")
-    );
-    for n in &names {
-        s.push_str(&format!(
-            "[domain.{n}]\nrevision_rate = 0.5\nswitching_cost = 0.5\ninitial = [{{ states = [\"all\"], shares = {{ A = 1.0 }} }}]\n"
-        ));
-    }
-    s
+    ScenarioText::synthetic("big", agents, 10)
+        .frameworks(&["A", "B", "C"])
+        .domains(&names.iter().map(String::as_str).collect::<Vec<_>>())
+        .years(0, 25)
+        .lambda(1)
+        .revision_rate(0.5)
+        .switching_cost(0.5)
+        .to_string()
 }
 
 #[test]

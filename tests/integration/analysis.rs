@@ -1,30 +1,12 @@
 //! `blocsim sweep`, `sensitivity` and `discover` end to end on the tiny fixture: outputs exist, agree
 //! with each other, use common random numbers, and are byte-identical with 1 and 2 threads.
 
-use std::path::Path;
-use std::process::{Command, Output};
-
 use blocsim::analysis::sweep::{self, DesignKind};
 use blocsim::analysis::table::Table;
 use blocsim::analysis::{Loader, Outcome, ParamRange, Plan};
 use blocsim::run::run_one;
 
-const BIN: &str = env!("CARGO_BIN_EXE_blocsim");
-const TINY: &str = "tests/fixtures/tiny.toml";
-
-fn blocsim(args: &[&str]) -> Output {
-    Command::new(BIN).args(args).output().unwrap()
-}
-
-fn ok(args: &[&str]) -> Output {
-    let out = blocsim(args);
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    out
-}
-
-fn read(dir: &Path, name: &str) -> Vec<u8> {
-    std::fs::read(dir.join(name)).unwrap_or_else(|e| panic!("{}: {e}", dir.join(name).display()))
-}
+use crate::support::{TINY, Test, read};
 
 const PARAMS: [&str; 6] = [
     "--param",
@@ -48,11 +30,11 @@ fn sweep_sensitivity_and_discover_are_consistent_and_thread_independent() {
         if t == "2" {
             args.push("--no-plots");
         }
-        ok(&args);
+        Test::with(&args).run().success();
     }
     let (s1, s2) = (dir("sweep1"), dir("sweep2"));
     for f in ["points.csv", "points.parquet", "runs.csv", "runs.parquet", "sweep.json"] {
-        assert!(read(&s1, f) == read(&s2, f), "{f} differs between 1 and 2 threads");
+        assert!(read(&s1.join(f)) == read(&s2.join(f)), "{f} differs between 1 and 2 threads");
     }
     for f in ["manifest.json", "plots/sweep_fragmentation.svg", "plots/sweep_fragmentation.png"] {
         assert!(s1.join(f).is_file(), "{f} missing");
@@ -87,24 +69,28 @@ fn sweep_sensitivity_and_discover_are_consistent_and_thread_independent() {
             if t == "2" {
                 args.push("--no-plots");
             }
-            ok(&args);
+            Test::with(&args).run().success();
         }
         let (a, b) = (dir(&format!("{method}1")), dir(&format!("{method}2")));
         for f in [format!("{method}.csv"), "sensitivity.json".into(), "design.csv".into()] {
-            assert!(read(&a, &f) == read(&b, &f), "{method}: {f} differs between 1 and 2 threads");
+            assert!(
+                read(&a.join(&f)) == read(&b.join(&f)),
+                "{method}: {f} differs between 1 and 2 threads"
+            );
         }
         let design = Table::read_csv(&a.join("design.csv")).unwrap();
         let expected = if method == "sobol" { 16 * (3 + 2) } else { 6 * (3 + 1) };
         assert_eq!(design.rows(), expected);
-        let table = String::from_utf8(read(&a, &format!("{method}.csv"))).unwrap();
+        let table = String::from_utf8(read(&a.join(format!("{method}.csv")))).unwrap();
         // Header plus one row per outcome and parameter (Sobol: first and total).
         assert_eq!(table.lines().count(), 1 + 2 * 3 * if method == "sobol" { 2 } else { 1 });
     }
 
     // Discover on the sweep.
-    let out = ok(&["discover", s1.to_str().unwrap(), "--where", "fragmentation < 0.45"]);
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("box 0"), "{text}");
+    Test::with(["discover", s1.to_str().unwrap(), "--where", "fragmentation < 0.45"])
+        .run()
+        .success()
+        .stdout_contains("box 0");
     let d = s1.join("discover");
     for f in [
         "prim.json",
@@ -116,7 +102,7 @@ fn sweep_sensitivity_and_discover_are_consistent_and_thread_independent() {
     ] {
         assert!(d.join(f).is_file(), "{f} missing");
     }
-    let prim: serde_json::Value = serde_json::from_slice(&read(&d, "prim.json")).unwrap();
+    let prim: serde_json::Value = serde_json::from_slice(&read(&d.join("prim.json"))).unwrap();
     let yes = (0..240).filter(|&r| frag[r] < 0.45).count();
     assert_eq!(prim["yes"].as_u64().unwrap() as usize, yes);
     assert_eq!(prim["runs"], 240);
@@ -132,10 +118,10 @@ fn sweep_sensitivity_and_discover_are_consistent_and_thread_independent() {
         (d.clone(), "prim_boxes"),
     ] {
         let svg = format!("plots/{chart}.svg");
-        let before = read(&d, &svg);
+        let before = read(&d.join(&svg));
         std::fs::remove_file(d.join(&svg)).unwrap();
-        ok(&["plot", d.to_str().unwrap()]);
-        assert!(read(&d, &svg) == before, "{}: {svg} redrawn differently", d.display());
+        Test::with(["plot", d.to_str().unwrap()]).run().success();
+        assert!(read(&d.join(&svg)) == before, "{}: {svg} redrawn differently", d.display());
     }
 }
 
@@ -183,9 +169,6 @@ fn bad_input_is_refused_with_exit_code_2_and_a_clear_message() {
         let mut a = args.to_vec();
         let out_dir = tmp.path().join("o");
         a.extend(["--out", out_dir.to_str().unwrap()]);
-        let out = blocsim(&a);
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
-        assert!(err.contains(needle), "{args:?}: {err}");
+        Test::with(a).run().code(2).stderr_contains(needle);
     }
 }

@@ -5,38 +5,21 @@ use blocsim::Scenario;
 use blocsim::model::Model;
 use blocsim::run::run_one;
 
+use crate::support::scenario::ScenarioText;
+
 /// 30 identical-GDP synthetic states, two frameworks, best response, every state revising every
 /// year; a standards push of 3 for A keeps everyone on A unless an event intervenes.
 fn scenario(events: &str, extra: &str) -> Model {
-    let text = format!(
-        r#"
-name = "events"
-frameworks = ["A", "B"]
-domains = ["x"]
-[time]
-start = 2025
-end = 2029
-[world]
-source = "synthetic"
-[world.synthetic]
-agents = 30
-degree = 4
-seed = 2
-[choice]
-lambda = "inf"
-revision = "synchronous"
-[utility]
-standards = 1.0
-affinity = 1.0
-{extra}
-[domain.x]
-revision_rate = 1.0
-switching_cost = 0.0
-standards = {{ A = 3.0 }}
-initial = [{{ states = ["all"], shares = {{ A = 1.0 }} }}]
-{events}
-"#
-    );
+    let text = ScenarioText::synthetic("events", 30, 4)
+        .years(2025, 2029)
+        .world("seed", 2)
+        .best_response()
+        .utility("standards", 1.0)
+        .utility("affinity", 1.0)
+        .table(extra)
+        .standards("{ A = 3.0 }")
+        .events(events)
+        .to_string();
     Model::from_scenario(Scenario::from_str("events.toml", &text).unwrap_or_else(|e| panic!("{e}"))).unwrap()
 }
 

@@ -4,26 +4,12 @@
 //! (`FILE<TAB>MESSAGE`, one per line).
 
 use std::path::Path;
-use std::process::{Command, Output};
 
-fn blocsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_blocsim"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("BLOCSIM_MEMORY_LIMIT")
-        .output()
-        .expect("run blocsim")
-}
+use crate::support::{TINY, Test};
 
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).trim_end().to_string()
-}
-
-fn assert_input_error(o: &Output, expected: &str, what: &str) {
-    let err = stderr(o);
-    assert_eq!(o.status.code(), Some(2), "{what}: exit code; stderr: {err}");
-    assert_eq!(err.lines().count(), 1, "{what}: one line expected, got: {err}");
-    assert!(!err.contains("panicked"), "{what}: {err}");
+/// Refused as bad input (exit code 2, one line, no panic) with exactly `expected`.
+fn assert_input_error(test: Test, expected: &str, what: &str) {
+    let err = test.run().input_error();
     assert_eq!(err, expected, "{what}");
 }
 
@@ -51,7 +37,7 @@ fn every_malformed_scenario_has_its_pinned_message() {
     assert!(pinned.len() >= 40, "the corpus covers every error class");
     for (file, message) in &pinned {
         let path = format!("tests/bad/{file}");
-        assert_input_error(&blocsim(&["check", &path]), message, file);
+        assert_input_error(Test::with(["check", &path]), message, file);
         assert_located(message, file);
     }
 }
@@ -80,36 +66,31 @@ fn assert_located(message: &str, file: &str) {
 fn a_failed_batch_writes_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("never");
-    let o = blocsim(&["batch", "tests/bad/prob_range.toml", "--out", out.to_str().unwrap(), "--no-plots"]);
-    assert_eq!(o.status.code(), Some(2));
+    Test::with(["batch", "tests/bad/prob_range.toml", "--out", out.to_str().unwrap(), "--no-plots"])
+        .run()
+        .code(2);
     assert!(!out.exists(), "no output directory after bad input");
 }
 
 #[test]
 fn command_line_mistakes_are_input_errors() {
     let cases: [(&[&str], &str); 7] = [
+        (&["batch", TINY, "--runs", "0"], "error: --runs 0: expected 1 to 4294967295"),
+        (&["batch", TINY, "--threads", "0"], "error: --threads 0: expected at least 1"),
         (
-            &["batch", "tests/fixtures/tiny.toml", "--runs", "0"],
-            "error: --runs 0: expected 1 to 4294967295",
-        ),
-        (
-            &["batch", "tests/fixtures/tiny.toml", "--threads", "0"],
-            "error: --threads 0: expected at least 1",
-        ),
-        (
-            &["batch", "tests/fixtures/tiny.toml", "--shard", "4/4"],
+            &["batch", TINY, "--shard", "4/4"],
             "error: --shard 4/4: expected I/N with 0 <= I < N, e.g. 0/4",
         ),
         (
-            &["check", "tests/fixtures/tiny.toml", "--set", "choice.lambda"],
+            &["check", TINY, "--set", "choice.lambda"],
             "error: --set choice.lambda: expected PATH=VALUE, e.g. choice.lambda=2.5",
         ),
         (
-            &["check", "tests/fixtures/tiny.toml", "--set", "choice.lambda=fast"],
+            &["check", TINY, "--set", "choice.lambda=fast"],
             "error: --set choice.lambda=fast: `choice.lambda`: invalid value: string \"fast\", expected a number, \"inf\", or a distribution table such as { dist = \"uniform\", low = 0, high = 1 }",
         ),
         (
-            &["check", "tests/fixtures/tiny.toml", "--set", "choice.speed=1"],
+            &["check", TINY, "--set", "choice.speed=1"],
             "error: --set choice.speed=1: `choice.speed`: unknown field `speed`, expected `lambda` or `revision`",
         ),
         (
@@ -118,12 +99,15 @@ fn command_line_mistakes_are_input_errors() {
         ),
     ];
     for (args, expected) in cases {
-        assert_input_error(&blocsim(args), expected, &args.join(" "));
+        assert_input_error(Test::with(args), expected, &args.join(" "));
     }
     // The list of bundled names grows with the library: pin the start and one name.
-    let o = blocsim(&["check", "no-such-scenario"]);
-    assert_eq!(o.status.code(), Some(2));
-    let err = stderr(&o);
+    let err = Test::with(["check", "no-such-scenario"])
+        .run()
+        .code(2)
+        .stderr()
+        .trim_end()
+        .to_string();
     assert!(
         err.starts_with("error: scenario `no-such-scenario` is neither a readable file nor a bundled scenario (bundled: "),
         "{err}"

@@ -1,29 +1,25 @@
 //! Value stability: a tiny fixture's batch outputs are pinned byte for byte in `tests/snapshots/tiny/`.
 //! A change to the model, the random streams or the output formats shows up here first; when the
-//! change is intended, regenerate with `BLOCSIM_UPDATE_SNAPSHOTS=1 cargo test --release --test snapshot`
+//! change is intended, regenerate with `BLOCSIM_UPDATE_SNAPSHOTS=1 cargo test --release --test integration snapshot::`
 //! and say why in the commit message.
 
 use std::path::Path;
-use std::process::Command;
+
+use crate::support::{TINY, Test};
 
 const FILES: [&str; 5] = ["summary.json", "runs.csv", "states.csv", "timeseries.csv", "indices.csv"];
 
 #[test]
 fn tiny_fixture_outputs_are_stable() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("tiny");
-    let status = Command::new(env!("CARGO_BIN_EXE_blocsim"))
-        .args(["batch", "tests/fixtures/tiny.toml", "--threads", "2", "--no-plots", "--out"])
-        .arg(&out)
-        .current_dir(root)
-        .status()
-        .expect("run blocsim");
-    assert!(status.success());
+    let run = Test::with(["batch", TINY, "--threads", "2", "--no-plots"])
+        .temp_out("tiny")
+        .run()
+        .success();
     let snapshots = root.join("tests/snapshots/tiny");
     let update = std::env::var_os("BLOCSIM_UPDATE_SNAPSHOTS").is_some();
     for f in FILES {
-        let got = std::fs::read(out.join(f)).unwrap();
+        let got = run.file(f);
         if update {
             std::fs::create_dir_all(&snapshots).unwrap();
             std::fs::write(snapshots.join(f), &got).unwrap();

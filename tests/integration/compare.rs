@@ -1,10 +1,10 @@
 //! `blocsim compare`: paired differences on common random numbers.
 
-use std::process::Command;
-
 use blocsim::Scenario;
 use blocsim::compare::{CompareOptions, compare};
 use blocsim::model::Model;
+
+use crate::support::Test;
 
 fn model(name: &str, sets: &[&str]) -> Model {
     let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
@@ -72,24 +72,21 @@ fn comparison_files_do_not_depend_on_the_thread_count() {
     let mut bytes = Vec::new();
     for threads in ["1", "2"] {
         let out = tmp.path().join(format!("t{threads}"));
-        let status = Command::new(env!("CARGO_BIN_EXE_blocsim"))
-            .args([
-                "compare",
-                "baseline",
-                "baseline",
-                "--set",
-                "framework.EU.sponsor.budget=50000",
-                "--runs",
-                "30",
-                "--seed",
-                "8",
-            ])
-            .args(["--threads", threads, "--out"])
-            .arg(&out)
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .output()
-            .unwrap();
-        assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+        Test::with([
+            "compare",
+            "baseline",
+            "baseline",
+            "--set",
+            "framework.EU.sponsor.budget=50000",
+            "--runs",
+            "30",
+            "--seed",
+            "8",
+        ])
+        .args(["--threads", threads])
+        .out(&out)
+        .run()
+        .success();
         let files: Vec<Vec<u8>> = ["comparison.csv", "comparison.json", "comparison.md"]
             .iter()
             .map(|f| std::fs::read(out.join(f)).unwrap())

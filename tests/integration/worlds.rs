@@ -1,16 +1,11 @@
 //! Worlds from every source run end to end through the command line: the real countries, a
 //! synthetic world, and a custom CSV world with signed, raw tie weights.
 
-use std::process::Command;
+use crate::support::Test;
 
+/// `blocsim ARGS`, which must succeed; returns stdout.
 fn blocsim(args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_blocsim"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("run blocsim");
-    assert!(out.status.success(), "blocsim {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).to_string()
+    Test::with(args).run().success().stdout()
 }
 
 /// (state, p_A) rows of a two-framework states.csv.

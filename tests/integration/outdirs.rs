@@ -3,25 +3,15 @@
 //! and nothing is written into them; `--force` only overrides the "not a blocsim directory" check.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
-fn blocsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_blocsim"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("BLOCSIM_MEMORY_LIMIT")
-        .output()
-        .expect("run blocsim")
-}
+use crate::support::command::Run;
+use crate::support::{TINY, Test};
 
-fn refused(o: &Output, expected_tail: &str) {
-    let err = String::from_utf8_lossy(&o.stderr).trim_end().to_string();
-    assert_eq!(o.status.code(), Some(2), "{err}");
-    assert_eq!(err.lines().count(), 1, "{err}");
+/// Refused as bad input (exit code 2, one line, no panic), the message ending with `expected_tail`.
+fn refused(run: Run, expected_tail: &str) {
+    let err = run.input_error();
     assert!(err.ends_with(expected_tail), "expected …{expected_tail}\ngot {err}");
 }
-
-const TINY: &str = "tests/fixtures/tiny.toml";
 
 /// The writing commands, with `--out DIR` and extra flags.
 fn commands(out: &Path) -> Vec<Vec<String>> {
@@ -45,12 +35,9 @@ fn commands(out: &Path) -> Vec<Vec<String>> {
     ]
 }
 
-fn run(args: &[String], force: bool) -> Output {
-    let mut a: Vec<&str> = args.iter().map(String::as_str).collect();
-    if force {
-        a.push("--force");
-    }
-    blocsim(&a)
+fn run(args: &[String], force: bool) -> Run {
+    let test = Test::with(args);
+    if force { test.arg("--force") } else { test }.run()
 }
 
 #[test]
@@ -61,7 +48,7 @@ fn a_regular_file_is_never_overwritten() {
     for cmd in commands(&file) {
         for force in [false, true] {
             refused(
-                &run(&cmd, force),
+                run(&cmd, force),
                 "results: exists and is not a directory; choose another --out (a directory to write the results into)",
             );
         }
@@ -69,7 +56,7 @@ fn a_regular_file_is_never_overwritten() {
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "precious");
     for cmd in commands(&file.join("sub")) {
         refused(
-            &run(&cmd, false),
+            run(&cmd, false),
             &format!("sub: cannot create the directory: {} is not a directory", file.display()),
         );
     }
@@ -93,16 +80,14 @@ fn a_foreign_directory_needs_force_and_a_blocsim_one_does_not() {
             })
             .collect();
         refused(
-            &run(&cmd, false),
+            run(&cmd, false),
             "exists and is not a blocsim output directory (no manifest.json); choose another --out or pass --force",
         );
         assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1, "nothing written: {cmd:?}");
-        let o = run(&cmd, true);
-        assert_eq!(o.status.code(), Some(0), "{cmd:?}: {}", String::from_utf8_lossy(&o.stderr));
+        run(&cmd, true).code(0);
         assert!(dir.join("manifest.json").is_file() && dir.join("notes.txt").is_file());
         // Now a blocsim directory: writing again needs no --force.
-        let o = run(&cmd, false);
-        assert_eq!(o.status.code(), Some(0), "{cmd:?}: {}", String::from_utf8_lossy(&o.stderr));
+        run(&cmd, false).code(0);
     }
 }
 
@@ -111,7 +96,7 @@ fn an_uncreatable_directory_is_refused_before_the_work() {
     // /proc refuses new directories even to root.
     for cmd in commands(Path::new("/proc/blocsim-output")) {
         refused(
-            &run(&cmd, false),
+            run(&cmd, false),
             "/proc/blocsim-output: cannot create the directory: No such file or directory (os error 2)",
         );
     }
@@ -121,7 +106,6 @@ fn an_uncreatable_directory_is_refused_before_the_work() {
 fn plot_writes_only_into_an_output_directory() {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(tmp.path().join("a.txt"), "x").unwrap();
-    let o = blocsim(&["plot", tmp.path().to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(2));
+    Test::with(["plot", tmp.path().to_str().unwrap()]).run().code(2);
     assert!(!tmp.path().join("plots").exists() && !tmp.path().join("report.html").exists());
 }

@@ -2,7 +2,7 @@
 //! shares, and compute the theory side (small-noise expansion around a mean-field fixed point).
 //!
 //! Every test prints `VALIDATION |`-prefixed rows with `--nocapture`; docs/validation.md is made of
-//! those rows (`cargo test --release --test brock_durlauf -- --nocapture | grep VALIDATION`).
+//! those rows (`cargo test --release --test integration brock_durlauf:: -- --nocapture | grep VALIDATION`).
 #![allow(dead_code)]
 
 use nalgebra::DMatrix;
