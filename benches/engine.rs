@@ -31,7 +31,7 @@ fn step_kernel(c: &mut Criterion) {
     group.sample_size(10);
     for agents in [1_000usize, 100_000, 1_000_000] {
         let m = model("bench/logit-network", &[format!("world.synthetic.agents={agents}")]);
-        let draws = param::draw_all(&m.scenario.uncertain, &mut run_rng(1, 0, Purpose::Parameters));
+        let draws = param::draw_all(&m.scenario.uncertain, 1, 0);
         let mut sim = Simulation::new(&m, &draws, &mut run_rng(1, 0, Purpose::Setup));
         let mut rng = run_rng(1, 0, Purpose::Dynamics);
         let mut step = 0usize;

@@ -340,6 +340,7 @@ fn stall_for_tests(stage: &str) {
 pub fn batch_key(model: &Model, opts: &BatchOptions) -> BatchKey {
     BatchKey {
         blocsim_version: env!("CARGO_PKG_VERSION").to_string(),
+        stream_layout: crate::rng::STREAM_LAYOUT,
         scenario: model.scenario.name.clone(),
         scenario_sha256: export::sha256_hex(model.scenario.resolved.as_bytes()),
         seed: opts.seed,
@@ -354,6 +355,7 @@ pub fn manifest(model: &Model, opts: &BatchOptions, threads: usize, wall_seconds
     let s = &model.scenario;
     Manifest {
         blocsim_version: env!("CARGO_PKG_VERSION").to_string(),
+        stream_layout: crate::rng::STREAM_LAYOUT,
         scenario: s.name.clone(),
         scenario_path: s.path().display().to_string(),
         scenario_sha256: export::sha256_hex(s.resolved.as_bytes()),

@@ -27,7 +27,7 @@ use nalgebra::DMatrix;
 use crate::error::{Error, Result};
 use crate::model::utility::{self, TermInputs};
 use crate::model::{Model, NO_ANCHOR, choice};
-use crate::rng::{Purpose, run_rng, seeded};
+use crate::rng::seeded;
 use crate::scenario::{Term, WorldSource, param};
 
 /// One fixed point of the expected-share map.
@@ -63,7 +63,7 @@ pub struct DomainField {
 pub fn fields(model: &Model) -> Result<Vec<DomainField>> {
     let s = &model.scenario;
     let (n, k_count, d_count) = (model.layout.states, model.layout.frameworks, model.layout.domains);
-    let draws = param::draw_all(&s.uncertain, &mut run_rng(s.batch.seed, 0, Purpose::Parameters));
+    let draws = param::draw_all(&s.uncertain, s.batch.seed, 0);
     let knobs = crate::model::Knobs::realize(s, &draws);
     let refuse = |what: &str| Error::Usage(format!("meanfield: {what}; the mean-field approximation does not cover it"));
     if !knobs.lambda.is_finite() {

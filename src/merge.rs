@@ -82,6 +82,7 @@ fn load(dir: &Path) -> Result<ShardDir> {
     let h = &partial.header;
     let from_manifest = crate::partial::BatchKey {
         blocsim_version: manifest.blocsim_version.clone(),
+        stream_layout: manifest.stream_layout,
         scenario: manifest.scenario.clone(),
         scenario_sha256: manifest.scenario_sha256.clone(),
         seed: manifest.seed,

@@ -26,6 +26,8 @@ const VERSION: u32 = 1;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BatchKey {
     pub blocsim_version: String,
+    /// [`crate::rng::STREAM_LAYOUT`] of the binary that ran the batch.
+    pub stream_layout: u32,
     pub scenario: String,
     pub scenario_sha256: String,
     pub seed: u64,
@@ -44,6 +46,11 @@ impl BatchKey {
         let shard = |s: &Option<String>| s.clone().unwrap_or_else(|| "none (a whole batch)".into());
         let pairs = [
             ("blocsim version", self.blocsim_version.clone(), other.blocsim_version.clone()),
+            (
+                "random stream layout",
+                self.stream_layout.to_string(),
+                other.stream_layout.to_string(),
+            ),
             ("scenario", self.scenario.clone(), other.scenario.clone()),
             (
                 "resolved scenario sha256",

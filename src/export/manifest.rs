@@ -22,6 +22,10 @@ pub const MANIFEST_FILE: &str = "manifest.json";
 pub struct Manifest {
     /// Version of blocsim that wrote the directory.
     pub blocsim_version: String,
+    /// Layout of the random streams ([`crate::rng::STREAM_LAYOUT`]); 1 in manifests written before
+    /// it was recorded.
+    #[serde(default = "first_stream_layout")]
+    pub stream_layout: u32,
     /// Scenario name.
     pub scenario: String,
     /// Where the scenario was read from (a file path, or the bundled name).
@@ -151,6 +155,7 @@ mod tests {
     fn manifest_round_trips() {
         let m = Manifest {
             blocsim_version: "0.1.0".into(),
+            stream_layout: crate::rng::STREAM_LAYOUT,
             scenario: "baseline".into(),
             scenario_path: "scenarios/baseline.toml".into(),
             scenario_sha256: "ab".repeat(32),
@@ -196,4 +201,9 @@ mod tests {
         };
         assert_eq!(Manifest::from_json(&merged.to_json()), Ok(merged));
     }
+}
+
+/// The stream layout of manifests that do not record one.
+fn first_stream_layout() -> u32 {
+    1
 }

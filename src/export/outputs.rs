@@ -107,6 +107,7 @@ pub const MANIFEST: OutputFile = OutputFile {
     writer: Writer::Manifest,
     columns: &[
         "blocsim_version",
+        "stream_layout",
         "scenario",
         "scenario_path",
         "scenario_sha256",
