@@ -124,10 +124,13 @@ fn sobol_intervals_cover_the_mean_response_indices() {
         }
     }
     let m = SEEDS as usize;
-    eprintln!("Sobol coverage over {m} seeds: S1 {:?}, ST {:?}; design part only: S1 {:?}, ST {:?}", covered[0], covered[1], covered_design_only[0], covered_design_only[1]);
-    for i in 0..3 {
-        within_binomial(covered[0][i], m, 0.95, 0.95, &format!("S1 of x{}", i + 1));
-        within_binomial(covered[1][i], m, 0.95, 0.95, &format!("ST of x{}", i + 1));
+    eprintln!(
+        "Sobol coverage over {m} seeds: S1 {:?}, ST {:?}; design part only: S1 {:?}, ST {:?}",
+        covered[0], covered[1], covered_design_only[0], covered_design_only[1]
+    );
+    for (i, (c1, ct)) in covered[0].iter().zip(&covered[1]).enumerate() {
+        within_binomial(*c1, m, 0.95, 0.95, &format!("S1 of x{}", i + 1));
+        within_binomial(*ct, m, 0.95, 0.95, &format!("ST of x{}", i + 1));
     }
     // The design's bootstrap alone misses the streams' part: for x1, whose effect interacts with the
     // streams, its coverage is far below 95% (the check that this test can fail).
@@ -195,7 +198,14 @@ fn baseline_intervals_from_independent_seeds_overlap() {
         let out = tmp.path().join(format!("s{seed}"));
         let o = std::process::Command::new(bin)
             .args(["sensitivity", "baseline", "--method", "sobol", "--samples", "256", "--runs", "4"])
-            .args(["--seed", &seed.to_string(), "--outcome", "final_gdp_share.cloud.US", "--no-plots", "--out"])
+            .args([
+                "--seed",
+                &seed.to_string(),
+                "--outcome",
+                "final_gdp_share.cloud.US",
+                "--no-plots",
+                "--out",
+            ])
             .arg(&out)
             .output()
             .unwrap();
@@ -217,7 +227,7 @@ fn baseline_intervals_from_independent_seeds_overlap() {
     // Disjoint pairs of seeds are independent. Two independent 95% intervals of one quantity with
     // equal standard errors fail to overlap only when |Z1 − Z2| > 1.96 · 2 / √2, i.e. with
     // probability 2 (1 − Φ(2.77)) = 0.0056 (less with t quantiles). Over the 4 pairs × 10 indices,
-    // 3 or more misses have probability below 0.001 even if the 10 indices of a pair were independent.
+    // 3 or more misses have probability below 0.002 even if the 10 indices of a pair were independent.
     let mut misses = Vec::new();
     for pair in results.chunks(2) {
         for (j, (a, b)) in pair[0].iter().zip(&pair[1]).enumerate() {

@@ -148,9 +148,7 @@ pub fn main_effect(points: &[Vec<f64>], i: usize, lo: f64, hi: f64, runs: &[Vec<
 /// Check a sweep's `--precision` (a positive number, or none).
 pub fn check_precision(p: Option<f64>) -> Result<()> {
     match p {
-        Some(v) if !(v.is_finite() && v > 0.0) => {
-            Err(Error::Usage(format!("--precision {v}: expected a positive number (outcome units)")))
-        }
+        Some(v) if !(v.is_finite() && v > 0.0) => Err(Error::Usage(format!("--precision {v}: expected a positive number (outcome units)"))),
         _ => Ok(()),
     }
 }

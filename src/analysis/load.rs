@@ -137,9 +137,23 @@ fn effects(path: &Path, outcomes: &[String], params: &[ParamRange]) -> Result<Ve
             line: line + 2,
             message: m.to_string(),
         };
-        let o = outcomes.iter().position(|x| x == &rec[0]).ok_or_else(|| at(line, &format!("unknown outcome `{}`", &rec[0])))?;
-        let i = params.iter().position(|p| p.key == rec[1]).ok_or_else(|| at(line, &format!("unknown parameter `{}`", &rec[1])))?;
-        let num = |c: usize| if rec[c].is_empty() { Ok(f64::NAN) } else { rec[c].parse::<f64>().map_err(|_| at(line, &format!("column {} is not a number", super::effects::COLUMNS[c]))) };
+        let o = outcomes
+            .iter()
+            .position(|x| x == &rec[0])
+            .ok_or_else(|| at(line, &format!("unknown outcome `{}`", &rec[0])))?;
+        let i = params
+            .iter()
+            .position(|p| p.key == rec[1])
+            .ok_or_else(|| at(line, &format!("unknown parameter `{}`", &rec[1])))?;
+        let num = |c: usize| {
+            if rec[c].is_empty() {
+                Ok(f64::NAN)
+            } else {
+                rec[c]
+                    .parse::<f64>()
+                    .map_err(|_| at(line, &format!("column {} is not a number", super::effects::COLUMNS[c])))
+            }
+        };
         out[o][i].push(Level {
             x: num(3)?,
             points: num(4)? as usize,

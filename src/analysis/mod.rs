@@ -380,9 +380,7 @@ pub fn noise_share(values_by_point: &[Vec<f64>]) -> f64 {
         xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (xs.len() as f64 - 1.0)
     };
     let means: Vec<f64> = values_by_point.iter().map(|v| v.iter().sum::<f64>() / r as f64).collect();
-    let own: f64 = (0..r)
-        .map(|j| var(&values_by_point.iter().map(|v| v[j]).collect::<Vec<_>>()))
-        .sum();
+    let own: f64 = (0..r).map(|j| var(&values_by_point.iter().map(|v| v[j]).collect::<Vec<_>>())).sum();
     let rf = r as f64;
     let signal = ((rf * rf * var(&means) - own) / (rf * (rf - 1.0))).max(0.0);
     if n + signal > 0.0 { n / (n + signal) } else { f64::NAN }

@@ -110,7 +110,14 @@ pub fn indices(d: &MorrisDesign, y: &[Vec<f64>], resamples: usize, level: f64, r
             } else {
                 f64::NAN
             };
-            let c = combine(value, sample_variance(b), nf - 1.0, jackknife_variance(&jack), (m as f64 - 1.0).max(1.0), level);
+            let c = combine(
+                value,
+                sample_variance(b),
+                nf - 1.0,
+                jackknife_variance(&jack),
+                (m as f64 - 1.0).max(1.0),
+                level,
+            );
             MorrisIndex {
                 mu,
                 mu_star: value,

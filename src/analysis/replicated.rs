@@ -93,7 +93,11 @@ pub fn satterthwaite(parts: &[(f64, f64)]) -> f64 {
 /// with a central `level` interval.
 pub fn combine(value: f64, v_design: f64, nu_design: f64, v_replication: f64, nu_replication: f64, level: f64) -> Estimate {
     let vd = if v_design.is_finite() { v_design.max(0.0) } else { f64::NAN };
-    let vs = if v_replication.is_finite() { v_replication.max(0.0) } else { f64::NAN };
+    let vs = if v_replication.is_finite() {
+        v_replication.max(0.0)
+    } else {
+        f64::NAN
+    };
     let total = match (vd.is_finite(), vs.is_finite()) {
         (true, true) => vd + vs,
         (true, false) => vd,
@@ -174,7 +178,12 @@ pub fn need_text(need: Need, what: &str, half: f64, target: f64, runs: u64, desi
     let head = format!("{what}: its 95% interval is ±{half:.3}, wider than the requested ±{target:.3} (--precision)");
     match need {
         Need::Met => None,
-        Need::Runs(r) => Some(format!("{head}; about {r} replications per point (--runs {r}) would reach it, now {runs}")),
+        Need::Runs(r) => Some(format!(
+            "{head}; about {r} replications per point (--runs {r}) would reach it, now {runs}"
+        )),
+        Need::Design { design, runs: r } if design > 100.0 || r > 100_000 => Some(format!(
+            "{head}; the design points differ little beyond replication noise, so neither a larger {design_flag} nor more replications within reason (over 100 times the {design_flag}, or over 100,000 replications) would reach it"
+        )),
         Need::Design { design, runs: r } => Some(format!(
             "{head}; more replications alone cannot reach it (the design's own part is too wide): about {design:.1} times the {design_flag} and {r} replications per point would"
         )),
@@ -216,7 +225,9 @@ mod tests {
         // Replication part only, 0.1 se at R = 4 with t_3: half 0.318. For ±0.05 the variance must
         // fall below (0.05/t)²; R' ≈ 4 · 0.01 / (0.05/1.97)² ≈ 62.
         let e = combine(0.5, 0.0, 255.0, 0.01, 3.0, 0.95);
-        let Need::Runs(r) = needed_replications(&e, 4, 255.0, 0.0, 0.05, 0.95) else { panic!() };
+        let Need::Runs(r) = needed_replications(&e, 4, 255.0, 0.0, 0.05, 0.95) else {
+            panic!()
+        };
         assert!((60..=66).contains(&r), "{r}");
         assert_eq!(needed_replications(&e, 4, 255.0, 0.0, 0.5, 0.95), Need::Met);
         // A design part wider than the target cannot be fixed by replications.

@@ -21,9 +21,9 @@ use serde_json::{Value, json};
 
 use super::design::{MorrisDesign, saltelli};
 use super::morris::{self, MorrisIndex};
+use super::replicated::{self, Need, needed_replications};
 use super::sobol::{self, SaltelliOutputs, SobolIndices};
 use super::table::{Table, json_bytes, num};
-use super::replicated::{self, Need, needed_replications};
 use super::{Loader, Outcome, ParamRange, Plan, design_rng, evaluate};
 use crate::error::{Error, Result};
 use crate::export::write_atomic;
@@ -522,9 +522,7 @@ impl Sensitivity {
                 }
             }
         }
-        s.push_str(
-            "\n~ = the 95% interval (design and replication noise together) reaches 0: cannot be told from no effect\n",
-        );
+        s.push_str("\n~ = the 95% interval (design and replication noise together) reaches 0: cannot be told from no effect\n");
         s
     }
 }

@@ -21,8 +21,8 @@
 
 use rand::RngExt;
 
-use super::replicated::{combine, jackknife_variance, sample_variance};
 pub use super::replicated::Estimate;
+use super::replicated::{combine, jackknife_variance, sample_variance};
 use crate::rng::Generator;
 
 /// The outputs of a Saltelli design, split into its matrices, per replication.
@@ -73,11 +73,7 @@ pub struct SobolIndices {
 /// Mean over pairs r ≠ s of u_r v_s from Σu, Σv, Σ u_r v_r over m replications (the plain product
 /// when m = 1).
 fn cross(su: f64, sv: f64, suv: f64, m: usize) -> f64 {
-    if m > 1 {
-        (su * sv - suv) / (m * (m - 1)) as f64
-    } else {
-        suv
-    }
+    if m > 1 { (su * sv - suv) / (m * (m - 1)) as f64 } else { suv }
 }
 
 /// Point estimates (S_i, ST_i, V) from the rows `rows` (indices into 0..N, repeats allowed) and the

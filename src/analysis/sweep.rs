@@ -189,7 +189,8 @@ pub fn run_with(
     }
     if r_count < 2 {
         warnings.push(
-            "--runs 1: the bands cannot include the replication noise (a rerun with another seed would move them); use --runs 3 or more".into(),
+            "--runs 1: the bands cannot include the replication noise (a rerun with another seed would move them); use --runs 3 or more"
+                .into(),
         );
     }
     Ok(Sweep {

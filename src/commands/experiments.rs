@@ -113,15 +113,7 @@ pub fn sensitivity(c: SensitivityCommand, progress: &dyn Progress) -> anyhow::Re
     };
     let planned = points as u64 * p.plan.runs;
     progress.start(planned);
-    let a = crate::analysis::sensitivity::run(
-        &p.loader,
-        &p.params,
-        c.method,
-        &p.outcomes,
-        &p.plan,
-        c.precision,
-        progress,
-    )?;
+    let a = crate::analysis::sensitivity::run(&p.loader, &p.params, c.method, &p.outcomes, &p.plan, c.precision, progress)?;
     let mut files = a.write(&p.dir)?;
     if let Some(opts) = &c.common.plots {
         files.extend(crate::plot::analysis::plot_sensitivity(&p.dir, &a, opts)?);
