@@ -5,7 +5,8 @@
 //! interacting with the inputs, + independent point-by-replication noise. Its mean response is the
 //! Ishigami function, so the true indices are known (S1 = 0.3139, 0.4424, 0; ST = 0.5576, 0.4424,
 //! 0.2437; Morris mu* by enumeration of the grid). Each seed draws a new design and new streams and
-//! runs the same estimator code as `blocsim sensitivity`; over many seeds the 95% intervals must cover
+//! runs the same estimator code as `blocsim sensitivity` (and, for the main effects of a grid sweep,
+//! as `blocsim sweep`); over many seeds the 95% intervals must cover
 //! the truth at a rate consistent with 95%, within a binomial tolerance. The intervals of the design
 //! alone (the streams' part left out) are checked to fall short, so the coverage test can fail.
 //!
@@ -101,7 +102,10 @@ fn within_binomial(count: usize, m: usize, lo_rate: f64, hi_rate: f64, what: &st
 }
 
 const SEEDS: u64 = 400;
-const RUNS: usize = 4;
+/// Replications per point; `SENS_RUNS` overrides it for experiments (the suite uses 4).
+fn runs() -> usize {
+    std::env::var("SENS_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(4)
+}
 
 #[test]
 fn sobol_intervals_cover_the_mean_response_indices() {
@@ -113,7 +117,7 @@ fn sobol_intervals_cover_the_mean_response_indices() {
     for seed in 0..SEEDS {
         let mut rng = blocsim::rng::seeded(1000 + seed);
         let design = saltelli(3, n, rng.random::<u32>()).unwrap();
-        let y = simulate(&design, RUNS, &mut rng);
+        let y = simulate(&design, runs(), &mut rng);
         let s = sobol::indices(&SaltelliOutputs::from_design_order(&y, 3), RESAMPLES, LEVEL, &mut rng);
         for i in 0..3 {
             for (w, (e, truth)) in [(s.first[i], s1[i]), (s.total[i], st[i])].into_iter().enumerate() {
@@ -171,7 +175,7 @@ fn morris_intervals_cover_the_mean_response_mu_star() {
     for seed in 0..SEEDS {
         let mut rng = blocsim::rng::seeded(5000 + seed);
         let d = MorrisDesign::new(3, 40, 4, &mut rng).unwrap();
-        let y = simulate(&d.points, RUNS, &mut rng);
+        let y = simulate(&d.points, runs(), &mut rng);
         let m = morris::indices(&d, &y, RESAMPLES, LEVEL, &mut rng);
         for i in 0..3 {
             covered[i] += usize::from(m[i].mu_star_low <= truth[i] && truth[i] <= m[i].mu_star_high);
@@ -237,4 +241,56 @@ fn baseline_intervals_from_independent_seeds_overlap() {
         }
     }
     assert!(misses.len() <= 2, "intervals from independent seeds do not overlap: {misses:?}");
+}
+
+#[test]
+fn sweep_main_effect_bands_cover_the_mean_response() {
+    // A 5 × 5 × 5 grid (fixed points: a rerun changes only the streams). The true main effect of x_i
+    // at a level is the mean of the Ishigami function over the grid points at that level.
+    use blocsim::analysis::design::grid;
+    use blocsim::analysis::effects::main_effect;
+    let points = grid(3, 5).unwrap();
+    let truth: Vec<Vec<f64>> = (0..3)
+        .map(|i| {
+            (0..5)
+                .map(|l| {
+                    let v = l as f64 / 4.0;
+                    let at: Vec<f64> = points.iter().filter(|p| p[i] == v).map(|p| ishigami(p)).collect();
+                    at.iter().sum::<f64>() / at.len() as f64
+                })
+                .collect()
+        })
+        .collect();
+    let (mut covered, mut old_band) = (vec![0usize; 3], vec![0usize; 3]);
+    let mut trials = 0;
+    for seed in 0..SEEDS {
+        let mut rng = blocsim::rng::seeded(9000 + seed);
+        let y = simulate(&points, runs(), &mut rng);
+        for i in 0..3 {
+            let levels = main_effect(&points, i, 0.0, 1.0, &y, false);
+            assert_eq!(levels.len(), 5);
+            // One level per parameter and seed (the middle one), so the counts are independent trials.
+            let l = levels[2];
+            covered[i] += usize::from(l.low <= truth[i][2] && truth[i][2] <= l.high);
+            // The earlier band: ±1.96 × (spread of the 25 point means) / √25.
+            let means: Vec<f64> = points
+                .iter()
+                .zip(&y)
+                .filter(|(p, _)| p[i] == 0.5)
+                .map(|(_, v)| v.iter().sum::<f64>() / v.len() as f64)
+                .collect();
+            let n = means.len() as f64;
+            let m = means.iter().sum::<f64>() / n;
+            let se = (means.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0) / n).sqrt();
+            old_band[i] += usize::from((m - truth[i][2]).abs() <= 1.96 * se);
+        }
+        trials += 1;
+    }
+    eprintln!("main-effect coverage over {trials} seeds: {covered:?}; earlier band: {old_band:?}");
+    for (i, c) in covered.iter().enumerate() {
+        within_binomial(*c, trials, 0.95, 0.95, &format!("main effect of x{} at 0.5", i + 1));
+    }
+    // The earlier band leaves out the shift every point of a replication shares: it covers below
+    // the binomial band's lower limit (0.95 − 3.5 × 0.0109 = 0.912) for every parameter.
+    assert!(old_band.iter().all(|&c| (c as f64) < 0.912 * trials as f64), "{old_band:?}");
 }
