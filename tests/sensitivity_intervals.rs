@@ -10,7 +10,7 @@
 //! the truth at a rate consistent with 95%, within a binomial tolerance. The intervals of the design
 //! alone (the streams' part left out) are checked to fall short, so the coverage test can fail.
 //!
-//! The baseline test (`#[ignore]`: about a minute and a half) runs `blocsim sensitivity baseline`
+//! The baseline test (`#[ignore]`: 1.5 to 3 minutes) runs `blocsim sensitivity baseline`
 //! with several seeds and checks that intervals from independent seeds overlap as often as their
 //! level says.
 
@@ -193,7 +193,7 @@ fn morris_intervals_cover_the_mean_response_mu_star() {
 }
 
 #[test]
-#[ignore = "runs blocsim sensitivity on the baseline with 8 seeds (about 1.5 minutes on 2 cores)"]
+#[ignore = "runs blocsim sensitivity on the baseline with 8 seeds (1.5 to 3 minutes on 2 cores)"]
 fn baseline_intervals_from_independent_seeds_overlap() {
     let bin = env!("CARGO_BIN_EXE_blocsim");
     let tmp = tempfile::tempdir().unwrap();

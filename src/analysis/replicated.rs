@@ -182,7 +182,7 @@ pub fn need_text(need: Need, what: &str, half: f64, target: f64, runs: u64, desi
             "{head}; about {r} replications per point (--runs {r}) would reach it, now {runs}"
         )),
         Need::Design { design, runs: r } if design > 100.0 || r > 100_000 => Some(format!(
-            "{head}; the design points differ little beyond replication noise, so neither a larger {design_flag} nor more replications within reason (over 100 times the {design_flag}, or over 100,000 replications) would reach it"
+            "{head}; it is far out of reach: it would take over 100 times the {design_flag} or over 100,000 replications per point (about {design:.0} times and {r})"
         )),
         Need::Design { design, runs: r } => Some(format!(
             "{head}; more replications alone cannot reach it (the design's own part is too wide): about {design:.1} times the {design_flag} and {r} replications per point would"

@@ -474,14 +474,11 @@ impl Sensitivity {
         }
         for r in &self.results {
             let share = if r.noise_share.is_finite() {
-                format!("{:.2}", r.noise_share)
+                format!("up to {:.2} of an interval's variance", r.noise_share)
             } else {
                 "not measured".into()
             };
-            s.push_str(&format!(
-                "\n{}  (replication noise: up to {share} of an interval's variance)\n",
-                r.outcome
-            ));
+            s.push_str(&format!("\n{}  (replication noise: {share})\n", r.outcome));
             match &r.indices {
                 Indices::Sobol(x) => {
                     s.push_str(&format!("  {:<40} {:>22} {:>22}\n", "parameter", "S1 [95% CI]", "ST [95% CI]"));

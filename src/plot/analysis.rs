@@ -337,15 +337,15 @@ impl Chart for SensitivityChart<'_> {
         let a = self.analysis;
         let r = &a.results[self.outcome];
         let sub = format!(
-            "scenario {} \u{2014} {} design points \u{00d7} {} replications, seed {}; replication noise: up to {} of an interval's variance",
+            "scenario {} \u{2014} {} design points \u{00d7} {} replications, seed {}; replication noise: {}",
             a.scenario,
             a.points.len(),
             a.plan.runs,
             a.plan.seed,
             if r.noise_share.is_finite() {
-                format!("{:.3}", r.noise_share)
+                format!("up to {:.2} of an interval's variance", r.noise_share)
             } else {
-                "n/a".into()
+                "not measured".into()
             }
         );
         let (title, series): (String, Vec<Series>) = match &r.indices {
