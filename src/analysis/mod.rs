@@ -7,8 +7,9 @@
 //! | [`outcome`] | the outcome selectors (`final_gdp_share.telecom.CN`, `fragmentation`, ...) read from a run |
 //! | [`sobol`] | first-order (Saltelli 2010) and total (Jansen 1999) indices of the mean response, products taken between replications |
 //! | [`morris`] | elementary effects: mu, mu* (Campolongo et al. 2007) and sigma |
-//! | [`replicated`] | intervals that carry the design's and the replications' variation (bootstrap over rows, jackknife over replications), and the replications a precision needs |
+//! | [`replicated`] | intervals that carry the design's and the replications' variation (bootstrap over rows, jackknife over replications) |
 //! | [`effects`] | the sweep's main effects with the same two parts in their bands |
+//! | [`precision`] | `--precision`: the replications (or design size) an interval of a given half-width needs, and the warning |
 //! | [`prim`] | PRIM peeling and pasting (Friedman & Fisher 1999) |
 //! | [`table`] | the CSV and Parquet tables every command writes |
 //! | [`load`] | reading those outputs back, for `blocsim plot DIR` |
@@ -27,6 +28,7 @@ pub mod effects;
 pub mod load;
 pub mod morris;
 pub mod outcome;
+pub mod precision;
 pub mod prim;
 pub mod replicated;
 pub mod sensitivity;

@@ -15,7 +15,7 @@
 //! and the interval is estimate ± t_ν · √(v_design + v_replication), with ν from Welch–Satterthwaite, so
 //! that few streams give a wide interval rather than a falsely narrow one. The share of the variance
 //! that comes from the streams is the replication-noise share of the index, in [0, 1] by
-//! construction. [`needed_replications`] projects how many replications would bring an interval to a
+//! construction. [`super::precision`] projects how many replications would bring an interval to a
 //! requested half-width (the replication part scales as 1/R, the design part as 1/N).
 
 use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
@@ -118,81 +118,6 @@ pub fn combine(value: f64, v_design: f64, nu_design: f64, v_replication: f64, nu
     }
 }
 
-/// What it would take to bring an interval to a requested half-width.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Need {
-    /// The interval is already as narrow as requested.
-    Met,
-    /// About this many replications per point would do, with the same design.
-    Runs(u64),
-    /// The design's own part is too wide: about `design` times the design size and `runs`
-    /// replications per point (each part then takes half of the requested variance).
-    Design { design: f64, runs: u64 },
-    /// The replication part could not be measured (fewer than 3 replications).
-    Unknown,
-}
-
-/// Smallest R' such that the interval of `e`, computed with R' replications per point instead of
-/// `runs`, has half-width at most `target`. The replication variance scales as R/R' and its
-/// degrees of freedom become R' − 1; `bias` is an extra half-width that also scales as √(R/R')
-/// (the Morris noise bound). Searches up to 10⁶ replications.
-pub fn needed_replications(e: &Estimate, runs: u64, nu_design: f64, bias: f64, target: f64, level: f64) -> Need {
-    let bias = if bias.is_finite() { bias } else { 0.0 };
-    if e.half_width() <= target {
-        return Need::Met;
-    }
-    let (vd, vs) = (e.se_design.powi(2), e.se_replication.powi(2));
-    if !vs.is_finite() {
-        return Need::Unknown;
-    }
-    let vd = if vd.is_finite() { vd } else { 0.0 };
-    let half_at = |r2: f64| {
-        let scale = runs as f64 / r2;
-        let dof = satterthwaite(&[(vd, nu_design), (vs * scale, r2 - 1.0)]);
-        t_quantile(level, dof) * (vd + vs * scale).sqrt() + bias * scale.sqrt()
-    };
-    let limit = 1e6;
-    if half_at(limit) > target {
-        // Give each part half the requested variance.
-        let z = t_quantile(level, f64::INFINITY);
-        let budget = (target / z).powi(2) / 2.0;
-        let design = if vd > 0.0 { vd / budget } else { 1.0 };
-        let bias_var = (bias / z).powi(2);
-        let runs2 = ((vs + bias_var) * runs as f64 / budget).ceil().max(3.0);
-        return Need::Design {
-            design: design.max(1.0),
-            runs: runs2 as u64,
-        };
-    }
-    // Binary search on R' in [runs, limit].
-    let (mut lo, mut hi) = (runs.max(2) as f64, limit);
-    while hi - lo > 1.0 {
-        let mid = ((lo + hi) / 2.0).floor();
-        if half_at(mid) <= target { hi = mid } else { lo = mid }
-    }
-    Need::Runs(hi as u64)
-}
-
-/// A plain sentence for a [`Need`] (`what` names the interval, `runs` the replications given).
-pub fn need_text(need: Need, what: &str, half: f64, target: f64, runs: u64, design_flag: &str) -> Option<String> {
-    let head = format!("{what}: its 95% interval is ±{half:.3}, wider than the requested ±{target:.3} (--precision)");
-    match need {
-        Need::Met => None,
-        Need::Runs(r) => Some(format!(
-            "{head}; about {r} replications per point (--runs {r}) would reach it, now {runs}"
-        )),
-        Need::Design { design, runs: r } if design > 100.0 || r > 100_000 => Some(format!(
-            "{head}; it is far out of reach: it would take over 100 times the {design_flag} or over 100,000 replications per point (about {design:.0} times and {r})"
-        )),
-        Need::Design { design, runs: r } => Some(format!(
-            "{head}; more replications alone cannot reach it (the design's own part is too wide): about {design:.1} times the {design_flag} and {r} replications per point would"
-        )),
-        Need::Unknown => Some(format!(
-            "{head}; with {runs} replication(s) per point the replication noise cannot be measured: use --runs 3 or more"
-        )),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -218,22 +143,5 @@ mod tests {
         assert!((e.dof - 255.0).abs() < 1e-9 && e.noise_share() == 0.0);
         let e = combine(0.5, 0.0, 255.0, 0.01, 3.0, 0.95);
         assert!((e.high - 0.5 - 3.182446 * 0.1).abs() < 1e-5 && e.noise_share() == 1.0);
-    }
-
-    #[test]
-    fn needed_replications_reach_the_target() {
-        // Replication part only, 0.1 se at R = 4 with t_3: half 0.318. For ±0.05 the variance must
-        // fall below (0.05/t)²; R' ≈ 4 · 0.01 / (0.05/1.97)² ≈ 62.
-        let e = combine(0.5, 0.0, 255.0, 0.01, 3.0, 0.95);
-        let Need::Runs(r) = needed_replications(&e, 4, 255.0, 0.0, 0.05, 0.95) else {
-            panic!()
-        };
-        assert!((60..=66).contains(&r), "{r}");
-        assert_eq!(needed_replications(&e, 4, 255.0, 0.0, 0.5, 0.95), Need::Met);
-        // A design part wider than the target cannot be fixed by replications.
-        let e = combine(0.5, 0.01, 255.0, 0.01, 3.0, 0.95);
-        assert!(matches!(needed_replications(&e, 4, 255.0, 0.0, 0.05, 0.95), Need::Design { .. }));
-        let e = combine(0.5, 0.01, 255.0, f64::NAN, 3.0, 0.95);
-        assert_eq!(needed_replications(&e, 2, 255.0, 0.0, 0.05, 0.95), Need::Unknown);
     }
 }

@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 
 use super::design::{MorrisDesign, saltelli};
 use super::morris::{self, MorrisIndex};
-use super::replicated::{self, Need, needed_replications};
+use super::precision::{default_precision, precision_warnings};
 use super::sobol::{self, SaltelliOutputs, SobolIndices};
 use super::table::{Table, json_bytes, num};
 use super::{Loader, Outcome, ParamRange, Plan, design_rng, evaluate};
@@ -136,72 +136,6 @@ impl OutcomeIndices {
             Indices::Morris(m) => m[p].noise_share(),
         }
     }
-}
-
-/// Default `--precision`: the half-width wanted for every 95% interval — Sobol indices in index
-/// units, Morris mu* as a fraction of the outcome's largest mu*.
-pub fn default_precision(method: Method) -> f64 {
-    match method {
-        Method::Sobol { .. } => 0.05,
-        Method::Morris { .. } => 0.1,
-    }
-}
-
-/// Warnings for the intervals of `r` that are wider than `precision` (see [`default_precision`]),
-/// with the replications (or the design size) that would reach it: one line per outcome, for its
-/// widest interval. `runs` replications per point were used; `rows` is N (Sobol) or r (Morris).
-pub fn precision_warnings(r: &OutcomeIndices, params: &[ParamRange], method: Method, precision: f64, runs: u64) -> Option<String> {
-    // (what, estimate, extra bias, target)
-    let mut cands: Vec<(String, replicated::Estimate, f64, f64, f64)> = Vec::new();
-    let rows = match method {
-        Method::Sobol { samples } => samples,
-        Method::Morris { trajectories, .. } => trajectories,
-    } as f64;
-    match &r.indices {
-        Indices::Sobol(s) => {
-            for (p, param) in params.iter().enumerate() {
-                for (name, e) in [("S1", s.first[p]), ("ST", s.total[p])] {
-                    if e.value.is_finite() {
-                        cands.push((format!("{name} of {}", param.key), e, 0.0, precision, e.half_width()));
-                    }
-                }
-            }
-        }
-        Indices::Morris(m) => {
-            let top = m.iter().map(|x| x.mu_star).filter(|v| v.is_finite()).fold(0.0, f64::max);
-            if top <= 0.0 {
-                return None;
-            }
-            for (p, param) in params.iter().enumerate() {
-                let x = m[p];
-                let e = replicated::Estimate {
-                    value: x.mu_star,
-                    se: x.se,
-                    se_design: x.se_design,
-                    se_replication: x.se_replication,
-                    dof: x.dof,
-                    low: x.mu_star_low,
-                    high: x.mu_star_high,
-                };
-                let bias = if x.noise.is_finite() { x.noise / 2.0 } else { 0.0 };
-                cands.push((format!("mu* of {}", param.key), e, bias, precision * top, e.half_width()));
-            }
-        }
-    }
-    let worst = cands
-        .into_iter()
-        .filter(|c| c.4 > c.3)
-        .max_by(|a, b| (a.4 / a.3).total_cmp(&(b.4 / b.3)))?;
-    let (what, e, bias, target, half) = worst;
-    let need = needed_replications(&e, runs, rows - 1.0, bias, target, LEVEL);
-    let flag = match method {
-        Method::Sobol { .. } => "--samples",
-        Method::Morris { .. } => "--trajectories",
-    };
-    if need == Need::Met {
-        return None;
-    }
-    replicated::need_text(need, &format!("{}: {what}", r.outcome), half, target, runs, flag)
 }
 
 /// A finished analysis.

@@ -17,7 +17,7 @@ use std::path::Path;
 use serde_json::{Value, json};
 
 use super::effects::{self, Level};
-use super::replicated::{Need, need_text, needed_replications};
+use super::precision::{Need, need_text, needed_replications};
 use super::table::{Table, json_bytes, num};
 use super::{Loader, Outcome, ParamRange, Plan, PointStats, design, design_rng, evaluate, noise_share};
 use crate::error::{Error, Result};
