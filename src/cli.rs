@@ -214,6 +214,10 @@ pub enum Command {
         /// Levels per parameter (grid, default 5) or points in all (lhs, default 100).
         #[arg(long)]
         points: Option<usize>,
+        /// Wanted half-width of the main effects' 95% bands, in outcome units: warn, with the
+        /// replications needed, where a band is wider.
+        #[arg(long, value_name = "H")]
+        precision: Option<f64>,
         #[command(flatten)]
         common: ExperimentArgs,
     },
@@ -237,6 +241,10 @@ pub enum Command {
         /// A parameter and its range (repeatable; default: the scenario's uncertain parameters).
         #[arg(long = "param", value_name = "PATH=LO:HI")]
         params: Vec<String>,
+        /// Wanted half-width of every 95% interval (Sobol: index units, default 0.05; Morris: share
+        /// of the largest mu*, default 0.1): warn, with the replications needed, where one is wider.
+        #[arg(long, value_name = "H")]
+        precision: Option<f64>,
         #[command(flatten)]
         common: ExperimentArgs,
     },
@@ -595,12 +603,14 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             params,
             design,
             points,
+            precision,
             common,
         } => {
             let c = commands::SweepCommand {
                 common: common.command(scenario, params, command_line),
                 design,
                 points,
+                precision,
             };
             let started = std::time::Instant::now();
             let (sweep, dir) = {
@@ -627,6 +637,7 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             trajectories,
             levels,
             params,
+            precision,
             common,
         } => {
             let method = match method.as_str() {
@@ -637,6 +648,7 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             let c = commands::SensitivityCommand {
                 common: common.command(scenario, params, command_line),
                 method,
+                precision,
             };
             let started = std::time::Instant::now();
             let (a, dir) = {

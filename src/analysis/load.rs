@@ -7,6 +7,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::discover::{Condition, Discovery, SweptParam};
+use super::effects::Level;
 use super::morris::MorrisIndex;
 use super::prim::{Bounds, PrimBox, PrimOptions, PrimResult};
 use super::sensitivity::{Indices, Method, OutcomeIndices, Sensitivity};
@@ -59,7 +60,7 @@ fn column<'a>(t: &'a Table, path: &Path, name: &str) -> Result<&'a [f64]> {
         .ok_or_else(|| bad(path, &format!("no column `{name}`")))
 }
 
-/// Read a sweep directory (`sweep.json`, `points.csv`); the per-run table is not read.
+/// Read a sweep directory (`sweep.json`, `points.csv`, `effects.csv`); the per-run table is not read.
 pub fn sweep(dir: &Path) -> Result<Sweep> {
     let jpath = dir.join("sweep.json");
     let v = read_json(&jpath)?;
@@ -92,7 +93,10 @@ pub fn sweep(dir: &Path) -> Result<Sweep> {
             });
         }
     }
+    let effects = effects(&dir.join("effects.csv"), &outcomes, &params)?;
     Ok(Sweep {
+        effects,
+        precision: v["precision"].as_f64(),
         scenario: v["scenario"].as_str().unwrap_or("").to_string(),
         design,
         noise: outcomes.iter().map(|o| f(&v["noise_share"][o])).collect(),
@@ -112,6 +116,57 @@ pub fn sweep(dir: &Path) -> Result<Sweep> {
             .map(|a| a.iter().filter_map(|w| w.as_str().map(str::to_string)).collect())
             .unwrap_or_default(),
     })
+}
+
+/// Read `effects.csv` into `effects[o][i]` (levels in file order).
+fn effects(path: &Path, outcomes: &[String], params: &[ParamRange]) -> Result<Vec<Vec<Vec<Level>>>> {
+    let bytes = std::fs::read(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut out = vec![vec![Vec::new(); params.len()]; outcomes.len()];
+    let mut rd = csv::Reader::from_reader(bytes.as_slice());
+    let head = rd.headers().map_err(|e| bad(path, &e.to_string()))?.clone();
+    if head.iter().ne(super::effects::COLUMNS) {
+        return Err(bad(path, &format!("expected the columns {}", super::effects::COLUMNS.join(","))));
+    }
+    for (line, rec) in rd.records().enumerate() {
+        let rec = rec.map_err(|e| bad(path, &e.to_string()))?;
+        let at = |line: usize, m: &str| Error::Data {
+            path: path.to_path_buf(),
+            line: line + 2,
+            message: m.to_string(),
+        };
+        let o = outcomes
+            .iter()
+            .position(|x| x == &rec[0])
+            .ok_or_else(|| at(line, &format!("unknown outcome `{}`", &rec[0])))?;
+        let i = params
+            .iter()
+            .position(|p| p.key == rec[1])
+            .ok_or_else(|| at(line, &format!("unknown parameter `{}`", &rec[1])))?;
+        let num = |c: usize| {
+            if rec[c].is_empty() {
+                Ok(f64::NAN)
+            } else {
+                rec[c]
+                    .parse::<f64>()
+                    .map_err(|_| at(line, &format!("column {} is not a number", super::effects::COLUMNS[c])))
+            }
+        };
+        out[o][i].push(Level {
+            x: num(3)?,
+            points: num(4)? as usize,
+            mean: num(5)?,
+            se: num(6)?,
+            low: num(7)?,
+            high: num(8)?,
+            se_design: num(9)?,
+            se_replication: num(10)?,
+            dof: num(11)?,
+        });
+    }
+    Ok(out)
 }
 
 /// Read a sensitivity directory (`sensitivity.json`, `design.csv`).
@@ -134,6 +189,9 @@ pub fn sensitivity(dir: &Path) -> Result<Sensitivity> {
     let est = |e: &Value| Estimate {
         value: f(&e["estimate"]),
         se: f(&e["se"]),
+        se_design: f(&e["se_design"]),
+        se_replication: f(&e["se_replication"]),
+        dof: f(&e["dof"]),
         low: f(&e["low"]),
         high: f(&e["high"]),
     };
@@ -154,6 +212,11 @@ pub fn sensitivity(dir: &Path) -> Result<Sensitivity> {
                         sigma: f(&p["sigma"]),
                         mu_star_low: f(&p["mu_star_low"]),
                         mu_star_high: f(&p["mu_star_high"]),
+                        se: f(&p["se"]),
+                        se_design: f(&p["se_design"]),
+                        se_replication: f(&p["se_replication"]),
+                        dof: f(&p["dof"]),
+                        noise: f(&p["noise_mu_star"]),
                     })
                     .collect(),
             ),
@@ -184,6 +247,7 @@ pub fn sensitivity(dir: &Path) -> Result<Sensitivity> {
         },
         means,
         results,
+        precision: f(&v["precision"]),
         warnings: v["warnings"]
             .as_array()
             .map(|a| a.iter().filter_map(|w| w.as_str().map(str::to_string)).collect())

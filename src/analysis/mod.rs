@@ -5,8 +5,11 @@
 //! |--------|------|
 //! | [`design`] | full-factorial grid, Latin hypercube, Saltelli (Sobol sequence) and Morris designs on the unit cube |
 //! | [`outcome`] | the outcome selectors (`final_gdp_share.telecom.CN`, `fragmentation`, ...) read from a run |
-//! | [`sobol`] | first-order (Saltelli 2010) and total (Jansen 1999) indices with bootstrap intervals |
+//! | [`sobol`] | first-order (Saltelli 2010) and total (Jansen 1999) indices of the mean response, products taken between replications |
 //! | [`morris`] | elementary effects: mu, mu* (Campolongo et al. 2007) and sigma |
+//! | [`replicated`] | intervals that carry the design's and the replications' variation (bootstrap over rows, jackknife over replications) |
+//! | [`effects`] | the sweep's main effects with the same two parts in their bands |
+//! | [`precision`] | `--precision`: the replications (or design size) an interval of a given half-width needs, and the warning |
 //! | [`prim`] | PRIM peeling and pasting (Friedman & Fisher 1999) |
 //! | [`table`] | the CSV and Parquet tables every command writes |
 //! | [`load`] | reading those outputs back, for `blocsim plot DIR` |
@@ -21,10 +24,13 @@
 
 pub mod design;
 pub mod discover;
+pub mod effects;
 pub mod load;
 pub mod morris;
 pub mod outcome;
+pub mod precision;
 pub mod prim;
+pub mod replicated;
 pub mod sensitivity;
 pub mod sobol;
 pub mod sweep;
@@ -354,24 +360,32 @@ pub fn noise_variance(values_by_point: &[Vec<f64>]) -> f64 {
     ss / ((p_count - 1) * (r - 1)) as f64
 }
 
-/// How much of the variance of the point means is replication noise, for one outcome: the noise
-/// variance of a mean of R runs, [`noise_variance`] / R, over the sample variance of the point means
-/// (capped at 1). Near 0: the design explains the spread; near 1: it is mostly noise. NaN when it
-/// cannot be estimated (one replication, one point, or identical point means).
+/// The expected share of replication noise in the variance of the point means, for one outcome:
+/// n / (n + V_f) with n = [`noise_variance`] / R, the noise variance of a mean of R runs, and V_f
+/// the variance of the mean response across points, estimated from products of *different*
+/// replications (the mean over r ≠ s of the sample covariance across points of y_·r and y_·s; under
+/// common random numbers a stream's shift cancels in it and its noise averages out) and floored at
+/// 0. In [0, 1] by construction: near 0 the design explains the spread, 1 means the point means
+/// differ no more than noise would make them. (Dividing n by the realised spread of the point means
+/// instead, as before, mixes an expectation with one draw of the R shared streams and can exceed 1.)
+/// NaN when it cannot be estimated (one replication, one point, or no spread at all).
 pub fn noise_share(values_by_point: &[Vec<f64>]) -> f64 {
     let r = values_by_point.first().map_or(0, Vec::len);
     let noise = noise_variance(values_by_point);
     if !noise.is_finite() {
         return f64::NAN;
     }
+    let n = noise / r as f64;
+    // Mean over pairs r ≠ s of the covariance across points: (R² Var(ȳ) − Σ_r Var(y_·r)) / (R(R − 1)).
+    let var = |xs: &[f64]| {
+        let m = xs.iter().sum::<f64>() / xs.len() as f64;
+        xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (xs.len() as f64 - 1.0)
+    };
     let means: Vec<f64> = values_by_point.iter().map(|v| v.iter().sum::<f64>() / r as f64).collect();
-    let grand = means.iter().sum::<f64>() / means.len() as f64;
-    let between = means.iter().map(|m| (m - grand).powi(2)).sum::<f64>() / (means.len() as f64 - 1.0);
-    if between > 0.0 {
-        (noise / r as f64 / between).min(1.0)
-    } else {
-        f64::NAN
-    }
+    let own: f64 = (0..r).map(|j| var(&values_by_point.iter().map(|v| v[j]).collect::<Vec<_>>())).sum();
+    let rf = r as f64;
+    let signal = ((rf * rf * var(&means) - own) / (rf * (rf - 1.0))).max(0.0);
+    if n + signal > 0.0 { n / (n + signal) } else { f64::NAN }
 }
 
 /// The generator of a design (LHS permutations, Morris trajectories, bootstrap resamples): stream

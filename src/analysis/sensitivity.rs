@@ -1,14 +1,15 @@
 //! `blocsim sensitivity`: Sobol indices or Morris elementary effects of scenario parameters, for
 //! each chosen outcome, on a stochastic model.
 //!
-//! Every design point is run R times on common random numbers and the outcome averaged; the
-//! estimators see the averages. Replication noise is measured, not assumed away: per outcome,
-//! `noise_share` = (σ²_e / R) / (variance of the point means), with σ²_e the point-by-replication
-//! noise variance ([`super::noise_variance`]), is the part of the variance the estimators see that
-//! is noise. A first-order index whose interval does not lie above 0, a total index whose lower
-//! interval limit is not above `noise_share` (noise adds up to that much to ST), or a Morris mu*
-//! whose lower limit is not above `noise_mu_star` (the mu* that replication noise alone would give,
-//! √(2/π)·√(2 σ²_e / R)/Δ), is flagged `within_noise`: it cannot be told apart from noise.
+//! Every design point is run R times on common random numbers (replication r of every point is
+//! run r of the master seed). The estimators ([`super::sobol`], [`super::morris`]) take every
+//! replication, not only the means: Sobol products are taken between different replications, so the
+//! indices are those of the mean response whatever R; and every interval adds to the design's
+//! bootstrap variance the jackknife variance over replications ([`super::replicated`]), the
+//! parameter-by-stream variation that a rerun with another seed shows. Per index, `noise_share` is the
+//! part of its sampling variance that comes from the replications (in [0, 1]); an index whose interval
+//! reaches 0 is flagged `within_noise`. When an interval is wider than the requested precision
+//! (`--precision`), a warning says how many replications (or how much larger a design) would reach it.
 //!
 //! Output directory: `sobol.csv` or `morris.csv` (one row per outcome, parameter and index),
 //! `sensitivity.json` (the same with the settings), `design.csv` (every design point's parameter
@@ -20,9 +21,10 @@ use serde_json::{Value, json};
 
 use super::design::{MorrisDesign, saltelli};
 use super::morris::{self, MorrisIndex};
+use super::precision::{default_precision, precision_warnings};
 use super::sobol::{self, SaltelliOutputs, SobolIndices};
 use super::table::{Table, json_bytes, num};
-use super::{Loader, Outcome, ParamRange, Plan, design_rng, evaluate, noise_share};
+use super::{Loader, Outcome, ParamRange, Plan, design_rng, evaluate};
 use crate::error::{Error, Result};
 use crate::export::write_atomic;
 use crate::progress::Progress;
@@ -51,6 +53,40 @@ pub const RESAMPLES: usize = 1000;
 /// Coverage of the intervals.
 pub const LEVEL: f64 = 0.95;
 
+/// Columns of `sobol.csv`.
+pub const SOBOL_COLUMNS: [&str; 12] = [
+    "outcome",
+    "param",
+    "index",
+    "estimate",
+    "se",
+    "low",
+    "high",
+    "noise_share",
+    "within_noise",
+    "se_design",
+    "se_replication",
+    "dof",
+];
+
+/// Columns of `morris.csv`.
+pub const MORRIS_COLUMNS: [&str; 14] = [
+    "outcome",
+    "param",
+    "mu",
+    "mu_star",
+    "sigma",
+    "mu_star_low",
+    "mu_star_high",
+    "noise_mu_star",
+    "within_noise",
+    "se",
+    "se_design",
+    "se_replication",
+    "dof",
+    "noise_share",
+];
+
 /// The indices of one outcome.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Indices {
@@ -62,32 +98,42 @@ pub enum Indices {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutcomeIndices {
     pub outcome: String,
-    /// Share of the variance of the point means that is replication noise (NaN when R = 1).
+    /// The largest share, over this outcome's indices, of an index's sampling variance that comes
+    /// from the replications (NaN when it could not be measured: fewer than 3 replications).
     pub noise_share: f64,
-    /// Morris only: the mu* replication noise alone would give (NaN when R = 1).
+    /// Morris only: the largest bound on the noise's upward bias of mu* (NaN for Sobol or R = 1).
     pub noise_mu_star: f64,
     pub indices: Indices,
 }
 
 impl OutcomeIndices {
-    /// Whether index `i` of parameter `p` (Sobol: 0 first order, 1 total) is within noise.
+    /// Whether index `which` of parameter `p` (Sobol: 0 first order, 1 total) cannot be told from 0:
+    /// its interval (design and replication noise together) reaches 0, or it is undefined.
     pub fn within_noise(&self, p: usize, which: usize) -> bool {
-        match &self.indices {
+        let low = match &self.indices {
             Indices::Sobol(s) => {
-                // Noise adds no bias to S_i (it only widens its interval and, through V, shrinks it),
-                // so S_i needs an interval above 0; for ST_i noise adds up to noise_share, so its
-                // interval must clear that.
                 if which == 0 {
-                    s.first[p].low.is_nan() || s.first[p].low <= 0.0
+                    s.first[p].low
                 } else {
-                    let floor = if self.noise_share.is_finite() { self.noise_share } else { 0.0 };
-                    s.total[p].low.is_nan() || s.total[p].low <= floor
+                    s.total[p].low
                 }
             }
-            Indices::Morris(m) => {
-                let floor = if self.noise_mu_star.is_finite() { self.noise_mu_star } else { 0.0 };
-                m[p].mu_star_low.is_nan() || m[p].mu_star_low <= floor
+            Indices::Morris(m) => m[p].mu_star_low,
+        };
+        low.is_nan() || low <= 0.0
+    }
+
+    /// Per-index replication-noise share of index `which` of parameter `p`.
+    pub fn index_noise_share(&self, p: usize, which: usize) -> f64 {
+        match &self.indices {
+            Indices::Sobol(s) => {
+                if which == 0 {
+                    s.first[p].noise_share()
+                } else {
+                    s.total[p].noise_share()
+                }
             }
+            Indices::Morris(m) => m[p].noise_share(),
         }
     }
 }
@@ -103,6 +149,8 @@ pub struct Sensitivity {
     /// Mean of each outcome at each point: `means[o][p]`.
     pub means: Vec<Vec<f64>>,
     pub results: Vec<OutcomeIndices>,
+    /// The requested half-width of the intervals (see [`default_precision`]).
+    pub precision: f64,
     /// Things the user should know (e.g. N not a power of two).
     pub warnings: Vec<String>,
     pub threads: usize,
@@ -115,8 +163,14 @@ pub fn run(
     method: Method,
     outcomes: &[Outcome],
     plan: &Plan,
+    precision: Option<f64>,
     progress: &dyn Progress,
 ) -> Result<Sensitivity> {
+    let precision = match precision {
+        None => default_precision(method),
+        Some(p) if p.is_finite() && p > 0.0 => p,
+        Some(p) => return Err(Error::Usage(format!("--precision {p}: expected a positive number"))),
+    };
     if params.is_empty() {
         return Err(Error::Usage(
             "no parameters to analyse: the scenario has no uncertain parameters; give --param PATH=LO:HI".into(),
@@ -154,35 +208,44 @@ pub fn run(
         }
         Ok(())
     })?;
+    if r_count < 3 {
+        warnings.push(format!(
+            "--runs {r_count}: with fewer than 3 replications per point the intervals cannot include the replication noise (they cover the design's variation only); use --runs 3 or more"
+        ));
+    }
     let mut results = Vec::with_capacity(o_count);
     let mut means = Vec::with_capacity(o_count);
     for (o, outcome) in outcomes.iter().enumerate() {
         let y: Vec<f64> = reps[o].iter().map(|v| v.iter().sum::<f64>() / r_count as f64).collect();
         let mut rng = design_rng(plan.seed, 100 + o as u64);
-        let ns = noise_share(&reps[o]);
-        let (indices, noise_mu_star) = match &morris_design {
-            None => (
-                Indices::Sobol(sobol::indices(
-                    &SaltelliOutputs::from_design_order(&y, k),
-                    RESAMPLES,
-                    LEVEL,
-                    &mut rng,
-                )),
-                f64::NAN,
-            ),
-            Some(d) => {
-                let within = super::noise_variance(&reps[o]);
-                let delta = d.levels as f64 / (2.0 * (d.levels - 1) as f64);
-                let noise = (2.0 / std::f64::consts::PI).sqrt() * (2.0 * within / r_count as f64).sqrt() / delta;
-                (Indices::Morris(morris::indices(d, &y, RESAMPLES, LEVEL, &mut rng)), noise)
-            }
+        let indices = match &morris_design {
+            None => Indices::Sobol(sobol::indices(
+                &SaltelliOutputs::from_design_order(&reps[o], k),
+                RESAMPLES,
+                LEVEL,
+                &mut rng,
+            )),
+            Some(d) => Indices::Morris(morris::indices(d, &reps[o], RESAMPLES, LEVEL, &mut rng)),
         };
-        results.push(OutcomeIndices {
+        let mut r = OutcomeIndices {
             outcome: outcome.name.clone(),
-            noise_share: ns,
-            noise_mu_star,
+            noise_share: f64::NAN,
+            noise_mu_star: f64::NAN,
             indices,
-        });
+        };
+        let which = if morris_design.is_some() { 1 } else { 2 };
+        r.noise_share = (0..k)
+            .flat_map(|p| (0..which).map(move |w| (p, w)))
+            .map(|(p, w)| r.index_noise_share(p, w))
+            .filter(|v| v.is_finite())
+            .fold(f64::NAN, f64::max);
+        if let Indices::Morris(m) = &r.indices {
+            r.noise_mu_star = m.iter().map(|x| x.noise).filter(|v| v.is_finite()).fold(f64::NAN, f64::max);
+        }
+        if let Some(w) = precision_warnings(&r, params, method, precision, plan.runs) {
+            warnings.push(w);
+        }
+        results.push(r);
         means.push(y);
     }
     Ok(Sensitivity {
@@ -193,6 +256,7 @@ pub fn run(
         points,
         means,
         results,
+        precision,
         warnings,
         threads,
     })
@@ -203,34 +267,11 @@ impl Sensitivity {
     pub fn indices_csv(&self) -> Vec<u8> {
         let mut w = csv::Writer::from_writer(Vec::new());
         let f = |v: f64| if v.is_finite() { format!("{v}") } else { String::new() };
-        match self.method {
-            Method::Sobol { .. } => {
-                let _ = w.write_record([
-                    "outcome",
-                    "param",
-                    "index",
-                    "estimate",
-                    "se",
-                    "low",
-                    "high",
-                    "noise_share",
-                    "within_noise",
-                ]);
-            }
-            Method::Morris { .. } => {
-                let _ = w.write_record([
-                    "outcome",
-                    "param",
-                    "mu",
-                    "mu_star",
-                    "sigma",
-                    "mu_star_low",
-                    "mu_star_high",
-                    "noise_mu_star",
-                    "within_noise",
-                ]);
-            }
-        }
+        let head: &[&str] = match self.method {
+            Method::Sobol { .. } => &SOBOL_COLUMNS,
+            Method::Morris { .. } => &MORRIS_COLUMNS,
+        };
+        let _ = w.write_record(head);
         for r in &self.results {
             for (p, param) in self.params.iter().enumerate() {
                 match &r.indices {
@@ -244,8 +285,11 @@ impl Sensitivity {
                                 f(e.se),
                                 f(e.low),
                                 f(e.high),
-                                f(r.noise_share),
+                                f(e.noise_share()),
                                 r.within_noise(p, which).to_string(),
+                                f(e.se_design),
+                                f(e.se_replication),
+                                f(e.dof),
                             ]);
                         }
                     }
@@ -259,8 +303,13 @@ impl Sensitivity {
                             f(m.sigma),
                             f(m.mu_star_low),
                             f(m.mu_star_high),
-                            f(r.noise_mu_star),
+                            f(m.noise),
                             r.within_noise(p, 0).to_string(),
+                            f(m.se),
+                            f(m.se_design),
+                            f(m.se_replication),
+                            f(m.dof),
+                            f(m.noise_share()),
                         ]);
                     }
                 }
@@ -273,7 +322,7 @@ impl Sensitivity {
     pub fn to_json(&self) -> Value {
         let method = match self.method {
             Method::Sobol { samples } => json!({"name": "sobol", "samples": samples, "design_points": self.points.len(),
-                "first_order": "Saltelli et al. 2010", "total": "Jansen 1999"}),
+                "first_order": "Saltelli et al. 2010, products between replications", "total": "Jansen 1999, products between replications"}),
             Method::Morris { trajectories, levels } => {
                 json!({"name": "morris", "trajectories": trajectories, "levels": levels, "design_points": self.points.len()})
             }
@@ -290,7 +339,8 @@ impl Sensitivity {
                         Indices::Sobol(s) => {
                             let e = |e: sobol::Estimate, which| {
                                 json!({"estimate": num(e.value), "se": num(e.se), "low": num(e.low), "high": num(e.high),
-                                    "within_noise": r.within_noise(p, which)})
+                                    "se_design": num(e.se_design), "se_replication": num(e.se_replication), "dof": num(e.dof),
+                                    "noise_share": num(e.noise_share()), "within_noise": r.within_noise(p, which)})
                             };
                             json!({"param": param.key, "first": e(s.first[p], 0), "total": e(s.total[p], 1)})
                         }
@@ -298,6 +348,8 @@ impl Sensitivity {
                             let m = m[p];
                             json!({"param": param.key, "mu": num(m.mu), "mu_star": num(m.mu_star), "sigma": num(m.sigma),
                                 "mu_star_low": num(m.mu_star_low), "mu_star_high": num(m.mu_star_high),
+                                "se": num(m.se), "se_design": num(m.se_design), "se_replication": num(m.se_replication),
+                                "dof": num(m.dof), "noise_mu_star": num(m.noise), "noise_share": num(m.noise_share()),
                                 "within_noise": r.within_noise(p, 0)})
                         }
                     })
@@ -317,7 +369,10 @@ impl Sensitivity {
             "method": method,
             "replications": self.plan.runs,
             "seed": self.plan.seed,
-            "bootstrap": {"resamples": RESAMPLES, "level": LEVEL},
+            "intervals": {"level": LEVEL, "bootstrap_resamples": RESAMPLES,
+                "design": "bootstrap over design rows", "replication": "jackknife over replications",
+                "combined": "estimate ± t(Welch–Satterthwaite dof) × se"},
+            "precision": num(self.precision),
             "params": self.params.iter().map(|p| json!({"key": p.key, "lo": num(p.lo), "hi": num(p.hi), "integer": p.integer})).collect::<Vec<_>>(),
             "warnings": self.warnings,
             "outcomes": outcomes,
@@ -352,7 +407,12 @@ impl Sensitivity {
             s.push_str(&format!("warning: {w}\n"));
         }
         for r in &self.results {
-            s.push_str(&format!("\n{}  (replication noise share {:.3})\n", r.outcome, r.noise_share));
+            let share = if r.noise_share.is_finite() {
+                format!("up to {:.2} of an interval's variance", r.noise_share)
+            } else {
+                "not measured".into()
+            };
+            s.push_str(&format!("\n{}  (replication noise: {share})\n", r.outcome));
             match &r.indices {
                 Indices::Sobol(x) => {
                     s.push_str(&format!("  {:<40} {:>22} {:>22}\n", "parameter", "S1 [95% CI]", "ST [95% CI]"));
@@ -393,7 +453,7 @@ impl Sensitivity {
                 }
             }
         }
-        s.push_str("\n~ = within replication noise: S1 interval not above 0, ST interval not above the noise share, mu* interval not above the noise mu*\n");
+        s.push_str("\n~ = the 95% interval (design and replication noise together) reaches 0: cannot be told from no effect\n");
         s
     }
 }

@@ -8,47 +8,57 @@
 //!   the squared mean of the output: it matters for shares near 0.5 with small variance.
 //! - total (Jansen 1999): ST_i = (1/(2N)) Σ_j (f_A(j) − f_AB_i(j))² / V
 //!
-//! Confidence intervals are bootstrap percentile intervals: the N rows are resampled with
-//! replacement (the same resample for every index, from a seeded generator) and the indices
-//! recomputed.
+//! With R replications per point on common random numbers, every product of two outputs of the
+//! same row is taken between *different* replications (the mean over pairs r ≠ s), and each
+//! replication is centred on its own mean: replication noise then adds nothing to the expected
+//! numerators or to V (E[e_r e_s] = 0 for independent streams), so the indices estimate those of
+//! the mean response E[Y | x], whatever R, instead of being pulled towards the noise. With one
+//! replication the products are the plain ones.
+//!
+//! Intervals ([`super::replicated`]): the design part is the bootstrap variance over the N rows
+//! (the same resample for every index, from a seeded generator), the replication part the jackknife
+//! variance over replications; the interval is the estimate ± t_ν times their combined standard error.
 
 use rand::RngExt;
 
-use super::quantile;
+pub use super::replicated::Estimate;
+use super::replicated::{combine, jackknife_variance, sample_variance};
 use crate::rng::Generator;
 
-/// The outputs of a Saltelli design, split into its matrices.
+/// The outputs of a Saltelli design, split into its matrices, per replication.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SaltelliOutputs {
-    /// f(A_j), j = 0..N.
-    pub fa: Vec<f64>,
-    /// f(B_j).
-    pub fb: Vec<f64>,
-    /// f(AB_i,j): `fab[i][j]`.
-    pub fab: Vec<Vec<f64>>,
+    /// f(A_j) in each replication: `fa[j][r]`, j = 0..N.
+    pub fa: Vec<Vec<f64>>,
+    /// f(B_j): `fb[j][r]`.
+    pub fb: Vec<Vec<f64>>,
+    /// f(AB_i,j): `fab[i][j][r]`.
+    pub fab: Vec<Vec<Vec<f64>>>,
 }
 
 impl SaltelliOutputs {
-    /// Split outputs given in the order of [`super::design::saltelli`] (per j: A, B, AB_1..AB_k).
-    pub fn from_design_order(y: &[f64], k: usize) -> SaltelliOutputs {
+    /// Split per-point replication values `y[p][r]` given in the order of
+    /// [`super::design::saltelli`] (per j: A, B, AB_1..AB_k).
+    pub fn from_design_order(y: &[Vec<f64>], k: usize) -> SaltelliOutputs {
         let g = k + 2;
         let n = y.len() / g;
         SaltelliOutputs {
-            fa: (0..n).map(|j| y[j * g]).collect(),
-            fb: (0..n).map(|j| y[j * g + 1]).collect(),
-            fab: (0..k).map(|i| (0..n).map(|j| y[j * g + 2 + i]).collect()).collect(),
+            fa: (0..n).map(|j| y[j * g].clone()).collect(),
+            fb: (0..n).map(|j| y[j * g + 1].clone()).collect(),
+            fab: (0..k).map(|i| (0..n).map(|j| y[j * g + 2 + i].clone()).collect()).collect(),
         }
     }
-}
 
-/// An estimate with its bootstrap standard error and percentile interval.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Estimate {
-    pub value: f64,
-    /// Standard deviation of the bootstrap replicates.
-    pub se: f64,
-    pub low: f64,
-    pub high: f64,
+    /// One value per point (a deterministic function, or means already taken).
+    pub fn single(y: &[f64], k: usize) -> SaltelliOutputs {
+        let y: Vec<Vec<f64>> = y.iter().map(|v| vec![*v]).collect();
+        SaltelliOutputs::from_design_order(&y, k)
+    }
+
+    /// Replications per point.
+    pub fn replications(&self) -> usize {
+        self.fa.first().map_or(0, Vec::len)
+    }
 }
 
 /// First-order and total indices of every parameter.
@@ -56,39 +66,74 @@ pub struct Estimate {
 pub struct SobolIndices {
     pub first: Vec<Estimate>,
     pub total: Vec<Estimate>,
-    /// Output variance V over A and B.
+    /// Variance V of the mean response over A and B (between-replication products).
     pub variance: f64,
 }
 
-/// Point estimates (S_i, ST_i) from the rows `rows` (indices into 0..N, repeats allowed).
-fn point(o: &SaltelliOutputs, rows: &[usize]) -> (Vec<f64>, Vec<f64>) {
-    let n = rows.len() as f64;
-    let mean = rows.iter().map(|&j| o.fa[j] + o.fb[j]).sum::<f64>() / (2.0 * n);
-    let var = rows
-        .iter()
-        .map(|&j| (o.fa[j] - mean).powi(2) + (o.fb[j] - mean).powi(2))
-        .sum::<f64>()
-        / (2.0 * n - 1.0);
-    let first = o
-        .fab
-        .iter()
-        .map(|ab| rows.iter().map(|&j| (o.fb[j] - mean) * (ab[j] - o.fa[j])).sum::<f64>() / n / var)
-        .collect();
-    let total = o
-        .fab
-        .iter()
-        .map(|ab| rows.iter().map(|&j| (o.fa[j] - ab[j]).powi(2)).sum::<f64>() / (2.0 * n) / var)
-        .collect();
-    (first, total)
+/// Mean over pairs r ≠ s of u_r v_s from Σu, Σv, Σ u_r v_r over m replications (the plain product
+/// when m = 1).
+fn cross(su: f64, sv: f64, suv: f64, m: usize) -> f64 {
+    if m > 1 { (su * sv - suv) / (m * (m - 1)) as f64 } else { suv }
 }
 
-/// Indices with `resamples` bootstrap replicates and a central `level` interval (e.g. 0.95).
-/// With zero output variance every index is NaN.
+/// Point estimates (S_i, ST_i, V) from the rows `rows` (indices into 0..N, repeats allowed) and the
+/// replications `reps`.
+fn point(o: &SaltelliOutputs, rows: &[usize], reps: &[usize]) -> (Vec<f64>, Vec<f64>, f64) {
+    let n = rows.len() as f64;
+    let m = reps.len();
+    let k = o.fab.len();
+    // Each replication centred on its own mean over A and B: a stream's common shift cancels.
+    let centre: Vec<f64> = reps
+        .iter()
+        .map(|&r| rows.iter().map(|&j| o.fa[j][r] + o.fb[j][r]).sum::<f64>() / (2.0 * n))
+        .collect();
+    let mut var = 0.0;
+    let mut u = vec![0.0; k];
+    let mut t = vec![0.0; k];
+    let mut ca = vec![0.0; m];
+    let mut cb = vec![0.0; m];
+    for &j in rows {
+        let (mut sa, mut saa, mut sb, mut sbb) = (0.0, 0.0, 0.0, 0.0);
+        for (q, &r) in reps.iter().enumerate() {
+            ca[q] = o.fa[j][r] - centre[q];
+            cb[q] = o.fb[j][r] - centre[q];
+            sa += ca[q];
+            saa += ca[q] * ca[q];
+            sb += cb[q];
+            sbb += cb[q] * cb[q];
+        }
+        var += cross(sa, sa, saa, m) + cross(sb, sb, sbb, m);
+        for i in 0..k {
+            let ab = &o.fab[i][j];
+            let (mut sd, mut sdd, mut sbd) = (0.0, 0.0, 0.0);
+            for (q, &r) in reps.iter().enumerate() {
+                let d = ab[r] - o.fa[j][r];
+                sd += d;
+                sdd += d * d;
+                sbd += cb[q] * d;
+            }
+            u[i] += cross(sb, sd, sbd, m);
+            t[i] += cross(sd, sd, sdd, m);
+        }
+    }
+    let var = var / (2.0 * n - 1.0);
+    (
+        u.iter().map(|x| x / n / var).collect(),
+        t.iter().map(|x| x / (2.0 * n) / var).collect(),
+        var,
+    )
+}
+
+/// Indices with `resamples` bootstrap replicates over rows and the jackknife over replications
+/// (with at least 3), and central `level` intervals (e.g. 0.95). With zero output variance every
+/// index is NaN.
 pub fn indices(o: &SaltelliOutputs, resamples: usize, level: f64, rng: &mut Generator) -> SobolIndices {
     let n = o.fa.len();
     let k = o.fab.len();
+    let m = o.replications();
     let all: Vec<usize> = (0..n).collect();
-    let (s1, st) = point(o, &all);
+    let reps: Vec<usize> = (0..m).collect();
+    let (s1, st, variance) = point(o, &all, &reps);
     let mut boot_first = vec![Vec::with_capacity(resamples); k];
     let mut boot_total = vec![Vec::with_capacity(resamples); k];
     let mut rows = vec![0; n];
@@ -96,34 +141,34 @@ pub fn indices(o: &SaltelliOutputs, resamples: usize, level: f64, rng: &mut Gene
         for r in rows.iter_mut() {
             *r = rng.random_range(0..n);
         }
-        let (b1, bt) = point(o, &rows);
+        let (b1, bt, _) = point(o, &rows, &reps);
         for i in 0..k {
             boot_first[i].push(b1[i]);
             boot_total[i].push(bt[i]);
         }
     }
-    let est = |v: f64, boot: &mut Vec<f64>| {
-        boot.retain(|x| x.is_finite());
-        boot.sort_by(f64::total_cmp);
-        let m = boot.iter().sum::<f64>() / boot.len() as f64;
-        let se = (boot.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (boot.len() as f64 - 1.0)).sqrt();
-        let a = (1.0 - level) / 2.0;
-        Estimate {
-            value: v,
-            se,
-            low: quantile(boot, a),
-            high: quantile(boot, 1.0 - a),
+    let mut jack_first = vec![Vec::with_capacity(m); k];
+    let mut jack_total = vec![Vec::with_capacity(m); k];
+    if m >= 3 {
+        for left in 0..m {
+            let keep: Vec<usize> = reps.iter().copied().filter(|&r| r != left).collect();
+            let (j1, jt, _) = point(o, &all, &keep);
+            for i in 0..k {
+                jack_first[i].push(j1[i]);
+                jack_total[i].push(jt[i]);
+            }
         }
+    }
+    let (nu_d, nu_s) = ((n - 1) as f64, (m as f64 - 1.0).max(1.0));
+    let est = |v: f64, boot: &[f64], jack: &[f64]| {
+        if !v.is_finite() {
+            return combine(f64::NAN, f64::NAN, nu_d, f64::NAN, nu_s, level);
+        }
+        combine(v, sample_variance(boot), nu_d, jackknife_variance(jack), nu_s, level)
     };
-    let mean = all.iter().map(|&j| o.fa[j] + o.fb[j]).sum::<f64>() / (2.0 * n as f64);
-    let variance = all
-        .iter()
-        .map(|&j| (o.fa[j] - mean).powi(2) + (o.fb[j] - mean).powi(2))
-        .sum::<f64>()
-        / (2.0 * n as f64 - 1.0);
     SobolIndices {
-        first: (0..k).map(|i| est(s1[i], &mut boot_first[i])).collect(),
-        total: (0..k).map(|i| est(st[i], &mut boot_total[i])).collect(),
+        first: (0..k).map(|i| est(s1[i], &boot_first[i], &jack_first[i])).collect(),
+        total: (0..k).map(|i| est(st[i], &boot_total[i], &jack_total[i])).collect(),
         variance,
     }
 }
@@ -137,7 +182,7 @@ mod tests {
     fn run(k: usize, n: usize, f: impl Fn(&[f64]) -> f64) -> SobolIndices {
         let d = saltelli(k, n, 11).unwrap();
         let y: Vec<f64> = d.iter().map(|x| f(x)).collect();
-        indices(&SaltelliOutputs::from_design_order(&y, k), 500, 0.95, &mut crate::rng::seeded(5))
+        indices(&SaltelliOutputs::single(&y, k), 500, 0.95, &mut crate::rng::seeded(5))
     }
 
     /// |estimate − truth| < 4 bootstrap standard errors (a 4-sigma band: a correct estimator fails it

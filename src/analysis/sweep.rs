@@ -6,14 +6,18 @@
 //!   across the replications;
 //! - `runs.csv` / `runs.parquet`: one row per run — `point`, `replication`, parameter values,
 //!   outcome values (the input of `blocsim discover`);
+//! - `effects.csv`: the main effects, per outcome, parameter and level, with bands that carry the
+//!   replication streams' variation ([`super::effects`]);
 //! - `sweep.json`: the design (kind, points, replications, seed, parameters with ranges, outcomes)
-//!   and, per outcome, the share of the variance of point means that is replication noise;
+//!   and, per outcome, the expected share of replication noise in the variance of the point means;
 //! - `manifest.json`, and charts in `plots/`.
 
 use std::path::Path;
 
 use serde_json::{Value, json};
 
+use super::effects::{self, Level};
+use super::precision::{Need, need_text, needed_replications};
 use super::table::{Table, json_bytes, num};
 use super::{Loader, Outcome, ParamRange, Plan, PointStats, design, design_rng, evaluate, noise_share};
 use crate::error::{Error, Result};
@@ -59,8 +63,12 @@ pub struct Sweep {
     pub points: Vec<Vec<f64>>,
     /// `stats[p][o]`.
     pub stats: Vec<Vec<PointStats>>,
-    /// Per outcome: share of the variance of point means that is replication noise.
+    /// Per outcome: expected share of replication noise in the variance of the point means.
     pub noise: Vec<f64>,
+    /// Main effects `effects[o][i]`: the levels of parameter i for outcome o.
+    pub effects: Vec<Vec<Vec<Level>>>,
+    /// The requested half-width of the main effects' bands (`--precision`), if any.
+    pub precision: Option<f64>,
     pub runs_table: Table,
     pub threads: usize,
     /// Things the user should know (integer keys rounded, repeated design points).
@@ -159,14 +167,42 @@ pub fn run_with(
             pts.len()
         ));
     }
+    let random = kind == DesignKind::Lhs;
+    let effects: Vec<Vec<Vec<Level>>> = by_outcome
+        .iter()
+        .map(|runs| {
+            params
+                .iter()
+                .enumerate()
+                .map(|(i, p)| effects::main_effect(&pts, i, p.lo, p.hi, runs, random))
+                .collect()
+        })
+        .collect();
+    let noise: Vec<f64> = by_outcome.iter().map(|s| noise_share(s)).collect();
+    for (o, share) in noise.iter().enumerate() {
+        if *share >= 1.0 {
+            warnings.push(format!(
+                "{}: the design points' means differ no more than replication noise would make them",
+                outcomes[o].name
+            ));
+        }
+    }
+    if r_count < 2 {
+        warnings.push(
+            "--runs 1: the bands cannot include the replication noise (a rerun with another seed would move them); use --runs 3 or more"
+                .into(),
+        );
+    }
     Ok(Sweep {
+        effects,
+        precision: None,
         warnings,
         scenario: loader.base.scenario.name.clone(),
         design: kind,
         params: params.to_vec(),
         outcomes: outcomes.iter().map(|o| o.name.clone()).collect(),
         plan: *plan,
-        noise: by_outcome.iter().map(|s| noise_share(s)).collect(),
+        noise,
         points: pts,
         stats,
         runs_table,
@@ -178,6 +214,64 @@ pub fn run_with(
 pub const STATS: [&str; 6] = ["mean", "sd", "se", "p05", "p50", "p95"];
 
 impl Sweep {
+    /// Record the requested precision of the main effects' bands and warn, per outcome, where the
+    /// widest band is wider, with the replications that would reach it (check the value first with
+    /// [`effects::check_precision`]).
+    pub fn with_precision(mut self, precision: Option<f64>) -> Sweep {
+        self.precision = precision;
+        let Some(target) = precision else {
+            return self;
+        };
+        for (o, per_param) in self.effects.iter().enumerate() {
+            let worst = per_param
+                .iter()
+                .enumerate()
+                .flat_map(|(i, ls)| ls.iter().map(move |l| (i, l)))
+                .filter(|(_, l)| l.se.is_finite())
+                .max_by(|a, b| a.1.se.total_cmp(&b.1.se));
+            let Some((i, l)) = worst else { continue };
+            let e = l.estimate();
+            let nu_design = (l.points as f64 - 1.0).max(1.0);
+            let need = needed_replications(&e, self.plan.runs, nu_design, 0.0, target, 0.95);
+            if need == Need::Met {
+                continue;
+            }
+            let what = format!("{}: main effect of {} at {}", self.outcomes[o], self.params[i].key, l.x);
+            if let Some(w) = need_text(need, &what, e.half_width(), target, self.plan.runs, "--points") {
+                self.warnings.push(w);
+            }
+        }
+        self
+    }
+
+    /// The main-effects table (`effects.csv`).
+    pub fn effects_table(&self) -> Vec<u8> {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let f = |v: f64| if v.is_finite() { format!("{v}") } else { String::new() };
+        let _ = w.write_record(effects::COLUMNS);
+        for (o, per_param) in self.effects.iter().enumerate() {
+            for (i, levels) in per_param.iter().enumerate() {
+                for (j, l) in levels.iter().enumerate() {
+                    let _ = w.write_record([
+                        self.outcomes[o].clone(),
+                        self.params[i].key.clone(),
+                        j.to_string(),
+                        f(l.x),
+                        l.points.to_string(),
+                        f(l.mean),
+                        f(l.se),
+                        f(l.low),
+                        f(l.high),
+                        f(l.se_design),
+                        f(l.se_replication),
+                        f(l.dof),
+                    ]);
+                }
+            }
+        }
+        w.into_inner().unwrap_or_default()
+    }
+
     /// The per-point table.
     pub fn points_table(&self) -> Table {
         let mut t = Table::default();
@@ -205,6 +299,8 @@ impl Sweep {
             "params": self.params.iter().map(|p| json!({"key": p.key, "lo": num(p.lo), "hi": num(p.hi), "integer": p.integer})).collect::<Vec<_>>(),
             "outcomes": self.outcomes,
             "warnings": self.warnings,
+            "precision": self.precision.map_or(Value::Null, num),
+            "bands": "main effects: mean ± t(Welch–Satterthwaite dof) × se, se from the replications' spread (and, for lhs, the points'); see effects.csv",
             "noise_share": self.outcomes.iter().zip(&self.noise).map(|(o, v)| (o.clone(), num(*v))).collect::<serde_json::Map<String, Value>>(),
         })
     }
@@ -217,6 +313,8 @@ impl Sweep {
         })?;
         let mut files = self.points_table().write(dir, "points")?;
         files.extend(self.runs_table.write(dir, "runs")?);
+        write_atomic(&dir.join("effects.csv"), &self.effects_table())?;
+        files.push("effects.csv".into());
         write_atomic(&dir.join("sweep.json"), &json_bytes(&self.description()))?;
         files.push("sweep.json".into());
         Ok(files)

@@ -29,6 +29,8 @@ pub struct SweepCommand {
     pub design: String,
     /// Levels per parameter (grid) or points in all (lhs); None: the design's default.
     pub points: Option<usize>,
+    /// Wanted half-width of the main effects' 95% bands, in outcome units (None: no check).
+    pub precision: Option<f64>,
 }
 
 /// What `sensitivity` should do.
@@ -36,6 +38,8 @@ pub struct SweepCommand {
 pub struct SensitivityCommand {
     pub common: ExperimentCommand,
     pub method: Method,
+    /// Wanted half-width of the 95% intervals (None: [`crate::analysis::sensitivity::default_precision`]).
+    pub precision: Option<f64>,
 }
 
 /// What `discover` should do.
@@ -73,12 +77,14 @@ fn start(
 /// sweep and its output directory.
 pub fn sweep(c: SweepCommand, progress: &dyn Progress) -> anyhow::Result<(Sweep, PathBuf)> {
     let kind = DesignKind::parse(&c.design)?;
+    crate::analysis::effects::check_precision(c.precision)?;
     let started = std::time::Instant::now();
     let p = start(&c.common, "sweep", |_| Vec::new())?;
     let n = c.points.unwrap_or(crate::analysis::sweep::default_points(kind));
     let planned = crate::analysis::sweep::design_points(&p.params, kind, n, p.plan.seed)?.len() as u64 * p.plan.runs;
     progress.start(planned);
     let sweep = crate::analysis::sweep::run_with(&p.loader, &p.params, kind, n, &p.outcomes, &p.plan, progress)?;
+    let sweep = sweep.with_precision(c.precision);
     let mut files = sweep.write(&p.dir)?;
     if let Some(opts) = &c.common.plots {
         files.extend(crate::plot::analysis::plot_sweep(&p.dir, &sweep, opts)?);
@@ -107,7 +113,7 @@ pub fn sensitivity(c: SensitivityCommand, progress: &dyn Progress) -> anyhow::Re
     };
     let planned = points as u64 * p.plan.runs;
     progress.start(planned);
-    let a = crate::analysis::sensitivity::run(&p.loader, &p.params, c.method, &p.outcomes, &p.plan, progress)?;
+    let a = crate::analysis::sensitivity::run(&p.loader, &p.params, c.method, &p.outcomes, &p.plan, c.precision, progress)?;
     let mut files = a.write(&p.dir)?;
     if let Some(opts) = &c.common.plots {
         files.extend(crate::plot::analysis::plot_sensitivity(&p.dir, &a, opts)?);

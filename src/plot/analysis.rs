@@ -5,7 +5,7 @@
 //! |-------|---------------|
 //! | `sweep_<outcome>` | per swept parameter, the outcome mean across design points at each value (or bin) with a 95% band; dots are design-point means |
 //! | `heatmap_<outcome>` | grid sweeps of two parameters: the mean outcome in each grid cell |
-//! | `sensitivity_<outcome>` | Sobol S1 and ST (or Morris mu*) per parameter with 95% bootstrap intervals, and the replication-noise level |
+//! | `sensitivity_<outcome>` | Sobol S1 and ST (or Morris mu*) per parameter with 95% intervals carrying the design's and the replications' variation (Morris: the noise-bias bound dashed) |
 //! | `prim_tradeoff` | PRIM peeling trajectory: coverage against density, chosen box marked |
 //! | `prim_boxes` | limits of each chosen box within the swept ranges |
 
@@ -54,62 +54,15 @@ fn short(v: f64) -> String {
     }
 }
 
-/// One level of a main-effect line: parameter value, mean, and 95% band.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Level {
-    pub x: f64,
-    pub mean: f64,
-    pub low: f64,
-    pub high: f64,
-}
+/// One level of a main-effect line (computed by [`crate::analysis::effects`], read back from
+/// `effects.csv` when redrawing).
+pub use crate::analysis::effects::Level;
 
-/// The main effect of parameter `i` on outcome `o`: design points grouped by the parameter's value
-/// (each distinct value if there are at most 25, else 10 equal-width bins); per group the mean of
-/// the point means with a 95% band (±1.96 standard errors: the replication standard error for a
-/// single point, the spread of point means over √n for several).
+/// The main effect of parameter `i` on outcome `o`, as the sweep computed it: design points grouped
+/// by the parameter's value (or 10 bins), the mean with a 95% band that carries the replications'
+/// variation (and, for a Latin hypercube, the points').
 pub fn main_effect(sweep: &Sweep, i: usize, o: usize) -> Vec<Level> {
-    let xs: Vec<f64> = sweep.points.iter().map(|p| p[i]).collect();
-    let mut distinct = xs.clone();
-    distinct.sort_by(f64::total_cmp);
-    distinct.dedup();
-    let groups: Vec<(f64, Vec<usize>)> = if distinct.len() <= 25 {
-        distinct
-            .iter()
-            .map(|&v| (v, (0..xs.len()).filter(|&p| xs[p] == v).collect()))
-            .collect()
-    } else {
-        let (lo, hi) = (sweep.params[i].lo, sweep.params[i].hi);
-        let w = (hi - lo) / 10.0;
-        (0..10)
-            .map(|b| {
-                let members = (0..xs.len())
-                    .filter(|&p| (((xs[p] - lo) / w).floor() as i64).clamp(0, 9) == b)
-                    .collect();
-                (lo + (b as f64 + 0.5) * w, members)
-            })
-            .filter(|(_, m): &(f64, Vec<usize>)| !m.is_empty())
-            .collect()
-    };
-    groups
-        .into_iter()
-        .map(|(x, members)| {
-            let means: Vec<f64> = members.iter().map(|&p| sweep.stats[p][o].mean).collect();
-            let n = means.len() as f64;
-            let mean = means.iter().sum::<f64>() / n;
-            let se = if members.len() == 1 {
-                sweep.stats[members[0]][o].se
-            } else {
-                (means.iter().map(|m| (m - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt() / n.sqrt()
-            };
-            let half = if se.is_finite() { 1.96 * se } else { 0.0 };
-            Level {
-                x,
-                mean,
-                low: mean - half,
-                high: mean + half,
-            }
-        })
-        .collect()
+    sweep.effects.get(o).and_then(|e| e.get(i)).cloned().unwrap_or_default()
 }
 
 /// Main-effect panels of one outcome of a sweep.
@@ -159,12 +112,12 @@ impl Chart for SweepChart<'_> {
         let k = sw.params.len();
         let rows = k.div_ceil(self.cols());
         let panels = body.split_evenly((rows, self.cols()));
-        let y_range = axis_range(sw.stats.iter().flat_map(|r| {
-            [
-                r[self.outcome].mean - 1.96 * r[self.outcome].se.max(0.0),
-                r[self.outcome].mean + 1.96 * r[self.outcome].se.max(0.0),
-            ]
-        }));
+        let y_range = axis_range(
+            sw.stats
+                .iter()
+                .map(|r| r[self.outcome].mean)
+                .chain((0..k).flat_map(|i| main_effect(sw, i, self.outcome)).flat_map(|l| [l.low, l.high])),
+        );
         for (i, area) in panels.iter().enumerate().take(k) {
             let p = &sw.params[i];
             let levels = main_effect(sw, i, self.outcome);
@@ -196,8 +149,9 @@ impl Chart for SweepChart<'_> {
                     )
                     .map_err(perr)?;
             }
-            let mut band: Vec<(f64, f64)> = levels.iter().map(|l| (l.x, l.high)).collect();
-            band.extend(levels.iter().rev().map(|l| (l.x, l.low)));
+            let edge = |v: f64, m: f64| if v.is_finite() { v } else { m };
+            let mut band: Vec<(f64, f64)> = levels.iter().map(|l| (l.x, edge(l.high, l.mean))).collect();
+            band.extend(levels.iter().rev().map(|l| (l.x, edge(l.low, l.mean))));
             chart
                 .draw_series(std::iter::once(Polygon::new(band, BLUE.mix(0.2).filled())))
                 .map_err(perr)?;
@@ -209,9 +163,9 @@ impl Chart for SweepChart<'_> {
                 .map_err(perr)?;
         }
         let note = if k == 1 {
-            "Line: mean over replications at each design point; band: 95% confidence interval (\u{00b1}1.96 standard errors)."
+            "Line: mean over replications at each design point; band: 95% interval (t), replication streams' variation included."
         } else {
-            "Line: main effect (mean of design-point means per value or bin), band \u{00b1}1.96 SE; dots: design-point means."
+            "Line: main effect (mean per value or bin); band: 95% interval with the replication streams' variation; dots: point means."
         };
         foot.draw(&Text::new(note.to_string(), (s.px(16.0), s.px(12.0)), s.font(12.0, MUTED)))
             .map_err(perr)?;
@@ -383,27 +337,27 @@ impl Chart for SensitivityChart<'_> {
         let a = self.analysis;
         let r = &a.results[self.outcome];
         let sub = format!(
-            "scenario {} \u{2014} {} design points \u{00d7} {} replications, seed {}; replication-noise share {}",
+            "scenario {} \u{2014} {} design points \u{00d7} {} replications, seed {}; replication noise: {}",
             a.scenario,
             a.points.len(),
             a.plan.runs,
             a.plan.seed,
             if r.noise_share.is_finite() {
-                format!("{:.3}", r.noise_share)
+                format!("up to {:.2} of an interval's variance", r.noise_share)
             } else {
-                "n/a".into()
+                "not measured".into()
             }
         );
         let (title, series): (String, Vec<Series>) = match &r.indices {
             Indices::Sobol(x) => (
-                format!("{}: Sobol indices (95% bootstrap intervals)", r.outcome),
+                format!("{}: Sobol indices (95% intervals: design and replication noise)", r.outcome),
                 vec![
                     ("first order S1", BLUE, x.first.iter().map(|e| (e.value, e.low, e.high)).collect()),
                     ("total ST", ORANGE, x.total.iter().map(|e| (e.value, e.low, e.high)).collect()),
                 ],
             ),
             Indices::Morris(m) => (
-                format!("{}: Morris mu* (95% bootstrap intervals) and sigma", r.outcome),
+                format!("{}: Morris mu* (95% intervals: design and replication noise) and sigma", r.outcome),
                 vec![
                     ("mu*", BLUE, m.iter().map(|e| (e.mu_star, e.mu_star_low, e.mu_star_high)).collect()),
                     ("sigma", REDDISH_PURPLE, m.iter().map(|e| (e.sigma, e.sigma, e.sigma)).collect()),
@@ -449,8 +403,8 @@ impl Chart for SensitivityChart<'_> {
             ))
             .map_err(perr)?;
         }
-        // Noise level.
-        let floor = if is_sobol { r.noise_share } else { r.noise_mu_star };
+        // Noise level: Morris only (the bound on the noise's upward bias of mu*).
+        let floor = if is_sobol { f64::NAN } else { r.noise_mu_star };
         if floor.is_finite() && floor > lo && floor < hi {
             let x = px(floor);
             let mut y = y0;
@@ -526,9 +480,9 @@ impl Chart for SensitivityChart<'_> {
         }
         root.draw(&Text::new(
             if is_sobol {
-                "dashed: replication-noise share (the floor for ST); ~ = an index within noise"
+                "~ = an interval reaching 0 (design and replication noise together)"
             } else {
-                "dashed: mu* of noise alone; ~ = mu* within noise"
+                "dashed: bound on the noise's bias of mu*; ~ = interval reaching 0"
             }
             .to_string(),
             (lx, ly),
