@@ -29,6 +29,7 @@ mod potts3;
 mod reproducibility;
 mod resume;
 mod scenarios;
+mod sensitivity_intervals;
 mod shards;
 mod snapshot;
 mod softmax;
