@@ -4,7 +4,7 @@
 //! are dropped at the next send.
 //!
 //! Events: `started` {job, runs, seed, name}, `progress` {job, done, total, elapsed, eta,
-//! provisional, comparison, map, bands} after every chunk, `final` with exactly the text of
+//! provisional, comparison, map, bands} after every chunk, `final` (its `id:` the job) with exactly the text of
 //! `comparison.json` (without its final newline, which SSE cannot carry), `cancelled` {job},
 //! `failed` {job, message}.
 
@@ -21,7 +21,16 @@ pub type Frame = Arc<String>;
 
 /// Frame an event: each line of `data` becomes a `data:` line.
 pub fn frame(event: &str, data: &str) -> Frame {
+    frame_with_id(event, None, data)
+}
+
+/// [`frame`] with an `id:` line (the `final` event carries its job this way, its data being
+/// exactly `comparison.json`).
+pub fn frame_with_id(event: &str, id: Option<u64>, data: &str) -> Frame {
     let mut s = format!("event: {event}\n");
+    if let Some(id) = id {
+        s.push_str(&format!("id: {id}\n"));
+    }
     for line in data.split('\n') {
         s.push_str("data: ");
         s.push_str(line);

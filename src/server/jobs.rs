@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
 
-use super::events::{Hub, frame};
+use super::events::{Hub, frame, frame_with_id};
 use crate::commands::serve::{AlternativeSpec, Explorer, Finished, InputError, Update, error_message, pair};
 use crate::compare::Comparison;
 use crate::progress::Progress;
@@ -98,7 +98,7 @@ impl Jobs {
                 Ok(done) => {
                     let text = done.comparison.to_json();
                     let text = String::from_utf8_lossy(&text);
-                    jobs.hub.send(frame("final", text.trim_end_matches('\n')), false);
+                    jobs.hub.send(frame_with_id("final", Some(id), text.trim_end_matches('\n')), false);
                     *lock(&jobs.last) = Some((id, alt.command.clone(), Arc::new(done)));
                 }
                 Err(e) if e.downcast_ref::<crate::Error>().is_some_and(|e| matches!(e, crate::Error::Cancelled)) => {
