@@ -96,10 +96,10 @@ impl Jobs {
             };
             match jobs.explorer.run(&alt, &Flag(flag), &mut on_update) {
                 Ok(done) => {
-                    let text = done.comparison.to_json();
-                    let text = String::from_utf8_lossy(&text);
-                    jobs.hub.send(frame_with_id("final", Some(id), text.trim_end_matches('\n')), false);
+                    let text = String::from_utf8_lossy(&done.comparison.to_json()).into_owned();
+                    // Pinnable as soon as the page hears of it.
                     *lock(&jobs.last) = Some((id, alt.command.clone(), Arc::new(done)));
+                    jobs.hub.send(frame_with_id("final", Some(id), text.trim_end_matches('\n')), false);
                 }
                 Err(e) if e.downcast_ref::<crate::Error>().is_some_and(|e| matches!(e, crate::Error::Cancelled)) => {
                     jobs.hub.send(frame("cancelled", &json!({"job": id}).to_string()), false);
