@@ -183,11 +183,13 @@ function showError(field, message) {
 
 function changed() {
   if (restoring) return;
+  document.body.dataset.pending = "1";
   clearTimeout(timer);
   timer = setTimeout(submit, DEBOUNCE_MS);
 }
 
 async function submit() {
+  delete document.body.dataset.pending;
   const s = spec();
   history.replaceState(null, "", "#s=" + btoa(unescape(encodeURIComponent(JSON.stringify(s)))).replaceAll("+", "-").replaceAll("/", "_"));
   let r;
@@ -208,6 +210,7 @@ async function submit() {
   }
   job = body.job;
   reply = body;
+  document.body.dataset.job = job;
   last = null;
   finalDoc = null;
   $("command").value = body.command;
@@ -250,7 +253,7 @@ function renderTable(doc, provisional) {
     void k;
     tb.appendChild(tr);
   }
-  $("table").classList.toggle("provisional", provisional);
+  for (const id of ["table", "indices", "movers"]) $(id).classList.toggle("provisional", provisional);
   const ti = $("indices").querySelector("tbody");
   ti.textContent = "";
   for (const o of rows(doc, (m) => m === "fragmentation" || m === "hedging")) {
@@ -284,7 +287,7 @@ function renderForest(doc) {
   box.textContent = "";
   const os = rows(doc, (m) => m === measure);
   if (!os.length) return;
-  const W = 640, rowH = 16, top = 8, left = 110, right = 20, H = top + os.length * rowH + 34;
+  const W = 900, rowH = 16, top = 8, left = 110, right = 20, H = top + os.length * rowH + 34;
   let lo = Math.min(0, ...os.map((o) => o.ci_low)), hi = Math.max(0, ...os.map((o) => o.ci_high));
   if (hi - lo < 1e-3) { lo -= 0.005; hi += 0.005; }
   const pad = (hi - lo) * 0.05; lo -= pad; hi += pad;
@@ -320,7 +323,7 @@ function renderMap() {
   box.textContent = "";
   const m = setup.map;
   const svg = sv("svg", { viewBox: `${-m.width / 2} ${-m.height / 2} ${m.width} ${m.height}`, width: "100%", role: "img", "aria-label": "world map of shifts" });
-  const row = last ? last.map[$("map-domain").value] : null;
+  const row = last ? last.map[mapDomain()] : null;
   let max = 0;
   if (row) for (const r of row) if (r && r[0] > max) max = r[0];
   const title = (i) => {
@@ -340,29 +343,58 @@ function renderMap() {
       svg.append(c);
     }
   });
-  // Legend: one swatch per framework, and the depth scale.
-  const lx = -m.width / 2 + 8, ly = m.height / 2 - 14;
-  setup.frameworks.forEach((f, k) => {
-    svg.append(sv("rect", { x: lx + k * 60, y: ly - 8, width: 10, height: 10, fill: color(k) }));
-    svg.append(sv("text", { x: lx + k * 60 + 14, y: ly + 1, class: "tick" }, f + " gains"));
-  });
-  svg.append(sv("text", { x: lx + setup.frameworks.length * 60 + 10, y: ly + 1, class: "tick" },
-    row ? `darkest = shift ${max.toFixed(2)}` : "no result yet"));
   box.appendChild(svg);
+  const legend = el("p", { class: "legend small" });
+  setup.frameworks.forEach((f, k) => {
+    legend.append(el("span", { class: "swatch", style: "background:" + color(k) }), document.createTextNode(f + " gains  "));
+  });
+  legend.append(document.createTextNode(row ? `· deepest colour = shift ${max.toFixed(2)} · domain: ${mapDomain()}` : "· no result yet"));
+  box.appendChild(legend);
+}
+
+// "largest change": the domain whose states shift most in all, and the share that moves most.
+function mapDomain() {
+  const v = $("map-domain").value;
+  if (v || !last) return v || setup.domains[0];
+  let best = setup.domains[0], top = -1;
+  for (const d of setup.domains) {
+    const t = last.map[d].reduce((a, r) => a + (r ? r[0] : 0), 0);
+    if (t > top) { top = t; best = d; }
+  }
+  return best;
+}
+function fanCell() {
+  let d = $("fan-domain").value, k = $("fan-framework").value;
+  const doc = finalDoc || (last && last.comparison);
+  if ((!d || !k) && doc) {
+    const os = doc.outcomes.filter((o) => o.measure === "share" && (!d || o.domain === d) && (!k || o.framework === k));
+    const o = os.sort((a, b) => Math.abs(b.diff_mean) - Math.abs(a.diff_mean))[0];
+    if (o) { d = o.domain; k = o.framework; }
+  }
+  return [setup.domains.indexOf(d || setup.domains[0]), setup.frameworks.indexOf(k || setup.frameworks[0])];
 }
 
 function renderFan() {
   const box = $("fan");
   box.textContent = "";
-  const W = 460, H = 280, L = 52, R = 12, T = 12, B = 40;
+  const W = 460, H = 280, L = 52, R = 24, T = 12, B = 40;
   const svg = sv("svg", { viewBox: `0 0 ${W} ${H}`, width: "100%", role: "img", "aria-label": "fan chart" });
   const years = setup.years, D = setup.domains.length, K = setup.frameworks.length;
-  const d = setup.domains.indexOf($("fan-domain").value), k = setup.frameworks.indexOf($("fan-framework").value);
+  const [d, k] = fanCell();
+  // The vertical range follows the bands shown (a share of states, in %).
+  let lo = 0, hi = 1;
+  if (last) {
+    const vals = [];
+    for (const b of [last.bands.baseline, last.bands.alternative]) {
+      years.forEach((_, t) => { const q = b[(t * D + d) * K + k]; vals.push(q[0], q[2]); });
+    }
+    lo = Math.max(0, Math.min(...vals) - 0.05); hi = Math.min(1, Math.max(...vals) + 0.05);
+  }
   const x = (t) => L + t / (years.length - 1) * (W - L - R);
-  const y = (v) => T + (1 - v) * (H - T - B);
-  for (let v = 0; v <= 1.0001; v += 0.2) {
-    svg.append(sv("line", { x1: L, x2: W - R, y1: y(v), y2: y(v), class: "grid" }));
-    svg.append(sv("text", { x: L - 6, y: y(v) + 4, class: "tick", "text-anchor": "end" }, Math.round(100 * v)));
+  const y = (v) => T + (1 - (v - lo) / (hi - lo)) * (H - T - B);
+  for (const v of niceTicks(100 * lo, 100 * hi, 5)) {
+    svg.append(sv("line", { x1: L, x2: W - R, y1: y(v / 100), y2: y(v / 100), class: "grid" }));
+    svg.append(sv("text", { x: L - 6, y: y(v / 100) + 4, class: "tick", "text-anchor": "end" }, v));
   }
   years.forEach((yr, t) => {
     if ((yr - years[0]) % 5 === 0 || t === years.length - 1) {
@@ -387,7 +419,7 @@ function renderFan() {
     area(last.bands.alternative, color(k), 0.25);
     line(last.bands.baseline, "#555555", "5 3");
     line(last.bands.alternative, color(k), "");
-    svg.append(sv("text", { x: L + 6, y: T + 12, class: "tick" }, "grey: baseline · colour: alternative (" + setup.frameworks[k] + ")"));
+    svg.append(sv("text", { x: L + 6, y: T + 12, class: "tick" }, setup.domains[d] + " · " + setup.frameworks[k] + ": grey = baseline, colour = alternative"));
   }
   box.appendChild(svg);
 }
@@ -480,6 +512,7 @@ function onProgress(d) {
 
 function onFinal(doc) {
   finalDoc = doc;
+  document.body.dataset.finalJob = job;
   setStatus("final", `${doc.runs} / ${doc.runs} runs in ${last.elapsed.toFixed(1)} s: final`);
   $("pin").disabled = false;
   renderAll(false);
@@ -518,11 +551,12 @@ function restore() {
 
 async function main() {
   setup = await (await fetch("/api/setup")).json();
-  $("about").textContent = `Baseline: ${setup.baseline} — ${setup.description} ${setup.states.length} states, ${setup.years[0]}–${setup.years[setup.years.length - 1]}, ${setup.threads} worker threads.`;
+  $("about").textContent = `Baseline: ${setup.baseline} — ${setup.description} Runs on ${setup.threads} worker threads; nothing is written to disk unless you export.`;
   const start = $("start");
   start.appendChild(el("option", { value: setup.baseline_arg }, setup.baseline + " (no events: add --set changes)"));
   for (const w of setup.whatifs) start.appendChild(el("option", { value: w.name }, w.name));
   for (const [sel, list] of [["map-domain", setup.domains], ["fan-domain", setup.domains], ["fan-framework", setup.frameworks]]) {
+    $(sel).appendChild(el("option", { value: "" }, "largest change"));
     for (const v of list) $(sel).appendChild(el("option", { value: v }, v));
   }
   $("runs").value = setup.runs;
@@ -537,7 +571,6 @@ async function main() {
   for (const id of ["sets", "name", "runs", "seed"]) $(id).addEventListener("input", changed);
   for (const id of ["map-domain"]) $(id).addEventListener("change", renderMap);
   for (const id of ["fan-domain", "fan-framework"]) $(id).addEventListener("change", renderFan);
-  $("fan-framework").value = setup.frameworks[setup.frameworks.length - 1];
   document.querySelectorAll("#measure-tabs button").forEach((b) => b.addEventListener("click", () => {
     measure = b.dataset.measure;
     document.querySelectorAll("#measure-tabs button").forEach((x) => x.classList.toggle("on", x === b));

@@ -143,7 +143,14 @@ fn range(key: &str, v: &toml::Value) -> Option<(f64, f64, f64, Option<String>)> 
         }
         _ => return None,
     };
-    let text = toml::Value::Table(t.clone()).to_string();
+    let f = |x: f64| format!("{}", (x * 1e4).round() / 1e4);
+    let text = match dist {
+        "uniform" => format!("uniform {}–{}", f(lo), f(hi)),
+        "triangular" => format!("triangular {}–{}, mode {}", f(lo), f(hi), f(mid)),
+        "normal" => format!("normal {} ± {}", f(mid), f(g("sd")?)),
+        "lognormal" => format!("lognormal μ {} σ {}", f(g("mu")?), f(g("sigma")?)),
+        _ => format!("beta({}, {}) on {}–{}", f(g("alpha")?), f(g("beta")?), f(lo), f(hi)),
+    };
     Some((lo, hi, mid, Some(text)))
 }
 
