@@ -276,7 +276,8 @@ impl PairedSums {
             )));
         }
         let r = self.runs as f64;
-        let t = StudentsT::new(0.0, 1.0, r - 1.0).map_err(|e| Error::Usage(format!("Student t with {} degrees of freedom: {e}", r - 1.0)))?;
+        let t =
+            StudentsT::new(0.0, 1.0, r - 1.0).map_err(|e| Error::Usage(format!("Student t with {} degrees of freedom: {e}", r - 1.0)))?;
         let q = t.inverse_cdf(0.5 + CONFIDENCE / 2.0);
         let outcomes = self
             .labels

@@ -208,7 +208,11 @@ fn the_final_event_is_blocsim_compares_json_and_progress_is_monotone() {
     let fin = got.last().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let cli = cli_comparison(&reply, dir.path());
-    assert_eq!(format!("{}\n", fin.data).into_bytes(), cli, "final event differs from comparison.json");
+    assert_eq!(
+        format!("{}\n", fin.data).into_bytes(),
+        cli,
+        "final event differs from comparison.json"
+    );
     // The last progress event carries the same numbers.
     let last: Value = serde_json::from_slice(&cli).unwrap();
     assert_eq!(progress.last().unwrap()["comparison"], last);
@@ -246,14 +250,15 @@ fn an_edit_followed_at_once_by_another_finishes_only_the_second() {
 #[test]
 fn bad_input_gets_the_command_lines_message_with_a_4xx_status() {
     let s = serve();
-    for (set, field) in [("choice.lamda=2", "sets[0]"), ("choice.lambda=-1", "sets[0]"), ("nonsense", "sets[0]")] {
+    for (set, field) in [
+        ("choice.lamda=2", "sets[0]"),
+        ("choice.lambda=-1", "sets[0]"),
+        ("nonsense", "sets[0]"),
+    ] {
         let (status, reply) = post_run(&s.addr, &format!(r#"{{"start":"dsr-surge","sets":["{set}"]}}"#));
         assert_eq!(status, 422, "{reply}");
         assert_eq!(reply["field"], field);
-        let cli = Command::new(BIN)
-            .args(["check", "dsr-surge", "--set", set])
-            .output()
-            .unwrap();
+        let cli = Command::new(BIN).args(["check", "dsr-surge", "--set", set]).output().unwrap();
         assert_eq!(cli.status.code(), Some(2));
         let message = String::from_utf8_lossy(&cli.stderr).trim_end().to_string();
         assert_eq!(reply["message"].as_str().unwrap(), message);

@@ -127,6 +127,8 @@ pub struct Finished {
 }
 
 type CacheKey = (String, u64, u64);
+/// The baseline's runs for one key, filled as jobs go.
+type CachedRuns = Arc<Mutex<Vec<Side>>>;
 
 /// The baseline and its cached runs.
 pub struct Explorer {
@@ -135,7 +137,7 @@ pub struct Explorer {
     sha256: String,
     pool: rayon::ThreadPool,
     threads: usize,
-    cache: Mutex<Vec<(CacheKey, Arc<Mutex<Vec<Side>>>)>>,
+    cache: Mutex<Vec<(CacheKey, CachedRuns)>>,
 }
 
 impl Explorer {
@@ -177,9 +179,7 @@ impl Explorer {
             .iter()
             .filter_map(|(name, text)| {
                 let doc: toml::Table = text.parse().ok()?;
-                (doc.get("extends")?.as_str()? == self.baseline_arg).then(|| {
-                    (name.to_string(), bundled::summary(text), own_events(&doc))
-                })
+                (doc.get("extends")?.as_str()? == self.baseline_arg).then(|| (name.to_string(), bundled::summary(text), own_events(&doc)))
             })
             .collect()
     }
@@ -197,16 +197,30 @@ impl Explorer {
                 let names: Vec<String> = self.whatifs().into_iter().map(|w| w.0).collect();
                 return Err(field(
                     "start",
-                    format!("`{}` is not {} or a bundled what-if built on it ({})", spec.start, self.baseline_arg, names.join(", ")),
+                    format!(
+                        "`{}` is not {} or a bundled what-if built on it ({})",
+                        spec.start,
+                        self.baseline_arg,
+                        names.join(", ")
+                    ),
                 ));
             };
-            let doc: toml::Table = bundled::get(&spec.start).unwrap_or_default().parse().map_err(|e| field("start", format!("{e}")))?;
+            let doc: toml::Table = bundled::get(&spec.start)
+                .unwrap_or_default()
+                .parse()
+                .map_err(|e| field("start", format!("{e}")))?;
             let original = own_events(&doc);
             (doc, original)
         };
         let edits: Vec<EventEdit> = match &spec.events {
             Some(e) => e.clone(),
-            None => original.iter().map(|e| EventEdit { enabled: true, event: e.clone() }).collect(),
+            None => original
+                .iter()
+                .map(|e| EventEdit {
+                    enabled: true,
+                    event: e.clone(),
+                })
+                .collect(),
         };
         let mut events = Vec::new();
         for (i, e) in edits.iter().enumerate().filter(|(_, e)| e.enabled) {
@@ -222,7 +236,10 @@ impl Explorer {
         };
         let name = spec.name.clone().filter(|n| !n.trim().is_empty()).unwrap_or(default_name);
         if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-            return Err(field("name", format!("`{name}`: expected letters, digits, `-` and `_` only (it names the exported file)")));
+            return Err(field(
+                "name",
+                format!("`{name}`: expected letters, digits, `-` and `_` only (it names the exported file)"),
+            ));
         }
         doc.insert("name".into(), toml::Value::String(name.clone()));
         doc.remove("event");
@@ -240,18 +257,26 @@ impl Explorer {
         for (i, s) in spec.sets.iter().enumerate() {
             parsed.push(overrides::parse(s).map_err(|e| field(&format!("sets[{i}]"), error_message(&e.into())))?);
         }
-        let scenario = crate::scenario::validate::from_text(Path::new(&file), &toml, None, &parsed)
-            .map_err(|e| InputError { field: error_field(&e, spec, self.baseline.scenario.events.len()), message: error_message(&e.into()) })?;
+        let scenario = crate::scenario::validate::from_text(Path::new(&file), &toml, None, &parsed).map_err(|e| InputError {
+            field: error_field(&e, spec, self.baseline.scenario.events.len()),
+            message: error_message(&e.into()),
+        })?;
         let model = crate::footprint::load_model(scenario).map_err(|e| field("alternative", error_message(&e.into())))?;
         crate::compare::check_comparable(&self.baseline, &model).map_err(|e| field("start", error_message(&e.into())))?;
         let runs = spec.runs.unwrap_or(self.baseline.scenario.batch.runs);
         if !(2..=MAX_SERVE_RUNS).contains(&runs) {
-            return Err(field("runs", format!("error: --runs {runs}: expected 2 to {MAX_SERVE_RUNS} (the server's limit)")));
+            return Err(field(
+                "runs",
+                format!("error: --runs {runs}: expected 2 to {MAX_SERVE_RUNS} (the server's limit)"),
+            ));
         }
         crate::footprint::check_batch(&self.baseline, runs, self.threads, crate::compare::CHUNK, true)
             .map_err(|e| field("runs", error_message(&e.into())))?;
         let seed = spec.seed.unwrap_or(self.baseline.scenario.batch.seed);
-        let mut command = format!("blocsim compare {} {file} --runs {runs} --seed {seed}", shell_quote(&self.baseline_arg));
+        let mut command = format!(
+            "blocsim compare {} {file} --runs {runs} --seed {seed}",
+            shell_quote(&self.baseline_arg)
+        );
         for s in &spec.sets {
             command.push_str(&format!(" --set {}", shell_quote(s)));
         }
@@ -267,7 +292,7 @@ impl Explorer {
     }
 
     /// The cached baseline runs for (seed, runs), created empty if new.
-    fn cached(&self, seed: u64, runs: u64) -> Arc<Mutex<Vec<Side>>> {
+    fn cached(&self, seed: u64, runs: u64) -> CachedRuns {
         let key = (self.sha256.clone(), seed, runs);
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         if let Some((_, e)) = cache.iter().find(|(k, _)| *k == key) {
@@ -298,7 +323,11 @@ impl Explorer {
         progress.start(runs);
         let mut done = 0u64;
         while done < runs {
-            let step = if done == 0 { 2 * self.threads as u64 } else { 16 * self.threads as u64 };
+            let step = if done == 0 {
+                2 * self.threads as u64
+            } else {
+                16 * self.threads as u64
+            };
             let end = (done + step.max(2)).min(runs);
             let have = (baseline.len() as u64).clamp(done, end);
             let (new_base, new_alt) = self.pool.install(|| {
@@ -425,16 +454,24 @@ fn error_field(e: &Error, spec: &AlternativeSpec, parent_events: usize) -> Strin
     let set_of = |text: &str| spec.sets.iter().position(|s| s == text).map(|i| format!("sets[{i}]"));
     let found = match e {
         Error::Override { text, .. } => set_of(text),
-        Error::Invalid { origin: Origin::Override { text }, .. } => set_of(text),
+        Error::Invalid {
+            origin: Origin::Override { text },
+            ..
+        } => set_of(text),
         Error::Invalid { key, .. } if key.starts_with("event") => {
             // The baseline's own events come first in the merged list; the page's events follow.
-            let n: Option<usize> = key.strip_prefix("event[").and_then(|r| r.split(']').next()).and_then(|i| i.parse().ok());
+            let n: Option<usize> = key
+                .strip_prefix("event[")
+                .and_then(|r| r.split(']').next())
+                .and_then(|i| i.parse().ok());
             let enabled: Vec<usize> = spec
                 .events
                 .as_ref()
                 .map(|e| e.iter().enumerate().filter(|(_, e)| e.enabled).map(|(i, _)| i).collect())
                 .unwrap_or_default();
-            n.and_then(|n| n.checked_sub(parent_events)).and_then(|n| enabled.get(n).map(|i| format!("events[{i}]"))).or(Some("events".into()))
+            n.and_then(|n| n.checked_sub(parent_events))
+                .and_then(|n| enabled.get(n).map(|i| format!("events[{i}]")))
+                .or(Some("events".into()))
         }
         _ => None,
     };

@@ -97,7 +97,10 @@ mod tests {
 
     #[test]
     fn frames_carry_every_line_and_new_pages_get_the_last_progress() {
-        assert_eq!(*frame("final", "{\n  \"a\": 1\n}"), "event: final\ndata: {\ndata:   \"a\": 1\ndata: }\n\n");
+        assert_eq!(
+            *frame("final", "{\n  \"a\": 1\n}"),
+            "event: final\ndata: {\ndata:   \"a\": 1\ndata: }\n\n"
+        );
         let hub = Hub::default();
         hub.send(frame("progress", "1"), true);
         let rx = hub.subscribe();

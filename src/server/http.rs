@@ -64,7 +64,8 @@ fn error(req: Request, status: u16, field: &str, message: &str) {
 
 /// The value of `name` in a query string.
 fn query<'a>(q: &'a str, name: &str) -> Option<&'a str> {
-    q.split('&').find_map(|kv| kv.split_once('=').filter(|(k, _)| *k == name).map(|(_, v)| v))
+    q.split('&')
+        .find_map(|kv| kv.split_once('=').filter(|(k, _)| *k == name).map(|(_, v)| v))
 }
 
 fn job_arg(q: &str, name: &str) -> Result<u64, String> {
@@ -74,7 +75,9 @@ fn job_arg(q: &str, name: &str) -> Result<u64, String> {
 
 /// Whether the Host header names a loopback address.
 fn loopback_host(req: &Request) -> bool {
-    let Some(h) = req.headers().iter().find(|h| h.field.equiv("Host")) else { return false };
+    let Some(h) = req.headers().iter().find(|h| h.field.equiv("Host")) else {
+        return false;
+    };
     let host = h.value.as_str();
     let name = if let Some(rest) = host.strip_prefix('[') {
         rest.split(']').next().unwrap_or("")
@@ -157,9 +160,11 @@ pub fn handle(mut req: Request, ctx: &Ctx) {
             },
             (Err(m), _) | (_, Err(m)) => error(req, 400, "pair", &m),
         },
-        (_, "/" | "/index.html" | "/app.js" | "/style.css" | "/api/setup" | "/api/events" | "/api/run" | "/api/pins" | "/api/pin" | "/api/pair") => {
-            error(req, 405, "method", &format!("{method} is not allowed on {path}"))
-        }
+        (
+            _,
+            "/" | "/index.html" | "/app.js" | "/style.css" | "/api/setup" | "/api/events" | "/api/run" | "/api/pins" | "/api/pin"
+            | "/api/pair",
+        ) => error(req, 405, "method", &format!("{method} is not allowed on {path}")),
         _ => error(req, 404, "path", &format!("no such page: {path}")),
     }
 }

@@ -87,7 +87,10 @@ impl Jobs {
             }
             let name = alt.model.scenario.name.clone();
             jobs.hub.send(
-                frame("started", &json!({"job": id, "name": name, "runs": alt.runs, "seed": alt.seed}).to_string()),
+                frame(
+                    "started",
+                    &json!({"job": id, "name": name, "runs": alt.runs, "seed": alt.seed}).to_string(),
+                ),
                 false,
             );
             let index = state_index(&jobs.explorer);
@@ -101,11 +104,17 @@ impl Jobs {
                     *lock(&jobs.last) = Some((id, alt.command.clone(), Arc::new(done)));
                     jobs.hub.send(frame_with_id("final", Some(id), text.trim_end_matches('\n')), false);
                 }
-                Err(e) if e.downcast_ref::<crate::Error>().is_some_and(|e| matches!(e, crate::Error::Cancelled)) => {
+                Err(e)
+                    if e.downcast_ref::<crate::Error>()
+                        .is_some_and(|e| matches!(e, crate::Error::Cancelled)) =>
+                {
                     jobs.hub.send(frame("cancelled", &json!({"job": id}).to_string()), false);
                 }
                 Err(e) => {
-                    jobs.hub.send(frame("failed", &json!({"job": id, "message": error_message(&e)}).to_string()), false);
+                    jobs.hub.send(
+                        frame("failed", &json!({"job": id, "message": error_message(&e)}).to_string()),
+                        false,
+                    );
                 }
             }
         });
@@ -116,7 +125,10 @@ impl Jobs {
     pub fn pin(&self, job: u64) -> Result<Value, (u16, String)> {
         let last = lock(&self.last).clone();
         let Some((id, command, finished)) = last.filter(|l| l.0 == job) else {
-            return Err((409, format!("job {job} is not the last finished job: wait for the final result, then pin it")));
+            return Err((
+                409,
+                format!("job {job} is not the last finished job: wait for the final result, then pin it"),
+            ));
         };
         let mut pins = lock(&self.pins);
         if !pins.iter().any(|p| p.job == id) {
@@ -124,7 +136,12 @@ impl Jobs {
                 return Err((409, format!("at most {MAX_PINS} alternatives can be pinned: unpin one first")));
             }
             let name = finished.comparison.alternative.clone();
-            pins.push(Pin { job: id, name, command, finished });
+            pins.push(Pin {
+                job: id,
+                name,
+                command,
+                finished,
+            });
         }
         Ok(pins_json(&pins))
     }

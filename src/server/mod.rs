@@ -54,7 +54,8 @@ impl Server {
         let jobs = Arc::new(jobs::Jobs::new(explorer));
         let setup = setup::setup(&jobs.explorer, http::MAX_BODY).to_string();
         let at = SocketAddr::new(opts.bind, opts.port);
-        let server = tiny_http::Server::http(at).map_err(|e| Error::Usage(format!("--bind {} --port {}: cannot listen: {e}", opts.bind, opts.port)))?;
+        let server = tiny_http::Server::http(at)
+            .map_err(|e| Error::Usage(format!("--bind {} --port {}: cannot listen: {e}", opts.bind, opts.port)))?;
         let addr = server
             .server_addr()
             .to_ip()

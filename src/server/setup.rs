@@ -87,17 +87,22 @@ fn map(ids: &[String]) -> Value {
 
 /// The scalar parameters a slider can move, with their ranges, from the resolved scenario.
 fn sliders(resolved: &str, domains: &[String], frameworks: &[String]) -> Vec<Value> {
-    let Ok(doc) = resolved.parse::<toml::Table>() else { return Vec::new() };
+    let Ok(doc) = resolved.parse::<toml::Table>() else {
+        return Vec::new();
+    };
     let mut keys: Vec<(String, String)> = vec![("choice.lambda".into(), "logit intensity λ".into())];
     if let Some(u) = doc.get("utility").and_then(|u| u.as_table()) {
         keys.extend(u.keys().map(|k| (format!("utility.{k}"), format!("weight of the {k} term"))));
     }
     for d in domains {
-        keys.push((format!("domain.{d}.switching_cost"), format!("{d}: switching cost"))); 
+        keys.push((format!("domain.{d}.switching_cost"), format!("{d}: switching cost")));
         keys.push((format!("domain.{d}.revision_rate"), format!("{d}: revision rate (per year)")));
     }
     for f in frameworks {
-        keys.push((format!("framework.{f}.sponsor.budget"), format!("{f} sponsor budget (US$ million a year)")));
+        keys.push((
+            format!("framework.{f}.sponsor.budget"),
+            format!("{f} sponsor budget (US$ million a year)"),
+        ));
     }
     keys.into_iter()
         .filter_map(|(key, label)| {
@@ -122,7 +127,13 @@ fn lookup<'a>(doc: &'a toml::Table, key: &str) -> Option<&'a toml::Value> {
 fn range(key: &str, v: &toml::Value) -> Option<(f64, f64, f64, Option<String>)> {
     let num = |v: &toml::Value| v.as_float().or_else(|| v.as_integer().map(|i| i as f64));
     if let Some(x) = num(v) {
-        let (lo, hi) = if key.ends_with("revision_rate") { (0.0, 1.0) } else if x > 0.0 { (0.0, 2.0 * x) } else { (0.0, 1.0) };
+        let (lo, hi) = if key.ends_with("revision_rate") {
+            (0.0, 1.0)
+        } else if x > 0.0 {
+            (0.0, 2.0 * x)
+        } else {
+            (0.0, 1.0)
+        };
         return Some((lo, hi, x, None));
     }
     if key == "choice.lambda" && v.as_str() == Some("inf") {
@@ -135,7 +146,11 @@ fn range(key: &str, v: &toml::Value) -> Option<(f64, f64, f64, Option<String>)> 
         "uniform" => (g("low")?, g("high")?, (g("low")? + g("high")?) / 2.0),
         "triangular" => (g("low")?, g("high")?, g("mode")?),
         "normal" => (g("mean")? - 3.0 * g("sd")?, g("mean")? + 3.0 * g("sd")?, g("mean")?),
-        "lognormal" => ((g("mu")? - 3.0 * g("sigma")?).exp(), (g("mu")? + 3.0 * g("sigma")?).exp(), g("mu")?.exp()),
+        "lognormal" => (
+            (g("mu")? - 3.0 * g("sigma")?).exp(),
+            (g("mu")? + 3.0 * g("sigma")?).exp(),
+            g("mu")?.exp(),
+        ),
         "beta" => {
             let (lo, hi) = (g("low").unwrap_or(0.0), g("high").unwrap_or(1.0));
             let (a, b) = (g("alpha")?, g("beta")?);
@@ -156,12 +171,20 @@ fn range(key: &str, v: &toml::Value) -> Option<(f64, f64, f64, Option<String>)> 
 
 /// A round step (1, 2 or 5 times a power of ten) near `x`.
 fn nice_step(x: f64) -> f64 {
-    if !(x > 0.0) {
+    if x.is_nan() || x <= 0.0 {
         return 0.01;
     }
     let p = 10f64.powf(x.log10().floor());
     let m = x / p;
-    let f = if m < 1.5 { 1.0 } else if m < 3.5 { 2.0 } else if m < 7.5 { 5.0 } else { 10.0 };
+    let f = if m < 1.5 {
+        1.0
+    } else if m < 3.5 {
+        2.0
+    } else if m < 7.5 {
+        5.0
+    } else {
+        10.0
+    };
     f * p
 }
 
@@ -171,8 +194,13 @@ mod tests {
 
     #[test]
     fn ranges_follow_distributions_and_bounds() {
-        let v: toml::Table = "a = { dist = \"uniform\", low = 1.5, high = 3.0 }\nb = 0.25\nc = 0\n".parse().unwrap();
-        assert_eq!(range("choice.lambda", &v["a"]).unwrap().0..range("choice.lambda", &v["a"]).unwrap().1, 1.5..3.0);
+        let v: toml::Table = "a = { dist = \"uniform\", low = 1.5, high = 3.0 }\nb = 0.25\nc = 0\n"
+            .parse()
+            .unwrap();
+        assert_eq!(
+            range("choice.lambda", &v["a"]).unwrap().0..range("choice.lambda", &v["a"]).unwrap().1,
+            1.5..3.0
+        );
         assert_eq!(range("domain.x.revision_rate", &v["b"]).unwrap().1, 1.0);
         assert_eq!(range("utility.econ", &v["b"]).unwrap().1, 0.5);
         assert_eq!(range("utility.econ", &v["c"]).unwrap().1, 1.0);
