@@ -205,7 +205,8 @@ async function submit() {
   clearErrors();
   if (r.status !== 202) {
     showError(body.field, body.message);
-    setStatus("invalid", "fix the input marked in red; the last valid result stays below");
+    $("export").disabled = true;
+    setStatus("invalid", "fix the input marked in red (" + body.field + "); the last valid result stays below");
     return;
   }
   job = body.job;

@@ -4,7 +4,8 @@
 Starts the server on port 0, opens the page, waits for a provisional and a final result, switches
 an event off, moves a slider and changes the run count, waits for the final state of that edit,
 and checks every row of the page's table against `comparison.json` written by the
-`blocsim compare` command the page shows (with the TOML it exports). Saves screenshots to
+`blocsim compare` command the page shows (with the TOML it exports); pins the result, and opens
+the page's address in a new tab to check that it restores the edit and its numbers. Saves screenshots to
 tests/browser/screenshots/. Without Chromium or Playwright it skips, except when CI=true, where it
 fails. Nothing downloads a browser: Playwright drives /usr/bin/chromium.
 
@@ -94,6 +95,22 @@ def main():
             provisional = page.evaluate("document.querySelector('#table').classList.contains('provisional')")
             assert not provisional
             assert page.text_content("#status") == "final"
+            page.click("#pin")
+            page.wait_for_selector("#pins .pin")
+
+            # The page's address restores the edit: same switches, slider and runs, same numbers.
+            link = page.url
+            assert "#s=" in link, link
+            again = browser.new_page(viewport={"width": 1400, "height": 1000}, bypass_csp=True)
+            again.goto(link)
+            again.wait_for_function(
+                "document.body.dataset.finalJob && document.body.dataset.finalJob === document.body.dataset.job"
+                " && reply && reply.runs === 300", timeout=120_000)
+            assert again.input_value("#start") == "dsr-surge"
+            assert not again.is_checked("#event-on-0")
+            assert again.input_value("#range-0") == "2.2"
+            restored = again.evaluate("[...document.querySelectorAll('#table tbody tr')].map(tr => tr.dataset.diffMean)")
+            assert restored == [r["diff"] for r in rows], (restored, rows)
             browser.close()
 
         with tempfile.TemporaryDirectory() as tmp:
