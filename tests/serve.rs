@@ -263,6 +263,17 @@ fn bad_input_gets_the_command_lines_message_with_a_4xx_status() {
         let message = String::from_utf8_lossy(&cli.stderr).trim_end().to_string();
         assert_eq!(reply["message"].as_str().unwrap(), message);
     }
+    // An event's bad year is shown beside that event (the second of the page's list, the first being off).
+    let (status, reply) = post_run(
+        &s.addr,
+        r#"{"start":"dsr-surge","events":[{"enabled":false,"event":{"kind":"set","year":2026,"path":"choice.lambda","value":2}},
+                                          {"enabled":true,"event":{"kind":"set","year":1990,"path":"choice.lambda","value":2}}]}"#,
+    );
+    assert_eq!((status, reply["field"].as_str()), (422, Some("events[1]")), "{reply}");
+    assert!(
+        reply["message"].as_str().unwrap().contains("`event[0].year`: expected a year"),
+        "{reply}"
+    );
     let (status, reply) = post_run(&s.addr, r#"{"start":"dsr-surge","runs":1}"#);
     assert_eq!((status, reply["field"].as_str()), (422, Some("runs")));
     let (status, reply) = post_run(&s.addr, r#"{"start":"no-such-what-if"}"#);
