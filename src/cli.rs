@@ -200,6 +200,22 @@ pub enum Command {
         #[command(flatten)]
         plots: PlotArgs,
     },
+    /// A local page to edit a what-if and watch its paired differences against the baseline as
+    /// runs arrive (prints the address; nothing is written to disk).
+    Serve {
+        /// Baseline scenario file or bundled name.
+        #[arg(default_value = "baseline")]
+        scenario: String,
+        /// Port to listen on (0: any free port).
+        #[arg(long, default_value_t = 8000)]
+        port: u16,
+        /// Address to listen on; anything but a loopback address opens the page to the network.
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
+        /// Worker threads for the runs (default: one per core).
+        #[arg(long)]
+        threads: Option<usize>,
+    },
     /// Sweep scenario keys over a grid or Latin hypercube, with replications per point (default
     /// --out: output/<scenario>/sweep).
     Sweep {
@@ -530,6 +546,29 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
                 dir.join(crate::export::outputs::REPORT)
             };
             eprintln!("drew {} files -> {}", done.files.len(), to.display());
+            Ok(())
+        }
+        Command::Serve {
+            scenario,
+            port,
+            bind,
+            threads,
+        } => {
+            let server = crate::server::Server::bind(&crate::server::ServeOptions {
+                scenario,
+                port,
+                bind,
+                threads,
+            })?;
+            if !bind.is_loopback() {
+                eprintln!(
+                    "warning: listening on {bind}: anyone who can reach this machine can use the page and its CPU (use --bind 127.0.0.1 to keep it local)"
+                );
+            }
+            println!("blocsim serve: {} (baseline {}; Ctrl-C to stop)", server.url(), server.baseline);
+            use std::io::Write as _;
+            let _ = std::io::stdout().flush();
+            server.run();
             Ok(())
         }
         Command::Compare {

@@ -10,6 +10,11 @@
 //! whose alignment changes most can be listed. Sums run in run order, so the result does not depend
 //! on the number of threads.
 //!
+//! The sums are resumable ([`PairedSums`]): a caller may add runs chunk by chunk, read the
+//! provisional comparison of the runs so far, and keep the baseline's [`RunPoint`]s to pair them
+//! with another alternative later (what `blocsim serve` does); after all runs the result is the
+//! one [`compare`] returns, byte for byte.
+//!
 //! Draws of uncertain parameters are paired by position: when both scenarios declare the same
 //! uncertain parameters in the same order, run r draws the same values in both.
 
@@ -99,6 +104,31 @@ struct Paired {
     lower: u64,
 }
 
+/// What a comparison keeps of one run of one scenario: the paired outcomes (in the order of
+/// [`outcome_labels`]) and each state's framework per domain at the horizon. A server keeps these
+/// for a baseline and pairs any later alternative with them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunPoint {
+    pub values: Vec<f64>,
+    /// `final_alignment` of the run: framework index per (domain, state), domain-major.
+    pub alignment: Vec<u8>,
+}
+
+impl RunPoint {
+    /// The paired outcomes of one run of `model`.
+    pub fn of(model: &Model, o: &RunOutcome) -> RunPoint {
+        RunPoint {
+            values: outcome_values(model, o),
+            alignment: o.final_alignment.clone(),
+        }
+    }
+
+    /// Bytes held.
+    pub fn footprint(&self) -> usize {
+        self.values.len() * 8 + self.alignment.len() + std::mem::size_of::<Self>()
+    }
+}
+
 /// The paired outcomes of one run, in the order of [`outcome_labels`].
 fn outcome_values(model: &Model, o: &RunOutcome) -> Vec<f64> {
     let l = model.layout;
@@ -140,7 +170,7 @@ fn outcome_labels(model: &Model) -> Vec<(&'static str, String, String)> {
 }
 
 /// Refuse pairs of scenarios whose outcomes cannot be paired.
-fn check_comparable(base: &Model, alt: &Model) -> Result<()> {
+pub fn check_comparable(base: &Model, alt: &Model) -> Result<()> {
     let (a, b) = (&base.scenario, &alt.scenario);
     let mismatch = |what: &str, x: String, y: String| {
         Err(Error::Usage(format!(
@@ -170,6 +200,153 @@ fn check_comparable(base: &Model, alt: &Model) -> Result<()> {
 /// Runs handed to the thread pool at once.
 pub const CHUNK: u64 = 256;
 
+/// The resumable state of a comparison: paired sums over the runs added so far, in run order.
+/// Adding runs 0..R one at a time, in chunks of any size, or all at once gives the same sums, so
+/// [`PairedSums::comparison`] after R runs is byte for byte what [`compare`] returns for R runs; in
+/// between, it is the comparison of the runs done so far (a provisional result).
+#[derive(Debug, Clone)]
+pub struct PairedSums {
+    baseline: String,
+    alternative: String,
+    seed: u64,
+    frameworks: Vec<String>,
+    domains: Vec<String>,
+    ids: Vec<String>,
+    names: Vec<String>,
+    labels: Vec<(&'static str, String, String)>,
+    sums: Vec<Paired>,
+    base_counts: Vec<u64>,
+    alt_counts: Vec<u64>,
+    runs: u64,
+}
+
+impl PairedSums {
+    /// Empty sums for a comparison of `alt` with `base` from `seed` (refused if they cannot be paired).
+    pub fn new(base: &Model, alt: &Model, seed: u64) -> Result<PairedSums> {
+        check_comparable(base, alt)?;
+        let l = base.layout;
+        let labels = outcome_labels(base);
+        let cells = l.domains * l.states * l.frameworks;
+        Ok(PairedSums {
+            baseline: base.scenario.name.clone(),
+            alternative: alt.scenario.name.clone(),
+            seed,
+            frameworks: base.scenario.frameworks.clone(),
+            domains: base.scenario.domains.clone(),
+            ids: base.world.ids.clone(),
+            names: base.world.names.clone(),
+            sums: vec![Paired::default(); labels.len()],
+            labels,
+            base_counts: vec![0; cells],
+            alt_counts: vec![0; cells],
+            runs: 0,
+        })
+    }
+
+    /// Runs added so far.
+    pub fn runs(&self) -> u64 {
+        self.runs
+    }
+
+    /// Add the next run (run number [`runs`](Self::runs)) of both scenarios.
+    pub fn add(&mut self, b: &RunPoint, a: &RunPoint) {
+        for ((s, &x), &y) in self.sums.iter_mut().zip(&b.values).zip(&a.values) {
+            let d = y - x;
+            s.base += x;
+            s.alt += y;
+            s.diff += d;
+            s.diff_sq += d * d;
+            s.higher += u64::from(d > 0.0);
+            s.lower += u64::from(d < 0.0);
+        }
+        let k = self.frameworks.len();
+        for (cell, (&fb, &fa)) in b.alignment.iter().zip(&a.alignment).enumerate() {
+            self.base_counts[cell * k + fb as usize] += 1;
+            self.alt_counts[cell * k + fa as usize] += 1;
+        }
+        self.runs += 1;
+    }
+
+    /// The comparison of the runs added so far (at least 2 are needed for a standard error).
+    pub fn comparison(&self) -> Result<Comparison> {
+        if self.runs < 2 {
+            return Err(Error::Usage(format!(
+                "--runs {}: a comparison needs at least 2 runs for a standard error",
+                self.runs
+            )));
+        }
+        let r = self.runs as f64;
+        let t =
+            StudentsT::new(0.0, 1.0, r - 1.0).map_err(|e| Error::Usage(format!("Student t with {} degrees of freedom: {e}", r - 1.0)))?;
+        let q = t.inverse_cdf(0.5 + CONFIDENCE / 2.0);
+        let outcomes = self
+            .labels
+            .iter()
+            .zip(&self.sums)
+            .map(|((measure, domain, framework), s)| {
+                let mean = s.diff / r;
+                // Sample variance of the differences; rounding can leave a tiny negative value.
+                let var = ((s.diff_sq - r * mean * mean) / (r - 1.0)).max(0.0);
+                let sd = var.sqrt();
+                let se = sd / r.sqrt();
+                OutcomeDiff {
+                    measure,
+                    domain: domain.clone(),
+                    framework: framework.clone(),
+                    baseline_mean: s.base / r,
+                    alternative_mean: s.alt / r,
+                    diff_mean: mean,
+                    diff_sd: sd,
+                    se,
+                    ci_low: mean - q * se,
+                    ci_high: mean + q * se,
+                    p_higher: s.higher as f64 / r,
+                    p_lower: s.lower as f64 / r,
+                }
+            })
+            .collect();
+
+        let (k, n) = (self.frameworks.len(), self.ids.len());
+        let mut states = Vec::with_capacity(self.domains.len() * n);
+        for i in 0..n {
+            for (d, domain) in self.domains.iter().enumerate() {
+                let cell = (d * n + i) * k;
+                let pb: Vec<f64> = self.base_counts[cell..cell + k].iter().map(|&c| c as f64 / r).collect();
+                let pa: Vec<f64> = self.alt_counts[cell..cell + k].iter().map(|&c| c as f64 / r).collect();
+                let shift = pb.iter().zip(&pa).map(|(x, y)| (x - y).abs()).sum::<f64>() / 2.0;
+                states.push(StateShift {
+                    state: self.ids[i].clone(),
+                    name: self.names[i].clone(),
+                    domain: domain.clone(),
+                    baseline: pb,
+                    alternative: pa,
+                    shift,
+                });
+            }
+        }
+        // Stable sort: equal shifts keep state-major order.
+        states.sort_by(|a, b| b.shift.total_cmp(&a.shift));
+        Ok(Comparison {
+            baseline: self.baseline.clone(),
+            alternative: self.alternative.clone(),
+            runs: self.runs,
+            seed: self.seed,
+            frameworks: self.frameworks.clone(),
+            outcomes,
+            states,
+        })
+    }
+}
+
+/// Runs `runs` of `model` from `seed` on `pool`, in parallel, returned in run order.
+pub fn run_points(model: &Model, seed: u64, runs: std::ops::Range<u64>, pool: &rayon::ThreadPool) -> Vec<RunPoint> {
+    pool.install(|| {
+        runs.into_par_iter()
+            .map(|r| RunPoint::of(model, &run_one(model, seed, r)))
+            .collect()
+    })
+}
+
 /// Run both scenarios on common random numbers and compare them; `progress(done)` after each chunk.
 pub fn compare(base: &Model, alt: &Model, opts: &CompareOptions, progress: &(dyn Fn(u64) + Sync)) -> Result<Comparison> {
     compare_with(base, alt, opts, &crate::progress::Callback(progress))
@@ -178,7 +355,7 @@ pub fn compare(base: &Model, alt: &Model, opts: &CompareOptions, progress: &(dyn
 /// [`compare`] reporting to a [`Progress`](crate::progress::Progress), which may stop the
 /// comparison between chunks.
 pub fn compare_with(base: &Model, alt: &Model, opts: &CompareOptions, progress: &dyn crate::progress::Progress) -> Result<Comparison> {
-    check_comparable(base, alt)?;
+    let mut sums = PairedSums::new(base, alt, opts.seed)?;
     if opts.runs < 2 {
         return Err(Error::Usage(format!(
             "--runs {}: a comparison needs at least 2 runs for a standard error",
@@ -187,96 +364,25 @@ pub fn compare_with(base: &Model, alt: &Model, opts: &CompareOptions, progress: 
     }
     let pool = crate::batch::thread_pool(opts.threads)?;
     let l = base.layout;
-    let labels = outcome_labels(base);
-    let mut sums = vec![Paired::default(); labels.len()];
-    let cells = l.domains * l.states * l.frameworks;
-    let (mut base_counts, mut alt_counts) = (vec![0u64; cells], vec![0u64; cells]);
     let mut start = 0;
     while start < opts.runs {
         let end = (start + crate::footprint::runs_in_flight(&l, pool.current_num_threads(), CHUNK)).min(opts.runs);
-        let pairs: Vec<(RunOutcome, RunOutcome)> = pool.install(|| {
+        let pairs: Vec<(RunPoint, RunPoint)> = pool.install(|| {
             (start..end)
                 .into_par_iter()
-                .map(|r| (run_one(base, opts.seed, r), run_one(alt, opts.seed, r)))
+                .map(|r| {
+                    let (b, a) = (run_one(base, opts.seed, r), run_one(alt, opts.seed, r));
+                    (RunPoint::of(base, &b), RunPoint::of(alt, &a))
+                })
                 .collect()
         });
         for (b, a) in &pairs {
-            let (vb, va) = (outcome_values(base, b), outcome_values(alt, a));
-            for ((s, &x), &y) in sums.iter_mut().zip(&vb).zip(&va) {
-                let d = y - x;
-                s.base += x;
-                s.alt += y;
-                s.diff += d;
-                s.diff_sq += d * d;
-                s.higher += u64::from(d > 0.0);
-                s.lower += u64::from(d < 0.0);
-            }
-            for (cell, (&fb, &fa)) in b.final_alignment.iter().zip(&a.final_alignment).enumerate() {
-                base_counts[cell * l.frameworks + fb as usize] += 1;
-                alt_counts[cell * l.frameworks + fa as usize] += 1;
-            }
+            sums.add(b, a);
         }
         crate::progress::chunk_done(progress, end)?;
         start = end;
     }
-
-    let r = opts.runs as f64;
-    let t = StudentsT::new(0.0, 1.0, r - 1.0).map_err(|e| Error::Usage(format!("Student t with {} degrees of freedom: {e}", r - 1.0)))?;
-    let q = t.inverse_cdf(0.5 + CONFIDENCE / 2.0);
-    let outcomes = labels
-        .into_iter()
-        .zip(&sums)
-        .map(|((measure, domain, framework), s)| {
-            let mean = s.diff / r;
-            // Sample variance of the differences; rounding can leave a tiny negative value.
-            let var = ((s.diff_sq - r * mean * mean) / (r - 1.0)).max(0.0);
-            let sd = var.sqrt();
-            let se = sd / r.sqrt();
-            OutcomeDiff {
-                measure,
-                domain,
-                framework,
-                baseline_mean: s.base / r,
-                alternative_mean: s.alt / r,
-                diff_mean: mean,
-                diff_sd: sd,
-                se,
-                ci_low: mean - q * se,
-                ci_high: mean + q * se,
-                p_higher: s.higher as f64 / r,
-                p_lower: s.lower as f64 / r,
-            }
-        })
-        .collect();
-
-    let mut states = Vec::with_capacity(l.domains * l.states);
-    for i in 0..l.states {
-        for d in 0..l.domains {
-            let cell = (d * l.states + i) * l.frameworks;
-            let pb: Vec<f64> = base_counts[cell..cell + l.frameworks].iter().map(|&c| c as f64 / r).collect();
-            let pa: Vec<f64> = alt_counts[cell..cell + l.frameworks].iter().map(|&c| c as f64 / r).collect();
-            let shift = pb.iter().zip(&pa).map(|(x, y)| (x - y).abs()).sum::<f64>() / 2.0;
-            states.push(StateShift {
-                state: base.world.ids[i].clone(),
-                name: base.world.names[i].clone(),
-                domain: base.scenario.domains[d].clone(),
-                baseline: pb,
-                alternative: pa,
-                shift,
-            });
-        }
-    }
-    // Stable sort: equal shifts keep state-major order.
-    states.sort_by(|a, b| b.shift.total_cmp(&a.shift));
-    Ok(Comparison {
-        baseline: base.scenario.name.clone(),
-        alternative: alt.scenario.name.clone(),
-        runs: opts.runs,
-        seed: opts.seed,
-        frameworks: base.scenario.frameworks.clone(),
-        outcomes,
-        states,
-    })
+    sums.comparison()
 }
 
 /// How many of the most shifted states the JSON and Markdown outputs list.
@@ -463,4 +569,71 @@ pub fn default_dir(base: &str, alt: &str) -> PathBuf {
     PathBuf::from("output")
         .join("compare")
         .join(format!("{}--{}", base.replace('/', "_"), alt.replace('/', "_")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::Scenario;
+    use proptest::prelude::*;
+
+    fn model(name: &str, sets: &[&str]) -> Model {
+        let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+        Model::from_scenario(Scenario::load(name, &sets).unwrap()).unwrap()
+    }
+
+    const RUNS: u64 = 9;
+    const SEED: u64 = 17;
+
+    fn one_shot(base: &Model, alt: &Model) -> Vec<u8> {
+        let opts = CompareOptions {
+            runs: RUNS,
+            seed: SEED,
+            threads: Some(2),
+        };
+        compare(base, alt, &opts, &|_| {}).unwrap().to_json()
+    }
+
+    #[test]
+    fn fewer_than_two_runs_give_no_comparison() {
+        let m = model("baseline", &[]);
+        let mut sums = PairedSums::new(&m, &m, 1).unwrap();
+        assert!(sums.comparison().is_err());
+        let pool = crate::batch::thread_pool(Some(1)).unwrap();
+        let p = run_points(&m, 1, 0..1, &pool);
+        sums.add(&p[0], &p[0]);
+        assert!(sums.comparison().unwrap_err().to_string().contains("at least 2 runs"));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 6, rng_seed: proptest::test_runner::RngSeed::Fixed(7), ..ProptestConfig::default() })]
+        /// Runs added in chunks of any sizes, the baseline's computed once and reused, give the
+        /// one-shot comparison byte for byte; every provisional result covers exactly the runs so far.
+        #[test]
+        fn chunked_sums_equal_the_one_shot_comparison(sizes in proptest::collection::vec(1u64..5, 1..8)) {
+            use std::sync::OnceLock;
+            static MODELS: OnceLock<(Model, Model, Vec<u8>)> = OnceLock::new();
+            let (base, alt, expected) = MODELS.get_or_init(|| {
+                let (b, a) = (model("baseline", &[]), model("dsr-surge", &["choice.lambda=2.2"]));
+                let e = one_shot(&b, &a);
+                (b, a, e)
+            });
+            let pool = crate::batch::thread_pool(Some(2)).unwrap();
+            let baseline = run_points(base, SEED, 0..RUNS, &pool);
+            let mut sums = PairedSums::new(base, alt, SEED).unwrap();
+            let mut sizes = sizes.into_iter().cycle();
+            let mut done = 0;
+            while done < RUNS {
+                let end = (done + sizes.next().unwrap()).min(RUNS);
+                for (r, a) in (done..end).zip(run_points(alt, SEED, done..end, &pool)) {
+                    sums.add(&baseline[r as usize], &a);
+                }
+                done = end;
+                if done >= 2 {
+                    prop_assert_eq!(sums.comparison().unwrap().runs, done);
+                }
+            }
+            prop_assert_eq!(&sums.comparison().unwrap().to_json(), expected);
+        }
+    }
 }

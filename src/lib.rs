@@ -42,6 +42,7 @@ pub mod report;
 pub mod rng;
 pub mod run;
 pub mod scenario;
+pub mod server;
 pub mod single;
 pub mod world;
 

@@ -14,6 +14,7 @@
 //! | [`experiments`] | `sweep`, `sensitivity`, `discover` |
 //! | [`inspect`] | `check`, `scenarios`, `meanfield`: print what a scenario is |
 //! | [`bench`] | `bench`: throughput |
+//! | [`serve`] | `serve`: the what-if explorer's jobs (the HTTP side is [`crate::server`]) |
 //!
 //! Layers point down only: the commands call the runners ([`crate::batch`], [`crate::compare`],
 //! [`crate::analysis`]), then the charts ([`crate::plot`]), then the report ([`crate::report`]),
@@ -32,6 +33,7 @@ pub mod inspect;
 pub mod merge;
 pub mod plot;
 pub mod run;
+pub mod serve;
 
 pub use crate::progress::{Progress, Silent};
 pub use batch::{BatchCommand, BatchDone, batch};

@@ -1,0 +1,96 @@
+//! `blocsim serve`: a local web page to edit a what-if and watch its paired differences against
+//! the baseline tighten as runs arrive. The server sits above [`crate::commands`] (it calls
+//! [`crate::commands::serve`], never the CLI): [`http`] answers requests, [`jobs`] runs one job at
+//! a time, [`events`] streams progress as server-sent events, [`setup`] describes the baseline to
+//! the page. The page itself (`assets/serve/`) is compiled into the binary.
+//!
+//! HTTP comes from `tiny_http`: a small synchronous server without an async runtime, which suits
+//! a program whose work runs on its own rayon pool; each connection gets a thread (at most
+//! [`MAX_CONNECTIONS`] at once, 503 beyond). It binds to 127.0.0.1 unless told otherwise; nothing
+//! is written to disk.
+
+pub mod events;
+pub mod http;
+pub mod jobs;
+pub mod setup;
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::commands::serve::Explorer;
+use crate::error::Error;
+
+/// Connections served at once.
+pub const MAX_CONNECTIONS: usize = 64;
+
+/// How to serve.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// Baseline scenario file or bundled name.
+    pub scenario: String,
+    /// Port (0: any free port).
+    pub port: u16,
+    /// Address to bind to.
+    pub bind: IpAddr,
+    /// Worker threads for the runs (None: one per core).
+    pub threads: Option<usize>,
+}
+
+/// A running server.
+pub struct Server {
+    pub addr: SocketAddr,
+    /// The baseline's name.
+    pub baseline: String,
+    http: Arc<tiny_http::Server>,
+    ctx: Arc<http::Ctx>,
+}
+
+impl Server {
+    /// Load the baseline and bind; requests are answered once [`Server::run`] is called.
+    pub fn bind(opts: &ServeOptions) -> anyhow::Result<Server> {
+        let explorer = Explorer::new(&opts.scenario, opts.threads)?;
+        let baseline = explorer.baseline().scenario.name.clone();
+        let jobs = Arc::new(jobs::Jobs::new(explorer));
+        let setup = setup::setup(&jobs.explorer, http::MAX_BODY).to_string();
+        let at = SocketAddr::new(opts.bind, opts.port);
+        let server = tiny_http::Server::http(at)
+            .map_err(|e| Error::Usage(format!("--bind {} --port {}: cannot listen: {e}", opts.bind, opts.port)))?;
+        let addr = server
+            .server_addr()
+            .to_ip()
+            .ok_or_else(|| Error::Usage(format!("--bind {}: not an IP address", opts.bind)))?;
+        Ok(Server {
+            addr,
+            baseline,
+            http: Arc::new(server),
+            ctx: Arc::new(http::Ctx {
+                jobs,
+                setup,
+                loopback_only: opts.bind.is_loopback(),
+            }),
+        })
+    }
+
+    /// The page's address.
+    pub fn url(&self) -> String {
+        format!("http://{}/", self.addr)
+    }
+
+    /// Answer requests until the process ends.
+    pub fn run(self) {
+        let open = Arc::new(AtomicUsize::new(0));
+        for req in self.http.incoming_requests() {
+            if open.load(Ordering::SeqCst) >= MAX_CONNECTIONS {
+                let _ = req.respond(tiny_http::Response::from_string("too many connections").with_status_code(503));
+                continue;
+            }
+            open.fetch_add(1, Ordering::SeqCst);
+            let (ctx, open) = (self.ctx.clone(), open.clone());
+            std::thread::spawn(move || {
+                http::handle(req, &ctx);
+                open.fetch_sub(1, Ordering::SeqCst);
+            });
+        }
+    }
+}

@@ -1,0 +1,319 @@
+//! `blocsim serve` over HTTP: the binary is started on port 0, alternatives are posted to
+//! `/api/run`, and the event stream `/api/events` is read as a page would read it. The final
+//! event must be `blocsim compare`'s `comparison.json`, byte for byte; a second edit cancels the
+//! first; bad input gets the CLI's message with a 4xx status.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_blocsim");
+
+/// A running `blocsim serve`, stopped on drop.
+struct Served {
+    child: Child,
+    addr: String,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve() -> Served {
+    let mut child = Command::new(BIN)
+        .args(["serve", "baseline", "--port", "0", "--threads", "2"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start blocsim serve");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .to_string();
+    Served { child, addr }
+}
+
+/// One request; returns (status, body).
+fn request(addr: &str, method: &str, path: &str, kind: &str, body: &[u8]) -> (u16, String) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    s.write_all(head.as_bytes()).unwrap();
+    let _ = s.write_all(body);
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    let status = out.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let body = out.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    (status, body)
+}
+
+fn post_run(addr: &str, spec: &str) -> (u16, Value) {
+    let (status, body) = request(addr, "POST", "/api/run", "application/json", spec.as_bytes());
+    (status, serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {body}")))
+}
+
+/// An event of the stream: name, id and data.
+#[derive(Debug)]
+struct Event {
+    name: String,
+    id: Option<u64>,
+    data: String,
+}
+
+/// The event stream, read block by block.
+struct Stream(BufReader<TcpStream>);
+
+impl Stream {
+    fn open(addr: &str) -> Stream {
+        let mut s = TcpStream::connect(addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
+        write!(s, "GET /api/events HTTP/1.1\r\nHost: {addr}\r\n\r\n").unwrap();
+        let mut r = BufReader::new(s);
+        let mut line = String::new();
+        r.read_line(&mut line).unwrap();
+        assert!(line.starts_with("HTTP/1.1 200"), "{line}");
+        Stream(r)
+    }
+
+    fn next(&mut self) -> Event {
+        let mut e = Event {
+            name: String::new(),
+            id: None,
+            data: String::new(),
+        };
+        let mut lines = 0;
+        loop {
+            let mut line = String::new();
+            assert!(self.0.read_line(&mut line).unwrap() > 0, "the stream ended");
+            let line = line.trim_end_matches(['\r', '\n']);
+            if line.is_empty() {
+                if !e.name.is_empty() {
+                    return e;
+                }
+                continue;
+            }
+            if let Some(v) = line.strip_prefix("event: ") {
+                e.name = v.to_string();
+            } else if let Some(v) = line.strip_prefix("id: ") {
+                e.id = v.parse().ok();
+            } else if let Some(v) = line.strip_prefix("data: ") {
+                if lines > 0 {
+                    e.data.push('\n');
+                }
+                e.data.push_str(v);
+                lines += 1;
+            }
+        }
+    }
+
+    /// Events until the final one of `job`, which is returned last.
+    fn until_final(&mut self, job: u64) -> Vec<Event> {
+        let mut out = Vec::new();
+        loop {
+            let e = self.next();
+            let done = e.name == "final" && e.id == Some(job);
+            out.push(e);
+            if done {
+                return out;
+            }
+        }
+    }
+}
+
+fn job_of(e: &Event) -> Option<u64> {
+    e.id.or_else(|| serde_json::from_str::<Value>(&e.data).ok()?.get("job")?.as_u64())
+}
+
+/// `blocsim compare` run on the exported file and command of a reply, in `dir`.
+fn cli_comparison(reply: &Value, dir: &Path) -> Vec<u8> {
+    std::fs::write(dir.join(reply["file"].as_str().unwrap()), reply["toml"].as_str().unwrap()).unwrap();
+    let words: Vec<String> = shell_words(reply["command"].as_str().unwrap());
+    assert_eq!(&words[..2], ["blocsim", "compare"]);
+    let out = Command::new(BIN)
+        .args(&words[1..])
+        .args(["--out", "out", "--no-plots"])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    std::fs::read(dir.join("out/comparison.json")).unwrap()
+}
+
+/// Split a command line written with single quotes where needed.
+fn shell_words(s: &str) -> Vec<String> {
+    let (mut out, mut cur, mut quoted, mut any) = (Vec::new(), String::new(), false, false);
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                quoted = !quoted;
+                any = true;
+            }
+            '\\' if !quoted => cur.extend(chars.next()),
+            ' ' if !quoted => {
+                if any || !cur.is_empty() {
+                    out.push(std::mem::take(&mut cur));
+                }
+                any = false;
+            }
+            c => cur.push(c),
+        }
+    }
+    if any || !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+#[test]
+fn the_final_event_is_blocsim_compares_json_and_progress_is_monotone() {
+    let s = serve();
+    let mut events = Stream::open(&s.addr);
+    let spec = r#"{"start":"dsr-surge","runs":120,"seed":11,"sets":["choice.lambda=2.2","domain.cloud.switching_cost=0.4"],
+                   "events":[{"enabled":true,"event":{"kind":"set","year":2026,"path":"framework.CN.sponsor.budget","scale":3}},
+                             {"enabled":false,"event":{"kind":"set","year":2026,"path":"domain.telecom.standards.CN","value":0.3}}]}"#;
+    let (status, reply) = post_run(&s.addr, spec);
+    assert_eq!(status, 202, "{reply}");
+    let job = reply["job"].as_u64().unwrap();
+    let got = events.until_final(job);
+    let progress: Vec<Value> = got
+        .iter()
+        .filter(|e| e.name == "progress")
+        .map(|e| serde_json::from_str(&e.data).unwrap())
+        .collect();
+    assert!(progress.len() >= 2, "{} progress events", progress.len());
+    let done: Vec<u64> = progress.iter().map(|p| p["done"].as_u64().unwrap()).collect();
+    assert!(done.windows(2).all(|w| w[0] < w[1]), "{done:?}");
+    assert_eq!(*done.last().unwrap(), 120);
+    assert!(progress[0]["provisional"].as_bool().unwrap());
+    assert!(!progress.last().unwrap()["provisional"].as_bool().unwrap());
+    // Every provisional comparison covers the runs done so far.
+    for p in &progress {
+        assert_eq!(p["comparison"]["runs"], p["done"]);
+    }
+    let fin = got.last().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cli = cli_comparison(&reply, dir.path());
+    assert_eq!(
+        format!("{}\n", fin.data).into_bytes(),
+        cli,
+        "final event differs from comparison.json"
+    );
+    // The last progress event carries the same numbers.
+    let last: Value = serde_json::from_slice(&cli).unwrap();
+    assert_eq!(progress.last().unwrap()["comparison"], last);
+
+    // The same alternative again reuses the cached baseline and gives the same bytes.
+    let (_, again) = post_run(&s.addr, spec);
+    assert_eq!(again["cached_baseline_runs"], 120);
+    let fin2 = events.until_final(again["job"].as_u64().unwrap()).pop().unwrap();
+    assert_eq!(fin2.data, fin.data);
+}
+
+#[test]
+fn an_edit_followed_at_once_by_another_finishes_only_the_second() {
+    let s = serve();
+    let mut events = Stream::open(&s.addr);
+    let (sa, a) = post_run(&s.addr, r#"{"start":"eurostack","runs":2000,"seed":3}"#);
+    let (sb, b) = post_run(&s.addr, r#"{"start":"us-retreat","runs":40,"seed":4}"#);
+    assert_eq!((sa, sb), (202, 202));
+    let (ja, jb) = (a["job"].as_u64().unwrap(), b["job"].as_u64().unwrap());
+    let got = events.until_final(jb);
+    assert!(got.iter().any(|e| e.name == "cancelled" && job_of(e) == Some(ja)), "{got:?}");
+    assert!(!got.iter().any(|e| e.name == "final" && job_of(e) == Some(ja)));
+    // The first job did at most one chunk (4 runs, then 32 per chunk on 2 threads) after the second was posted.
+    let a_done = got
+        .iter()
+        .filter(|e| e.name == "progress" && job_of(e) == Some(ja))
+        .filter_map(|e| serde_json::from_str::<Value>(&e.data).ok()?["done"].as_u64())
+        .max()
+        .unwrap_or(0);
+    assert!(a_done < 2000, "the first job ran to the end");
+    let fin: Value = serde_json::from_str(&got.last().unwrap().data).unwrap();
+    assert_eq!((fin["alternative"].as_str(), fin["runs"].as_u64()), (Some("us-retreat"), Some(40)));
+}
+
+#[test]
+fn bad_input_gets_the_command_lines_message_with_a_4xx_status() {
+    let s = serve();
+    for (set, field) in [
+        ("choice.lamda=2", "sets[0]"),
+        ("choice.lambda=-1", "sets[0]"),
+        ("nonsense", "sets[0]"),
+    ] {
+        let (status, reply) = post_run(&s.addr, &format!(r#"{{"start":"dsr-surge","sets":["{set}"]}}"#));
+        assert_eq!(status, 422, "{reply}");
+        assert_eq!(reply["field"], field);
+        let cli = Command::new(BIN).args(["check", "dsr-surge", "--set", set]).output().unwrap();
+        assert_eq!(cli.status.code(), Some(2));
+        let message = String::from_utf8_lossy(&cli.stderr).trim_end().to_string();
+        assert_eq!(reply["message"].as_str().unwrap(), message);
+    }
+    // An event's bad year is shown beside that event (the second of the page's list, the first being off).
+    let (status, reply) = post_run(
+        &s.addr,
+        r#"{"start":"dsr-surge","events":[{"enabled":false,"event":{"kind":"set","year":2026,"path":"choice.lambda","value":2}},
+                                          {"enabled":true,"event":{"kind":"set","year":1990,"path":"choice.lambda","value":2}}]}"#,
+    );
+    assert_eq!((status, reply["field"].as_str()), (422, Some("events[1]")), "{reply}");
+    assert!(
+        reply["message"].as_str().unwrap().contains("`event[0].year`: expected a year"),
+        "{reply}"
+    );
+    let (status, reply) = post_run(&s.addr, r#"{"start":"dsr-surge","runs":1}"#);
+    assert_eq!((status, reply["field"].as_str()), (422, Some("runs")));
+    let (status, reply) = post_run(&s.addr, r#"{"start":"no-such-what-if"}"#);
+    assert_eq!((status, reply["field"].as_str()), (422, Some("start")));
+    let (status, reply) = post_run(&s.addr, r#"{"start":"dsr-surge","colour":"red"}"#);
+    assert_eq!(status, 400, "{reply}");
+    assert!(reply["message"].as_str().unwrap().contains("unknown field `colour`"));
+    let big = format!(r#"{{"start":"dsr-surge","name":"{}"}}"#, "x".repeat(70_000));
+    let (status, _) = request(&s.addr, "POST", "/api/run", "application/json", big.as_bytes());
+    assert_eq!(status, 413);
+    let (status, _) = request(&s.addr, "POST", "/api/run", "text/plain", b"{}");
+    assert_eq!(status, 415);
+    let (status, _) = request(&s.addr, "GET", "/nowhere", "text/plain", b"");
+    assert_eq!(status, 404);
+    // Still serving.
+    let (status, page) = request(&s.addr, "GET", "/", "text/plain", b"");
+    assert_eq!(status, 200);
+    assert!(page.contains("<script src=\"/app.js\">"));
+}
+
+#[test]
+fn pinned_alternatives_pair_with_each_other_on_the_same_streams() {
+    let s = serve();
+    let mut events = Stream::open(&s.addr);
+    let mut jobs = Vec::new();
+    for start in ["dsr-surge", "dsr-surge"] {
+        let (_, r) = post_run(&s.addr, &format!(r#"{{"start":"{start}","runs":30,"seed":9}}"#));
+        let j = r["job"].as_u64().unwrap();
+        events.until_final(j);
+        let (status, body) = request(&s.addr, "POST", &format!("/api/pin?job={j}"), "application/json", b"");
+        assert_eq!(status, 200, "{body}");
+        jobs.push(j);
+    }
+    // The same alternative twice: every paired difference is exactly zero.
+    let (status, body) = request(&s.addr, "GET", &format!("/api/pair?a={}&b={}", jobs[0], jobs[1]), "text/plain", b"");
+    assert_eq!(status, 200, "{body}");
+    let pair: Value = serde_json::from_str(&body).unwrap();
+    for o in pair["outcomes"].as_array().unwrap() {
+        assert_eq!(o["diff_mean"], 0.0, "{o}");
+    }
+    let (status, _) = request(&s.addr, "GET", "/api/pair?a=1&b=99", "text/plain", b"");
+    assert_eq!(status, 404);
+}
