@@ -30,6 +30,7 @@ mod reproducibility;
 mod resume;
 mod scenarios;
 mod sensitivity_intervals;
+mod serve;
 mod shards;
 mod snapshot;
 mod softmax;
