@@ -64,3 +64,42 @@ fn check_runs_and_threads(runs: u64, min: u64, threads: Option<usize>) -> Result
     }
     Ok(())
 }
+
+/// How an interface reports a command's error: what the command line prints after `error: ` (the
+/// context chain, each library cause once), and whether it is bad input (exit code 2) rather than
+/// a failure such as a disk error (exit code 1). The CLI, a server and the Python module all use it,
+/// so they say the same thing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorReport {
+    pub message: String,
+    /// Bad input (scenario, flags, data files, an output directory in use): exit code 2.
+    pub input: bool,
+    /// The command stopped because its [`Progress`] asked it to.
+    pub cancelled: bool,
+}
+
+/// The [`ErrorReport`] of a command's error.
+pub fn error_report(err: &anyhow::Error) -> ErrorReport {
+    let input = err.chain().any(|c| c.downcast_ref::<Error>().is_some_and(is_input_error));
+    let cancelled = err.chain().any(|c| matches!(c.downcast_ref::<Error>(), Some(Error::Cancelled)));
+    let mut message = err.to_string();
+    for cause in err.chain().skip(1) {
+        // Library errors already print their underlying cause; do not repeat it.
+        let cause = cause.to_string();
+        if !message.contains(&cause) {
+            message.push_str(&format!(": {cause}"));
+        }
+    }
+    ErrorReport {
+        message,
+        input,
+        cancelled,
+    }
+}
+
+fn is_input_error(e: &Error) -> bool {
+    !matches!(
+        e,
+        Error::Write { .. } | Error::Parquet { .. } | Error::Plot { .. } | Error::Cancelled
+    )
+}
