@@ -257,6 +257,19 @@ fn summary_table(py: Python<'_>, path: PathBuf) -> PyResult<Bound<'_, PyAny>> {
     to_pyarrow(py, t)
 }
 
+/// Test hook: panic inside a guarded call (`thread=True`: on a command's thread, as a batch runs),
+/// so the tests can check that a panic arrives as `BlocsimError`, never as a panic.
+#[pyfunction]
+#[pyo3(name = "_panic_probe")]
+fn panic_probe(py: Python<'_>, thread: bool) -> PyResult<()> {
+    let boom = || -> anyhow::Result<()> { panic!("probe") };
+    if thread {
+        watch::run(py, None, |_| boom())
+    } else {
+        errors::guard(boom)
+    }
+}
+
 /// The module `blocsim._native`.
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -274,5 +287,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(plot, m)?)?;
     m.add_function(wrap_pyfunction!(read_table, m)?)?;
     m.add_function(wrap_pyfunction!(summary_table, m)?)?;
+    m.add_function(wrap_pyfunction!(panic_probe, m)?)?;
     Ok(())
 }

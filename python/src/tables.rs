@@ -93,8 +93,11 @@ pub fn parquet_table(path: &Path) -> Result<Table> {
     let batches = builder
         .build()
         .with_context(|| format!("reading {}", path.display()))?
+        .map(|b| b.and_then(|b| b.with_schema(schema.clone())))
         .collect::<std::result::Result<Vec<_>, _>>()
         .with_context(|| format!("reading {}", path.display()))?;
+    // The file's schema carries its key-value metadata (scenario, domains, frameworks); the
+    // batches as read do not, and are given it.
     Ok(Table { schema, batches })
 }
 

@@ -1,7 +1,7 @@
 //! Long commands from Python: the command runs on its own thread while the calling thread waits
 //! without the GIL (other Python threads keep running). Every [`POLL`] the caller takes the GIL
 //! back, checks for signals (Ctrl-C raises `KeyboardInterrupt` there) and reports progress to an
-//! optional Python callback `callback(done, total)`. On a signal it asks the command to stop
+//! optional Python callback `callback(done, total)` (once the total is known). On a signal it asks the command to stop
 //! through [`Progress::cancelled`], which the runners check between chunks of runs, waits for it
 //! to stop, and raises the signal's exception; a batch writing to a directory keeps its last
 //! checkpoint (`resume=True` continues it).
@@ -37,8 +37,9 @@ impl Progress for Watch {
 
 impl Watch {
     fn report(&self, py: Python<'_>, callback: Option<&Py<PyAny>>) -> PyResult<()> {
-        if let Some(cb) = callback {
-            let total = self.total.load(Ordering::Relaxed);
+        let total = self.total.load(Ordering::Relaxed);
+        // Nothing to report before the command has started its runs (it is still loading).
+        if let (Some(cb), true) = (callback, total > 0) {
             let done = self.done.load(Ordering::Relaxed);
             cb.call1(py, (done, total))?;
         }
