@@ -103,3 +103,21 @@ fn is_input_error(e: &Error) -> bool {
         Error::Write { .. } | Error::Parquet { .. } | Error::Plot { .. } | Error::Cancelled
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_report_says_what_the_command_line_says_and_classifies_it() {
+        let usage: anyhow::Error = Error::Usage("--runs 0: expected 1 to 9".into()).into();
+        let r = error_report(&usage.context("batch of baseline"));
+        assert_eq!(r.message, "batch of baseline: --runs 0: expected 1 to 9");
+        assert!(r.input && !r.cancelled);
+        let cancelled = error_report(&anyhow::Error::from(Error::Cancelled));
+        assert!(!cancelled.input && cancelled.cancelled);
+        let other = error_report(&anyhow::anyhow!("disk full"));
+        assert_eq!(other.message, "disk full");
+        assert!(!other.input);
+    }
+}
