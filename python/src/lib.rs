@@ -63,12 +63,7 @@ fn load<'py>(py: Python<'py>, scenario: &str, sets: Vec<String>) -> PyResult<Bou
 /// Check `PATH=LO:HI` ranges against a scenario as `sweep --param` does; returns
 /// `(key, lo, hi, integer)` for each (integer keys take whole numbers).
 #[pyfunction]
-fn resolve_params(
-    py: Python<'_>,
-    scenario: &str,
-    sets: Vec<String>,
-    params: Vec<String>,
-) -> PyResult<Vec<(String, f64, f64, bool)>> {
+fn resolve_params(py: Python<'_>, scenario: &str, sets: Vec<String>, params: Vec<String>) -> PyResult<Vec<(String, f64, f64, bool)>> {
     py.detach(|| {
         errors::guard(|| {
             let loader = blocsim::analysis::Loader::new(scenario, &sets)?;

@@ -123,8 +123,7 @@ fn collect_stats(prefix: &str, v: &serde_json::Value, keys: &mut Vec<String>, va
 /// per statistic.
 pub fn summary_table(path: &Path) -> Result<Table> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    let json: serde_json::Value =
-        serde_json::from_slice(&bytes).with_context(|| format!("{}: not valid JSON", path.display()))?;
+    let json: serde_json::Value = serde_json::from_slice(&bytes).with_context(|| format!("{}: not valid JSON", path.display()))?;
     let mut keys = Vec::new();
     let mut values = vec![Vec::new(); STATS.len()];
     collect_stats("", &json, &mut keys, &mut values);
@@ -157,7 +156,11 @@ mod tests {
     fn csv_columns_are_typed_by_name_and_empty_cells_are_null() {
         let dir = std::env::temp_dir().join(format!("blocsim-py-tables-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let p = write(&dir, "runs.csv", "run,share:cloud:US,tipping_year:cloud:US,name\n0,1,2031,a\n1,0.5,,b\n");
+        let p = write(
+            &dir,
+            "runs.csv",
+            "run,share:cloud:US,tipping_year:cloud:US,name\n0,1,2031,a\n1,0.5,,b\n",
+        );
         let t = csv_table(&p).unwrap();
         let b = &t.batches[0];
         assert_eq!(b.num_rows(), 2);
@@ -180,7 +183,10 @@ mod tests {
         let t = summary_table(&p).unwrap();
         let b = &t.batches[0];
         let keys = b.column(0).as_any().downcast_ref::<StringArray>().unwrap();
-        assert_eq!(keys.iter().flatten().collect::<Vec<_>>(), ["final_share.cloud.US", "indices.hedging"]);
+        assert_eq!(
+            keys.iter().flatten().collect::<Vec<_>>(),
+            ["final_share.cloud.US", "indices.hedging"]
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

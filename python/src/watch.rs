@@ -48,11 +48,7 @@ impl Watch {
 }
 
 /// Run `command` on its own thread with a [`Watch`] as its progress, as described above.
-pub fn run<T: Send>(
-    py: Python<'_>,
-    callback: Option<&Py<PyAny>>,
-    command: impl FnOnce(&Watch) -> anyhow::Result<T> + Send,
-) -> PyResult<T> {
+pub fn run<T: Send>(py: Python<'_>, callback: Option<&Py<PyAny>>, command: impl FnOnce(&Watch) -> anyhow::Result<T> + Send) -> PyResult<T> {
     let watch = Watch::default();
     let caller = std::thread::current();
     std::thread::scope(|scope| {
@@ -80,7 +76,7 @@ pub fn run<T: Send>(
                 interrupted = Some(e);
             }
         }
-        let result = worker.join().unwrap_or_else(|payload| Err(payload));
+        let result = worker.join().unwrap_or_else(Err);
         if let Some(e) = interrupted {
             return Err(e);
         }

@@ -90,11 +90,7 @@ pub fn error_report(err: &anyhow::Error) -> ErrorReport {
             message.push_str(&format!(": {cause}"));
         }
     }
-    ErrorReport {
-        message,
-        input,
-        cancelled,
-    }
+    ErrorReport { message, input, cancelled }
 }
 
 fn is_input_error(e: &Error) -> bool {
