@@ -71,6 +71,7 @@ def test_tables_hold_the_values_written(pair):
     col = header.index("fragmentation")
     written = [float(l.split(",")[col]) for l in lines[1:]]
     assert b.runs.column("fragmentation").to_pylist() == written
+    assert blocsim.read_table(cli_dir / "runs.csv").equals(b.runs)
     tipping = [c for c in header if c.startswith("tipping_year:")]
     for c in tipping:
         assert b.runs.schema.field(c).type == pa.int64()
@@ -115,12 +116,16 @@ def test_progress_bar_runs_without_a_terminal(tmp_path, capsys):
 
 def test_default_runs_and_seed_are_the_scenarios(tmp_path, cli):
     """No runs/seed: the scenario's [batch] values, as on the command line."""
-    s = blocsim.Scenario.load("validation/three-options")
+    s = blocsim.Scenario.load("baseline", set={"batch.runs": 12, "batch.seed": 9})
+    assert (s.runs, s.seed) == (12, 9)
     b = blocsim.batch(s, out=tmp_path / "py", plots=False, progress=False)
-    assert b.n_runs == s.runs
-    proc = cli("batch", "validation/three-options", "--out", tmp_path / "cli", "--no-plots")
+    assert b.n_runs == 12
+    proc = cli("batch", "baseline", "--set", "batch.runs=12", "--set", "batch.seed=9", "--out", tmp_path / "cli",
+               "--no-plots")
     assert proc.returncode == 0, proc.stderr
     assert same_bytes(tmp_path / "cli" / "runs.csv", b.dir / "runs.csv")
+    other = blocsim.batch("baseline", runs=12, seed=10, out=tmp_path / "seed10", plots=False, progress=False)
+    assert not same_bytes(other.dir / "runs.csv", b.dir / "runs.csv")
 
 
 INTERRUPTED = textwrap.dedent(
