@@ -164,3 +164,20 @@ def test_ctrl_c_stops_a_batch_and_resume_finishes_it_byte_identical(tmp_path, cl
     assert done.returncode == 0, done.stderr
     for name in ["runs.csv", "states.csv", "timeseries.csv", "indices.csv", "summary.json"]:
         assert same_bytes(tmp_path / "cli" / name, out / name), name
+
+
+def test_a_batch_releases_the_gil(tmp_path):
+    """Python code runs on another thread while a batch runs (it would wait for the whole batch if
+    the batch held the GIL): the main thread sees the batch's lock file while the batch thread is
+    still alive."""
+    import threading
+
+    out = tmp_path / "b"
+    t = threading.Thread(target=blocsim.batch, args=("baseline",),
+                         kwargs=dict(runs=1500, seed=1, out=out, plots=False, detail=False, progress=False))
+    t.start()
+    while not (out / ".blocsim-lock").exists() and t.is_alive():
+        pass  # pure Python: needs the GIL
+    assert t.is_alive()
+    t.join()
+    assert (out / "summary.json").is_file()
