@@ -371,26 +371,11 @@ pub fn main() -> ExitCode {
     match execute(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            let input = err.chain().any(|c| c.downcast_ref::<Error>().is_some_and(is_input_error));
-            let mut msg = format!("error: {err}");
-            for cause in err.chain().skip(1) {
-                // Library errors already print their underlying cause; do not repeat it.
-                let cause = cause.to_string();
-                if !msg.contains(&cause) {
-                    msg.push_str(&format!(": {cause}"));
-                }
-            }
-            eprintln!("{msg}");
-            if input { ExitCode::from(2) } else { ExitCode::FAILURE }
+            let report = commands::error_report(&err);
+            eprintln!("error: {}", report.message);
+            if report.input { ExitCode::from(2) } else { ExitCode::FAILURE }
         }
     }
-}
-
-fn is_input_error(e: &Error) -> bool {
-    !matches!(
-        e,
-        Error::Write { .. } | Error::Parquet { .. } | Error::Plot { .. } | Error::Cancelled
-    )
 }
 
 /// A progress bar over runs, with rate and ETA (drawn on stderr only when it is a terminal).

@@ -66,3 +66,56 @@ fn check_runs_and_threads(runs: u64, min: u64, threads: Option<usize>) -> Result
     }
     Ok(())
 }
+
+/// How an interface reports a command's error: what the command line prints after `error: ` (the
+/// context chain, each library cause once), and whether it is bad input (exit code 2) rather than
+/// a failure such as a disk error (exit code 1). The CLI, a server and the Python module all use it,
+/// so they say the same thing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorReport {
+    pub message: String,
+    /// Bad input (scenario, flags, data files, an output directory in use): exit code 2.
+    pub input: bool,
+    /// The command stopped because its [`Progress`] asked it to.
+    pub cancelled: bool,
+}
+
+/// The [`ErrorReport`] of a command's error.
+pub fn error_report(err: &anyhow::Error) -> ErrorReport {
+    let input = err.chain().any(|c| c.downcast_ref::<Error>().is_some_and(is_input_error));
+    let cancelled = err.chain().any(|c| matches!(c.downcast_ref::<Error>(), Some(Error::Cancelled)));
+    let mut message = err.to_string();
+    for cause in err.chain().skip(1) {
+        // Library errors already print their underlying cause; do not repeat it.
+        let cause = cause.to_string();
+        if !message.contains(&cause) {
+            message.push_str(&format!(": {cause}"));
+        }
+    }
+    ErrorReport { message, input, cancelled }
+}
+
+fn is_input_error(e: &Error) -> bool {
+    !matches!(
+        e,
+        Error::Write { .. } | Error::Parquet { .. } | Error::Plot { .. } | Error::Cancelled
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_report_says_what_the_command_line_says_and_classifies_it() {
+        let usage: anyhow::Error = Error::Usage("--runs 0: expected 1 to 9".into()).into();
+        let r = error_report(&usage.context("batch of baseline"));
+        assert_eq!(r.message, "batch of baseline: --runs 0: expected 1 to 9");
+        assert!(r.input && !r.cancelled);
+        let cancelled = error_report(&anyhow::Error::from(Error::Cancelled));
+        assert!(!cancelled.input && cancelled.cancelled);
+        let other = error_report(&anyhow::anyhow!("disk full"));
+        assert_eq!(other.message, "disk full");
+        assert!(!other.input);
+    }
+}

@@ -1,0 +1,134 @@
+"""Scenarios: a bundled name or a TOML file, with ``--set`` overrides, loaded and validated."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping, Union
+
+from . import _native
+
+#: What ``set=`` accepts: a mapping of key paths to values, or ``PATH=VALUE`` texts as on the command line.
+Sets = Union[Mapping[str, Any], Iterable[str], None]
+
+
+def toml_value(value: Any) -> str:
+    """The ``--set`` text of a Python value.
+
+    ``bool`` -> ``true``/``false``; ``int`` and ``float`` -> the number; ``str`` -> the text itself
+    (read as the command line reads it: a TOML value, else a string, so ``"sequential"`` works);
+    a mapping -> a TOML inline table (``{"dist": "uniform", "low": 1, "high": 2}``); a list or tuple
+    -> a TOML array.
+    """
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value)  # "inf" and "nan" are refused with the command line's message
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Mapping):
+        inner = ", ".join(f"{k} = {_quoted(v)}" for k, v in value.items())
+        return "{ " + inner + " }"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_quoted(v) for v in value) + "]"
+    raise TypeError(f"set: cannot write a {type(value).__name__} as a scenario value: expected a number, bool, str, dict or list")
+
+
+def _quoted(value: Any) -> str:
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return toml_value(value)
+
+
+def set_texts(sets: Sets) -> list[str]:
+    """``set=`` as the command line's ``PATH=VALUE`` texts, in order."""
+    if sets is None:
+        return []
+    if isinstance(sets, str):
+        return [sets]
+    if isinstance(sets, Mapping):
+        return [f"{k}={toml_value(v)}" for k, v in sets.items()]
+    return [str(s) for s in sets]
+
+
+@dataclass(frozen=True)
+class Uncertain:
+    """A parameter drawn per run: its key path, distribution and range.
+
+    ``low``/``high`` are the distribution's support, or mean +- 2 sd for a normal (for a lognormal,
+    exp(mu +- 2 sigma)): the range ``sensitivity`` and the EMA Workbench model use.
+    """
+
+    key: str
+    dist: str
+    spec: str
+    low: float
+    high: float
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A scenario loaded and validated, with its overrides.
+
+    Create it with :meth:`Scenario.load`. ``source`` is the name or path given; ``sets`` the
+    ``PATH=VALUE`` overrides, as the command line's ``--set`` takes them.
+    """
+
+    source: str
+    sets: tuple[str, ...]
+    name: str
+    description: str
+    frameworks: tuple[str, ...]
+    domains: tuple[str, ...]
+    start: int
+    end: int
+    states: int
+    runs: int
+    seed: int
+    uncertain: tuple[Uncertain, ...]
+    resolved: str = field(repr=False)
+
+    @classmethod
+    def load(cls, scenario: Union[str, os.PathLike], set: Sets = None) -> "Scenario":
+        """Load a bundled scenario by name (``"baseline"``) or a TOML file, with overrides.
+
+        ``set`` maps key paths to values, as ``--set PATH=VALUE`` does:
+        ``Scenario.load("baseline", set={"choice.lambda": 2.5})``. Bad input raises
+        :class:`blocsim.InputError` with the command line's message (file:line:column, key path,
+        what was expected).
+        """
+        source = os.fspath(scenario)
+        texts = set_texts(set)
+        info = _native.load(source, texts)
+        return cls(
+            source=source,
+            sets=tuple(texts),
+            name=info["name"],
+            description=info["description"],
+            frameworks=tuple(info["frameworks"]),
+            domains=tuple(info["domains"]),
+            start=info["start"],
+            end=info["end"],
+            states=info["states"],
+            runs=info["runs"],
+            seed=info["seed"],
+            uncertain=tuple(Uncertain(**u) for u in info["uncertain"]),
+            resolved=info["resolved"],
+        )
+
+    def with_set(self, set: Sets) -> "Scenario":
+        """This scenario with more overrides (applied after the existing ones)."""
+        return Scenario.load(self.source, list(self.sets) + set_texts(set))
+
+    def check(self) -> str:
+        """What ``blocsim check`` prints for this scenario."""
+        return _native.check(self.source, list(self.sets))
+
+
+def as_scenario(s: Union[Scenario, str, os.PathLike]) -> tuple[str, list[str]]:
+    """(source, sets) of a Scenario, a name or a path."""
+    if isinstance(s, Scenario):
+        return s.source, list(s.sets)
+    return os.fspath(s), []
