@@ -147,6 +147,11 @@ impl Manifest {
     }
 }
 
+/// The stream layout of manifests that do not record one.
+fn first_stream_layout() -> u32 {
+    1
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -201,9 +206,4 @@ mod tests {
         };
         assert_eq!(Manifest::from_json(&merged.to_json()), Ok(merged));
     }
-}
-
-/// The stream layout of manifests that do not record one.
-fn first_stream_layout() -> u32 {
-    1
 }
