@@ -302,6 +302,28 @@ pub enum Command {
         #[command(flatten)]
         scenario: ScenarioArgs,
     },
+    /// Estimate weights by maximum likelihood of an observed panel's decisions, with standard
+    /// errors (default --out: output/<scenario>/calibrate); see docs/calibration.md.
+    Calibrate {
+        #[command(flatten)]
+        scenario: ScenarioArgs,
+        /// Observed directory: events.csv (verified rows) and codebook.toml.
+        #[arg(long, value_name = "DIR")]
+        observed: PathBuf,
+        /// Calendar years whose revisions are fitted.
+        #[arg(long, value_name = "FIRST:LAST", default_value = "2018:2021")]
+        fit_years: String,
+        /// A key to estimate (repeatable): utility.TERM, domain.D.weights.TERM,
+        /// domain.D.switching_cost, domain.D.revision_rate (default: the global term weights but
+        /// investment).
+        #[arg(long, value_name = "KEY")]
+        free: Vec<String>,
+        /// Skip the profile likelihoods.
+        #[arg(long)]
+        no_profiles: bool,
+        #[command(flatten)]
+        out: OutArgs,
+    },
 }
 
 /// Flags shared by `sweep` and `sensitivity`.
@@ -416,6 +438,32 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Meanfield { scenario } => {
             print!("{}", commands::meanfield(&scenario.scenario, &scenario.set.sets)?);
+            Ok(())
+        }
+        Command::Calibrate {
+            scenario,
+            observed,
+            fit_years,
+            free,
+            no_profiles,
+            out,
+        } => {
+            let done = commands::calibrate(commands::CalibrateCommand {
+                scenario: scenario.scenario,
+                sets: scenario.set.sets,
+                observed,
+                fit_years: Some(fit_years),
+                free,
+                no_profiles,
+                out: out.out,
+                force: out.force,
+                command: command_line,
+            })?;
+            print!("{}", crate::calibrate::output::estimates_table(&done.fit, &done.summary));
+            if !done.fit.converged {
+                eprintln!("warning: the maximisation did not converge in {} iterations", done.fit.iterations);
+            }
+            eprintln!("wrote {} ({:.2} s)", done.dir.display(), done.seconds);
             Ok(())
         }
         Command::Run { scenario, seed, run, out } => {

@@ -14,6 +14,7 @@
 //! | [`experiments`] | `sweep`, `sensitivity`, `discover` |
 //! | [`inspect`] | `check`, `scenarios`, `meanfield`: print what a scenario is |
 //! | [`bench`] | `bench`: throughput |
+//! | [`calibrate`] | `calibrate`: maximum-likelihood estimates of the weights from an observed panel |
 //!
 //! Layers point down only: the commands call the runners ([`crate::batch`], [`crate::compare`],
 //! [`crate::analysis`]), then the charts ([`crate::plot`]), then the report ([`crate::report`]),
@@ -26,6 +27,7 @@
 
 pub mod batch;
 pub mod bench;
+pub mod calibrate;
 pub mod compare;
 pub mod experiments;
 pub mod inspect;
@@ -36,6 +38,7 @@ pub mod run;
 pub use crate::progress::{Progress, Silent};
 pub use batch::{BatchCommand, BatchDone, batch};
 pub use bench::bench;
+pub use calibrate::{CalibrateCommand, CalibrateDone, calibrate};
 pub use compare::{CompareCommand, CompareDone, compare};
 pub use experiments::{DiscoverCommand, ExperimentCommand, SensitivityCommand, SweepCommand, discover, sensitivity, sweep};
 pub use inspect::{check, meanfield, scenarios};
