@@ -27,14 +27,14 @@ impl<'m> CovariatePath<'m> {
             sim,
             rng: run_rng(seed, 0, Purpose::Dynamics),
             step: 0,
-            start: model.scenario.start as i32,
+            start: model.scenario.start,
         }
     }
 
     /// Check that the revisions of `first..=last` happen within the scenario's steps.
     pub fn check_window(model: &Model, first: i32, last: i32) -> Result<(), Error> {
-        let start = model.scenario.start as i32;
-        let end = model.scenario.end as i32;
+        let start = model.scenario.start;
+        let end = model.scenario.end;
         if first <= start || last > end {
             return Err(Error::Usage(format!(
                 "--fit-years {first}:{last}: the scenario `{}` describes {start} and runs to {end}, so it can \

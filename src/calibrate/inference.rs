@@ -48,7 +48,8 @@ pub fn covariances(eval: &Eval) -> Result<Covariances, Vec<f64>> {
     let eigenvalues: Vec<f64> = order.iter().map(|&c| eig.eigenvalues[c]).collect();
     let eigenvectors = DMatrix::from_fn(n, n, |r, c| eig.eigenvectors[(r, order[c])]);
     let weakest = eigenvectors.column(0).iter().copied().collect::<Vec<_>>();
-    if d.iter().any(|&x| !(x > 0.0)) || eigenvalues.first().is_some_and(|&e| !(e > 1e-9)) {
+    let positive = |x: f64| x > 0.0 && x.is_finite();
+    if !d.iter().all(|&x| positive(x)) || !eigenvalues.first().is_none_or(|&e| positive(e - 1e-9)) {
         return Err(weakest);
     }
     let Some(inv) = a.clone().try_inverse() else { return Err(weakest) };

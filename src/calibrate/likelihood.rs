@@ -68,7 +68,7 @@ pub struct Eval {
 impl Problem {
     /// ℓ alone (cheaper than [`Problem::eval`]).
     pub fn loglik(&self, theta: &[f64]) -> f64 {
-        self.obs.iter().map(|o| self.prob(o, theta, None).0.ln()).sum()
+        self.obs.iter().map(|o| self.prob(o, theta, None).ln()).sum()
     }
 
     /// ℓ, gradient, Hessian and cluster scores at `theta`.
@@ -85,7 +85,7 @@ impl Problem {
         for o in &self.obs {
             dp.iter_mut().for_each(|x| *x = 0.0);
             d2p.iter_mut().for_each(|x| *x = 0.0);
-            let (p, _) = self.prob(o, theta, Some((&mut dp, &mut d2p)));
+            let p = self.prob(o, theta, Some((&mut dp, &mut d2p)));
             e.loglik += p.ln();
             for a in 0..np {
                 let ga = dp[a] / p;
@@ -100,7 +100,7 @@ impl Problem {
     }
 
     /// P of one observation, adding ∂P and ∂²P into `derivs` when given.
-    fn prob(&self, o: &Observation, theta: &[f64], mut derivs: Option<(&mut [f64], &mut [f64])>) -> (f64, ()) {
+    fn prob(&self, o: &Observation, theta: &[f64], mut derivs: Option<(&mut [f64], &mut [f64])>) -> f64 {
         let (k, np) = (self.frameworks, self.params);
         let (rho, rate_index) = match o.rate {
             Rate::Fixed(r) => (r, None),
@@ -114,8 +114,8 @@ impl Problem {
         let mut dq = vec![0.0; np];
         let mut dqdv = vec![0.0; k];
         for br in &o.branches {
-            for kk in 0..k {
-                v[kk] = br.fixed[kk] + (0..np).map(|a| theta[a] * br.slope[a * k + kk]).sum::<f64>();
+            for (kk, vk) in v.iter_mut().enumerate() {
+                *vk = br.fixed[kk] + (0..np).map(|a| theta[a] * br.slope[a * k + kk]).sum::<f64>();
             }
             let max = v.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
             let z: f64 = v.iter().map(|x| (x - max).exp()).sum();
@@ -130,8 +130,8 @@ impl Problem {
             for kk in 0..k {
                 dqdv[kk] = pk[kk] * (s(kk) - q);
             }
-            for a in 0..np {
-                dq[a] = (0..k).map(|kk| dqdv[kk] * br.slope[a * k + kk]).sum();
+            for (a, dqa) in dq.iter_mut().enumerate() {
+                *dqa = (0..k).map(|kk| dqdv[kk] * br.slope[a * k + kk]).sum();
             }
             let w = br.prior;
             for a in 0..np {
@@ -172,7 +172,7 @@ impl Problem {
                 }
             }
         }
-        (total, ())
+        total
     }
 }
 
