@@ -324,6 +324,32 @@ pub enum Command {
         #[command(flatten)]
         out: OutArgs,
     },
+    /// Fit on start..=split, score one-year-ahead adoption forecasts of split+1..=end against
+    /// baselines (default --out: output/hindcast); see docs/calibration.md.
+    Hindcast {
+        #[command(flatten)]
+        scenario: ScenarioArgs,
+        /// Observed directory: events.csv (verified rows) and codebook.toml.
+        #[arg(long, value_name = "DIR")]
+        observed: PathBuf,
+        /// First fitted year.
+        #[arg(long, default_value_t = 2018)]
+        start: i32,
+        /// Last fitted year (the scores cover the years after it).
+        #[arg(long, default_value_t = 2021)]
+        split: i32,
+        /// Last scored year.
+        #[arg(long, default_value_t = 2025)]
+        end: i32,
+        /// A key to estimate (repeatable), as for calibrate.
+        #[arg(long, value_name = "KEY")]
+        free: Vec<String>,
+        /// Bootstrap replications of the score differences (resampling states).
+        #[arg(long, default_value_t = 1000)]
+        bootstrap: usize,
+        #[command(flatten)]
+        out: OutArgs,
+    },
 }
 
 /// Flags shared by `sweep` and `sensitivity`.
@@ -462,6 +488,49 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             print!("{}", crate::calibrate::output::estimates_table(&done.fit, &done.summary));
             if !done.fit.converged {
                 eprintln!("warning: the maximisation did not converge in {} iterations", done.fit.iterations);
+            }
+            eprintln!("wrote {} ({:.2} s)", done.dir.display(), done.seconds);
+            Ok(())
+        }
+        Command::Hindcast {
+            scenario,
+            observed,
+            start,
+            split,
+            end,
+            free,
+            bootstrap,
+            out,
+        } => {
+            if bootstrap == 0 {
+                return Err(Error::Usage("--bootstrap 0: expected at least 1".into()).into());
+            }
+            let done = commands::hindcast(commands::HindcastCommand {
+                scenario: scenario.scenario,
+                sets: scenario.set.sets,
+                observed,
+                start,
+                split,
+                end,
+                free,
+                bootstrap,
+                out: out.out,
+                force: out.force,
+                command: command_line,
+            })?;
+            println!(
+                "{:<24} {:>6} {:>6} {:>10} {:>8} {:>8} {:>8}",
+                "model", "n", "events", "log score", "Brier", "ROC-AUC", "PR-AUC"
+            );
+            for (m, i, s) in done.scores.iter().filter(|(_, i, _)| i == "pooled") {
+                let _ = i;
+                println!(
+                    "{m:<24} {:>6} {:>6} {:>10.4} {:>8.5} {:>8.3} {:>8.3}",
+                    s.n, s.events, s.log_score, s.brier, s.roc_auc, s.pr_auc
+                );
+            }
+            for (m, score, v, lo, hi) in &done.differences {
+                println!("calibrated - {m:<24} {score:<9} {v:+.5} (95% {lo:+.5} to {hi:+.5})");
             }
             eprintln!("wrote {} ({:.2} s)", done.dir.display(), done.seconds);
             Ok(())

@@ -71,6 +71,11 @@ impl Problem {
         self.obs.iter().map(|o| self.prob(o, theta, None).ln()).sum()
     }
 
+    /// P of one observation at `theta`.
+    pub fn probability(&self, o: &Observation, theta: &[f64]) -> f64 {
+        self.prob(o, theta, None)
+    }
+
     /// ℓ, gradient, Hessian and cluster scores at `theta`.
     pub fn eval(&self, theta: &[f64]) -> Eval {
         let np = self.params;

@@ -12,6 +12,7 @@
 //! | [`likelihood`] | ℓ with its analytic gradient, Hessian and per-state scores |
 //! | [`newton`] | damped Newton maximisation on nalgebra |
 //! | [`inference`] | standard errors (information, sandwich), intervals, profiles |
+//! | [`scores`] | log, Brier, ROC and PR scores of forecasts; the paired state bootstrap |
 //! | [`output`] | `estimates.csv`, `vcov.csv`, `profiles.csv`, `fit.json`, `calibrated.toml` |
 //!
 //! The design (what is observed, how unobserved cells are treated, identification) is in
@@ -26,6 +27,7 @@ pub mod observations;
 pub mod output;
 pub mod panel;
 pub mod params;
+pub mod scores;
 
 use crate::error::Error;
 use inference::{Profile, Z_975};

@@ -53,6 +53,16 @@ pub struct Summary {
     pub anchored_rows: usize,
 }
 
+/// What an observation of [`build`] is about: its indicator and year, whether it is an adoption,
+/// and the union U of the indicator's sets (an adoption of any kind puts the cell in U).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Meta {
+    pub indicator: String,
+    pub year: i32,
+    pub event: bool,
+    pub union: u8,
+}
+
 /// The utilities of one cell as linear functions of the free parameters.
 pub struct CellModel<'a> {
     pub model: &'a Model,
@@ -191,7 +201,7 @@ pub fn build(
     first: i32,
     last: i32,
     path: &mut CovariatePath,
-) -> (Vec<Observation>, Summary) {
+) -> (Vec<Observation>, Vec<Meta>, Summary) {
     let m = cells.model;
     let (n, k) = (m.layout.states, m.layout.frameworks);
     let all = ((1u16 << k) - 1) as u8;
@@ -224,6 +234,7 @@ pub fn build(
         }
     }
     let mut obs = Vec::new();
+    let mut meta = Vec::new();
     for t in first..=last {
         path.advance_to(t);
         let inputs = path.sim.term_inputs();
@@ -272,6 +283,12 @@ pub fn build(
                     summary.events += 1;
                 }
                 entry.1 += 1;
+                meta.push(Meta {
+                    indicator: ind.name.clone(),
+                    year: t,
+                    event: outcome & union != 0,
+                    union,
+                });
                 obs.push(Observation {
                     cluster: i,
                     rate: cells.rate(&knobs, d),
@@ -282,7 +299,7 @@ pub fn build(
         }
     }
     summary.observations = obs.len();
-    (obs, summary)
+    (obs, meta, summary)
 }
 
 /// The exact transitions of every cell not anchored in `domains` from the alignments `prev` to

@@ -83,7 +83,7 @@ pub fn calibrate(c: CalibrateCommand) -> anyhow::Result<CalibrateDone> {
         model: &model,
         params: &free,
     };
-    let (obs, summary) = build(&cells, &panel, &codebook, first, last, &mut path);
+    let (obs, _, summary) = build(&cells, &panel, &codebook, first, last, &mut path);
     if summary.events == 0 {
         return Err(Error::Usage(format!(
             "{}: no outcome event falls in the fit years {first}:{last}: nothing to estimate from",
@@ -117,6 +117,25 @@ pub fn calibrate(c: CalibrateCommand) -> anyhow::Result<CalibrateDone> {
         seconds,
     };
     output::write_all(&dir, &fit, &free, &summary, &ctx).with_context(|| format!("writing {}", dir.display()))?;
+    write_manifest(&dir, &model, &output::FILES, c.command, seconds)?;
+    Ok(CalibrateDone {
+        dir,
+        fit,
+        summary,
+        seconds,
+    })
+}
+
+/// Write `manifest.json` of a calibrate or hindcast directory: the scenario, its hash, the command
+/// and every file with its sha256.
+pub(super) fn write_manifest(
+    dir: &std::path::Path,
+    model: &crate::model::Model,
+    files: &[&str],
+    command: Vec<String>,
+    seconds: f64,
+) -> crate::error::Result<()> {
+    let s = &model.scenario;
     let mut manifest = crate::export::Manifest {
         blocsim_version: env!("CARGO_PKG_VERSION").to_string(),
         scenario: s.name.clone(),
@@ -126,19 +145,13 @@ pub fn calibrate(c: CalibrateCommand) -> anyhow::Result<CalibrateDone> {
         runs: 0,
         threads: 1,
         shard: None,
-        command: c.command,
+        command,
         wall_seconds: seconds,
         world: model.world.description.clone(),
         files: Vec::new(),
         run: None,
         merged_from: None,
     };
-    manifest.set_files(output::FILES.iter().copied().chain([crate::export::MANIFEST_FILE]));
-    manifest.write(&dir)?;
-    Ok(CalibrateDone {
-        dir,
-        fit,
-        summary,
-        seconds,
-    })
+    manifest.set_files(files.iter().copied().chain([crate::export::MANIFEST_FILE]));
+    manifest.write(dir)
 }

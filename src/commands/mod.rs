@@ -12,6 +12,7 @@
 //! | [`plot`] | `plot`: redraw the charts, the report and the manifest's file list of a directory |
 //! | [`compare`] | `compare`: two scenarios on common random numbers |
 //! | [`experiments`] | `sweep`, `sensitivity`, `discover` |
+//! | [`hindcast`] | `hindcast`: one-year-ahead out-of-sample scores against baselines |
 //! | [`inspect`] | `check`, `scenarios`, `meanfield`: print what a scenario is |
 //! | [`bench`] | `bench`: throughput |
 //! | [`calibrate`] | `calibrate`: maximum-likelihood estimates of the weights from an observed panel |
@@ -30,6 +31,7 @@ pub mod bench;
 pub mod calibrate;
 pub mod compare;
 pub mod experiments;
+pub mod hindcast;
 pub mod inspect;
 pub mod merge;
 pub mod plot;
@@ -41,6 +43,7 @@ pub use bench::bench;
 pub use calibrate::{CalibrateCommand, CalibrateDone, calibrate};
 pub use compare::{CompareCommand, CompareDone, compare};
 pub use experiments::{DiscoverCommand, ExperimentCommand, SensitivityCommand, SweepCommand, discover, sensitivity, sweep};
+pub use hindcast::{HindcastCommand, HindcastDone, hindcast};
 pub use inspect::{check, meanfield, scenarios};
 pub use merge::{MergeCommand, merge};
 pub use plot::{PlotDone, plot};

@@ -215,3 +215,41 @@ fn a_window_the_scenario_cannot_explain_and_lambda_as_free_are_refused() {
         .input_error();
     assert!(err.contains("only λ·w is identified"), "{err}");
 }
+
+#[test]
+fn hindcast_scores_every_model_on_the_same_cell_years() {
+    let run = Test::with(["hindcast", FIT, "--observed", OBSERVED, "--bootstrap", "200"])
+        .temp_out("hind")
+        .run()
+        .success();
+    let scores = String::from_utf8(run.file("scores.csv")).unwrap();
+    let pooled: Vec<Vec<&str>> = scores
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .filter(|r: &Vec<&str>| r[1] == "pooled")
+        .collect();
+    let models: Vec<&str> = pooled.iter().map(|r| r[0]).collect();
+    assert_eq!(
+        models,
+        [
+            "calibrated",
+            "uncalibrated",
+            "calibrated_network_off",
+            "constant_hazard",
+            "persistence"
+        ]
+    );
+    // Every model is scored on the same cell-years and events.
+    assert!(pooled.iter().all(|r| r[2] == pooled[0][2] && r[3] == pooled[0][3]), "{scores}");
+    // Persistence forecasts no adoption: its Brier score is the event rate, its ROC-AUC one half.
+    let (n, events): (f64, f64) = (pooled[0][2].parse().unwrap(), pooled[0][3].parse().unwrap());
+    let persistence = &pooled[4];
+    assert!(
+        (persistence[5].parse::<f64>().unwrap() - events / n).abs() < 1e-6,
+        "{persistence:?}"
+    );
+    assert_eq!(persistence[7], "0.500000");
+    let differences = String::from_utf8(run.file("differences.csv")).unwrap();
+    assert!(differences.contains("constant_hazard,brier,"), "{differences}");
+}
