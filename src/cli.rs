@@ -519,18 +519,23 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
                 command: command_line,
             })?;
             println!(
-                "{:<24} {:>6} {:>6} {:>10} {:>8} {:>8} {:>8}",
-                "model", "n", "events", "log score", "Brier", "ROC-AUC", "PR-AUC"
+                "{:<34} {:>6} {:>6} {:>10} {:>8} {:>8} {:>8}",
+                "window: model", "n", "events", "log score", "Brier", "ROC-AUC", "PR-AUC"
             );
-            for (m, i, s) in done.scores.iter().filter(|(_, i, _)| i == "pooled") {
-                let _ = i;
+            for (w, m, _, s) in done.scores.iter().filter(|(_, _, i, _)| i == "pooled") {
                 println!(
-                    "{m:<24} {:>6} {:>6} {:>10.4} {:>8.5} {:>8.3} {:>8.3}",
-                    s.n, s.events, s.log_score, s.brier, s.roc_auc, s.pr_auc
+                    "{:<34} {:>6} {:>6} {:>10.4} {:>8.5} {:>8.3} {:>8.3}",
+                    format!("{w}: {m}"),
+                    s.n,
+                    s.events,
+                    s.log_score,
+                    s.brier,
+                    s.roc_auc,
+                    s.pr_auc
                 );
             }
-            for (m, score, v, lo, hi) in &done.differences {
-                println!("calibrated - {m:<24} {score:<9} {v:+.5} (95% {lo:+.5} to {hi:+.5})");
+            for (w, m, score, v, lo, hi) in &done.differences {
+                println!("{w}: calibrated - {m:<24} {score:<9} {v:+.5} (95% {lo:+.5} to {hi:+.5})");
             }
             eprintln!("wrote {} ({:.2} s)", done.dir.display(), done.seconds);
             Ok(())

@@ -66,6 +66,10 @@ pub struct Eval {
 }
 
 impl Problem {
+    /// The same problem without observations.
+    pub fn clone_empty(&self) -> Problem {
+        Problem { obs: Vec::new(), ..*self }
+    }
     /// ℓ alone (cheaper than [`Problem::eval`]).
     pub fn loglik(&self, theta: &[f64]) -> f64 {
         self.obs.iter().map(|o| self.prob(o, theta, None).ln()).sum()

@@ -3,7 +3,8 @@
 //! `split+1..=end`, each year conditional on the observed state at the end of the year before,
 //! against baselines on the same cell-years (persistence, a constant hazard per indicator, the
 //! scenario's own uncalibrated weights, and the calibrated model with the network term off), with
-//! paired state-bootstrap intervals on every score difference.
+//! paired state-bootstrap intervals on every score difference. Out of sample by state as well:
+//! each subregion's cell-years of `start..=end` forecast by a fit on every other subregion.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -49,14 +50,17 @@ pub struct Forecast {
     pub p: Vec<f64>,
 }
 
+/// `(window, model, indicator or "pooled", scores)`; window `time` or `subregion`.
+pub type ScoreRow = (String, String, String, Scores);
+/// `(window, model, score, mean of calibrated − model, low95, high95)`.
+pub type DiffRow = (String, String, String, f64, f64, f64);
+
 /// What `hindcast` did.
 #[derive(Debug, Clone)]
 pub struct HindcastDone {
     pub dir: PathBuf,
-    /// `(model, indicator or "pooled", scores)`.
-    pub scores: Vec<(String, String, Scores)>,
-    /// `(model, score, mean difference calibrated − model, low95, high95)`.
-    pub differences: Vec<(String, String, f64, f64, f64)>,
+    pub scores: Vec<ScoreRow>,
+    pub differences: Vec<DiffRow>,
     pub seconds: f64,
 }
 
@@ -67,6 +71,12 @@ struct Variant {
     fitted: Vec<f64>,
     start: Vec<f64>,
     fit_meta: Vec<Meta>,
+    /// Every observation of start..=end, with its meta, the free parameters and each state's
+    /// subregion (for the window by state).
+    all: Problem,
+    all_meta: Vec<Meta>,
+    free: Vec<params::FreeParam>,
+    subregion: Vec<String>,
 }
 
 fn variant(c: &HindcastCommand, extra_set: Option<&str>, free: &[String]) -> anyhow::Result<Variant> {
@@ -92,6 +102,8 @@ fn variant(c: &HindcastCommand, extra_set: Option<&str>, free: &[String]) -> any
         clusters: model.layout.states,
         obs,
     };
+    let all = problem(obs.clone());
+    let all_meta = meta.clone();
     let (mut fit_obs, mut score_obs, mut fit_meta, mut score_meta) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for (o, m) in obs.into_iter().zip(meta) {
         if m.year <= c.split {
@@ -116,7 +128,53 @@ fn variant(c: &HindcastCommand, extra_set: Option<&str>, free: &[String]) -> any
         fitted: fit.internal,
         start: free.iter().map(|p| p.to_internal(p.start)).collect(),
         fit_meta,
+        all,
+        all_meta,
+        subregion: model.world.subregion.iter().map(|r| r.to_string()).collect(),
+        free,
     })
+}
+
+/// Out of sample by state: for each subregion, fit on every other state's cell-years of
+/// start..=end and forecast the subregion's. Returns, per cell-year of [`Variant::all`], the
+/// calibrated forecast, the constant hazard of the other states, and the uncalibrated forecast.
+fn by_subregion(v: &Variant) -> anyhow::Result<[Vec<f64>; 3]> {
+    let n = v.all.obs.len();
+    let (mut cal, mut constant) = (vec![f64::NAN; n], vec![f64::NAN; n]);
+    let mut regions: Vec<&str> = v.all.obs.iter().map(|o| v.subregion[o.cluster].as_str()).collect();
+    regions.sort_unstable();
+    regions.dedup();
+    for g in regions {
+        let held = |i: usize| v.subregion[v.all.obs[i].cluster] == g;
+        let train = Problem {
+            obs: (0..n).filter(|&i| !held(i)).map(|i| v.all.obs[i].clone()).collect(),
+            ..v.all.clone_empty()
+        };
+        let fit = estimate(&train, &v.free, false).map_err(|e| anyhow::anyhow!("leaving out {g}: {e}"))?;
+        let mut rate: BTreeMap<&str, (f64, f64)> = BTreeMap::new();
+        for i in (0..n).filter(|&i| !held(i)) {
+            let e = rate.entry(v.all_meta[i].indicator.as_str()).or_insert((0.5, 1.0));
+            e.0 += f64::from(u8::from(v.all_meta[i].event));
+            e.1 += 1.0;
+        }
+        for i in (0..n).filter(|&i| held(i)) {
+            cal[i] = adoption_probability(&v.all, &v.all.obs[i], &v.all_meta[i], &fit.internal);
+            constant[i] = rate.get(v.all_meta[i].indicator.as_str()).map_or(0.5, |&(e, n)| e / n);
+        }
+    }
+    let uncal = (0..n)
+        .map(|i| adoption_probability(&v.all, &v.all.obs[i], &v.all_meta[i], &v.start))
+        .collect();
+    Ok([cal, constant, uncal])
+}
+
+/// P(the cell enters U) of one observation at `theta`.
+fn adoption_probability(p: &Problem, o: &Observation, m: &Meta, theta: &[f64]) -> f64 {
+    let any = Observation {
+        outcome: m.union,
+        ..o.clone()
+    };
+    p.probability(&any, theta)
 }
 
 /// P(adoption) of every scored cell-year at `theta`.
@@ -125,14 +183,58 @@ fn event_probabilities(v: &Variant, theta: &[f64]) -> Vec<f64> {
         .obs
         .iter()
         .zip(&v.meta)
-        .map(|(o, m)| {
-            let any = Observation {
-                outcome: m.union,
-                ..o.clone()
-            };
-            v.score.probability(&any, theta)
-        })
+        .map(|(o, m)| adoption_probability(&v.score, o, m, theta))
         .collect()
+}
+
+/// Scores of every forecast, pooled and per indicator, for one window.
+fn score_rows(window: &str, forecasts: &[Forecast], y: &[bool], meta: &[Meta]) -> Vec<ScoreRow> {
+    let mut indicators: Vec<&str> = meta.iter().map(|m| m.indicator.as_str()).collect();
+    indicators.sort_unstable();
+    indicators.dedup();
+    let mut rows = Vec::new();
+    for f in forecasts {
+        rows.push((window.to_string(), f.model.clone(), "pooled".to_string(), scores::scores(&f.p, y)));
+        for ind in &indicators {
+            let pick: Vec<usize> = (0..y.len()).filter(|&i| meta[i].indicator == *ind).collect();
+            let p: Vec<f64> = pick.iter().map(|&i| f.p[i]).collect();
+            let yy: Vec<bool> = pick.iter().map(|&i| y[i]).collect();
+            rows.push((window.to_string(), f.model.clone(), ind.to_string(), scores::scores(&p, &yy)));
+        }
+    }
+    rows
+}
+
+/// Calibrated (the first forecast) minus every other, for the log and Brier scores, with paired
+/// state-bootstrap intervals.
+fn difference_rows(
+    window: &str,
+    forecasts: &[Forecast],
+    y: &[bool],
+    cluster: &[usize],
+    reps: usize,
+    rng: &mut crate::rng::Generator,
+) -> Vec<DiffRow> {
+    let mut out = Vec::new();
+    let calibrated = &forecasts[0].p;
+    for f in &forecasts[1..] {
+        let log: Vec<f64> = (0..y.len())
+            .map(|i| log_prob(calibrated[i], y[i]) - log_prob(f.p[i], y[i]))
+            .collect();
+        if log.iter().all(|d| d.is_finite()) {
+            let (m, lo, hi) = paired_bootstrap(&log, cluster, reps, rng);
+            out.push((window.to_string(), f.model.clone(), "log_score".to_string(), m, lo, hi));
+        }
+        let brier: Vec<f64> = (0..y.len())
+            .map(|i| {
+                let t = f64::from(u8::from(y[i]));
+                (calibrated[i] - t).powi(2) - (f.p[i] - t).powi(2)
+            })
+            .collect();
+        let (m, lo, hi) = paired_bootstrap(&brier, cluster, reps, rng);
+        out.push((window.to_string(), f.model.clone(), "brier".to_string(), m, lo, hi));
+    }
+    out
 }
 
 /// Fit, forecast, score, write `scores.csv`, `differences.csv` and `hindcast.json`.
@@ -188,66 +290,64 @@ pub fn hindcast(c: HindcastCommand) -> anyhow::Result<HindcastDone> {
             p: vec![0.0; y.len()],
         },
     ];
-    let mut indicators: Vec<&str> = main.meta.iter().map(|m| m.indicator.as_str()).collect();
-    indicators.sort_unstable();
-    indicators.dedup();
-    let mut table = Vec::new();
-    for f in &forecasts {
-        table.push((f.model.clone(), "pooled".to_string(), scores::scores(&f.p, &y)));
-        for ind in &indicators {
-            let pick: Vec<usize> = (0..y.len()).filter(|&i| main.meta[i].indicator == *ind).collect();
-            let p: Vec<f64> = pick.iter().map(|&i| f.p[i]).collect();
-            let yy: Vec<bool> = pick.iter().map(|&i| y[i]).collect();
-            table.push((f.model.clone(), ind.to_string(), scores::scores(&p, &yy)));
-        }
-    }
     let mut rng = crate::rng::run_rng(c.start as u64, 0, crate::rng::Purpose::Dynamics);
-    let mut differences = Vec::new();
-    let calibrated = &forecasts[0].p;
-    for f in &forecasts[1..] {
-        let log: Vec<f64> = (0..y.len())
-            .map(|i| log_prob(calibrated[i], y[i]) - log_prob(f.p[i], y[i]))
-            .collect();
-        if log.iter().all(|d| d.is_finite()) {
-            let (m, lo, hi) = paired_bootstrap(&log, &cluster, c.bootstrap, &mut rng);
-            differences.push((f.model.clone(), "log_score".to_string(), m, lo, hi));
-        }
-        let brier: Vec<f64> = (0..y.len())
-            .map(|i| {
-                let t = f64::from(u8::from(y[i]));
-                (calibrated[i] - t).powi(2) - (f.p[i] - t).powi(2)
-            })
-            .collect();
-        let (m, lo, hi) = paired_bootstrap(&brier, &cluster, c.bootstrap, &mut rng);
-        differences.push((f.model.clone(), "brier".to_string(), m, lo, hi));
-    }
+    let mut table = score_rows("time", &forecasts, &y, &main.meta);
+    let mut differences = difference_rows("time", &forecasts, &y, &cluster, c.bootstrap, &mut rng);
+    // Out of sample by state: leave one subregion out, over every year of start..=end.
+    let [cal, constant, uncal] = by_subregion(&main)?;
+    let y_all: Vec<bool> = main.all_meta.iter().map(|m| m.event).collect();
+    let cluster_all: Vec<usize> = main.all.obs.iter().map(|o| o.cluster).collect();
+    let loso = vec![
+        Forecast {
+            model: "calibrated".into(),
+            p: cal,
+        },
+        Forecast {
+            model: "uncalibrated".into(),
+            p: uncal,
+        },
+        Forecast {
+            model: "constant_hazard".into(),
+            p: constant,
+        },
+        Forecast {
+            model: "persistence".into(),
+            p: vec![0.0; y_all.len()],
+        },
+    ];
+    table.extend(score_rows("subregion", &loso, &y_all, &main.all_meta));
+    differences.extend(difference_rows("subregion", &loso, &y_all, &cluster_all, c.bootstrap, &mut rng));
     let dir = c.out.clone().unwrap_or_else(|| PathBuf::from("output").join("hindcast"));
     let _lock = crate::outdir::prepare(&dir, c.force)?;
-    let reference: BTreeMap<&str, f64> = table
+    let reference: BTreeMap<(&str, &str), f64> = table
         .iter()
-        .filter(|(m, _, _)| m == "constant_hazard")
-        .map(|(_, i, s)| (i.as_str(), s.brier))
+        .filter(|(_, m, _, _)| m == "constant_hazard")
+        .map(|(w, _, i, s)| ((w.as_str(), i.as_str()), s.brier))
         .collect();
-    let mut csv = String::from("model,indicator,n,events,log_score,brier,brier_skill,roc_auc,pr_auc\n");
-    for (m, i, s) in &table {
-        let skill = reference.get(i.as_str()).map_or(f64::NAN, |b| 1.0 - s.brier / b);
+    let mut csv = String::from("window,model,indicator,n,events,log_score,brier,brier_skill,roc_auc,pr_auc\n");
+    for (w, m, i, s) in &table {
+        let skill = reference.get(&(w.as_str(), i.as_str())).map_or(f64::NAN, |b| 1.0 - s.brier / b);
         let _ = writeln!(
             csv,
-            "{m},{i},{},{},{:.6},{:.6},{:.6},{:.6},{:.6}",
+            "{w},{m},{i},{},{},{:.6},{:.6},{:.6},{:.6},{:.6}",
             s.n, s.events, s.log_score, s.brier, skill, s.roc_auc, s.pr_auc
         );
     }
     write_atomic(&dir.join("scores.csv"), csv.as_bytes())?;
-    let mut diff = String::from("model,score,calibrated_minus_model,low95,high95\n");
-    for (m, s, v, lo, hi) in &differences {
-        let _ = writeln!(diff, "{m},{s},{v:.6},{lo:.6},{hi:.6}");
+    let mut diff = String::from("window,model,score,calibrated_minus_model,low95,high95\n");
+    for (w, m, s, v, lo, hi) in &differences {
+        let _ = writeln!(diff, "{w},{m},{s},{v:.6},{lo:.6},{hi:.6}");
     }
     write_atomic(&dir.join("differences.csv"), diff.as_bytes())?;
     let seconds = t0.elapsed().as_secs_f64();
     let json = serde_json::json!({
         "scenario": c.scenario, "observed": c.observed.display().to_string(),
-        "fit_years": [c.start, c.split], "scored_years": [c.split + 1, c.end],
-        "scored_cell_years": y.len(), "scored_events": y.iter().filter(|&&e| e).count(),
+        "windows": {
+            "time": {"fit_years": [c.start, c.split], "scored_years": [c.split + 1, c.end],
+                     "scored_cell_years": y.len(), "scored_events": y.iter().filter(|&&e| e).count()},
+            "subregion": {"years": [c.start, c.end], "scored_cell_years": y_all.len(),
+                          "scored_events": y_all.iter().filter(|&&e| e).count()},
+        },
         "bootstrap": c.bootstrap, "seconds": seconds,
     });
     let mut bytes = serde_json::to_vec_pretty(&json).unwrap_or_default();

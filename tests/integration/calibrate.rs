@@ -223,33 +223,36 @@ fn hindcast_scores_every_model_on_the_same_cell_years() {
         .run()
         .success();
     let scores = String::from_utf8(run.file("scores.csv")).unwrap();
-    let pooled: Vec<Vec<&str>> = scores
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').collect())
-        .filter(|r: &Vec<&str>| r[1] == "pooled")
-        .collect();
-    let models: Vec<&str> = pooled.iter().map(|r| r[0]).collect();
-    assert_eq!(
-        models,
-        [
-            "calibrated",
-            "uncalibrated",
-            "calibrated_network_off",
-            "constant_hazard",
-            "persistence"
-        ]
-    );
-    // Every model is scored on the same cell-years and events.
-    assert!(pooled.iter().all(|r| r[2] == pooled[0][2] && r[3] == pooled[0][3]), "{scores}");
-    // Persistence forecasts no adoption: its Brier score is the event rate, its ROC-AUC one half.
-    let (n, events): (f64, f64) = (pooled[0][2].parse().unwrap(), pooled[0][3].parse().unwrap());
-    let persistence = &pooled[4];
-    assert!(
-        (persistence[5].parse::<f64>().unwrap() - events / n).abs() < 1e-6,
-        "{persistence:?}"
-    );
-    assert_eq!(persistence[7], "0.500000");
+    let rows: Vec<Vec<&str>> = scores.lines().skip(1).map(|l| l.split(',').collect()).collect();
+    for window in ["time", "subregion"] {
+        let pooled: Vec<&Vec<&str>> = rows.iter().filter(|r| r[0] == window && r[2] == "pooled").collect();
+        let models: Vec<&str> = pooled.iter().map(|r| r[1]).collect();
+        let expected: &[&str] = if window == "time" {
+            &[
+                "calibrated",
+                "uncalibrated",
+                "calibrated_network_off",
+                "constant_hazard",
+                "persistence",
+            ]
+        } else {
+            &["calibrated", "uncalibrated", "constant_hazard", "persistence"]
+        };
+        assert_eq!(models, expected, "{window}");
+        // Every model is scored on the same cell-years and events.
+        assert!(pooled.iter().all(|r| r[3] == pooled[0][3] && r[4] == pooled[0][4]), "{scores}");
+        // Persistence forecasts no adoption: its Brier score is the event rate, its ROC-AUC one half.
+        let (n, events): (f64, f64) = (pooled[0][3].parse().unwrap(), pooled[0][4].parse().unwrap());
+        let persistence = pooled.last().unwrap();
+        assert!(
+            (persistence[6].parse::<f64>().unwrap() - events / n).abs() < 1e-6,
+            "{persistence:?}"
+        );
+        assert_eq!(persistence[8], "0.500000");
+    }
     let differences = String::from_utf8(run.file("differences.csv")).unwrap();
-    assert!(differences.contains("constant_hazard,brier,"), "{differences}");
+    assert!(
+        differences.contains("time,constant_hazard,brier,") && differences.contains("subregion,constant_hazard,brier,"),
+        "{differences}"
+    );
 }
