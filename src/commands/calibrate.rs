@@ -117,7 +117,16 @@ pub fn calibrate(c: CalibrateCommand) -> anyhow::Result<CalibrateDone> {
         seconds,
     };
     output::write_all(&dir, &fit, &free, &summary, &ctx).with_context(|| format!("writing {}", dir.display()))?;
-    write_manifest(&dir, &model, &output::FILES, c.command, seconds)?;
+    let mut files: Vec<String> = output::FILES.iter().map(|f| f.to_string()).collect();
+    if !c.no_profiles {
+        files.extend(crate::plot::profiles::plot_profiles(
+            &dir,
+            &s.name,
+            &crate::plot::PlotOptions::default(),
+        )?);
+    }
+    let names: Vec<&str> = files.iter().map(String::as_str).collect();
+    write_manifest(&dir, &model, &names, c.command, seconds)?;
     Ok(CalibrateDone {
         dir,
         fit,

@@ -159,6 +159,9 @@ fn the_bundled_panel_is_fitted_and_written() {
     assert_eq!(estimates.lines().count(), 1 + params::DEFAULT_FREE.len(), "{estimates}");
     let fit: serde_json::Value = serde_json::from_slice(&run.file("fit.json")).unwrap();
     assert!(fit["events"].as_u64().unwrap() > 0 && fit["converged"] == true, "{fit}");
+    let profiles = String::from_utf8(run.file("profiles.csv")).unwrap();
+    assert_eq!(profiles.lines().count(), 1 + 13 * params::DEFAULT_FREE.len());
+    assert!(String::from_utf8(run.file("plots/profiles.svg")).unwrap().starts_with("<svg"));
     // The calibrated scenario loads, extends the fit scenario and carries the estimates.
     let calibrated = run.out().join("calibrated.toml");
     let text = std::fs::read_to_string(&calibrated).unwrap();
