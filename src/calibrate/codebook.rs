@@ -5,7 +5,8 @@
 //! likelihood explains; `covariate`: checked and kept, never predicted; `ignore`), and, per value, a
 //! kind (`choice`, `designation`, `market`) and the frameworks it places the cell in (`signals`:
 //! `"CN"`, `"EU|US"`, `"!CN"` for every framework but CN, or `""` for nothing). A `designation`
-//! (another power decided) can never be an outcome: the codebook is refused if one is.
+//! (another power decided) can never be an outcome: the codebook is refused if one is. A covariate
+//! may name the membership `group` of the scenario whose affinity bonus its rows date.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -58,6 +59,9 @@ struct RawIndicator {
     #[allow(dead_code)]
     #[serde(default)]
     note: String,
+    /// For a covariate: the scenario's membership group whose affinity bonus it dates.
+    #[serde(default)]
+    group: Option<String>,
     values: BTreeMap<String, RawValue>,
 }
 
@@ -84,6 +88,9 @@ pub struct Indicator {
     /// The domain's index in the scenario, or None for `all`.
     pub domain: Option<usize>,
     pub use_: Use,
+    /// For a covariate: the membership group it dates (a state is in the group in year t when
+    /// its latest row before t places it in a set; a row with an empty set ends it).
+    pub group: Option<String>,
     pub values: BTreeMap<String, ValueCode>,
 }
 
@@ -188,10 +195,14 @@ impl Codebook {
                 }
                 values.insert(value, ValueCode { kind: v.kind, set });
             }
+            if ind.group.is_some() && ind.use_ != Use::Covariate {
+                return Err(bad(format!("{key}.group"), "only a covariate can date a group".into()));
+            }
             let indicator = Indicator {
                 name: name.clone(),
                 domain,
                 use_: ind.use_,
+                group: ind.group,
                 values,
             };
             if indicator.use_ == Use::Outcome {

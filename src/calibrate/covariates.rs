@@ -14,6 +14,8 @@ use crate::run::Simulation;
 /// One simulation advanced year by year.
 pub struct CovariatePath<'m> {
     pub sim: Simulation<'m>,
+    /// The values of the scenario's uncertain parameters the path runs at.
+    pub draws: Vec<f64>,
     rng: Generator,
     step: usize,
     start: i32,
@@ -25,6 +27,7 @@ impl<'m> CovariatePath<'m> {
         let sim = Simulation::new(model, draws, &mut run_rng(seed, 0, Purpose::Setup));
         CovariatePath {
             sim,
+            draws: draws.to_vec(),
             rng: run_rng(seed, 0, Purpose::Dynamics),
             step: 0,
             start: model.scenario.start,

@@ -51,6 +51,12 @@ pub struct Summary {
     pub market_rows: usize,
     /// Outcome rows on anchored cells (the model fixes them: no observation).
     pub anchored_rows: usize,
+    /// Groups whose affinity bonus the covariates date, and those the scenario's affinity terms do
+    /// not use (nothing to date).
+    pub dated_groups: Vec<String>,
+    pub undated_groups: Vec<String>,
+    /// State-years whose bonus the dating changed from the scenario's membership lists.
+    pub dated_changes: usize,
 }
 
 /// What an observation of [`build`] is about: its indicator and year, whether it is an adoption,
@@ -193,6 +199,40 @@ fn observed_state(m: &Model, history: &BTreeMap<(usize, usize), Vec<(i32, u8)>>,
     read
 }
 
+/// The affinity of every state and framework (`[i*K + k]`, before weighting) with the bonus of
+/// each dated group counted only for the states the covariate rows before `year` put in it.
+/// Returns the affinity and the number of (state, framework) entries changed.
+fn dated_affinity(m: &Model, codebook: &Codebook, panel: &Panel, draws: &[f64], base: &[f64], year: i32) -> (Vec<f64>, usize) {
+    let k = m.layout.frameworks;
+    let mut aff = base.to_vec();
+    let mut changed = 0;
+    for ind in codebook.indicators.values().filter(|c| c.use_ == Use::Covariate) {
+        let Some(group) = &ind.group else { continue };
+        let mut in_force: BTreeMap<usize, (i32, bool)> = BTreeMap::new();
+        for r in panel.rows.iter().filter(|r| r.indicator == ind.name && r.year < year) {
+            let e = in_force.entry(r.state).or_insert((r.year, r.set != 0));
+            if r.year >= e.0 {
+                *e = (r.year, r.set != 0);
+            }
+        }
+        let members = m.world.groups.members(group).unwrap_or(&[]);
+        for (fw, spec) in m.scenario.framework_specs.iter().enumerate() {
+            for (_, weight, _) in spec.affinity.iter().filter(|(g, _, _)| g == group) {
+                let w = weight.value(draws);
+                for i in 0..m.layout.states {
+                    let listed = members.contains(&(i as u32));
+                    let dated = in_force.get(&i).is_some_and(|&(_, on)| on);
+                    if listed != dated && w != 0.0 {
+                        aff[i * k + fw] += if dated { w } else { -w };
+                        changed += 1;
+                    }
+                }
+            }
+        }
+    }
+    (aff, changed)
+}
+
 /// The observations of the fit years `first..=last`, reading the covariate path `path` at each.
 pub fn build(
     cells: &CellModel,
@@ -233,11 +273,28 @@ pub fn build(
             }
         }
     }
+    for ind in codebook.indicators.values().filter(|c| c.use_ == Use::Covariate) {
+        if let Some(g) = &ind.group {
+            let used = m.scenario.framework_specs.iter().any(|f| f.affinity.iter().any(|(x, _, _)| x == g));
+            if used {
+                &mut summary.dated_groups
+            } else {
+                &mut summary.undated_groups
+            }
+            .push(g.clone());
+        }
+    }
     let mut obs = Vec::new();
     let mut meta = Vec::new();
     for t in first..=last {
         path.advance_to(t);
-        let inputs = path.sim.term_inputs();
+        let base = path.sim.term_inputs();
+        let (affinity, changed) = dated_affinity(m, codebook, panel, &path.draws, base.affinity, t);
+        summary.dated_changes += changed;
+        let inputs = TermInputs {
+            affinity: &affinity,
+            ..base
+        };
         let knobs = path.sim.knobs().clone();
         let read = observed_state(m, &history, t - 1);
         let mut feats: BTreeMap<usize, Features> = BTreeMap::new();

@@ -93,6 +93,8 @@ pub fn fit_json(fit: &Fit, summary: &Summary, ctx: &Context) -> Vec<u8> {
         "known_previous": summary.known_previous,
         "uniform_priors": summary.uniform_priors,
         "indicators": summary.indicators.iter().map(|(k, (e, n))| (k.clone(), serde_json::json!({"events": e, "at_risk": n}))).collect::<serde_json::Map<_, _>>(),
+        "dated_groups": summary.dated_groups, "undated_groups": summary.undated_groups, "dated_changes": summary.dated_changes,
+        "dated_groups": summary.dated_groups, "undated_groups": summary.undated_groups, "dated_changes": summary.dated_changes,
         "rows": {"market_outcome": summary.market_rows, "covariate": summary.covariate_rows, "ignored": summary.ignored_rows, "anchored": summary.anchored_rows},
         "converged": fit.converged,
         "iterations": fit.iterations,

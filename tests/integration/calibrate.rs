@@ -159,6 +159,10 @@ fn the_bundled_panel_is_fitted_and_written() {
     assert_eq!(estimates.lines().count(), 1 + params::DEFAULT_FREE.len(), "{estimates}");
     let fit: serde_json::Value = serde_json::from_slice(&run.file("fit.json")).unwrap();
     assert!(fit["events"].as_u64().unwrap() > 0 && fit["converged"] == true, "{fit}");
+    // Adequacy decisions date the GDPR_ADEQUACY bonus: JPN 2018-19, GBR and KOR 2018-21, USA 2021
+    // and BRA (listed, decided 2026) 2018-21 differ from the as-of-2025 list: 2 + 8 + 1 + 4.
+    assert_eq!(fit["dated_groups"], serde_json::json!(["GDPR_ADEQUACY"]));
+    assert_eq!(fit["dated_changes"], 15);
     let profiles = String::from_utf8(run.file("profiles.csv")).unwrap();
     assert_eq!(profiles.lines().count(), 1 + 13 * params::DEFAULT_FREE.len());
     assert!(String::from_utf8(run.file("plots/profiles.svg")).unwrap().starts_with("<svg"));
