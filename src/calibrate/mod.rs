@@ -8,11 +8,13 @@
 //! | [`panel`] | the observed rows (`events.csv`), checked against the codebook and the world |
 //! | [`params`] | the free parameters (`--free KEY`), their scale and starting values |
 //! | [`covariates`] | the simulation that supplies stocks, events and tastes year by year |
+//! | [`state`] | the observed state at the end of a year; groups dated by covariates |
 //! | [`observations`] | the observed cell-years as linear utilities of the free parameters |
 //! | [`likelihood`] | ℓ with its analytic gradient, Hessian and per-state scores |
 //! | [`newton`] | damped Newton maximisation on nalgebra |
 //! | [`inference`] | standard errors (information, sandwich), intervals, profiles |
 //! | [`scores`] | log, Brier, ROC and PR scores of forecasts; the paired state bootstrap |
+//! | [`forecasts`] | score tables and paired differences of forecasts (`hindcast`) |
 //! | [`output`] | `estimates.csv`, `vcov.csv`, `profiles.csv`, `fit.json`, `calibrated.toml` |
 //!
 //! The design (what is observed, how unobserved cells are treated, identification) is in
@@ -20,6 +22,7 @@
 
 pub mod codebook;
 pub mod covariates;
+pub mod forecasts;
 pub mod inference;
 pub mod likelihood;
 pub mod newton;
@@ -28,6 +31,7 @@ pub mod output;
 pub mod panel;
 pub mod params;
 pub mod scores;
+pub mod state;
 
 use crate::error::Error;
 use inference::{Profile, Z_975};

@@ -7,7 +7,7 @@
 //! alignments: tastes, investment stocks, events and the knobs. The revisions of calendar year t
 //! use its state after step t − start (that year's events and investment applied).
 //!
-//! **Observed state.** The alignments the terms read (`read`, for the network and hedging terms
+//! **Observed state** ([`super::state`]). The alignments the terms read (`read`, for the network and hedging terms
 //! and the standards term's GDP shares) are the *observed* state at t − 1: anchored cells at their
 //! anchor; a cell whose outcome rows up to t − 1 place it in one framework at that framework; one
 //! placed in a set at the set's member with the largest initial share; every other cell at its
@@ -28,6 +28,7 @@ use super::covariates::CovariatePath;
 use super::likelihood::{Branch, Observation, Rate};
 use super::panel::Panel;
 use super::params::{FreeParam, Target, weight_index};
+use super::state::{dated_affinity, initial_shares, known_set, observed_state, outcome_history};
 use crate::model::utility::{Features, TermInputs};
 use crate::model::{Knobs, Model, NO_ANCHOR, standards};
 use crate::scenario::Term;
@@ -131,106 +132,6 @@ pub fn features_at(inputs: &TermInputs, read: &[u8], d: usize) -> Features {
         ..*inputs
     };
     with_shares.features(read, d)
-}
-
-/// The initial shares of cell (d, i) in the scenario.
-pub fn initial_shares(m: &Model, d: usize, i: usize) -> &[f64] {
-    let cell = d * m.layout.states + i;
-    &m.scenario.domain_specs[d].initial[m.initial_rule[cell] as usize].shares
-}
-
-/// The framework of `mask` with the largest initial share of cell (d, i) (the lowest on ties).
-fn likeliest_in(m: &Model, d: usize, i: usize, mask: u8) -> u8 {
-    let shares = initial_shares(m, d, i);
-    let mut best: Option<(usize, f64)> = None;
-    for (k, &s) in shares.iter().enumerate() {
-        if mask >> k & 1 == 1 && best.is_none_or(|(_, b)| s > b) {
-            best = Some((k, s));
-        }
-    }
-    best.map_or(0, |(k, _)| k as u8)
-}
-
-/// The outcome rows of the panel, per (domain, state): (year, set), in year order.
-fn outcome_history(panel: &Panel, codebook: &Codebook, n: usize) -> BTreeMap<(usize, usize), Vec<(i32, u8)>> {
-    let mut h: BTreeMap<(usize, usize), Vec<(i32, u8)>> = BTreeMap::new();
-    for r in panel.rows_used_as(codebook, Use::Outcome) {
-        if r.set == 0 {
-            continue;
-        }
-        let d = codebook.indicators[&r.indicator].domain.expect("outcomes have a domain");
-        debug_assert!(r.state < n);
-        h.entry((d, r.state)).or_default().push((r.year, r.set));
-    }
-    for v in h.values_mut() {
-        v.sort();
-    }
-    h
-}
-
-/// What the panel says of cell (d, i) by the end of year `before`: the intersection of every set
-/// its outcome rows up to then place it in, or the latest set when they disagree.
-fn known_set(history: &BTreeMap<(usize, usize), Vec<(i32, u8)>>, d: usize, i: usize, before: i32, all: u8) -> u8 {
-    let mut set = all;
-    for &(year, s) in history.get(&(d, i)).map_or(&[][..], |v| v.as_slice()) {
-        if year > before {
-            break;
-        }
-        set = if set & s != 0 { set & s } else { s };
-    }
-    set
-}
-
-/// The observed state at the end of year `before` (see the module header), `[d*N + i]`.
-fn observed_state(m: &Model, history: &BTreeMap<(usize, usize), Vec<(i32, u8)>>, before: i32) -> Vec<u8> {
-    let (n, dd, k) = (m.layout.states, m.layout.domains, m.layout.frameworks);
-    let all = ((1u16 << k) - 1) as u8;
-    let mut read = vec![0u8; n * dd];
-    for d in 0..dd {
-        for i in 0..n {
-            let cell = d * n + i;
-            read[cell] = if m.anchor[cell] != NO_ANCHOR {
-                m.anchor[cell]
-            } else {
-                likeliest_in(m, d, i, known_set(history, d, i, before, all))
-            };
-        }
-    }
-    read
-}
-
-/// The affinity of every state and framework (`[i*K + k]`, before weighting) with the bonus of
-/// each dated group counted only for the states the covariate rows before `year` put in it.
-/// Returns the affinity and the number of (state, framework) entries changed.
-fn dated_affinity(m: &Model, codebook: &Codebook, panel: &Panel, draws: &[f64], base: &[f64], year: i32) -> (Vec<f64>, usize) {
-    let k = m.layout.frameworks;
-    let mut aff = base.to_vec();
-    let mut changed = 0;
-    for ind in codebook.indicators.values().filter(|c| c.use_ == Use::Covariate) {
-        let Some(group) = &ind.group else { continue };
-        let mut in_force: BTreeMap<usize, (i32, bool)> = BTreeMap::new();
-        for r in panel.rows.iter().filter(|r| r.indicator == ind.name && r.year < year) {
-            let e = in_force.entry(r.state).or_insert((r.year, r.set != 0));
-            if r.year >= e.0 {
-                *e = (r.year, r.set != 0);
-            }
-        }
-        let members = m.world.groups.members(group).unwrap_or(&[]);
-        for (fw, spec) in m.scenario.framework_specs.iter().enumerate() {
-            for (_, weight, _) in spec.affinity.iter().filter(|(g, _, _)| g == group) {
-                let w = weight.value(draws);
-                for i in 0..m.layout.states {
-                    let listed = members.contains(&(i as u32));
-                    let dated = in_force.get(&i).is_some_and(|&(_, on)| on);
-                    if listed != dated && w != 0.0 {
-                        aff[i * k + fw] += if dated { w } else { -w };
-                        changed += 1;
-                    }
-                }
-            }
-        }
-    }
-    (aff, changed)
 }
 
 /// The observations of the fit years `first..=last`, reading the covariate path `path` at each.

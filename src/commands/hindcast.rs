@@ -12,10 +12,10 @@ use std::path::PathBuf;
 
 use crate::calibrate::codebook::Codebook;
 use crate::calibrate::covariates::CovariatePath;
+use crate::calibrate::forecasts::{DiffRow, Forecast, ScoreRow, difference_rows, score_rows};
 use crate::calibrate::likelihood::{Observation, Problem};
 use crate::calibrate::observations::{CellModel, Meta, build};
 use crate::calibrate::panel::Panel;
-use crate::calibrate::scores::{self, Scores, log_prob, paired_bootstrap};
 use crate::calibrate::{estimate, params};
 use crate::error::Error;
 use crate::export::write_atomic;
@@ -42,18 +42,6 @@ pub struct HindcastCommand {
     pub force: bool,
     pub command: Vec<String>,
 }
-
-/// The forecasts of one model on the scored cell-years.
-#[derive(Debug, Clone)]
-pub struct Forecast {
-    pub model: String,
-    pub p: Vec<f64>,
-}
-
-/// `(window, model, indicator or "pooled", scores)`; window `time` or `subregion`.
-pub type ScoreRow = (String, String, String, Scores);
-/// `(window, model, score, mean of calibrated − model, low95, high95)`.
-pub type DiffRow = (String, String, String, f64, f64, f64);
 
 /// What `hindcast` did.
 #[derive(Debug, Clone)]
@@ -185,56 +173,6 @@ fn event_probabilities(v: &Variant, theta: &[f64]) -> Vec<f64> {
         .zip(&v.meta)
         .map(|(o, m)| adoption_probability(&v.score, o, m, theta))
         .collect()
-}
-
-/// Scores of every forecast, pooled and per indicator, for one window.
-fn score_rows(window: &str, forecasts: &[Forecast], y: &[bool], meta: &[Meta]) -> Vec<ScoreRow> {
-    let mut indicators: Vec<&str> = meta.iter().map(|m| m.indicator.as_str()).collect();
-    indicators.sort_unstable();
-    indicators.dedup();
-    let mut rows = Vec::new();
-    for f in forecasts {
-        rows.push((window.to_string(), f.model.clone(), "pooled".to_string(), scores::scores(&f.p, y)));
-        for ind in &indicators {
-            let pick: Vec<usize> = (0..y.len()).filter(|&i| meta[i].indicator == *ind).collect();
-            let p: Vec<f64> = pick.iter().map(|&i| f.p[i]).collect();
-            let yy: Vec<bool> = pick.iter().map(|&i| y[i]).collect();
-            rows.push((window.to_string(), f.model.clone(), ind.to_string(), scores::scores(&p, &yy)));
-        }
-    }
-    rows
-}
-
-/// Calibrated (the first forecast) minus every other, for the log and Brier scores, with paired
-/// state-bootstrap intervals.
-fn difference_rows(
-    window: &str,
-    forecasts: &[Forecast],
-    y: &[bool],
-    cluster: &[usize],
-    reps: usize,
-    rng: &mut crate::rng::Generator,
-) -> Vec<DiffRow> {
-    let mut out = Vec::new();
-    let calibrated = &forecasts[0].p;
-    for f in &forecasts[1..] {
-        let log: Vec<f64> = (0..y.len())
-            .map(|i| log_prob(calibrated[i], y[i]) - log_prob(f.p[i], y[i]))
-            .collect();
-        if log.iter().all(|d| d.is_finite()) {
-            let (m, lo, hi) = paired_bootstrap(&log, cluster, reps, rng);
-            out.push((window.to_string(), f.model.clone(), "log_score".to_string(), m, lo, hi));
-        }
-        let brier: Vec<f64> = (0..y.len())
-            .map(|i| {
-                let t = f64::from(u8::from(y[i]));
-                (calibrated[i] - t).powi(2) - (f.p[i] - t).powi(2)
-            })
-            .collect();
-        let (m, lo, hi) = paired_bootstrap(&brier, cluster, reps, rng);
-        out.push((window.to_string(), f.model.clone(), "brier".to_string(), m, lo, hi));
-    }
-    out
 }
 
 /// Fit, forecast, score, write `scores.csv`, `differences.csv` and `hindcast.json`.
