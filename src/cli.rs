@@ -502,9 +502,6 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             bootstrap,
             out,
         } => {
-            if bootstrap == 0 {
-                return Err(Error::Usage("--bootstrap 0: expected at least 1".into()).into());
-            }
             let done = commands::hindcast(commands::HindcastCommand {
                 scenario: scenario.scenario,
                 sets: scenario.set.sets,

@@ -185,6 +185,9 @@ pub fn hindcast(c: HindcastCommand) -> anyhow::Result<HindcastDone> {
         ))
         .into());
     }
+    if c.bootstrap == 0 {
+        return Err(Error::Usage("--bootstrap 0: expected at least 1".into()).into());
+    }
     let main = variant(&c, None, &c.free)?;
     let free_keys: Vec<String> = if c.free.is_empty() {
         params::DEFAULT_FREE.iter().map(|k| k.to_string()).collect()
