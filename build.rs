@@ -10,6 +10,10 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
     entries.sort();
     for p in entries {
         if p.is_dir() {
+            // scenarios/data holds data files (the observed panel's codebook.toml among them).
+            if p.file_name().is_some_and(|n| n == "data") && p.parent().is_some_and(|d| d.ends_with("scenarios")) {
+                continue;
+            }
             collect(&p, out);
         } else if p.extension().is_some_and(|e| e == "toml") {
             out.push(p);

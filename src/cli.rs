@@ -326,6 +326,54 @@ pub enum Command {
         #[command(flatten)]
         scenario: ScenarioArgs,
     },
+    /// Estimate weights by maximum likelihood of an observed panel's decisions, with standard
+    /// errors (default --out: output/<scenario>/calibrate); see docs/calibration.md.
+    Calibrate {
+        #[command(flatten)]
+        scenario: ScenarioArgs,
+        /// Observed directory: events.csv (verified rows) and codebook.toml.
+        #[arg(long, value_name = "DIR")]
+        observed: PathBuf,
+        /// Calendar years whose revisions are fitted.
+        #[arg(long, value_name = "FIRST:LAST", default_value = "2018:2021")]
+        fit_years: String,
+        /// A key to estimate (repeatable): utility.TERM, domain.D.weights.TERM,
+        /// domain.D.switching_cost, domain.D.revision_rate (default: the global term weights but
+        /// investment).
+        #[arg(long, value_name = "KEY")]
+        free: Vec<String>,
+        /// Skip the profile likelihoods.
+        #[arg(long)]
+        no_profiles: bool,
+        #[command(flatten)]
+        out: OutArgs,
+    },
+    /// Fit on start..=split, score one-year-ahead adoption forecasts of split+1..=end against
+    /// baselines (default --out: output/hindcast); see docs/calibration.md.
+    Hindcast {
+        #[command(flatten)]
+        scenario: ScenarioArgs,
+        /// Observed directory: events.csv (verified rows) and codebook.toml.
+        #[arg(long, value_name = "DIR")]
+        observed: PathBuf,
+        /// First fitted year.
+        #[arg(long, default_value_t = 2018)]
+        start: i32,
+        /// Last fitted year (the scores cover the years after it).
+        #[arg(long, default_value_t = 2021)]
+        split: i32,
+        /// Last scored year.
+        #[arg(long, default_value_t = 2025)]
+        end: i32,
+        /// A key to estimate (repeatable), as for calibrate.
+        #[arg(long, value_name = "KEY")]
+        free: Vec<String>,
+        /// Bootstrap replications of the score differences (resampling states).
+        #[arg(long, default_value_t = 1000)]
+        bootstrap: usize,
+        #[command(flatten)]
+        out: OutArgs,
+    },
 }
 
 /// Flags shared by `sweep` and `sensitivity`.
@@ -425,6 +473,77 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Meanfield { scenario } => {
             print!("{}", commands::meanfield(&scenario.scenario, &scenario.set.sets)?);
+            Ok(())
+        }
+        Command::Calibrate {
+            scenario,
+            observed,
+            fit_years,
+            free,
+            no_profiles,
+            out,
+        } => {
+            let done = commands::calibrate(commands::CalibrateCommand {
+                scenario: scenario.scenario,
+                sets: scenario.set.sets,
+                observed,
+                fit_years: Some(fit_years),
+                free,
+                no_profiles,
+                out: out.out,
+                force: out.force,
+                command: command_line,
+            })?;
+            print!("{}", crate::calibrate::output::estimates_table(&done.fit, &done.summary));
+            if !done.fit.converged {
+                eprintln!("warning: the maximisation did not converge in {} iterations", done.fit.iterations);
+            }
+            eprintln!("wrote {} ({:.2} s)", done.dir.display(), done.seconds);
+            Ok(())
+        }
+        Command::Hindcast {
+            scenario,
+            observed,
+            start,
+            split,
+            end,
+            free,
+            bootstrap,
+            out,
+        } => {
+            let done = commands::hindcast(commands::HindcastCommand {
+                scenario: scenario.scenario,
+                sets: scenario.set.sets,
+                observed,
+                start,
+                split,
+                end,
+                free,
+                bootstrap,
+                out: out.out,
+                force: out.force,
+                command: command_line,
+            })?;
+            println!(
+                "{:<34} {:>6} {:>6} {:>10} {:>8} {:>8} {:>8}",
+                "window: model", "n", "events", "log score", "Brier", "ROC-AUC", "PR-AUC"
+            );
+            for (w, m, _, s) in done.scores.iter().filter(|(_, _, i, _)| i == "pooled") {
+                println!(
+                    "{:<34} {:>6} {:>6} {:>10.4} {:>8.5} {:>8.3} {:>8.3}",
+                    format!("{w}: {m}"),
+                    s.n,
+                    s.events,
+                    s.log_score,
+                    s.brier,
+                    s.roc_auc,
+                    s.pr_auc
+                );
+            }
+            for (w, m, score, v, lo, hi) in &done.differences {
+                println!("{w}: calibrated - {m:<24} {score:<9} {v:+.5} (95% {lo:+.5} to {hi:+.5})");
+            }
+            eprintln!("wrote {} ({:.2} s)", done.dir.display(), done.seconds);
             Ok(())
         }
         Command::Run { scenario, seed, run, out } => {

@@ -21,6 +21,7 @@ pub mod aggregate;
 pub mod analysis;
 pub mod batch;
 pub mod bench;
+pub mod calibrate;
 pub mod checkpoint;
 pub mod cli;
 pub mod commands;

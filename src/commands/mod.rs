@@ -12,9 +12,11 @@
 //! | [`plot`] | `plot`: redraw the charts, the report and the manifest's file list of a directory |
 //! | [`compare`] | `compare`: two scenarios on common random numbers |
 //! | [`experiments`] | `sweep`, `sensitivity`, `discover` |
+//! | [`hindcast`] | `hindcast`: one-year-ahead out-of-sample scores against baselines |
 //! | [`inspect`] | `check`, `scenarios`, `meanfield`: print what a scenario is |
 //! | [`bench`] | `bench`: throughput |
 //! | [`serve`] | `serve`: the what-if explorer's jobs (the HTTP side is [`crate::server`]) |
+//! | [`calibrate`] | `calibrate`: maximum-likelihood estimates of the weights from an observed panel |
 //!
 //! Layers point down only: the commands call the runners ([`crate::batch`], [`crate::compare`],
 //! [`crate::analysis`]), then the charts ([`crate::plot`]), then the report ([`crate::report`]),
@@ -27,8 +29,10 @@
 
 pub mod batch;
 pub mod bench;
+pub mod calibrate;
 pub mod compare;
 pub mod experiments;
+pub mod hindcast;
 pub mod inspect;
 pub mod merge;
 pub mod plot;
@@ -38,8 +42,10 @@ pub mod serve;
 pub use crate::progress::{Progress, Silent};
 pub use batch::{BatchCommand, BatchDone, batch};
 pub use bench::bench;
+pub use calibrate::{CalibrateCommand, CalibrateDone, calibrate};
 pub use compare::{CompareCommand, CompareDone, compare};
 pub use experiments::{DiscoverCommand, ExperimentCommand, SensitivityCommand, SweepCommand, discover, sensitivity, sweep};
+pub use hindcast::{HindcastCommand, HindcastDone, hindcast};
 pub use inspect::{check, meanfield, scenarios};
 pub use merge::{MergeCommand, merge};
 pub use plot::{PlotDone, plot};

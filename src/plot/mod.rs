@@ -26,6 +26,7 @@ pub mod fan;
 pub mod indices;
 pub mod map;
 pub mod outcomes;
+pub mod profiles;
 pub mod swing;
 pub mod ternary;
 

@@ -13,6 +13,7 @@ mod support;
 
 mod analysis;
 mod brock_durlauf;
+mod calibrate;
 mod cli_reliability;
 mod compare;
 mod errors;

@@ -1,0 +1,151 @@
+//! Estimation of the model's weights from observed decisions (`blocsim calibrate`): maximum
+//! likelihood under the model's own choice rule, a revision rate times a multinomial logit over
+//! the utility terms' feature arrays ([`crate::model::utility::TermInputs::features`]).
+//!
+//! | file | part |
+//! |------|------|
+//! | [`codebook`] | what each indicator says about the model's cells (`codebook.toml`) |
+//! | [`panel`] | the observed rows (`events.csv`), checked against the codebook and the world |
+//! | [`params`] | the free parameters (`--free KEY`), their scale and starting values |
+//! | [`covariates`] | the simulation that supplies stocks, events and tastes year by year |
+//! | [`state`] | the observed state at the end of a year; groups dated by covariates |
+//! | [`observations`] | the observed cell-years as linear utilities of the free parameters |
+//! | [`likelihood`] | ℓ with its analytic gradient, Hessian and per-state scores |
+//! | [`newton`] | damped Newton maximisation on nalgebra |
+//! | [`inference`] | standard errors (information, sandwich), intervals, profiles |
+//! | [`scores`] | log, Brier, ROC and PR scores of forecasts; the paired state bootstrap |
+//! | [`forecasts`] | score tables and paired differences of forecasts (`hindcast`) |
+//! | [`output`] | `estimates.csv`, `vcov.csv`, `profiles.csv`, `fit.json`, `calibrated.toml` |
+//!
+//! The design (what is observed, how unobserved cells are treated, identification) is in
+//! `docs/calibration.md`.
+
+pub mod codebook;
+pub mod covariates;
+pub mod forecasts;
+pub mod inference;
+pub mod likelihood;
+pub mod newton;
+pub mod observations;
+pub mod output;
+pub mod panel;
+pub mod params;
+pub mod scores;
+pub mod state;
+
+use crate::error::Error;
+use inference::{Profile, Z_975};
+use likelihood::Problem;
+use params::FreeParam;
+
+/// The estimate of one parameter, on its own scale.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Estimate {
+    pub key: String,
+    /// The scenario's value (the starting point).
+    pub start: f64,
+    pub value: f64,
+    /// Standard error from the observed information (delta method for a rate).
+    pub se_information: f64,
+    /// Standard error from the state-clustered sandwich.
+    pub se_sandwich: f64,
+    /// 95% interval from the sandwich (internal scale, mapped back).
+    pub low: f64,
+    pub high: f64,
+    /// 95% interval from the profile likelihood, where it closes within ±3 SE.
+    pub profile_low: Option<f64>,
+    pub profile_high: Option<f64>,
+    /// The profile says the data identify this parameter only weakly.
+    pub weak: bool,
+}
+
+/// The result of a fit.
+#[derive(Debug, Clone)]
+pub struct Fit {
+    pub estimates: Vec<Estimate>,
+    /// Sandwich and information covariances on the parameters' own scale.
+    pub vcov_sandwich: nalgebra::DMatrix<f64>,
+    pub vcov_information: nalgebra::DMatrix<f64>,
+    pub loglik: f64,
+    /// ℓ at the scenario's values.
+    pub loglik_start: f64,
+    pub aic: f64,
+    pub iterations: usize,
+    pub converged: bool,
+    /// Smallest eigenvalue of the unit-diagonal information and its direction (loading per key).
+    pub weakest_eigenvalue: f64,
+    pub weakest_direction: Vec<(String, f64)>,
+    pub profiles: Vec<Profile>,
+    pub internal: Vec<f64>,
+}
+
+/// Maximise the likelihood of `problem` over `params` and compute everything the outputs report;
+/// `profiles` adds the profile likelihoods (13 maximisations per parameter).
+pub fn estimate(problem: &Problem, params: &[FreeParam], profiles: bool) -> Result<Fit, Error> {
+    let start: Vec<f64> = params.iter().map(|p| p.to_internal(p.start)).collect();
+    let loglik_start = problem.loglik(&start);
+    let opt = newton::maximise(problem, &start, &vec![false; params.len()]);
+    let cov = inference::covariances(&opt.eval).map_err(|direction| {
+        let loads = params
+            .iter()
+            .zip(&direction)
+            .filter(|(_, l)| l.abs() > 0.1)
+            .map(|(p, l)| format!("{} {l:+.2}", p.key))
+            .collect::<Vec<_>>()
+            .join(", ");
+        Error::Usage(format!(
+            "the observations do not identify the free parameters: the information is singular along \
+             ({loads}); fix one of them (drop it from --free) or add observations that move it"
+        ))
+    })?;
+    let se_int = inference::standard_errors(&cov.oim);
+    let se_sw = inference::standard_errors(&cov.sandwich);
+    let jac: Vec<f64> = params.iter().zip(&opt.theta).map(|(p, &x)| p.from_internal(x).1).collect();
+    let own = |v: &nalgebra::DMatrix<f64>| nalgebra::DMatrix::from_fn(v.nrows(), v.ncols(), |r, c| jac[r] * v[(r, c)] * jac[c]);
+    let mut estimates = Vec::new();
+    let mut all_profiles = Vec::new();
+    for (a, p) in params.iter().enumerate() {
+        let x = opt.theta[a];
+        let back = |v: f64| p.from_internal(v).0;
+        let (pl, ph, weak) = if profiles {
+            let prof = inference::profile(problem, &opt.theta, opt.eval.loglik, a, se_int[a]);
+            let weak = inference::weak(&prof, x, se_int[a]);
+            let r = (prof.low.map(back), prof.high.map(back), weak);
+            all_profiles.push(prof);
+            r
+        } else {
+            (None, None, false)
+        };
+        estimates.push(Estimate {
+            key: p.key.clone(),
+            start: p.start,
+            value: back(x),
+            se_information: se_int[a] * jac[a],
+            se_sandwich: se_sw[a] * jac[a],
+            low: back(x - Z_975 * se_sw[a]),
+            high: back(x + Z_975 * se_sw[a]),
+            profile_low: pl,
+            profile_high: ph,
+            weak,
+        });
+    }
+    let k = params.len() as f64;
+    Ok(Fit {
+        vcov_sandwich: own(&cov.sandwich),
+        vcov_information: own(&cov.oim),
+        loglik: opt.eval.loglik,
+        loglik_start,
+        aic: 2.0 * k - 2.0 * opt.eval.loglik,
+        iterations: opt.iterations,
+        converged: opt.converged,
+        weakest_eigenvalue: cov.eigenvalues[0],
+        weakest_direction: params
+            .iter()
+            .zip(cov.eigenvectors.column(0).iter())
+            .map(|(p, &l)| (p.key.clone(), l))
+            .collect(),
+        profiles: all_profiles,
+        internal: opt.theta,
+        estimates,
+    })
+}

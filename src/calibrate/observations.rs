@@ -1,0 +1,293 @@
+//! From a scenario and an observed panel to the likelihood's observations: the feature arrays the
+//! engine computes at the observed state, year by year, turned into the linear utilities of each
+//! observed cell.
+//!
+//! **Covariate path.** One simulation of the scenario (seed = its `batch.seed`, uncertain
+//! parameters at the centre of their distributions) supplies what the terms read besides the
+//! alignments: tastes, investment stocks, events and the knobs. The revisions of calendar year t
+//! use its state after step t − start (that year's events and investment applied).
+//!
+//! **Observed state** ([`super::state`]). The alignments the terms read (`read`, for the network and hedging terms
+//! and the standards term's GDP shares) are the *observed* state at t − 1: anchored cells at their
+//! anchor; a cell whose outcome rows up to t − 1 place it in one framework at that framework; one
+//! placed in a set at the set's member with the largest initial share; every other cell at its
+//! most probable initial framework.
+//!
+//! **Observations.** For each `outcome` indicator of domain d and each state not anchored in d,
+//! every fit year t up to the state's first adoption (the first row placing the cell in a set)
+//! is one observation: the cell is seen in S_v (the adopted value's set) when t is the adoption
+//! year, else outside U (the union of the indicator's sets). Its framework at t − 1 is known when
+//! the state's earlier outcome rows of the domain place it in one framework outside U (an exact
+//! transition); otherwise it is a mixture over the frameworks outside U, weighted by the scenario's
+//! initial shares of the cell (uniform where those are all zero, which the summary counts).
+
+use std::collections::BTreeMap;
+
+use super::codebook::{Codebook, Use};
+use super::covariates::CovariatePath;
+use super::likelihood::{Branch, Observation, Rate};
+use super::panel::Panel;
+use super::params::{FreeParam, Target, weight_index};
+use super::state::{dated_affinity, initial_shares, known_set, observed_state, outcome_history};
+use crate::model::utility::{Features, TermInputs};
+use crate::model::{Knobs, Model, NO_ANCHOR, standards};
+use crate::scenario::Term;
+
+/// What the observations hold, per indicator and in all.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct Summary {
+    /// Per outcome indicator: (events in the window, cell-years at risk).
+    pub indicators: BTreeMap<String, (usize, usize)>,
+    pub events: usize,
+    pub observations: usize,
+    /// Observations whose previous framework was known (exact transitions).
+    pub known_previous: usize,
+    /// Observations whose prior fell back to uniform (the scenario gives the frameworks outside U
+    /// no initial share).
+    pub uniform_priors: usize,
+    /// Rows of indicators used as covariates, and ignored, in the panel.
+    pub covariate_rows: usize,
+    pub ignored_rows: usize,
+    /// Outcome rows whose kind is `market`.
+    pub market_rows: usize,
+    /// Outcome rows on anchored cells (the model fixes them: no observation).
+    pub anchored_rows: usize,
+    /// Groups whose affinity bonus the covariates date, and those the scenario's affinity terms do
+    /// not use (nothing to date).
+    pub dated_groups: Vec<String>,
+    pub undated_groups: Vec<String>,
+    /// State-years whose bonus the dating changed from the scenario's membership lists.
+    pub dated_changes: usize,
+}
+
+/// What an observation of [`build`] is about: its indicator and year, whether it is an adoption,
+/// and the union U of the indicator's sets (an adoption of any kind puts the cell in U).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Meta {
+    pub indicator: String,
+    pub year: i32,
+    pub event: bool,
+    pub union: u8,
+}
+
+/// The utilities of one cell as linear functions of the free parameters.
+pub struct CellModel<'a> {
+    pub model: &'a Model,
+    pub params: &'a [FreeParam],
+}
+
+impl CellModel<'_> {
+    /// The rate of domain d: free or the knobs' value.
+    pub fn rate(&self, knobs: &Knobs, d: usize) -> Rate {
+        match self.params.iter().position(|p| p.target == Target::RevisionRate(d)) {
+            Some(a) => Rate::Free(a),
+            None => Rate::Fixed(knobs.rate[d]),
+        }
+    }
+
+    /// The branch "state i was on `from`" of domain d, from that year's features and knobs.
+    pub fn branch(&self, f: &Features, knobs: &Knobs, d: usize, i: usize, from: u8, prior: f64) -> Branch {
+        let (k, np) = (f.frameworks, self.params.len());
+        let s = &self.model.scenario;
+        let lambda = knobs.lambda;
+        let cost_free = self.params.iter().position(|p| p.target == Target::SwitchingCost(d));
+        let mut fixed = vec![0.0; k];
+        let mut slope = vec![0.0; np * k];
+        for (kk, out) in fixed.iter_mut().enumerate() {
+            let mut u = f.offset[i * k + kk];
+            for t in Term::ALL {
+                let x = f.value(t, i, kk);
+                match weight_index(self.params, s, d, t) {
+                    Some(a) => slope[a * k + kk] += lambda * x,
+                    None => u += knobs.weight(d, t) * x,
+                }
+            }
+            if kk != from as usize {
+                match cost_free {
+                    Some(a) => slope[a * k + kk] -= lambda,
+                    None => u -= knobs.cost[d],
+                }
+            }
+            *out = lambda * u;
+        }
+        Branch { prior, from, fixed, slope }
+    }
+}
+
+/// The features of domain d at alignments `read`, with the standards term's GDP shares of `read`.
+pub fn features_at(inputs: &TermInputs, read: &[u8], d: usize) -> Features {
+    let m = inputs.model;
+    let (n, k) = (m.layout.states, m.layout.frameworks);
+    let mut gdp_share = inputs.gdp_share.to_vec();
+    for dd in 0..m.layout.domains {
+        standards::gdp_shares(
+            &read[dd * n..(dd + 1) * n],
+            &m.world.gdp,
+            m.total_gdp,
+            &mut gdp_share[dd * k..(dd + 1) * k],
+        );
+    }
+    let with_shares = TermInputs {
+        gdp_share: &gdp_share,
+        ..*inputs
+    };
+    with_shares.features(read, d)
+}
+
+/// The observations of the fit years `first..=last`, reading the covariate path `path` at each.
+pub fn build(
+    cells: &CellModel,
+    panel: &Panel,
+    codebook: &Codebook,
+    first: i32,
+    last: i32,
+    path: &mut CovariatePath,
+) -> (Vec<Observation>, Vec<Meta>, Summary) {
+    let m = cells.model;
+    let (n, k) = (m.layout.states, m.layout.frameworks);
+    let all = ((1u16 << k) - 1) as u8;
+    let history = outcome_history(panel, codebook, n);
+    let mut summary = Summary::default();
+    for r in &panel.rows {
+        let ind = &codebook.indicators[&r.indicator];
+        match ind.use_ {
+            Use::Covariate => summary.covariate_rows += 1,
+            Use::Ignore => summary.ignored_rows += 1,
+            Use::Outcome => {
+                let d = ind.domain.expect("outcomes have a domain");
+                if r.kind == super::codebook::Kind::Market {
+                    summary.market_rows += 1;
+                }
+                if m.anchor[d * n + r.state] != NO_ANCHOR {
+                    summary.anchored_rows += 1;
+                }
+            }
+        }
+    }
+    // First adoption per (indicator, state): (year, set).
+    let mut adoption: BTreeMap<(&str, usize), (i32, u8)> = BTreeMap::new();
+    for r in panel.rows_used_as(codebook, Use::Outcome) {
+        if r.set != 0 {
+            let e = adoption.entry((r.indicator.as_str(), r.state)).or_insert((r.year, r.set));
+            if r.year < e.0 {
+                *e = (r.year, r.set);
+            }
+        }
+    }
+    for ind in codebook.indicators.values().filter(|c| c.use_ == Use::Covariate) {
+        if let Some(g) = &ind.group {
+            let used = m.scenario.framework_specs.iter().any(|f| f.affinity.iter().any(|(x, _, _)| x == g));
+            if used {
+                &mut summary.dated_groups
+            } else {
+                &mut summary.undated_groups
+            }
+            .push(g.clone());
+        }
+    }
+    let mut obs = Vec::new();
+    let mut meta = Vec::new();
+    for t in first..=last {
+        path.advance_to(t);
+        let base = path.sim.term_inputs();
+        let (affinity, changed) = dated_affinity(m, codebook, panel, &path.draws, base.affinity, t);
+        summary.dated_changes += changed;
+        let inputs = TermInputs {
+            affinity: &affinity,
+            ..base
+        };
+        let knobs = path.sim.knobs().clone();
+        let read = observed_state(m, &history, t - 1);
+        let mut feats: BTreeMap<usize, Features> = BTreeMap::new();
+        for ind in codebook.indicators.values().filter(|c| c.use_ == Use::Outcome) {
+            let d = ind.domain.expect("outcomes have a domain");
+            let f = feats.entry(d).or_insert_with(|| features_at(&inputs, &read, d));
+            let union = ind.union();
+            let entry = summary.indicators.entry(ind.name.clone()).or_default();
+            for i in 0..n {
+                if m.anchor[d * n + i] != NO_ANCHOR {
+                    continue;
+                }
+                let adopted = adoption.get(&(ind.name.as_str(), i)).copied();
+                if adopted.is_some_and(|(year, _)| year < t) {
+                    continue;
+                }
+                let outcome = match adopted {
+                    Some((year, set)) if year == t => set,
+                    _ => all & !union,
+                };
+                let known = known_set(&history, d, i, t - 1, all);
+                let priors: Vec<(u8, f64)> = if known.count_ones() == 1 && known & union == 0 {
+                    summary.known_previous += 1;
+                    vec![(known.trailing_zeros() as u8, 1.0)]
+                } else {
+                    let shares = initial_shares(m, d, i);
+                    let outside: Vec<usize> = (0..k).filter(|&j| union >> j & 1 == 0).collect();
+                    let mass: f64 = outside.iter().map(|&j| shares[j]).sum();
+                    if mass > 0.0 {
+                        outside
+                            .iter()
+                            .filter(|&&j| shares[j] > 0.0)
+                            .map(|&j| (j as u8, shares[j] / mass))
+                            .collect()
+                    } else {
+                        summary.uniform_priors += 1;
+                        outside.iter().map(|&j| (j as u8, 1.0 / outside.len() as f64)).collect()
+                    }
+                };
+                let branches = priors.iter().map(|&(j, w)| cells.branch(f, &knobs, d, i, j, w)).collect();
+                if outcome & union != 0 {
+                    entry.0 += 1;
+                    summary.events += 1;
+                }
+                entry.1 += 1;
+                meta.push(Meta {
+                    indicator: ind.name.clone(),
+                    year: t,
+                    event: outcome & union != 0,
+                    union,
+                });
+                obs.push(Observation {
+                    cluster: i,
+                    rate: cells.rate(&knobs, d),
+                    outcome,
+                    branches,
+                });
+            }
+        }
+    }
+    summary.observations = obs.len();
+    (obs, meta, summary)
+}
+
+/// The exact transitions of every cell not anchored in `domains` from the alignments `prev` to
+/// `next` (both `[d*N + i]`), with `inputs` and `knobs` those of the year's revisions: the
+/// likelihood of a fully observed history (the engine's own runs, in the tests of recovery).
+pub fn exact_transitions(
+    cells: &CellModel,
+    inputs: &TermInputs,
+    knobs: &Knobs,
+    prev: &[u8],
+    next: &[u8],
+    domains: &[usize],
+) -> Vec<Observation> {
+    let m = cells.model;
+    let n = m.layout.states;
+    let mut obs = Vec::new();
+    for &d in domains {
+        let f = features_at(inputs, prev, d);
+        for i in 0..n {
+            let cell = d * n + i;
+            if m.anchor[cell] != NO_ANCHOR {
+                continue;
+            }
+            obs.push(Observation {
+                cluster: i,
+                rate: cells.rate(knobs, d),
+                outcome: 1 << next[cell],
+                branches: vec![cells.branch(&f, knobs, d, i, prev[cell], 1.0)],
+            });
+        }
+    }
+    obs
+}

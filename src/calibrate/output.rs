@@ -1,0 +1,168 @@
+//! The files `blocsim calibrate` writes: `estimates.csv`, `vcov.csv`, `profiles.csv`, `fit.json`
+//! and `calibrated.toml` (the scenario with the estimates, each commented with its SE), each
+//! written whole to a temporary file and renamed.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use super::observations::Summary;
+use super::{Fit, params::FreeParam};
+use crate::error::Result;
+use crate::export::write_atomic;
+
+/// The output files, in the order they are written.
+pub const FILES: [&str; 5] = ["estimates.csv", "vcov.csv", "profiles.csv", "fit.json", "calibrated.toml"];
+
+/// Where and what the fit was run on, for `fit.json` and the comments of `calibrated.toml`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Context {
+    pub scenario: String,
+    /// What `extends` names: the scenario file's absolute path, or the bundled name.
+    pub extends: String,
+    pub observed: String,
+    pub fit_years: (i32, i32),
+    pub lambda: f64,
+    pub seconds: f64,
+}
+
+fn num(x: f64) -> String {
+    if x.is_finite() { format!("{x:.6}") } else { "NaN".into() }
+}
+
+fn opt(x: Option<f64>) -> String {
+    x.map_or(String::new(), num)
+}
+
+/// `estimates.csv`: a row per free parameter.
+pub fn estimates_csv(fit: &Fit) -> String {
+    let mut s = String::from("key,start,estimate,se_information,se_sandwich,low95,high95,profile_low95,profile_high95,weak\n");
+    for e in &fit.estimates {
+        let _ = writeln!(
+            s,
+            "{},{},{},{},{},{},{},{},{},{}",
+            e.key,
+            num(e.start),
+            num(e.value),
+            num(e.se_information),
+            num(e.se_sandwich),
+            num(e.low),
+            num(e.high),
+            opt(e.profile_low),
+            opt(e.profile_high),
+            e.weak
+        );
+    }
+    s
+}
+
+/// `vcov.csv`: the sandwich covariance on the parameters' own scale, a row per key.
+pub fn vcov_csv(fit: &Fit) -> String {
+    let keys: Vec<&str> = fit.estimates.iter().map(|e| e.key.as_str()).collect();
+    let mut s = format!("key,{}\n", keys.join(","));
+    for (r, k) in keys.iter().enumerate() {
+        let row: Vec<String> = (0..keys.len()).map(|c| num(fit.vcov_sandwich[(r, c)])).collect();
+        let _ = writeln!(s, "{k},{}", row.join(","));
+    }
+    s
+}
+
+/// `profiles.csv`: a row per parameter and grid point (internal scale for a rate: logit ρ).
+pub fn profiles_csv(fit: &Fit, params: &[FreeParam]) -> String {
+    let mut s = String::from("key,value,lr\n");
+    for (p, prof) in params.iter().zip(&fit.profiles) {
+        for (v, lr) in prof.values.iter().zip(&prof.lr) {
+            let _ = writeln!(s, "{},{},{}", p.key, num(p.from_internal(*v).0), num(*lr));
+        }
+    }
+    s
+}
+
+/// `fit.json`: the fit's statistics and what the data held.
+pub fn fit_json(fit: &Fit, summary: &Summary, ctx: &Context) -> Vec<u8> {
+    let value = serde_json::json!({
+        "scenario": ctx.scenario,
+        "observed": ctx.observed,
+        "fit_years": [ctx.fit_years.0, ctx.fit_years.1],
+        "lambda_fixed": ctx.lambda,
+        "loglik": fit.loglik,
+        "loglik_at_scenario_values": fit.loglik_start,
+        "aic": fit.aic,
+        "parameters": fit.estimates.len(),
+        "events": summary.events,
+        "observations": summary.observations,
+        "known_previous": summary.known_previous,
+        "uniform_priors": summary.uniform_priors,
+        "indicators": summary.indicators.iter().map(|(k, (e, n))| (k.clone(), serde_json::json!({"events": e, "at_risk": n}))).collect::<serde_json::Map<_, _>>(),
+        "dated_groups": summary.dated_groups, "undated_groups": summary.undated_groups, "dated_changes": summary.dated_changes,
+        "dated_groups": summary.dated_groups, "undated_groups": summary.undated_groups, "dated_changes": summary.dated_changes,
+        "rows": {"market_outcome": summary.market_rows, "covariate": summary.covariate_rows, "ignored": summary.ignored_rows, "anchored": summary.anchored_rows},
+        "converged": fit.converged,
+        "iterations": fit.iterations,
+        "weakest_direction": {"eigenvalue": fit.weakest_eigenvalue, "loadings": fit.weakest_direction.iter().map(|(k, l)| (k.clone(), serde_json::json!(l))).collect::<serde_json::Map<_, _>>()},
+        "estimates": fit.estimates,
+        "seconds": ctx.seconds,
+    });
+    let mut bytes = serde_json::to_vec_pretty(&value).unwrap_or_default();
+    bytes.push(b'\n');
+    bytes
+}
+
+/// `calibrated.toml`: `extends` the scenario and sets every free key to its estimate.
+pub fn calibrated_toml(fit: &Fit, summary: &Summary, ctx: &Context) -> String {
+    let mut s = format!(
+        "# Estimated by `blocsim calibrate` from {} (fit years {}-{}, {} events in {} observations; \
+         log-likelihood {:.3}, AIC {:.3}; λ fixed at {}).\n# Comments: estimate (sandwich SE, 95% interval).\n",
+        ctx.observed, ctx.fit_years.0, ctx.fit_years.1, summary.events, summary.observations, fit.loglik, fit.aic, ctx.lambda
+    );
+    let _ = writeln!(s, "extends = {}", toml_string(&ctx.extends));
+    let _ = writeln!(s, "name = {}", toml_string(&format!("{}-calibrated", ctx.scenario)));
+    for e in &fit.estimates {
+        let weak = if e.weak { "; weakly identified (see profiles.csv)" } else { "" };
+        let _ = writeln!(
+            s,
+            "{} = {}   # estimate {:.4} (SE {:.4}, 95% {:.4} to {:.4}){weak}",
+            e.key, e.value, e.value, e.se_sandwich, e.low, e.high
+        );
+    }
+    s
+}
+
+fn toml_string(text: &str) -> String {
+    toml::Value::String(text.to_string()).to_string()
+}
+
+/// Write every file of [`FILES`] into `dir`.
+pub fn write_all(dir: &Path, fit: &Fit, params: &[FreeParam], summary: &Summary, ctx: &Context) -> Result<()> {
+    write_atomic(&dir.join("estimates.csv"), estimates_csv(fit).as_bytes())?;
+    write_atomic(&dir.join("vcov.csv"), vcov_csv(fit).as_bytes())?;
+    write_atomic(&dir.join("profiles.csv"), profiles_csv(fit, params).as_bytes())?;
+    write_atomic(&dir.join("fit.json"), &fit_json(fit, summary, ctx))?;
+    write_atomic(&dir.join("calibrated.toml"), calibrated_toml(fit, summary, ctx).as_bytes())
+}
+
+/// The estimates as a plain-text table for the terminal.
+pub fn estimates_table(fit: &Fit, summary: &Summary) -> String {
+    let mut s = format!(
+        "{} events in {} observations; log-likelihood {:.3} (at the scenario's values {:.3}), AIC {:.3}\n",
+        summary.events, summary.observations, fit.loglik, fit.loglik_start, fit.aic
+    );
+    let _ = writeln!(
+        s,
+        "{:<34} {:>9} {:>9} {:>9} {:>21}  identified",
+        "key", "start", "estimate", "SE", "95% interval"
+    );
+    for e in &fit.estimates {
+        let _ = writeln!(
+            s,
+            "{:<34} {:>9.3} {:>9.3} {:>9.3} {:>10.3} {:>10.3}  {}",
+            e.key,
+            e.start,
+            e.value,
+            e.se_sandwich,
+            e.low,
+            e.high,
+            if e.weak { "weakly" } else { "yes" }
+        );
+    }
+    s
+}

@@ -1,0 +1,170 @@
+//! The parameters `calibrate` estimates (`--free KEY`), their scenario keys, their internal scale
+//! and their starting values.
+//!
+//! Free keys: `utility.TERM` (the global weight, in every domain that does not override it),
+//! `domain.D.weights.TERM`, `domain.D.switching_cost` and `domain.D.revision_rate`. The weights and
+//! costs enter the logit linearly and are estimated on their own scale; a revision rate ρ is
+//! estimated as η = ln(ρ / (1 − ρ)), so that it stays in (0, 1), and reported back on its own
+//! scale (delta method). The logit intensity λ is never free: it multiplies every weight and cost,
+//! so only λ·w is identified, and λ stays at the scenario's value.
+
+use crate::error::Error;
+use crate::model::Knobs;
+use crate::scenario::{Scenario, TERM_NAMES, Term, param};
+
+/// What a free parameter is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// A term weight: global (`utility.TERM`, None) or of one domain.
+    Weight {
+        domain: Option<usize>,
+        term: Term,
+    },
+    SwitchingCost(usize),
+    /// Estimated on the logit scale.
+    RevisionRate(usize),
+}
+
+/// One free parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FreeParam {
+    pub key: String,
+    pub target: Target,
+    /// The scenario's value (the centre of its distribution when it is uncertain), own scale.
+    pub start: f64,
+}
+
+impl FreeParam {
+    /// The internal (optimiser's) value of an own-scale value.
+    pub fn to_internal(&self, v: f64) -> f64 {
+        match self.target {
+            Target::RevisionRate(_) => (v / (1.0 - v)).ln(),
+            _ => v,
+        }
+    }
+
+    /// The own-scale value of an internal value, and its derivative (for the delta method).
+    pub fn from_internal(&self, x: f64) -> (f64, f64) {
+        match self.target {
+            Target::RevisionRate(_) => {
+                let r = 1.0 / (1.0 + (-x).exp());
+                (r, r * (1.0 - r))
+            }
+            _ => (x, 1.0),
+        }
+    }
+}
+
+/// The default free parameters: the global weight of every term but investment (whose stocks
+/// start at zero in a calibration window and so say nothing in its first years).
+pub const DEFAULT_FREE: [&str; 6] = [
+    "utility.econ",
+    "utility.network",
+    "utility.affinity",
+    "utility.security",
+    "utility.standards",
+    "utility.hedging",
+];
+
+/// The centre of every uncertain parameter (mean of its distribution): the values the estimation
+/// holds fixed parameters at, and the starting values of the free ones.
+pub fn centre_draws(s: &Scenario) -> Vec<f64> {
+    s.uncertain
+        .iter()
+        .map(|u| match u.dist {
+            param::Dist::Uniform { low, high } => 0.5 * (low + high),
+            param::Dist::Normal { mean, .. } => mean,
+            param::Dist::Triangular { low, mode, high } => (low + mode + high) / 3.0,
+            param::Dist::Beta { alpha, beta, low, high } => {
+                let (l, h) = (low.unwrap_or(0.0), high.unwrap_or(1.0));
+                l + (h - l) * alpha / (alpha + beta)
+            }
+            param::Dist::Lognormal { mu, sigma } => (mu + 0.5 * sigma * sigma).exp(),
+        })
+        .collect()
+}
+
+/// Parse `--free` keys (empty: [`DEFAULT_FREE`]) against the scenario; starting values from `knobs`.
+pub fn parse_free(keys: &[String], s: &Scenario, knobs: &Knobs) -> Result<Vec<FreeParam>, Error> {
+    let keys: Vec<String> = if keys.is_empty() {
+        DEFAULT_FREE.iter().map(|k| k.to_string()).collect()
+    } else {
+        keys.to_vec()
+    };
+    let domain = |name: &str, key: &str| {
+        s.domains.iter().position(|d| d == name).ok_or_else(|| {
+            Error::Usage(format!(
+                "--free {key}: unknown domain `{name}` (expected one of {})",
+                s.domains.join(", ")
+            ))
+        })
+    };
+    let term = |name: &str, key: &str| {
+        Term::from_key(name).ok_or_else(|| {
+            Error::Usage(format!(
+                "--free {key}: unknown term `{name}` (expected one of {})",
+                TERM_NAMES.join(", ")
+            ))
+        })
+    };
+    let mut out: Vec<FreeParam> = Vec::new();
+    for key in keys {
+        let parts: Vec<&str> = key.split('.').collect();
+        let target = match parts.as_slice() {
+            ["utility", t] => Target::Weight {
+                domain: None,
+                term: term(t, &key)?,
+            },
+            ["domain", d, "weights", t] => Target::Weight {
+                domain: Some(domain(d, &key)?),
+                term: term(t, &key)?,
+            },
+            ["domain", d, "switching_cost"] => Target::SwitchingCost(domain(d, &key)?),
+            ["domain", d, "revision_rate"] => Target::RevisionRate(domain(d, &key)?),
+            ["choice", "lambda"] => {
+                return Err(Error::Usage(format!(
+                    "--free {key}: λ multiplies every weight and cost, so only λ·w is identified; λ stays fixed \
+                     at the scenario's value (set it with --set choice.lambda=...)"
+                )));
+            }
+            _ => {
+                return Err(Error::Usage(format!(
+                    "--free {key}: expected utility.TERM, domain.D.weights.TERM, domain.D.switching_cost or \
+                     domain.D.revision_rate"
+                )));
+            }
+        };
+        if out.iter().any(|p| p.target == target) {
+            return Err(Error::Usage(format!("--free {key}: given twice")));
+        }
+        let start = match target {
+            Target::Weight { domain: None, term } => knobs.weights[term as usize],
+            Target::Weight { domain: Some(d), term } => knobs.weight(d, term),
+            Target::SwitchingCost(d) => knobs.cost[d],
+            Target::RevisionRate(d) => {
+                let r = knobs.rate[d];
+                if !(r > 0.0 && r < 1.0) {
+                    return Err(Error::Usage(format!(
+                        "--free {key}: the scenario's rate {r} must lie strictly between 0 and 1 to be estimated"
+                    )));
+                }
+                r
+            }
+        };
+        out.push(FreeParam { key, target, start });
+    }
+    Ok(out)
+}
+
+/// Which free parameter (index) sets term `t`'s weight in domain `d`: the domain's own weight if it
+/// is free, else the global one if the domain does not override it.
+pub fn weight_index(params: &[FreeParam], s: &Scenario, d: usize, t: Term) -> Option<usize> {
+    let own = params.iter().position(|p| p.target == Target::Weight { domain: Some(d), term: t });
+    own.or_else(|| {
+        if s.domain_specs[d].weights[t as usize].is_some() {
+            None
+        } else {
+            params.iter().position(|p| p.target == Target::Weight { domain: None, term: t })
+        }
+    })
+}

@@ -1,0 +1,167 @@
+//! `blocsim calibrate`: estimate the free weights of a scenario by maximum likelihood of an observed
+//! panel's decisions, and write the estimates, their covariance, the profiles, the fit statistics
+//! and a scenario that `extends` the original with the estimates.
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+
+use crate::calibrate::codebook::Codebook;
+use crate::calibrate::covariates::CovariatePath;
+use crate::calibrate::likelihood::Problem;
+use crate::calibrate::observations::{CellModel, Summary, build};
+use crate::calibrate::output::{self, Context};
+use crate::calibrate::panel::Panel;
+use crate::calibrate::{Fit, estimate, params};
+use crate::error::Error;
+use crate::model::Knobs;
+
+/// What `calibrate` should do.
+#[derive(Debug, Clone)]
+pub struct CalibrateCommand {
+    /// Scenario file (TOML) or bundled scenario name.
+    pub scenario: String,
+    /// `--set PATH=VALUE` overrides.
+    pub sets: Vec<String>,
+    /// The observed directory: `events.csv` and `codebook.toml`.
+    pub observed: PathBuf,
+    /// `FIRST:LAST`, the calendar years whose revisions are fitted (default 2018:2021).
+    pub fit_years: Option<String>,
+    /// Keys to estimate (empty: [`params::DEFAULT_FREE`]).
+    pub free: Vec<String>,
+    /// Skip the profile likelihoods.
+    pub no_profiles: bool,
+    /// Output directory (None: `output/<scenario>/calibrate`).
+    pub out: Option<PathBuf>,
+    pub force: bool,
+    pub command: Vec<String>,
+}
+
+/// What `calibrate` did.
+#[derive(Debug, Clone)]
+pub struct CalibrateDone {
+    pub dir: PathBuf,
+    pub fit: Fit,
+    pub summary: Summary,
+    pub seconds: f64,
+}
+
+/// Parse `FIRST:LAST`.
+pub fn parse_years(text: &str) -> Result<(i32, i32), Error> {
+    let bad = || Error::Usage(format!("--fit-years {text}: expected FIRST:LAST, e.g. 2018:2021"));
+    let (a, b) = text.split_once(':').ok_or_else(bad)?;
+    let (a, b): (i32, i32) = (a.trim().parse().map_err(|_| bad())?, b.trim().parse().map_err(|_| bad())?);
+    if a > b {
+        return Err(Error::Usage(format!("--fit-years {text}: the first year is after the last")));
+    }
+    Ok((a, b))
+}
+
+/// Load, estimate, write.
+pub fn calibrate(c: CalibrateCommand) -> anyhow::Result<CalibrateDone> {
+    let t0 = std::time::Instant::now();
+    let (first, last) = parse_years(c.fit_years.as_deref().unwrap_or("2018:2021"))?;
+    let model = super::load(&c.scenario, &c.sets)?;
+    let s = &model.scenario;
+    CovariatePath::check_window(&model, first, last)?;
+    let codebook = Codebook::load(&c.observed.join("codebook.toml"), &s.frameworks, &s.domains)?;
+    if codebook.first_year > first || codebook.last_year < last {
+        return Err(Error::Usage(format!(
+            "--fit-years {first}:{last}: outside the panel's horizon {}-{} ({})",
+            codebook.first_year,
+            codebook.last_year,
+            codebook.path.display()
+        ))
+        .into());
+    }
+    let panel = Panel::load(&c.observed.join("events.csv"), &codebook, &model.world.ids, &s.domains)?;
+    let draws = params::centre_draws(s);
+    let knobs = Knobs::realize(s, &draws);
+    let free = params::parse_free(&c.free, s, &knobs)?;
+    let mut path = CovariatePath::new(&model, &draws, s.batch.seed);
+    let cells = CellModel {
+        model: &model,
+        params: &free,
+    };
+    let (obs, _, summary) = build(&cells, &panel, &codebook, first, last, &mut path);
+    if summary.events == 0 {
+        return Err(Error::Usage(format!(
+            "{}: no outcome event falls in the fit years {first}:{last}: nothing to estimate from",
+            panel.path.display()
+        ))
+        .into());
+    }
+    let problem = Problem {
+        frameworks: model.layout.frameworks,
+        params: free.len(),
+        clusters: model.layout.states,
+        obs,
+    };
+    let fit = estimate(&problem, &free, !c.no_profiles)?;
+    let dir = c.out.unwrap_or_else(|| PathBuf::from("output").join(&s.name).join("calibrate"));
+    let _lock = crate::outdir::prepare(&dir, c.force)?;
+    let extends = match crate::scenario::bundled::get(&c.scenario) {
+        Some(_) if !std::path::Path::new(&c.scenario).is_file() => c.scenario.clone(),
+        _ => std::fs::canonicalize(&c.scenario)
+            .unwrap_or_else(|_| PathBuf::from(&c.scenario))
+            .display()
+            .to_string(),
+    };
+    let seconds = t0.elapsed().as_secs_f64();
+    let ctx = Context {
+        scenario: s.name.clone(),
+        extends,
+        observed: c.observed.display().to_string(),
+        fit_years: (first, last),
+        lambda: knobs.lambda,
+        seconds,
+    };
+    output::write_all(&dir, &fit, &free, &summary, &ctx).with_context(|| format!("writing {}", dir.display()))?;
+    let mut files: Vec<String> = output::FILES.iter().map(|f| f.to_string()).collect();
+    if !c.no_profiles {
+        files.extend(crate::plot::profiles::plot_profiles(
+            &dir,
+            &s.name,
+            &crate::plot::PlotOptions::default(),
+        )?);
+    }
+    let names: Vec<&str> = files.iter().map(String::as_str).collect();
+    write_manifest(&dir, &model, &names, c.command, seconds)?;
+    Ok(CalibrateDone {
+        dir,
+        fit,
+        summary,
+        seconds,
+    })
+}
+
+/// Write `manifest.json` of a calibrate or hindcast directory: the scenario, its hash, the command
+/// and every file with its sha256.
+pub(super) fn write_manifest(
+    dir: &std::path::Path,
+    model: &crate::model::Model,
+    files: &[&str],
+    command: Vec<String>,
+    seconds: f64,
+) -> crate::error::Result<()> {
+    let s = &model.scenario;
+    let mut manifest = crate::export::Manifest {
+        blocsim_version: env!("CARGO_PKG_VERSION").to_string(),
+        stream_layout: crate::rng::STREAM_LAYOUT,
+        scenario: s.name.clone(),
+        scenario_path: s.path().display().to_string(),
+        scenario_sha256: crate::export::sha256_hex(s.resolved.as_bytes()),
+        seed: s.batch.seed,
+        runs: 0,
+        threads: 1,
+        shard: None,
+        command,
+        wall_seconds: seconds,
+        world: model.world.description.clone(),
+        files: Vec::new(),
+        run: None,
+        merged_from: None,
+    };
+    manifest.set_files(files.iter().copied().chain([crate::export::MANIFEST_FILE]));
+    manifest.write(dir)
+}

@@ -1,0 +1,305 @@
+//! `blocsim hindcast`: out of sample by time, one year ahead. Fit the weights on the revisions of
+//! `start..=split`, then score the forecast probability of every adoption at risk in
+//! `split+1..=end`, each year conditional on the observed state at the end of the year before,
+//! against baselines on the same cell-years (persistence, a constant hazard per indicator, the
+//! scenario's own uncalibrated weights, and the calibrated model with the network term off), with
+//! paired state-bootstrap intervals on every score difference. Out of sample by state as well:
+//! each subregion's cell-years of `start..=end` forecast by a fit on every other subregion.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use crate::calibrate::codebook::Codebook;
+use crate::calibrate::covariates::CovariatePath;
+use crate::calibrate::forecasts::{DiffRow, Forecast, ScoreRow, difference_rows, score_rows};
+use crate::calibrate::likelihood::{Observation, Problem};
+use crate::calibrate::observations::{CellModel, Meta, build};
+use crate::calibrate::panel::Panel;
+use crate::calibrate::{estimate, params};
+use crate::error::Error;
+use crate::export::write_atomic;
+use crate::model::Knobs;
+
+/// The files `hindcast` writes besides the manifest.
+pub const FILES: [&str; 3] = ["scores.csv", "differences.csv", "hindcast.json"];
+
+/// What `hindcast` should do.
+#[derive(Debug, Clone)]
+pub struct HindcastCommand {
+    pub scenario: String,
+    pub sets: Vec<String>,
+    pub observed: PathBuf,
+    /// First fitted year, last fitted year, last scored year.
+    pub start: i32,
+    pub split: i32,
+    pub end: i32,
+    /// Keys to estimate (empty: the default weights).
+    pub free: Vec<String>,
+    /// Bootstrap replications of the score differences.
+    pub bootstrap: usize,
+    pub out: Option<PathBuf>,
+    pub force: bool,
+    pub command: Vec<String>,
+}
+
+/// What `hindcast` did.
+#[derive(Debug, Clone)]
+pub struct HindcastDone {
+    pub dir: PathBuf,
+    pub scores: Vec<ScoreRow>,
+    pub differences: Vec<DiffRow>,
+    pub seconds: f64,
+}
+
+/// The fit and score observations of one variant of the scenario, with θ̂ and the scenario's θ.
+struct Variant {
+    score: Problem,
+    meta: Vec<Meta>,
+    fitted: Vec<f64>,
+    start: Vec<f64>,
+    fit_meta: Vec<Meta>,
+    /// Every observation of start..=end, with its meta, the free parameters and each state's
+    /// subregion (for the window by state).
+    all: Problem,
+    all_meta: Vec<Meta>,
+    free: Vec<params::FreeParam>,
+    subregion: Vec<String>,
+}
+
+fn variant(c: &HindcastCommand, extra_set: Option<&str>, free: &[String]) -> anyhow::Result<Variant> {
+    let mut sets = c.sets.clone();
+    sets.extend(extra_set.map(str::to_string));
+    let model = super::load(&c.scenario, &sets)?;
+    let s = &model.scenario;
+    CovariatePath::check_window(&model, c.start, c.end)?;
+    let codebook = Codebook::load(&c.observed.join("codebook.toml"), &s.frameworks, &s.domains)?;
+    let panel = Panel::load(&c.observed.join("events.csv"), &codebook, &model.world.ids, &s.domains)?;
+    let draws = params::centre_draws(s);
+    let knobs = Knobs::realize(s, &draws);
+    let free = params::parse_free(free, s, &knobs)?;
+    let mut path = CovariatePath::new(&model, &draws, s.batch.seed);
+    let cells = CellModel {
+        model: &model,
+        params: &free,
+    };
+    let (obs, meta, _) = build(&cells, &panel, &codebook, c.start, c.end, &mut path);
+    let problem = |obs: Vec<Observation>| Problem {
+        frameworks: model.layout.frameworks,
+        params: free.len(),
+        clusters: model.layout.states,
+        obs,
+    };
+    let all = problem(obs.clone());
+    let all_meta = meta.clone();
+    let (mut fit_obs, mut score_obs, mut fit_meta, mut score_meta) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (o, m) in obs.into_iter().zip(meta) {
+        if m.year <= c.split {
+            fit_obs.push(o);
+            fit_meta.push(m);
+        } else {
+            score_obs.push(o);
+            score_meta.push(m);
+        }
+    }
+    if !fit_meta.iter().any(|m| m.event) || score_meta.is_empty() {
+        return Err(Error::Usage(format!(
+            "hindcast {}:{}:{}: the fit years need at least one event and the scored years some cell-years",
+            c.start, c.split, c.end
+        ))
+        .into());
+    }
+    let fit = estimate(&problem(fit_obs), &free, false)?;
+    Ok(Variant {
+        score: problem(score_obs),
+        meta: score_meta,
+        fitted: fit.internal,
+        start: free.iter().map(|p| p.to_internal(p.start)).collect(),
+        fit_meta,
+        all,
+        all_meta,
+        subregion: model.world.subregion.iter().map(|r| r.to_string()).collect(),
+        free,
+    })
+}
+
+/// Out of sample by state: for each subregion, fit on every other state's cell-years of
+/// start..=end and forecast the subregion's. Returns, per cell-year of [`Variant::all`], the
+/// calibrated forecast, the constant hazard of the other states, and the uncalibrated forecast.
+fn by_subregion(v: &Variant) -> anyhow::Result<[Vec<f64>; 3]> {
+    let n = v.all.obs.len();
+    let (mut cal, mut constant) = (vec![f64::NAN; n], vec![f64::NAN; n]);
+    let mut regions: Vec<&str> = v.all.obs.iter().map(|o| v.subregion[o.cluster].as_str()).collect();
+    regions.sort_unstable();
+    regions.dedup();
+    for g in regions {
+        let held = |i: usize| v.subregion[v.all.obs[i].cluster] == g;
+        let train = Problem {
+            obs: (0..n).filter(|&i| !held(i)).map(|i| v.all.obs[i].clone()).collect(),
+            ..v.all.clone_empty()
+        };
+        let fit = estimate(&train, &v.free, false).map_err(|e| anyhow::anyhow!("leaving out {g}: {e}"))?;
+        let mut rate: BTreeMap<&str, (f64, f64)> = BTreeMap::new();
+        for i in (0..n).filter(|&i| !held(i)) {
+            let e = rate.entry(v.all_meta[i].indicator.as_str()).or_insert((0.5, 1.0));
+            e.0 += f64::from(u8::from(v.all_meta[i].event));
+            e.1 += 1.0;
+        }
+        for i in (0..n).filter(|&i| held(i)) {
+            cal[i] = adoption_probability(&v.all, &v.all.obs[i], &v.all_meta[i], &fit.internal);
+            constant[i] = rate.get(v.all_meta[i].indicator.as_str()).map_or(0.5, |&(e, n)| e / n);
+        }
+    }
+    let uncal = (0..n)
+        .map(|i| adoption_probability(&v.all, &v.all.obs[i], &v.all_meta[i], &v.start))
+        .collect();
+    Ok([cal, constant, uncal])
+}
+
+/// P(the cell enters U) of one observation at `theta`.
+fn adoption_probability(p: &Problem, o: &Observation, m: &Meta, theta: &[f64]) -> f64 {
+    let any = Observation {
+        outcome: m.union,
+        ..o.clone()
+    };
+    p.probability(&any, theta)
+}
+
+/// P(adoption) of every scored cell-year at `theta`.
+fn event_probabilities(v: &Variant, theta: &[f64]) -> Vec<f64> {
+    v.score
+        .obs
+        .iter()
+        .zip(&v.meta)
+        .map(|(o, m)| adoption_probability(&v.score, o, m, theta))
+        .collect()
+}
+
+/// Fit, forecast, score, write `scores.csv`, `differences.csv` and `hindcast.json`.
+pub fn hindcast(c: HindcastCommand) -> anyhow::Result<HindcastDone> {
+    let t0 = std::time::Instant::now();
+    if !(c.start <= c.split && c.split < c.end) {
+        return Err(Error::Usage(format!(
+            "--start {} --split {} --end {}: expected start <= split < end",
+            c.start, c.split, c.end
+        ))
+        .into());
+    }
+    if c.bootstrap == 0 {
+        return Err(Error::Usage("--bootstrap 0: expected at least 1".into()).into());
+    }
+    let main = variant(&c, None, &c.free)?;
+    let free_keys: Vec<String> = if c.free.is_empty() {
+        params::DEFAULT_FREE.iter().map(|k| k.to_string()).collect()
+    } else {
+        c.free.clone()
+    };
+    let no_network: Vec<String> = free_keys.into_iter().filter(|k| k != "utility.network").collect();
+    let off = variant(&c, Some("utility.network=0"), &no_network)?;
+    let y: Vec<bool> = main.meta.iter().map(|m| m.event).collect();
+    let cluster: Vec<usize> = main.score.obs.iter().map(|o| o.cluster).collect();
+    // Constant hazard per indicator from the fit years, (events + ½) / (at risk + 1).
+    let mut rate: BTreeMap<&str, (f64, f64)> = BTreeMap::new();
+    for m in &main.fit_meta {
+        let e = rate.entry(m.indicator.as_str()).or_insert((0.5, 1.0));
+        e.0 += f64::from(u8::from(m.event));
+        e.1 += 1.0;
+    }
+    let forecasts = vec![
+        Forecast {
+            model: "calibrated".into(),
+            p: event_probabilities(&main, &main.fitted),
+        },
+        Forecast {
+            model: "uncalibrated".into(),
+            p: event_probabilities(&main, &main.start),
+        },
+        Forecast {
+            model: "calibrated_network_off".into(),
+            p: event_probabilities(&off, &off.fitted),
+        },
+        Forecast {
+            model: "constant_hazard".into(),
+            p: main
+                .meta
+                .iter()
+                .map(|m| rate.get(m.indicator.as_str()).map_or(0.5, |&(e, n)| e / n))
+                .collect(),
+        },
+        Forecast {
+            model: "persistence".into(),
+            p: vec![0.0; y.len()],
+        },
+    ];
+    let mut rng = crate::rng::run_rng(c.start as u64, 0, crate::rng::Purpose::Dynamics);
+    let mut table = score_rows("time", &forecasts, &y, &main.meta);
+    let mut differences = difference_rows("time", &forecasts, &y, &cluster, c.bootstrap, &mut rng);
+    // Out of sample by state: leave one subregion out, over every year of start..=end.
+    let [cal, constant, uncal] = by_subregion(&main)?;
+    let y_all: Vec<bool> = main.all_meta.iter().map(|m| m.event).collect();
+    let cluster_all: Vec<usize> = main.all.obs.iter().map(|o| o.cluster).collect();
+    let loso = vec![
+        Forecast {
+            model: "calibrated".into(),
+            p: cal,
+        },
+        Forecast {
+            model: "uncalibrated".into(),
+            p: uncal,
+        },
+        Forecast {
+            model: "constant_hazard".into(),
+            p: constant,
+        },
+        Forecast {
+            model: "persistence".into(),
+            p: vec![0.0; y_all.len()],
+        },
+    ];
+    table.extend(score_rows("subregion", &loso, &y_all, &main.all_meta));
+    differences.extend(difference_rows("subregion", &loso, &y_all, &cluster_all, c.bootstrap, &mut rng));
+    let dir = c.out.clone().unwrap_or_else(|| PathBuf::from("output").join("hindcast"));
+    let _lock = crate::outdir::prepare(&dir, c.force)?;
+    let reference: BTreeMap<(&str, &str), f64> = table
+        .iter()
+        .filter(|(_, m, _, _)| m == "constant_hazard")
+        .map(|(w, _, i, s)| ((w.as_str(), i.as_str()), s.brier))
+        .collect();
+    let mut csv = String::from("window,model,indicator,n,events,log_score,brier,brier_skill,roc_auc,pr_auc\n");
+    for (w, m, i, s) in &table {
+        let skill = reference.get(&(w.as_str(), i.as_str())).map_or(f64::NAN, |b| 1.0 - s.brier / b);
+        let _ = writeln!(
+            csv,
+            "{w},{m},{i},{},{},{:.6},{:.6},{:.6},{:.6},{:.6}",
+            s.n, s.events, s.log_score, s.brier, skill, s.roc_auc, s.pr_auc
+        );
+    }
+    write_atomic(&dir.join("scores.csv"), csv.as_bytes())?;
+    let mut diff = String::from("window,model,score,calibrated_minus_model,low95,high95\n");
+    for (w, m, s, v, lo, hi) in &differences {
+        let _ = writeln!(diff, "{w},{m},{s},{v:.6},{lo:.6},{hi:.6}");
+    }
+    write_atomic(&dir.join("differences.csv"), diff.as_bytes())?;
+    let seconds = t0.elapsed().as_secs_f64();
+    let json = serde_json::json!({
+        "scenario": c.scenario, "observed": c.observed.display().to_string(),
+        "windows": {
+            "time": {"fit_years": [c.start, c.split], "scored_years": [c.split + 1, c.end],
+                     "scored_cell_years": y.len(), "scored_events": y.iter().filter(|&&e| e).count()},
+            "subregion": {"years": [c.start, c.end], "scored_cell_years": y_all.len(),
+                          "scored_events": y_all.iter().filter(|&&e| e).count()},
+        },
+        "bootstrap": c.bootstrap, "seconds": seconds,
+    });
+    let mut bytes = serde_json::to_vec_pretty(&json).unwrap_or_default();
+    bytes.push(b'\n');
+    write_atomic(&dir.join("hindcast.json"), &bytes)?;
+    let model = super::load(&c.scenario, &c.sets)?;
+    super::calibrate::write_manifest(&dir, &model, &FILES, c.command.clone(), seconds)?;
+    Ok(HindcastDone {
+        dir,
+        scores: table,
+        differences,
+        seconds,
+    })
+}

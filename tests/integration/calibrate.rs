@@ -1,0 +1,265 @@
+//! `blocsim calibrate`: a known-answer conditional logit, parameter recovery on histories the
+//! engine itself simulates (interval coverage over 200 replications against a binomial bound),
+//! the command on the bundled panel, and bad observed files refused with file:line and the reason.
+
+use std::path::{Path, PathBuf};
+
+use blocsim::calibrate::likelihood::{Branch, Observation, Problem, Rate};
+use blocsim::calibrate::observations::{CellModel, exact_transitions};
+use blocsim::calibrate::{estimate, params};
+use blocsim::model::Knobs;
+use blocsim::rng::{Purpose, run_rng};
+use blocsim::run::Simulation;
+
+use crate::support::Test;
+
+const FIT: &str = "scenarios/data/observed/fit-2017.toml";
+const OBSERVED: &str = "scenarios/data/observed";
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A copy of the bundled observed directory with `events.csv` replaced by `events`.
+fn observed_with(events: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(root().join(OBSERVED).join("codebook.toml"), dir.path().join("codebook.toml")).unwrap();
+    std::fs::write(dir.path().join("events.csv"), events).unwrap();
+    dir
+}
+
+fn calibrate(observed: &Path) -> Test {
+    Test::with(["calibrate", FIT, "--observed"])
+        .arg(observed)
+        .arg("--no-profiles")
+        .temp_out("cal")
+}
+
+/// Three alternatives with alternative-specific constants only and certain revision: the maximum
+/// is θ_k = ln(n_k / n_0), the closed form of the multinomial logit with constants.
+#[test]
+fn constants_of_a_multinomial_logit_are_log_share_ratios() {
+    let counts = [50usize, 30, 20];
+    let mut obs = Vec::new();
+    for (k, &n) in counts.iter().enumerate() {
+        for _ in 0..n {
+            obs.push(Observation {
+                cluster: obs.len(),
+                rate: Rate::Fixed(1.0),
+                outcome: 1 << k,
+                branches: vec![Branch {
+                    prior: 1.0,
+                    from: 0,
+                    fixed: vec![0.0; 3],
+                    // θ_0 is the constant of framework 1, θ_1 that of framework 2.
+                    slope: vec![0.0, 1.0, 0.0, 0.0, 0.0, 1.0],
+                }],
+            });
+        }
+    }
+    let problem = Problem {
+        frameworks: 3,
+        params: 2,
+        clusters: obs.len(),
+        obs,
+    };
+    let free: Vec<params::FreeParam> = ["a", "b"]
+        .iter()
+        .map(|k| params::FreeParam {
+            key: k.to_string(),
+            target: params::Target::SwitchingCost(0),
+            start: 0.0,
+        })
+        .collect();
+    let fit = estimate(&problem, &free, true).unwrap();
+    for (e, n) in fit.estimates.iter().zip([30.0_f64, 20.0]) {
+        assert!((e.value - (n / 50.0).ln()).abs() < 1e-8, "{}: {}", e.key, e.value);
+        // The profile of a logit is close to quadratic at n = 100: it must close on both sides.
+        assert!(e.profile_low.is_some() && e.profile_high.is_some() && !e.weak, "{e:?}");
+    }
+    // Information of the constants: n (diag(p) − p pᵀ) over frameworks 1 and 2.
+    let p = [0.3, 0.2];
+    let info = nalgebra::Matrix2::new(
+        100.0 * p[0] * (1.0 - p[0]),
+        -100.0 * p[0] * p[1],
+        -100.0 * p[0] * p[1],
+        100.0 * p[1] * (1.0 - p[1]),
+    );
+    let v = info.try_inverse().unwrap();
+    assert!((fit.vcov_information[(0, 0)] - v[(0, 0)]).abs() < 1e-8);
+    assert!((fit.vcov_information[(0, 1)] - v[(0, 1)]).abs() < 1e-8);
+}
+
+/// Histories simulated by the engine (the 2017 fit scenario: 183 states; the three domains the
+/// panel observes; four years, as the real fit), fitted by exact transitions. Over R = 200
+/// replications the number of 95% intervals that cover the true value is Binomial(R, 0.95) when
+/// the SEs are right: mean 190, sd √(200·0.95·0.05) = 3.08; the test accepts 190 ± 3 sd, [181, 199].
+#[test]
+fn intervals_cover_the_true_weights_of_engine_simulated_histories_at_95_percent() {
+    let scenario = blocsim::scenario::Scenario::load(&root().join(FIT).display().to_string(), &[]).unwrap();
+    let model = blocsim::model::Model::from_scenario(scenario).unwrap();
+    let s = &model.scenario;
+    let draws = params::centre_draws(s);
+    let knobs = Knobs::realize(s, &draws);
+    let free = params::parse_free(&[], s, &knobs).unwrap();
+    let truth: Vec<f64> = free.iter().map(|p| p.start).collect();
+    let domains: Vec<usize> = ["telecom", "cloud", "data"]
+        .iter()
+        .map(|d| s.domains.iter().position(|x| x == d).unwrap())
+        .collect();
+    let cells = CellModel {
+        model: &model,
+        params: &free,
+    };
+    const R: u64 = 200;
+    let mut covered_sandwich = vec![0u32; free.len()];
+    let mut covered_information = vec![0u32; free.len()];
+    for rep in 0..R {
+        let mut sim = Simulation::new(&model, &draws, &mut run_rng(7, rep, Purpose::Setup));
+        let mut rng = run_rng(7, rep, Purpose::Dynamics);
+        let mut obs = Vec::new();
+        for step in 1..=4 {
+            let prev = sim.alignment().to_vec();
+            sim.step(step, &mut rng);
+            let next = sim.alignment().to_vec();
+            obs.extend(exact_transitions(&cells, &sim.term_inputs(), sim.knobs(), &prev, &next, &domains));
+        }
+        let problem = Problem {
+            frameworks: model.layout.frameworks,
+            params: free.len(),
+            clusters: model.layout.states,
+            obs,
+        };
+        let fit = estimate(&problem, &free, false).unwrap();
+        assert!(fit.converged, "replication {rep}");
+        for (a, e) in fit.estimates.iter().enumerate() {
+            covered_sandwich[a] += u32::from(e.low <= truth[a] && truth[a] <= e.high);
+            let half = 1.959_963_984_540_054 * e.se_information;
+            covered_information[a] += u32::from((e.value - truth[a]).abs() <= half);
+        }
+    }
+    for (a, p) in free.iter().enumerate() {
+        for (what, c) in [("sandwich", covered_sandwich[a]), ("information", covered_information[a])] {
+            assert!(
+                (181..=199).contains(&c),
+                "{}: {what} intervals covered the truth {c} times of {R}",
+                p.key
+            );
+        }
+    }
+}
+
+#[test]
+fn the_bundled_panel_is_fitted_and_written() {
+    let run = Test::with(["calibrate", FIT, "--observed", OBSERVED])
+        .temp_out("cal")
+        .run()
+        .success();
+    let estimates = String::from_utf8(run.file("estimates.csv")).unwrap();
+    assert_eq!(estimates.lines().count(), 1 + params::DEFAULT_FREE.len(), "{estimates}");
+    let fit: serde_json::Value = serde_json::from_slice(&run.file("fit.json")).unwrap();
+    assert!(fit["events"].as_u64().unwrap() > 0 && fit["converged"] == true, "{fit}");
+    // Adequacy decisions date the GDPR_ADEQUACY bonus: JPN 2018-19, GBR and KOR 2018-21, USA 2021
+    // and BRA (listed, decided 2026) 2018-21 differ from the as-of-2025 list: 2 + 8 + 1 + 4.
+    assert_eq!(fit["dated_groups"], serde_json::json!(["GDPR_ADEQUACY"]));
+    assert_eq!(fit["dated_changes"], 15);
+    let profiles = String::from_utf8(run.file("profiles.csv")).unwrap();
+    assert_eq!(profiles.lines().count(), 1 + 13 * params::DEFAULT_FREE.len());
+    assert!(String::from_utf8(run.file("plots/profiles.svg")).unwrap().starts_with("<svg"));
+    // The calibrated scenario loads, extends the fit scenario and carries the estimates.
+    let calibrated = run.out().join("calibrated.toml");
+    let text = std::fs::read_to_string(&calibrated).unwrap();
+    assert!(text.contains("utility.econ = ") && text.contains("# estimate"), "{text}");
+    Test::with(["check"])
+        .arg(&calibrated)
+        .run()
+        .success()
+        .stdout_contains("fit-2017-calibrated");
+}
+
+#[test]
+fn bad_observed_files_are_refused_with_file_line_and_reason() {
+    let header = "iso3,domain,indicator,year,value,kind,source,note\nFRA,telecom,huawei_5g_restriction,2020,1,choice,x,\n";
+    let cases = [
+        (
+            "ZZZ,telecom,huawei_5g_restriction,2020,1,choice,x,\n",
+            "events.csv:3: iso3 `ZZZ` is not a state",
+        ),
+        (
+            "DEU,telecom,huawei_5g_ban,2020,1,choice,x,\n",
+            "events.csv:3: indicator `huawei_5g_ban` is not in the codebook",
+        ),
+        (
+            "DEU,telecom,huawei_5g_restriction,2031,1,choice,x,\n",
+            "events.csv:3: year 2031 is outside the panel's horizon",
+        ),
+        (
+            "FRA,telecom,huawei_5g_restriction,2020,1,choice,y,\n",
+            "events.csv:3: FRA huawei_5g_restriction 2020: duplicate of line 2",
+        ),
+        (
+            "USA,data,gdpr_adequacy,2000,safe_harbour,designation,x,\nUSA,data,gdpr_adequacy,2000,revoked,designation,x,\n",
+            "events.csv:4: USA gdpr_adequacy 2000: contradicts line 3",
+        ),
+    ];
+    for (rows, expected) in cases {
+        let dir = observed_with(&format!("{header}{rows}"));
+        let err = calibrate(dir.path()).run().input_error();
+        assert!(err.contains(expected), "{rows}: {err}");
+    }
+}
+
+#[test]
+fn a_window_the_scenario_cannot_explain_and_lambda_as_free_are_refused() {
+    let err = Test::with(["calibrate", "baseline", "--observed", OBSERVED])
+        .temp_out("cal")
+        .run()
+        .input_error();
+    assert!(err.contains("--fit-years 2018:2021") && err.contains("describes 2025"), "{err}");
+    let err = calibrate(&root().join(OBSERVED))
+        .args(["--free", "choice.lambda"])
+        .run()
+        .input_error();
+    assert!(err.contains("only λ·w is identified"), "{err}");
+}
+
+#[test]
+fn hindcast_scores_every_model_on_the_same_cell_years() {
+    let run = Test::with(["hindcast", FIT, "--observed", OBSERVED, "--bootstrap", "200"])
+        .temp_out("hind")
+        .run()
+        .success();
+    let scores = String::from_utf8(run.file("scores.csv")).unwrap();
+    let rows: Vec<Vec<&str>> = scores.lines().skip(1).map(|l| l.split(',').collect()).collect();
+    for window in ["time", "subregion"] {
+        let pooled: Vec<&Vec<&str>> = rows.iter().filter(|r| r[0] == window && r[2] == "pooled").collect();
+        let models: Vec<&str> = pooled.iter().map(|r| r[1]).collect();
+        let expected: &[&str] = if window == "time" {
+            &[
+                "calibrated",
+                "uncalibrated",
+                "calibrated_network_off",
+                "constant_hazard",
+                "persistence",
+            ]
+        } else {
+            &["calibrated", "uncalibrated", "constant_hazard", "persistence"]
+        };
+        assert_eq!(models, expected, "{window}");
+        // Every model is scored on the same cell-years and events.
+        assert!(pooled.iter().all(|r| r[3] == pooled[0][3] && r[4] == pooled[0][4]), "{scores}");
+        // Persistence forecasts no adoption: its Brier score is the event rate, its ROC-AUC one half.
+        let (n, events): (f64, f64) = (pooled[0][3].parse().unwrap(), pooled[0][4].parse().unwrap());
+        let persistence = pooled.last().unwrap();
+        assert!(
+            (persistence[6].parse::<f64>().unwrap() - events / n).abs() < 1e-6,
+            "{persistence:?}"
+        );
+        assert_eq!(persistence[8], "0.500000");
+    }
+    let differences = String::from_utf8(run.file("differences.csv")).unwrap();
+    assert!(
+        differences.contains("time,constant_hazard,brier,") && differences.contains("subregion,constant_hazard,brier,"),
+        "{differences}"
+    );
+}
