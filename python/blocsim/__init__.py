@@ -181,13 +181,16 @@ def sweep(
     plot_scale: float = 2.0,
     force: bool = False,
     progress: ProgressArg = True,
+    precision: Optional[float] = None,
 ) -> Sweep:
     """A parameter sweep, as ``blocsim sweep``.
 
     ``params`` maps key paths to ``(low, high)`` ranges (``{"utility.network": (1, 3)}``), or is a
     list of ``PATH=LO:HI`` texts; ``design`` is ``grid`` or ``lhs``; ``points`` the levels per
     parameter (grid) or the points in all (lhs); ``runs`` the replications per point (common
-    random numbers); ``outcomes`` the ``--outcome`` selectors.
+    random numbers); ``outcomes`` the ``--outcome`` selectors; ``precision`` the wanted
+    half-width of the main effects' 95% bands (``--precision``, in outcome units): a warning names
+    the outcomes whose bands are wider and the replications that would reach it.
     """
     source, sets = as_scenario(scenario)
     sets += set_texts(set)
@@ -197,12 +200,12 @@ def sweep(
         texts = [str(p) for p in params]
     command = _command("sweep", source) + _flags(
         params=texts, design=design, points=points, runs=runs, seed=seed, threads=threads, out=_out(out),
-        sets=sets, outcomes=list(outcomes), force=force, no_plots=not plots,
+        sets=sets, outcomes=list(outcomes), force=force, no_plots=not plots, precision=precision,
     )
     with Reporter(progress, "sweep") as r:
         info = _native.sweep(
             source, sets, texts, design, points, list(outcomes), runs, seed, threads, _out(out), force,
-            plot_scale if plots else None, command, r.callback,
+            plot_scale if plots else None, command, r.callback, precision,
         )
     return Sweep(info["dir"], info)
 

@@ -174,7 +174,7 @@ fn compare<'py>(
 
 /// `blocsim sweep`: returns `{scenario, dir, points, runs, threads, warnings}`.
 #[pyfunction]
-#[pyo3(signature = (scenario, sets, params, design, points, outcomes, runs, seed, threads, out, force, plots, command, progress=None))]
+#[pyo3(signature = (scenario, sets, params, design, points, outcomes, runs, seed, threads, out, force, plots, command, progress=None, precision=None))]
 #[allow(clippy::too_many_arguments)]
 fn sweep<'py>(
     py: Python<'py>,
@@ -192,6 +192,7 @@ fn sweep<'py>(
     plots: Option<f64>,
     command: Vec<String>,
     progress: Option<Py<PyAny>>,
+    precision: Option<f64>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let c = commands::SweepCommand {
         common: commands::ExperimentCommand {
@@ -211,6 +212,7 @@ fn sweep<'py>(
         },
         design,
         points,
+        precision,
     };
     let (sw, dir) = watch::run(py, progress.as_ref(), |w| commands::sweep(c, w))?;
     let d = PyDict::new(py);

@@ -43,7 +43,7 @@ def test_sweep_writes_the_command_lines_files(tmp_path, cli):
     s = blocsim.Scenario.load("baseline")
     sw = blocsim.sweep(s, params={"utility.network": (1, 3)}, design="lhs", points=6, runs=4, out=tmp_path / "py",
                        progress=False)
-    for name in ["points.csv", "points.parquet", "runs.csv", "runs.parquet", "sweep.json"]:
+    for name in ["points.csv", "points.parquet", "runs.csv", "runs.parquet", "effects.csv", "sweep.json"]:
         assert same_bytes(tmp_path / "cli" / name, sw.dir / name), name
     for svg in (tmp_path / "cli" / "plots").glob("*.svg"):
         assert same_bytes(svg, sw.dir / "plots" / svg.name), svg.name
@@ -53,6 +53,18 @@ def test_sweep_writes_the_command_lines_files(tmp_path, cli):
     lo, hi = pc.min_max(sw.points["utility.network"]).values()
     assert 1 <= lo.as_py() and hi.as_py() <= 3
     assert sw.plot(sw.charts()[0]).svg.startswith("<svg")
+
+
+def test_sweep_precision_warns_like_the_command_line(tmp_path, cli):
+    proc = cli("sweep", "baseline", "--param", "choice.lambda=1:2", "--points", 2, "--runs", 3, "--no-plots",
+               "--precision", "0.000001", "--out", tmp_path / "cli")
+    assert proc.returncode == 0, proc.stderr
+    sw = blocsim.sweep("baseline", ["choice.lambda=1:2"], points=2, runs=3, out=tmp_path / "py", plots=False,
+                       progress=False, precision=1e-6)
+    warned = [w for w in sw.warnings if "--precision" in w]
+    assert warned, sw.warnings
+    assert all(f"warning: {w}" in proc.stderr for w in warned), (warned, proc.stderr)
+    assert same_bytes(tmp_path / "cli" / "effects.csv", sw.dir / "effects.csv")
 
 
 def test_sweep_takes_param_texts_too(tmp_path):
