@@ -41,7 +41,8 @@ def pp(x):
 
 
 def main():
-    binary = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "target" / "release" / "blocsim"
+    # Absolute: the command that reproduces the page runs from a temporary directory.
+    binary = (Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "target" / "release" / "blocsim").resolve()
     if not binary.exists():
         skip_or_fail(f"{binary} is not built (cargo build --release)")
     if not Path(CHROMIUM).exists():
