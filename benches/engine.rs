@@ -19,7 +19,6 @@ use blocsim::export::{self, RunsWriter};
 use blocsim::model::Model;
 use blocsim::rng::{Purpose, run_rng};
 use blocsim::run::{Simulation, run_one};
-use blocsim::scenario::param;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
 fn model(name: &str, sets: &[String]) -> Model {
@@ -31,7 +30,7 @@ fn step_kernel(c: &mut Criterion) {
     group.sample_size(10);
     for agents in [1_000usize, 100_000, 1_000_000] {
         let m = model("bench/logit-network", &[format!("world.synthetic.agents={agents}")]);
-        let draws = param::draw_all(&m.scenario.uncertain, 1, 0);
+        let draws = m.scenario.draws(1, 0);
         let mut sim = Simulation::new(&m, &draws, &mut run_rng(1, 0, Purpose::Setup));
         let mut rng = run_rng(1, 0, Purpose::Dynamics);
         let mut step = 0usize;

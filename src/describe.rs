@@ -114,6 +114,10 @@ pub fn describe(m: &Model) -> String {
             let _ = writeln!(o, "  {:<40} ~ {}", u.key, dist(&u.dist));
         }
     }
+    for j in &s.joints {
+        let _ = writeln!(o, "\njoint set {} (drawn together)", j.name);
+        let _ = writeln!(o, "{}", joint_set(j));
+    }
     if !m.events.is_empty() {
         let _ = writeln!(o, "\nevents");
         for e in &m.events {
@@ -203,6 +207,37 @@ fn show(p: Param, s: &crate::scenario::Scenario) -> String {
     }
 }
 
+/// A joint set's keys with their centre and range, and its correlations (normal) or its rows.
+fn joint_set(j: &crate::scenario::Joint) -> String {
+    use crate::scenario::joint::Source;
+    let mut o = String::new();
+    for (i, k) in j.keys.iter().enumerate() {
+        let (lo, hi) = j.range(i);
+        let _ = writeln!(o, "  {k:<40} centre {:.4}, range {lo:.4} to {hi:.4}", j.centre(i));
+    }
+    match &j.source {
+        Source::Normal { chol, transform, .. } => {
+            let n = chol.len();
+            let cov = |a: usize, b: usize| (0..=a.min(b)).map(|t| chol[a][t] * chol[b][t]).sum::<f64>();
+            let _ = writeln!(
+                o,
+                "  multivariate normal; transforms: {}",
+                transform.iter().map(|t| t.name()).collect::<Vec<_>>().join(", ")
+            );
+            for a in 0..n {
+                let row: Vec<String> = (0..n)
+                    .map(|b| format!("{:+.2}", cov(a, b) / (cov(a, a) * cov(b, b)).sqrt()))
+                    .collect();
+                let _ = writeln!(o, "  correlation {}", row.join(" "));
+            }
+        }
+        Source::Rows(rows) => {
+            let _ = writeln!(o, "  {} rows of a draws file, one drawn per run", rows.len());
+        }
+    }
+    o.trim_end().to_string()
+}
+
 fn dist(d: &Dist) -> String {
     match d {
         Dist::Uniform { low, high } => format!("uniform({low}, {high})"),
@@ -212,5 +247,6 @@ fn dist(d: &Dist) -> String {
             format!("beta({alpha}, {beta}) on [{}, {}]", low.unwrap_or(0.0), high.unwrap_or(1.0))
         }
         Dist::Lognormal { mu, sigma } => format!("lognormal({mu}, {sigma})"),
+        Dist::Joint { set } => format!("joint({set})"),
     }
 }

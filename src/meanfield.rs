@@ -28,7 +28,7 @@ use crate::error::{Error, Result};
 use crate::model::utility::{self, TermInputs};
 use crate::model::{Model, NO_ANCHOR, choice};
 use crate::rng::seeded;
-use crate::scenario::{Term, WorldSource, param};
+use crate::scenario::{Term, WorldSource};
 
 /// One fixed point of the expected-share map.
 #[derive(Debug, Clone, PartialEq)]
@@ -63,7 +63,7 @@ pub struct DomainField {
 pub fn fields(model: &Model) -> Result<Vec<DomainField>> {
     let s = &model.scenario;
     let (n, k_count, d_count) = (model.layout.states, model.layout.frameworks, model.layout.domains);
-    let draws = param::draw_all(&s.uncertain, s.batch.seed, 0);
+    let draws = s.draws(s.batch.seed, 0);
     let knobs = crate::model::Knobs::realize(s, &draws);
     let refuse = |what: &str| Error::Usage(format!("meanfield: {what}; the mean-field approximation does not cover it"));
     if !knobs.lambda.is_finite() {

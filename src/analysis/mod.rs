@@ -108,8 +108,10 @@ impl ParamRange {
 
 /// The parameters of a scenario's uncertain draws, as ranges: the default parameter set of
 /// `blocsim sensitivity` when no `--param` is given. Bounded distributions (uniform, triangular,
-/// beta) give their support; a normal gives mean ± 2 sd; a log-normal exp(mu ± 2 sigma). The
-/// analysis varies each uniformly over this range (the distribution's shape is not used).
+/// beta) give their support; a normal gives mean ± 2 sd; a log-normal exp(mu ± 2 sigma); a joint
+/// coordinate its marginal's range ([`crate::scenario::Joint::range`]). The analysis varies each
+/// uniformly over this range (the distribution's shape, and a joint set's correlations, are not
+/// used).
 pub fn uncertain_ranges(s: &Scenario) -> Vec<ParamRange> {
     s.uncertain
         .iter()
@@ -117,6 +119,7 @@ pub fn uncertain_ranges(s: &Scenario) -> Vec<ParamRange> {
             let (lo, hi) = match u.dist {
                 Dist::Normal { mean, sd } => (mean - 2.0 * sd, mean + 2.0 * sd),
                 Dist::Lognormal { mu, sigma } => ((mu - 2.0 * sigma).exp(), (mu + 2.0 * sigma).exp()),
+                Dist::Joint { ref set } => s.joint_coordinate(set, &u.key).map_or((f64::NAN, f64::NAN), |(j, i)| j.range(i)),
                 ref d => d.support(),
             };
             ParamRange {

@@ -5,10 +5,12 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
+use super::Fit;
 use super::observations::Summary;
-use super::{Fit, params::FreeParam};
+use super::params::{FreeParam, Target};
 use crate::error::Result;
 use crate::export::write_atomic;
+use crate::scenario::joint::Transform;
 
 /// The output files, in the order they are written.
 pub const FILES: [&str; 5] = ["estimates.csv", "vcov.csv", "profiles.csv", "fit.json", "calibrated.toml"];
@@ -107,11 +109,16 @@ pub fn fit_json(fit: &Fit, summary: &Summary, ctx: &Context) -> Vec<u8> {
     bytes
 }
 
-/// `calibrated.toml`: `extends` the scenario and sets every free key to its estimate.
-pub fn calibrated_toml(fit: &Fit, summary: &Summary, ctx: &Context) -> String {
+/// `calibrated.toml`: `extends` the scenario and draws every free key jointly from the estimates:
+/// `[joint.calibrated]` is the multivariate normal of the estimates with their sandwich
+/// covariance, each key on the scale the estimate is near normal on ([`joint_scale`]). So the
+/// estimation uncertainty flows into every batch and compare of the file; `--set KEY=VALUE` fixes
+/// a key at a value (its estimate is in the comment).
+pub fn calibrated_toml(fit: &Fit, params: &[FreeParam], summary: &Summary, ctx: &Context) -> String {
     let mut s = format!(
         "# Estimated by `blocsim calibrate` from {} (fit years {}-{}, {} events in {} observations; \
-         log-likelihood {:.3}, AIC {:.3}; λ fixed at {}).\n# Comments: estimate (sandwich SE, 95% interval).\n",
+         log-likelihood {:.3}, AIC {:.3}; λ fixed at {}).\n# Each free key is drawn per run from [joint.calibrated] below, the \
+         estimates' multivariate normal. Comments: estimate (sandwich SE, 95% interval).\n",
         ctx.observed, ctx.fit_years.0, ctx.fit_years.1, summary.events, summary.observations, fit.loglik, fit.aic, ctx.lambda
     );
     let _ = writeln!(s, "extends = {}", toml_string(&ctx.extends));
@@ -120,11 +127,37 @@ pub fn calibrated_toml(fit: &Fit, summary: &Summary, ctx: &Context) -> String {
         let weak = if e.weak { "; weakly identified (see profiles.csv)" } else { "" };
         let _ = writeln!(
             s,
-            "{} = {}   # estimate {:.4} (SE {:.4}, 95% {:.4} to {:.4}){weak}",
-            e.key, e.value, e.value, e.se_sandwich, e.low, e.high
+            "{} = {{ dist = \"joint\", set = \"calibrated\" }}   # estimate {:.4} (SE {:.4}, 95% {:.4} to {:.4}){weak}",
+            e.key, e.value, e.se_sandwich, e.low, e.high
         );
     }
+    let scales: Vec<(Transform, f64, f64)> = params.iter().zip(&fit.estimates).map(|(p, e)| joint_scale(p, e.value)).collect();
+    let list = |f: &dyn Fn(usize) -> String| (0..scales.len()).map(f).collect::<Vec<_>>().join(", ");
+    let _ = writeln!(s, "\n[joint.calibrated]");
+    let _ = writeln!(s, "keys = [{}]", list(&|i| toml_string(&fit.estimates[i].key)));
+    let _ = writeln!(s, "transform = [{}]", list(&|i| toml_string(scales[i].0.name())));
+    let _ = writeln!(s, "mean = [{}]", list(&|i| format!("{:?}", scales[i].1)));
+    let _ = writeln!(s, "cov = [");
+    for r in 0..scales.len() {
+        let _ = writeln!(
+            s,
+            "  [{}],",
+            list(&|c| format!("{:?}", scales[r].2 * fit.vcov_sandwich[(r.min(c), r.max(c))] * scales[c].2))
+        );
+    }
+    let _ = writeln!(s, "]");
     s
+}
+
+/// The scale a free parameter is drawn on, its estimate there, and d(scale)/d(value) for the delta
+/// method: a revision rate on the logit scale it was estimated on, a switching cost (≥ 0) on the log
+/// scale, a weight as it is.
+pub fn joint_scale(p: &FreeParam, value: f64) -> (Transform, f64, f64) {
+    match p.target {
+        Target::RevisionRate(_) => (Transform::Logit, (value / (1.0 - value)).ln(), 1.0 / (value * (1.0 - value))),
+        Target::SwitchingCost(_) => (Transform::Log, value.ln(), 1.0 / value),
+        Target::Weight { .. } => (Transform::Identity, value, 1.0),
+    }
 }
 
 fn toml_string(text: &str) -> String {
@@ -137,7 +170,7 @@ pub fn write_all(dir: &Path, fit: &Fit, params: &[FreeParam], summary: &Summary,
     write_atomic(&dir.join("vcov.csv"), vcov_csv(fit).as_bytes())?;
     write_atomic(&dir.join("profiles.csv"), profiles_csv(fit, params).as_bytes())?;
     write_atomic(&dir.join("fit.json"), &fit_json(fit, summary, ctx))?;
-    write_atomic(&dir.join("calibrated.toml"), calibrated_toml(fit, summary, ctx).as_bytes())
+    write_atomic(&dir.join("calibrated.toml"), calibrated_toml(fit, params, summary, ctx).as_bytes())
 }
 
 /// The estimates as a plain-text table for the terminal.

@@ -72,6 +72,7 @@ pub fn centre_draws(s: &Scenario) -> Vec<f64> {
     s.uncertain
         .iter()
         .map(|u| match u.dist {
+            param::Dist::Joint { ref set } => s.joint_coordinate(set, &u.key).map_or(f64::NAN, |(j, i)| j.centre(i)),
             param::Dist::Uniform { low, high } => 0.5 * (low + high),
             param::Dist::Normal { mean, .. } => mean,
             param::Dist::Triangular { low, mode, high } => (low + mode + high) / 3.0,

@@ -39,7 +39,7 @@ use crate::metrics::RunOutcome;
 use crate::model::utility::TermInputs;
 use crate::model::{Knobs, Model, NO_ANCHOR};
 use crate::rng::{Generator, Purpose, RunRng, run_rng};
-use crate::scenario::{Revision, Term, param};
+use crate::scenario::{Revision, Term};
 
 use counts::PartnerCounts;
 use events::EventState;
@@ -56,7 +56,7 @@ pub fn run_one(model: &Model, seed: u64, run: u64) -> RunOutcome {
 /// heterogeneity, initial alignments, first record) and simulating its steps (with their records).
 pub fn run_timed(model: &Model, seed: u64, run: u64) -> (RunOutcome, f64, f64) {
     let t0 = std::time::Instant::now();
-    let draws = param::draw_all(&model.scenario.uncertain, seed, run);
+    let draws = model.scenario.draws(seed, run);
     let mut sim = Simulation::new(model, &draws, &mut run_rng(seed, run, Purpose::Setup));
     let mut outcome = sim.empty_outcome(run, draws);
     sim.record(0, &mut outcome);
@@ -424,7 +424,7 @@ lock_years = 2
     #[test]
     fn features_times_weights_give_the_utilities_the_run_uses() {
         let m = baseline_at_year_8();
-        let draws = param::draw_all(&m.scenario.uncertain, 3, 0);
+        let draws = m.scenario.draws(3, 0);
         let mut sim = Simulation::new(&m, &draws, &mut run_rng(3, 0, Purpose::Setup));
         let mut rng = run_rng(3, 0, Purpose::Dynamics);
         for step in 1..=8 {

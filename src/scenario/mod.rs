@@ -5,6 +5,7 @@
 //! checked again. Names of frameworks, domains and utility terms become compact indices here.
 
 pub mod bundled;
+pub mod joint;
 pub mod locate;
 pub mod overrides;
 pub mod param;
@@ -14,6 +15,7 @@ pub mod validate;
 
 use std::path::{Path, PathBuf};
 
+pub use joint::Joint;
 pub use locate::Locator;
 pub use param::{Dist, Param, Uncertain};
 pub use term::{TERM_NAMES, TERMS, Term};
@@ -290,6 +292,8 @@ pub struct Scenario {
     pub events: Vec<Event>,
     /// Uncertain parameters, drawn per run in this order.
     pub uncertain: Vec<Uncertain>,
+    /// Sets of parameters drawn together (`[joint.NAME]`), in name order.
+    pub joints: Vec<Joint>,
     pub batch: BatchDefaults,
     pub locator: Locator,
 }
@@ -306,6 +310,16 @@ impl Scenario {
     /// Number of yearly steps simulated.
     pub fn steps(&self) -> usize {
         (self.end - self.start) as usize
+    }
+    /// The values of every uncertain parameter in run `run` under master seed `seed`.
+    pub fn draws(&self, seed: u64, run: u64) -> Vec<f64> {
+        param::draw_all(&self.uncertain, &self.joints, seed, run)
+    }
+    /// The joint set `set` and the coordinate of `key` in it (validation made sure both exist for
+    /// every parameter written `{ dist = "joint" }`).
+    pub fn joint_coordinate(&self, set: &str, key: &str) -> Option<(&Joint, usize)> {
+        let j = self.joints.iter().find(|j| j.name == set)?;
+        Some((j, j.keys.iter().position(|k| k == key)?))
     }
     /// Where the value at `key` came from.
     pub fn origin(&self, key: &str) -> Origin {

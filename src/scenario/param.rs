@@ -13,6 +13,7 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
 use crate::rng::Generator;
+use crate::scenario::joint::Joint;
 
 /// A scalar as written in a scenario: a value or a distribution.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -43,6 +44,9 @@ pub enum Dist {
     },
     /// Log-normal: exp of a normal with parameters mu and sigma.
     Lognormal { mu: f64, sigma: f64 },
+    /// One coordinate of the set `[joint.SET]`, drawn with the set's other keys
+    /// ([`crate::scenario::joint`]).
+    Joint { set: String },
 }
 
 impl<'de> Deserialize<'de> for RawParam {
@@ -97,16 +101,19 @@ impl Dist {
             }
             Dist::Lognormal { mu, sigma } if finite(&[mu, sigma]) && sigma > 0.0 => Ok(()),
             Dist::Lognormal { .. } => Err("lognormal needs a finite mu and sigma > 0".into()),
+            Dist::Joint { .. } => Ok(()),
         }
     }
 
-    /// The smallest and largest value the distribution can produce.
+    /// The smallest and largest value the distribution can produce (for a joint coordinate, which
+    /// its set decides, the whole line: see [`Joint::support`]).
     pub fn support(&self) -> (f64, f64) {
         match *self {
             Dist::Uniform { low, high } | Dist::Triangular { low, high, .. } => (low, high),
             Dist::Normal { .. } => (f64::NEG_INFINITY, f64::INFINITY),
             Dist::Beta { low, high, .. } => (low.unwrap_or(0.0), high.unwrap_or(1.0)),
             Dist::Lognormal { .. } => (0.0, f64::INFINITY),
+            Dist::Joint { .. } => (f64::NEG_INFINITY, f64::INFINITY),
         }
     }
 
@@ -123,6 +130,8 @@ impl Dist {
                 l + (h - l) * u
             }
             Dist::Lognormal { mu, sigma } => LogNormal::new(mu, sigma).map_or(mu.exp(), |d| d.sample(rng)),
+            // Drawn with its set by `draw_all`; alone it has no value.
+            Dist::Joint { .. } => f64::NAN,
         }
     }
 }
@@ -152,12 +161,26 @@ pub struct Uncertain {
     pub dist: Dist,
 }
 
-/// Draw every uncertain parameter of run `run` under master seed `seed`, each from its own stream
-/// ([`crate::rng::parameter_rng`] of its key path); listed in scenario order.
-pub fn draw_all(uncertain: &[Uncertain], seed: u64, run: u64) -> Vec<f64> {
+/// Draw every uncertain parameter of run `run` under master seed `seed`, listed in scenario order:
+/// each scalar distribution from its own stream ([`crate::rng::parameter_rng`] of its key path),
+/// each joint set once from the stream of `joint.NAME`, its coordinates going to the keys that
+/// name it.
+pub fn draw_all(uncertain: &[Uncertain], joints: &[Joint], seed: u64, run: u64) -> Vec<f64> {
+    let vectors: Vec<Vec<f64>> = joints
+        .iter()
+        .map(|j| j.draw(&mut crate::rng::parameter_rng(seed, run, &j.stream_key())))
+        .collect();
     uncertain
         .iter()
-        .map(|u| u.dist.sample(&mut crate::rng::parameter_rng(seed, run, &u.key)))
+        .map(|u| match &u.dist {
+            Dist::Joint { set } => joints
+                .iter()
+                .zip(&vectors)
+                .find(|(j, _)| j.name == *set)
+                .and_then(|(j, v)| j.keys.iter().position(|k| *k == u.key).map(|i| v[i]))
+                .unwrap_or(f64::NAN),
+            d => d.sample(&mut crate::rng::parameter_rng(seed, run, &u.key)),
+        })
         .collect()
 }
 
@@ -179,11 +202,11 @@ mod tests {
         let one = [u("choice.lambda")];
         let two = [u("utility.econ"), u("choice.lambda")];
         for run in 0..20 {
-            let (a, b) = (draw_all(&one, 5, run), draw_all(&two, 5, run));
+            let (a, b) = (draw_all(&one, &[], 5, run), draw_all(&two, &[], 5, run));
             assert_eq!(a[0].to_bits(), b[1].to_bits(), "run {run}");
             assert_ne!(b[0], b[1], "run {run}: two parameters, two streams");
         }
-        assert_ne!(draw_all(&one, 5, 0), draw_all(&one, 6, 0), "the seed matters");
+        assert_ne!(draw_all(&one, &[], 5, 0), draw_all(&one, &[], 6, 0), "the seed matters");
     }
 
     #[test]

@@ -38,6 +38,8 @@ pub struct RawScenario {
     pub events: Vec<RawEvent>,
     #[serde(default)]
     pub batch: RawBatch,
+    #[serde(default)]
+    pub joint: BTreeMap<String, crate::scenario::joint::RawJoint>,
 }
 
 /// `[time]`: the simulated calendar.

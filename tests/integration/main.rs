@@ -20,6 +20,7 @@ mod errors;
 mod events;
 mod fuzz_regressions;
 mod input_props;
+mod joint;
 mod landscape;
 mod layout;
 mod limits;

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use super::Validator;
 use crate::error::{Error, Result};
 use crate::scenario::Selector;
-use crate::scenario::param::{Param, RawParam, Uncertain};
+use crate::scenario::param::{Dist, Param, RawParam, Uncertain};
 
 /// Allowed range of a number.
 #[derive(Clone, Copy)]
@@ -73,11 +73,15 @@ impl Validator {
     }
 
     pub(super) fn param(&mut self, key: &str, raw: &RawParam, range: Range) -> Result<Param> {
+        self.read.insert(key.to_string());
         match raw {
             RawParam::Value(v) => self.number(key, *v, range).map(Param::Fixed),
             RawParam::Dist(d) => {
                 d.check().map_err(|m| self.err(key, m))?;
-                let (lo, hi) = d.support();
+                let (lo, hi) = match d {
+                    Dist::Joint { set } => self.joint_support(key, set)?,
+                    d => d.support(),
+                };
                 let (min, max) = range.bounds();
                 if lo < min || hi > max {
                     return Err(self.err(
@@ -100,8 +104,27 @@ impl Validator {
     pub(super) fn opt_param(&mut self, key: &str, raw: &Option<RawParam>, range: Range, default: f64) -> Result<Param> {
         match raw {
             Some(r) => self.param(key, r, range),
-            None => Ok(Param::Fixed(default)),
+            None => {
+                self.read.insert(key.to_string());
+                Ok(Param::Fixed(default))
+            }
         }
+    }
+
+    /// The support of `key`'s coordinate in the joint set `set`, which must list it.
+    fn joint_support(&self, key: &str, set: &str) -> Result<(f64, f64)> {
+        let names = || self.joints.iter().map(|j| j.name.as_str()).collect::<Vec<_>>().join(", ");
+        let j = self.joints.iter().find(|j| j.name == set).ok_or_else(|| {
+            let known = if self.joints.is_empty() { "none".to_string() } else { names() };
+            self.err(key, format!("no set `[joint.{set}]` in this scenario (its sets: {known})"))
+        })?;
+        let i = j.keys.iter().position(|k| k == key).ok_or_else(|| {
+            self.err(
+                key,
+                format!("`[joint.{set}]` does not list `{key}` in its keys ({})", j.keys.join(", ")),
+            )
+        })?;
+        Ok(j.support(i))
     }
 
     pub(super) fn names(&self, key: &str, names: &[String], min: usize, max: usize, what: &str) -> Result<()> {

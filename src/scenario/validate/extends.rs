@@ -67,7 +67,9 @@ pub(super) fn inherit(
 fn merge(mut parent: toml::Table, child: toml::Table) -> toml::Table {
     for (key, value) in child {
         let merged = match (parent.remove(&key), value) {
-            (Some(toml::Value::Table(p)), toml::Value::Table(c)) => toml::Value::Table(merge(p, c)),
+            // A distribution (`{ dist = ... }`) is one value: the child's replaces the parent's
+            // whole, rather than mixing the fields of two distributions.
+            (Some(toml::Value::Table(p)), toml::Value::Table(c)) if !c.contains_key("dist") => toml::Value::Table(merge(p, c)),
             (Some(toml::Value::Array(mut p)), toml::Value::Array(c)) if key == "event" => {
                 p.extend(c);
                 toml::Value::Array(p)
@@ -83,6 +85,15 @@ fn merge(mut parent: toml::Table, child: toml::Table) -> toml::Table {
 mod tests {
     use super::*;
     use crate::scenario::Scenario;
+
+    #[test]
+    fn a_distribution_replaces_the_parents_whole() {
+        let parent: toml::Table = toml::from_str("[u]\nw = { dist = \"uniform\", low = 1, high = 2 }\n").unwrap();
+        let child: toml::Table = toml::from_str("[u]\nw = { dist = \"normal\", mean = 1, sd = 0.5 }\n").unwrap();
+        let m = merge(parent, child);
+        let w = m["u"]["w"].as_table().unwrap();
+        assert_eq!(w.keys().collect::<Vec<_>>(), ["dist", "mean", "sd"]);
+    }
 
     #[test]
     fn extends_merges_tables_replaces_values_and_appends_events() {

@@ -18,15 +18,18 @@ mod domains;
 mod events;
 mod extends;
 mod frameworks;
+mod joint;
 mod settings;
 mod timing;
 mod weights;
 mod world;
 
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use self::checks::Range;
 use super::Scenario;
+use super::joint::Joint;
 use super::locate::{Locator, line_column};
 use super::overrides::{self, Override};
 use super::param::Uncertain;
@@ -47,13 +50,22 @@ pub fn from_text(path: &Path, text: &str, base_dir: Option<&Path>, overrides: &[
         overrides.iter().map(|o| (o.key.clone(), o.text.clone())).collect(),
     );
     let raw: RawScenario = serde_path_to_error::deserialize(toml::Value::Table(doc.clone())).map_err(|e| shape_error(&locator, e))?;
-    let resolved = toml::to_string(&doc).map_err(|e| Error::Usage(format!("cannot render the scenario: {e}")))?;
-    let scenario = Validator {
+    let mut validator = Validator {
         locator,
         uncertain: Vec::new(),
+        joints: Vec::new(),
+        read: BTreeSet::new(),
+    };
+    // Joint sets first: parameters are checked against them. A draws file's sha256 goes into the
+    // resolved scenario, so the batch's identity covers the file's content.
+    let mut doc = doc;
+    for (name, sha) in validator.joint_sets(&raw.joint, base_dir)? {
+        if let Some(toml::Value::Table(set)) = doc.get_mut("joint").and_then(|j| j.get_mut(&name)) {
+            set.insert("draws_sha256".into(), toml::Value::String(sha));
+        }
     }
-    .scenario(raw, resolved, base_dir)?;
-    Ok(scenario)
+    let resolved = toml::to_string(&doc).map_err(|e| Error::Usage(format!("cannot render the scenario: {e}")))?;
+    validator.scenario(raw, resolved, base_dir)
 }
 
 /// Parse TOML text into a table, reporting syntax errors at their file position.
@@ -139,6 +151,10 @@ fn first_line(s: &str) -> String {
 struct Validator {
     locator: Locator,
     uncertain: Vec<Uncertain>,
+    /// The joint sets, checked before the sections.
+    joints: Vec<Joint>,
+    /// Every parameter key the sections read (set or left at its default).
+    read: BTreeSet<String>,
 }
 
 impl Validator {
@@ -181,6 +197,7 @@ impl Validator {
         }
         let events = self.events(&raw.events, start, end, &frameworks, &domains, &framework_specs)?;
         let batch = self.batch(&raw.batch)?;
+        self.check_joint_keys()?;
 
         Ok(Scenario {
             name: raw.name,
@@ -202,6 +219,7 @@ impl Validator {
             domain_specs,
             events,
             uncertain: self.uncertain,
+            joints: self.joints,
             batch,
             locator: self.locator,
         })
