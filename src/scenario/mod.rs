@@ -64,6 +64,8 @@ pub enum WorldSource {
     Countries {
         data_dir: Option<PathBuf>,
         include_non_sovereign: bool,
+        /// A file of population and GDP of another year ([`crate::world::vintage`]).
+        vintage: Option<PathBuf>,
     },
     /// A random world.
     Synthetic {

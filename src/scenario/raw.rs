@@ -56,6 +56,8 @@ pub struct RawTime {
 pub struct RawWorld {
     pub source: String,
     pub data_dir: Option<PathBuf>,
+    /// Population and GDP of another year (`source = "countries"` only).
+    pub vintage: Option<PathBuf>,
     #[serde(default = "yes")]
     pub include_non_sovereign: bool,
     #[serde(default)]

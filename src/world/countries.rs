@@ -94,8 +94,9 @@ fn read(dir: Option<&Path>, file: &str, bundled: &'static str) -> Result<(PathBu
     }
 }
 
-/// Load the country world: the bundled data, or the same two files from `data_dir`.
-pub fn load(data_dir: Option<&Path>, include_non_sovereign: bool, g: &Gravity) -> Result<World> {
+/// Load the country world: the bundled data, or the same two files from `data_dir`; population and
+/// GDP from `vintage` where it gives them ([`super::vintage`]).
+pub fn load(data_dir: Option<&Path>, include_non_sovereign: bool, vintage: Option<&Path>, g: &Gravity) -> Result<World> {
     let (cpath, ctext) = read(data_dir, "countries.csv", COUNTRIES_CSV)?;
     let (mpath, mtext) = read(data_dir, "memberships.csv", MEMBERSHIPS_CSV)?;
     let mut w = World::default();
@@ -151,10 +152,24 @@ pub fn load(data_dir: Option<&Path>, include_non_sovereign: bool, g: &Gravity) -
         }
     }
     w.groups = Groups::from_pairs(pairs);
+    let vintage = match vintage {
+        Some(path) => {
+            let v = super::vintage::apply(&mut w, path)?;
+            format!(
+                "; population and GDP from {} ({} and {} replaced, {} and {} kept)",
+                path.display(),
+                v.replaced.0,
+                v.replaced.1,
+                v.kept.0,
+                v.kept.1
+            )
+        }
+        None => String::new(),
+    };
     w.ties = gravity::ties(&w.gdp, &w.lon, &w.lat, &w.groups, g);
     let imputed = w.freedom_imputed.iter().filter(|&&x| x).count();
     w.description = format!(
-        "countries: {} states from {} ({} groups; freedom imputed for {imputed}; gravity ties, top {} partners)",
+        "countries: {} states from {} ({} groups; freedom imputed for {imputed}; gravity ties, top {} partners){vintage}",
         w.len(),
         cpath
             .parent()
@@ -207,14 +222,14 @@ mod tests {
 
     #[test]
     fn bundled_world_has_every_state_and_group() {
-        let w = load(None, true, &gravity()).unwrap();
+        let w = load(None, true, None, &gravity()).unwrap();
         assert_eq!(w.len(), 183);
         assert_eq!(w.groups.members("EU27").unwrap().len(), 27);
         assert_eq!(w.groups.members("AU").unwrap().len(), 55);
         assert!(w.freedom.iter().all(|f| f.is_finite() && (0.0..=10.0).contains(f)));
         assert_eq!(w.freedom_imputed.iter().filter(|&&x| x).count(), 23);
         assert_eq!(w.ties.len(), 183);
-        let sov = load(None, false, &gravity()).unwrap();
+        let sov = load(None, false, None, &gravity()).unwrap();
         assert_eq!(sov.len(), 179);
         // ESH is an AU member but not sovereign: it drops out of the group with its row.
         assert_eq!(sov.groups.members("AU").unwrap().len(), 54);
@@ -222,7 +237,7 @@ mod tests {
 
     #[test]
     fn largest_partners_of_canada_include_the_us() {
-        let w = load(None, true, &gravity()).unwrap();
+        let w = load(None, true, None, &gravity()).unwrap();
         let can = w.state("CAN").unwrap() as usize;
         let usa = w.state("USA").unwrap();
         let (targets, weights) = w.ties.row(can);
@@ -238,7 +253,7 @@ mod tests {
         let bad = "BBB,B,1,UN member,Europe,X,ten,10,0,0,centroid,5,5,5,1,NE\n";
         std::fs::write(dir.path().join("countries.csv"), format!("{header}{good}{bad}")).unwrap();
         std::fs::write(dir.path().join("memberships.csv"), "iso3,group,since,source,note\n").unwrap();
-        let e = load(Some(dir.path()), true, &gravity()).unwrap_err().to_string();
+        let e = load(Some(dir.path()), true, None, &gravity()).unwrap_err().to_string();
         assert!(e.contains("countries.csv:3:"), "{e}");
         assert!(e.contains("column `pop_2019`: expected a number, found `ten`"), "{e}");
     }

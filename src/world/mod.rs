@@ -8,6 +8,7 @@ pub mod countries;
 pub mod custom;
 pub mod gravity;
 pub mod synthetic;
+pub mod vintage;
 
 use std::sync::Arc;
 
@@ -157,7 +158,8 @@ impl World {
             WorldSource::Countries {
                 data_dir,
                 include_non_sovereign,
-            } => countries::load(data_dir.as_deref(), *include_non_sovereign, &spec.gravity),
+                vintage,
+            } => countries::load(data_dir.as_deref(), *include_non_sovereign, vintage.as_deref(), &spec.gravity),
             WorldSource::Synthetic {
                 agents,
                 degree,

@@ -59,8 +59,41 @@ pub(super) fn inherit(
         return Err(fail(format!("more than {MAX_EXTENDS} levels of `extends`")));
     }
     chain.push((id, ppath.clone()));
-    let parent = inherit(&ppath, &ptext, parse_table(&ppath, &ptext)?, pdir.as_deref(), chain)?;
+    let mut own = parse_table(&ppath, &ptext)?;
+    if let Some(dir) = &pdir {
+        anchor_paths(&mut own, dir);
+    }
+    let parent = inherit(&ppath, &ptext, own, pdir.as_deref(), chain)?;
     Ok(merge(parent, doc))
+}
+
+/// The keys whose values are file paths, taken relative to the file that writes them: a parent's
+/// relative paths are made to point from the parent's directory before the child is laid over it.
+fn anchor_paths(doc: &mut toml::Table, dir: &Path) {
+    let anchor = |v: &mut toml::Value| {
+        if let toml::Value::String(p) = v
+            && Path::new(p.as_str()).is_relative()
+        {
+            *p = dir.join(p.as_str()).display().to_string();
+        }
+    };
+    if let Some(toml::Value::Table(world)) = doc.get_mut("world") {
+        for key in ["data_dir", "vintage"] {
+            world.get_mut(key).map(anchor);
+        }
+        if let Some(toml::Value::Table(custom)) = world.get_mut("custom") {
+            for key in ["agents", "ties"] {
+                custom.get_mut(key).map(anchor);
+            }
+        }
+    }
+    if let Some(toml::Value::Table(joint)) = doc.get_mut("joint") {
+        for (_, set) in joint.iter_mut() {
+            if let toml::Value::Table(set) = set {
+                set.get_mut("draws").map(anchor);
+            }
+        }
+    }
 }
 
 /// Lay `child` over `parent` (see [`inherit`]).
@@ -85,6 +118,19 @@ fn merge(mut parent: toml::Table, child: toml::Table) -> toml::Table {
 mod tests {
     use super::*;
     use crate::scenario::Scenario;
+
+    #[test]
+    fn a_parents_relative_paths_point_from_its_own_directory() {
+        let mut doc: toml::Table = toml::from_str(
+            "[world]\nvintage = \"v.csv\"\ndata_dir = \"/abs\"\n[world.custom]\nties = \"t.csv\"\n[joint.s]\ndraws = \"d.csv\"\n",
+        )
+        .unwrap();
+        anchor_paths(&mut doc, Path::new("/p"));
+        assert_eq!(doc["world"]["vintage"].as_str(), Some("/p/v.csv"));
+        assert_eq!(doc["world"]["data_dir"].as_str(), Some("/abs"));
+        assert_eq!(doc["world"]["custom"]["ties"].as_str(), Some("/p/t.csv"));
+        assert_eq!(doc["joint"]["s"]["draws"].as_str(), Some("/p/d.csv"));
+    }
 
     #[test]
     fn a_distribution_replaces_the_parents_whole() {

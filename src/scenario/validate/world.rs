@@ -18,10 +18,14 @@ impl Validator {
                 _ => p.to_path_buf(),
             }
         };
+        if w.vintage.is_some() && w.source != "countries" {
+            return Err(self.err("world.vintage", "applies to source = \"countries\" only"));
+        }
         let source = match w.source.as_str() {
             "countries" => WorldSource::Countries {
                 data_dir: w.data_dir.as_deref().map(rel),
                 include_non_sovereign: w.include_non_sovereign,
+                vintage: w.vintage.as_deref().map(rel),
             },
             "synthetic" => {
                 let s = w.synthetic.as_ref().ok_or_else(|| {
