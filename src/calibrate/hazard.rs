@@ -47,7 +47,12 @@ pub struct Regressors {
 /// Σ_j w_ij over the partners j of state i that `adopted`.
 pub fn spatial_lag(ties: &Ties, i: usize, adopted: impl Fn(usize) -> bool) -> f64 {
     let (targets, weights) = ties.row(i);
-    targets.iter().zip(weights).filter(|(j, _)| adopted(**j as usize)).map(|(_, &w)| f64::from(w)).sum()
+    targets
+        .iter()
+        .zip(weights)
+        .filter(|(j, _)| adopted(**j as usize))
+        .map(|(_, &w)| f64::from(w))
+        .sum()
 }
 
 /// The regressors of the cell-years `meta`, of states `states`.
@@ -74,7 +79,13 @@ pub fn regressors(model: &Model, panel: &Panel, codebook: &Codebook, meta: &[Met
         };
         let lag = spatial_lag(&w.ties, i, adopted);
         out.indicator.push(m.indicator.clone());
-        out.x.push([(gdp * 1e6 / pop).ln(), pop.ln(), w.freedom[i], f64::from(u8::from(w.freedom_imputed[i])), lag]);
+        out.x.push([
+            (gdp * 1e6 / pop).ln(),
+            pop.ln(),
+            w.freedom[i],
+            f64::from(u8::from(w.freedom_imputed[i])),
+            lag,
+        ]);
     }
     Ok(out)
 }
@@ -98,7 +109,8 @@ pub struct Coefficient {
 pub struct Hazard {
     pub cell_years: usize,
     pub events: usize,
-    pub loglik: f64,
+    /// ℓ + ½ ln det I at the estimate (Firth's objective).
+    pub penalised_loglik: f64,
     pub iterations: usize,
     pub coefficients: Vec<Coefficient>,
     /// Regressors dropped as constant on the fit sample.
@@ -157,7 +169,7 @@ pub fn fit(r: &Regressors, y: &[bool], rows: &[usize], lag: bool) -> Result<Haza
     Ok(Hazard {
         cell_years: rows.len(),
         events: rows.iter().filter(|&&i| y[i]).count(),
-        loglik: f.loglik,
+        penalised_loglik: f.loglik,
         iterations: f.iterations,
         coefficients,
         dropped,
@@ -188,7 +200,10 @@ mod tests {
     #[test]
     fn the_spatial_lag_sums_the_weights_of_adopted_partners() {
         // State 0 trades 3:1:4 with 1, 2, 3 (normalised to 3/8, 1/8, 4/8); 1 and 3 have adopted.
-        let ties = Ties::from_rows(vec![vec![(1, 3.0), (2, 1.0), (3, 4.0)], vec![(0, 1.0)], vec![], vec![(2, 2.0)]], false);
+        let ties = Ties::from_rows(
+            vec![vec![(1, 3.0), (2, 1.0), (3, 4.0)], vec![(0, 1.0)], vec![], vec![(2, 2.0)]],
+            false,
+        );
         let adopted = |j: usize| j == 1 || j == 3;
         assert!((spatial_lag(&ties, 0, adopted) - 7.0 / 8.0).abs() < 1e-7);
         assert_eq!(spatial_lag(&ties, 1, adopted), 0.0);

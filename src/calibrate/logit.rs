@@ -8,7 +8,8 @@
 //! ```
 //!
 //! ℓ is concave, so Newton steps halved until ℓ does not fall reach the maximum when it exists;
-//! the iteration stops when the Newton decrement gᵀ(−H)⁻¹g / 2 falls below [`TOLERANCE`]. The
+//! the iteration stops when the Newton decrement gᵀ(−H)⁻¹g / 2 falls below [`TOLERANCE`]
+//! (and, with the penalty below, every coordinate of the step below [`STEP_TOLERANCE`]). The
 //! standard errors are the square roots of the diagonal of the inverse information I = −H.
 //!
 //! **Firth's penalty** (optional; Firth 1993, Heinze and Schemper 2002): maximise
@@ -28,6 +29,8 @@ use crate::error::Error;
 pub const MAX_ITERATIONS: usize = 100;
 /// Stop when a full Newton step would raise ℓ by less than this.
 pub const TOLERANCE: f64 = 1e-10;
+/// With Firth's penalty, stop only once no coordinate of the step exceeds this either.
+pub const STEP_TOLERANCE: f64 = 1e-10;
 /// A variance beyond this (information below 1e-6 on a regressor) marks separation: every row
 /// adds p(1 − p)x² to the information, and the baselines' regressors are standardised.
 pub const MAX_VARIANCE: f64 = 1e6;
@@ -40,7 +43,8 @@ pub struct Eval {
     pub info: DMatrix<f64>,
 }
 
-/// The maximum: β̂, its standard errors, ℓ(β̂) and the Newton iterations taken.
+/// The maximum: β̂, its standard errors, ℓ(β̂) (ℓ*(β̂) with the penalty) and the Newton
+/// iterations taken.
 #[derive(Debug, Clone)]
 pub struct Fit {
     pub beta: Vec<f64>,
@@ -117,7 +121,13 @@ pub fn eval(x: &DMatrix<f64>, y: &[bool], w: &[f64], beta: &DVector<f64>) -> Eva
 
 /// Maximise ℓ (or ℓ* with `firth`) from β = 0; `names` label the columns in the error messages.
 pub fn fit(x: &DMatrix<f64>, y: &[bool], w: &[f64], names: &[String], firth: bool) -> Result<Fit, Error> {
-    let objective = |beta: &DVector<f64>| if firth { penalised(x, y, w, beta) } else { Some(eval(x, y, w, beta)) };
+    let objective = |beta: &DVector<f64>| {
+        if firth {
+            penalised(x, y, w, beta)
+        } else {
+            Some(eval(x, y, w, beta))
+        }
+    };
     let mut beta = DVector::zeros(x.ncols());
     let zero = Eval {
         loglik: 0.0,
@@ -129,7 +139,15 @@ pub fn fit(x: &DMatrix<f64>, y: &[bool], w: &[f64], names: &[String], firth: boo
     for iteration in 0..MAX_ITERATIONS {
         let ch = e.info.clone().cholesky().ok_or_else(|| singular(&e))?;
         let step = ch.solve(&e.grad);
-        if 0.5 * e.grad.dot(&step) < TOLERANCE {
+        let near = 0.5 * e.grad.dot(&step) < TOLERANCE;
+        // The penalised steps use I, not −∇²ℓ*: they converge linearly, hence the step bound;
+        // so close to the maximum ℓ* no longer changes beyond rounding, so the steps are full.
+        if near && firth && step.amax() >= STEP_TOLERANCE {
+            beta += &step;
+            e = objective(&beta).ok_or_else(|| singular(&e))?;
+            continue;
+        }
+        if near {
             let last = &beta + &step;
             if let Some(last_eval) = objective(&last)
                 && last_eval.loglik >= e.loglik
@@ -172,11 +190,16 @@ pub fn fit(x: &DMatrix<f64>, y: &[bool], w: &[f64], names: &[String], firth: boo
             break;
         }
     }
-    Err(separated(&format!("a coefficient (no convergence in {MAX_ITERATIONS} Newton steps)")))
+    Err(separated(&format!(
+        "a coefficient (no convergence in {MAX_ITERATIONS} Newton steps)"
+    )))
 }
 
 fn singular_error(e: &Eval, names: &[String]) -> Error {
-    let diag = (0..e.info.nrows()).filter(|&a| e.info[(a, a)] <= 0.0).map(|a| names[a].as_str()).collect::<Vec<_>>();
+    let diag = (0..e.info.nrows())
+        .filter(|&a| e.info[(a, a)] <= 0.0)
+        .map(|a| names[a].as_str())
+        .collect::<Vec<_>>();
     Error::Usage(format!(
         "the hazard baseline's information is singular (collinear regressors{}{}); the fit sample does not identify its coefficients",
         if diag.is_empty() { "" } else { "; no information on " },
@@ -228,7 +251,9 @@ mod tests {
     #[test]
     fn gradient_and_information_match_finite_differences() {
         let n = 9;
-        let rows: Vec<f64> = (0..n).flat_map(|r| [1.0, r as f64 / 4.0 - 1.0, ((r * 7) % 5) as f64 / 2.0]).collect();
+        let rows: Vec<f64> = (0..n)
+            .flat_map(|r| [1.0, r as f64 / 4.0 - 1.0, ((r * 7) % 5) as f64 / 2.0])
+            .collect();
         let x = DMatrix::from_row_slice(n, 3, &rows);
         let y: Vec<bool> = (0..n).map(|r| r % 3 == 1 || r == 8).collect();
         let w: Vec<f64> = (0..n).map(|r| 0.5 + r as f64 / 8.0).collect();
@@ -246,7 +271,11 @@ mod tests {
             let (gu, gd) = (eval(&x, &y, &w, &up).grad, eval(&x, &y, &w, &dn).grad);
             for b in 0..3 {
                 let fd = -(gu[b] - gd[b]) / (2.0 * h);
-                assert!((fd - e.info[(a, b)]).abs() < 1e-6, "information {a},{b}: {fd} vs {}", e.info[(a, b)]);
+                assert!(
+                    (fd - e.info[(a, b)]).abs() < 1e-6,
+                    "information {a},{b}: {fd} vs {}",
+                    e.info[(a, b)]
+                );
             }
         }
     }
@@ -254,7 +283,9 @@ mod tests {
     #[test]
     fn the_penalised_score_matches_finite_differences_of_the_penalised_loglik() {
         let n = 9;
-        let rows: Vec<f64> = (0..n).flat_map(|r| [1.0, r as f64 / 4.0 - 1.0, ((r * 7) % 5) as f64 / 2.0]).collect();
+        let rows: Vec<f64> = (0..n)
+            .flat_map(|r| [1.0, r as f64 / 4.0 - 1.0, ((r * 7) % 5) as f64 / 2.0])
+            .collect();
         let x = DMatrix::from_row_slice(n, 3, &rows);
         let y: Vec<bool> = (0..n).map(|r| r % 3 == 1 || r == 8).collect();
         let w: Vec<f64> = (0..n).map(|r| 0.5 + r as f64 / 8.0).collect();
