@@ -79,11 +79,11 @@ pub fn penalised(x: &DMatrix<f64>, y: &[bool], w: &[f64], beta: &DVector<f64>) -
     let ch = e.info.clone().cholesky()?;
     let l = ch.l();
     e.loglik += (0..l.nrows()).map(|a| l[(a, a)].ln()).sum::<f64>();
-    for r in 0..x.nrows() {
+    for (r, &wr) in w.iter().enumerate().take(x.nrows()) {
         let row = x.row(r).transpose();
         let pr = logistic(row.dot(beta));
         let v = l.solve_lower_triangular(&row)?;
-        let h = w[r] * pr * (1.0 - pr) * v.norm_squared();
+        let h = wr * pr * (1.0 - pr) * v.norm_squared();
         e.grad += row * (h * (0.5 - pr));
     }
     Some(e)
@@ -159,7 +159,7 @@ pub fn fit(x: &DMatrix<f64>, y: &[bool], w: &[f64], names: &[String], firth: boo
             let se: Vec<f64> = (0..inv.nrows()).map(|a| inv[(a, a)].sqrt()).collect();
             // Under separation ℓ creeps towards its supremum along a direction of vanishing
             // information: the steps end with that coefficient's variance beyond MAX_VARIANCE.
-            if let Some(a) = (0..se.len()).find(|&a| !(se[a] * se[a] <= MAX_VARIANCE)) {
+            if let Some(a) = (0..se.len()).find(|&a| se[a].is_nan() || se[a] * se[a] > MAX_VARIANCE) {
                 return Err(separated(&names[a]));
             }
             return Ok(Fit {
