@@ -15,6 +15,8 @@
 //! | [`inference`] | standard errors (information, sandwich), intervals, profiles |
 //! | [`scores`] | log, Brier, ROC and PR scores of forecasts; the paired state bootstrap |
 //! | [`forecasts`] | score tables and paired differences of forecasts (`hindcast`) |
+//! | [`hazard`] | the event-history baselines: covariates-only and spatial-lag logit hazards |
+//! | [`logit`] | a weighted binary logit by Newton's method (the hazards' solver) |
 //! | [`output`] | `estimates.csv`, `vcov.csv`, `profiles.csv`, `fit.json`, `calibrated.toml` |
 //!
 //! The design (what is observed, how unobserved cells are treated, identification) is in
@@ -23,8 +25,10 @@
 pub mod codebook;
 pub mod covariates;
 pub mod forecasts;
+pub mod hazard;
 pub mod inference;
 pub mod likelihood;
+pub mod logit;
 pub mod newton;
 pub mod observations;
 pub mod output;

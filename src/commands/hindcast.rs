@@ -2,8 +2,9 @@
 //! `start..=split`, then score the forecast probability of every adoption at risk in
 //! `split+1..=end`, each year conditional on the observed state at the end of the year before,
 //! against baselines on the same cell-years (persistence, a constant hazard per indicator, the
-//! scenario's own uncalibrated weights, and the calibrated model with the network term off), with
-//! paired state-bootstrap intervals on every score difference. Out of sample by state as well:
+//! scenario's own uncalibrated weights, the calibrated model with the network term off, and two
+//! event-history logit hazards: internal covariates only, and with a gravity-weighted spatial lag),
+//! with paired state-bootstrap intervals on every score difference. Out of sample by state as well:
 //! each subregion's cell-years of `start..=end` forecast by a fit on every other subregion.
 
 use std::collections::BTreeMap;
@@ -13,6 +14,7 @@ use std::path::PathBuf;
 use crate::calibrate::codebook::Codebook;
 use crate::calibrate::covariates::CovariatePath;
 use crate::calibrate::forecasts::{DiffRow, Forecast, ScoreRow, difference_rows, score_rows};
+use crate::calibrate::hazard::{self, Hazard, Regressors};
 use crate::calibrate::likelihood::{Observation, Problem};
 use crate::calibrate::observations::{CellModel, Meta, build};
 use crate::calibrate::panel::Panel;
@@ -65,6 +67,8 @@ struct Variant {
     all_meta: Vec<Meta>,
     free: Vec<params::FreeParam>,
     subregion: Vec<String>,
+    /// The event-history baselines' regressors of every observation of [`Variant::all`].
+    hazard: Regressors,
 }
 
 fn variant(c: &HindcastCommand, extra_set: Option<&str>, free: &[String]) -> anyhow::Result<Variant> {
@@ -84,6 +88,8 @@ fn variant(c: &HindcastCommand, extra_set: Option<&str>, free: &[String]) -> any
         params: &free,
     };
     let (obs, meta, _) = build(&cells, &panel, &codebook, c.start, c.end, &mut path);
+    let states: Vec<usize> = obs.iter().map(|o| o.cluster).collect();
+    let hazard = hazard::regressors(&model, &panel, &codebook, &meta, &states)?;
     let problem = |obs: Vec<Observation>| Problem {
         frameworks: model.layout.frameworks,
         params: free.len(),
@@ -120,15 +126,19 @@ fn variant(c: &HindcastCommand, extra_set: Option<&str>, free: &[String]) -> any
         all_meta,
         subregion: model.world.subregion.iter().map(|r| r.to_string()).collect(),
         free,
+        hazard,
     })
 }
 
 /// Out of sample by state: for each subregion, fit on every other state's cell-years of
 /// start..=end and forecast the subregion's. Returns, per cell-year of [`Variant::all`], the
-/// calibrated forecast, the constant hazard of the other states, and the uncalibrated forecast.
-fn by_subregion(v: &Variant) -> anyhow::Result<[Vec<f64>; 3]> {
+/// calibrated forecast, the constant hazard of the other states, the uncalibrated forecast, and
+/// the covariates-only and spatial-lag hazards of the other states.
+fn by_subregion(v: &Variant) -> anyhow::Result<[Vec<f64>; 5]> {
     let n = v.all.obs.len();
     let (mut cal, mut constant) = (vec![f64::NAN; n], vec![f64::NAN; n]);
+    let (mut covariates, mut lagged) = (vec![f64::NAN; n], vec![f64::NAN; n]);
+    let y: Vec<bool> = v.all_meta.iter().map(|m| m.event).collect();
     let mut regions: Vec<&str> = v.all.obs.iter().map(|o| v.subregion[o.cluster].as_str()).collect();
     regions.sort_unstable();
     regions.dedup();
@@ -145,15 +155,20 @@ fn by_subregion(v: &Variant) -> anyhow::Result<[Vec<f64>; 3]> {
             e.0 += f64::from(u8::from(v.all_meta[i].event));
             e.1 += 1.0;
         }
+        let rows: Vec<usize> = (0..n).filter(|&i| !held(i)).collect();
+        let fit_hazard = |lag| hazard::fit(&v.hazard, &y, &rows, lag).map_err(|e| anyhow::anyhow!("leaving out {g}: {e}"));
+        let (h0, h1) = (fit_hazard(false)?, fit_hazard(true)?);
         for i in (0..n).filter(|&i| held(i)) {
             cal[i] = adoption_probability(&v.all, &v.all.obs[i], &v.all_meta[i], &fit.internal);
             constant[i] = rate.get(v.all_meta[i].indicator.as_str()).map_or(0.5, |&(e, n)| e / n);
+            covariates[i] = h0.probability(&v.hazard, i);
+            lagged[i] = h1.probability(&v.hazard, i);
         }
     }
     let uncal = (0..n)
         .map(|i| adoption_probability(&v.all, &v.all.obs[i], &v.all_meta[i], &v.start))
         .collect();
-    Ok([cal, constant, uncal])
+    Ok([cal, constant, uncal, covariates, lagged])
 }
 
 /// P(the cell enters U) of one observation at `theta`.
@@ -205,7 +220,16 @@ pub fn hindcast(c: HindcastCommand) -> anyhow::Result<HindcastDone> {
         e.0 += f64::from(u8::from(m.event));
         e.1 += 1.0;
     }
-    let forecasts = vec![
+    // The event-history hazards, fitted on the fit years' cell-years of `all` (which lists the fit
+    // years first, in the order of `fit_meta`, then the scored years in the order of `meta`).
+    let y_all: Vec<bool> = main.all_meta.iter().map(|m| m.event).collect();
+    let (fit_rows, scored): (Vec<usize>, Vec<usize>) = (0..y_all.len()).partition(|&i| main.all_meta[i].year <= c.split);
+    debug_assert!(scored.len() == y.len() && scored.iter().zip(&main.meta).all(|(&i, m)| main.all_meta[i] == *m));
+    let hazards: Vec<(&str, Hazard)> = vec![
+        ("hazard_covariates", hazard::fit(&main.hazard, &y_all, &fit_rows, false)?),
+        ("hazard_spatial_lag", hazard::fit(&main.hazard, &y_all, &fit_rows, true)?),
+    ];
+    let mut forecasts = vec![
         Forecast {
             model: "calibrated".into(),
             p: event_probabilities(&main, &main.fitted),
@@ -231,12 +255,15 @@ pub fn hindcast(c: HindcastCommand) -> anyhow::Result<HindcastDone> {
             p: vec![0.0; y.len()],
         },
     ];
+    forecasts.extend(hazards.iter().map(|(name, h)| Forecast {
+        model: name.to_string(),
+        p: scored.iter().map(|&i| h.probability(&main.hazard, i)).collect(),
+    }));
     let mut rng = crate::rng::run_rng(c.start as u64, 0, crate::rng::Purpose::Dynamics);
     let mut table = score_rows("time", &forecasts, &y, &main.meta);
     let mut differences = difference_rows("time", &forecasts, &y, &cluster, c.bootstrap, &mut rng);
     // Out of sample by state: leave one subregion out, over every year of start..=end.
-    let [cal, constant, uncal] = by_subregion(&main)?;
-    let y_all: Vec<bool> = main.all_meta.iter().map(|m| m.event).collect();
+    let [cal, constant, uncal, covariates, lagged] = by_subregion(&main)?;
     let cluster_all: Vec<usize> = main.all.obs.iter().map(|o| o.cluster).collect();
     let loso = vec![
         Forecast {
@@ -254,6 +281,14 @@ pub fn hindcast(c: HindcastCommand) -> anyhow::Result<HindcastDone> {
         Forecast {
             model: "persistence".into(),
             p: vec![0.0; y_all.len()],
+        },
+        Forecast {
+            model: "hazard_covariates".into(),
+            p: covariates,
+        },
+        Forecast {
+            model: "hazard_spatial_lag".into(),
+            p: lagged,
         },
     ];
     table.extend(score_rows("subregion", &loso, &y_all, &main.all_meta));
@@ -289,6 +324,7 @@ pub fn hindcast(c: HindcastCommand) -> anyhow::Result<HindcastDone> {
             "subregion": {"years": [c.start, c.end], "scored_cell_years": y_all.len(),
                           "scored_events": y_all.iter().filter(|&&e| e).count()},
         },
+        "hazards": hazards.iter().map(|(name, h)| (name.to_string(), serde_json::json!(h))).collect::<serde_json::Map<_, _>>(),
         "bootstrap": c.bootstrap, "seconds": seconds,
     });
     let mut bytes = serde_json::to_vec_pretty(&json).unwrap_or_default();

@@ -246,16 +246,25 @@ fn hindcast_scores_every_model_on_the_same_cell_years() {
                 "calibrated_network_off",
                 "constant_hazard",
                 "persistence",
+                "hazard_covariates",
+                "hazard_spatial_lag",
             ]
         } else {
-            &["calibrated", "uncalibrated", "constant_hazard", "persistence"]
+            &[
+                "calibrated",
+                "uncalibrated",
+                "constant_hazard",
+                "persistence",
+                "hazard_covariates",
+                "hazard_spatial_lag",
+            ]
         };
         assert_eq!(models, expected, "{window}");
         // Every model is scored on the same cell-years and events.
         assert!(pooled.iter().all(|r| r[3] == pooled[0][3] && r[4] == pooled[0][4]), "{scores}");
         // Persistence forecasts no adoption: its Brier score is the event rate, its ROC-AUC one half.
         let (n, events): (f64, f64) = (pooled[0][3].parse().unwrap(), pooled[0][4].parse().unwrap());
-        let persistence = pooled.last().unwrap();
+        let persistence = pooled.iter().find(|r| r[1] == "persistence").unwrap();
         assert!(
             (persistence[6].parse::<f64>().unwrap() - events / n).abs() < 1e-6,
             "{persistence:?}"
@@ -267,4 +276,32 @@ fn hindcast_scores_every_model_on_the_same_cell_years() {
         differences.contains("time,constant_hazard,brier,") && differences.contains("subregion,constant_hazard,brier,"),
         "{differences}"
     );
+    // Both event-history hazards have a paired interval on both scores in both windows.
+    for window in ["time", "subregion"] {
+        for model in ["hazard_covariates", "hazard_spatial_lag"] {
+            for score in ["log_score", "brier"] {
+                let row = format!("{window},{model},{score},");
+                let line = differences.lines().find(|l| l.starts_with(&row));
+                let v: Vec<f64> = line
+                    .unwrap_or_else(|| panic!("{row}: {differences}"))
+                    .split(',')
+                    .skip(3)
+                    .map(|x| x.parse().unwrap())
+                    .collect();
+                assert!(v.len() == 3 && v.iter().all(|x| x.is_finite()) && v[1] <= v[2], "{row} {v:?}");
+            }
+        }
+    }
+    // Their coefficients, with information SEs: the lag's only in the spatial-lag hazard.
+    let json: serde_json::Value = serde_json::from_slice(&run.file("hindcast.json")).unwrap();
+    for (model, lag) in [("hazard_covariates", false), ("hazard_spatial_lag", true)] {
+        let coefficients = json["hazards"][model]["coefficients"].as_array().unwrap();
+        let names: Vec<&str> = coefficients.iter().map(|c| c["name"].as_str().unwrap()).collect();
+        assert!(
+            names.contains(&"log_gdp_per_capita") && names.contains(&"constant.huawei_5g_restriction"),
+            "{names:?}"
+        );
+        assert_eq!(names.contains(&"spatial_lag"), lag, "{names:?}");
+        assert!(coefficients.iter().all(|c| c["se"].as_f64().unwrap() > 0.0), "{coefficients:?}");
+    }
 }
