@@ -182,6 +182,25 @@ impl<'m> Simulation<'m> {
         &self.align
     }
 
+    /// Replace the alignment of every cell (`[d*N + i]`; anchored cells must hold their anchor),
+    /// e.g. with an observed state: what is derived from the alignments is recomputed next step.
+    pub fn set_alignment(&mut self, align: &[u8]) {
+        assert_eq!(align.len(), self.align.len(), "one framework per cell");
+        self.align.copy_from_slice(align);
+        self.next.copy_from_slice(align);
+        self.counts.fresh = false;
+        self.statics.gdp_fresh = false;
+        self.statics.fresh = false;
+    }
+
+    /// Replace the affinity of every state and framework (`[i*K + k]`, before weighting), e.g. with
+    /// a group bonus dated by observed designations; the static utilities are recomputed next step.
+    pub fn set_affinity(&mut self, affinity: &[f64]) {
+        assert_eq!(affinity.len(), self.affinity.len(), "one affinity per state and framework");
+        self.affinity.copy_from_slice(affinity);
+        self.statics.fresh = false;
+    }
+
     /// The run's parameter values as they stand (events may have changed them).
     pub fn knobs(&self) -> &Knobs {
         &self.knobs
