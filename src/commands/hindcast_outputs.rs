@@ -9,8 +9,8 @@ use crate::calibrate::report::{HindcastPage, StateRow};
 use crate::error::Result;
 use crate::export::write_atomic;
 use crate::plot::PlotOptions;
-use crate::plot::counts::{CountsChart, plot_counts};
-use crate::plot::reliability::{ReliabilityChart, plot_reliability};
+use crate::plot::counts::plot_counts;
+use crate::plot::reliability::plot_reliability;
 
 use super::simhind::Simulated;
 use super::simhind_files::{reliability, write_reliability};
@@ -45,37 +45,9 @@ pub fn write(dir: &Path, sim: &Simulated, t: &Tables, ids: &[String]) -> Result<
     let rel = reliability(&[("time", t.one_year.0, t.one_year.1), ("simulated", &sim.forecasts, &sim.y)]);
     write_reliability(dir, &rel)?;
     let opts = PlotOptions::default();
-    let shown = |m: &str| m != "persistence";
-    let mut panels: Vec<(String, Vec<(String, Vec<crate::calibrate::reliability::Bin>)>)> = Vec::new();
-    for (w, m, bins, _) in rel.iter().filter(|r| shown(&r.1)) {
-        let title = match w.as_str() {
-            "time" => "one year ahead (time)".to_string(),
-            _ => format!("simulated, P(adopted by {})", t.years.2),
-        };
-        match panels.last_mut() {
-            Some((last, models)) if *last == title => models.push((m.clone(), bins.clone())),
-            _ => panels.push((title, vec![(m.clone(), bins.clone())])),
-        }
-    }
-    let chart = ReliabilityChart {
-        scenario: t.scenario.to_string(),
-        panels,
-    };
-    plot_reliability(dir, &chart, &opts)?;
-    let (model, bands) = &sim.bands[0];
-    let mut indicators: Vec<(String, Vec<_>)> = Vec::new();
-    for b in bands {
-        match indicators.last_mut() {
-            Some((name, list)) if *name == b.indicator => list.push(b.clone()),
-            _ => indicators.push((b.indicator.clone(), vec![b.clone()])),
-        }
-    }
-    let counts = CountsChart {
-        scenario: t.scenario.to_string(),
-        model: model.clone(),
-        indicators,
-    };
-    plot_counts(dir, &counts, &opts)?;
+    plot_reliability(dir, t.scenario, &opts)?;
+    plot_counts(dir, t.scenario, &opts)?;
+    let model = &sim.bands[0].0;
     let svg = |name: &str| -> Result<String> {
         let path = dir.join("plots").join(name);
         std::fs::read_to_string(&path).map_err(|source| crate::error::Error::Read { path, source })

@@ -1,7 +1,8 @@
 //! Yearly adoption counts of a simulated hindcast: one panel per indicator, per scored year the
 //! runs' 90% band (light) and 50% band (dark) of the number of adoptions, their median (a tick),
 //! and the observed number (a black dot; hollow when it falls outside the 90% band).
-//! Writes `plots/counts.svg|png`.
+//! Reads `counts.csv` of a `blocsim hindcast` directory (its first model, the calibrated one) and
+//! writes `plots/counts.svg|png`.
 
 use std::path::Path;
 
@@ -19,6 +20,57 @@ pub struct CountsChart {
     pub scenario: String,
     pub model: String,
     pub indicators: Vec<(String, Vec<CountBand>)>,
+}
+
+impl CountsChart {
+    /// Read the first model's rows of `dir/counts.csv`.
+    pub fn load(dir: &Path, scenario: &str) -> Result<CountsChart> {
+        let path = dir.join("counts.csv");
+        let text = std::fs::read_to_string(&path).map_err(|source| Error::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let mut model: Option<String> = None;
+        let mut indicators: Vec<(String, Vec<CountBand>)> = Vec::new();
+        for (line, row) in text.lines().enumerate().skip(1) {
+            let f: Vec<&str> = row.split(',').collect();
+            let int = |i: usize| f.get(i).and_then(|v| v.parse::<usize>().ok());
+            let (Some(year), Some(mean), [Some(observed), Some(median), Some(low50), Some(high50), Some(low90), Some(high90)]) = (
+                f.get(2).and_then(|v| v.parse::<i32>().ok()),
+                f.get(4).and_then(|v| v.parse::<f64>().ok()),
+                [3, 5, 6, 7, 8, 9].map(int),
+            ) else {
+                return Err(Error::Data {
+                    path: path.clone(),
+                    line: line + 1,
+                    message: "expected model,indicator,year,observed,mean,median,low50,high50,low90,high90,...".into(),
+                });
+            };
+            if model.get_or_insert_with(|| f[0].to_string()) != f[0] {
+                continue;
+            }
+            let band = CountBand {
+                indicator: f[1].to_string(),
+                year,
+                observed,
+                mean,
+                median,
+                low50,
+                high50,
+                low90,
+                high90,
+            };
+            match indicators.last_mut() {
+                Some((name, list)) if name == f[1] => list.push(band),
+                _ => indicators.push((f[1].to_string(), vec![band])),
+            }
+        }
+        Ok(CountsChart {
+            scenario: scenario.to_string(),
+            model: model.unwrap_or_default(),
+            indicators,
+        })
+    }
 }
 
 impl Chart for CountsChart {
@@ -83,13 +135,14 @@ impl Chart for CountsChart {
     }
 }
 
-/// Draw `dir/plots/counts.svg|png`; returns the files written.
-pub fn plot_counts(dir: &Path, chart: &CountsChart, opts: &PlotOptions) -> Result<Vec<String>> {
+/// Draw `dir/plots/counts.svg|png` from `dir/counts.csv`; returns the files written.
+pub fn plot_counts(dir: &Path, scenario: &str, opts: &PlotOptions) -> Result<Vec<String>> {
     register_fonts();
+    let chart = CountsChart::load(dir, scenario)?;
     let plots = dir.join("plots");
     std::fs::create_dir_all(&plots).map_err(|source| Error::Write {
         path: plots.clone(),
         source,
     })?;
-    render(chart, &plots, "counts", opts)
+    render(&chart, &plots, "counts", opts)
 }

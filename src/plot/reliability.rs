@@ -1,7 +1,8 @@
 //! The reliability diagram of a hindcast: per window, each model's observed event rate against its
 //! mean forecast in each bin ([`crate::calibrate::reliability::EDGES`]), on square-root axes (rare
 //! events put most forecasts near 0), with the diagonal of perfect reliability. A marker's area
-//! grows with the log of the bin's count. Writes `plots/reliability.svg|png`.
+//! grows with the log of the bin's count. Reads `reliability.csv` of a `blocsim hindcast` directory
+//! and writes `plots/reliability.svg|png`.
 
 use std::path::Path;
 
@@ -15,10 +16,58 @@ use crate::error::{Error, Result};
 
 const COLORS: [RGBColor; 7] = [BLUE, VERMILLION, BLUISH_GREEN, ORANGE, REDDISH_PURPLE, SKY_BLUE, BLACK];
 
-/// Per window (panel title): per model, its bins.
+/// Per window: per model, its bins.
 pub struct ReliabilityChart {
     pub scenario: String,
     pub panels: Vec<(String, Vec<(String, Vec<Bin>)>)>,
+}
+
+impl ReliabilityChart {
+    /// Read `dir/reliability.csv`: a panel per window, a series per model but persistence (every
+    /// forecast 0: one point).
+    pub fn load(dir: &Path, scenario: &str) -> Result<ReliabilityChart> {
+        let path = dir.join("reliability.csv");
+        let text = std::fs::read_to_string(&path).map_err(|source| Error::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let mut panels: Vec<(String, Vec<(String, Vec<Bin>)>)> = Vec::new();
+        for (line, row) in text.lines().enumerate().skip(1) {
+            let f: Vec<&str> = row.split(',').collect();
+            let num = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok());
+            let bin = match (num(2), num(3), f.get(4).and_then(|v| v.parse::<usize>().ok()), num(5), num(6)) {
+                (Some(low), Some(high), Some(n), Some(forecast), Some(observed)) if f.len() == 7 => Bin {
+                    low,
+                    high,
+                    n,
+                    forecast,
+                    observed,
+                },
+                _ => {
+                    return Err(Error::Data {
+                        path: path.clone(),
+                        line: line + 1,
+                        message: "expected window,model,bin_low,bin_high,n,mean_forecast,observed_rate".into(),
+                    });
+                }
+            };
+            if f[1] == "persistence" {
+                continue;
+            }
+            if panels.last().is_none_or(|(w, _)| w != f[0]) {
+                panels.push((f[0].to_string(), Vec::new()));
+            }
+            let models = &mut panels.last_mut().expect("pushed").1;
+            match models.last_mut() {
+                Some((m, bins)) if m == f[1] => bins.push(bin),
+                _ => models.push((f[1].to_string(), vec![bin])),
+            }
+        }
+        Ok(ReliabilityChart {
+            scenario: scenario.to_string(),
+            panels,
+        })
+    }
 }
 
 impl Chart for ReliabilityChart {
@@ -36,12 +85,17 @@ impl Chart for ReliabilityChart {
             &format!("scenario {}; on the diagonal a forecast means what it says; marker area ~ log(count)", self.scenario),
         )?;
         let panels = body.split_evenly((1, self.panels.len().max(1)));
-        for (area, (title, models)) in panels.iter().zip(&self.panels) {
+        for (area, (window, models)) in panels.iter().zip(&self.panels) {
+            let title = match window.as_str() {
+                "time" => "one year ahead (window time)",
+                "simulated" => "simulated: P(adopted by the end)",
+                w => w,
+            };
             let full = || models.iter().flat_map(|(_, b)| b.iter().filter(|b| b.n > 0));
             let top = full().fold(0.05_f64, |a, b| a.max(b.forecast).max(b.observed)).min(1.0).sqrt() * 1.05;
             let mut b = ChartBuilder::on(area);
             b.margin(s.px(12.0))
-                .caption(title.as_str(), s.font(14.0, INK))
+                .caption(title, s.font(14.0, INK))
                 .x_label_area_size(s.px(42.0))
                 .y_label_area_size(s.px(52.0));
             let mut chart = b.build_cartesian_2d(0.0..top, 0.0..top).map_err(perr)?;
@@ -95,13 +149,14 @@ impl Chart for ReliabilityChart {
     }
 }
 
-/// Draw `dir/plots/reliability.svg|png`; returns the files written.
-pub fn plot_reliability(dir: &Path, chart: &ReliabilityChart, opts: &PlotOptions) -> Result<Vec<String>> {
+/// Draw `dir/plots/reliability.svg|png` from `dir/reliability.csv`; returns the files written.
+pub fn plot_reliability(dir: &Path, scenario: &str, opts: &PlotOptions) -> Result<Vec<String>> {
     register_fonts();
+    let chart = ReliabilityChart::load(dir, scenario)?;
     let plots = dir.join("plots");
     std::fs::create_dir_all(&plots).map_err(|source| Error::Write {
         path: plots.clone(),
         source,
     })?;
-    render(chart, &plots, "reliability", opts)
+    render(&chart, &plots, "reliability", opts)
 }
