@@ -46,8 +46,8 @@ pub mod scores;
 pub mod simulate;
 pub mod spells;
 pub mod start;
-pub mod verdict;
 pub mod state;
+pub mod verdict;
 
 use crate::error::Error;
 use inference::{Profile, Z_975};

@@ -37,7 +37,11 @@ pub struct HindcastPage<'a> {
 pub const STATE_ROWS: usize = 30;
 
 fn f(x: f64, d: usize) -> String {
-    if x.is_finite() { format!("{x:.d$}") } else { "\u{2212}\u{221e}".into() }
+    if x.is_finite() {
+        format!("{x:.d$}")
+    } else {
+        "\u{2212}\u{221e}".into()
+    }
 }
 
 impl HindcastPage<'_> {
@@ -61,7 +65,12 @@ impl HindcastPage<'_> {
         self.verdicts(&mut h);
         self.decomposition_table(&mut h);
         for (title, caption, svg) in &self.charts {
-            let _ = writeln!(h, "<h2>{}</h2>\n<figure>{svg}<figcaption>{}</figcaption></figure>", esc(title), esc(caption));
+            let _ = writeln!(
+                h,
+                "<h2>{}</h2>\n<figure>{svg}<figcaption>{}</figcaption></figure>",
+                esc(title),
+                esc(caption)
+            );
         }
         self.coverage_table(&mut h);
         self.states_table(&mut h);
@@ -124,7 +133,15 @@ impl HindcastPage<'_> {
         h.push_str("<h2>Brier decomposition</h2>\n<p>Murphy's decomposition on the bins of the reliability diagram: the binned Brier REL \u{2212} RES + UNC scores the forecasts replaced by their bin means; the Brier score adds the within-bin variance WBV and subtracts twice the within-bin covariance WBC.</p>\n<table>\n<tr><th>window</th><th>model</th><th>Brier</th><th>REL</th><th>RES</th><th>UNC</th><th>WBV</th><th>WBC</th><th>binned</th></tr>\n");
         for (w, m, d) in &self.decomposition {
             let _ = write!(h, "<tr><td>{}</td><td>{}</td>", esc(w), esc(m));
-            for v in [d.brier, d.reliability, d.resolution, d.uncertainty, d.within_variance, d.within_covariance, d.binned_brier] {
+            for v in [
+                d.brier,
+                d.reliability,
+                d.resolution,
+                d.uncertainty,
+                d.within_variance,
+                d.within_covariance,
+                d.binned_brier,
+            ] {
                 let _ = write!(h, "<td class=\"n\">{}</td>", f(v, 6));
             }
             h.push_str("</tr>\n");

@@ -49,8 +49,12 @@ impl Replications<'_> {
             }
             let sets = start_sets(m, &history, self.split, first.domain, first.union, &at_risk);
             let cells: Vec<usize> = list.iter().map(|&h| first.domain * n + spells.spells[h].state).collect();
-            let per_run: Vec<Vec<u8>> =
-                pool.install(|| (0..self.runs).into_par_iter().map(|r| self.one_run(m, &sets, &cells, first.union, r)).collect());
+            let per_run: Vec<Vec<u8>> = pool.install(|| {
+                (0..self.runs)
+                    .into_par_iter()
+                    .map(|r| self.one_run(m, &sets, &cells, first.union, r))
+                    .collect()
+            });
             for (j, &h) in list.iter().enumerate() {
                 out[h] = per_run.iter().map(|run| run[j]).collect();
             }

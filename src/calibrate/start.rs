@@ -26,20 +26,17 @@ use crate::rng::Generator;
 pub(super) fn start_sets(m: &Model, history: &History, before: i32, d: usize, union: u8, at_risk: &[bool]) -> Vec<u8> {
     let (n, dd, k) = (m.layout.states, m.layout.domains, m.layout.frameworks);
     let all = ((1u16 << k) - 1) as u8;
-    let mut sets = vec![0u8; n * dd];
-    for dom in 0..dd {
-        for i in 0..n {
-            let cell = dom * n + i;
-            sets[cell] = if m.anchor[cell] != NO_ANCHOR {
-                1 << m.anchor[cell]
-            } else {
-                let known = known_set(history, dom, i, before, all);
-                let outside = known & !union;
-                if dom == d && at_risk[i] && outside != 0 { outside } else { known }
-            };
-        }
-    }
-    sets
+    (0..n * dd)
+        .map(|cell| {
+            let (dom, i) = (cell / n, cell % n);
+            if m.anchor[cell] != NO_ANCHOR {
+                return 1 << m.anchor[cell];
+            }
+            let known = known_set(history, dom, i, before, all);
+            let outside = known & !union;
+            if dom == d && at_risk[i] && outside != 0 { outside } else { known }
+        })
+        .collect()
 }
 
 /// One start alignment drawn from `sets` (see the module header).

@@ -55,6 +55,9 @@ mod tests {
         assert_eq!(outcome(&row("brier", 0.001, 0.0005, 0.002)), Outcome::Worse);
         assert_eq!(outcome(&row("brier", 0.0, -0.001, 0.001)), Outcome::Undetected);
         let s = sentence(&row("brier", 0.001, 0.0005, 0.002));
-        assert!(s.starts_with("time: blocsim (calibrated) does worse than constant_hazard on the Brier score"), "{s}");
+        assert!(
+            s.starts_with("time: blocsim (calibrated) does worse than constant_hazard on the Brier score"),
+            "{s}"
+        );
     }
 }

@@ -10,6 +10,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
+use super::hindcast_outputs::Tables;
+use super::simhind::{SimModel, estimate_sets};
 use crate::calibrate::codebook::Codebook;
 use crate::calibrate::covariates::CovariatePath;
 use crate::calibrate::forecasts::{DiffRow, Forecast, ScoreRow, difference_rows, score_rows};
@@ -17,8 +19,6 @@ use crate::calibrate::likelihood::{Observation, Problem};
 use crate::calibrate::observations::{CellModel, Meta, build};
 use crate::calibrate::panel::Panel;
 use crate::calibrate::{estimate, params};
-use super::hindcast_outputs::Tables;
-use super::simhind::{SimModel, estimate_sets};
 use crate::error::Error;
 use crate::export::write_atomic;
 use crate::model::Knobs;
@@ -268,9 +268,18 @@ pub fn hindcast(c: HindcastCommand) -> anyhow::Result<HindcastDone> {
     differences.extend(difference_rows("subregion", &loso, &y_all, &cluster_all, c.bootstrap, &mut rng));
     // Simulated: N runs of the engine from the observed state at the end of split.
     let sim_models = [
-        SimModel { name: "calibrated".into(), sets: estimate_sets(&main.free, &main.fitted, None) },
-        SimModel { name: "uncalibrated".into(), sets: Vec::new() },
-        SimModel { name: "calibrated_network_off".into(), sets: estimate_sets(&off.free, &off.fitted, Some("utility.network=0")) },
+        SimModel {
+            name: "calibrated".into(),
+            sets: estimate_sets(&main.free, &main.fitted, None),
+        },
+        SimModel {
+            name: "uncalibrated".into(),
+            sets: Vec::new(),
+        },
+        SimModel {
+            name: "calibrated_network_off".into(),
+            sets: estimate_sets(&off.free, &off.fitted, Some("utility.network=0")),
+        },
     ];
     let hazard: BTreeMap<String, f64> = rate.iter().map(|(k, &(e, n))| (k.to_string(), e / n)).collect();
     let sim = super::simhind::simulate(&c, &sim_models, &hazard)?;

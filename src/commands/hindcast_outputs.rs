@@ -57,7 +57,15 @@ pub fn write(dir: &Path, sim: &Simulated, t: &Tables, ids: &[String]) -> Result<
         .spells
         .iter()
         .zip(&sim.multi[0].1)
-        .map(|(h, m)| (ids[h.state].clone(), h.indicator.clone(), h.adopted, m.by_end(), m.median_text(sim.split)))
+        .map(|(h, m)| {
+            (
+                ids[h.state].clone(),
+                h.indicator.clone(),
+                h.adopted,
+                m.by_end(),
+                m.median_text(sim.split),
+            )
+        })
         .collect();
     let page = HindcastPage {
         scenario: t.scenario,
@@ -85,7 +93,10 @@ pub fn write(dir: &Path, sim: &Simulated, t: &Tables, ids: &[String]) -> Result<
             ),
             (
                 "Yearly adoptions against the simulated bands".into(),
-                format!("Per indicator and year, the observed number of adoptions and the {} runs' 50% and 90% bands (model {model}).", sim.runs),
+                format!(
+                    "Per indicator and year, the observed number of adoptions and the {} runs' 50% and 90% bands (model {model}).",
+                    sim.runs
+                ),
                 svg("counts.svg")?,
             ),
         ],

@@ -45,7 +45,11 @@ pub struct Simulated {
 /// `KEY=VALUE` overrides setting each free parameter to its value at `internal`.
 pub fn estimate_sets(free: &[FreeParam], internal: &[f64], extra: Option<&str>) -> Vec<String> {
     let mut sets: Vec<String> = extra.map(str::to_string).into_iter().collect();
-    sets.extend(free.iter().zip(internal).map(|(p, &x)| format!("{}={}", p.key, p.from_internal(x).0)));
+    sets.extend(
+        free.iter()
+            .zip(internal)
+            .map(|(p, &x)| format!("{}={}", p.key, p.from_internal(x).0)),
+    );
     sets
 }
 

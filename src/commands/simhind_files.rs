@@ -115,9 +115,7 @@ impl Simulated {
 /// Write `reliability.csv` and `brier_decomposition.csv`.
 pub fn write_reliability(dir: &Path, rel: &Reliability) -> Result<()> {
     let mut bins = String::from("window,model,bin_low,bin_high,n,mean_forecast,observed_rate\n");
-    let mut dec = String::from(
-        "window,model,brier,reliability,resolution,uncertainty,within_variance,within_covariance,binned_brier\n",
-    );
+    let mut dec = String::from("window,model,brier,reliability,resolution,uncertainty,within_variance,within_covariance,binned_brier\n");
     for (w, m, bs, d) in rel {
         for b in bs {
             let _ = writeln!(bins, "{w},{m},{},{},{},{},{}", b.low, b.high, b.n, num(b.forecast), num(b.observed));

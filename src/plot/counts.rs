@@ -86,7 +86,10 @@ impl Chart for CountsChart {
             &head,
             s,
             "Adoptions per year: observed (dots) against the runs' 50% and 90% bands",
-            &format!("scenario {}, model {}; a hollow dot is outside the 90% band", self.scenario, self.model),
+            &format!(
+                "scenario {}, model {}; a hollow dot is outside the 90% band",
+                self.scenario, self.model
+            ),
         )?;
         let (rows, cols) = panel_grid(self.indicators.len().max(1));
         let panels = body.split_evenly((rows, cols));
@@ -120,7 +123,10 @@ impl Chart for CountsChart {
                     Rectangle::new([(y - w, lo as f64 - 0.1), (y + w, hi as f64 + 0.1)], c.filled())
                 };
                 chart
-                    .draw_series([rect(b.low90, b.high90, 0.3, tint(BLUE, 0.3)), rect(b.low50, b.high50, 0.3, tint(BLUE, 0.65))])
+                    .draw_series([
+                        rect(b.low90, b.high90, 0.3, tint(BLUE, 0.3)),
+                        rect(b.low50, b.high50, 0.3, tint(BLUE, 0.65)),
+                    ])
                     .map_err(perr)?;
                 let m = b.median as f64;
                 chart

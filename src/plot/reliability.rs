@@ -16,10 +16,13 @@ use crate::error::{Error, Result};
 
 const COLORS: [RGBColor; 7] = [BLUE, VERMILLION, BLUISH_GREEN, ORANGE, REDDISH_PURPLE, SKY_BLUE, BLACK];
 
-/// Per window: per model, its bins.
+/// One panel: a window and, per model, its bins.
+pub type Panel = (String, Vec<(String, Vec<Bin>)>);
+
+/// Per window, a panel.
 pub struct ReliabilityChart {
     pub scenario: String,
-    pub panels: Vec<(String, Vec<(String, Vec<Bin>)>)>,
+    pub panels: Vec<Panel>,
 }
 
 impl ReliabilityChart {
@@ -31,7 +34,7 @@ impl ReliabilityChart {
             path: path.clone(),
             source,
         })?;
-        let mut panels: Vec<(String, Vec<(String, Vec<Bin>)>)> = Vec::new();
+        let mut panels: Vec<Panel> = Vec::new();
         for (line, row) in text.lines().enumerate().skip(1) {
             let f: Vec<&str> = row.split(',').collect();
             let num = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok());
@@ -82,7 +85,10 @@ impl Chart for ReliabilityChart {
             &head,
             s,
             "Reliability: observed rate against mean forecast per bin (square-root axes)",
-            &format!("scenario {}; on the diagonal a forecast means what it says; marker area ~ log(count)", self.scenario),
+            &format!(
+                "scenario {}; on the diagonal a forecast means what it says; marker area ~ log(count)",
+                self.scenario
+            ),
         )?;
         let panels = body.split_evenly((1, self.panels.len().max(1)));
         for (area, (window, models)) in panels.iter().zip(&self.panels) {

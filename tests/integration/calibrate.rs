@@ -271,10 +271,21 @@ fn csv_rows(text: &str) -> (Vec<&str>, Vec<Vec<&str>>) {
 }
 
 fn hindcast_sim(runs: &str, threads: &str, name: &str) -> crate::support::command::Run {
-    Test::with(["hindcast", FIT, "--observed", OBSERVED, "--bootstrap", "50", "--runs", runs, "--threads", threads])
-        .temp_out(name)
-        .run()
-        .success()
+    Test::with([
+        "hindcast",
+        FIT,
+        "--observed",
+        OBSERVED,
+        "--bootstrap",
+        "50",
+        "--runs",
+        runs,
+        "--threads",
+        threads,
+    ])
+    .temp_out(name)
+    .run()
+    .success()
 }
 
 #[test]
@@ -290,13 +301,26 @@ fn simulated_hindcast_writes_probabilities_bands_reliability_and_a_report() {
     let (header, rows) = csv_rows(&states);
     assert_eq!(
         header,
-        ["state", "indicator", "observed_year", "p_adopted_by_end", "median_year", "p_by_2022", "p_by_2023", "p_by_2024", "p_by_2025"]
+        [
+            "state",
+            "indicator",
+            "observed_year",
+            "p_adopted_by_end",
+            "median_year",
+            "p_by_2022",
+            "p_by_2023",
+            "p_by_2024",
+            "p_by_2025"
+        ]
     );
     assert!(!rows.is_empty());
     let mut adopted: std::collections::BTreeMap<(String, String), usize> = Default::default();
     for r in &rows {
         let p: Vec<f64> = r[5..].iter().map(|v| v.parse().unwrap()).collect();
-        assert!(p.iter().all(|&x| (0.0..=1.0).contains(&x)) && p.windows(2).all(|w| w[0] <= w[1]), "{r:?}");
+        assert!(
+            p.iter().all(|&x| (0.0..=1.0).contains(&x)) && p.windows(2).all(|w| w[0] <= w[1]),
+            "{r:?}"
+        );
         assert_eq!(r[3], r[8], "P(by end) is P(by 2025): {r:?}");
         let median_ok = r[4] == "after 2025" || (2022..=2025).contains(&r[4].parse::<i32>().unwrap_or(0));
         assert!(median_ok, "{r:?}");
@@ -319,7 +343,10 @@ fn simulated_hindcast_writes_probabilities_bands_reliability_and_a_report() {
         let expected = adopted.get(&(r[1].to_string(), r[2].to_string())).copied().unwrap_or(0);
         assert_eq!(r[3].parse::<usize>().unwrap(), expected, "{r:?}");
         let q: Vec<usize> = [8, 6, 5, 7, 9].iter().map(|&c| r[c].parse().unwrap()).collect();
-        assert!(q.windows(2).all(|w| w[0] <= w[1]), "low90 <= low50 <= median <= high50 <= high90: {r:?}");
+        assert!(
+            q.windows(2).all(|w| w[0] <= w[1]),
+            "low90 <= low50 <= median <= high50 <= high90: {r:?}"
+        );
     }
     // The decomposition's identity: binned Brier + WBV − 2 WBC = Brier (eight decimals written).
     let dec = String::from_utf8(run.file("brier_decomposition.csv")).unwrap();
@@ -332,10 +359,20 @@ fn simulated_hindcast_writes_probabilities_bands_reliability_and_a_report() {
     }
     // The report: self-contained, names every baseline, says where blocsim does not beat one.
     let report = String::from_utf8(run.file("report.html")).unwrap();
-    for name in ["persistence", "constant_hazard", "uncalibrated", "calibrated_network_off", "Where blocsim does not beat a baseline", "<svg"] {
+    for name in [
+        "persistence",
+        "constant_hazard",
+        "uncalibrated",
+        "calibrated_network_off",
+        "Where blocsim does not beat a baseline",
+        "<svg",
+    ] {
         assert!(report.contains(name), "report lacks {name}");
     }
-    assert!(!report.contains("src=\"http") && !report.contains("href=\"http"), "the report loads nothing");
+    assert!(
+        !report.contains("src=\"http") && !report.contains("href=\"http"),
+        "the report loads nothing"
+    );
 }
 
 #[test]
@@ -351,6 +388,9 @@ fn simulated_hindcast_is_byte_identical_on_one_and_two_threads() {
 
 #[test]
 fn hindcast_refuses_zero_runs() {
-    let err = Test::with(["hindcast", FIT, "--observed", OBSERVED, "--runs", "0"]).temp_out("zero").run().input_error();
+    let err = Test::with(["hindcast", FIT, "--observed", OBSERVED, "--runs", "0"])
+        .temp_out("zero")
+        .run()
+        .input_error();
     assert!(err.contains("--runs 0"), "{err}");
 }
