@@ -348,8 +348,9 @@ pub enum Command {
         #[command(flatten)]
         out: OutArgs,
     },
-    /// Fit on start..=split, score one-year-ahead adoption forecasts of split+1..=end against
-    /// baselines (default --out: output/hindcast); see docs/calibration.md.
+    /// Fit on start..=split, score one-year-ahead and simulated (--runs engine runs from the
+    /// observed state at the end of split) adoption forecasts of split+1..=end against baselines,
+    /// with report.html (default --out: output/hindcast); see docs/calibration.md.
     Hindcast {
         #[command(flatten)]
         scenario: ScenarioArgs,
@@ -371,6 +372,10 @@ pub enum Command {
         /// Bootstrap replications of the score differences (resampling states).
         #[arg(long, default_value_t = 1000)]
         bootstrap: usize,
+        /// Runs of the simulated window (--runs, default the scenario's batch.runs), their seed
+        /// and worker threads.
+        #[command(flatten)]
+        batch: BatchArgs,
         #[command(flatten)]
         out: OutArgs,
     },
@@ -509,6 +514,7 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             end,
             free,
             bootstrap,
+            batch,
             out,
         } => {
             let done = commands::hindcast(commands::HindcastCommand {
@@ -520,6 +526,9 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
                 end,
                 free,
                 bootstrap,
+                runs: batch.runs.runs,
+                seed: batch.seed.seed,
+                threads: batch.threads,
                 out: out.out,
                 force: out.force,
                 command: command_line,

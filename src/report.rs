@@ -28,7 +28,7 @@ pub fn esc(s: &str) -> String {
 }
 
 /// The start of a page: document head with the style sheet, and the title as a heading.
-fn page_head(h: &mut String, title: &str) {
+pub(crate) fn page_head(h: &mut String, title: &str) {
     let _ = write!(
         h,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>\n{}</style>\n</head>\n<body>\n",

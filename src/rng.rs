@@ -32,6 +32,8 @@ pub enum Purpose {
     Setup = 1,
     /// Revision draws and choice noise, year by year.
     Dynamics = 2,
+    /// Draws of a start state from what is observed of it (`hindcast`'s simulated window).
+    Observed = 3,
 }
 
 /// Number of stream slots reserved per run.

@@ -18,10 +18,19 @@
 //! | [`hazard`] | the event-history baselines: covariates-only and spatial-lag logit hazards |
 //! | [`logit`] | a weighted binary logit by Newton's method (the hazards' solver) |
 //! | [`output`] | `estimates.csv`, `vcov.csv`, `profiles.csv`, `fit.json`, `calibrated.toml` |
+//! | [`spells`] | the histories a simulated hindcast scores, at risk at the end of the fit |
+//! | [`start`] | the simulated hindcast's start state, drawn from what the panel says of each cell |
+//! | [`simulate`] | the simulated hindcast's replications, on the engine, in run order |
+//! | [`multiyear`] | P(adoption by each year), the median predicted year |
+//! | [`bands`] | yearly adoption counts against the runs' 50% and 90% bands, and their coverage |
+//! | [`reliability`] | reliability bins and Murphy's decomposition of the Brier score |
+//! | [`verdict`] | plain verdicts on a hindcast's paired differences |
+//! | [`report`] | `report.html` of a hindcast |
 //!
 //! The design (what is observed, how unobserved cells are treated, identification) is in
 //! `docs/calibration.md`.
 
+pub mod bands;
 pub mod codebook;
 pub mod covariates;
 pub mod forecasts;
@@ -29,13 +38,20 @@ pub mod hazard;
 pub mod inference;
 pub mod likelihood;
 pub mod logit;
+pub mod multiyear;
 pub mod newton;
 pub mod observations;
 pub mod output;
 pub mod panel;
 pub mod params;
+pub mod reliability;
+pub mod report;
 pub mod scores;
+pub mod simulate;
+pub mod spells;
+pub mod start;
 pub mod state;
+pub mod verdict;
 
 use crate::error::Error;
 use inference::{Profile, Z_975};

@@ -126,7 +126,7 @@ pub fn calibrate(c: CalibrateCommand) -> anyhow::Result<CalibrateDone> {
         )?);
     }
     let names: Vec<&str> = files.iter().map(String::as_str).collect();
-    write_manifest(&dir, &model, &names, c.command, seconds)?;
+    write_manifest(&dir, &model, &names, c.command, seconds, (0, 1))?;
     Ok(CalibrateDone {
         dir,
         fit,
@@ -143,6 +143,7 @@ pub(super) fn write_manifest(
     files: &[&str],
     command: Vec<String>,
     seconds: f64,
+    (runs, threads): (u64, usize),
 ) -> crate::error::Result<()> {
     let s = &model.scenario;
     let mut manifest = crate::export::Manifest {
@@ -152,8 +153,8 @@ pub(super) fn write_manifest(
         scenario_path: s.path().display().to_string(),
         scenario_sha256: crate::export::sha256_hex(s.resolved.as_bytes()),
         seed: s.batch.seed,
-        runs: 0,
-        threads: 1,
+        runs,
+        threads,
         shard: None,
         command,
         wall_seconds: seconds,

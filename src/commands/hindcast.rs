@@ -11,6 +11,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
+use super::hindcast_outputs::Tables;
+use super::simhind::{SimModel, estimate_sets};
 use crate::calibrate::codebook::Codebook;
 use crate::calibrate::covariates::CovariatePath;
 use crate::calibrate::forecasts::{DiffRow, Forecast, ScoreRow, difference_rows, score_rows};
@@ -40,6 +42,11 @@ pub struct HindcastCommand {
     pub free: Vec<String>,
     /// Bootstrap replications of the score differences.
     pub bootstrap: usize,
+    /// Runs, seed and threads of the simulated window (None: the scenario's batch.runs and
+    /// batch.seed, one thread per core).
+    pub runs: Option<u64>,
+    pub seed: Option<u64>,
+    pub threads: Option<usize>,
     pub out: Option<PathBuf>,
     pub force: bool,
     pub command: Vec<String>,
@@ -203,6 +210,7 @@ pub fn hindcast(c: HindcastCommand) -> anyhow::Result<HindcastDone> {
     if c.bootstrap == 0 {
         return Err(Error::Usage("--bootstrap 0: expected at least 1".into()).into());
     }
+    super::check_runs_and_threads(c.runs.unwrap_or(1), 1, c.threads)?;
     let main = variant(&c, None, &c.free)?;
     let free_keys: Vec<String> = if c.free.is_empty() {
         params::DEFAULT_FREE.iter().map(|k| k.to_string()).collect()
@@ -293,6 +301,25 @@ pub fn hindcast(c: HindcastCommand) -> anyhow::Result<HindcastDone> {
     ];
     table.extend(score_rows("subregion", &loso, &y_all, &main.all_meta));
     differences.extend(difference_rows("subregion", &loso, &y_all, &cluster_all, c.bootstrap, &mut rng));
+    // Simulated: N runs of the engine from the observed state at the end of split.
+    let sim_models = [
+        SimModel {
+            name: "calibrated".into(),
+            sets: estimate_sets(&main.free, &main.fitted, None),
+        },
+        SimModel {
+            name: "uncalibrated".into(),
+            sets: Vec::new(),
+        },
+        SimModel {
+            name: "calibrated_network_off".into(),
+            sets: estimate_sets(&off.free, &off.fitted, Some("utility.network=0")),
+        },
+    ];
+    let hazard: BTreeMap<String, f64> = rate.iter().map(|(k, &(e, n))| (k.to_string(), e / n)).collect();
+    let sim = super::simhind::simulate(&c, &sim_models, &hazard)?;
+    table.extend(sim.scores.iter().cloned());
+    differences.extend(sim.differences.iter().cloned());
     let dir = c.out.clone().unwrap_or_else(|| PathBuf::from("output").join("hindcast"));
     let _lock = crate::outdir::prepare(&dir, c.force)?;
     let reference: BTreeMap<(&str, &str), f64> = table
@@ -325,13 +352,23 @@ pub fn hindcast(c: HindcastCommand) -> anyhow::Result<HindcastDone> {
                           "scored_events": y_all.iter().filter(|&&e| e).count()},
         },
         "hazards": hazards.iter().map(|(name, h)| (name.to_string(), serde_json::json!(h))).collect::<serde_json::Map<_, _>>(),
-        "bootstrap": c.bootstrap, "seconds": seconds,
+        "bootstrap": c.bootstrap, "simulated": sim.json(),
     });
     let mut bytes = serde_json::to_vec_pretty(&json).unwrap_or_default();
     bytes.push(b'\n');
     write_atomic(&dir.join("hindcast.json"), &bytes)?;
     let model = super::load(&c.scenario, &c.sets)?;
-    super::calibrate::write_manifest(&dir, &model, &FILES, c.command.clone(), seconds)?;
+    let tables = Tables {
+        scenario: &model.scenario.name,
+        years: (c.start, c.split, c.end),
+        scores: &table,
+        differences: &differences,
+        one_year: (&forecasts, &y),
+    };
+    super::hindcast_outputs::write(&dir, &sim, &tables, &model.world.ids)?;
+    let files: Vec<&str> = FILES.iter().chain(&super::hindcast_outputs::FILES).copied().collect();
+    let runs = (sim.runs, sim.threads);
+    super::calibrate::write_manifest(&dir, &model, &files, c.command.clone(), seconds, runs)?;
     Ok(HindcastDone {
         dir,
         scores: table,

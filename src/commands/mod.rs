@@ -13,6 +13,8 @@
 //! | [`compare`] | `compare`: two scenarios on common random numbers |
 //! | [`experiments`] | `sweep`, `sensitivity`, `discover` |
 //! | [`hindcast`] | `hindcast`: one-year-ahead out-of-sample scores against baselines |
+//! | [`simhind`], [`simhind_files`] | `hindcast`'s simulated window: N engine runs from the observed state, and its tables |
+//! | [`hindcast_outputs`] | `hindcast`'s charts, `states.csv`, `counts.csv` and `report.html` |
 //! | [`inspect`] | `check`, `scenarios`, `meanfield`: print what a scenario is |
 //! | [`bench`] | `bench`: throughput |
 //! | [`serve`] | `serve`: the what-if explorer's jobs (the HTTP side is [`crate::server`]) |
@@ -33,11 +35,14 @@ pub mod calibrate;
 pub mod compare;
 pub mod experiments;
 pub mod hindcast;
+pub mod hindcast_outputs;
 pub mod inspect;
 pub mod merge;
 pub mod plot;
 pub mod run;
 pub mod serve;
+pub mod simhind;
+pub mod simhind_files;
 
 pub use crate::progress::{Progress, Silent};
 pub use batch::{BatchCommand, BatchDone, batch};

@@ -13,6 +13,8 @@
 //! | [`swing`] | `swing_<domain>` | the most contested states' probabilities of each framework |
 //! | [`map`] | `map_<domain>` | each state's most likely framework, shaded by its probability (Equal Earth) |
 //! | [`indices`] | `indices` | fragmentation and hedging indices over time as fan charts |
+//! | [`reliability`] | `reliability` | a hindcast's observed rate against mean forecast per bin, per window (from `hindcast`'s results) |
+//! | [`counts`] | `counts` | a simulated hindcast's yearly adoptions against the runs' 50% and 90% bands (from `hindcast`'s results) |
 //!
 //! Determinism: every chart is a pure function of the files read; iteration is in file order,
 //! coordinates are integers, numbers are formatted with fixed precision, and nothing depends on
@@ -21,12 +23,14 @@
 
 pub mod analysis;
 pub mod comparison;
+pub mod counts;
 pub mod data;
 pub mod fan;
 pub mod indices;
 pub mod map;
 pub mod outcomes;
 pub mod profiles;
+pub mod reliability;
 pub mod swing;
 pub mod ternary;
 

@@ -230,16 +230,16 @@ fn a_window_the_scenario_cannot_explain_and_lambda_as_free_are_refused() {
 
 #[test]
 fn hindcast_scores_every_model_on_the_same_cell_years() {
-    let run = Test::with(["hindcast", FIT, "--observed", OBSERVED, "--bootstrap", "200"])
+    let run = Test::with(["hindcast", FIT, "--observed", OBSERVED, "--bootstrap", "200", "--runs", "10"])
         .temp_out("hind")
         .run()
         .success();
     let scores = String::from_utf8(run.file("scores.csv")).unwrap();
     let rows: Vec<Vec<&str>> = scores.lines().skip(1).map(|l| l.split(',').collect()).collect();
-    for window in ["time", "subregion"] {
+    for window in ["time", "subregion", "simulated"] {
         let pooled: Vec<&Vec<&str>> = rows.iter().filter(|r| r[0] == window && r[2] == "pooled").collect();
         let models: Vec<&str> = pooled.iter().map(|r| r[1]).collect();
-        let expected: &[&str] = if window == "time" {
+        let expected: &[&str] = if window != "subregion" {
             &[
                 "calibrated",
                 "uncalibrated",
@@ -304,4 +304,135 @@ fn hindcast_scores_every_model_on_the_same_cell_years() {
         assert_eq!(names.contains(&"spatial_lag"), lag, "{names:?}");
         assert!(coefficients.iter().all(|c| c["se"].as_f64().unwrap() > 0.0), "{coefficients:?}");
     }
+}
+
+fn csv_rows(text: &str) -> (Vec<&str>, Vec<Vec<&str>>) {
+    let mut lines = text.lines();
+    let header = lines.next().unwrap_or("").split(',').collect();
+    (header, lines.map(|l| l.split(',').collect()).collect())
+}
+
+fn hindcast_sim(runs: &str, threads: &str, name: &str) -> crate::support::command::Run {
+    Test::with([
+        "hindcast",
+        FIT,
+        "--observed",
+        OBSERVED,
+        "--bootstrap",
+        "50",
+        "--runs",
+        runs,
+        "--threads",
+        threads,
+    ])
+    .temp_out(name)
+    .run()
+    .success()
+}
+
+#[test]
+fn simulated_hindcast_writes_probabilities_bands_reliability_and_a_report() {
+    let run = hindcast_sim("12", "2", "sim");
+    for f in blocsim::commands::hindcast_outputs::FILES {
+        assert!(run.out().join(f).is_file(), "{f} missing");
+    }
+    let manifest = String::from_utf8(run.file("manifest.json")).unwrap();
+    assert!(manifest.contains("\"states.csv\"") && manifest.contains("\"plots/counts.svg\"") && manifest.contains("\"report.html\""));
+    // states.csv: probabilities in [0, 1], non-decreasing by year, median a scored year or "after 2025".
+    let states = String::from_utf8(run.file("states.csv")).unwrap();
+    let (header, rows) = csv_rows(&states);
+    assert_eq!(
+        header,
+        [
+            "state",
+            "indicator",
+            "observed_year",
+            "p_adopted_by_end",
+            "median_year",
+            "p_by_2022",
+            "p_by_2023",
+            "p_by_2024",
+            "p_by_2025"
+        ]
+    );
+    assert!(!rows.is_empty());
+    let mut adopted: std::collections::BTreeMap<(String, String), usize> = Default::default();
+    for r in &rows {
+        let p: Vec<f64> = r[5..].iter().map(|v| v.parse().unwrap()).collect();
+        assert!(
+            p.iter().all(|&x| (0.0..=1.0).contains(&x)) && p.windows(2).all(|w| w[0] <= w[1]),
+            "{r:?}"
+        );
+        assert_eq!(r[3], r[8], "P(by end) is P(by 2025): {r:?}");
+        let median_ok = r[4] == "after 2025" || (2022..=2025).contains(&r[4].parse::<i32>().unwrap_or(0));
+        assert!(median_ok, "{r:?}");
+        // Half the runs adopt by the median year: P (shrunk by half a run of 12) reaches 6.5/13.
+        if r[4] != "after 2025" {
+            let at = r[4].parse::<usize>().unwrap() - 2022;
+            assert!(p[at] >= 6.5 / 13.0 - 1e-6, "{r:?}");
+        } else {
+            assert!(p[3] < 6.5 / 13.0 - 1e-6, "{r:?}");
+        }
+        if !r[2].is_empty() {
+            *adopted.entry((r[1].to_string(), r[2].to_string())).or_default() += 1;
+        }
+    }
+    // counts.csv: the observed counts are the adoptions of states.csv; bands are ordered.
+    let counts = String::from_utf8(run.file("counts.csv")).unwrap();
+    let (header, rows) = csv_rows(&counts);
+    assert_eq!(header[..6], ["model", "indicator", "year", "observed", "mean", "median"]);
+    for r in &rows {
+        let expected = adopted.get(&(r[1].to_string(), r[2].to_string())).copied().unwrap_or(0);
+        assert_eq!(r[3].parse::<usize>().unwrap(), expected, "{r:?}");
+        let q: Vec<usize> = [8, 6, 5, 7, 9].iter().map(|&c| r[c].parse().unwrap()).collect();
+        assert!(
+            q.windows(2).all(|w| w[0] <= w[1]),
+            "low90 <= low50 <= median <= high50 <= high90: {r:?}"
+        );
+    }
+    // The decomposition's identity: binned Brier + WBV − 2 WBC = Brier (eight decimals written).
+    let dec = String::from_utf8(run.file("brier_decomposition.csv")).unwrap();
+    let (_, rows) = csv_rows(&dec);
+    assert!(rows.iter().any(|r| r[0] == "simulated") && rows.iter().any(|r| r[0] == "time"));
+    for r in &rows {
+        let v: Vec<f64> = r[2..].iter().map(|x| x.parse().unwrap()).collect();
+        assert!((v[6] + v[4] - 2.0 * v[5] - v[0]).abs() < 5e-8, "{r:?}");
+        assert!((v[1] - v[2] + v[3] - v[6]).abs() < 5e-8, "{r:?}");
+    }
+    // The report: self-contained, names every baseline, says where blocsim does not beat one.
+    let report = String::from_utf8(run.file("report.html")).unwrap();
+    for name in [
+        "persistence",
+        "constant_hazard",
+        "uncalibrated",
+        "calibrated_network_off",
+        "Where blocsim does not beat a baseline",
+        "<svg",
+    ] {
+        assert!(report.contains(name), "report lacks {name}");
+    }
+    assert!(
+        !report.contains("src=\"http") && !report.contains("href=\"http"),
+        "the report loads nothing"
+    );
+}
+
+#[test]
+fn simulated_hindcast_is_byte_identical_on_one_and_two_threads() {
+    let one = hindcast_sim("6", "1", "one");
+    let two = hindcast_sim("6", "2", "two");
+    let mut files: Vec<&str> = blocsim::commands::hindcast::FILES.to_vec();
+    files.extend(blocsim::commands::hindcast_outputs::FILES);
+    for f in files {
+        assert!(one.file(f) == two.file(f), "{f} differs between 1 and 2 threads");
+    }
+}
+
+#[test]
+fn hindcast_refuses_zero_runs() {
+    let err = Test::with(["hindcast", FIT, "--observed", OBSERVED, "--runs", "0"])
+        .temp_out("zero")
+        .run()
+        .input_error();
+    assert!(err.contains("--runs 0"), "{err}");
 }
