@@ -22,7 +22,6 @@ use super::state::{dated_affinity, outcome_history};
 use crate::model::Model;
 use crate::rng::{Purpose, run_rng};
 use crate::run::Simulation;
-use crate::scenario::param;
 
 /// What the replications need besides the model.
 pub struct Replications<'a> {
