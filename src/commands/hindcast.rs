@@ -317,7 +317,18 @@ pub fn hindcast(c: HindcastCommand) -> anyhow::Result<HindcastDone> {
         },
     ];
     let hazard: BTreeMap<String, f64> = rate.iter().map(|(k, &(e, n))| (k.to_string(), e / n)).collect();
-    let sim = super::simhind::simulate(&c, &sim_models, &hazard)?;
+    // The event-history hazards of each (state, indicator) in the first scored year: their
+    // covariates do not change, and the spatial lag stays at what the end of split shows.
+    let yearly: BTreeMap<(usize, String), [f64; 2]> = scored
+        .iter()
+        .zip(&main.score.obs)
+        .filter(|(i, _)| main.all_meta[**i].year == c.split + 1)
+        .map(|(&i, o)| {
+            let p = [hazards[0].1.probability(&main.hazard, i), hazards[1].1.probability(&main.hazard, i)];
+            ((o.cluster, main.all_meta[i].indicator.clone()), p)
+        })
+        .collect();
+    let sim = super::simhind::simulate(&c, &sim_models, &hazard, &yearly)?;
     table.extend(sim.scores.iter().cloned());
     differences.extend(sim.differences.iter().cloned());
     let dir = c.out.clone().unwrap_or_else(|| PathBuf::from("output").join("hindcast"));

@@ -54,8 +54,15 @@ pub fn estimate_sets(free: &[FreeParam], internal: &[f64], extra: Option<&str>) 
 }
 
 /// Simulate every model of `models` (the calibrated one first); `hazard` is each indicator's
-/// constant yearly hazard from the fit years.
-pub fn simulate(c: &HindcastCommand, models: &[SimModel], hazard: &BTreeMap<String, f64>) -> anyhow::Result<Simulated> {
+/// constant yearly hazard from the fit years, `yearly` the covariates-only and spatial-lag hazards
+/// of each (state, indicator) in the first scored year, held over the window (the covariates do
+/// not change; the lag stays at what the end of split shows).
+pub fn simulate(
+    c: &HindcastCommand,
+    models: &[SimModel],
+    hazard: &BTreeMap<String, f64>,
+    yearly: &BTreeMap<(usize, String), [f64; 2]>,
+) -> anyhow::Result<Simulated> {
     let years = (c.end - c.split) as usize;
     let mut sets = c.sets.clone();
     sets.extend(models[0].sets.iter().cloned());
@@ -118,6 +125,24 @@ pub fn simulate(c: &HindcastCommand, models: &[SimModel], hazard: &BTreeMap<Stri
         model: "persistence".into(),
         p: vec![0.0; y.len()],
     });
+    for (k, name) in ["hazard_covariates", "hazard_spatial_lag"].into_iter().enumerate() {
+        let p = spells
+            .spells
+            .iter()
+            .map(|h| {
+                let at = (h.state, h.indicator.clone());
+                yearly.get(&at).map(|p| 1.0 - (1.0 - p[k]).powi(years as i32)).ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "hindcast: no cell-year of {} at risk of {} in {}",
+                        s_id(&first, h.state),
+                        h.indicator,
+                        c.split + 1
+                    )
+                })
+            })
+            .collect::<anyhow::Result<Vec<f64>>>()?;
+        forecasts.push(Forecast { model: name.into(), p });
+    }
     let cluster: Vec<usize> = spells.spells.iter().map(|h| h.state).collect();
     let scores = score_rows("simulated", &forecasts, &y, &meta);
     let mut rng = crate::rng::run_rng(c.start as u64, 1, crate::rng::Purpose::Dynamics);
@@ -140,6 +165,10 @@ pub fn simulate(c: &HindcastCommand, models: &[SimModel], hazard: &BTreeMap<Stri
 }
 
 /// Per indicator and scored year: the observed adoptions against the runs' counts.
+fn s_id(m: &crate::model::Model, state: usize) -> &str {
+    &m.world.ids[state]
+}
+
 fn count_bands(spells: &Spells, offsets: &[Vec<u8>], split: i32, years: usize) -> Vec<CountBand> {
     let runs = offsets.first().map_or(0, Vec::len);
     let mut out = Vec::new();
