@@ -91,6 +91,8 @@ pub fn fit_json(fit: &Fit, summary: &Summary, ctx: &Context) -> Vec<u8> {
         "events": summary.events,
         "observations": summary.observations,
         "known_previous": summary.known_previous,
+        "filtered": summary.filtered,
+        "histories": summary.histories,
         "uniform_priors": summary.uniform_priors,
         "indicators": summary.indicators.iter().map(|(k, (e, n))| (k.clone(), serde_json::json!({"events": e, "at_risk": n}))).collect::<serde_json::Map<_, _>>(),
         "dated_groups": summary.dated_groups, "undated_groups": summary.undated_groups, "dated_changes": summary.dated_changes,

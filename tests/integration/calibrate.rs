@@ -54,6 +54,7 @@ fn constants_of_a_multinomial_logit_are_log_share_ratios() {
                     // θ_0 is the constant of framework 1, θ_1 that of framework 2.
                     slope: vec![0.0, 1.0, 0.0, 0.0, 0.0, 1.0],
                 }],
+                filter: None,
             });
         }
     }
