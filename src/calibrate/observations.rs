@@ -102,10 +102,18 @@ impl CellModel<'_> {
         let cost_free = self.params.iter().position(|p| p.target == Target::SwitchingCost(d));
         let mut fixed = vec![0.0; k];
         let mut slope = vec![0.0; np * k];
+        // The standards term's GDP shares count the cell itself, at the framework the features
+        // were computed at (`f.current`); on this branch it sits at `from`.
+        let m = self.model;
+        let own = if m.total_gdp > 0.0 { m.world.gdp[i] / m.total_gdp } else { 0.0 };
+        let current = f.current[i] as usize;
         for (kk, out) in fixed.iter_mut().enumerate() {
             let mut u = f.offset[i * k + kk];
             for t in Term::ALL {
-                let x = f.value(t, i, kk);
+                let mut x = f.value(t, i, kk);
+                if t == Term::Standards && from as usize != current {
+                    x += own * (f64::from(u8::from(kk == from as usize)) - f64::from(u8::from(kk == current)));
+                }
                 match weight_index(self.params, s, d, t) {
                     Some(a) => slope[a * k + kk] += lambda * x,
                     None => u += knobs.weight(d, t) * x,

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use blocsim::calibrate::likelihood::{Branch, Observation, Problem, Rate};
-use blocsim::calibrate::observations::{CellModel, exact_transitions};
+use blocsim::calibrate::observations::{CellModel, exact_transitions, features_at};
 use blocsim::calibrate::{estimate, params};
 use blocsim::model::Knobs;
 use blocsim::rng::{Purpose, run_rng};
@@ -147,6 +147,170 @@ fn intervals_cover_the_true_weights_of_engine_simulated_histories_at_95_percent(
                 p.key
             );
         }
+    }
+}
+
+/// Where the terms of a hidden-history fit read the partners' alignments.
+#[derive(Clone, Copy, PartialEq)]
+enum Partners {
+    /// The engine's alignments at t − 1: the filter is then exact for each cell's own chain.
+    True,
+    /// The observed state as `calibrate` builds it from a panel: anchors, the framework a cell
+    /// was last seen entering, else its most probable initial framework.
+    Observed,
+}
+
+/// Coverage of the 95% intervals over R replications of histories whose previous framework is
+/// hidden, as in the real panel. The engine simulates four years of the 2017 fit scenario; each
+/// non-anchored cell of the three observed domains gives one adoption history per framework u it
+/// is not on at the start (indicator "enters u", U = {u}): each year until it enters u, the cell
+/// is seen outside U, and in the year it enters, in {u}. Nothing else about the cell is observed,
+/// so every year is a filtered observation. The three histories of a cell share its latent chain:
+/// the likelihood is a composite one, for which the sandwich (clustered by state) is the
+/// covariance and the information is not. Returns the keys and, per key, the sandwich and the
+/// information intervals' cover counts.
+fn hidden_history_coverage(partners: Partners, years: usize, replications: u64) -> (Vec<String>, Vec<u32>, Vec<u32>) {
+    let scenario = blocsim::scenario::Scenario::load(&root().join(FIT).display().to_string(), &[]).unwrap();
+    let model = blocsim::model::Model::from_scenario(scenario).unwrap();
+    let s = &model.scenario;
+    let (n, k) = (model.layout.states, model.layout.frameworks);
+    let all = ((1u16 << k) - 1) as u8;
+    let draws = params::centre_draws(s);
+    let knobs = Knobs::realize(s, &draws);
+    let free = params::parse_free(&[], s, &knobs).unwrap();
+    let truth: Vec<f64> = free.iter().map(|p| p.start).collect();
+    let domains: Vec<usize> = ["telecom", "cloud", "data"]
+        .iter()
+        .map(|d| s.domains.iter().position(|x| x == d).unwrap())
+        .collect();
+    let cells = CellModel {
+        model: &model,
+        params: &free,
+    };
+    // The most probable initial framework of each cell (the lowest on ties), as the observed state.
+    let likeliest: Vec<u8> = (0..model.layout.domains * n)
+        .map(|cell| {
+            let shares = &s.domain_specs[cell / n].initial[model.initial_rule[cell] as usize].shares;
+            (0..k).fold(0, |b, j| if shares[j] > shares[b] { j } else { b }) as u8
+        })
+        .collect();
+    let mut covered_sandwich = vec![0u32; free.len()];
+    let mut covered_information = vec![0u32; free.len()];
+    // Per key: Σ error, Σ error², Σ SE (information), Σ SE (sandwich), for the printed summary.
+    let mut moments = vec![[0.0f64; 4]; free.len()];
+    for rep in 0..replications {
+        let mut sim = Simulation::new(&model, &draws, &mut run_rng(11, rep, Purpose::Setup));
+        let mut rng = run_rng(11, rep, Purpose::Dynamics);
+        let start = sim.alignment().to_vec();
+        // History (d, u, i) is at risk while the cell has not entered u.
+        let id = |d: usize, u: usize, i: usize| (d * k + u) * n + i;
+        let mut at_risk: Vec<bool> = (0..model.layout.domains * k * n)
+            .map(|h| {
+                let (du, i) = (h / n, h % n);
+                let (d, u) = (du / k, du % k);
+                model.anchor[d * n + i] == blocsim::model::NO_ANCHOR && start[d * n + i] as usize != u
+            })
+            .collect();
+        let mut seen = likeliest.clone();
+        for (cell, a) in seen.iter_mut().enumerate() {
+            if model.anchor[cell] != blocsim::model::NO_ANCHOR {
+                *a = model.anchor[cell];
+            }
+        }
+        let mut obs = Vec::new();
+        for step in 1..=years {
+            let prev = sim.alignment().to_vec();
+            sim.step(step, &mut rng);
+            let next = sim.alignment().to_vec();
+            let read = if partners == Partners::True { &prev } else { &seen };
+            let inputs = sim.term_inputs();
+            let mut entered = Vec::new();
+            for &d in &domains {
+                let f = features_at(&inputs, read, d);
+                for u in 0..k {
+                    for i in 0..n {
+                        if !at_risk[id(d, u, i)] {
+                            continue;
+                        }
+                        let union = 1u8 << u;
+                        let adopt = next[d * n + i] as usize == u;
+                        let outcome = if adopt { union } else { all & !union };
+                        let (o, _) = cells.adoption_observation(&f, sim.knobs(), d, i, union, outcome, None, id(d, u, i), step == 1);
+                        obs.push(o);
+                        if adopt {
+                            at_risk[id(d, u, i)] = false;
+                            entered.push((d * n + i, u as u8));
+                        }
+                    }
+                }
+            }
+            for (cell, u) in entered {
+                seen[cell] = u;
+            }
+        }
+        let problem = Problem {
+            frameworks: k,
+            params: free.len(),
+            clusters: n,
+            obs,
+        };
+        let fit = estimate(&problem, &free, false).unwrap();
+        assert!(fit.converged, "replication {rep}");
+        for (a, e) in fit.estimates.iter().enumerate() {
+            covered_sandwich[a] += u32::from(e.low <= truth[a] && truth[a] <= e.high);
+            let half = 1.959_963_984_540_054 * e.se_information;
+            covered_information[a] += u32::from((e.value - truth[a]).abs() <= half);
+            let err = e.value - truth[a];
+            for (m, x) in moments[a].iter_mut().zip([err, err * err, e.se_information, e.se_sandwich]) {
+                *m += x;
+            }
+        }
+    }
+    let r = replications as f64;
+    for (p, m) in free.iter().zip(&moments) {
+        let (bias, sd) = (m[0] / r, (m[1] / r - (m[0] / r).powi(2)).max(0.0).sqrt());
+        eprintln!(
+            "{}: bias {bias:+.4}, sd of estimates {sd:.4}, mean SE information {:.4}, sandwich {:.4}",
+            p.key,
+            m[2] / r,
+            m[3] / r
+        );
+    }
+    (free.iter().map(|p| p.key.clone()).collect(), covered_sandwich, covered_information)
+}
+
+/// Hidden previous frameworks, partners at their true alignments: the filter's likelihood is then
+/// the exact likelihood of each cell's own observations given its partners (up to the feedback of
+/// the cell on its partners), and the sandwich intervals must cover at 95%: over R = 200
+/// replications, 190 ± 3 binomial sd, [181, 199]. Eight simulated years: with four, the hidden
+/// histories carry so little information that every SE is some 10% below the spread of the
+/// estimates and two keys fall just under the bound (177 and 180; docs/calibration.md gives every
+/// measured figure). The information intervals are printed, not asserted: a composite
+/// likelihood's information is not its covariance.
+#[test]
+fn intervals_cover_the_true_weights_when_the_previous_framework_is_hidden() {
+    let (keys, sandwich, information) = hidden_history_coverage(Partners::True, 8, 200);
+    eprintln!("hidden, true partners, 8 years: sandwich {sandwich:?}, information {information:?} of 200");
+    for (key, &c) in keys.iter().zip(&sandwich) {
+        assert!((181..=199).contains(&c), "{key}: sandwich intervals covered the truth {c} times of 200");
+    }
+}
+
+/// Hidden previous frameworks with the partners at the observed state, as the real panel is
+/// fitted (partners' unobserved cells at their most probable initial framework), and the
+/// four-year design with true partners: a measurement, not a check (run with `--ignored
+/// --nocapture`). The observed-state approximation biases the estimates and its coverage falls
+/// well below 95%; docs/calibration.md reports the figures.
+#[test]
+#[ignore = "a measurement of the partner approximation's coverage; see docs/calibration.md"]
+fn coverage_with_partners_at_the_observed_state() {
+    for (partners, what, years) in [
+        (Partners::True, "true", 4),
+        (Partners::Observed, "observed", 4),
+        (Partners::Observed, "observed", 8),
+    ] {
+        let (_, sandwich, information) = hidden_history_coverage(partners, years, 200);
+        eprintln!("hidden, {what} partners, {years} years: sandwich {sandwich:?}, information {information:?} of 200");
     }
 }
 
