@@ -100,6 +100,7 @@ impl CellModel<'_> {
         let s = &self.model.scenario;
         let lambda = knobs.lambda;
         let cost_free = self.params.iter().position(|p| p.target == Target::SwitchingCost(d));
+        let constant_free = |kk: usize| self.params.iter().position(|p| p.target == Target::Constant(d, kk));
         let mut fixed = vec![0.0; k];
         let mut slope = vec![0.0; np * k];
         // The standards term's GDP shares count the cell itself, at the framework the features
@@ -118,6 +119,10 @@ impl CellModel<'_> {
                     Some(a) => slope[a * k + kk] += lambda * x,
                     None => u += knobs.weight(d, t) * x,
                 }
+            }
+            match constant_free(kk) {
+                Some(a) => slope[a * k + kk] += lambda,
+                None => u += f.constant[kk],
             }
             if kk != from as usize {
                 match cost_free {

@@ -35,50 +35,71 @@ fn calibrate(observed: &Path) -> Test {
         .temp_out("cal")
 }
 
-/// Three alternatives with alternative-specific constants only and certain revision: the maximum
-/// is θ_k = ln(n_k / n_0), the closed form of the multinomial logit with constants.
+/// Three alternatives with framework constants only (`--free domain.x.constants.B` and `.C`, A
+/// the reference), no other term, no switching cost and certain revision: the maximum is
+/// α̂_k = ln(n_k / n_A), the closed form of the multinomial logit with constants, and the
+/// information is n (diag p − p pᵀ). The observations come from a scenario through the key, as
+/// `calibrate` builds them.
 #[test]
 fn constants_of_a_multinomial_logit_are_log_share_ratios() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("constants.toml");
+    std::fs::write(
+        &path,
+        r#"name = "constants"
+frameworks = ["A", "B", "C"]
+domains = ["x"]
+[time]
+start = 0
+end = 1
+[world]
+source = "synthetic"
+[world.synthetic]
+agents = 100
+degree = 0
+seed = 1
+[choice]
+lambda = 1.0
+revision = "synchronous"
+[domain.x]
+revision_rate = 1.0
+switching_cost = 0.0
+constants = { B = 0.25, C = -0.5 }
+initial = [{ states = ["all"], shares = { A = 1.0 } }]
+"#,
+    )
+    .unwrap();
+    let scenario = blocsim::scenario::Scenario::load(&path.display().to_string(), &[]).unwrap();
+    let model = blocsim::model::Model::from_scenario(scenario).unwrap();
+    let draws = params::centre_draws(&model.scenario);
+    let knobs = Knobs::realize(&model.scenario, &draws);
+    let keys = ["domain.x.constants.B".to_string(), "domain.x.constants.C".to_string()];
+    let free = params::parse_free(&keys, &model.scenario, &knobs).unwrap();
+    assert_eq!(free.iter().map(|p| p.start).collect::<Vec<_>>(), [0.25, -0.5]);
+    let sim = Simulation::new(&model, &draws, &mut run_rng(1, 0, Purpose::Setup));
+    let cells = CellModel {
+        model: &model,
+        params: &free,
+    };
+    // 50 states stay on A, 30 move to B and 20 to C.
     let counts = [50usize, 30, 20];
-    let mut obs = Vec::new();
-    for (k, &n) in counts.iter().enumerate() {
-        for _ in 0..n {
-            obs.push(Observation {
-                cluster: obs.len(),
-                rate: Rate::Fixed(1.0),
-                outcome: 1 << k,
-                branches: vec![Branch {
-                    prior: 1.0,
-                    from: 0,
-                    fixed: vec![0.0; 3],
-                    // θ_0 is the constant of framework 1, θ_1 that of framework 2.
-                    slope: vec![0.0, 1.0, 0.0, 0.0, 0.0, 1.0],
-                }],
-                filter: None,
-            });
-        }
-    }
+    let prev = vec![0u8; 100];
+    let next: Vec<u8> = (0..100).map(|i| if i < 50 { 0 } else if i < 80 { 1 } else { 2 }).collect();
+    let obs = exact_transitions(&cells, &sim.term_inputs(), &knobs, &prev, &next, &[0]);
+    assert_eq!(obs.len(), 100);
     let problem = Problem {
         frameworks: 3,
         params: 2,
-        clusters: obs.len(),
+        clusters: 100,
         obs,
     };
-    let free: Vec<params::FreeParam> = ["a", "b"]
-        .iter()
-        .map(|k| params::FreeParam {
-            key: k.to_string(),
-            target: params::Target::SwitchingCost(0),
-            start: 0.0,
-        })
-        .collect();
     let fit = estimate(&problem, &free, true).unwrap();
-    for (e, n) in fit.estimates.iter().zip([30.0_f64, 20.0]) {
+    for (e, n) in fit.estimates.iter().zip([counts[1] as f64, counts[2] as f64]) {
         assert!((e.value - (n / 50.0).ln()).abs() < 1e-8, "{}: {}", e.key, e.value);
         // The profile of a logit is close to quadratic at n = 100: it must close on both sides.
         assert!(e.profile_low.is_some() && e.profile_high.is_some() && !e.weak, "{e:?}");
     }
-    // Information of the constants: n (diag(p) − p pᵀ) over frameworks 1 and 2.
+    // Information of the constants: n (diag(p) − p pᵀ) over frameworks B and C.
     let p = [0.3, 0.2];
     let info = nalgebra::Matrix2::new(
         100.0 * p[0] * (1.0 - p[0]),
@@ -89,6 +110,9 @@ fn constants_of_a_multinomial_logit_are_log_share_ratios() {
     let v = info.try_inverse().unwrap();
     assert!((fit.vcov_information[(0, 0)] - v[(0, 0)]).abs() < 1e-8);
     assert!((fit.vcov_information[(0, 1)] - v[(0, 1)]).abs() < 1e-8);
+    // The reference framework's constant is not a free key.
+    let err = params::parse_free(&["domain.x.constants.A".to_string()], &model.scenario, &knobs).unwrap_err();
+    assert!(err.to_string().contains("reference framework"), "{err}");
 }
 
 /// Histories simulated by the engine (the 2017 fit scenario: 183 states; the three domains the
