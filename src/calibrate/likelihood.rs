@@ -135,12 +135,37 @@ impl Dist {
     }
 }
 
-/// The one-step predictive probability of an observation with its derivatives, and the posterior.
+/// The one-step predictive probability of an observation with its derivatives (`ddp[a*np + b]`).
 struct Step {
     p: f64,
     dp: Vec<f64>,
     ddp: Vec<f64>,
-    posterior: Dist,
+}
+
+/// Work space of [`Problem::step`], reused from one observation to the next.
+struct Scratch {
+    v: Vec<f64>,
+    pk: Vec<f64>,
+    t: Vec<f64>,
+    zc: Vec<f64>,
+    cov: Vec<f64>,
+    dt: Vec<f64>,
+    ddt: Vec<f64>,
+}
+
+impl Scratch {
+    fn new(k: usize, np: usize, derivs: bool) -> Scratch {
+        let nd = if derivs { np } else { 0 };
+        Scratch {
+            v: vec![0.0; k],
+            pk: vec![0.0; k],
+            t: vec![0.0; k],
+            zc: vec![0.0; nd * k],
+            cov: vec![0.0; nd * nd],
+            dt: vec![0.0; nd * k],
+            ddt: vec![0.0; nd * nd * k],
+        }
+    }
 }
 
 impl Problem {
@@ -158,8 +183,10 @@ impl Problem {
 
     /// P of one observation at `theta`, on its own: π is its branches' priors, not filtered.
     pub fn probability(&self, o: &Observation, theta: &[f64]) -> f64 {
-        let pi = Dist::priors(o, self.frameworks, self.params, false);
-        self.step(o, theta, &pi, false).p
+        let (k, np) = (self.frameworks, self.params);
+        let pi = Dist::priors(o, k, np, false);
+        let mut post = Dist::zeros(k, np, false);
+        self.step(o, theta, &pi, &mut post, &mut Scratch::new(k, np, false)).p
     }
 
     /// The one-step predictive probability of every observation in turn, with the filter run
@@ -200,24 +227,31 @@ impl Problem {
         let (k, np) = (self.frameworks, self.params);
         let histories = self.obs.iter().filter_map(|o| o.filter.map(|f| f.history + 1)).max().unwrap_or(0);
         let mut state: Vec<Option<Dist>> = vec![None; histories];
+        let mut scratch = Scratch::new(k, np, derivs);
+        let mut spare = Dist::zeros(k, np, derivs);
         for o in &self.obs {
             let pi = match o.filter {
                 Some(f) if !f.restart => state[f.history].take(),
                 _ => None,
             }
             .unwrap_or_else(|| Dist::priors(o, k, np, derivs));
-            let step = self.step(o, theta, &pi, derivs);
+            let step = self.step(o, theta, &pi, &mut spare, &mut scratch);
             each(o, &step);
             if let Some(f) = o.filter {
-                state[f.history] = Some(step.posterior);
+                // The posterior becomes the history's state; the old π is recycled.
+                state[f.history] = Some(std::mem::replace(&mut spare, pi));
+            } else {
+                spare = pi;
             }
         }
     }
 
-    /// One filter step: P = Σ_j π_j Σ_{k∈S} T_jk with its derivatives (when `derivs`), and the
-    /// posterior π' = 1{k∈S} Σ_j π_j T_jk / P with its derivatives.
-    fn step(&self, o: &Observation, theta: &[f64], pi: &Dist, derivs: bool) -> Step {
+    /// One filter step: P = Σ_j π_j Σ_{k∈S} T_jk with its derivatives (when `pi` carries them),
+    /// and the posterior π' = 1{k∈S} Σ_j π_j T_jk / P with its derivatives, into `post` (of the
+    /// same shape as `pi`). Second derivatives are computed for a ≤ b and mirrored.
+    fn step(&self, o: &Observation, theta: &[f64], pi: &Dist, post: &mut Dist, w: &mut Scratch) -> Step {
         let (k, np) = (self.frameworks, self.params);
+        let derivs = !pi.d.is_empty() || np == 0;
         let nd = if derivs { np } else { 0 };
         let (rho, rate_index) = match o.rate {
             Rate::Fixed(r) => (r, None),
@@ -226,14 +260,20 @@ impl Problem {
         // dρ/dη and d²ρ/dη².
         let d1 = rho * (1.0 - rho);
         let d2 = d1 * (1.0 - 2.0 * rho);
-        let mut alpha = Dist::zeros(k, np, derivs);
-        let mut v = vec![0.0; k];
-        let mut pk = vec![0.0; k];
-        let mut t = vec![0.0; k];
-        let mut zc = vec![0.0; nd * k];
-        let mut cov = vec![0.0; nd * nd];
-        let mut dt = vec![0.0; nd * k];
-        let mut ddt = vec![0.0; nd * nd * k];
+        // α accumulates in `post`.
+        post.p.iter_mut().for_each(|x| *x = 0.0);
+        post.d.iter_mut().for_each(|x| *x = 0.0);
+        post.dd.iter_mut().for_each(|x| *x = 0.0);
+        let alpha = post;
+        let Scratch {
+            v,
+            pk,
+            t,
+            zc,
+            cov,
+            dt,
+            ddt,
+        } = w;
         debug_assert!(
             (0..k).all(|j| pi.p[j] == 0.0 || o.branches.iter().any(|b| b.from as usize == j)),
             "the filter holds mass on a framework the observation has no branch for"
@@ -258,7 +298,7 @@ impl Problem {
                     }
                 }
                 for a in 0..np {
-                    for b in 0..np {
+                    for b in a..np {
                         cov[a * np + b] = (0..k).map(|l| pk[l] * zc[a * k + l] * zc[b * k + l]).sum();
                     }
                 }
@@ -270,7 +310,7 @@ impl Problem {
                         } else {
                             rho * pk[kk] * zc[a * k + kk]
                         };
-                        for b in 0..np {
+                        for b in a..np {
                             ddt[(a * np + b) * k + kk] = match (Some(a) == rate_index, Some(b) == rate_index) {
                                 (true, true) => d2 * (pk[kk] - delta),
                                 (true, false) => d1 * pk[kk] * zc[b * k + kk],
@@ -286,7 +326,7 @@ impl Problem {
                 for a in 0..nd {
                     let da = pi.d[a * k + j];
                     alpha.d[a * k + kk] += da * t[kk] + a_j * dt[a * k + kk];
-                    for b in 0..nd {
+                    for b in a..nd {
                         let (db, dda) = (pi.d[b * k + j], pi.dd[(a * np + b) * k + j]);
                         alpha.dd[(a * np + b) * k + kk] +=
                             dda * t[kk] + da * dt[b * k + kk] + db * dt[a * k + kk] + a_j * ddt[(a * np + b) * k + kk];
@@ -299,12 +339,14 @@ impl Problem {
         let mut ddp = vec![0.0; nd * nd];
         for a in 0..nd {
             dp[a] = alpha.d[a * k..(a + 1) * k].iter().sum();
-            for b in 0..nd {
-                ddp[a * nd + b] = alpha.dd[(a * np + b) * k..(a * np + b + 1) * k].iter().sum();
+            for b in a..nd {
+                let x: f64 = alpha.dd[(a * np + b) * k..(a * np + b + 1) * k].iter().sum();
+                ddp[a * nd + b] = x;
+                ddp[b * nd + a] = x;
             }
         }
         // The posterior, in place of α.
-        let mut post = alpha;
+        let post = alpha;
         for kk in 0..k {
             let q = post.p[kk] / p;
             post.p[kk] = q;
@@ -315,19 +357,15 @@ impl Problem {
         for kk in 0..k {
             let q = post.p[kk];
             for a in 0..nd {
-                for b in 0..nd {
+                for b in a..nd {
                     let x = post.dd[(a * np + b) * k + kk];
-                    post.dd[(a * np + b) * k + kk] =
-                        (x - post.d[a * k + kk] * dp[b] - post.d[b * k + kk] * dp[a] - q * ddp[a * nd + b]) / p;
+                    let y = (x - post.d[a * k + kk] * dp[b] - post.d[b * k + kk] * dp[a] - q * ddp[a * nd + b]) / p;
+                    post.dd[(a * np + b) * k + kk] = y;
+                    post.dd[(b * np + a) * k + kk] = y;
                 }
             }
         }
-        Step {
-            p,
-            dp,
-            ddp,
-            posterior: post,
-        }
+        Step { p, dp, ddp }
     }
 }
 
