@@ -251,8 +251,7 @@ impl Problem {
     /// same shape as `pi`). Second derivatives are computed for a ≤ b and mirrored.
     fn step(&self, o: &Observation, theta: &[f64], pi: &Dist, post: &mut Dist, w: &mut Scratch) -> Step {
         let (k, np) = (self.frameworks, self.params);
-        let derivs = !pi.d.is_empty() || np == 0;
-        let nd = if derivs { np } else { 0 };
+        let nd = if pi.d.is_empty() { 0 } else { np };
         let (rho, rate_index) = match o.rate {
             Rate::Fixed(r) => (r, None),
             Rate::Free(a) => (1.0 / (1.0 + (-theta[a]).exp()), Some(a)),
@@ -290,7 +289,7 @@ impl Problem {
                 pk[kk] = (v[kk] - max).exp() / z;
                 t[kk] = rho * pk[kk] + if kk == j { 1.0 - rho } else { 0.0 };
             }
-            if derivs {
+            if nd > 0 {
                 for a in 0..np {
                     let zbar: f64 = (0..k).map(|l| pk[l] * br.slope[a * k + l]).sum();
                     for kk in 0..k {
@@ -492,7 +491,9 @@ pub(crate) mod tests {
         let branch = |t: usize, j: u8, prior: f64| Branch {
             prior,
             from: j,
-            fixed: (0..k).map(|kk| 0.3 * (t as f64) - 0.4 * (kk as f64) + if kk == j as usize { 0.9 } else { 0.0 }).collect(),
+            fixed: (0..k)
+                .map(|kk| 0.3 * (t as f64) - 0.4 * (kk as f64) + if kk == j as usize { 0.9 } else { 0.0 })
+                .collect(),
             slope: vec![0.2 * t as f64, -0.5, 1.0, 0.3, 0.7 - 0.2 * j as f64, -0.4],
         };
         let prior = [0.5, 0.3, 0.2];

@@ -84,7 +84,7 @@ initial = [{ states = ["all"], shares = { A = 1.0 } }]
     // 50 states stay on A, 30 move to B and 20 to C.
     let counts = [50usize, 30, 20];
     let prev = vec![0u8; 100];
-    let next: Vec<u8> = (0..100).map(|i| if i < 50 { 0 } else if i < 80 { 1 } else { 2 }).collect();
+    let next: Vec<u8> = (0..100u8).map(|i| u8::from(i >= 50) + u8::from(i >= 80)).collect();
     let obs = exact_transitions(&cells, &sim.term_inputs(), &knobs, &prev, &next, &[0]);
     assert_eq!(obs.len(), 100);
     let problem = Problem {
@@ -316,7 +316,10 @@ fn intervals_cover_the_true_weights_when_the_previous_framework_is_hidden() {
     let (keys, sandwich, information) = hidden_history_coverage(Partners::True, 8, 200);
     eprintln!("hidden, true partners, 8 years: sandwich {sandwich:?}, information {information:?} of 200");
     for (key, &c) in keys.iter().zip(&sandwich) {
-        assert!((181..=199).contains(&c), "{key}: sandwich intervals covered the truth {c} times of 200");
+        assert!(
+            (181..=199).contains(&c),
+            "{key}: sandwich intervals covered the truth {c} times of 200"
+        );
     }
 }
 
