@@ -349,8 +349,8 @@ impl Problem {
         for kk in 0..k {
             let q = post.p[kk] / p;
             post.p[kk] = q;
-            for a in 0..nd {
-                post.d[a * k + kk] = (post.d[a * k + kk] - q * dp[a]) / p;
+            for (a, &dpa) in dp.iter().enumerate() {
+                post.d[a * k + kk] = (post.d[a * k + kk] - q * dpa) / p;
             }
         }
         for kk in 0..k {
@@ -515,12 +515,12 @@ pub(crate) mod tests {
             })
             .collect();
         let mut brute = 0.0;
-        for x0 in 0..k {
+        for (x0, &prior0) in prior.iter().enumerate() {
             for x1 in 0..k {
                 for x2 in 0..k {
                     for x3 in 0..k {
                         let path = [x0, x1, x2, x3];
-                        let mut w = prior[x0];
+                        let mut w = prior0;
                         for t in 0..3 {
                             let (from, to) = (path[t], path[t + 1]);
                             if outcomes[t] >> to & 1 == 0 {

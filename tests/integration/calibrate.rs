@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use blocsim::calibrate::likelihood::{Branch, Observation, Problem, Rate};
+use blocsim::calibrate::likelihood::Problem;
 use blocsim::calibrate::observations::{CellModel, exact_transitions, features_at};
 use blocsim::calibrate::{estimate, params};
 use blocsim::model::Knobs;
