@@ -338,8 +338,8 @@ pub enum Command {
         #[arg(long, value_name = "FIRST:LAST", default_value = "2018:2021")]
         fit_years: String,
         /// A key to estimate (repeatable): utility.TERM, domain.D.weights.TERM,
-        /// domain.D.switching_cost, domain.D.revision_rate (default: the global term weights but
-        /// investment).
+        /// domain.D.switching_cost, domain.D.revision_rate, domain.D.constants.F (default: the
+        /// global term weights but investment).
         #[arg(long, value_name = "KEY")]
         free: Vec<String>,
         /// Skip the profile likelihoods.

@@ -107,6 +107,17 @@ pub fn describe(m: &Model) -> String {
             shares.join(" / ")
         );
     }
+    if s.domain_specs.iter().any(|d| d.constants.iter().any(|&c| c != Param::Fixed(0.0))) {
+        let _ = writeln!(o, "\nframework constants (reference {}: 0)", s.frameworks[0]);
+        for dom in &s.domain_specs {
+            let cs: Vec<String> = s.frameworks[1..]
+                .iter()
+                .zip(&dom.constants[1..])
+                .map(|(f, &c)| format!("{f} {}", p(c)))
+                .collect();
+            let _ = writeln!(o, "  {:<9} {}", dom.name, cs.join(" / "));
+        }
+    }
 
     if !s.uncertain.is_empty() {
         let _ = writeln!(o, "\nuncertain parameters (drawn per run)");

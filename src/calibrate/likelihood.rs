@@ -1,18 +1,43 @@
 //! The log-likelihood of observed decisions under the model's choice rule, with its analytic
 //! gradient and Hessian, and the score of each cluster (state) for the sandwich.
 //!
-//! One observation: a cell (state i, domain d) in year t, whose framework at t − 1 is `from` with
-//! probability `prior` (one branch with prior 1 when it is known), is seen in the set S at t. Under
-//! the model the cell revises with probability ρ_d and then picks k with p_k = softmax(v)_k, so
+//! **One step.** A cell (state i, domain d) whose framework at t − 1 is j revises with probability
+//! ρ_d and then picks k with p_k(v_j) = softmax(v_j)_k, so its transition is
 //!
 //! ```text
-//! P = Σ_j prior_j [(1 − ρ) 1{j ∈ S} + ρ q_j],   q_j = Σ_{k∈S} p_k(v_j),
-//! v_jk = fixed_jk + Σ_a θ_a slope_jak
+//! T_jk = (1 − ρ) 1{k = j} + ρ p_k(v_j),   v_jk = fixed_jk + Σ_a θ_a slope_jak
 //! ```
 //!
-//! (v is λ times the utility: the free weights and costs enter linearly). With s_k = 1{k ∈ S},
-//! ∂q/∂v_k = p_k (s_k − q) and ∂²q/∂v_k∂v_l = p_k (δ_kl − p_l)(s_k − q) − p_k p_l (s_l − q); a free
-//! revision rate enters as ρ = 1/(1 + e^{−η}). ℓ = Σ ln P.
+//! (v is λ times the utility: the free weights, costs and constants enter linearly; a free
+//! revision rate enters as ρ = 1/(1 + e^{−η})). An observation says that the cell is in the set S
+//! at t. Given a distribution π over its framework at t − 1, its probability is the one-step
+//! predictive
+//!
+//! ```text
+//! P = Σ_j π_j Σ_{k∈S} T_jk
+//! ```
+//!
+//! **The forward filter.** The observations of one history (a state, domain and indicator, see
+//! [`Filter`]) are the years of one latent chain. The first year's π is the branches' priors (the
+//! scenario's initial shares outside U, or a point mass when the previous framework is known);
+//! every later year's π is the previous year's posterior
+//!
+//! ```text
+//! π'_k = 1{k∈S} Σ_j π_j T_jk / P,
+//! ```
+//!
+//! so the history's likelihood Π_t P_t is the forward algorithm's, normalised each year, and the
+//! years a cell survived (stayed outside U) update what is known of its framework. A year whose
+//! previous framework the panel knows restarts the filter from that point mass.
+//!
+//! **Derivatives.** The filter carries ∂π/∂θ and ∂²π/∂θ∂θᵀ through the recursion: with
+//! α_k = 1{k∈S} Σ_j π_j T_jk, P = Σ_k α_k and π' = α/P,
+//! ∂π' = (∂α − π' ∂P)/P and ∂²π'_ab = (∂²α_ab − ∂_aπ' ∂_bP − ∂_bπ' ∂_aP − π' ∂²P_ab)/P, where
+//! ∂α and ∂²α follow from the product rule on π_j T_jk. For the softmax, with z_ak = ∂v_k/∂θ_a and
+//! z̄_a = Σ_l p_l z_al, ∂p_k/∂θ_a = p_k (z_ak − z̄_a) and
+//! ∂²p_k/∂θ_a∂θ_b = p_k [(z_ak − z̄_a)(z_bk − z̄_b) − Σ_l p_l (z_al − z̄_a)(z_bl − z̄_b)].
+//! ℓ = Σ ln P, ∇ℓ = Σ ∇P/P and ∇²ℓ = Σ (∇²P/P − ∇P∇Pᵀ/P²): gradient and Hessian are analytic.
+//! A history's scores all belong to its state, so the per-state scores sum to the gradient.
 
 use nalgebra::{DMatrix, DVector};
 
@@ -27,12 +52,24 @@ pub enum Rate {
 /// One possible previous framework of an observed cell.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Branch {
+    /// Its probability when the filter (re)starts at this observation.
     pub prior: f64,
     pub from: u8,
     /// v_k at θ = 0, `[k]`.
     pub fixed: Vec<f64>,
     /// ∂v_k/∂θ_a, `[a*K + k]` (zero for a revision rate).
     pub slope: Vec<f64>,
+}
+
+/// Which history an observation continues, for the forward filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Filter {
+    /// The history's identifier, unique within a problem. Its observations come in year order.
+    pub history: usize,
+    /// Start the filter afresh from the branches' priors: the history's first year, or a year
+    /// whose previous framework is known. An observation whose history has not been seen earlier
+    /// in the problem (a problem holding only later years) starts from its priors as well.
+    pub restart: bool,
 }
 
 /// One observed cell-year.
@@ -43,7 +80,11 @@ pub struct Observation {
     pub rate: Rate,
     /// S as a mask over frameworks.
     pub outcome: u8,
+    /// One per framework the cell may have been on at t − 1: every framework the filter's π can
+    /// put mass on.
     pub branches: Vec<Branch>,
+    /// None: the observation stands alone, with π = the branches' priors.
+    pub filter: Option<Filter>,
 }
 
 /// Everything the likelihood needs.
@@ -65,19 +106,95 @@ pub struct Eval {
     pub scores: Vec<DVector<f64>>,
 }
 
+/// A distribution over frameworks with its derivatives in θ (empty when not needed):
+/// `d[a*K + k]`, `dd[(a*np + b)*K + k]`.
+#[derive(Debug, Clone)]
+struct Dist {
+    p: Vec<f64>,
+    d: Vec<f64>,
+    dd: Vec<f64>,
+}
+
+impl Dist {
+    fn zeros(k: usize, np: usize, derivs: bool) -> Dist {
+        let np = if derivs { np } else { 0 };
+        Dist {
+            p: vec![0.0; k],
+            d: vec![0.0; np * k],
+            dd: vec![0.0; np * np * k],
+        }
+    }
+
+    /// The branches' priors, constant in θ.
+    fn priors(o: &Observation, k: usize, np: usize, derivs: bool) -> Dist {
+        let mut pi = Dist::zeros(k, np, derivs);
+        for br in &o.branches {
+            pi.p[br.from as usize] += br.prior;
+        }
+        pi
+    }
+}
+
+/// The one-step predictive probability of an observation with its derivatives (`ddp[a*np + b]`).
+struct Step {
+    p: f64,
+    dp: Vec<f64>,
+    ddp: Vec<f64>,
+}
+
+/// Work space of [`Problem::step`], reused from one observation to the next.
+struct Scratch {
+    v: Vec<f64>,
+    pk: Vec<f64>,
+    t: Vec<f64>,
+    zc: Vec<f64>,
+    cov: Vec<f64>,
+    dt: Vec<f64>,
+    ddt: Vec<f64>,
+}
+
+impl Scratch {
+    fn new(k: usize, np: usize, derivs: bool) -> Scratch {
+        let nd = if derivs { np } else { 0 };
+        Scratch {
+            v: vec![0.0; k],
+            pk: vec![0.0; k],
+            t: vec![0.0; k],
+            zc: vec![0.0; nd * k],
+            cov: vec![0.0; nd * nd],
+            dt: vec![0.0; nd * k],
+            ddt: vec![0.0; nd * nd * k],
+        }
+    }
+}
+
 impl Problem {
     /// The same problem without observations.
     pub fn clone_empty(&self) -> Problem {
         Problem { obs: Vec::new(), ..*self }
     }
+
     /// ℓ alone (cheaper than [`Problem::eval`]).
     pub fn loglik(&self, theta: &[f64]) -> f64 {
-        self.obs.iter().map(|o| self.prob(o, theta, None).ln()).sum()
+        let mut ll = 0.0;
+        self.filter(theta, false, |_, s| ll += s.p.ln());
+        ll
     }
 
-    /// P of one observation at `theta`.
+    /// P of one observation at `theta`, on its own: π is its branches' priors, not filtered.
     pub fn probability(&self, o: &Observation, theta: &[f64]) -> f64 {
-        self.prob(o, theta, None)
+        let (k, np) = (self.frameworks, self.params);
+        let pi = Dist::priors(o, k, np, false);
+        let mut post = Dist::zeros(k, np, false);
+        self.step(o, theta, &pi, &mut post, &mut Scratch::new(k, np, false)).p
+    }
+
+    /// The one-step predictive probability of every observation in turn, with the filter run
+    /// over the problem's histories, at `theta`.
+    pub fn predictive(&self, theta: &[f64]) -> Vec<f64> {
+        let mut out = Vec::with_capacity(self.obs.len());
+        self.filter(theta, false, |_, s| out.push(s.p));
+        out
     }
 
     /// ℓ, gradient, Hessian and cluster scores at `theta`.
@@ -89,40 +206,80 @@ impl Problem {
             hess: DMatrix::zeros(np, np),
             scores: vec![DVector::zeros(np); self.clusters],
         };
-        let mut dp = vec![0.0; np];
-        let mut d2p = vec![0.0; np * np];
-        for o in &self.obs {
-            dp.iter_mut().for_each(|x| *x = 0.0);
-            d2p.iter_mut().for_each(|x| *x = 0.0);
-            let p = self.prob(o, theta, Some((&mut dp, &mut d2p)));
+        self.filter(theta, true, |o, s| {
+            let p = s.p;
             e.loglik += p.ln();
             for a in 0..np {
-                let ga = dp[a] / p;
+                let ga = s.dp[a] / p;
                 e.grad[a] += ga;
                 e.scores[o.cluster][a] += ga;
                 for b in 0..np {
-                    e.hess[(a, b)] += d2p[a * np + b] / p - ga * dp[b] / p;
+                    e.hess[(a, b)] += s.ddp[a * np + b] / p - ga * s.dp[b] / p;
                 }
             }
-        }
+        });
         e
     }
 
-    /// P of one observation, adding ∂P and ∂²P into `derivs` when given.
-    fn prob(&self, o: &Observation, theta: &[f64], mut derivs: Option<(&mut [f64], &mut [f64])>) -> f64 {
+    /// Run the forward filter over the observations in order, calling `each` with every
+    /// observation's step.
+    fn filter(&self, theta: &[f64], derivs: bool, mut each: impl FnMut(&Observation, &Step)) {
         let (k, np) = (self.frameworks, self.params);
+        let histories = self.obs.iter().filter_map(|o| o.filter.map(|f| f.history + 1)).max().unwrap_or(0);
+        let mut state: Vec<Option<Dist>> = vec![None; histories];
+        let mut scratch = Scratch::new(k, np, derivs);
+        let mut spare = Dist::zeros(k, np, derivs);
+        for o in &self.obs {
+            let pi = match o.filter {
+                Some(f) if !f.restart => state[f.history].take(),
+                _ => None,
+            }
+            .unwrap_or_else(|| Dist::priors(o, k, np, derivs));
+            let step = self.step(o, theta, &pi, &mut spare, &mut scratch);
+            each(o, &step);
+            if let Some(f) = o.filter {
+                // The posterior becomes the history's state; the old π is recycled.
+                state[f.history] = Some(std::mem::replace(&mut spare, pi));
+            } else {
+                spare = pi;
+            }
+        }
+    }
+
+    /// One filter step: P = Σ_j π_j Σ_{k∈S} T_jk with its derivatives (when `pi` carries them),
+    /// and the posterior π' = 1{k∈S} Σ_j π_j T_jk / P with its derivatives, into `post` (of the
+    /// same shape as `pi`). Second derivatives are computed for a ≤ b and mirrored.
+    fn step(&self, o: &Observation, theta: &[f64], pi: &Dist, post: &mut Dist, w: &mut Scratch) -> Step {
+        let (k, np) = (self.frameworks, self.params);
+        let nd = if pi.d.is_empty() { 0 } else { np };
         let (rho, rate_index) = match o.rate {
             Rate::Fixed(r) => (r, None),
             Rate::Free(a) => (1.0 / (1.0 + (-theta[a]).exp()), Some(a)),
         };
+        // dρ/dη and d²ρ/dη².
         let d1 = rho * (1.0 - rho);
-        let s = |kk: usize| if o.outcome >> kk & 1 == 1 { 1.0 } else { 0.0 };
-        let mut total = 0.0;
-        let mut v = vec![0.0; k];
-        let mut pk = vec![0.0; k];
-        let mut dq = vec![0.0; np];
-        let mut dqdv = vec![0.0; k];
+        let d2 = d1 * (1.0 - 2.0 * rho);
+        // α accumulates in `post`.
+        post.p.iter_mut().for_each(|x| *x = 0.0);
+        post.d.iter_mut().for_each(|x| *x = 0.0);
+        post.dd.iter_mut().for_each(|x| *x = 0.0);
+        let alpha = post;
+        let Scratch {
+            v,
+            pk,
+            t,
+            zc,
+            cov,
+            dt,
+            ddt,
+        } = w;
+        debug_assert!(
+            (0..k).all(|j| pi.p[j] == 0.0 || o.branches.iter().any(|b| b.from as usize == j)),
+            "the filter holds mass on a framework the observation has no branch for"
+        );
         for br in &o.branches {
+            let j = br.from as usize;
+            let a_j = pi.p[j];
             for (kk, vk) in v.iter_mut().enumerate() {
                 *vk = br.fixed[kk] + (0..np).map(|a| theta[a] * br.slope[a * k + kk]).sum::<f64>();
             }
@@ -130,58 +287,84 @@ impl Problem {
             let z: f64 = v.iter().map(|x| (x - max).exp()).sum();
             for kk in 0..k {
                 pk[kk] = (v[kk] - max).exp() / z;
+                t[kk] = rho * pk[kk] + if kk == j { 1.0 - rho } else { 0.0 };
             }
-            let q: f64 = (0..k).map(|kk| s(kk) * pk[kk]).sum();
-            let sj = s(br.from as usize);
-            let pj = (1.0 - rho) * sj + rho * q;
-            total += br.prior * pj;
-            let Some((dp, d2p)) = derivs.as_mut() else { continue };
-            for kk in 0..k {
-                dqdv[kk] = pk[kk] * (s(kk) - q);
-            }
-            for (a, dqa) in dq.iter_mut().enumerate() {
-                *dqa = (0..k).map(|kk| dqdv[kk] * br.slope[a * k + kk]).sum();
-            }
-            let w = br.prior;
-            for a in 0..np {
-                if Some(a) == rate_index {
-                    dp[a] += w * d1 * (q - sj);
-                } else {
-                    dp[a] += w * rho * dq[a];
+            if nd > 0 {
+                for a in 0..np {
+                    let zbar: f64 = (0..k).map(|l| pk[l] * br.slope[a * k + l]).sum();
+                    for kk in 0..k {
+                        zc[a * k + kk] = br.slope[a * k + kk] - zbar;
+                    }
+                }
+                for a in 0..np {
+                    for b in a..np {
+                        cov[a * np + b] = (0..k).map(|l| pk[l] * zc[a * k + l] * zc[b * k + l]).sum();
+                    }
+                }
+                for kk in 0..k {
+                    let delta = if kk == j { 1.0 } else { 0.0 };
+                    for a in 0..np {
+                        dt[a * k + kk] = if Some(a) == rate_index {
+                            d1 * (pk[kk] - delta)
+                        } else {
+                            rho * pk[kk] * zc[a * k + kk]
+                        };
+                        for b in a..np {
+                            ddt[(a * np + b) * k + kk] = match (Some(a) == rate_index, Some(b) == rate_index) {
+                                (true, true) => d2 * (pk[kk] - delta),
+                                (true, false) => d1 * pk[kk] * zc[b * k + kk],
+                                (false, true) => d1 * pk[kk] * zc[a * k + kk],
+                                (false, false) => rho * pk[kk] * (zc[a * k + kk] * zc[b * k + kk] - cov[a * np + b]),
+                            };
+                        }
+                    }
                 }
             }
-            // ∂²q/∂θ_a∂θ_b = Σ_kl z_ak z_bl H_kl, H_kl = p_k(δ_kl − p_l)(s_k − q) − p_k p_l (s_l − q).
-            for a in 0..np {
-                for b in a..np {
-                    let value = match (Some(a) == rate_index, Some(b) == rate_index) {
-                        (true, true) => d1 * (1.0 - 2.0 * rho) * (q - sj),
-                        (true, false) => d1 * dq[b],
-                        (false, true) => d1 * dq[a],
-                        (false, false) => {
-                            let mut h = 0.0;
-                            for kk in 0..k {
-                                let za = br.slope[a * k + kk];
-                                if za == 0.0 {
-                                    continue;
-                                }
-                                for l in 0..k {
-                                    let zb = br.slope[b * k + l];
-                                    let delta = if kk == l { 1.0 } else { 0.0 };
-                                    let hkl = pk[kk] * (delta - pk[l]) * (s(kk) - q) - pk[kk] * pk[l] * (s(l) - q);
-                                    h += za * zb * hkl;
-                                }
-                            }
-                            rho * h
-                        }
-                    };
-                    d2p[a * np + b] += w * value;
-                    if a != b {
-                        d2p[b * np + a] += w * value;
+            for kk in (0..k).filter(|&kk| o.outcome >> kk & 1 == 1) {
+                alpha.p[kk] += a_j * t[kk];
+                for a in 0..nd {
+                    let da = pi.d[a * k + j];
+                    alpha.d[a * k + kk] += da * t[kk] + a_j * dt[a * k + kk];
+                    for b in a..nd {
+                        let (db, dda) = (pi.d[b * k + j], pi.dd[(a * np + b) * k + j]);
+                        alpha.dd[(a * np + b) * k + kk] +=
+                            dda * t[kk] + da * dt[b * k + kk] + db * dt[a * k + kk] + a_j * ddt[(a * np + b) * k + kk];
                     }
                 }
             }
         }
-        total
+        let p: f64 = alpha.p.iter().sum();
+        let mut dp = vec![0.0; nd];
+        let mut ddp = vec![0.0; nd * nd];
+        for a in 0..nd {
+            dp[a] = alpha.d[a * k..(a + 1) * k].iter().sum();
+            for b in a..nd {
+                let x: f64 = alpha.dd[(a * np + b) * k..(a * np + b + 1) * k].iter().sum();
+                ddp[a * nd + b] = x;
+                ddp[b * nd + a] = x;
+            }
+        }
+        // The posterior, in place of α.
+        let post = alpha;
+        for kk in 0..k {
+            let q = post.p[kk] / p;
+            post.p[kk] = q;
+            for (a, &dpa) in dp.iter().enumerate() {
+                post.d[a * k + kk] = (post.d[a * k + kk] - q * dpa) / p;
+            }
+        }
+        for kk in 0..k {
+            let q = post.p[kk];
+            for a in 0..nd {
+                for b in a..nd {
+                    let x = post.dd[(a * np + b) * k + kk];
+                    let y = (x - post.d[a * k + kk] * dp[b] - post.d[b * k + kk] * dp[a] - q * ddp[a * nd + b]) / p;
+                    post.dd[(a * np + b) * k + kk] = y;
+                    post.dd[(b * np + a) * k + kk] = y;
+                }
+            }
+        }
+        Step { p, dp, ddp }
     }
 }
 
@@ -189,25 +372,53 @@ impl Problem {
 pub(crate) mod tests {
     use super::*;
 
-    /// A small problem with two utility parameters, a free rate and mixed priors.
+    /// A small problem with two utility parameters and a free rate: stand-alone observations with
+    /// mixed priors, and filtered histories of four years (U = {CN}, some ending in an adoption,
+    /// one restarted by a known previous framework).
     pub(crate) fn toy() -> Problem {
         let k = 3;
         let mut obs = Vec::new();
+        let branch = |from: u8, prior: f64, x: f64| Branch {
+            prior,
+            from,
+            fixed: vec![0.1 * from as f64 + 0.2 * x, -0.3, 0.2 - 0.1 * x],
+            slope: vec![x, 0.0, -x, 0.5, -0.2 * x, 0.1, 0.0, 0.0, 0.0],
+        };
         for i in 0..12 {
             let x = i as f64 / 6.0 - 1.0;
-            let slope = vec![x, 0.0, -x, 0.5, -0.2 * x, 0.1, 0.0, 0.0, 0.0];
-            let branch = |from: u8, prior: f64| Branch {
-                prior,
-                from,
-                fixed: vec![0.1 * from as f64, -0.3, 0.2],
-                slope: slope.clone(),
-            };
             obs.push(Observation {
                 cluster: i % 4,
                 rate: Rate::Free(2),
                 outcome: [0b001, 0b110, 0b011, 0b100][i % 4],
-                branches: vec![branch(0, 0.7), branch(2, 0.3)],
+                branches: vec![branch(0, 0.7, x), branch(2, 0.3, x)],
+                filter: None,
             });
+        }
+        // Histories: outside U = {EU, US}; each year's features differ.
+        for h in 0..6 {
+            let adopt = [Some(3), Some(1), None, Some(2), None, Some(0)][h];
+            for year in 0..4 {
+                if adopt.is_some_and(|a| year > a) {
+                    break;
+                }
+                let x = (h as f64 - 2.5) / 3.0 + 0.2 * year as f64;
+                let known = h == 4 && year == 2;
+                let branches = if known {
+                    vec![branch(1, 1.0, x)]
+                } else {
+                    vec![branch(0, 0.6, x), branch(1, 0.4, x)]
+                };
+                obs.push(Observation {
+                    cluster: h % 4,
+                    rate: Rate::Free(2),
+                    outcome: if adopt == Some(year) { 0b100 } else { 0b011 },
+                    branches,
+                    filter: Some(Filter {
+                        history: h,
+                        restart: year == 0 || known,
+                    }),
+                });
+            }
         }
         Problem {
             frameworks: k,
@@ -240,5 +451,99 @@ pub(crate) mod tests {
         }
         let total: DVector<f64> = e.scores.iter().sum();
         assert!((total - &e.grad).norm() < 1e-12);
+    }
+
+    /// The filter carries information: a history's later years differ from stand-alone
+    /// observations with the initial priors, and a restart makes them equal again.
+    #[test]
+    fn survival_updates_the_filtered_distribution() {
+        let p = toy();
+        let theta = [0.4, -0.7, -1.2];
+        let filtered = p.predictive(&theta);
+        for (o, &f) in p.obs.iter().zip(&filtered) {
+            let alone = p.probability(o, &theta);
+            match o.filter {
+                Some(Filter { restart: false, .. }) => assert!((f - alone).abs() > 1e-6, "{f} vs {alone}"),
+                _ => assert_eq!(f, alone),
+            }
+        }
+    }
+
+    /// T_jk of one branch at θ.
+    fn transition(br: &Branch, theta: &[f64], rho: f64, k: usize) -> Vec<f64> {
+        let v: Vec<f64> = (0..k)
+            .map(|kk| br.fixed[kk] + theta.iter().enumerate().map(|(a, t)| t * br.slope[a * k + kk]).sum::<f64>())
+            .collect();
+        let z: f64 = v.iter().map(|x| x.exp()).sum();
+        (0..k)
+            .map(|kk| rho * v[kk].exp() / z + if kk == br.from as usize { 1.0 - rho } else { 0.0 })
+            .collect()
+    }
+
+    /// A three-year history over three frameworks, by brute force: the sum over every latent
+    /// path x_0..x_3 of π_0(x_0) Π_t T_t(x_{t−1}, x_t) 1{x_t ∈ S_t} equals the filter's Π_t P_t.
+    #[test]
+    fn the_filter_equals_enumeration_over_latent_paths() {
+        let k = 3;
+        let theta = [0.8, -0.5];
+        let rho = 0.35;
+        // Year t's utilities from framework j: fixed and slope vary with t and j.
+        let branch = |t: usize, j: u8, prior: f64| Branch {
+            prior,
+            from: j,
+            fixed: (0..k)
+                .map(|kk| 0.3 * (t as f64) - 0.4 * (kk as f64) + if kk == j as usize { 0.9 } else { 0.0 })
+                .collect(),
+            slope: vec![0.2 * t as f64, -0.5, 1.0, 0.3, 0.7 - 0.2 * j as f64, -0.4],
+        };
+        let prior = [0.5, 0.3, 0.2];
+        // U = {CN} for the first two years is not used: here every year's S is a different set,
+        // so the filter must carry mass on all three frameworks.
+        let outcomes = [0b011u8, 0b110, 0b101];
+        let obs: Vec<Observation> = outcomes
+            .iter()
+            .enumerate()
+            .map(|(t, &s)| Observation {
+                cluster: 0,
+                rate: Rate::Fixed(rho),
+                outcome: s,
+                branches: (0..k as u8).map(|j| branch(t, j, prior[j as usize])).collect(),
+                filter: Some(Filter {
+                    history: 0,
+                    restart: t == 0,
+                }),
+            })
+            .collect();
+        let mut brute = 0.0;
+        for (x0, &prior0) in prior.iter().enumerate() {
+            for x1 in 0..k {
+                for x2 in 0..k {
+                    for x3 in 0..k {
+                        let path = [x0, x1, x2, x3];
+                        let mut w = prior0;
+                        for t in 0..3 {
+                            let (from, to) = (path[t], path[t + 1]);
+                            if outcomes[t] >> to & 1 == 0 {
+                                w = 0.0;
+                                break;
+                            }
+                            w *= transition(&obs[t].branches[from], &theta, rho, k)[to];
+                        }
+                        brute += w;
+                    }
+                }
+            }
+        }
+        let problem = Problem {
+            frameworks: k,
+            params: 2,
+            clusters: 1,
+            obs,
+        };
+        let ll = problem.loglik(&theta);
+        assert!((ll - brute.ln()).abs() < 1e-13, "filter {ll}, enumeration {}", brute.ln());
+        // And the stand-alone product (priors not updated) differs: the filter is not a no-op.
+        let alone: f64 = problem.obs.iter().map(|o| problem.probability(o, &theta).ln()).sum();
+        assert!((alone - ll).abs() > 1e-3, "{alone} vs {ll}");
     }
 }

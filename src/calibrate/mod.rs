@@ -10,7 +10,7 @@
 //! | [`covariates`] | the simulation that supplies stocks, events and tastes year by year |
 //! | [`state`] | the observed state at the end of a year; groups dated by covariates |
 //! | [`observations`] | the observed cell-years as linear utilities of the free parameters |
-//! | [`likelihood`] | ℓ with its analytic gradient, Hessian and per-state scores |
+//! | [`likelihood`] | ℓ by a forward filter over each history's latent framework, with its analytic gradient, Hessian and per-state scores |
 //! | [`newton`] | damped Newton maximisation on nalgebra |
 //! | [`inference`] | standard errors (information, sandwich), intervals, profiles |
 //! | [`scores`] | log, Brier, ROC and PR scores of forecasts; the paired state bootstrap |

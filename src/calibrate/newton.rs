@@ -133,6 +133,7 @@ mod tests {
                     fixed: vec![0.0, 0.0],
                     slope: vec![0.0, 1.0],
                 }],
+                filter: None,
             })
             .collect();
         let problem = Problem {

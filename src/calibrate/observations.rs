@@ -16,16 +16,20 @@
 //! **Observations.** For each `outcome` indicator of domain d and each state not anchored in d,
 //! every fit year t up to the state's first adoption (the first row placing the cell in a set)
 //! is one observation: the cell is seen in S_v (the adopted value's set) when t is the adoption
-//! year, else outside U (the union of the indicator's sets). Its framework at t − 1 is known when
-//! the state's earlier outcome rows of the domain place it in one framework outside U (an exact
-//! transition); otherwise it is a mixture over the frameworks outside U, weighted by the scenario's
-//! initial shares of the cell (uniform where those are all zero, which the summary counts).
+//! year, else outside U (the union of the indicator's sets). The observations of one (indicator,
+//! state) are one history, and the likelihood runs a forward filter over the cell's latent
+//! framework along it ([`super::likelihood`]): it starts from the scenario's initial shares of the
+//! cell restricted to the frameworks outside U (uniform where those are all zero, which the
+//! summary counts) and is updated by every year the cell survived. A year whose previous
+//! framework the state's earlier outcome rows of the domain place in one framework outside U is an
+//! exact transition, and the filter restarts from that framework. The filter is exact for the
+//! cell's own chain given the partners' alignments, which stay the observed state.
 
 use std::collections::BTreeMap;
 
 use super::codebook::{Codebook, Use};
 use super::covariates::CovariatePath;
-use super::likelihood::{Branch, Observation, Rate};
+use super::likelihood::{Branch, Filter, Observation, Rate};
 use super::panel::Panel;
 use super::params::{FreeParam, Target, weight_index};
 use super::state::{dated_affinity, initial_shares, known_set, observed_state, outcome_history};
@@ -42,8 +46,13 @@ pub struct Summary {
     pub observations: usize,
     /// Observations whose previous framework was known (exact transitions).
     pub known_previous: usize,
-    /// Observations whose prior fell back to uniform (the scenario gives the frameworks outside U
-    /// no initial share).
+    /// Observations whose previous framework is the forward filter's distribution (from the
+    /// initial shares at the window's start, updated by every earlier year of the history).
+    pub filtered: usize,
+    /// Histories (indicator, state) with at least one observation: one filter each.
+    pub histories: usize,
+    /// Observations whose filter starts from uniform weights (the scenario gives the frameworks
+    /// outside U no initial share).
     pub uniform_priors: usize,
     /// Rows of indicators used as covariates, and ignored, in the panel.
     pub covariate_rows: usize,
@@ -91,16 +100,29 @@ impl CellModel<'_> {
         let s = &self.model.scenario;
         let lambda = knobs.lambda;
         let cost_free = self.params.iter().position(|p| p.target == Target::SwitchingCost(d));
+        let constant_free = |kk: usize| self.params.iter().position(|p| p.target == Target::Constant(d, kk));
         let mut fixed = vec![0.0; k];
         let mut slope = vec![0.0; np * k];
+        // The standards term's GDP shares count the cell itself, at the framework the features
+        // were computed at (`f.current`); on this branch it sits at `from`.
+        let m = self.model;
+        let own = if m.total_gdp > 0.0 { m.world.gdp[i] / m.total_gdp } else { 0.0 };
+        let current = f.current[i] as usize;
         for (kk, out) in fixed.iter_mut().enumerate() {
             let mut u = f.offset[i * k + kk];
             for t in Term::ALL {
-                let x = f.value(t, i, kk);
+                let mut x = f.value(t, i, kk);
+                if t == Term::Standards && from as usize != current {
+                    x += own * (f64::from(u8::from(kk == from as usize)) - f64::from(u8::from(kk == current)));
+                }
                 match weight_index(self.params, s, d, t) {
                     Some(a) => slope[a * k + kk] += lambda * x,
                     None => u += knobs.weight(d, t) * x,
                 }
+            }
+            match constant_free(kk) {
+                Some(a) => slope[a * k + kk] += lambda,
+                None => u += f.constant[kk],
             }
             if kk != from as usize {
                 match cost_free {
@@ -111,6 +133,54 @@ impl CellModel<'_> {
             *out = lambda * u;
         }
         Branch { prior, from, fixed, slope }
+    }
+}
+
+impl CellModel<'_> {
+    /// One year of an adoption history of cell (d, i) with union U (`union`), seen in `outcome`:
+    /// an exact transition from `known` when the previous framework is known (the filter restarts
+    /// from it); otherwise one branch per framework outside U, whose priors are the scenario's
+    /// initial shares of the cell restricted to outside U (uniform where those are all zero, the
+    /// second value returned). The priors are the filter's π when `start` (the history's first
+    /// year); in later years the filter replaces them.
+    #[allow(clippy::too_many_arguments)]
+    pub fn adoption_observation(
+        &self,
+        f: &Features,
+        knobs: &Knobs,
+        d: usize,
+        i: usize,
+        union: u8,
+        outcome: u8,
+        known: Option<u8>,
+        history: usize,
+        start: bool,
+    ) -> (Observation, bool) {
+        let k = f.frameworks;
+        let (priors, uniform): (Vec<(u8, f64)>, bool) = match known {
+            Some(j) => (vec![(j, 1.0)], false),
+            None => {
+                let shares = initial_shares(self.model, d, i);
+                let outside: Vec<usize> = (0..k).filter(|&j| union >> j & 1 == 0).collect();
+                let mass: f64 = outside.iter().map(|&j| shares[j]).sum();
+                if mass > 0.0 {
+                    (outside.iter().map(|&j| (j as u8, shares[j] / mass)).collect(), false)
+                } else {
+                    (outside.iter().map(|&j| (j as u8, 1.0 / outside.len() as f64)).collect(), true)
+                }
+            }
+        };
+        let o = Observation {
+            cluster: i,
+            rate: self.rate(knobs, d),
+            outcome,
+            branches: priors.iter().map(|&(j, w)| self.branch(f, knobs, d, i, j, w)).collect(),
+            filter: Some(Filter {
+                history,
+                restart: start || known.is_some(),
+            }),
+        };
+        (o, uniform)
     }
 }
 
@@ -187,6 +257,8 @@ pub fn build(
     }
     let mut obs = Vec::new();
     let mut meta = Vec::new();
+    // One forward filter per (indicator, state): its identifier.
+    let mut histories: BTreeMap<(&str, usize), usize> = BTreeMap::new();
     for t in first..=last {
         path.advance_to(t);
         let base = path.sim.term_inputs();
@@ -217,25 +289,15 @@ pub fn build(
                     _ => all & !union,
                 };
                 let known = known_set(&history, d, i, t - 1, all);
-                let priors: Vec<(u8, f64)> = if known.count_ones() == 1 && known & union == 0 {
-                    summary.known_previous += 1;
-                    vec![(known.trailing_zeros() as u8, 1.0)]
-                } else {
-                    let shares = initial_shares(m, d, i);
-                    let outside: Vec<usize> = (0..k).filter(|&j| union >> j & 1 == 0).collect();
-                    let mass: f64 = outside.iter().map(|&j| shares[j]).sum();
-                    if mass > 0.0 {
-                        outside
-                            .iter()
-                            .filter(|&&j| shares[j] > 0.0)
-                            .map(|&j| (j as u8, shares[j] / mass))
-                            .collect()
-                    } else {
-                        summary.uniform_priors += 1;
-                        outside.iter().map(|&j| (j as u8, 1.0 / outside.len() as f64)).collect()
-                    }
-                };
-                let branches = priors.iter().map(|&(j, w)| cells.branch(f, &knobs, d, i, j, w)).collect();
+                let known = (known.count_ones() == 1 && known & union == 0).then(|| known.trailing_zeros() as u8);
+                let next_id = histories.len();
+                let id = *histories.entry((ind.name.as_str(), i)).or_insert(next_id);
+                let (o, uniform) = cells.adoption_observation(f, &knobs, d, i, union, outcome, known, id, t == first);
+                match known {
+                    Some(_) => summary.known_previous += 1,
+                    None => summary.filtered += 1,
+                }
+                summary.uniform_priors += usize::from(uniform);
                 if outcome & union != 0 {
                     entry.0 += 1;
                     summary.events += 1;
@@ -247,16 +309,12 @@ pub fn build(
                     event: outcome & union != 0,
                     union,
                 });
-                obs.push(Observation {
-                    cluster: i,
-                    rate: cells.rate(&knobs, d),
-                    outcome,
-                    branches,
-                });
+                obs.push(o);
             }
         }
     }
     summary.observations = obs.len();
+    summary.histories = histories.len();
     (obs, meta, summary)
 }
 
@@ -286,6 +344,7 @@ pub fn exact_transitions(
                 rate: cells.rate(knobs, d),
                 outcome: 1 << next[cell],
                 branches: vec![cells.branch(&f, knobs, d, i, prev[cell], 1.0)],
+                filter: None,
             });
         }
     }

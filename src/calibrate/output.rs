@@ -93,6 +93,8 @@ pub fn fit_json(fit: &Fit, summary: &Summary, ctx: &Context) -> Vec<u8> {
         "events": summary.events,
         "observations": summary.observations,
         "known_previous": summary.known_previous,
+        "filtered": summary.filtered,
+        "histories": summary.histories,
         "uniform_priors": summary.uniform_priors,
         "indicators": summary.indicators.iter().map(|(k, (e, n))| (k.clone(), serde_json::json!({"events": e, "at_risk": n}))).collect::<serde_json::Map<_, _>>(),
         "dated_groups": summary.dated_groups, "undated_groups": summary.undated_groups, "dated_changes": summary.dated_changes,
@@ -151,12 +153,12 @@ pub fn calibrated_toml(fit: &Fit, params: &[FreeParam], summary: &Summary, ctx: 
 
 /// The scale a free parameter is drawn on, its estimate there, and d(scale)/d(value) for the delta
 /// method: a revision rate on the logit scale it was estimated on, a switching cost (≥ 0) on the log
-/// scale, a weight as it is.
+/// scale, a weight or a framework constant as it is.
 pub fn joint_scale(p: &FreeParam, value: f64) -> (Transform, f64, f64) {
     match p.target {
         Target::RevisionRate(_) => (Transform::Logit, (value / (1.0 - value)).ln(), 1.0 / (value * (1.0 - value))),
         Target::SwitchingCost(_) => (Transform::Log, value.ln(), 1.0 / value),
-        Target::Weight { .. } => (Transform::Identity, value, 1.0),
+        Target::Weight { .. } | Target::Constant(..) => (Transform::Identity, value, 1.0),
     }
 }
 

@@ -2,8 +2,10 @@
 //! and their starting values.
 //!
 //! Free keys: `utility.TERM` (the global weight, in every domain that does not override it),
-//! `domain.D.weights.TERM`, `domain.D.switching_cost` and `domain.D.revision_rate`. The weights and
-//! costs enter the logit linearly and are estimated on their own scale; a revision rate ρ is
+//! `domain.D.weights.TERM`, `domain.D.switching_cost`, `domain.D.revision_rate` and
+//! `domain.D.constants.F` (the framework constant α_dF; not for the reference framework, the first
+//! of `frameworks`, whose constant is 0). The weights, costs and constants enter the logit linearly
+//! and are estimated on their own scale; a revision rate ρ is
 //! estimated as η = ln(ρ / (1 − ρ)), so that it stays in (0, 1), and reported back on its own
 //! scale (delta method). The logit intensity λ is never free: it multiplies every weight and cost,
 //! so only λ·w is identified, and λ stays at the scenario's value.
@@ -21,6 +23,8 @@ pub enum Target {
         term: Term,
     },
     SwitchingCost(usize),
+    /// The framework constant α_dk of (domain, framework).
+    Constant(usize, usize),
     /// Estimated on the logit scale.
     RevisionRate(usize),
 }
@@ -121,6 +125,25 @@ pub fn parse_free(keys: &[String], s: &Scenario, knobs: &Knobs) -> Result<Vec<Fr
                 term: term(t, &key)?,
             },
             ["domain", d, "switching_cost"] => Target::SwitchingCost(domain(d, &key)?),
+            ["domain", d, "constants", f] => {
+                let d = domain(d, &key)?;
+                match s.frameworks.iter().position(|x| x == f) {
+                    Some(0) => {
+                        return Err(Error::Usage(format!(
+                            "--free {key}: `{f}` is the reference framework (the first of `frameworks`), whose \
+                             constant is 0: only differences of constants are identified; expected one of {}",
+                            s.frameworks[1..].join(", ")
+                        )));
+                    }
+                    Some(k) => Target::Constant(d, k),
+                    None => {
+                        return Err(Error::Usage(format!(
+                            "--free {key}: unknown framework `{f}` (expected one of {})",
+                            s.frameworks[1..].join(", ")
+                        )));
+                    }
+                }
+            }
             ["domain", d, "revision_rate"] => Target::RevisionRate(domain(d, &key)?),
             ["choice", "lambda"] => {
                 return Err(Error::Usage(format!(
@@ -130,8 +153,8 @@ pub fn parse_free(keys: &[String], s: &Scenario, knobs: &Knobs) -> Result<Vec<Fr
             }
             _ => {
                 return Err(Error::Usage(format!(
-                    "--free {key}: expected utility.TERM, domain.D.weights.TERM, domain.D.switching_cost or \
-                     domain.D.revision_rate"
+                    "--free {key}: expected utility.TERM, domain.D.weights.TERM, domain.D.switching_cost, \
+                     domain.D.revision_rate or domain.D.constants.F"
                 )));
             }
         };
@@ -142,6 +165,7 @@ pub fn parse_free(keys: &[String], s: &Scenario, knobs: &Knobs) -> Result<Vec<Fr
             Target::Weight { domain: None, term } => knobs.weights[term as usize],
             Target::Weight { domain: Some(d), term } => knobs.weight(d, term),
             Target::SwitchingCost(d) => knobs.cost[d],
+            Target::Constant(d, k) => knobs.constant[d * s.frameworks.len() + k],
             Target::RevisionRate(d) => {
                 let r = knobs.rate[d];
                 if !(r > 0.0 && r < 1.0) {

@@ -502,6 +502,8 @@ pub struct Knobs {
     pub cost: Vec<f64>,
     /// Standards push `[d*K + k]`.
     pub standards: Vec<f64>,
+    /// Framework constants α_dk `[d*K + k]` (0 for the reference framework).
+    pub constant: Vec<f64>,
     /// Sponsor budget per framework, million US$ per year (0 without a sponsor).
     pub budget: Vec<f64>,
 }
@@ -519,6 +521,7 @@ impl Knobs {
             rate: s.domain_specs.iter().map(|d| v(d.revision_rate)).collect(),
             cost: s.domain_specs.iter().map(|d| v(d.switching_cost)).collect(),
             standards: s.domain_specs.iter().flat_map(|d| d.standards.iter().map(|&p| v(p))).collect(),
+            constant: s.domain_specs.iter().flat_map(|d| d.constants.iter().map(|&p| v(p))).collect(),
             budget: s
                 .framework_specs
                 .iter()

@@ -2,12 +2,13 @@
 //! computes each term's value.
 //!
 //! ```text
-//! U_idk = Σ_t w_dt x_tidk − X_idk − c_d [k ≠ current]
+//! U_idk = α_dk + Σ_t w_dt x_tidk − X_idk − c_d [k ≠ current]
 //! ```
 //!
-//! w_dt is term t's weight in domain d (`utility.KEY`, or `domain.D.weights.KEY`), x_tidk its value
-//! (the *feature*) for state i, domain d and framework k, X_idk the export-control penalty (a fixed
-//! offset) and c_d the switching cost. [`REGISTRY`] describes every term; [`TermInputs`] computes
+//! α_dk is the framework constant (`domain.D.constants.F`, 0 for the first framework, the
+//! reference), w_dt is term t's weight in domain d (`utility.KEY`, or `domain.D.weights.KEY`),
+//! x_tidk its value (the *feature*) for state i, domain d and framework k, X_idk the export-control
+//! penalty (a fixed offset) and c_d the switching cost. [`REGISTRY`] describes every term; [`TermInputs`] computes
 //! their values from a run's state, for the run itself ([`TermInputs::static_row`],
 //! [`TermInputs::add_choice_terms`]), for the estimator of the weights ([`TermInputs::features`]),
 //! and for the mean-field approximation. Code that treats terms differently matches on [`Term`]
@@ -121,7 +122,7 @@ pub struct TermInputs<'a> {
 }
 
 /// The value of every term for every state and framework of one domain, at one alignment state:
-/// the utility is `Σ_t weight[t] · value(t, i, k) + offset(i, k) − c_d [k ≠ current(i)]`.
+/// the utility is `constant(k) + Σ_t weight[t] · value(t, i, k) + offset(i, k) − c_d [k ≠ current(i)]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Features {
     pub states: usize,
@@ -130,6 +131,8 @@ pub struct Features {
     pub values: Vec<f64>,
     /// Minus the export-control penalty, `[i*K + k]`.
     pub offset: Vec<f64>,
+    /// The framework constants α_dk of the domain, `[k]`.
+    pub constant: Vec<f64>,
     /// The framework each state is on in the domain.
     pub current: Vec<u8>,
 }
@@ -145,6 +148,9 @@ impl Features {
         let mut u = self.offset[i * self.frameworks + k];
         for t in Term::ALL {
             u += weights[t as usize] * self.value(t, i, k);
+        }
+        if self.constant[k] != 0.0 {
+            u += self.constant[k];
         }
         if k != self.current[i] as usize {
             u -= cost;
@@ -203,15 +209,17 @@ impl TermInputs<'_> {
             frameworks: k,
             values,
             offset,
+            constant: self.knobs.constant[d * k..(d + 1) * k].to_vec(),
             current: read[d * n..(d + 1) * n].to_vec(),
         }
     }
 
     /// The part of U_idk that does not depend on this year's choices, for every framework k of cell
     /// (d, i), into `out[..K]`: every term that is not [`Varies::WithChoices`], and the export
-    /// penalty. `global[k]` is w_std·G_dk (the same for all states of the domain, computed once by
-    /// [`TermInputs::standards_pull`]). The additions run in a fixed order, which is part of the
-    /// output bytes.
+    /// penalty and the framework constant. `global[k]` is w_std·G_dk (the same for all states of the
+    /// domain, computed once by [`TermInputs::standards_pull`]). The additions run in a fixed order,
+    /// which is part of the output bytes; a zero constant is not added (so a scenario without
+    /// constants computes exactly what it did before they existed).
     #[inline]
     pub fn static_row(&self, w: &[f64; TERMS], global: &[f64], d: usize, i: usize, out: &mut [f64]) {
         let m = self.model;
@@ -233,6 +241,7 @@ impl TermInputs<'_> {
         // ln(1 + 0) = 0: without investment the logarithm is skipped.
         let stock = self.stock.get(cell..cell + kk).filter(|_| w_inv != 0.0);
         let gdp = m.world.gdp[i];
+        let constant = &self.knobs.constant[d * kk..(d + 1) * kk];
         for (fw, o) in out[..kk].iter_mut().enumerate() {
             let mut u = global[fw] + w_econ * econ[fw] + w_aff * affinity[fw] + w_sec * security[fw];
             if let Some(p) = partnership {
@@ -245,6 +254,9 @@ impl TermInputs<'_> {
                 && s[fw] > 0.0
             {
                 u += w_inv * investment::value(s[fw], gdp, self.knobs.investment_scale);
+            }
+            if constant[fw] != 0.0 {
+                u += constant[fw];
             }
             *o = u;
         }

@@ -436,8 +436,14 @@ lock_years = 2
     }
 
     /// The baseline with partnership and export-control events, investment and hedging, run to year 8.
+    /// The splinternet scenario, with framework constants (one of them uncertain) so that the
+    /// utilities below include them.
     fn baseline_at_year_8() -> Model {
-        Model::from_scenario(Scenario::load("splinternet", &[]).unwrap()).unwrap()
+        let sets = [
+            "domain.telecom.constants.CN=0.4".to_string(),
+            "domain.cloud.constants={ US = -0.3, CN = { dist = \"uniform\", low = 0.1, high = 0.5 } }".to_string(),
+        ];
+        Model::from_scenario(Scenario::load("splinternet", &sets).unwrap()).unwrap()
     }
 
     #[test]
@@ -481,7 +487,8 @@ lock_years = 2
         for step in 1..=8 {
             sim.step(step, &mut rng);
         }
-        // One term at a time, weight 1: the static part must be that term's value plus the offset.
+        // One term at a time, weight 1: the static part must be that term's value plus the offset
+        // and the constant.
         for def in REGISTRY.iter().filter(|d| d.varies != Varies::WithChoices) {
             let mut w = [0.0; crate::scenario::TERMS];
             w[def.term as usize] = 1.0;
@@ -493,7 +500,7 @@ lock_years = 2
                 for i in 0..sim.n {
                     inputs.static_row(&w, &global, d, i, &mut row);
                     for (fw, &got) in row.iter().enumerate() {
-                        let want = f.value(def.term, i, fw) + f.offset[i * sim.k + fw];
+                        let want = f.value(def.term, i, fw) + f.offset[i * sim.k + fw] + f.constant[fw];
                         assert!(
                             (got - want).abs() <= 1e-12 * (1.0 + want.abs()),
                             "{:?}: d {d}, state {i}: {got} vs {want}",

@@ -156,6 +156,9 @@ pub struct DomainSpec {
     pub standards: Vec<Param>,
     /// Per term: a domain-specific weight replacing the global one.
     pub weights: [Option<Param>; TERMS],
+    /// Per framework: the framework constant α_dk added to the utility (0 for the reference, the
+    /// first framework).
+    pub constants: Vec<Param>,
     /// Rules in order; the first that selects a state decides its initial probabilities.
     pub initial: Vec<InitialRule>,
 }

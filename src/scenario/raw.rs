@@ -216,6 +216,9 @@ pub struct RawDomain {
     pub standards: BTreeMap<String, RawParam>,
     #[serde(default)]
     pub weights: BTreeMap<String, RawParam>,
+    /// Framework constants α_dk (the first framework is the reference, whose constant is 0).
+    #[serde(default)]
+    pub constants: BTreeMap<String, RawParam>,
     pub initial: Vec<RawInitial>,
 }
 

@@ -4,8 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use blocsim::calibrate::likelihood::{Branch, Observation, Problem, Rate};
-use blocsim::calibrate::observations::{CellModel, exact_transitions};
+use blocsim::calibrate::likelihood::Problem;
+use blocsim::calibrate::observations::{CellModel, exact_transitions, features_at};
 use blocsim::calibrate::{estimate, params};
 use blocsim::model::Knobs;
 use blocsim::rng::{Purpose, run_rng};
@@ -35,49 +35,71 @@ fn calibrate(observed: &Path) -> Test {
         .temp_out("cal")
 }
 
-/// Three alternatives with alternative-specific constants only and certain revision: the maximum
-/// is θ_k = ln(n_k / n_0), the closed form of the multinomial logit with constants.
+/// Three alternatives with framework constants only (`--free domain.x.constants.B` and `.C`, A
+/// the reference), no other term, no switching cost and certain revision: the maximum is
+/// α̂_k = ln(n_k / n_A), the closed form of the multinomial logit with constants, and the
+/// information is n (diag p − p pᵀ). The observations come from a scenario through the key, as
+/// `calibrate` builds them.
 #[test]
 fn constants_of_a_multinomial_logit_are_log_share_ratios() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("constants.toml");
+    std::fs::write(
+        &path,
+        r#"name = "constants"
+frameworks = ["A", "B", "C"]
+domains = ["x"]
+[time]
+start = 0
+end = 1
+[world]
+source = "synthetic"
+[world.synthetic]
+agents = 100
+degree = 0
+seed = 1
+[choice]
+lambda = 1.0
+revision = "synchronous"
+[domain.x]
+revision_rate = 1.0
+switching_cost = 0.0
+constants = { B = 0.25, C = -0.5 }
+initial = [{ states = ["all"], shares = { A = 1.0 } }]
+"#,
+    )
+    .unwrap();
+    let scenario = blocsim::scenario::Scenario::load(&path.display().to_string(), &[]).unwrap();
+    let model = blocsim::model::Model::from_scenario(scenario).unwrap();
+    let draws = params::centre_draws(&model.scenario);
+    let knobs = Knobs::realize(&model.scenario, &draws);
+    let keys = ["domain.x.constants.B".to_string(), "domain.x.constants.C".to_string()];
+    let free = params::parse_free(&keys, &model.scenario, &knobs).unwrap();
+    assert_eq!(free.iter().map(|p| p.start).collect::<Vec<_>>(), [0.25, -0.5]);
+    let sim = Simulation::new(&model, &draws, &mut run_rng(1, 0, Purpose::Setup));
+    let cells = CellModel {
+        model: &model,
+        params: &free,
+    };
+    // 50 states stay on A, 30 move to B and 20 to C.
     let counts = [50usize, 30, 20];
-    let mut obs = Vec::new();
-    for (k, &n) in counts.iter().enumerate() {
-        for _ in 0..n {
-            obs.push(Observation {
-                cluster: obs.len(),
-                rate: Rate::Fixed(1.0),
-                outcome: 1 << k,
-                branches: vec![Branch {
-                    prior: 1.0,
-                    from: 0,
-                    fixed: vec![0.0; 3],
-                    // θ_0 is the constant of framework 1, θ_1 that of framework 2.
-                    slope: vec![0.0, 1.0, 0.0, 0.0, 0.0, 1.0],
-                }],
-            });
-        }
-    }
+    let prev = vec![0u8; 100];
+    let next: Vec<u8> = (0..100u8).map(|i| u8::from(i >= 50) + u8::from(i >= 80)).collect();
+    let obs = exact_transitions(&cells, &sim.term_inputs(), &knobs, &prev, &next, &[0]);
+    assert_eq!(obs.len(), 100);
     let problem = Problem {
         frameworks: 3,
         params: 2,
-        clusters: obs.len(),
+        clusters: 100,
         obs,
     };
-    let free: Vec<params::FreeParam> = ["a", "b"]
-        .iter()
-        .map(|k| params::FreeParam {
-            key: k.to_string(),
-            target: params::Target::SwitchingCost(0),
-            start: 0.0,
-        })
-        .collect();
     let fit = estimate(&problem, &free, true).unwrap();
-    for (e, n) in fit.estimates.iter().zip([30.0_f64, 20.0]) {
+    for (e, n) in fit.estimates.iter().zip([counts[1] as f64, counts[2] as f64]) {
         assert!((e.value - (n / 50.0).ln()).abs() < 1e-8, "{}: {}", e.key, e.value);
         // The profile of a logit is close to quadratic at n = 100: it must close on both sides.
         assert!(e.profile_low.is_some() && e.profile_high.is_some() && !e.weak, "{e:?}");
     }
-    // Information of the constants: n (diag(p) − p pᵀ) over frameworks 1 and 2.
+    // Information of the constants: n (diag(p) − p pᵀ) over frameworks B and C.
     let p = [0.3, 0.2];
     let info = nalgebra::Matrix2::new(
         100.0 * p[0] * (1.0 - p[0]),
@@ -88,6 +110,9 @@ fn constants_of_a_multinomial_logit_are_log_share_ratios() {
     let v = info.try_inverse().unwrap();
     assert!((fit.vcov_information[(0, 0)] - v[(0, 0)]).abs() < 1e-8);
     assert!((fit.vcov_information[(0, 1)] - v[(0, 1)]).abs() < 1e-8);
+    // The reference framework's constant is not a free key.
+    let err = params::parse_free(&["domain.x.constants.A".to_string()], &model.scenario, &knobs).unwrap_err();
+    assert!(err.to_string().contains("reference framework"), "{err}");
 }
 
 /// Histories simulated by the engine (the 2017 fit scenario: 183 states; the three domains the
@@ -151,6 +176,173 @@ fn intervals_cover_the_true_weights_of_engine_simulated_histories_at_95_percent(
             "{}: information intervals covered the truth {c} times of {R}",
             p.key
         );
+    }
+}
+
+/// Where the terms of a hidden-history fit read the partners' alignments.
+#[derive(Clone, Copy, PartialEq)]
+enum Partners {
+    /// The engine's alignments at t − 1: the filter is then exact for each cell's own chain.
+    True,
+    /// The observed state as `calibrate` builds it from a panel: anchors, the framework a cell
+    /// was last seen entering, else its most probable initial framework.
+    Observed,
+}
+
+/// Coverage of the 95% intervals over R replications of histories whose previous framework is
+/// hidden, as in the real panel. The engine simulates four years of the 2017 fit scenario; each
+/// non-anchored cell of the three observed domains gives one adoption history per framework u it
+/// is not on at the start (indicator "enters u", U = {u}): each year until it enters u, the cell
+/// is seen outside U, and in the year it enters, in {u}. Nothing else about the cell is observed,
+/// so every year is a filtered observation. The three histories of a cell share its latent chain:
+/// the likelihood is a composite one, for which the sandwich (clustered by state) is the
+/// covariance and the information is not. Returns the keys and, per key, the sandwich and the
+/// information intervals' cover counts.
+fn hidden_history_coverage(partners: Partners, years: usize, replications: u64) -> (Vec<String>, Vec<u32>, Vec<u32>) {
+    let scenario = blocsim::scenario::Scenario::load(&root().join(FIT).display().to_string(), &[]).unwrap();
+    let model = blocsim::model::Model::from_scenario(scenario).unwrap();
+    let s = &model.scenario;
+    let (n, k) = (model.layout.states, model.layout.frameworks);
+    let all = ((1u16 << k) - 1) as u8;
+    let draws = params::centre_draws(s);
+    let knobs = Knobs::realize(s, &draws);
+    let free = params::parse_free(&[], s, &knobs).unwrap();
+    let truth: Vec<f64> = free.iter().map(|p| p.start).collect();
+    let domains: Vec<usize> = ["telecom", "cloud", "data"]
+        .iter()
+        .map(|d| s.domains.iter().position(|x| x == d).unwrap())
+        .collect();
+    let cells = CellModel {
+        model: &model,
+        params: &free,
+    };
+    // The most probable initial framework of each cell (the lowest on ties), as the observed state.
+    let likeliest: Vec<u8> = (0..model.layout.domains * n)
+        .map(|cell| {
+            let shares = &s.domain_specs[cell / n].initial[model.initial_rule[cell] as usize].shares;
+            (0..k).fold(0, |b, j| if shares[j] > shares[b] { j } else { b }) as u8
+        })
+        .collect();
+    let mut covered_sandwich = vec![0u32; free.len()];
+    let mut covered_information = vec![0u32; free.len()];
+    // Per key: Σ error, Σ error², Σ SE (information), Σ SE (sandwich), for the printed summary.
+    let mut moments = vec![[0.0f64; 4]; free.len()];
+    for rep in 0..replications {
+        let mut sim = Simulation::new(&model, &draws, &mut run_rng(11, rep, Purpose::Setup));
+        let mut rng = run_rng(11, rep, Purpose::Dynamics);
+        let start = sim.alignment().to_vec();
+        // History (d, u, i) is at risk while the cell has not entered u.
+        let id = |d: usize, u: usize, i: usize| (d * k + u) * n + i;
+        let mut at_risk: Vec<bool> = (0..model.layout.domains * k * n)
+            .map(|h| {
+                let (du, i) = (h / n, h % n);
+                let (d, u) = (du / k, du % k);
+                model.anchor[d * n + i] == blocsim::model::NO_ANCHOR && start[d * n + i] as usize != u
+            })
+            .collect();
+        let mut seen = likeliest.clone();
+        for (cell, a) in seen.iter_mut().enumerate() {
+            if model.anchor[cell] != blocsim::model::NO_ANCHOR {
+                *a = model.anchor[cell];
+            }
+        }
+        let mut obs = Vec::new();
+        for step in 1..=years {
+            let prev = sim.alignment().to_vec();
+            sim.step(step, &mut rng);
+            let next = sim.alignment().to_vec();
+            let read = if partners == Partners::True { &prev } else { &seen };
+            let inputs = sim.term_inputs();
+            let mut entered = Vec::new();
+            for &d in &domains {
+                let f = features_at(&inputs, read, d);
+                for u in 0..k {
+                    for i in 0..n {
+                        if !at_risk[id(d, u, i)] {
+                            continue;
+                        }
+                        let union = 1u8 << u;
+                        let adopt = next[d * n + i] as usize == u;
+                        let outcome = if adopt { union } else { all & !union };
+                        let (o, _) = cells.adoption_observation(&f, sim.knobs(), d, i, union, outcome, None, id(d, u, i), step == 1);
+                        obs.push(o);
+                        if adopt {
+                            at_risk[id(d, u, i)] = false;
+                            entered.push((d * n + i, u as u8));
+                        }
+                    }
+                }
+            }
+            for (cell, u) in entered {
+                seen[cell] = u;
+            }
+        }
+        let problem = Problem {
+            frameworks: k,
+            params: free.len(),
+            clusters: n,
+            obs,
+        };
+        let fit = estimate(&problem, &free, false).unwrap();
+        assert!(fit.converged, "replication {rep}");
+        for (a, e) in fit.estimates.iter().enumerate() {
+            covered_sandwich[a] += u32::from(e.low <= truth[a] && truth[a] <= e.high);
+            let half = 1.959_963_984_540_054 * e.se_information;
+            covered_information[a] += u32::from((e.value - truth[a]).abs() <= half);
+            let err = e.value - truth[a];
+            for (m, x) in moments[a].iter_mut().zip([err, err * err, e.se_information, e.se_sandwich]) {
+                *m += x;
+            }
+        }
+    }
+    let r = replications as f64;
+    for (p, m) in free.iter().zip(&moments) {
+        let (bias, sd) = (m[0] / r, (m[1] / r - (m[0] / r).powi(2)).max(0.0).sqrt());
+        eprintln!(
+            "{}: bias {bias:+.4}, sd of estimates {sd:.4}, mean SE information {:.4}, sandwich {:.4}",
+            p.key,
+            m[2] / r,
+            m[3] / r
+        );
+    }
+    (free.iter().map(|p| p.key.clone()).collect(), covered_sandwich, covered_information)
+}
+
+/// Hidden previous frameworks, partners at their true alignments: the filter's likelihood is then
+/// the exact likelihood of each cell's own observations given its partners (up to the feedback of
+/// the cell on its partners), and the sandwich intervals must cover at 95%: over R = 200
+/// replications, 190 ± 3 binomial sd, [181, 199]. Eight simulated years: with four, the hidden
+/// histories carry so little information that every SE is some 10% below the spread of the
+/// estimates and two keys fall just under the bound (177 and 180; docs/calibration.md gives every
+/// measured figure). The information intervals are printed, not asserted: a composite
+/// likelihood's information is not its covariance.
+#[test]
+fn intervals_cover_the_true_weights_when_the_previous_framework_is_hidden() {
+    let (keys, sandwich, information) = hidden_history_coverage(Partners::True, 8, 200);
+    eprintln!("hidden, true partners, 8 years: sandwich {sandwich:?}, information {information:?} of 200");
+    for (key, &c) in keys.iter().zip(&sandwich) {
+        assert!(
+            (181..=199).contains(&c),
+            "{key}: sandwich intervals covered the truth {c} times of 200"
+        );
+    }
+}
+
+/// Hidden previous frameworks with the partners at the observed state, as the real panel is
+/// fitted (partners' unobserved cells at their most probable initial framework), and the
+/// four-year design with true partners: a measurement, not a check (run with `--ignored
+/// --nocapture`). The observed-state approximation biases the estimates and its coverage falls
+/// well below 95%; docs/calibration.md reports the figures.
+#[test]
+#[ignore = "a measurement of the partner approximation's coverage; see docs/calibration.md"]
+fn coverage_with_partners_at_the_observed_state() {
+    for (partners, what, years) in [
+        (Partners::True, "true", 4),
+        (Partners::Observed, "observed", 4),
+        (Partners::Observed, "observed", 8),
+    ] {
+        let (_, sandwich, information) = hidden_history_coverage(partners, years, 200);
+        eprintln!("hidden, {what} partners, {years} years: sandwich {sandwich:?}, information {information:?} of 200");
     }
 }
 

@@ -1,5 +1,5 @@
 //! `[domain.D]`: each domain's revision rate, switching cost, anchored frameworks, standards push,
-//! per-domain term weights and the initial alignment rules.
+//! per-domain term weights, framework constants and the initial alignment rules.
 
 use std::collections::BTreeMap;
 
@@ -57,6 +57,32 @@ impl Validator {
             let idx = self.index_of(&k, &names, t, "utility term")?;
             weights[idx] = Some(self.param(&k, p, Range::Any)?);
         }
+        let mut constants = vec![Param::Fixed(0.0); frameworks.len()];
+        for (f, p) in &d.constants {
+            let k = format!("{key}.constants.{f}");
+            if !frameworks.contains(f) {
+                return Err(self.err(
+                    &k,
+                    format!(
+                        "unknown framework `{f}`; expected one of {} (the first framework, {}, is the reference, whose constant is 0)",
+                        frameworks[1..].join(", "),
+                        frameworks[0]
+                    ),
+                ));
+            }
+            let idx = self.index_of(&k, frameworks, f, "framework")?;
+            if idx == 0 {
+                return Err(self.err(
+                    &k,
+                    format!(
+                        "`{f}` is the reference framework (the first of `frameworks`): its constant is 0, since only \
+                         differences of constants change choices; expected a constant for one of {}",
+                        frameworks[1..].join(", ")
+                    ),
+                ));
+            }
+            constants[idx] = self.param(&k, p, Range::Any)?;
+        }
         if d.initial.is_empty() {
             return Err(self.err(
                 &format!("{key}.initial"),
@@ -84,6 +110,7 @@ impl Validator {
             anchored,
             standards,
             weights,
+            constants,
             initial,
         })
     }
