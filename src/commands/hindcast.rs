@@ -76,6 +76,8 @@ struct Variant {
     subregion: Vec<String>,
     /// The event-history baselines' regressors of every observation of [`Variant::all`].
     hazard: Regressors,
+    /// The last fitted year.
+    split: i32,
 }
 
 fn variant(c: &HindcastCommand, extra_set: Option<&str>, free: &[String]) -> anyhow::Result<Variant> {
@@ -134,6 +136,7 @@ fn variant(c: &HindcastCommand, extra_set: Option<&str>, free: &[String]) -> any
         subregion: model.world.subregion.iter().map(|r| r.to_string()).collect(),
         free,
         hazard,
+        split: c.split,
     })
 }
 
@@ -165,35 +168,48 @@ fn by_subregion(v: &Variant) -> anyhow::Result<[Vec<f64>; 5]> {
         let rows: Vec<usize> = (0..n).filter(|&i| !held(i)).collect();
         let fit_hazard = |lag| hazard::fit(&v.hazard, &y, &rows, lag).map_err(|e| anyhow::anyhow!("leaving out {g}: {e}"));
         let (h0, h1) = (fit_hazard(false)?, fit_hazard(true)?);
+        let forecast = filtered_adoption(&v.all, &v.all_meta, &fit.internal);
         for i in (0..n).filter(|&i| held(i)) {
-            cal[i] = adoption_probability(&v.all, &v.all.obs[i], &v.all_meta[i], &fit.internal);
+            cal[i] = forecast[i];
             constant[i] = rate.get(v.all_meta[i].indicator.as_str()).map_or(0.5, |&(e, n)| e / n);
             covariates[i] = h0.probability(&v.hazard, i);
             lagged[i] = h1.probability(&v.hazard, i);
         }
     }
-    let uncal = (0..n)
-        .map(|i| adoption_probability(&v.all, &v.all.obs[i], &v.all_meta[i], &v.start))
-        .collect();
+    let uncal = filtered_adoption(&v.all, &v.all_meta, &v.start);
     Ok([cal, constant, uncal, covariates, lagged])
 }
 
-/// P(the cell enters U) of one observation at `theta`.
-fn adoption_probability(p: &Problem, o: &Observation, m: &Meta, theta: &[f64]) -> f64 {
-    let any = Observation {
-        outcome: m.union,
-        ..o.clone()
+/// P(the cell enters U) in every cell-year of `all` at `theta`, each conditional on what the panel
+/// shows up to the year before: the forward filter run over each history (its years outside U update
+/// what is known of the cell's framework). Every outcome is replaced by "outside U": that changes
+/// only adoption years, which end their history, so the filter's state at each year is the one the
+/// real outcomes give, and the predictive probability of "outside U" is one minus the forecast.
+fn filtered_adoption(all: &Problem, meta: &[Meta], theta: &[f64]) -> Vec<f64> {
+    let full = ((1u16 << all.frameworks) - 1) as u8;
+    let survive = Problem {
+        obs: all
+            .obs
+            .iter()
+            .zip(meta)
+            .map(|(o, m)| Observation {
+                outcome: full & !m.union,
+                ..o.clone()
+            })
+            .collect(),
+        ..all.clone_empty()
     };
-    p.probability(&any, theta)
+    survive.predictive(theta).iter().map(|q| 1.0 - q).collect()
 }
 
-/// P(adoption) of every scored cell-year at `theta`.
+/// P(adoption) of every scored cell-year at `theta`, filtered over the histories from `start`.
 fn event_probabilities(v: &Variant, theta: &[f64]) -> Vec<f64> {
-    v.score
-        .obs
+    let all = filtered_adoption(&v.all, &v.all_meta, theta);
+    v.all_meta
         .iter()
-        .zip(&v.meta)
-        .map(|(o, m)| adoption_probability(&v.score, o, m, theta))
+        .zip(all)
+        .filter(|(m, _)| m.year > v.split)
+        .map(|(_, p)| p)
         .collect()
 }
 
