@@ -224,7 +224,11 @@ impl Problem {
             hess: DMatrix::zeros(np, np),
             scores: vec![DVector::zeros(np); self.clusters],
             members: vec![0; self.clusters],
-            hessians: if per_cluster { vec![DMatrix::zeros(np, np); self.clusters] } else { Vec::new() },
+            hessians: if per_cluster {
+                vec![DMatrix::zeros(np, np); self.clusters]
+            } else {
+                Vec::new()
+            },
         };
         let mut h = DMatrix::zeros(np, np);
         self.filter(theta, true, |o, s| {
