@@ -37,7 +37,10 @@
 //! z̄_a = Σ_l p_l z_al, ∂p_k/∂θ_a = p_k (z_ak − z̄_a) and
 //! ∂²p_k/∂θ_a∂θ_b = p_k [(z_ak − z̄_a)(z_bk − z̄_b) − Σ_l p_l (z_al − z̄_a)(z_bl − z̄_b)].
 //! ℓ = Σ ln P, ∇ℓ = Σ ∇P/P and ∇²ℓ = Σ (∇²P/P − ∇P∇Pᵀ/P²): gradient and Hessian are analytic.
-//! A history's scores all belong to its state, so the per-state scores sum to the gradient.
+//! A history's scores all belong to its state, so the per-state scores sum to the gradient, and
+//! (with [`Problem::eval_clustered`]) the per-state Hessians sum to the Hessian: the likelihood of
+//! the panel without state g is exactly ℓ − ℓ_g, which the cluster jackknife
+//! ([`super::inference`]) relies on.
 
 use nalgebra::{DMatrix, DVector};
 
@@ -104,6 +107,11 @@ pub struct Eval {
     pub hess: DMatrix<f64>,
     /// `[cluster]`: Σ of the gradients of that cluster's observations.
     pub scores: Vec<DVector<f64>>,
+    /// `[cluster]`: the number of that cluster's observations.
+    pub members: Vec<usize>,
+    /// `[cluster]`: Σ of the Hessians of that cluster's observations; empty unless computed by
+    /// [`Problem::eval_clustered`] (the Newton iterations do not need them).
+    pub hessians: Vec<DMatrix<f64>>,
 }
 
 /// A distribution over frameworks with its derivatives in θ (empty when not needed):
@@ -199,23 +207,45 @@ impl Problem {
 
     /// ℓ, gradient, Hessian and cluster scores at `theta`.
     pub fn eval(&self, theta: &[f64]) -> Eval {
+        self.eval_with(theta, false)
+    }
+
+    /// [`Problem::eval`] with the Hessian of each cluster as well ([`Eval::hessians`]), for the
+    /// cluster jackknife at the maximum.
+    pub fn eval_clustered(&self, theta: &[f64]) -> Eval {
+        self.eval_with(theta, true)
+    }
+
+    fn eval_with(&self, theta: &[f64], per_cluster: bool) -> Eval {
         let np = self.params;
         let mut e = Eval {
             loglik: 0.0,
             grad: DVector::zeros(np),
             hess: DMatrix::zeros(np, np),
             scores: vec![DVector::zeros(np); self.clusters],
+            members: vec![0; self.clusters],
+            hessians: if per_cluster {
+                vec![DMatrix::zeros(np, np); self.clusters]
+            } else {
+                Vec::new()
+            },
         };
+        let mut h = DMatrix::zeros(np, np);
         self.filter(theta, true, |o, s| {
             let p = s.p;
             e.loglik += p.ln();
+            e.members[o.cluster] += 1;
             for a in 0..np {
                 let ga = s.dp[a] / p;
                 e.grad[a] += ga;
                 e.scores[o.cluster][a] += ga;
                 for b in 0..np {
-                    e.hess[(a, b)] += s.ddp[a * np + b] / p - ga * s.dp[b] / p;
+                    h[(a, b)] = s.ddp[a * np + b] / p - ga * s.dp[b] / p;
                 }
+            }
+            e.hess += &h;
+            if per_cluster {
+                e.hessians[o.cluster] += &h;
             }
         });
         e
@@ -451,6 +481,12 @@ pub(crate) mod tests {
         }
         let total: DVector<f64> = e.scores.iter().sum();
         assert!((total - &e.grad).norm() < 1e-12);
+        // The per-cluster Hessians sum to the Hessian; the plain eval does not compute them.
+        assert!(e.hessians.is_empty());
+        let c = p.eval_clustered(&theta);
+        let total: DMatrix<f64> = c.hessians.iter().sum();
+        assert!((total - &e.hess).norm() < 1e-12 && (c.hess - &e.hess).norm() == 0.0);
+        assert_eq!(c.members.iter().sum::<usize>(), p.obs.len());
     }
 
     /// The filter carries information: a history's later years differ from stand-alone

@@ -12,7 +12,7 @@
 //! | [`observations`] | the observed cell-years as linear utilities of the free parameters |
 //! | [`likelihood`] | ℓ by a forward filter over each history's latent framework, with its analytic gradient, Hessian and per-state scores |
 //! | [`newton`] | damped Newton maximisation on nalgebra |
-//! | [`inference`] | standard errors (information, sandwich), intervals, profiles |
+//! | [`inference`] | standard errors (information, sandwich, jackknife), intervals, profiles |
 //! | [`scores`] | log, Brier, ROC and PR scores of forecasts; the paired state bootstrap |
 //! | [`forecasts`] | score tables and paired differences of forecasts (`hindcast`) |
 //! | [`hazard`] | the event-history baselines: covariates-only and spatial-lag logit hazards |
@@ -67,9 +67,11 @@ pub struct Estimate {
     pub value: f64,
     /// Standard error from the observed information (delta method for a rate).
     pub se_information: f64,
-    /// Standard error from the state-clustered sandwich.
+    /// Standard error from the state-clustered sandwich (CR1).
     pub se_sandwich: f64,
-    /// 95% interval from the sandwich (internal scale, mapped back).
+    /// Standard error from the one-step state jackknife (CR3), the one the interval uses.
+    pub se_jackknife: f64,
+    /// 95% interval from the jackknife (internal scale, mapped back).
     pub low: f64,
     pub high: f64,
     /// 95% interval from the profile likelihood, where it closes within ±3 SE.
@@ -83,7 +85,9 @@ pub struct Estimate {
 #[derive(Debug, Clone)]
 pub struct Fit {
     pub estimates: Vec<Estimate>,
-    /// Sandwich and information covariances on the parameters' own scale.
+    /// Jackknife (CR3, reported), sandwich (CR1) and information covariances on the parameters'
+    /// own scale.
+    pub vcov_jackknife: nalgebra::DMatrix<f64>,
     pub vcov_sandwich: nalgebra::DMatrix<f64>,
     pub vcov_information: nalgebra::DMatrix<f64>,
     pub loglik: f64,
@@ -97,6 +101,10 @@ pub struct Fit {
     pub weakest_direction: Vec<(String, f64)>,
     pub profiles: Vec<Profile>,
     pub internal: Vec<f64>,
+    /// The states with observations, and those where the jackknife fell back to the sandwich's
+    /// term because the rest of the panel's information was not positive definite.
+    pub clusters: usize,
+    pub jackknife_fallbacks: usize,
 }
 
 /// Maximise the likelihood of `problem` over `params` and compute everything the outputs report;
@@ -105,7 +113,9 @@ pub fn estimate(problem: &Problem, params: &[FreeParam], profiles: bool) -> Resu
     let start: Vec<f64> = params.iter().map(|p| p.to_internal(p.start)).collect();
     let loglik_start = problem.loglik(&start);
     let opt = newton::maximise(problem, &start, &vec![false; params.len()]);
-    let cov = inference::covariances(&opt.eval).map_err(|direction| {
+    // The per-state Hessians for the jackknife, once, at the maximum.
+    let at_max = problem.eval_clustered(&opt.theta);
+    let cov = inference::covariances(&at_max).map_err(|direction| {
         let loads = params
             .iter()
             .zip(&direction)
@@ -120,6 +130,7 @@ pub fn estimate(problem: &Problem, params: &[FreeParam], profiles: bool) -> Resu
     })?;
     let se_int = inference::standard_errors(&cov.oim);
     let se_sw = inference::standard_errors(&cov.sandwich);
+    let se_jk = inference::standard_errors(&cov.jackknife);
     let jac: Vec<f64> = params.iter().zip(&opt.theta).map(|(p, &x)| p.from_internal(x).1).collect();
     let own = |v: &nalgebra::DMatrix<f64>| nalgebra::DMatrix::from_fn(v.nrows(), v.ncols(), |r, c| jac[r] * v[(r, c)] * jac[c]);
     let mut estimates = Vec::new();
@@ -142,8 +153,9 @@ pub fn estimate(problem: &Problem, params: &[FreeParam], profiles: bool) -> Resu
             value: back(x),
             se_information: se_int[a] * jac[a],
             se_sandwich: se_sw[a] * jac[a],
-            low: back(x - Z_975 * se_sw[a]),
-            high: back(x + Z_975 * se_sw[a]),
+            se_jackknife: se_jk[a] * jac[a],
+            low: back(x - Z_975 * se_jk[a]),
+            high: back(x + Z_975 * se_jk[a]),
             profile_low: pl,
             profile_high: ph,
             weak,
@@ -151,6 +163,7 @@ pub fn estimate(problem: &Problem, params: &[FreeParam], profiles: bool) -> Resu
     }
     let k = params.len() as f64;
     Ok(Fit {
+        vcov_jackknife: own(&cov.jackknife),
         vcov_sandwich: own(&cov.sandwich),
         vcov_information: own(&cov.oim),
         loglik: opt.eval.loglik,
@@ -166,6 +179,8 @@ pub fn estimate(problem: &Problem, params: &[FreeParam], profiles: bool) -> Resu
             .collect(),
         profiles: all_profiles,
         internal: opt.theta,
+        clusters: cov.clusters,
+        jackknife_fallbacks: cov.jackknife_fallbacks,
         estimates,
     })
 }

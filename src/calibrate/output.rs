@@ -35,13 +35,17 @@ fn opt(x: Option<f64>) -> String {
     x.map_or(String::new(), num)
 }
 
+/// The columns of `estimates.csv`: `low95` and `high95` are the jackknife's (`se_jackknife`).
+pub const ESTIMATES_COLUMNS: &str =
+    "key,start,estimate,se_information,se_sandwich,low95,high95,profile_low95,profile_high95,weak,se_jackknife";
+
 /// `estimates.csv`: a row per free parameter.
 pub fn estimates_csv(fit: &Fit) -> String {
-    let mut s = String::from("key,start,estimate,se_information,se_sandwich,low95,high95,profile_low95,profile_high95,weak\n");
+    let mut s = format!("{ESTIMATES_COLUMNS}\n");
     for e in &fit.estimates {
         let _ = writeln!(
             s,
-            "{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{}",
             e.key,
             num(e.start),
             num(e.value),
@@ -51,18 +55,19 @@ pub fn estimates_csv(fit: &Fit) -> String {
             num(e.high),
             opt(e.profile_low),
             opt(e.profile_high),
-            e.weak
+            e.weak,
+            num(e.se_jackknife)
         );
     }
     s
 }
 
-/// `vcov.csv`: the sandwich covariance on the parameters' own scale, a row per key.
+/// `vcov.csv`: the jackknife covariance (the intervals') on the parameters' own scale, a row per key.
 pub fn vcov_csv(fit: &Fit) -> String {
     let keys: Vec<&str> = fit.estimates.iter().map(|e| e.key.as_str()).collect();
     let mut s = format!("key,{}\n", keys.join(","));
     for (r, k) in keys.iter().enumerate() {
-        let row: Vec<String> = (0..keys.len()).map(|c| num(fit.vcov_sandwich[(r, c)])).collect();
+        let row: Vec<String> = (0..keys.len()).map(|c| num(fit.vcov_jackknife[(r, c)])).collect();
         let _ = writeln!(s, "{k},{}", row.join(","));
     }
     s
@@ -102,6 +107,8 @@ pub fn fit_json(fit: &Fit, summary: &Summary, ctx: &Context) -> Vec<u8> {
         "rows": {"market_outcome": summary.market_rows, "covariate": summary.covariate_rows, "ignored": summary.ignored_rows, "anchored": summary.anchored_rows},
         "converged": fit.converged,
         "iterations": fit.iterations,
+        "clusters": fit.clusters,
+        "jackknife_fallback_clusters": fit.jackknife_fallbacks,
         "weakest_direction": {"eigenvalue": fit.weakest_eigenvalue, "loadings": fit.weakest_direction.iter().map(|(k, l)| (k.clone(), serde_json::json!(l))).collect::<serde_json::Map<_, _>>()},
         "estimates": fit.estimates,
         "seconds": ctx.seconds,
@@ -112,7 +119,7 @@ pub fn fit_json(fit: &Fit, summary: &Summary, ctx: &Context) -> Vec<u8> {
 }
 
 /// `calibrated.toml`: `extends` the scenario and draws every free key jointly from the estimates:
-/// `[joint.calibrated]` is the multivariate normal of the estimates with their sandwich
+/// `[joint.calibrated]` is the multivariate normal of the estimates with their jackknife
 /// covariance, each key on the scale the estimate is near normal on ([`joint_scale`]). So the
 /// estimation uncertainty flows into every batch and compare of the file; `--set KEY=VALUE` fixes
 /// a key at a value (its estimate is in the comment).
@@ -120,7 +127,7 @@ pub fn calibrated_toml(fit: &Fit, params: &[FreeParam], summary: &Summary, ctx: 
     let mut s = format!(
         "# Estimated by `blocsim calibrate` from {} (fit years {}-{}, {} events in {} observations; \
          log-likelihood {:.3}, AIC {:.3}; λ fixed at {}).\n# Each free key is drawn per run from [joint.calibrated] below, the \
-         estimates' multivariate normal. Comments: estimate (sandwich SE, 95% interval).\n",
+         estimates' multivariate normal. Comments: estimate (state-jackknife SE, 95% interval).\n",
         ctx.observed, ctx.fit_years.0, ctx.fit_years.1, summary.events, summary.observations, fit.loglik, fit.aic, ctx.lambda
     );
     let _ = writeln!(s, "extends = {}", toml_string(&ctx.extends));
@@ -130,7 +137,7 @@ pub fn calibrated_toml(fit: &Fit, params: &[FreeParam], summary: &Summary, ctx: 
         let _ = writeln!(
             s,
             "{} = {{ dist = \"joint\", set = \"calibrated\" }}   # estimate {:.4} (SE {:.4}, 95% {:.4} to {:.4}){weak}",
-            e.key, e.value, e.se_sandwich, e.low, e.high
+            e.key, e.value, e.se_jackknife, e.low, e.high
         );
     }
     let scales: Vec<(Transform, f64, f64)> = params.iter().zip(&fit.estimates).map(|(p, e)| joint_scale(p, e.value)).collect();
@@ -144,7 +151,7 @@ pub fn calibrated_toml(fit: &Fit, params: &[FreeParam], summary: &Summary, ctx: 
         let _ = writeln!(
             s,
             "  [{}],",
-            list(&|c| format!("{:?}", scales[r].2 * fit.vcov_sandwich[(r.min(c), r.max(c))] * scales[c].2))
+            list(&|c| format!("{:?}", scales[r].2 * fit.vcov_jackknife[(r.min(c), r.max(c))] * scales[c].2))
         );
     }
     let _ = writeln!(s, "]");
@@ -193,7 +200,7 @@ pub fn estimates_table(fit: &Fit, summary: &Summary) -> String {
             e.key,
             e.start,
             e.value,
-            e.se_sandwich,
+            e.se_jackknife,
             e.low,
             e.high,
             if e.weak { "weakly" } else { "yes" }
