@@ -15,8 +15,10 @@ def test_load_reads_the_scenario_and_its_drawn_parameters():
     assert s.domains == ("telecom", "cloud", "data", "ai", "dpi")
     assert s.frameworks == ("EU", "US", "CN")
     keys = [u.key for u in s.uncertain]
-    assert keys == ["choice.lambda", "utility.network", "framework.EU.sponsor.budget",
+    assert keys == ["choice.lambda", "utility.network", "utility.security", "framework.EU.sponsor.budget",
                     "framework.US.sponsor.budget", "framework.CN.sponsor.budget"]
+    security = s.uncertain[2]
+    assert security.dist == "normal"
     lam = s.uncertain[0]
     assert (lam.dist, lam.low, lam.high) == ("uniform", 1.5, 3.0)
 
