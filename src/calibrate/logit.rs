@@ -248,8 +248,9 @@ mod tests {
         assert!((f.beta[0] - a).abs() < 1e-8 && (f.beta[1] - b).abs() < 1e-8, "{:?}", f.beta);
     }
 
-    #[test]
-    fn gradient_and_information_match_finite_differences() {
+    /// Nine weighted rows of three regressors (a constant and two covariates) and a point to
+    /// differentiate at.
+    fn nine_rows() -> (DMatrix<f64>, Vec<bool>, Vec<f64>, DVector<f64>) {
         let n = 9;
         let rows: Vec<f64> = (0..n)
             .flat_map(|r| [1.0, r as f64 / 4.0 - 1.0, ((r * 7) % 5) as f64 / 2.0])
@@ -257,7 +258,12 @@ mod tests {
         let x = DMatrix::from_row_slice(n, 3, &rows);
         let y: Vec<bool> = (0..n).map(|r| r % 3 == 1 || r == 8).collect();
         let w: Vec<f64> = (0..n).map(|r| 0.5 + r as f64 / 8.0).collect();
-        let beta = DVector::from_vec(vec![0.3, -0.8, 0.4]);
+        (x, y, w, DVector::from_vec(vec![0.3, -0.8, 0.4]))
+    }
+
+    #[test]
+    fn gradient_and_information_match_finite_differences() {
+        let (x, y, w, beta) = nine_rows();
         let e = eval(&x, &y, &w, &beta);
         assert!((e.loglik - loglik(&x, &y, &w, &beta)).abs() < 1e-12);
         let h = 1e-5;
@@ -282,14 +288,7 @@ mod tests {
 
     #[test]
     fn the_penalised_score_matches_finite_differences_of_the_penalised_loglik() {
-        let n = 9;
-        let rows: Vec<f64> = (0..n)
-            .flat_map(|r| [1.0, r as f64 / 4.0 - 1.0, ((r * 7) % 5) as f64 / 2.0])
-            .collect();
-        let x = DMatrix::from_row_slice(n, 3, &rows);
-        let y: Vec<bool> = (0..n).map(|r| r % 3 == 1 || r == 8).collect();
-        let w: Vec<f64> = (0..n).map(|r| 0.5 + r as f64 / 8.0).collect();
-        let beta = DVector::from_vec(vec![0.3, -0.8, 0.4]);
+        let (x, y, w, beta) = nine_rows();
         let e = penalised(&x, &y, &w, &beta).unwrap();
         let h = 1e-5;
         for a in 0..3 {

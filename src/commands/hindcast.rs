@@ -63,7 +63,7 @@ pub struct HindcastDone {
 
 /// The fit and score observations of one variant of the scenario, with θ̂ and the scenario's θ.
 struct Variant {
-    score: Problem,
+    /// The scored cell-years (`split+1..=end`), in the order of [`Variant::all`].
     meta: Vec<Meta>,
     fitted: Vec<f64>,
     start: Vec<f64>,
@@ -107,13 +107,12 @@ fn variant(c: &HindcastCommand, extra_set: Option<&str>, free: &[String]) -> any
     };
     let all = problem(obs.clone());
     let all_meta = meta.clone();
-    let (mut fit_obs, mut score_obs, mut fit_meta, mut score_meta) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut fit_obs, mut fit_meta, mut score_meta) = (Vec::new(), Vec::new(), Vec::new());
     for (o, m) in obs.into_iter().zip(meta) {
         if m.year <= c.split {
             fit_obs.push(o);
             fit_meta.push(m);
         } else {
-            score_obs.push(o);
             score_meta.push(m);
         }
     }
@@ -126,7 +125,6 @@ fn variant(c: &HindcastCommand, extra_set: Option<&str>, free: &[String]) -> any
     }
     let fit = estimate(&problem(fit_obs), &free, false)?;
     Ok(Variant {
-        score: problem(score_obs),
         meta: score_meta,
         fitted: fit.internal,
         start: free.iter().map(|p| p.to_internal(p.start)).collect(),
@@ -236,7 +234,7 @@ pub fn hindcast(c: HindcastCommand) -> anyhow::Result<HindcastDone> {
     let no_network: Vec<String> = free_keys.into_iter().filter(|k| k != "utility.network").collect();
     let off = variant(&c, Some("utility.network=0"), &no_network)?;
     let y: Vec<bool> = main.meta.iter().map(|m| m.event).collect();
-    let cluster: Vec<usize> = main.score.obs.iter().map(|o| o.cluster).collect();
+    let cluster_all: Vec<usize> = main.all.obs.iter().map(|o| o.cluster).collect();
     // Constant hazard per indicator from the fit years, (events + ½) / (at risk + 1).
     let mut rate: BTreeMap<&str, (f64, f64)> = BTreeMap::new();
     for m in &main.fit_meta {
@@ -283,12 +281,12 @@ pub fn hindcast(c: HindcastCommand) -> anyhow::Result<HindcastDone> {
         model: name.to_string(),
         p: scored.iter().map(|&i| h.probability(&main.hazard, i)).collect(),
     }));
+    let cluster: Vec<usize> = scored.iter().map(|&i| cluster_all[i]).collect();
     let mut rng = crate::rng::run_rng(c.start as u64, 0, crate::rng::Purpose::Dynamics);
     let mut table = score_rows("time", &forecasts, &y, &main.meta);
     let mut differences = difference_rows("time", &forecasts, &y, &cluster, c.bootstrap, &mut rng);
     // Out of sample by state: leave one subregion out, over every year of start..=end.
     let [cal, constant, uncal, covariates, lagged] = by_subregion(&main)?;
-    let cluster_all: Vec<usize> = main.all.obs.iter().map(|o| o.cluster).collect();
     let loso = vec![
         Forecast {
             model: "calibrated".into(),
@@ -337,11 +335,10 @@ pub fn hindcast(c: HindcastCommand) -> anyhow::Result<HindcastDone> {
     // covariates do not change, and the spatial lag stays at what the end of split shows.
     let yearly: BTreeMap<(usize, String), [f64; 2]> = scored
         .iter()
-        .zip(&main.score.obs)
-        .filter(|(i, _)| main.all_meta[**i].year == c.split + 1)
-        .map(|(&i, o)| {
+        .filter(|&&i| main.all_meta[i].year == c.split + 1)
+        .map(|&i| {
             let p = [hazards[0].1.probability(&main.hazard, i), hazards[1].1.probability(&main.hazard, i)];
-            ((o.cluster, main.all_meta[i].indicator.clone()), p)
+            ((cluster_all[i], main.all_meta[i].indicator.clone()), p)
         })
         .collect();
     let sim = super::simhind::simulate(&c, &sim_models, &hazard, &yearly)?;

@@ -134,7 +134,7 @@ pub fn simulate(
                 yearly.get(&at).map(|p| 1.0 - (1.0 - p[k]).powi(years as i32)).ok_or_else(|| {
                     anyhow::anyhow!(
                         "hindcast: no cell-year of {} at risk of {} in {}",
-                        s_id(&first, h.state),
+                        first.world.ids[h.state],
                         h.indicator,
                         c.split + 1
                     )
@@ -165,10 +165,6 @@ pub fn simulate(
 }
 
 /// Per indicator and scored year: the observed adoptions against the runs' counts.
-fn s_id(m: &crate::model::Model, state: usize) -> &str {
-    &m.world.ids[state]
-}
-
 fn count_bands(spells: &Spells, offsets: &[Vec<u8>], split: i32, years: usize) -> Vec<CountBand> {
     let runs = offsets.first().map_or(0, Vec::len);
     let mut out = Vec::new();

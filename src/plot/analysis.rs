@@ -124,11 +124,7 @@ impl Chart for SweepChart<'_> {
             let mut b = ChartBuilder::on(area);
             b.margin(s.px(10.0)).x_label_area_size(s.px(44.0)).y_label_area_size(s.px(60.0));
             let mut chart = b.build_cartesian_2d(p.lo..p.hi, y_range.0..y_range.1).map_err(perr)?;
-            chart
-                .configure_mesh()
-                .bold_line_style(GRID.stroke_width(s.u(1.0)))
-                .light_line_style(TRANSPARENT)
-                .axis_style(MUTED.stroke_width(s.u(1.0)))
+            s.grid(&mut chart.configure_mesh())
                 .x_labels(6)
                 .y_labels(6)
                 .x_label_formatter(&|v| short(*v))
@@ -539,11 +535,7 @@ impl Chart for TradeoffChart<'_> {
         let mut b = ChartBuilder::on(&body);
         b.margin(s.px(16.0)).x_label_area_size(s.px(48.0)).y_label_area_size(s.px(60.0));
         let mut chart = b.build_cartesian_2d(0.0..1.02, 0.0..1.02).map_err(perr)?;
-        chart
-            .configure_mesh()
-            .bold_line_style(GRID.stroke_width(s.u(1.0)))
-            .light_line_style(TRANSPARENT)
-            .axis_style(MUTED.stroke_width(s.u(1.0)))
+        s.grid(&mut chart.configure_mesh())
             .label_style(s.font(12.0, INK))
             .axis_desc_style(s.font(13.0, INK))
             .x_label_formatter(&|v| format!("{v:.1}"))

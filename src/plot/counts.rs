@@ -11,7 +11,7 @@ use plotters::prelude::*;
 
 use super::fan::panel_grid;
 use super::okabe_ito::{BLACK, BLUE};
-use super::{Chart, GRID, HEADER, INK, MUTED, PlotOptions, Sc, draw_header, perr, register_fonts, render, tint};
+use super::{Chart, HEADER, INK, PlotOptions, Sc, draw_header, perr, register_fonts, render, tint};
 use crate::calibrate::bands::CountBand;
 use crate::error::{Error, Result};
 
@@ -105,11 +105,7 @@ impl Chart for CountsChart {
                 .x_label_area_size(s.px(30.0))
                 .y_label_area_size(s.px(36.0));
             let mut chart = b.build_cartesian_2d(x, 0.0..top).map_err(perr)?;
-            chart
-                .configure_mesh()
-                .bold_line_style(GRID.stroke_width(s.u(1.0)))
-                .light_line_style(TRANSPARENT)
-                .axis_style(MUTED.stroke_width(s.u(1.0)))
+            s.grid(&mut chart.configure_mesh())
                 .x_labels(bands.len())
                 .y_labels(5)
                 .x_label_formatter(&|v| format!("{v:.0}"))

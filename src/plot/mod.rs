@@ -37,7 +37,9 @@ pub mod ternary;
 use std::path::{Path, PathBuf};
 use std::sync::Once;
 
+use plotters::chart::MeshStyle;
 use plotters::coord::Shift;
+use plotters::coord::ranged1d::Ranged;
 use plotters::prelude::*;
 use plotters::style::{FontStyle, register_font};
 
@@ -159,6 +161,15 @@ impl Sc {
     /// A text style of `size` (logical pixels) and colour.
     pub fn font(self, size: f64, color: RGBColor) -> TextStyle<'static> {
         (FONT, size * self.0).into_font().color(&color)
+    }
+    /// The charts' grid: light lines at the labels, none between them, muted axes.
+    pub fn grid<'m, 'a, 'b, X: Ranged, Y: Ranged, DB: DrawingBackend>(
+        self,
+        mesh: &'m mut MeshStyle<'a, 'b, X, Y, DB>,
+    ) -> &'m mut MeshStyle<'a, 'b, X, Y, DB> {
+        mesh.bold_line_style(GRID.stroke_width(self.u(1.0)))
+            .light_line_style(TRANSPARENT)
+            .axis_style(MUTED.stroke_width(self.u(1.0)))
     }
 }
 

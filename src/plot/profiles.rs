@@ -9,7 +9,7 @@ use plotters::prelude::*;
 
 use super::fan::panel_grid;
 use super::okabe_ito::{BLUE, VERMILLION};
-use super::{Chart, GRID, HEADER, INK, MUTED, PlotOptions, Sc, draw_header, perr, register_fonts, render};
+use super::{Chart, HEADER, INK, PlotOptions, Sc, draw_header, perr, register_fonts, render};
 use crate::error::{Error, Result};
 
 /// χ²₁ 0.95 quantile, drawn as the interval line.
@@ -86,11 +86,7 @@ impl Chart for ProfilesChart {
             let mut b = ChartBuilder::on(area);
             b.margin(s.px(10.0)).x_label_area_size(s.px(40.0)).y_label_area_size(s.px(44.0));
             let mut chart = b.build_cartesian_2d(lo..hi, 0.0..top).map_err(perr)?;
-            chart
-                .configure_mesh()
-                .bold_line_style(GRID.stroke_width(s.u(1.0)))
-                .light_line_style(TRANSPARENT)
-                .axis_style(MUTED.stroke_width(s.u(1.0)))
+            s.grid(&mut chart.configure_mesh())
                 .x_labels(5)
                 .y_labels(5)
                 .label_style(s.font(11.0, INK))

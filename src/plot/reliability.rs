@@ -105,11 +105,7 @@ impl Chart for ReliabilityChart {
                 .x_label_area_size(s.px(42.0))
                 .y_label_area_size(s.px(52.0));
             let mut chart = b.build_cartesian_2d(0.0..top, 0.0..top).map_err(perr)?;
-            chart
-                .configure_mesh()
-                .bold_line_style(GRID.stroke_width(s.u(1.0)))
-                .light_line_style(TRANSPARENT)
-                .axis_style(MUTED.stroke_width(s.u(1.0)))
+            s.grid(&mut chart.configure_mesh())
                 .x_labels(6)
                 .y_labels(6)
                 .x_label_formatter(&|v| format!("{:.3}", v * v))

@@ -126,25 +126,19 @@ initial = [{ states = ["all"], shares = { A = 1.0 } }]
 /// events per state (measured with the 2017 world: 180–192 of 200; docs/calibration.md).
 #[test]
 fn intervals_cover_the_true_weights_of_engine_simulated_histories_at_95_percent() {
-    let scenario = blocsim::scenario::Scenario::load(&root().join(FIT).display().to_string(), &[]).unwrap();
-    let model = blocsim::model::Model::from_scenario(scenario).unwrap();
-    let s = &model.scenario;
-    let draws = params::centre_draws(s);
-    let knobs = Knobs::realize(s, &draws);
-    let free = params::parse_free(&[], s, &knobs).unwrap();
-    let truth: Vec<f64> = free.iter().map(|p| p.start).collect();
-    let domains: Vec<usize> = ["telecom", "cloud", "data"]
-        .iter()
-        .map(|d| s.domains.iter().position(|x| x == d).unwrap())
-        .collect();
+    let Recovery {
+        model,
+        draws,
+        free,
+        truth,
+        domains,
+    } = Recovery::new();
     let cells = CellModel {
         model: &model,
         params: &free,
     };
     const R: u64 = 200;
-    let mut covered_sandwich = vec![0u32; free.len()];
-    let mut covered_jackknife = vec![0u32; free.len()];
-    let mut covered_information = vec![0u32; free.len()];
+    let mut cover = Coverage::new(free.len());
     for rep in 0..R {
         let mut sim = Simulation::new(&model, &draws, &mut run_rng(7, rep, Purpose::Setup));
         let mut rng = run_rng(7, rep, Purpose::Dynamics);
@@ -163,12 +157,13 @@ fn intervals_cover_the_true_weights_of_engine_simulated_histories_at_95_percent(
         };
         let fit = estimate(&problem, &free, false).unwrap();
         assert!(fit.converged, "replication {rep}");
-        for (a, e) in fit.estimates.iter().enumerate() {
-            covered_jackknife[a] += u32::from(e.low <= truth[a] && truth[a] <= e.high);
-            covered_sandwich[a] += u32::from(wald_covers(e.value, e.se_sandwich, truth[a]));
-            covered_information[a] += u32::from(wald_covers(e.value, e.se_information, truth[a]));
-        }
+        cover.add(&fit, &truth);
     }
+    let Coverage {
+        jackknife: covered_jackknife,
+        sandwich: covered_sandwich,
+        information: covered_information,
+    } = cover;
     eprintln!(
         "exact transitions, coverage of {R}: jackknife (CR3, reported) {covered_jackknife:?}, sandwich (CR1) \
          {covered_sandwich:?}, information {covered_information:?}"
@@ -213,19 +208,16 @@ enum Partners {
 /// covariance and the information is not. Returns the keys and, per key, the cover counts of the
 /// reported interval (the state jackknife, CR3), the sandwich (CR1) and the information.
 fn hidden_history_coverage(partners: Partners, years: usize, replications: u64) -> (Vec<String>, Coverage) {
-    let scenario = blocsim::scenario::Scenario::load(&root().join(FIT).display().to_string(), &[]).unwrap();
-    let model = blocsim::model::Model::from_scenario(scenario).unwrap();
+    let Recovery {
+        model,
+        draws,
+        free,
+        truth,
+        domains,
+    } = Recovery::new();
     let s = &model.scenario;
     let (n, k) = (model.layout.states, model.layout.frameworks);
     let all = ((1u16 << k) - 1) as u8;
-    let draws = params::centre_draws(s);
-    let knobs = Knobs::realize(s, &draws);
-    let free = params::parse_free(&[], s, &knobs).unwrap();
-    let truth: Vec<f64> = free.iter().map(|p| p.start).collect();
-    let domains: Vec<usize> = ["telecom", "cloud", "data"]
-        .iter()
-        .map(|d| s.domains.iter().position(|x| x == d).unwrap())
-        .collect();
     let cells = CellModel {
         model: &model,
         params: &free,
@@ -237,11 +229,7 @@ fn hidden_history_coverage(partners: Partners, years: usize, replications: u64) 
             (0..k).fold(0, |b, j| if shares[j] > shares[b] { j } else { b }) as u8
         })
         .collect();
-    let mut cover = Coverage {
-        jackknife: vec![0; free.len()],
-        sandwich: vec![0; free.len()],
-        information: vec![0; free.len()],
-    };
+    let mut cover = Coverage::new(free.len());
     // Per key: Σ error, Σ error², Σ SE (information, sandwich, jackknife), for the printed summary.
     let mut moments = vec![[0.0f64; 5]; free.len()];
     for rep in 0..replications {
@@ -302,10 +290,8 @@ fn hidden_history_coverage(partners: Partners, years: usize, replications: u64) 
         };
         let fit = estimate(&problem, &free, false).unwrap();
         assert!(fit.converged, "replication {rep}");
+        cover.add(&fit, &truth);
         for (a, e) in fit.estimates.iter().enumerate() {
-            cover.jackknife[a] += u32::from(e.low <= truth[a] && truth[a] <= e.high);
-            cover.sandwich[a] += u32::from(wald_covers(e.value, e.se_sandwich, truth[a]));
-            cover.information[a] += u32::from(wald_covers(e.value, e.se_information, truth[a]));
             let err = e.value - truth[a];
             for (m, x) in moments[a]
                 .iter_mut()
@@ -336,6 +322,58 @@ struct Coverage {
     /// The state-clustered sandwich (CR1).
     sandwich: Vec<u32>,
     information: Vec<u32>,
+}
+
+impl Coverage {
+    fn new(keys: usize) -> Coverage {
+        Coverage {
+            jackknife: vec![0; keys],
+            sandwich: vec![0; keys],
+            information: vec![0; keys],
+        }
+    }
+
+    /// Count the intervals of one replication's fit that cover `truth`.
+    fn add(&mut self, fit: &blocsim::calibrate::Fit, truth: &[f64]) {
+        for (a, e) in fit.estimates.iter().enumerate() {
+            self.jackknife[a] += u32::from(e.low <= truth[a] && truth[a] <= e.high);
+            self.sandwich[a] += u32::from(wald_covers(e.value, e.se_sandwich, truth[a]));
+            self.information[a] += u32::from(wald_covers(e.value, e.se_information, truth[a]));
+        }
+    }
+}
+
+/// What the recovery tests simulate and fit: the 2017 fit scenario's model, its parameters at the
+/// centre of their distributions, the six default weights free (their truth, the scenario's values)
+/// and the three domains the panel observes.
+struct Recovery {
+    model: blocsim::model::Model,
+    draws: Vec<f64>,
+    free: Vec<params::FreeParam>,
+    truth: Vec<f64>,
+    domains: Vec<usize>,
+}
+
+impl Recovery {
+    fn new() -> Recovery {
+        let scenario = blocsim::scenario::Scenario::load(&root().join(FIT).display().to_string(), &[]).unwrap();
+        let model = blocsim::model::Model::from_scenario(scenario).unwrap();
+        let s = &model.scenario;
+        let draws = params::centre_draws(s);
+        let free = params::parse_free(&[], s, &Knobs::realize(s, &draws)).unwrap();
+        let truth = free.iter().map(|p| p.start).collect();
+        let domains = ["telecom", "cloud", "data"]
+            .iter()
+            .map(|d| s.domains.iter().position(|x| x == d).unwrap())
+            .collect();
+        Recovery {
+            model,
+            draws,
+            free,
+            truth,
+            domains,
+        }
+    }
 }
 
 /// Hidden previous frameworks, partners at their true alignments: the filter's likelihood is then
