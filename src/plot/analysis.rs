@@ -16,20 +16,13 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::okabe_ito::{BLUE, BLUISH_GREEN, ORANGE, REDDISH_PURPLE, SKY_BLUE, VERMILLION};
-use super::{Chart, GRID, HEADER, INK, MUTED, PlotOptions, Sc, check_options, draw_header, perr, register_fonts, render, slug, tint};
+use super::{
+    Chart, GRID, HEADER, INK, MUTED, PlotOptions, Sc, check_options, draw_header, perr, plots_dir, register_fonts, render, slug, tint,
+};
 use crate::analysis::discover::Discovery;
 use crate::analysis::sensitivity::{Indices, Sensitivity};
 use crate::analysis::sweep::Sweep;
-use crate::error::{Error, Result};
-
-fn plots_dir(dir: &Path) -> Result<std::path::PathBuf> {
-    let plots = dir.join("plots");
-    std::fs::create_dir_all(&plots).map_err(|source| Error::Write {
-        path: plots.clone(),
-        source,
-    })?;
-    Ok(plots)
-}
+use crate::error::Result;
 
 fn axis_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
     let (lo, hi) = values

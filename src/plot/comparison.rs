@@ -10,7 +10,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
-    Chart, GRID, HEADER, INK, MUTED, PlotOptions, Sc, check_options, draw_header, framework_colors, perr, register_fonts, render, ticks,
+    Chart, GRID, HEADER, INK, MUTED, PlotOptions, Sc, check_options, draw_header, framework_colors, perr, plots_dir, register_fonts,
+    render, ticks,
 };
 use crate::error::{Error, Result};
 
@@ -214,10 +215,6 @@ pub fn plot_comparison(dir: &Path, opts: &PlotOptions) -> Result<Vec<String>> {
     check_options(opts)?;
     register_fonts();
     let chart = ComparisonChart::load(dir)?;
-    let plots = dir.join("plots");
-    std::fs::create_dir_all(&plots).map_err(|source| Error::Write {
-        path: plots.clone(),
-        source,
-    })?;
+    let plots = plots_dir(dir)?;
     render(&chart, &plots, "comparison", opts)
 }

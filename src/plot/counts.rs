@@ -11,7 +11,7 @@ use plotters::prelude::*;
 
 use super::fan::panel_grid;
 use super::okabe_ito::{BLACK, BLUE};
-use super::{Chart, HEADER, INK, PlotOptions, Sc, draw_header, perr, register_fonts, render, tint};
+use super::{Chart, HEADER, INK, PlotOptions, Sc, draw_header, perr, plots_dir, register_fonts, render, tint};
 use crate::calibrate::bands::CountBand;
 use crate::error::{Error, Result};
 
@@ -141,10 +141,6 @@ impl Chart for CountsChart {
 pub fn plot_counts(dir: &Path, scenario: &str, opts: &PlotOptions) -> Result<Vec<String>> {
     register_fonts();
     let chart = CountsChart::load(dir, scenario)?;
-    let plots = dir.join("plots");
-    std::fs::create_dir_all(&plots).map_err(|source| Error::Write {
-        path: plots.clone(),
-        source,
-    })?;
+    let plots = plots_dir(dir)?;
     render(&chart, &plots, "counts", opts)
 }

@@ -173,6 +173,16 @@ impl Sc {
     }
 }
 
+/// `dir/plots`, created if it is missing: where every chart of an output directory goes.
+pub fn plots_dir(dir: &Path) -> Result<PathBuf> {
+    let plots = dir.join(crate::export::outputs::PLOTS_DIR);
+    std::fs::create_dir_all(&plots).map_err(|source| Error::Write {
+        path: plots.clone(),
+        source,
+    })?;
+    Ok(plots)
+}
+
 /// Convert a plotters error into text.
 pub fn perr<E: std::fmt::Debug>(e: E) -> String {
     format!("{e:?}")
@@ -301,11 +311,7 @@ pub fn check_options(opts: &PlotOptions) -> Result<()> {
 pub fn draw_charts(out: &Output, opts: &PlotOptions) -> Result<Drawn> {
     check_options(opts)?;
     register_fonts();
-    let plots: PathBuf = out.dir.join("plots");
-    std::fs::create_dir_all(&plots).map_err(|source| Error::Write {
-        path: plots.clone(),
-        source,
-    })?;
+    let plots = plots_dir(&out.dir)?;
     let mut d = Drawn::default();
     for (di, domain) in out.domains.iter().enumerate() {
         for measure in [data::Measure::Count, data::Measure::Gdp] {

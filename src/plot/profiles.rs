@@ -9,7 +9,7 @@ use plotters::prelude::*;
 
 use super::fan::panel_grid;
 use super::okabe_ito::{BLUE, VERMILLION};
-use super::{Chart, HEADER, INK, PlotOptions, Sc, draw_header, perr, register_fonts, render};
+use super::{Chart, HEADER, INK, PlotOptions, Sc, draw_header, perr, plots_dir, register_fonts, render};
 use crate::error::{Error, Result};
 
 /// χ²₁ 0.95 quantile, drawn as the interval line.
@@ -118,10 +118,6 @@ pub fn plot_profiles(dir: &Path, scenario: &str, opts: &PlotOptions) -> Result<V
     if chart.profiles.is_empty() {
         return Ok(Vec::new());
     }
-    let plots = dir.join("plots");
-    std::fs::create_dir_all(&plots).map_err(|source| Error::Write {
-        path: plots.clone(),
-        source,
-    })?;
+    let plots = plots_dir(dir)?;
     render(&chart, &plots, "profiles", opts)
 }

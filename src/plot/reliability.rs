@@ -10,7 +10,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::okabe_ito::{BLACK, BLUE, BLUISH_GREEN, ORANGE, REDDISH_PURPLE, SKY_BLUE, VERMILLION};
-use super::{Chart, GRID, HEADER, INK, MUTED, PlotOptions, Sc, draw_header, perr, register_fonts, render};
+use super::{Chart, GRID, HEADER, INK, MUTED, PlotOptions, Sc, draw_header, perr, plots_dir, register_fonts, render};
 use crate::calibrate::reliability::Bin;
 use crate::error::{Error, Result};
 
@@ -155,10 +155,6 @@ impl Chart for ReliabilityChart {
 pub fn plot_reliability(dir: &Path, scenario: &str, opts: &PlotOptions) -> Result<Vec<String>> {
     register_fonts();
     let chart = ReliabilityChart::load(dir, scenario)?;
-    let plots = dir.join("plots");
-    std::fs::create_dir_all(&plots).map_err(|source| Error::Write {
-        path: plots.clone(),
-        source,
-    })?;
+    let plots = plots_dir(dir)?;
     render(&chart, &plots, "reliability", opts)
 }
