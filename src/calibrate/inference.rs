@@ -220,6 +220,7 @@ mod tests {
                         slope,
                     }],
                     filter: None,
+                    detection: None,
                 });
             }
         }

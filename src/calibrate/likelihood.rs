@@ -44,12 +44,54 @@
 
 use nalgebra::{DMatrix, DVector};
 
-/// The revision rate of an observation's domain.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// A probability of an observation: the revision rate of its domain, or the detection rate of
+/// its indicator.
+#[derive(Debug, Clone, PartialEq)]
 pub enum Rate {
     Fixed(f64),
     /// The index of the free parameter η = logit ρ.
     Free(usize),
+    /// ρ = σ(offset + Σ_a θ_a x_a): a logit-linear rate whose free parameters (an intercept, the
+    /// coefficients of state covariates) enter with the slopes `(a, x_a)`.
+    Linear { offset: f64, slopes: Vec<(usize, f64)> },
+}
+
+impl Rate {
+    /// The probability at `theta`, and its slopes ∂η/∂θ_a on the logit scale into `slopes`
+    /// (zero for every parameter it does not depend on).
+    fn at(&self, theta: &[f64], slopes: &mut [f64]) -> f64 {
+        slopes.iter_mut().for_each(|x| *x = 0.0);
+        match self {
+            Rate::Fixed(r) => *r,
+            Rate::Free(a) => {
+                if let Some(x) = slopes.get_mut(*a) {
+                    *x = 1.0;
+                }
+                1.0 / (1.0 + (-theta[*a]).exp())
+            }
+            Rate::Linear { offset, slopes: s } => {
+                let mut eta = *offset;
+                for &(a, x) in s {
+                    eta += theta[a] * x;
+                    if let Some(y) = slopes.get_mut(a) {
+                        *y += x;
+                    }
+                }
+                1.0 / (1.0 + (-eta).exp())
+            }
+        }
+    }
+}
+
+/// The observation layer of an indicator whose events are acts (a law passed, a region opened)
+/// rather than the alignment itself: while the cell is in the indicator's set, the act happens
+/// with the yearly probability δ (`rate`); outside it, never.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Detection {
+    /// The act happened this year (`outcome` is then its set S); otherwise `outcome` is the
+    /// frameworks outside U, and a cell in U stayed silent with probability 1 − δ.
+    pub event: bool,
+    pub rate: Rate,
 }
 
 /// One possible previous framework of an observed cell.
@@ -88,6 +130,9 @@ pub struct Observation {
     pub branches: Vec<Branch>,
     /// None: the observation stands alone, with π = the branches' priors.
     pub filter: Option<Filter>,
+    /// None: the observation is the alignment itself, the cell is in `outcome` at t. Some: the
+    /// indicator's observation layer ([`Detection`]).
+    pub detection: Option<Detection>,
 }
 
 /// Everything the likelihood needs.
@@ -159,6 +204,9 @@ struct Scratch {
     cov: Vec<f64>,
     dt: Vec<f64>,
     ddt: Vec<f64>,
+    /// ∂η/∂θ of the revision rate and of the detection rate.
+    rs: Vec<f64>,
+    es: Vec<f64>,
 }
 
 impl Scratch {
@@ -172,6 +220,8 @@ impl Scratch {
             cov: vec![0.0; nd * nd],
             dt: vec![0.0; nd * k],
             ddt: vec![0.0; nd * nd * k],
+            rs: vec![0.0; nd],
+            es: vec![0.0; nd],
         }
     }
 }
@@ -276,19 +326,26 @@ impl Problem {
         }
     }
 
-    /// One filter step: P = Σ_j π_j Σ_{k∈S} T_jk with its derivatives (when `pi` carries them),
-    /// and the posterior π' = 1{k∈S} Σ_j π_j T_jk / P with its derivatives, into `post` (of the
-    /// same shape as `pi`). Second derivatives are computed for a ≤ b and mirrored.
+    /// One filter step: P = Σ_k e_k Σ_j π_j T_jk with its derivatives (when `pi` carries them),
+    /// and the posterior π' = e_k Σ_j π_j T_jk / P with its derivatives, into `post` (of the same
+    /// shape as `pi`). e_k is the observation's emission: 1{k∈S} for an alignment, δ·1{k∈S} for an
+    /// act, 1 − δ·1{k∈U} for a year without one ([`Detection`]). With ρ = σ(η) and η linear in θ
+    /// (slopes r_a), ∂T_jk/∂θ_a = ρ'(p_k − 1{k=j}) r_a + ρ ∂p_k/∂θ_a, and likewise for the second
+    /// derivatives; e_k depends on δ = σ(η_δ) alone. Second derivatives are computed for a ≤ b
+    /// and mirrored.
     fn step(&self, o: &Observation, theta: &[f64], pi: &Dist, post: &mut Dist, w: &mut Scratch) -> Step {
         let (k, np) = (self.frameworks, self.params);
         let nd = if pi.d.is_empty() { 0 } else { np };
-        let (rho, rate_index) = match o.rate {
-            Rate::Fixed(r) => (r, None),
-            Rate::Free(a) => (1.0 / (1.0 + (-theta[a]).exp()), Some(a)),
-        };
+        let rho = o.rate.at(theta, &mut w.rs[..nd]);
         // dρ/dη and d²ρ/dη².
         let d1 = rho * (1.0 - rho);
         let d2 = d1 * (1.0 - 2.0 * rho);
+        let full = ((1u16 << k) - 1) as u8;
+        // The frameworks whose emission is not zero.
+        let support = match &o.detection {
+            Some(det) if !det.event => full,
+            _ => o.outcome,
+        };
         // α accumulates in `post`.
         post.p.iter_mut().for_each(|x| *x = 0.0);
         post.d.iter_mut().for_each(|x| *x = 0.0);
@@ -302,6 +359,8 @@ impl Problem {
             cov,
             dt,
             ddt,
+            rs,
+            es,
         } = w;
         debug_assert!(
             (0..k).all(|j| pi.p[j] == 0.0 || o.branches.iter().any(|b| b.from as usize == j)),
@@ -332,25 +391,18 @@ impl Problem {
                     }
                 }
                 for kk in 0..k {
-                    let delta = if kk == j { 1.0 } else { 0.0 };
+                    let stay = pk[kk] - if kk == j { 1.0 } else { 0.0 };
                     for a in 0..np {
-                        dt[a * k + kk] = if Some(a) == rate_index {
-                            d1 * (pk[kk] - delta)
-                        } else {
-                            rho * pk[kk] * zc[a * k + kk]
-                        };
+                        dt[a * k + kk] = d1 * rs[a] * stay + rho * pk[kk] * zc[a * k + kk];
                         for b in a..np {
-                            ddt[(a * np + b) * k + kk] = match (Some(a) == rate_index, Some(b) == rate_index) {
-                                (true, true) => d2 * (pk[kk] - delta),
-                                (true, false) => d1 * pk[kk] * zc[b * k + kk],
-                                (false, true) => d1 * pk[kk] * zc[a * k + kk],
-                                (false, false) => rho * pk[kk] * (zc[a * k + kk] * zc[b * k + kk] - cov[a * np + b]),
-                            };
+                            ddt[(a * np + b) * k + kk] = d2 * rs[a] * rs[b] * stay
+                                + d1 * pk[kk] * (rs[a] * zc[b * k + kk] + rs[b] * zc[a * k + kk])
+                                + rho * pk[kk] * (zc[a * k + kk] * zc[b * k + kk] - cov[a * np + b]);
                         }
                     }
                 }
             }
-            for kk in (0..k).filter(|&kk| o.outcome >> kk & 1 == 1) {
+            for kk in (0..k).filter(|&kk| support >> kk & 1 == 1) {
                 alpha.p[kk] += a_j * t[kk];
                 for a in 0..nd {
                     let da = pi.d[a * k + j];
@@ -361,6 +413,33 @@ impl Problem {
                             dda * t[kk] + da * dt[b * k + kk] + db * dt[a * k + kk] + a_j * ddt[(a * np + b) * k + kk];
                     }
                 }
+            }
+        }
+        if let Some(det) = &o.detection {
+            // α_k ← e_k α_k with e_k = c0 + c1 δ, in place (second derivatives first, from the
+            // old first derivatives).
+            let delta = det.rate.at(theta, &mut es[..nd]);
+            let (e1, e2) = (delta * (1.0 - delta), delta * (1.0 - delta) * (1.0 - 2.0 * delta));
+            for kk in (0..k).filter(|&kk| support >> kk & 1 == 1) {
+                let (c0, c1) = match (det.event, o.outcome >> kk & 1 == 1) {
+                    (true, _) => (0.0, 1.0),
+                    (false, true) => (1.0, 0.0),
+                    (false, false) => (1.0, -1.0),
+                };
+                let (e, p) = (c0 + c1 * delta, alpha.p[kk]);
+                for a in 0..nd {
+                    for b in a..nd {
+                        let i = (a * np + b) * k + kk;
+                        let (da, db) = (alpha.d[a * k + kk], alpha.d[b * k + kk]);
+                        alpha.dd[i] = alpha.dd[i] * e
+                            + c1 * e1 * (da * es[b] + db * es[a])
+                            + p * c1 * e2 * es[a] * es[b];
+                    }
+                }
+                for a in 0..nd {
+                    alpha.d[a * k + kk] = alpha.d[a * k + kk] * e + p * c1 * e1 * es[a];
+                }
+                alpha.p[kk] = p * e;
             }
         }
         let p: f64 = alpha.p.iter().sum();
@@ -422,6 +501,7 @@ pub(crate) mod tests {
                 outcome: [0b001, 0b110, 0b011, 0b100][i % 4],
                 branches: vec![branch(0, 0.7, x), branch(2, 0.3, x)],
                 filter: None,
+                detection: None,
             });
         }
         // Histories: outside U = {EU, US}; each year's features differ.
@@ -447,6 +527,7 @@ pub(crate) mod tests {
                         history: h,
                         restart: year == 0 || known,
                     }),
+                    detection: None,
                 });
             }
         }
@@ -548,6 +629,7 @@ pub(crate) mod tests {
                     history: 0,
                     restart: t == 0,
                 }),
+                detection: None,
             })
             .collect();
         let mut brute = 0.0;
@@ -581,5 +663,169 @@ pub(crate) mod tests {
         // And the stand-alone product (priors not updated) differs: the filter is not a no-op.
         let alone: f64 = problem.obs.iter().map(|o| problem.probability(o, &theta).ln()).sum();
         assert!((alone - ll).abs() > 1e-3, "{alone} vs {ll}");
+    }
+}
+
+#[cfg(test)]
+mod layer_tests {
+    use super::tests::toy;
+    use super::*;
+
+    /// [`toy`] with a logit-linear revision rate (intercept θ_2, a state covariate's coefficient
+    /// θ_3) and, on the histories, an observation layer with a free detection rate (θ_4, with a
+    /// covariate's coefficient θ_5): every framework is a branch, since a cell in U may not have
+    /// acted yet.
+    fn toy_layer() -> Problem {
+        let mut p = toy();
+        p.params = 6;
+        for o in &mut p.obs {
+            let x = (o.cluster as f64 - 1.5) / 2.0;
+            o.rate = Rate::Linear {
+                offset: -0.3,
+                slopes: vec![(2, 1.0), (3, x)],
+            };
+            for br in &mut o.branches {
+                br.slope.extend(std::iter::repeat_n(0.0, 3 * p.frameworks));
+            }
+            if o.filter.is_some() {
+                let event = o.outcome == 0b100;
+                o.detection = Some(Detection {
+                    event,
+                    rate: Rate::Linear {
+                        offset: 0.2,
+                        slopes: vec![(4, 1.0), (5, -x)],
+                    },
+                });
+                if o.branches.len() < 3 && o.filter.is_some_and(|f| f.restart) && o.branches[0].prior < 1.0 {
+                    let mut cn = o.branches[0].clone();
+                    cn.from = 2;
+                    o.branches.iter_mut().for_each(|b| b.prior *= 0.8);
+                    cn.prior = 0.2;
+                    o.branches.push(cn);
+                }
+            }
+        }
+        // Later years of a history carry mass on every framework: each needs its branch.
+        for o in &mut p.obs {
+            if o.detection.is_some() && !o.branches.iter().any(|b| b.from == 2) {
+                let mut cn = o.branches[0].clone();
+                cn.from = 2;
+                cn.prior = 0.0;
+                o.branches.push(cn);
+            }
+        }
+        p
+    }
+
+    #[test]
+    fn layer_gradient_and_hessian_match_finite_differences() {
+        let p = toy_layer();
+        let theta = [0.4, -0.7, -1.2, 0.5, -0.8, 0.3];
+        let e = p.eval(&theta);
+        assert!((e.loglik - p.loglik(&theta)).abs() < 1e-12);
+        let h = 1e-5;
+        for a in 0..6 {
+            let (mut up, mut dn) = (theta, theta);
+            up[a] += h;
+            dn[a] -= h;
+            let fd = (p.loglik(&up) - p.loglik(&dn)) / (2.0 * h);
+            assert!((fd - e.grad[a]).abs() < 1e-7, "gradient {a}: {fd} vs {}", e.grad[a]);
+            let (gu, gd) = (p.eval(&up).grad, p.eval(&dn).grad);
+            for b in 0..6 {
+                let fd = (gu[b] - gd[b]) / (2.0 * h);
+                assert!((fd - e.hess[(a, b)]).abs() < 1e-6, "hessian {a},{b}: {fd} vs {}", e.hess[(a, b)]);
+            }
+        }
+    }
+
+    /// δ = 1 is the alignment itself: an observation layer that always acts gives the same
+    /// likelihood as observing the cell's set directly (the layer nests the model without it).
+    #[test]
+    fn certain_detection_is_the_alignment_itself() {
+        let p = toy();
+        let mut q = p.clone();
+        for o in &mut q.obs {
+            o.detection = Some(Detection {
+                event: o.outcome == 0b100 && o.filter.is_some(),
+                rate: Rate::Fixed(1.0),
+            });
+        }
+        let theta = [0.4, -0.7, -1.2];
+        assert!((p.loglik(&theta) - q.loglik(&theta)).abs() < 1e-12);
+    }
+
+    /// A history with an observation layer by brute force: the sum over latent paths of
+    /// π_0(x_0) Π_t T(x_{t−1}, x_t) e_t(x_t), with e_t = δ 1{x_t ∈ S} in the year of the act and
+    /// 1 − δ 1{x_t ∈ U} before it, equals the filter's Π_t P_t.
+    #[test]
+    fn the_layer_equals_enumeration_over_latent_paths() {
+        let k = 3;
+        let (rho, delta) = (0.3, 0.45);
+        let theta = [0.6];
+        let branch = |t: usize, j: u8, prior: f64| Branch {
+            prior,
+            from: j,
+            fixed: (0..k).map(|kk| 0.2 * t as f64 - 0.3 * kk as f64 + if kk == j as usize { 0.8 } else { 0.0 }).collect(),
+            slope: vec![0.4, -0.2 * t as f64, 0.1 * j as f64],
+        };
+        let prior = [0.5, 0.2, 0.3];
+        // U = {CN}: two silent years, then the act.
+        let (union, events) = (0b100u8, [false, false, true]);
+        let obs: Vec<Observation> = events
+            .iter()
+            .enumerate()
+            .map(|(t, &event)| Observation {
+                cluster: 0,
+                rate: Rate::Fixed(rho),
+                outcome: if event { union } else { 0b011 },
+                branches: (0..k as u8).map(|j| branch(t, j, prior[j as usize])).collect(),
+                filter: Some(Filter {
+                    history: 0,
+                    restart: t == 0,
+                }),
+                detection: Some(Detection {
+                    event,
+                    rate: Rate::Fixed(delta),
+                }),
+            })
+            .collect();
+        let transition = |br: &Branch| -> Vec<f64> {
+            let v: Vec<f64> = (0..k).map(|kk| br.fixed[kk] + theta[0] * br.slope[kk]).collect();
+            let z: f64 = v.iter().map(|x| x.exp()).sum();
+            (0..k)
+                .map(|kk| rho * v[kk].exp() / z + if kk == br.from as usize { 1.0 - rho } else { 0.0 })
+                .collect()
+        };
+        let mut brute = 0.0;
+        for (x0, &p0) in prior.iter().enumerate() {
+            for x1 in 0..k {
+                for x2 in 0..k {
+                    for x3 in 0..k {
+                        let path = [x0, x1, x2, x3];
+                        let mut w = p0;
+                        for t in 0..3 {
+                            let to = path[t + 1];
+                            let in_u = union >> to & 1 == 1;
+                            let e = match (events[t], in_u) {
+                                (true, true) => delta,
+                                (true, false) => 0.0,
+                                (false, true) => 1.0 - delta,
+                                (false, false) => 1.0,
+                            };
+                            w *= transition(&obs[t].branches[path[t]])[to] * e;
+                        }
+                        brute += w;
+                    }
+                }
+            }
+        }
+        let problem = Problem {
+            frameworks: k,
+            params: 1,
+            clusters: 1,
+            obs,
+        };
+        let ll = problem.loglik(&theta);
+        assert!((ll - brute.ln()).abs() < 1e-13, "filter {ll}, enumeration {}", brute.ln());
     }
 }

@@ -134,6 +134,7 @@ mod tests {
                     slope: vec![0.0, 1.0],
                 }],
                 filter: None,
+                detection: None,
             })
             .collect();
         let problem = Problem {

@@ -179,6 +179,7 @@ impl CellModel<'_> {
                 history,
                 restart: start || known.is_some(),
             }),
+            detection: None,
         };
         (o, uniform)
     }
@@ -345,6 +346,7 @@ pub fn exact_transitions(
                 outcome: 1 << next[cell],
                 branches: vec![cells.branch(&f, knobs, d, i, prev[cell], 1.0)],
                 filter: None,
+                detection: None,
             });
         }
     }
