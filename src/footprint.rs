@@ -45,6 +45,7 @@ pub fn scenario_sizes(s: &Scenario) -> Sizes {
             + has(|a| matches!(a, Action::Partnership { .. }))
             + has(|a| matches!(a, Action::ExportControl { .. }))
             + u64::from(s.framework_specs.iter().any(|f| f.sponsor.is_some())),
+        rate_covariates: s.rate_covariates.len() as u64,
     }
 }
 
@@ -244,6 +245,7 @@ mod tests {
             years,
             events: 0,
             cell_arrays: 1,
+            rate_covariates: 0,
         }
     }
 

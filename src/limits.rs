@@ -53,6 +53,9 @@ pub struct Sizes {
     /// Per-(state, domain, framework) arrays of a run: static utility, and investment stocks,
     /// partnership bonuses and export penalties when the scenario has them (1 to 4).
     pub cell_arrays: u64,
+    /// Covariates of the revision rate (`[rate]`): a standardised value per state each, and then a
+    /// rate per cell in a run.
+    pub rate_covariates: u64,
 }
 
 /// Estimated bytes, by part. Every figure saturates instead of overflowing.

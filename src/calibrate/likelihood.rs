@@ -53,7 +53,10 @@ pub enum Rate {
     Free(usize),
     /// ρ = σ(offset + Σ_a θ_a x_a): a logit-linear rate whose free parameters (an intercept, the
     /// coefficients of state covariates) enter with the slopes `(a, x_a)`.
-    Linear { offset: f64, slopes: Vec<(usize, f64)> },
+    Linear {
+        offset: f64,
+        slopes: Vec<(usize, f64)>,
+    },
 }
 
 impl Rate {
@@ -431,9 +434,7 @@ impl Problem {
                     for b in a..nd {
                         let i = (a * np + b) * k + kk;
                         let (da, db) = (alpha.d[a * k + kk], alpha.d[b * k + kk]);
-                        alpha.dd[i] = alpha.dd[i] * e
-                            + c1 * e1 * (da * es[b] + db * es[a])
-                            + p * c1 * e2 * es[a] * es[b];
+                        alpha.dd[i] = alpha.dd[i] * e + c1 * e1 * (da * es[b] + db * es[a]) + p * c1 * e2 * es[a] * es[b];
                     }
                 }
                 for a in 0..nd {
@@ -765,7 +766,9 @@ mod layer_tests {
         let branch = |t: usize, j: u8, prior: f64| Branch {
             prior,
             from: j,
-            fixed: (0..k).map(|kk| 0.2 * t as f64 - 0.3 * kk as f64 + if kk == j as usize { 0.8 } else { 0.0 }).collect(),
+            fixed: (0..k)
+                .map(|kk| 0.2 * t as f64 - 0.3 * kk as f64 + if kk == j as usize { 0.8 } else { 0.0 })
+                .collect(),
             slope: vec![0.4, -0.2 * t as f64, 0.1 * j as f64],
         };
         let prior = [0.5, 0.2, 0.3];

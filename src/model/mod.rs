@@ -20,6 +20,7 @@ pub mod economy;
 pub mod hedging;
 pub mod investment;
 pub mod network;
+pub mod rate;
 pub mod security;
 pub mod sponsors;
 pub mod standards;
@@ -139,6 +140,9 @@ pub struct Model {
     /// adding every move to the states that count the mover as a partner).
     pub in_offsets: Vec<usize>,
     pub in_sources: Vec<StateId>,
+    /// The revision rate's covariates standardised over the states, `[c*N + i]` in the order of
+    /// `scenario.rate_covariates` (empty without `[rate]`).
+    pub rate_z: Vec<f64>,
 }
 
 /// Largest number of partners per state for the count tables ([`Model::tie_sums`]): counts are
@@ -170,7 +174,7 @@ impl Model {
     pub fn footprint(sizes: &crate::limits::Sizes) -> u64 {
         use crate::limits::{mul, sat_sum};
         let (n, d, k) = (sizes.agents, sizes.domains, sizes.frameworks);
-        let per_state = sat_sum(&[mul(&[k, 21]), mul(&[d, 3]), 18]);
+        let per_state = sat_sum(&[mul(&[k, 21]), mul(&[d, 3]), 18, mul(&[sizes.rate_covariates, 8])]);
         sat_sum(&[
             mul(&[n, per_state]),
             mul(&[sizes.ties, 12]),
@@ -414,7 +418,15 @@ impl Model {
                 }
             }
         }
+        let mut rate_z = Vec::with_capacity(n * scenario.rate_covariates.len());
+        for &(c, _) in &scenario.rate_covariates {
+            let z = rate::raw_values(&world, c)
+                .and_then(|x| rate::standardise(&x))
+                .map_err(|m| scenario.error(&format!("rate.{}", c.key()), m))?;
+            rate_z.extend(z);
+        }
         Ok(Model {
+            rate_z,
             scenario,
             world,
             layout,
@@ -498,6 +510,8 @@ pub struct Knobs {
     pub investment_scale: f64,
     /// Revision probability per domain.
     pub rate: Vec<f64>,
+    /// The coefficients of the revision rate's covariates (`[rate]`, in the scenario's order).
+    pub rate_coef: Vec<f64>,
     /// Switching cost per domain.
     pub cost: Vec<f64>,
     /// Standards push `[d*K + k]`.
@@ -519,6 +533,7 @@ impl Knobs {
             depreciation: v(s.depreciation),
             investment_scale: v(s.investment_scale),
             rate: s.domain_specs.iter().map(|d| v(d.revision_rate)).collect(),
+            rate_coef: s.rate_covariates.iter().map(|&(_, p)| v(p)).collect(),
             cost: s.domain_specs.iter().map(|d| v(d.switching_cost)).collect(),
             standards: s.domain_specs.iter().flat_map(|d| d.standards.iter().map(|&p| v(p))).collect(),
             constant: s.domain_specs.iter().flat_map(|d| d.constants.iter().map(|&p| v(p))).collect(),

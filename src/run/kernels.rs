@@ -170,7 +170,10 @@ impl Simulation<'_> {
         let n = self.n;
         // Anchors, locks and blocs are rare: when there are none, no cell needs the check.
         let check = self.m.has_anchors || self.events.lock_max as usize > step || !self.events.in_bloc.is_empty();
-        let revises = |cell: usize, x: u64| (!check || self.revises_alone(cell, step)) && unit32(x >> 32) < kern.rate;
+        // With rate covariates each cell has its own rate, read in the listing loop below.
+        let per_cell = !self.rates.is_empty();
+        let rate = |cell: usize| if per_cell { self.rates[cell] } else { kern.rate };
+        let revises = |cell: usize, x: u64| (!check || self.revises_alone(cell, step)) && unit32(x >> 32) < rate(cell);
         if !kern.lambda.is_finite() {
             // Best response may take extra draws for ties: one cell after the other.
             for (i, slot) in (i0..i0 + next.len()).zip(next.iter_mut()) {
@@ -199,7 +202,7 @@ impl Simulation<'_> {
             // Without anchors, locks or blocs the coin alone decides: that loop is written out
             // separately (the shared closure measured about 4 instructions more per cell).
             let mut count = 0;
-            if check {
+            if check || per_cell {
                 for (t, &x) in words.iter().enumerate() {
                     listed[count] = t as u16;
                     count += usize::from(revises(d * n + first + t, x));
@@ -265,7 +268,7 @@ impl Simulation<'_> {
             for (d, w) in weights.iter().enumerate() {
                 let x: u64 = rng.random();
                 let cell = d * n + i;
-                if !self.revises_alone(cell, step) || unit32(x >> 32) >= self.knobs.rate[d] {
+                if !self.revises_alone(cell, step) || unit32(x >> 32) >= self.rate_of(cell, d) {
                     continue;
                 }
                 self.utilities(w, &align, d, i, &mut u[..k]);

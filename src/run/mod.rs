@@ -95,6 +95,9 @@ pub struct Simulation<'m> {
     switches: Vec<u64>,
     /// Scratch for the order of sequential revisions.
     order: Vec<u32>,
+    /// Each cell's revision rate `[d*N + i]` when the scenario has rate covariates (`[rate]`),
+    /// refreshed every step from the knobs; empty otherwise (every cell has its domain's rate).
+    rates: Vec<f64>,
 }
 
 impl<'m> Simulation<'m> {
@@ -109,6 +112,7 @@ impl<'m> Simulation<'m> {
             mul(&[n, d, 15]),
             mul(&[n, 4]),
             mul(&[n, d, k, 8, sizes.cell_arrays.max(1)]),
+            mul(&[n, d, 8, u64::from(sizes.rate_covariates > 0)]),
             mul(&[sizes.events, 32]),
             RunOutcome::footprint(sizes),
         ])
@@ -153,6 +157,7 @@ impl<'m> Simulation<'m> {
             recorder: Recorder::new(m),
             switches: vec![0; d],
             order: Vec::new(),
+            rates: if m.rate_z.is_empty() { Vec::new() } else { vec![0.0; n * d] },
         };
         sim.refresh_static();
         sim
@@ -238,6 +243,9 @@ impl<'m> Simulation<'m> {
         if !self.statics.fresh {
             self.refresh_static();
         }
+        if !self.rates.is_empty() {
+            crate::model::rate::cell_rates(&self.knobs.rate, &self.knobs.rate_coef, &self.m.rate_z, self.n, &mut self.rates);
+        }
         match self.m.scenario.revision {
             // Keeps the partner counts up to date when they were.
             Revision::Synchronous => self.revise_synchronous(step, rng),
@@ -251,6 +259,16 @@ impl<'m> Simulation<'m> {
             self.counts.fresh = false;
         }
         self.statics.gdp_fresh = false;
+    }
+
+    /// The probability that cell `d*N + i` reconsiders this year.
+    #[inline]
+    fn rate_of(&self, cell: usize, d: usize) -> f64 {
+        if self.rates.is_empty() {
+            self.knobs.rate[d]
+        } else {
+            self.rates[cell]
+        }
     }
 
     /// Whether a cell may revise at this step: not anchored and not locked by a forced move.

@@ -9,6 +9,7 @@ pub mod joint;
 pub mod locate;
 pub mod overrides;
 pub mod param;
+pub mod rate;
 pub mod raw;
 pub mod term;
 pub mod validate;
@@ -288,6 +289,9 @@ pub struct Scenario {
     pub lambda: Param,
     pub revision: Revision,
     pub weights: [Param; TERMS],
+    /// `[rate]`: the revision rate's state covariates and their coefficients (empty: every state
+    /// has its domain's rate).
+    pub rate_covariates: Vec<(rate::RateCovariate, Param)>,
     pub depreciation: Param,
     pub investment_scale: Param,
     pub hedgers: Selector,

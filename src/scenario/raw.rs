@@ -24,6 +24,9 @@ pub struct RawScenario {
     pub choice: RawChoice,
     #[serde(default)]
     pub utility: RawUtility,
+    /// `[rate]`: covariate = coefficient of the revision rate (logit scale, per SD).
+    #[serde(default)]
+    pub rate: BTreeMap<String, RawParam>,
     #[serde(default)]
     pub investment: RawInvestment,
     #[serde(default)]

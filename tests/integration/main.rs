@@ -28,6 +28,7 @@ mod meanfield;
 mod outdirs;
 mod plots;
 mod potts3;
+mod rate;
 mod reproducibility;
 mod resume;
 mod scenarios;

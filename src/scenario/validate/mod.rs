@@ -19,6 +19,7 @@ mod events;
 mod extends;
 mod frameworks;
 mod joint;
+mod rate;
 mod settings;
 mod timing;
 mod weights;
@@ -178,6 +179,7 @@ impl Validator {
         let world = self.world(&raw.world, base_dir)?;
         let (lambda, revision) = self.choice(&raw.choice)?;
         let weights = self.utility_weights(&raw.utility)?;
+        let rate_covariates = self.rate_covariates(&raw.rate)?;
         let depreciation = self.opt_param("investment.depreciation", &raw.investment.depreciation, Range::Probability, 0.1)?;
         let investment_scale = self.opt_param("investment.scale", &raw.investment.scale, Range::Positive, 0.01)?;
 
@@ -211,6 +213,7 @@ impl Validator {
             lambda,
             revision,
             weights,
+            rate_covariates,
             depreciation,
             investment_scale,
             hedgers,
