@@ -7,6 +7,14 @@
 //! `"CN"`, `"EU|US"`, `"!CN"` for every framework but CN, or `""` for nothing). A `designation`
 //! (another power decided) can never be an outcome: the codebook is refused if one is. A covariate
 //! may name the membership `group` of the scenario whose affinity bonus its rows date.
+//!
+//! An outcome declares its **coverage**, what the panel is complete for: `"presence"` (a row says
+//! that the act happened; a missing row says nothing) or `{ states = [...], except = [...],
+//! years = [FROM, TO] }` (for those states and years every act is in the panel, so a year without
+//! a row is a year without an act). Cells outside coverage are unobserved, never non-adoptions. An
+//! outcome may also declare an observation layer, `detection = δ`: its rows are acts that happen at
+//! the yearly rate δ while the cell is in the value's set (a law passed, a region opened), not the
+//! alignment itself; `calibrate --free detect.INDICATOR` estimates δ.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -14,6 +22,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::error::{Error, Origin, Result};
+use crate::scenario::Selector;
 
 /// How an indicator enters the estimation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -63,6 +72,35 @@ struct RawIndicator {
     #[serde(default)]
     group: Option<String>,
     values: BTreeMap<String, RawValue>,
+    #[serde(default)]
+    coverage: Option<RawCoverage>,
+    #[serde(default)]
+    detection: Option<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum RawCoverage {
+    Word(String),
+    Complete(RawComplete),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawComplete {
+    states: Vec<String>,
+    #[serde(default)]
+    except: Vec<String>,
+    years: [i32; 2],
+}
+
+/// What the panel is complete for, for one outcome.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Coverage {
+    /// Rows say that acts happened; no row says nothing.
+    Presence,
+    /// Every act of the selected states in `from..=to` is in the panel.
+    Complete { states: Selector, from: i32, to: i32 },
 }
 
 #[derive(Debug, Deserialize)]
@@ -92,9 +130,49 @@ pub struct Indicator {
     /// its latest row before t places it in a set; a row with an empty set ends it).
     pub group: Option<String>,
     pub values: BTreeMap<String, ValueCode>,
+    /// For an outcome: what the panel is complete for (covariates and ignored rows: presence).
+    pub coverage: Coverage,
+    /// For an outcome with an observation layer: δ, the yearly rate of its act while the cell is in
+    /// the value's set.
+    pub detection: Option<f64>,
+    /// Where the indicator's coverage is written (`file:line:column`), for errors found against
+    /// the world.
+    pub coverage_origin: Origin,
+}
+
+impl Codebook {
+    /// The outcomes with an observation layer, (name, δ), in name order: the index of one is its
+    /// layer's index in `detect.NAME` targets.
+    pub fn layers(&self) -> Vec<(String, f64)> {
+        self.indicators
+            .values()
+            .filter(|i| i.use_ == Use::Outcome)
+            .filter_map(|i| i.detection.map(|d| (i.name.clone(), d)))
+            .collect()
+    }
 }
 
 impl Indicator {
+    /// Whether state `i` (whose row in the world's selection is `covered[i]`) is observed in year
+    /// `t`: inside the declared coverage.
+    pub fn covers(&self, covered: &[bool], i: usize, t: i32) -> bool {
+        match &self.coverage {
+            Coverage::Presence => false,
+            Coverage::Complete { from, to, .. } => covered[i] && (*from..=*to).contains(&t),
+        }
+    }
+
+    /// The states inside the coverage, resolved against `world`; a selector the world does not
+    /// know is an error at the coverage's line.
+    pub fn covered_states(&self, world: &crate::world::World) -> Result<Vec<bool>> {
+        match &self.coverage {
+            Coverage::Presence => Ok(vec![false; world.len()]),
+            Coverage::Complete { states, .. } => world
+                .select(states)
+                .map_err(|(_, m)| Error::invalid(self.coverage_origin.clone(), format!("indicator.{}.coverage", self.name), m)),
+        }
+    }
+
     /// The union of the sets of every value: the frameworks an adoption of any kind leads to.
     pub fn union(&self) -> u8 {
         self.values.values().fold(0, |acc, v| acc | v.set)
@@ -195,6 +273,59 @@ impl Codebook {
                 }
                 values.insert(value, ValueCode { kind: v.kind, set });
             }
+            let coverage_origin = key_origin(path, text, &name, "coverage");
+            let cbad = |m: String| Error::invalid(coverage_origin.clone(), format!("{key}.coverage"), m);
+            let coverage = match (&ind.coverage, ind.use_) {
+                (None, Use::Outcome) => {
+                    return Err(cbad(
+                        "missing: an outcome declares what the panel is complete for, `\"presence\"` or \
+                         { states = [...], years = [FROM, TO] }"
+                            .into(),
+                    ));
+                }
+                (None, _) => Coverage::Presence,
+                (Some(RawCoverage::Word(w)), _) if w == "presence" => Coverage::Presence,
+                (Some(RawCoverage::Word(w)), _) => {
+                    return Err(cbad(format!(
+                        "`{w}`: expected \"presence\" or {{ states = [...], except = [...], years = [FROM, TO] }}"
+                    )));
+                }
+                (Some(RawCoverage::Complete(c)), _) => {
+                    let [from, to] = c.years;
+                    if from > to || from < raw.first_year || to > raw.last_year {
+                        return Err(cbad(format!(
+                            "years [{from}, {to}]: expected FROM <= TO within the codebook's {}..={}",
+                            raw.first_year, raw.last_year
+                        )));
+                    }
+                    if c.states.is_empty() {
+                        return Err(cbad(
+                            "states: expected at least one selector (\"all\", ISO3, \"group:NAME\", ...)".into(),
+                        ));
+                    }
+                    Coverage::Complete {
+                        states: Selector {
+                            include: c.states.clone(),
+                            except: c.except.clone(),
+                            key: format!("{key}.coverage.states"),
+                            except_key: format!("{key}.coverage.except"),
+                        },
+                        from,
+                        to,
+                    }
+                }
+            };
+            if let Some(d) = ind.detection
+                && (ind.use_ != Use::Outcome || !(d > 0.0 && d <= 1.0))
+            {
+                {
+                    return Err(Error::invalid(
+                        key_origin(path, text, &name, "detection"),
+                        format!("{key}.detection"),
+                        format!("{d}: expected a yearly rate in (0, 1] on an outcome"),
+                    ));
+                }
+            }
             if ind.group.is_some() && ind.use_ != Use::Covariate {
                 return Err(bad(format!("{key}.group"), "only a covariate can date a group".into()));
             }
@@ -204,6 +335,9 @@ impl Codebook {
                 use_: ind.use_,
                 group: ind.group,
                 values,
+                coverage,
+                detection: ind.detection,
+                coverage_origin,
             };
             if indicator.use_ == Use::Outcome {
                 if domain.is_none() {
@@ -228,6 +362,33 @@ impl Codebook {
             last_year: raw.last_year,
             indicators,
         })
+    }
+}
+
+/// Where `key` of `[indicator.NAME]` is written in `text` (the table's header when the key is
+/// absent or written inline elsewhere).
+fn key_origin(path: &Path, text: &str, name: &str, key: &str) -> Origin {
+    let header = format!("[indicator.{name}]");
+    let Some(start) = text.find(&header) else {
+        return Origin::FileOnly { path: path.to_path_buf() };
+    };
+    let end = text[start + header.len()..]
+        .find("\n[")
+        .map_or(text.len(), |e| start + header.len() + e);
+    let at = text[start..end]
+        .lines()
+        .scan(start, |pos, l| {
+            let here = *pos;
+            *pos += l.len() + 1;
+            Some((here, l))
+        })
+        .find(|(_, l)| l.trim_start().starts_with(key))
+        .map_or(start, |(p, _)| p);
+    let (line, column) = line_col(text, at);
+    Origin::File {
+        path: path.to_path_buf(),
+        line,
+        column,
     }
 }
 
@@ -262,6 +423,47 @@ mod tests {
                     values = { \"1\" = { signals = \"EU\", kind = \"designation\" } }\n";
         let err = Codebook::parse(Path::new("c.toml"), text, &fw(), &["data".into()]).unwrap_err();
         assert!(err.to_string().contains("cannot be an outcome"), "{err}");
+    }
+
+    fn outcome(extra: &str) -> String {
+        format!(
+            "first_year = 1980\nlast_year = 2026\n[indicator.ban]\ndomain = \"data\"\nuse = \"outcome\"\n{extra}\n\
+             values = {{ \"1\" = {{ signals = \"EU\", kind = \"choice\" }} }}\n"
+        )
+    }
+
+    fn parse(text: &str) -> Result<Codebook> {
+        Codebook::parse(Path::new("c.toml"), text, &fw(), &["data".into()])
+    }
+
+    #[test]
+    fn coverage_is_declared_not_assumed() {
+        let err = parse(&outcome("")).unwrap_err().to_string();
+        assert!(err.contains("indicator.ban.coverage") && err.contains("missing"), "{err}");
+        let cb = parse(&outcome("coverage = \"presence\"")).unwrap();
+        assert_eq!(cb.indicators["ban"].coverage, Coverage::Presence);
+        assert!(!cb.indicators["ban"].covers(&[true], 0, 2020));
+        let cb = parse(&outcome(
+            "coverage = { states = [\"all\"], except = [\"FRA\"], years = [2000, 2025] }\ndetection = 0.2",
+        ))
+        .unwrap();
+        let ind = &cb.indicators["ban"];
+        assert!(ind.covers(&[true, false], 0, 2025) && !ind.covers(&[true, false], 0, 2026) && !ind.covers(&[true, false], 1, 2020));
+        assert_eq!(ind.detection, Some(0.2));
+    }
+
+    #[test]
+    fn bad_coverage_and_detection_name_their_line() {
+        for (extra, line, what) in [
+            ("coverage = \"complete\"", 6, "expected \"presence\""),
+            ("coverage = { states = [\"all\"], years = [2025, 2000] }", 6, "FROM <= TO"),
+            ("coverage = { states = [\"all\"], years = [1900, 2000] }", 6, "within the codebook"),
+            ("coverage = { states = [], years = [2000, 2020] }", 6, "at least one selector"),
+            ("coverage = \"presence\"\ndetection = 1.5", 7, "in (0, 1]"),
+        ] {
+            let err = parse(&outcome(extra)).unwrap_err().to_string();
+            assert!(err.starts_with(&format!("c.toml:{line}:")) && err.contains(what), "{extra}: {err}");
+        }
     }
 
     #[test]

@@ -437,8 +437,8 @@ impl Problem {
                         alpha.dd[i] = alpha.dd[i] * e + c1 * e1 * (da * es[b] + db * es[a]) + p * c1 * e2 * es[a] * es[b];
                     }
                 }
-                for a in 0..nd {
-                    alpha.d[a * k + kk] = alpha.d[a * k + kk] * e + p * c1 * e1 * es[a];
+                for (a, &ea) in es.iter().enumerate().take(nd) {
+                    alpha.d[a * k + kk] = alpha.d[a * k + kk] * e + p * c1 * e1 * ea;
                 }
                 alpha.p[kk] = p * e;
             }

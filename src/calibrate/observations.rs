@@ -29,13 +29,16 @@ use std::collections::BTreeMap;
 
 use super::codebook::{Codebook, Use};
 use super::covariates::CovariatePath;
-use super::likelihood::{Branch, Filter, Observation, Rate};
+use super::likelihood::{Branch, Detection, Filter, Observation, Rate};
 use super::panel::Panel;
 use super::params::{FreeParam, Target, weight_index};
 use super::state::{dated_affinity, initial_shares, known_set, observed_state, outcome_history};
+use crate::error::Error;
+use crate::model::rate;
 use crate::model::utility::{Features, TermInputs};
 use crate::model::{Knobs, Model, NO_ANCHOR, standards};
 use crate::scenario::Term;
+use crate::scenario::rate::RateCovariate;
 
 /// What the observations hold, per indicator and in all.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
@@ -61,6 +64,8 @@ pub struct Summary {
     pub market_rows: usize,
     /// Outcome rows on anchored cells (the model fixes them: no observation).
     pub anchored_rows: usize,
+    /// Acts seen outside their indicator's coverage: each says the cell is in the act's set.
+    pub presence: usize,
     /// Groups whose affinity bonus the covariates date, and those the scenario's affinity terms do
     /// not use (nothing to date).
     pub dated_groups: Vec<String>,
@@ -77,21 +82,86 @@ pub struct Meta {
     pub year: i32,
     pub event: bool,
     pub union: u8,
+    /// Inside the indicator's declared coverage: a year without a row is a year without an act,
+    /// so the cell-year is scored. Outside it, the observation is an act's presence (the cell is
+    /// in the act's set), which the likelihood reads but no forecast is scored on.
+    pub scored: bool,
 }
 
 /// The utilities of one cell as linear functions of the free parameters.
 pub struct CellModel<'a> {
     pub model: &'a Model,
     pub params: &'a [FreeParam],
+    /// The standardised value of every revision-rate covariate that is free, per
+    /// [`RateCovariate::ALL`] (empty for those that are not).
+    z: Vec<Vec<f64>>,
+}
+
+impl<'a> CellModel<'a> {
+    /// The cells of `model` with `params` free; a free rate covariate the world cannot compute is
+    /// an error.
+    pub fn new(model: &'a Model, params: &'a [FreeParam]) -> Result<CellModel<'a>, Error> {
+        let mut z = vec![Vec::new(); RateCovariate::ALL.len()];
+        for p in params {
+            if let Target::RateCoef(c) = p.target {
+                z[c as usize] = rate::raw_values(&model.world, c)
+                    .and_then(|x| rate::standardise(&x))
+                    .map_err(|m| Error::Usage(format!("--free {}: {m}", p.key)))?;
+            }
+        }
+        Ok(CellModel { model, params, z })
+    }
 }
 
 impl CellModel<'_> {
-    /// The rate of domain d: free or the knobs' value.
-    pub fn rate(&self, knobs: &Knobs, d: usize) -> Rate {
-        match self.params.iter().position(|p| p.target == Target::RevisionRate(d)) {
-            Some(a) => Rate::Free(a),
-            None => Rate::Fixed(knobs.rate[d]),
+    /// The revision rate of cell (d, i): the domain's, free or the knobs' value, shifted on the
+    /// logit scale by the rate covariates (free ones as slopes, the scenario's others as fixed).
+    pub fn rate(&self, knobs: &Knobs, d: usize, i: usize) -> Rate {
+        let m = self.model;
+        let n = m.layout.states;
+        let free = |t: Target| self.params.iter().position(|p| p.target == t);
+        let mut offset = 0.0;
+        let mut shifted = false;
+        for (j, &(c, _)) in m.scenario.rate_covariates.iter().enumerate() {
+            if free(Target::RateCoef(c)).is_none() {
+                offset += knobs.rate_coef[j] * m.rate_z[j * n + i];
+                shifted = true;
+            }
         }
+        let mut slopes: Vec<(usize, f64)> = self
+            .params
+            .iter()
+            .enumerate()
+            .filter_map(|(a, p)| match p.target {
+                Target::RateCoef(c) => Some((a, self.z[c as usize][i])),
+                _ => None,
+            })
+            .collect();
+        let base = free(Target::RevisionRate(d));
+        if slopes.is_empty() && !shifted {
+            return base.map_or(Rate::Fixed(knobs.rate[d]), Rate::Free);
+        }
+        match base {
+            Some(a) => slopes.push((a, 1.0)),
+            None => {
+                let r = knobs.rate[d];
+                if !(r > 0.0 && r < 1.0) {
+                    return Rate::Fixed(r);
+                }
+                offset += (r / (1.0 - r)).ln();
+            }
+        }
+        Rate::Linear { offset, slopes }
+    }
+
+    /// The observation layer of an outcome whose detection rate is `delta` (its index `layer` in
+    /// the codebook's layers), free or fixed.
+    pub fn detection(&self, layer: usize, delta: f64, event: bool) -> Detection {
+        let rate = match self.params.iter().position(|p| p.target == Target::Detection(layer)) {
+            Some(a) => Rate::Free(a),
+            None => Rate::Fixed(delta),
+        };
+        Detection { event, rate }
     }
 
     /// The branch "state i was on `from`" of domain d, from that year's features and knobs.
@@ -155,10 +225,15 @@ impl CellModel<'_> {
         known: Option<u8>,
         history: usize,
         start: bool,
+        detection: Option<Detection>,
     ) -> (Observation, bool) {
         let k = f.frameworks;
         let (priors, uniform): (Vec<(u8, f64)>, bool) = match known {
             Some(j) => (vec![(j, 1.0)], false),
+            // With an observation layer a cell at risk may be in U without having acted: the
+            // filter starts from the initial shares over every framework, and every framework is a
+            // branch.
+            None if detection.is_some() => ((0..k).map(|j| (j as u8, initial_shares(self.model, d, i)[j])).collect(), false),
             None => {
                 let shares = initial_shares(self.model, d, i);
                 let outside: Vec<usize> = (0..k).filter(|&j| union >> j & 1 == 0).collect();
@@ -172,16 +247,33 @@ impl CellModel<'_> {
         };
         let o = Observation {
             cluster: i,
-            rate: self.rate(knobs, d),
+            rate: self.rate(knobs, d, i),
             outcome,
             branches: priors.iter().map(|&(j, w)| self.branch(f, knobs, d, i, j, w)).collect(),
             filter: Some(Filter {
                 history,
                 restart: start || known.is_some(),
             }),
-            detection: None,
+            detection,
         };
         (o, uniform)
+    }
+
+    /// An act seen outside its indicator's coverage: the cell is in `outcome` at t, one step from
+    /// the scenario's initial shares (nothing else is known of it), standing alone.
+    pub fn presence_observation(&self, f: &Features, knobs: &Knobs, d: usize, i: usize, outcome: u8) -> Observation {
+        let shares = initial_shares(self.model, d, i);
+        Observation {
+            cluster: i,
+            rate: self.rate(knobs, d, i),
+            outcome,
+            branches: (0..f.frameworks)
+                .filter(|&j| shares[j] > 0.0)
+                .map(|j| self.branch(f, knobs, d, i, j as u8, shares[j]))
+                .collect(),
+            filter: None,
+            detection: None,
+        }
     }
 }
 
@@ -213,8 +305,13 @@ pub fn build(
     first: i32,
     last: i32,
     path: &mut CovariatePath,
-) -> (Vec<Observation>, Vec<Meta>, Summary) {
+) -> Result<(Vec<Observation>, Vec<Meta>, Summary), Error> {
     let m = cells.model;
+    let layers = codebook.layers();
+    let mut covered: BTreeMap<&str, Vec<bool>> = BTreeMap::new();
+    for ind in codebook.indicators.values().filter(|c| c.use_ == Use::Outcome) {
+        covered.insert(ind.name.as_str(), ind.covered_states(&m.world)?);
+    }
     let (n, k) = (m.layout.states, m.layout.frameworks);
     let all = ((1u16 << k) - 1) as u8;
     let history = outcome_history(panel, codebook, n);
@@ -289,17 +386,36 @@ pub fn build(
                     Some((year, set)) if year == t => set,
                     _ => all & !union,
                 };
+                let event = outcome & union != 0;
+                if !ind.covers(&covered[ind.name.as_str()], i, t) {
+                    // Outside coverage a missing row says nothing; an act says the cell is in its set.
+                    if event {
+                        obs.push(cells.presence_observation(f, &knobs, d, i, outcome));
+                        meta.push(Meta {
+                            indicator: ind.name.clone(),
+                            year: t,
+                            event,
+                            union,
+                            scored: false,
+                        });
+                        summary.presence += 1;
+                    }
+                    continue;
+                }
                 let known = known_set(&history, d, i, t - 1, all);
                 let known = (known.count_ones() == 1 && known & union == 0).then(|| known.trailing_zeros() as u8);
                 let next_id = histories.len();
                 let id = *histories.entry((ind.name.as_str(), i)).or_insert(next_id);
-                let (o, uniform) = cells.adoption_observation(f, &knobs, d, i, union, outcome, known, id, t == first);
+                let layer = layers.iter().position(|(name, _)| *name == ind.name);
+                let detection = layer.map(|j| cells.detection(j, layers[j].1, event));
+                let start = id == next_id;
+                let (o, uniform) = cells.adoption_observation(f, &knobs, d, i, union, outcome, known, id, start, detection);
                 match known {
                     Some(_) => summary.known_previous += 1,
                     None => summary.filtered += 1,
                 }
                 summary.uniform_priors += usize::from(uniform);
-                if outcome & union != 0 {
+                if event {
                     entry.0 += 1;
                     summary.events += 1;
                 }
@@ -307,8 +423,9 @@ pub fn build(
                 meta.push(Meta {
                     indicator: ind.name.clone(),
                     year: t,
-                    event: outcome & union != 0,
+                    event,
                     union,
+                    scored: true,
                 });
                 obs.push(o);
             }
@@ -316,7 +433,7 @@ pub fn build(
     }
     summary.observations = obs.len();
     summary.histories = histories.len();
-    (obs, meta, summary)
+    Ok((obs, meta, summary))
 }
 
 /// The exact transitions of every cell not anchored in `domains` from the alignments `prev` to
@@ -342,7 +459,7 @@ pub fn exact_transitions(
             }
             obs.push(Observation {
                 cluster: i,
-                rate: cells.rate(knobs, d),
+                rate: cells.rate(knobs, d, i),
                 outcome: 1 << next[cell],
                 branches: vec![cells.branch(&f, knobs, d, i, prev[cell], 1.0)],
                 filter: None,

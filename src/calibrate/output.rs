@@ -132,7 +132,10 @@ pub fn calibrated_toml(fit: &Fit, params: &[FreeParam], summary: &Summary, ctx: 
     );
     let _ = writeln!(s, "extends = {}", toml_string(&ctx.extends));
     let _ = writeln!(s, "name = {}", toml_string(&format!("{}-calibrated", ctx.scenario)));
-    for e in &fit.estimates {
+    // Detection rates belong to the codebook, not the scenario: their estimates are in
+    // estimates.csv, and the joint set holds the scenario's keys (the marginal of the normal).
+    let keep: Vec<usize> = (0..params.len()).filter(|&i| params[i].in_scenario()).collect();
+    for e in keep.iter().map(|&i| &fit.estimates[i]) {
         let weak = if e.weak { "; weakly identified (see profiles.csv)" } else { "" };
         let _ = writeln!(
             s,
@@ -140,18 +143,19 @@ pub fn calibrated_toml(fit: &Fit, params: &[FreeParam], summary: &Summary, ctx: 
             e.key, e.value, e.se_jackknife, e.low, e.high
         );
     }
-    let scales: Vec<(Transform, f64, f64)> = params.iter().zip(&fit.estimates).map(|(p, e)| joint_scale(p, e.value)).collect();
+    let scales: Vec<(Transform, f64, f64)> = keep.iter().map(|&i| joint_scale(&params[i], fit.estimates[i].value)).collect();
     let list = |f: &dyn Fn(usize) -> String| (0..scales.len()).map(f).collect::<Vec<_>>().join(", ");
     let _ = writeln!(s, "\n[joint.calibrated]");
-    let _ = writeln!(s, "keys = [{}]", list(&|i| toml_string(&fit.estimates[i].key)));
+    let _ = writeln!(s, "keys = [{}]", list(&|i| toml_string(&fit.estimates[keep[i]].key)));
     let _ = writeln!(s, "transform = [{}]", list(&|i| toml_string(scales[i].0.name())));
     let _ = writeln!(s, "mean = [{}]", list(&|i| format!("{:?}", scales[i].1)));
     let _ = writeln!(s, "cov = [");
     for r in 0..scales.len() {
+        let (a, b) = (keep[r], |c: usize| keep[c]);
         let _ = writeln!(
             s,
             "  [{}],",
-            list(&|c| format!("{:?}", scales[r].2 * fit.vcov_jackknife[(r.min(c), r.max(c))] * scales[c].2))
+            list(&|c| format!("{:?}", scales[r].2 * fit.vcov_jackknife[(a.min(b(c)), a.max(b(c)))] * scales[c].2))
         );
     }
     let _ = writeln!(s, "]");
@@ -165,7 +169,8 @@ pub fn joint_scale(p: &FreeParam, value: f64) -> (Transform, f64, f64) {
     match p.target {
         Target::RevisionRate(_) => (Transform::Logit, (value / (1.0 - value)).ln(), 1.0 / (value * (1.0 - value))),
         Target::SwitchingCost(_) => (Transform::Log, value.ln(), 1.0 / value),
-        Target::Weight { .. } | Target::Constant(..) => (Transform::Identity, value, 1.0),
+        Target::Detection(_) => (Transform::Logit, (value / (1.0 - value)).ln(), 1.0 / (value * (1.0 - value))),
+        Target::Weight { .. } | Target::Constant(..) | Target::RateCoef(_) => (Transform::Identity, value, 1.0),
     }
 }
 

@@ -168,7 +168,7 @@ mod tests {
         let fw: Vec<String> = vec!["EU".into(), "US".into(), "CN".into()];
         let domains: Vec<String> = vec!["telecom".into()];
         let text = "first_year = 2000\nlast_year = 2026\n[indicator.ban]\ndomain = \"telecom\"\nuse = \"outcome\"\n\
-                    values = { \"1\" = { signals = \"!CN\", kind = \"choice\" } }\n";
+                    coverage = \"presence\"\nvalues = { \"1\" = { signals = \"!CN\", kind = \"choice\" } }\n";
         let cb = Codebook::parse(Path::new("c.toml"), text, &fw, &domains).unwrap();
         (cb, vec!["FRA".into(), "DEU".into()], domains)
     }

@@ -12,6 +12,7 @@
 
 use crate::error::Error;
 use crate::model::Knobs;
+use crate::scenario::rate::RateCovariate;
 use crate::scenario::{Scenario, TERM_NAMES, Term, param};
 
 /// What a free parameter is.
@@ -27,6 +28,11 @@ pub enum Target {
     Constant(usize, usize),
     /// Estimated on the logit scale.
     RevisionRate(usize),
+    /// The coefficient of a revision-rate covariate (`rate.COV`), on the logit scale per SD.
+    RateCoef(RateCovariate),
+    /// The detection rate δ of the observation layer of an outcome indicator (`detect.NAME`), its
+    /// index in the list of layers given to [`parse_free_with`]; estimated on the logit scale.
+    Detection(usize),
 }
 
 /// One free parameter.
@@ -42,7 +48,7 @@ impl FreeParam {
     /// The internal (optimiser's) value of an own-scale value.
     pub fn to_internal(&self, v: f64) -> f64 {
         match self.target {
-            Target::RevisionRate(_) => (v / (1.0 - v)).ln(),
+            Target::RevisionRate(_) | Target::Detection(_) => (v / (1.0 - v)).ln(),
             _ => v,
         }
     }
@@ -50,7 +56,7 @@ impl FreeParam {
     /// The own-scale value of an internal value, and its derivative (for the delta method).
     pub fn from_internal(&self, x: f64) -> (f64, f64) {
         match self.target {
-            Target::RevisionRate(_) => {
+            Target::RevisionRate(_) | Target::Detection(_) => {
                 let r = 1.0 / (1.0 + (-x).exp());
                 (r, r * (1.0 - r))
             }
@@ -89,8 +95,40 @@ pub fn centre_draws(s: &Scenario) -> Vec<f64> {
         .collect()
 }
 
+impl FreeParam {
+    /// Whether the key is a scenario key (a detection rate belongs to the codebook).
+    pub fn in_scenario(&self) -> bool {
+        !matches!(self.target, Target::Detection(_))
+    }
+}
+
+/// The default free parameters of a panel whose codebook declares the observation layers
+/// `layers`: [`DEFAULT_FREE`], the coefficients of log GDP per capita and log population in the
+/// revision rate, and the detection rate of every layer with an act in the fit years (`acted`:
+/// a rate with no act to learn from would run to 0, so it stays at the codebook's value).
+pub fn default_keys(layers: &[(String, f64)], acted: impl Fn(&str) -> bool) -> Vec<String> {
+    let mut keys: Vec<String> = DEFAULT_FREE.iter().map(|k| k.to_string()).collect();
+    keys.extend(DEFAULT_RATE_COVARIATES.iter().map(|c| format!("rate.{}", c.key())));
+    keys.extend(
+        layers
+            .iter()
+            .filter(|(name, _)| acted(name))
+            .map(|(name, _)| format!("detect.{name}")),
+    );
+    keys
+}
+
+/// The revision-rate covariates free by default (the event-history hazards' strongest regressors).
+pub const DEFAULT_RATE_COVARIATES: [RateCovariate; 2] = [RateCovariate::LnGdpPerCapita, RateCovariate::LnPopulation];
+
 /// Parse `--free` keys (empty: [`DEFAULT_FREE`]) against the scenario; starting values from `knobs`.
 pub fn parse_free(keys: &[String], s: &Scenario, knobs: &Knobs) -> Result<Vec<FreeParam>, Error> {
+    parse_free_with(keys, s, knobs, &[])
+}
+
+/// [`parse_free`] with the observation layers of the codebook, (indicator, δ), whose detection
+/// rates `detect.NAME` may be free.
+pub fn parse_free_with(keys: &[String], s: &Scenario, knobs: &Knobs, layers: &[(String, f64)]) -> Result<Vec<FreeParam>, Error> {
     let keys: Vec<String> = if keys.is_empty() {
         DEFAULT_FREE.iter().map(|k| k.to_string()).collect()
     } else {
@@ -145,6 +183,20 @@ pub fn parse_free(keys: &[String], s: &Scenario, knobs: &Knobs) -> Result<Vec<Fr
                 }
             }
             ["domain", d, "revision_rate"] => Target::RevisionRate(domain(d, &key)?),
+            ["rate", c] => Target::RateCoef(RateCovariate::from_key(c).ok_or_else(|| {
+                let names: Vec<&str> = RateCovariate::ALL.iter().map(|c| c.key()).collect();
+                Error::Usage(format!(
+                    "--free {key}: unknown rate covariate `{c}` (expected one of {})",
+                    names.join(", ")
+                ))
+            })?),
+            ["detect", name] => Target::Detection(layers.iter().position(|(n, _)| n == name).ok_or_else(|| {
+                let names: Vec<&str> = layers.iter().map(|(n, _)| n.as_str()).collect();
+                Error::Usage(format!(
+                    "--free {key}: `{name}` has no observation layer in the codebook (`detection = ...`); those that do: {}",
+                    if names.is_empty() { "none".to_string() } else { names.join(", ") }
+                ))
+            })?),
             ["choice", "lambda"] => {
                 return Err(Error::Usage(format!(
                     "--free {key}: λ multiplies every weight and cost, so only λ·w is identified; λ stays fixed \
@@ -154,7 +206,7 @@ pub fn parse_free(keys: &[String], s: &Scenario, knobs: &Knobs) -> Result<Vec<Fr
             _ => {
                 return Err(Error::Usage(format!(
                     "--free {key}: expected utility.TERM, domain.D.weights.TERM, domain.D.switching_cost, \
-                     domain.D.revision_rate or domain.D.constants.F"
+                     domain.D.revision_rate, domain.D.constants.F, rate.COVARIATE or detect.INDICATOR"
                 )));
             }
         };
@@ -175,6 +227,12 @@ pub fn parse_free(keys: &[String], s: &Scenario, knobs: &Knobs) -> Result<Vec<Fr
                 }
                 r
             }
+            Target::RateCoef(c) => s
+                .rate_covariates
+                .iter()
+                .position(|&(x, _)| x == c)
+                .map_or(0.0, |j| knobs.rate_coef[j]),
+            Target::Detection(j) => layers[j].1,
         };
         out.push(FreeParam { key, target, start });
     }

@@ -12,6 +12,7 @@
 //! (its own start state, as each history has its own prior in the composite likelihood); the runs
 //! of all indicators share their streams. Runs go to a thread pool and come back in run order.
 
+use rand::RngExt;
 use rayon::prelude::*;
 
 use super::codebook::Codebook;
@@ -36,7 +37,17 @@ pub struct Replications<'a> {
 impl Replications<'_> {
     /// Per history of `spells` (in order), per run: the scored year of its adoption as an offset
     /// from `split` (1 = split + 1), or 0 when it does not adopt by `end`.
-    pub fn adoption_years(&self, m: &Model, spells: &Spells, pool: &rayon::ThreadPool) -> Vec<Vec<u8>> {
+    ///
+    /// An indicator with an observation layer (`detection`, its δ) acts in a year the cell is in
+    /// U with probability δ, drawn from the run's observation stream: the offset is that of the
+    /// first act, not of the first year in U.
+    pub fn adoption_years(
+        &self,
+        m: &Model,
+        spells: &Spells,
+        pool: &rayon::ThreadPool,
+        detection: &std::collections::BTreeMap<String, f64>,
+    ) -> Vec<Vec<u8>> {
         let n = m.layout.states;
         let history = outcome_history(self.panel, self.codebook, n);
         let mut out = vec![Vec::new(); spells.spells.len()];
@@ -48,10 +59,11 @@ impl Replications<'_> {
             }
             let sets = start_sets(m, &history, self.split, first.domain, first.union, &at_risk);
             let cells: Vec<usize> = list.iter().map(|&h| first.domain * n + spells.spells[h].state).collect();
+            let delta = detection.get(&first.indicator).copied();
             let per_run: Vec<Vec<u8>> = pool.install(|| {
                 (0..self.runs)
                     .into_par_iter()
-                    .map(|r| self.one_run(m, &sets, &cells, first.union, r))
+                    .map(|r| self.one_run(m, &sets, &cells, first.union, delta, r))
                     .collect()
             });
             for (j, &h) in list.iter().enumerate() {
@@ -62,7 +74,7 @@ impl Replications<'_> {
     }
 
     /// Run `r`: the adoption offset of each of `cells` (entering `union`).
-    fn one_run(&self, m: &Model, sets: &[u8], cells: &[usize], union: u8, r: u64) -> Vec<u8> {
+    fn one_run(&self, m: &Model, sets: &[u8], cells: &[usize], union: u8, delta: Option<f64>, r: u64) -> Vec<u8> {
         let s = &m.scenario;
         let draws = s.draws(self.seed, r);
         let mut sim = Simulation::new(m, &draws, &mut run_rng(self.seed, r, Purpose::Setup));
@@ -81,7 +93,7 @@ impl Replications<'_> {
             } else if year > self.split {
                 let align = sim.alignment();
                 for (a, &cell) in adopted.iter_mut().zip(cells) {
-                    if *a == 0 && union >> align[cell] & 1 == 1 {
+                    if *a == 0 && union >> align[cell] & 1 == 1 && delta.is_none_or(|d| observed.random::<f64>() < d) {
                         *a = (year - self.split) as u8;
                     }
                 }

@@ -36,7 +36,7 @@ pub struct Spells {
 
 impl Spells {
     /// The histories of every outcome indicator, in codebook order then state order.
-    pub fn at_risk(m: &Model, panel: &Panel, codebook: &Codebook, split: i32, end: i32) -> Spells {
+    pub fn at_risk(m: &Model, panel: &Panel, codebook: &Codebook, split: i32, end: i32) -> crate::error::Result<Spells> {
         let n = m.layout.states;
         let all = ((1u16 << m.layout.frameworks) - 1) as u8;
         let history = outcome_history(panel, codebook, n);
@@ -49,7 +49,10 @@ impl Spells {
         for ind in codebook.indicators.values().filter(|c| c.use_ == Use::Outcome) {
             let d = ind.domain.expect("outcomes have a domain");
             let union = ind.union();
-            for i in (0..n).filter(|&i| m.anchor[d * n + i] == NO_ANCHOR) {
+            // Only cells inside the indicator's coverage over the whole window are scored.
+            let covered = ind.covered_states(&m.world)?;
+            let inside = |i: usize| (split + 1..=end).all(|t| ind.covers(&covered, i, t));
+            for i in (0..n).filter(|&i| m.anchor[d * n + i] == NO_ANCHOR && inside(i)) {
                 let year = first.get(&(ind.name.as_str(), i)).copied();
                 if year.is_some_and(|y| y <= split) {
                     continue;
@@ -67,7 +70,7 @@ impl Spells {
                 });
             }
         }
-        out
+        Ok(out)
     }
 
     /// The indicators with histories, in order, each with the indices of its histories.

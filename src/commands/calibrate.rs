@@ -77,13 +77,17 @@ pub fn calibrate(c: CalibrateCommand) -> anyhow::Result<CalibrateDone> {
     let panel = Panel::load(&c.observed.join("events.csv"), &codebook, &model.world.ids, &s.domains)?;
     let draws = params::centre_draws(s);
     let knobs = Knobs::realize(s, &draws);
-    let free = params::parse_free(&c.free, s, &knobs)?;
-    let mut path = CovariatePath::new(&model, &draws, s.batch.seed);
-    let cells = CellModel {
-        model: &model,
-        params: &free,
+    let layers = codebook.layers();
+    let acted = |name: &str| panel.rows.iter().any(|r| r.indicator == name && (first..=last).contains(&r.year));
+    let keys = if c.free.is_empty() {
+        params::default_keys(&layers, acted)
+    } else {
+        c.free.clone()
     };
-    let (obs, _, summary) = build(&cells, &panel, &codebook, first, last, &mut path);
+    let free = params::parse_free_with(&keys, s, &knobs, &layers)?;
+    let mut path = CovariatePath::new(&model, &draws, s.batch.seed);
+    let cells = CellModel::new(&model, &free)?;
+    let (obs, _, summary) = build(&cells, &panel, &codebook, first, last, &mut path)?;
     if summary.events == 0 {
         return Err(Error::Usage(format!(
             "{}: no outcome event falls in the fit years {first}:{last}: nothing to estimate from",

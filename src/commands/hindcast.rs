@@ -26,7 +26,24 @@ use crate::export::write_atomic;
 use crate::model::Knobs;
 
 /// The files `hindcast` writes besides the manifest.
-pub const FILES: [&str; 3] = ["scores.csv", "differences.csv", "hindcast.json"];
+pub const FILES: [&str; 4] = ["scores.csv", "differences.csv", "forecasts.csv", "hindcast.json"];
+
+/// The columns of `forecasts.csv`: every scored forecast, so that anyone can rescore.
+const FORECAST_HEADER: &str = "window,model,state,indicator,year,p,event\n";
+
+/// The rows of `forecasts.csv` of one window: model by model, cell-year by cell-year, the state by
+/// its ISO3 code (`ids`, indexed by `cluster`). A simulated window's year is its last: the forecast
+/// is of an adoption by then.
+fn forecast_rows(window: &str, forecasts: &[Forecast], y: &[bool], meta: &[Meta], cluster: &[usize], ids: &[String]) -> String {
+    let mut s = String::new();
+    for f in forecasts {
+        for (i, m) in meta.iter().enumerate() {
+            let (state, ind, year) = (&ids[cluster[i]], &m.indicator, m.year);
+            let _ = writeln!(s, "{window},{},{state},{ind},{year},{:.8},{}", f.model, f.p[i], u8::from(y[i]));
+        }
+    }
+    s
+}
 
 /// What `hindcast` should do.
 #[derive(Debug, Clone)]
@@ -78,6 +95,33 @@ struct Variant {
     hazard: Regressors,
     /// The last fitted year.
     split: i32,
+    /// The codebook's observation layers, (indicator, δ).
+    layers: Vec<(String, f64)>,
+    /// The states' ISO3 codes.
+    ids: Vec<String>,
+}
+
+impl Variant {
+    /// The detection rate of every layer at `theta`: the free ones' values, else the codebook's.
+    fn detection(&self, theta: &[f64]) -> BTreeMap<String, f64> {
+        let mut out: BTreeMap<String, f64> = self.layers.iter().cloned().collect();
+        for (p, &x) in self.free.iter().zip(theta) {
+            if let params::Target::Detection(j) = p.target {
+                out.insert(self.layers[j].0.clone(), p.from_internal(x).0);
+            }
+        }
+        out
+    }
+}
+
+/// The positions of `meta` whose cell-years are inside coverage (scored).
+fn scored(meta: &[Meta]) -> Vec<usize> {
+    (0..meta.len()).filter(|&i| meta[i].scored).collect()
+}
+
+/// `v` at the positions `keep`.
+fn pick<T: Clone>(v: &[T], keep: &[usize]) -> Vec<T> {
+    keep.iter().map(|&i| v[i].clone()).collect()
 }
 
 fn variant(c: &HindcastCommand, extra_set: Option<&str>, free: &[String]) -> anyhow::Result<Variant> {
@@ -90,13 +134,22 @@ fn variant(c: &HindcastCommand, extra_set: Option<&str>, free: &[String]) -> any
     let panel = Panel::load(&c.observed.join("events.csv"), &codebook, &model.world.ids, &s.domains)?;
     let draws = params::centre_draws(s);
     let knobs = Knobs::realize(s, &draws);
-    let free = params::parse_free(free, s, &knobs)?;
-    let mut path = CovariatePath::new(&model, &draws, s.batch.seed);
-    let cells = CellModel {
-        model: &model,
-        params: &free,
+    let layers = codebook.layers();
+    let acted = |name: &str| {
+        panel
+            .rows
+            .iter()
+            .any(|r| r.indicator == name && (c.start..=c.split).contains(&r.year))
     };
-    let (obs, meta, _) = build(&cells, &panel, &codebook, c.start, c.end, &mut path);
+    let keys = if free.is_empty() {
+        params::default_keys(&layers, acted)
+    } else {
+        free.to_vec()
+    };
+    let free = params::parse_free_with(&keys, s, &knobs, &layers)?;
+    let mut path = CovariatePath::new(&model, &draws, s.batch.seed);
+    let cells = CellModel::new(&model, &free)?;
+    let (obs, meta, _) = build(&cells, &panel, &codebook, c.start, c.end, &mut path)?;
     let states: Vec<usize> = obs.iter().map(|o| o.cluster).collect();
     let hazard = hazard::regressors(&model, &panel, &codebook, &meta, &states)?;
     let problem = |obs: Vec<Observation>| Problem {
@@ -116,7 +169,7 @@ fn variant(c: &HindcastCommand, extra_set: Option<&str>, free: &[String]) -> any
             score_meta.push(m);
         }
     }
-    if !fit_meta.iter().any(|m| m.event) || score_meta.is_empty() {
+    if !fit_meta.iter().any(|m| m.event) || !score_meta.iter().any(|m| m.scored) {
         return Err(Error::Usage(format!(
             "hindcast {}:{}:{}: the fit years need at least one event and the scored years some cell-years",
             c.start, c.split, c.end
@@ -135,6 +188,8 @@ fn variant(c: &HindcastCommand, extra_set: Option<&str>, free: &[String]) -> any
         free,
         hazard,
         split: c.split,
+        layers,
+        ids: model.world.ids.clone(),
     })
 }
 
@@ -142,7 +197,12 @@ fn variant(c: &HindcastCommand, extra_set: Option<&str>, free: &[String]) -> any
 /// start..=end and forecast the subregion's. Returns, per cell-year of [`Variant::all`], the
 /// calibrated forecast, the constant hazard of the other states, the uncalibrated forecast, and
 /// the covariates-only and spatial-lag hazards of the other states.
-fn by_subregion(v: &Variant) -> anyhow::Result<[Vec<f64>; 5]> {
+///
+/// A subregion whose held-out fit the other states do not identify (a singular information
+/// matrix) is not forecast: its cell-years are left NaN in every model, so that the window scores
+/// every model on the same cells, and its name is returned.
+fn by_subregion(v: &Variant) -> anyhow::Result<([Vec<f64>; 5], Vec<String>)> {
+    let mut unfitted = Vec::new();
     let n = v.all.obs.len();
     let (mut cal, mut constant) = (vec![f64::NAN; n], vec![f64::NAN; n]);
     let (mut covariates, mut lagged) = (vec![f64::NAN; n], vec![f64::NAN; n]);
@@ -156,14 +216,21 @@ fn by_subregion(v: &Variant) -> anyhow::Result<[Vec<f64>; 5]> {
             obs: (0..n).filter(|&i| !held(i)).map(|i| v.all.obs[i].clone()).collect(),
             ..v.all.clone_empty()
         };
-        let fit = estimate(&train, &v.free, false).map_err(|e| anyhow::anyhow!("leaving out {g}: {e}"))?;
+        let fit = match estimate(&train, &v.free, false) {
+            Ok(fit) => fit,
+            Err(Error::Usage(m)) if m.contains("do not identify") => {
+                unfitted.push(format!("{g}: {m}"));
+                continue;
+            }
+            Err(e) => return Err(anyhow::anyhow!("leaving out {g}: {e}")),
+        };
         let mut rate: BTreeMap<&str, (f64, f64)> = BTreeMap::new();
-        for i in (0..n).filter(|&i| !held(i)) {
+        for i in (0..n).filter(|&i| !held(i) && v.all_meta[i].scored) {
             let e = rate.entry(v.all_meta[i].indicator.as_str()).or_insert((0.5, 1.0));
             e.0 += f64::from(u8::from(v.all_meta[i].event));
             e.1 += 1.0;
         }
-        let rows: Vec<usize> = (0..n).filter(|&i| !held(i)).collect();
+        let rows: Vec<usize> = (0..n).filter(|&i| !held(i) && v.all_meta[i].scored).collect();
         let fit_hazard = |lag| hazard::fit(&v.hazard, &y, &rows, lag).map_err(|e| anyhow::anyhow!("leaving out {g}: {e}"));
         let (h0, h1) = (fit_hazard(false)?, fit_hazard(true)?);
         let forecast = filtered_adoption(&v.all, &v.all_meta, &fit.internal);
@@ -174,8 +241,13 @@ fn by_subregion(v: &Variant) -> anyhow::Result<[Vec<f64>; 5]> {
             lagged[i] = h1.probability(&v.hazard, i);
         }
     }
-    let uncal = filtered_adoption(&v.all, &v.all_meta, &v.start);
-    Ok([cal, constant, uncal, covariates, lagged])
+    let mut uncal = filtered_adoption(&v.all, &v.all_meta, &v.start);
+    for (u, c) in uncal.iter_mut().zip(&cal) {
+        if c.is_nan() {
+            *u = f64::NAN;
+        }
+    }
+    Ok(([cal, constant, uncal, covariates, lagged], unfitted))
 }
 
 /// P(the cell enters U) in every cell-year of `all` at `theta`, each conditional on what the panel
@@ -192,6 +264,11 @@ fn filtered_adoption(all: &Problem, meta: &[Meta], theta: &[f64]) -> Vec<f64> {
             .zip(meta)
             .map(|(o, m)| Observation {
                 outcome: full & !m.union,
+                // An act's year becomes a year without one, like every other.
+                detection: o.detection.as_ref().map(|d| crate::calibrate::likelihood::Detection {
+                    event: false,
+                    rate: d.rate.clone(),
+                }),
                 ..o.clone()
             })
             .collect(),
@@ -226,18 +303,17 @@ pub fn hindcast(c: HindcastCommand) -> anyhow::Result<HindcastDone> {
     }
     super::check_runs_and_threads(c.runs.unwrap_or(1), 1, c.threads)?;
     let main = variant(&c, None, &c.free)?;
-    let free_keys: Vec<String> = if c.free.is_empty() {
-        params::DEFAULT_FREE.iter().map(|k| k.to_string()).collect()
-    } else {
-        c.free.clone()
-    };
-    let no_network: Vec<String> = free_keys.into_iter().filter(|k| k != "utility.network").collect();
+    let free_keys: Vec<String> = main.free.iter().map(|p| p.key.clone()).collect();
+    let no_network: Vec<String> = free_keys.iter().filter(|k| *k != "utility.network").cloned().collect();
     let off = variant(&c, Some("utility.network=0"), &no_network)?;
+    // The same model with every state at its domain's revision rate (no rate covariates).
+    let no_rate_keys: Vec<String> = free_keys.iter().filter(|k| !k.starts_with("rate.")).cloned().collect();
+    let no_rate = variant(&c, None, &no_rate_keys)?;
     let y: Vec<bool> = main.meta.iter().map(|m| m.event).collect();
     let cluster_all: Vec<usize> = main.all.obs.iter().map(|o| o.cluster).collect();
     // Constant hazard per indicator from the fit years, (events + ½) / (at risk + 1).
     let mut rate: BTreeMap<&str, (f64, f64)> = BTreeMap::new();
-    for m in &main.fit_meta {
+    for m in main.fit_meta.iter().filter(|m| m.scored) {
         let e = rate.entry(m.indicator.as_str()).or_insert((0.5, 1.0));
         e.0 += f64::from(u8::from(m.event));
         e.1 += 1.0;
@@ -245,7 +321,8 @@ pub fn hindcast(c: HindcastCommand) -> anyhow::Result<HindcastDone> {
     // The event-history hazards, fitted on the fit years' cell-years of `all` (which lists the fit
     // years first, in the order of `fit_meta`, then the scored years in the order of `meta`).
     let y_all: Vec<bool> = main.all_meta.iter().map(|m| m.event).collect();
-    let (fit_rows, scored): (Vec<usize>, Vec<usize>) = (0..y_all.len()).partition(|&i| main.all_meta[i].year <= c.split);
+    let (fit_all, scored): (Vec<usize>, Vec<usize>) = (0..y_all.len()).partition(|&i| main.all_meta[i].year <= c.split);
+    let fit_rows: Vec<usize> = fit_all.into_iter().filter(|&i| main.all_meta[i].scored).collect();
     debug_assert!(scored.len() == y.len() && scored.iter().zip(&main.meta).all(|(&i, m)| main.all_meta[i] == *m));
     let hazards: Vec<(&str, Hazard)> = vec![
         ("hazard_covariates", hazard::fit(&main.hazard, &y_all, &fit_rows, false)?),
@@ -265,6 +342,10 @@ pub fn hindcast(c: HindcastCommand) -> anyhow::Result<HindcastDone> {
             p: event_probabilities(&off, &off.fitted),
         },
         Forecast {
+            model: "calibrated_no_rate_covariates".into(),
+            p: event_probabilities(&no_rate, &no_rate.fitted),
+        },
+        Forecast {
             model: "constant_hazard".into(),
             p: main
                 .meta
@@ -282,11 +363,23 @@ pub fn hindcast(c: HindcastCommand) -> anyhow::Result<HindcastDone> {
         p: scored.iter().map(|&i| h.probability(&main.hazard, i)).collect(),
     }));
     let cluster: Vec<usize> = scored.iter().map(|&i| cluster_all[i]).collect();
+    // Only cell-years inside coverage are scored.
+    let keep = self::scored(&main.meta);
+    let forecasts: Vec<Forecast> = forecasts
+        .into_iter()
+        .map(|f| Forecast {
+            model: f.model,
+            p: pick(&f.p, &keep),
+        })
+        .collect();
+    let (y, cluster, time_meta) = (pick(&y, &keep), pick(&cluster, &keep), pick(&main.meta, &keep));
+    let ids = main.ids.clone();
+    let mut rows = forecast_rows("time", &forecasts, &y, &time_meta, &cluster, &ids);
     let mut rng = crate::rng::run_rng(c.start as u64, 0, crate::rng::Purpose::Dynamics);
-    let mut table = score_rows("time", &forecasts, &y, &main.meta);
+    let mut table = score_rows("time", &forecasts, &y, &time_meta);
     let mut differences = difference_rows("time", &forecasts, &y, &cluster, c.bootstrap, &mut rng);
     // Out of sample by state: leave one subregion out, over every year of start..=end.
-    let [cal, constant, uncal, covariates, lagged] = by_subregion(&main)?;
+    let ([cal, constant, uncal, covariates, lagged], unfitted) = by_subregion(&main)?;
     let loso = vec![
         Forecast {
             model: "calibrated".into(),
@@ -313,21 +406,44 @@ pub fn hindcast(c: HindcastCommand) -> anyhow::Result<HindcastDone> {
             p: lagged,
         },
     ];
-    table.extend(score_rows("subregion", &loso, &y_all, &main.all_meta));
-    differences.extend(difference_rows("subregion", &loso, &y_all, &cluster_all, c.bootstrap, &mut rng));
+    let keep: Vec<usize> = self::scored(&main.all_meta)
+        .into_iter()
+        .filter(|&i| !loso[0].p[i].is_nan())
+        .collect();
+    let loso: Vec<Forecast> = loso
+        .into_iter()
+        .map(|f| Forecast {
+            model: f.model,
+            p: pick(&f.p, &keep),
+        })
+        .collect();
+    let (y_all, cluster_all_kept, all_meta) = (pick(&y_all, &keep), pick(&cluster_all, &keep), pick(&main.all_meta, &keep));
+    rows.push_str(&forecast_rows("subregion", &loso, &y_all, &all_meta, &cluster_all_kept, &ids));
+    table.extend(score_rows("subregion", &loso, &y_all, &all_meta));
+    differences.extend(difference_rows(
+        "subregion",
+        &loso,
+        &y_all,
+        &cluster_all_kept,
+        c.bootstrap,
+        &mut rng,
+    ));
     // Simulated: N runs of the engine from the observed state at the end of split.
     let sim_models = [
         SimModel {
             name: "calibrated".into(),
             sets: estimate_sets(&main.free, &main.fitted, None),
+            detection: main.detection(&main.fitted),
         },
         SimModel {
             name: "uncalibrated".into(),
             sets: Vec::new(),
+            detection: main.detection(&main.start),
         },
         SimModel {
             name: "calibrated_network_off".into(),
             sets: estimate_sets(&off.free, &off.fitted, Some("utility.network=0")),
+            detection: off.detection(&off.fitted),
         },
     ];
     let hazard: BTreeMap<String, f64> = rate.iter().map(|(k, &(e, n))| (k.to_string(), e / n)).collect();
@@ -342,6 +458,8 @@ pub fn hindcast(c: HindcastCommand) -> anyhow::Result<HindcastDone> {
         })
         .collect();
     let sim = super::simhind::simulate(&c, &sim_models, &hazard, &yearly)?;
+    let states: Vec<usize> = sim.spells.spells.iter().map(|h| h.state).collect();
+    rows.push_str(&forecast_rows("simulated", &sim.forecasts, &sim.y, &sim.meta, &states, &ids));
     table.extend(sim.scores.iter().cloned());
     differences.extend(sim.differences.iter().cloned());
     let dir = c.out.clone().unwrap_or_else(|| PathBuf::from("output").join("hindcast"));
@@ -366,6 +484,7 @@ pub fn hindcast(c: HindcastCommand) -> anyhow::Result<HindcastDone> {
         let _ = writeln!(diff, "{w},{m},{s},{v:.6},{lo:.6},{hi:.6}");
     }
     write_atomic(&dir.join("differences.csv"), diff.as_bytes())?;
+    write_atomic(&dir.join("forecasts.csv"), format!("{FORECAST_HEADER}{rows}").as_bytes())?;
     let seconds = t0.elapsed().as_secs_f64();
     let json = serde_json::json!({
         "scenario": c.scenario, "observed": c.observed.display().to_string(),
@@ -373,7 +492,8 @@ pub fn hindcast(c: HindcastCommand) -> anyhow::Result<HindcastDone> {
             "time": {"fit_years": [c.start, c.split], "scored_years": [c.split + 1, c.end],
                      "scored_cell_years": y.len(), "scored_events": y.iter().filter(|&&e| e).count()},
             "subregion": {"years": [c.start, c.end], "scored_cell_years": y_all.len(),
-                          "scored_events": y_all.iter().filter(|&&e| e).count()},
+                          "scored_events": y_all.iter().filter(|&&e| e).count(),
+                          "subregions_not_fitted": unfitted},
         },
         "hazards": hazards.iter().map(|(name, h)| (name.to_string(), serde_json::json!(h))).collect::<serde_json::Map<_, _>>(),
         "bootstrap": c.bootstrap, "simulated": sim.json(),

@@ -21,6 +21,8 @@ use super::hindcast::HindcastCommand;
 pub struct SimModel {
     pub name: String,
     pub sets: Vec<String>,
+    /// The detection rate of each indicator with an observation layer.
+    pub detection: BTreeMap<String, f64>,
 }
 
 /// What the simulated window gives.
@@ -48,6 +50,7 @@ pub fn estimate_sets(free: &[FreeParam], internal: &[f64], extra: Option<&str>) 
     sets.extend(
         free.iter()
             .zip(internal)
+            .filter(|(p, _)| p.in_scenario())
             .map(|(p, &x)| format!("{}={}", p.key, p.from_internal(x).0)),
     );
     sets
@@ -73,7 +76,7 @@ pub fn simulate(
     let seed = c.seed.unwrap_or(s.batch.seed);
     let codebook = Codebook::load(&c.observed.join("codebook.toml"), &s.frameworks, &s.domains)?;
     let panel = Panel::load(&c.observed.join("events.csv"), &codebook, &first.world.ids, &s.domains)?;
-    let spells = Spells::at_risk(&first, &panel, &codebook, c.split, c.end);
+    let spells = Spells::at_risk(&first, &panel, &codebook, c.split, c.end)?;
     let pool = crate::batch::thread_pool(c.threads)?;
     let reps = Replications {
         codebook: &codebook,
@@ -93,6 +96,7 @@ pub fn simulate(
             year: c.end,
             event,
             union: h.union,
+            scored: true,
         })
         .collect();
     let (mut forecasts, mut multi, mut bands) = (Vec::new(), Vec::new(), Vec::new());
@@ -104,7 +108,7 @@ pub fn simulate(
             sets.extend(sm.sets.iter().cloned());
             super::load(&c.scenario, &sets)?
         };
-        let offsets = reps.adoption_years(&model, &spells, &pool);
+        let offsets = reps.adoption_years(&model, &spells, &pool, &sm.detection);
         let m: Vec<MultiYear> = offsets.iter().map(|o| MultiYear::from_runs(o, years)).collect();
         forecasts.push(Forecast {
             model: sm.name.clone(),

@@ -34,7 +34,7 @@ pub fn standardise(x: &[f64]) -> Result<Vec<f64>, String> {
     let n = x.len() as f64;
     let mean = x.iter().sum::<f64>() / n;
     let sd = (x.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt();
-    if !(sd > 0.0) {
+    if sd.is_nan() || sd <= 0.0 {
         return Err("it takes one value in every state of this world, so its coefficient means nothing".into());
     }
     Ok(x.iter().map(|v| (v - mean) / sd).collect())

@@ -77,10 +77,7 @@ initial = [{ states = ["all"], shares = { A = 1.0 } }]
     let free = params::parse_free(&keys, &model.scenario, &knobs).unwrap();
     assert_eq!(free.iter().map(|p| p.start).collect::<Vec<_>>(), [0.25, -0.5]);
     let sim = Simulation::new(&model, &draws, &mut run_rng(1, 0, Purpose::Setup));
-    let cells = CellModel {
-        model: &model,
-        params: &free,
-    };
+    let cells = CellModel::new(&model, &free).unwrap();
     // 50 states stay on A, 30 move to B and 20 to C.
     let counts = [50usize, 30, 20];
     let prev = vec![0u8; 100];
@@ -133,10 +130,7 @@ fn intervals_cover_the_true_weights_of_engine_simulated_histories_at_95_percent(
         truth,
         domains,
     } = Recovery::new();
-    let cells = CellModel {
-        model: &model,
-        params: &free,
-    };
+    let cells = CellModel::new(&model, &free).unwrap();
     const R: u64 = 200;
     let mut cover = Coverage::new(free.len());
     for rep in 0..R {
@@ -218,10 +212,7 @@ fn hidden_history_coverage(partners: Partners, years: usize, replications: u64) 
     let s = &model.scenario;
     let (n, k) = (model.layout.states, model.layout.frameworks);
     let all = ((1u16 << k) - 1) as u8;
-    let cells = CellModel {
-        model: &model,
-        params: &free,
-    };
+    let cells = CellModel::new(&model, &free).unwrap();
     // The most probable initial framework of each cell (the lowest on ties), as the observed state.
     let likeliest: Vec<u8> = (0..model.layout.domains * n)
         .map(|cell| {
@@ -269,7 +260,7 @@ fn hidden_history_coverage(partners: Partners, years: usize, replications: u64) 
                         let union = 1u8 << u;
                         let adopt = next[d * n + i] as usize == u;
                         let outcome = if adopt { union } else { all & !union };
-                        let (o, _) = cells.adoption_observation(&f, sim.knobs(), d, i, union, outcome, None, id(d, u, i), step == 1);
+                        let (o, _) = cells.adoption_observation(&f, sim.knobs(), d, i, union, outcome, None, id(d, u, i), step == 1, None);
                         obs.push(o);
                         if adopt {
                             at_risk[id(d, u, i)] = false;
@@ -427,7 +418,20 @@ fn the_bundled_panel_is_fitted_and_written() {
         .run()
         .success();
     let estimates = String::from_utf8(run.file("estimates.csv")).unwrap();
-    assert_eq!(estimates.lines().count(), 1 + params::DEFAULT_FREE.len(), "{estimates}");
+    // The default keys: the six weights, two rate covariates and the detection rates of the two
+    // layers with an act in 2018-2021 (cbpr, huawei_5g_restriction; ai_law_risk_based has none).
+    let keys: Vec<&str> = estimates.lines().skip(1).map(|l| l.split(',').next().unwrap()).collect();
+    let mut expected: Vec<String> = params::DEFAULT_FREE.iter().map(|k| k.to_string()).collect();
+    expected.extend(
+        [
+            "rate.ln_gdp_per_capita",
+            "rate.ln_population",
+            "detect.cbpr",
+            "detect.huawei_5g_restriction",
+        ]
+        .map(String::from),
+    );
+    assert_eq!(keys, expected, "{estimates}");
     assert_eq!(estimates.lines().next(), Some(blocsim::calibrate::output::ESTIMATES_COLUMNS));
     let positive = |x: &str| x.parse::<f64>().is_ok_and(|x| x > 0.0);
     assert!(
@@ -448,12 +452,14 @@ fn the_bundled_panel_is_fitted_and_written() {
     assert_eq!(fit["dated_groups"], serde_json::json!(["GDPR_ADEQUACY"]));
     assert_eq!(fit["dated_changes"], 15);
     let profiles = String::from_utf8(run.file("profiles.csv")).unwrap();
-    assert_eq!(profiles.lines().count(), 1 + 13 * params::DEFAULT_FREE.len());
+    assert_eq!(profiles.lines().count(), 1 + 13 * expected.len());
     assert!(String::from_utf8(run.file("plots/profiles.svg")).unwrap().starts_with("<svg"));
     // The calibrated scenario loads, extends the fit scenario and carries the estimates.
     let calibrated = run.out().join("calibrated.toml");
     let text = std::fs::read_to_string(&calibrated).unwrap();
     assert!(text.contains("utility.econ = ") && text.contains("# estimate"), "{text}");
+    // A detection rate is the codebook's, not a scenario key: calibrated.toml leaves it out.
+    assert!(text.contains("rate.ln_population = ") && !text.contains("detect."), "{text}");
     Test::with(["check"])
         .arg(&calibrated)
         .run()
@@ -518,7 +524,18 @@ fn hindcast_scores_every_model_on_the_same_cell_years() {
     for window in ["time", "subregion", "simulated"] {
         let pooled: Vec<&Vec<&str>> = rows.iter().filter(|r| r[0] == window && r[2] == "pooled").collect();
         let models: Vec<&str> = pooled.iter().map(|r| r[1]).collect();
-        let expected: &[&str] = if window != "subregion" {
+        let expected: &[&str] = if window == "time" {
+            &[
+                "calibrated",
+                "uncalibrated",
+                "calibrated_network_off",
+                "calibrated_no_rate_covariates",
+                "constant_hazard",
+                "persistence",
+                "hazard_covariates",
+                "hazard_spatial_lag",
+            ]
+        } else if window == "simulated" {
             &[
                 "calibrated",
                 "uncalibrated",
