@@ -107,6 +107,14 @@ pub fn describe(m: &Model) -> String {
             shares.join(" / ")
         );
     }
+    if !s.rate_covariates.is_empty() {
+        let cs: Vec<String> = s.rate_covariates.iter().map(|&(c, b)| format!("{} {}", c.key(), p(b))).collect();
+        let _ = writeln!(
+            o,
+            "\nrate covariates (logit scale, per SD over the states; the rate above is a mean state's)\n  {}",
+            cs.join(" / ")
+        );
+    }
     if s.domain_specs.iter().any(|d| d.constants.iter().any(|&c| c != Param::Fixed(0.0))) {
         let _ = writeln!(o, "\nframework constants (reference {}: 0)", s.frameworks[0]);
         for dom in &s.domain_specs {

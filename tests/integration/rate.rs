@@ -66,6 +66,14 @@ fn each_state_reconsiders_at_its_own_rate() {
     assert!(hi[0] - lo[0] > 10.0 * (lo[1] + hi[1]).sqrt(), "{} vs {}", lo[0], hi[0]);
 }
 
+/// `check` shows the covariates and their coefficients.
+#[test]
+fn check_lists_the_rate_covariates() {
+    let model = Model::from_scenario(Scenario::from_str("rate.toml", SCENARIO).unwrap()).unwrap();
+    let text = blocsim::describe::describe(&model);
+    assert!(text.contains("rate covariates") && text.contains("ln_population 1.2"), "{text}");
+}
+
 /// Without `[rate]` nothing changes: the model has no covariates and every output is the one the
 /// scenario gave before the table existed (the byte-identity of the bundled scenarios' outputs is
 /// checked by the snapshot tests).
