@@ -146,7 +146,7 @@ INTERRUPTED = textwrap.dedent(
 
 
 def test_ctrl_c_stops_a_batch_and_resume_finishes_it_byte_identical(tmp_path, cli):
-    runs = 3000
+    runs = 10000  # progress comes every 1,024 runs: enough reports after "started" for SIGINT to land before the end
     script = tmp_path / "interrupted.py"
     script.write_text(INTERRUPTED.replace("RUNS", str(runs)))
     out = tmp_path / "py"
