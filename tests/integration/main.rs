@@ -29,6 +29,7 @@ mod outdirs;
 mod plots;
 mod potts3;
 mod rate;
+mod recovery_layers;
 mod reproducibility;
 mod resume;
 mod scenarios;
