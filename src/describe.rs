@@ -108,7 +108,7 @@ pub fn describe(m: &Model) -> String {
         );
     }
     if !s.rate_covariates.is_empty() {
-        let cs: Vec<String> = s.rate_covariates.iter().map(|&(c, b)| format!("{} {}", c.key(), p(b))).collect();
+        let cs: Vec<String> = s.rate_covariates.iter().map(|(c, b)| format!("{} {}", c.key(), p(*b))).collect();
         let _ = writeln!(
             o,
             "\nrate covariates (logit scale, per SD over the states; the rate above is a mean state's)\n  {}",

@@ -62,6 +62,11 @@ pub enum Error {
     #[error("{0}")]
     Usage(String),
 
+    /// The observations do not identify the free parameters of an estimate (a singular information
+    /// matrix): the message names the direction.
+    #[error("{0}")]
+    NotIdentified(String),
+
     /// A scenario name is neither a file nor a bundled scenario.
     #[error("scenario `{name}` is neither a readable file nor a bundled scenario (bundled: {bundled})")]
     UnknownScenario { name: String, bundled: String },

@@ -30,6 +30,7 @@ pub mod describe;
 pub mod error;
 pub mod export;
 pub mod footprint;
+pub mod forecast;
 pub mod limits;
 pub mod meanfield;
 pub mod merge;

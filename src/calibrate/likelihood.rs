@@ -258,6 +258,35 @@ impl Problem {
         out
     }
 
+    /// For every observation in turn, the probability of `alternative[i]` (an observation of the
+    /// same cell, year and branches) given the filter's π from the problem's own observations up to
+    /// the year before, at `theta`: e.g. the probability of an act, computed directly rather than
+    /// as one minus the probability of no act (which cancels to 0 below 1e-16).
+    pub fn predictive_of(&self, theta: &[f64], alternative: &[Observation]) -> Vec<f64> {
+        assert_eq!(alternative.len(), self.obs.len(), "one alternative per observation");
+        let (k, np) = (self.frameworks, self.params);
+        let histories = self.obs.iter().filter_map(|o| o.filter.map(|f| f.history + 1)).max().unwrap_or(0);
+        let mut state: Vec<Option<Dist>> = vec![None; histories];
+        let mut scratch = Scratch::new(k, np, false);
+        let (mut spare, mut other) = (Dist::zeros(k, np, false), Dist::zeros(k, np, false));
+        let mut out = Vec::with_capacity(self.obs.len());
+        for (o, alt) in self.obs.iter().zip(alternative) {
+            let pi = match o.filter {
+                Some(f) if !f.restart => state[f.history].take(),
+                _ => None,
+            }
+            .unwrap_or_else(|| Dist::priors(o, k, np, false));
+            out.push(self.step(alt, theta, &pi, &mut other, &mut scratch).p);
+            self.step(o, theta, &pi, &mut spare, &mut scratch);
+            if let Some(f) = o.filter {
+                state[f.history] = Some(std::mem::replace(&mut spare, pi));
+            } else {
+                spare = pi;
+            }
+        }
+        out
+    }
+
     /// ℓ, gradient, Hessian and cluster scores at `theta`.
     pub fn eval(&self, theta: &[f64]) -> Eval {
         self.eval_with(theta, false)
@@ -830,5 +859,31 @@ mod layer_tests {
         };
         let ll = problem.loglik(&theta);
         assert!((ll - brute.ln()).abs() < 1e-13, "filter {ll}, enumeration {}", brute.ln());
+    }
+}
+
+#[cfg(test)]
+mod predictive_tests {
+    use super::tests::toy;
+    use super::*;
+
+    /// The probability of the complementary outcome, from the same filtered π, is one minus the
+    /// observation's own predictive probability.
+    #[test]
+    fn the_alternative_and_the_observation_partition_the_year() {
+        let p = toy();
+        let theta = [0.4, -0.7, -1.2];
+        let own = p.predictive(&theta);
+        let alt: Vec<Observation> = p
+            .obs
+            .iter()
+            .map(|o| Observation {
+                outcome: 0b111 & !o.outcome,
+                ..o.clone()
+            })
+            .collect();
+        for (a, b) in own.iter().zip(p.predictive_of(&theta, &alt)) {
+            assert!((a + b - 1.0).abs() < 1e-14, "{a} + {b}");
+        }
     }
 }

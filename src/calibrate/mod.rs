@@ -123,7 +123,7 @@ pub fn estimate(problem: &Problem, params: &[FreeParam], profiles: bool) -> Resu
             .map(|(p, l)| format!("{} {l:+.2}", p.key))
             .collect::<Vec<_>>()
             .join(", ");
-        Error::Usage(format!(
+        Error::NotIdentified(format!(
             "the observations do not identify the free parameters: the information is singular along \
              ({loads}); fix one of them (drop it from --free) or add observations that move it"
         ))

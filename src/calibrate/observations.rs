@@ -92,21 +92,21 @@ pub struct Meta {
 pub struct CellModel<'a> {
     pub model: &'a Model,
     pub params: &'a [FreeParam],
-    /// The standardised value of every revision-rate covariate that is free, per
-    /// [`RateCovariate::ALL`] (empty for those that are not).
-    z: Vec<Vec<f64>>,
+    /// The standardised value of every revision-rate covariate that is free.
+    z: BTreeMap<RateCovariate, Vec<f64>>,
 }
 
 impl<'a> CellModel<'a> {
     /// The cells of `model` with `params` free; a free rate covariate the world cannot compute is
     /// an error.
     pub fn new(model: &'a Model, params: &'a [FreeParam]) -> Result<CellModel<'a>, Error> {
-        let mut z = vec![Vec::new(); RateCovariate::ALL.len()];
+        let mut z = BTreeMap::new();
         for p in params {
-            if let Target::RateCoef(c) = p.target {
-                z[c as usize] = rate::raw_values(&model.world, c)
+            if let Target::RateCoef(c) = &p.target {
+                let values = rate::raw_values(&model.world, c)
                     .and_then(|x| rate::standardise(&x))
                     .map_err(|m| Error::Usage(format!("--free {}: {m}", p.key)))?;
+                z.insert(c.clone(), values);
             }
         }
         Ok(CellModel { model, params, z })
@@ -122,8 +122,8 @@ impl CellModel<'_> {
         let free = |t: Target| self.params.iter().position(|p| p.target == t);
         let mut offset = 0.0;
         let mut shifted = false;
-        for (j, &(c, _)) in m.scenario.rate_covariates.iter().enumerate() {
-            if free(Target::RateCoef(c)).is_none() {
+        for (j, (c, _)) in m.scenario.rate_covariates.iter().enumerate() {
+            if free(Target::RateCoef(c.clone())).is_none() {
                 offset += knobs.rate_coef[j] * m.rate_z[j * n + i];
                 shifted = true;
             }
@@ -132,8 +132,8 @@ impl CellModel<'_> {
             .params
             .iter()
             .enumerate()
-            .filter_map(|(a, p)| match p.target {
-                Target::RateCoef(c) => Some((a, self.z[c as usize][i])),
+            .filter_map(|(a, p)| match &p.target {
+                Target::RateCoef(c) => Some((a, self.z[c][i])),
                 _ => None,
             })
             .collect();

@@ -16,7 +16,7 @@ use crate::scenario::rate::RateCovariate;
 use crate::scenario::{Scenario, TERM_NAMES, Term, param};
 
 /// What a free parameter is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
     /// A term weight: global (`utility.TERM`, None) or of one domain.
     Weight {
@@ -184,10 +184,9 @@ pub fn parse_free_with(keys: &[String], s: &Scenario, knobs: &Knobs, layers: &[(
             }
             ["domain", d, "revision_rate"] => Target::RevisionRate(domain(d, &key)?),
             ["rate", c] => Target::RateCoef(RateCovariate::from_key(c).ok_or_else(|| {
-                let names: Vec<&str> = RateCovariate::ALL.iter().map(|c| c.key()).collect();
                 Error::Usage(format!(
-                    "--free {key}: unknown rate covariate `{c}` (expected one of {})",
-                    names.join(", ")
+                    "--free {key}: unknown rate covariate `{c}` (expected {})",
+                    RateCovariate::expected()
                 ))
             })?),
             ["detect", name] => Target::Detection(layers.iter().position(|(n, _)| n == name).ok_or_else(|| {
@@ -227,10 +226,10 @@ pub fn parse_free_with(keys: &[String], s: &Scenario, knobs: &Knobs, layers: &[(
                 }
                 r
             }
-            Target::RateCoef(c) => s
+            Target::RateCoef(ref c) => s
                 .rate_covariates
                 .iter()
-                .position(|&(x, _)| x == c)
+                .position(|(x, _)| x == c)
                 .map_or(0.0, |j| knobs.rate_coef[j]),
             Target::Detection(j) => layers[j].1,
         };

@@ -12,8 +12,8 @@ use crate::plot::PlotOptions;
 use crate::plot::counts::plot_counts;
 use crate::plot::reliability::plot_reliability;
 
-use super::simhind::Simulated;
 use super::simhind_files::{reliability, write_reliability};
+use crate::forecast::simulated::Simulated;
 
 /// The files written here, in the manifest's order.
 pub const FILES: [&str; 9] = [

@@ -13,7 +13,7 @@
 //! | [`compare`] | `compare`: two scenarios on common random numbers |
 //! | [`experiments`] | `sweep`, `sensitivity`, `discover` |
 //! | [`hindcast`] | `hindcast`: one-year-ahead out-of-sample scores against baselines |
-//! | [`simhind`], [`simhind_files`] | `hindcast`'s simulated window: N engine runs from the observed state, and its tables |
+//! | [`simhind_files`] | the simulated window's tables (the window itself is [`crate::forecast::simulated`]) |
 //! | [`hindcast_outputs`] | `hindcast`'s charts, `states.csv`, `counts.csv` and `report.html` |
 //! | [`inspect`] | `check`, `scenarios`, `meanfield`: print what a scenario is |
 //! | [`bench`] | `bench`: throughput |
@@ -41,7 +41,6 @@ pub mod merge;
 pub mod plot;
 pub mod run;
 pub mod serve;
-pub mod simhind;
 pub mod simhind_files;
 
 pub use crate::progress::{Progress, Silent};

@@ -11,7 +11,7 @@ use crate::calibrate::reliability::{Bin, Decomposition, EDGES, decompose};
 use crate::error::Result;
 use crate::export::write_atomic;
 
-use super::simhind::Simulated;
+use crate::forecast::simulated::Simulated;
 
 /// Per (window, model): the reliability bins and the decomposition.
 pub type Reliability = Vec<(String, String, Vec<Bin>, Decomposition)>;

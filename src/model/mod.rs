@@ -419,7 +419,7 @@ impl Model {
             }
         }
         let mut rate_z = Vec::with_capacity(n * scenario.rate_covariates.len());
-        for &(c, _) in &scenario.rate_covariates {
+        for (c, _) in &scenario.rate_covariates {
             let z = rate::raw_values(&world, c)
                 .and_then(|x| rate::standardise(&x))
                 .map_err(|m| scenario.error(&format!("rate.{}", c.key()), m))?;

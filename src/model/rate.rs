@@ -6,7 +6,21 @@ use crate::scenario::rate::RateCovariate;
 use crate::world::World;
 
 /// The raw value of covariate `c` for every state, or the first state it is undefined for.
-pub fn raw_values(world: &World, c: RateCovariate) -> Result<Vec<f64>, String> {
+pub fn raw_values(world: &World, c: &RateCovariate) -> Result<Vec<f64>, String> {
+    if let RateCovariate::Column(name) = c {
+        return world
+            .columns
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .ok_or_else(|| {
+                let have: Vec<&str> = world.columns.iter().map(|(n, _)| n.as_str()).collect();
+                format!(
+                    "the world has no column `{name}` (a custom world's agents.csv may add numeric columns x_NAME; this one has {})",
+                    if have.is_empty() { "none".to_string() } else { have.join(", ") }
+                )
+            });
+    }
     let n = world.len();
     let mut out = Vec::with_capacity(n);
     for i in 0..n {
@@ -15,6 +29,7 @@ pub fn raw_values(world: &World, c: RateCovariate) -> Result<Vec<f64>, String> {
             RateCovariate::LnGdpPerCapita => (gdp / pop).ln(),
             RateCovariate::LnPopulation => pop.ln(),
             RateCovariate::Freedom => world.freedom[i],
+            RateCovariate::Column(_) => unreachable!("columns are returned above"),
         };
         if !x.is_finite() {
             return Err(format!(

@@ -2,7 +2,9 @@
 //!
 //! `agents.csv` needs an `id` column; the optional columns are `name`, `gdp` (million US$, default 1),
 //! `population` (default 1), `freedom` (0–10, default 5 and flagged as imputed), `lon`, `lat`
-//! (degrees, default 0), `continent`, `subregion`, and `groups` (group names separated by `;`).
+//! (degrees, default 0), `continent`, `subregion`, and `groups` (group names separated by `;`);
+//! any number of numeric columns named `x_NAME` (every cell a finite number) may follow, which the
+//! revision rate can use as covariates (`[rate] x_NAME = β`).
 //! `ties.csv` has the columns `source,target,weight`: a directed tie from source to target. Weights
 //! may be negative (rivalry, sanctions). By default each agent's ties are normalised so that the
 //! absolute weights sum to one; with `raw_weights = true` they are used as written, as in landscape
@@ -76,8 +78,18 @@ fn check_header(path: &Path, text: &str, allowed: &[&str], required: &[&str]) ->
         line: 1,
         message,
     };
-    if let Some(c) = cols.iter().find(|c| !allowed.contains(c)) {
-        return Err(bad(format!("unknown column `{c}`; expected columns from: {}", allowed.join(", "))));
+    let column =
+        |c: &str| allowed == AGENT_COLUMNS && crate::scenario::rate::RateCovariate::from_key(c).is_some_and(|k| k.key().starts_with("x_"));
+    if let Some(c) = cols.iter().find(|c| !allowed.contains(c) && !column(c)) {
+        return Err(bad(format!(
+            "unknown column `{c}`; expected columns from: {}{}",
+            allowed.join(", "),
+            if allowed == AGENT_COLUMNS {
+                ", or numeric columns x_NAME"
+            } else {
+                ""
+            }
+        )));
     }
     if let Some(r) = required.iter().find(|r| !cols.contains(r)) {
         return Err(bad(format!("missing column `{r}`; required: {}", required.join(", "))));
@@ -145,6 +157,7 @@ pub fn load(agents: &Path, ties: &Path, raw_weights: bool) -> Result<World> {
         });
     }
     w.groups = Groups::from_pairs(pairs);
+    w.columns = numeric_columns(agents, &atext)?;
 
     let ttext = read(ties)?;
     check_header(ties, &ttext, &TIE_COLUMNS, &TIE_COLUMNS)?;
@@ -186,9 +199,57 @@ pub fn load(agents: &Path, ties: &Path, raw_weights: bool) -> Result<World> {
     Ok(w)
 }
 
+/// The `x_NAME` columns of agents.csv, each cell a finite number (an empty cell is an error, not
+/// a default).
+fn numeric_columns(path: &Path, text: &str) -> Result<Vec<(String, Vec<f64>)>> {
+    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
+    let bad = |line: usize, message: String| Error::Data {
+        path: path.to_path_buf(),
+        line,
+        message,
+    };
+    let headers = reader.headers().map_err(|e| bad(1, e.to_string()))?.clone();
+    let picked: Vec<(usize, String)> = headers
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| h.starts_with("x_"))
+        .map(|(j, h)| (j, h.to_string()))
+        .collect();
+    let mut out: Vec<(String, Vec<f64>)> = picked.iter().map(|(_, h)| (h.clone(), Vec::new())).collect();
+    for (row, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| bad(row + 2, e.to_string()))?;
+        let line = record.position().map_or(row + 2, |p| p.line() as usize);
+        for ((j, name), (_, values)) in picked.iter().zip(out.iter_mut()) {
+            let cell = record.get(*j).unwrap_or("");
+            match cell.parse::<f64>() {
+                Ok(v) if v.is_finite() => values.push(v),
+                _ => return Err(bad(line, format!("column `{name}`: expected a finite number, found `{cell}`"))),
+            }
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numeric_columns_are_read_and_checked() {
+        let ties = "source,target,weight\na,b,1\n";
+        let (_d, a, t) = files("id,x_ports,gdp\na,3.5,1\nb,-1,2\n", ties);
+        let w = load(&a, &t, false).unwrap();
+        assert_eq!(w.columns, vec![("x_ports".to_string(), vec![3.5, -1.0])]);
+        let (_d, a, t) = files("id,x_ports\na,3.5\nb,\n", ties);
+        let err = load(&a, &t, false).unwrap_err().to_string();
+        assert!(
+            err.ends_with("agents.csv:3: column `x_ports`: expected a finite number, found ``"),
+            "{err}"
+        );
+        let (_d, a, t) = files("id,ports\na,1\nb,2\n", ties);
+        let err = load(&a, &t, false).unwrap_err().to_string();
+        assert!(err.contains("unknown column `ports`") && err.contains("x_NAME"), "{err}");
+    }
 
     fn files(agents: &str, ties: &str) -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
         let dir = tempfile::tempdir().unwrap();

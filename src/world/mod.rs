@@ -119,6 +119,9 @@ impl Ties {
 /// All states of a simulation, as struct-of-arrays.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct World {
+    /// Numeric columns `x_NAME` of a custom world's agents.csv, (name, value per state), in
+    /// column order: covariates the revision rate may use (`[rate]`). Empty for other worlds.
+    pub columns: Vec<(String, Vec<f64>)>,
     /// Identifier of each state (ISO3 code for countries, an id for synthetic and custom worlds).
     pub ids: Vec<String>,
     /// Display name of each state.

@@ -499,6 +499,47 @@ fn bad_observed_files_are_refused_with_file_line_and_reason() {
     }
 }
 
+/// Coverage entries and detection rates that do not make sense exit 2 with the codebook's
+/// file:line and the reason, through the command line; so do selectors the world does not know
+/// and free keys the codebook or the world cannot supply.
+#[test]
+fn bad_coverage_and_layers_are_refused_with_file_line_and_reason() {
+    let bundled = std::fs::read_to_string(root().join(OBSERVED).join("codebook.toml")).unwrap();
+    let events = std::fs::read_to_string(root().join(OBSERVED).join("events.csv")).unwrap();
+    let line_of = |text: &str, needle: &str| text.lines().position(|l| l.contains(needle)).unwrap() + 1;
+    let cbpr = "coverage = { states = [\"all\"], except = [\"PHL\"], years = [2012, 2025] }";
+    let cases = [
+        (cbpr, "coverage = \"complete\"", "expected \"presence\""),
+        (cbpr, "coverage = { states = [\"all\"], years = [2025, 2012] }", "FROM <= TO"),
+        (cbpr, "coverage = { states = [\"group:NOPE\"], years = [2012, 2025] }", "NOPE"),
+        (
+            "detection = 0.2          # an act (a measure",
+            "detection = 0.0          # an act (a measure",
+            "in (0, 1]",
+        ),
+    ];
+    for (old, new, expected) in cases {
+        assert!(bundled.contains(old), "{old}");
+        let text = bundled.replacen(old, new, 1);
+        let dir = observed_with(&events);
+        std::fs::write(dir.path().join("codebook.toml"), &text).unwrap();
+        let err = calibrate(dir.path()).run().input_error();
+        let at = format!("codebook.toml:{}:", line_of(&text, new.split('#').next().unwrap().trim()));
+        assert!(
+            err.contains(&at) && err.contains(expected),
+            "{new}: expected {at} … {expected}: {err}"
+        );
+    }
+    for (key, expected) in [
+        ("detect.cloud_region_us", "has no observation layer"),
+        ("rate.x_ports", "no column `x_ports`"),
+        ("rate.gdp", "unknown rate covariate"),
+    ] {
+        let err = calibrate(&root().join(OBSERVED)).args(["--free", key]).run().input_error();
+        assert!(err.contains(expected), "{key}: {err}");
+    }
+}
+
 #[test]
 fn a_window_the_scenario_cannot_explain_and_lambda_as_free_are_refused() {
     let err = Test::with(["calibrate", "baseline", "--observed", OBSERVED])
@@ -524,37 +565,8 @@ fn hindcast_scores_every_model_on_the_same_cell_years() {
     for window in ["time", "subregion", "simulated"] {
         let pooled: Vec<&Vec<&str>> = rows.iter().filter(|r| r[0] == window && r[2] == "pooled").collect();
         let models: Vec<&str> = pooled.iter().map(|r| r[1]).collect();
-        let expected: &[&str] = if window == "time" {
-            &[
-                "calibrated",
-                "uncalibrated",
-                "calibrated_network_off",
-                "calibrated_no_rate_covariates",
-                "constant_hazard",
-                "persistence",
-                "hazard_covariates",
-                "hazard_spatial_lag",
-            ]
-        } else if window == "simulated" {
-            &[
-                "calibrated",
-                "uncalibrated",
-                "calibrated_network_off",
-                "constant_hazard",
-                "persistence",
-                "hazard_covariates",
-                "hazard_spatial_lag",
-            ]
-        } else {
-            &[
-                "calibrated",
-                "uncalibrated",
-                "constant_hazard",
-                "persistence",
-                "hazard_covariates",
-                "hazard_spatial_lag",
-            ]
-        };
+        // Every window forecasts with the whole registry, in its order.
+        let expected: Vec<&str> = blocsim::forecast::models::registry().iter().map(|m| m.name()).collect();
         assert_eq!(models, expected, "{window}");
         // Every model is scored on the same cell-years and events.
         assert!(pooled.iter().all(|r| r[3] == pooled[0][3] && r[4] == pooled[0][4]), "{scores}");

@@ -86,3 +86,34 @@ fn a_bad_covariate_is_refused_with_its_key() {
     let bad = SCENARIO.replace("ln_population = 1.2", "ln_population = \"high\"");
     assert!(Scenario::from_str("rate.toml", &bad).is_err());
 }
+
+/// A custom world's numeric column `x_NAME` is a covariate like the built-in ones: standardised
+/// over the agents; a column the world lacks is refused with its key.
+#[test]
+fn a_custom_world_column_is_a_covariate() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, t) = (dir.path().join("agents.csv"), dir.path().join("ties.csv"));
+    std::fs::write(&a, "id,x_ports\na,1\nb,2\nc,3\nd,6\n").unwrap();
+    std::fs::write(&t, "source,target,weight\na,b,1\nb,c,1\nc,d,1\nd,a,1\n").unwrap();
+    let text = |cov: &str| {
+        format!(
+            "name = \"columns\"\nframeworks = [\"A\", \"B\"]\ndomains = [\"x\"]\n[time]\nstart = 0\nend = 2\n\
+             [world]\nsource = \"custom\"\n[world.custom]\nagents = {a:?}\nties = {t:?}\n[choice]\nlambda = 1.0\n\
+             revision = \"synchronous\"\n[rate]\n{cov} = 0.7\n[domain.x]\nrevision_rate = 0.3\nswitching_cost = 0.0\n\
+             initial = [{{ states = [\"all\"], shares = {{ A = 1.0 }} }}]\n"
+        )
+    };
+    let model = Model::from_scenario(Scenario::from_str("columns.toml", &text("x_ports")).unwrap()).unwrap();
+    // (1, 2, 3, 6): mean 3, population SD √3.5.
+    let sd = 3.5f64.sqrt();
+    for (z, x) in model.rate_z.iter().zip([1.0, 2.0, 3.0, 6.0]) {
+        assert!((z - (x - 3.0) / sd).abs() < 1e-12, "{z}");
+    }
+    let err = Model::from_scenario(Scenario::from_str("columns.toml", &text("x_berths")).unwrap())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("rate.x_berths") && err.contains("no column `x_berths`") && err.contains("x_ports"),
+        "{err}"
+    );
+}
