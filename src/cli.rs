@@ -338,13 +338,39 @@ pub enum Command {
         #[arg(long, value_name = "FIRST:LAST", default_value = "2018:2021")]
         fit_years: String,
         /// A key to estimate (repeatable): utility.TERM, domain.D.weights.TERM,
-        /// domain.D.switching_cost, domain.D.revision_rate, domain.D.constants.F (default: the
-        /// global term weights but investment).
+        /// domain.D.switching_cost, domain.D.revision_rate, domain.D.constants.F, rate.COVARIATE,
+        /// detect.INDICATOR (default: the global term weights but investment, the rate's
+        /// ln_gdp_per_capita and ln_population, and the detection rate of every observation
+        /// layer with an act in the fit years).
         #[arg(long, value_name = "KEY")]
         free: Vec<String>,
         /// Skip the profile likelihoods.
         #[arg(long)]
         no_profiles: bool,
+        #[command(flatten)]
+        out: OutArgs,
+    },
+    /// Fit on every panel year up to the last and forecast each covered history at risk to the
+    /// horizon: P(act by each year) and the median year, with the estimation uncertainty drawn per
+    /// run (default --out: output/<scenario>/forecast); see docs/calibration.md.
+    Forecast {
+        #[command(flatten)]
+        scenario: ScenarioArgs,
+        /// Observed directory: events.csv (verified rows) and codebook.toml.
+        #[arg(long, value_name = "DIR")]
+        observed: PathBuf,
+        /// Calendar years whose revisions are fitted (the last is where the forecast starts).
+        #[arg(long, value_name = "FIRST:LAST", default_value = "2018:2025")]
+        fit_years: String,
+        /// Last forecast year.
+        #[arg(long, default_value_t = 2030)]
+        horizon: i32,
+        /// A key to estimate (repeatable), as for calibrate.
+        #[arg(long, value_name = "KEY")]
+        free: Vec<String>,
+        /// Runs (default the scenario's batch.runs), their seed and worker threads.
+        #[command(flatten)]
+        batch: BatchArgs,
         #[command(flatten)]
         out: OutArgs,
     },
@@ -478,6 +504,51 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Meanfield { scenario } => {
             print!("{}", commands::meanfield(&scenario.scenario, &scenario.set.sets)?);
+            Ok(())
+        }
+        Command::Forecast {
+            scenario,
+            observed,
+            fit_years,
+            horizon,
+            free,
+            batch,
+            out,
+        } => {
+            let done = commands::forecast(commands::ForecastCommand {
+                scenario: scenario.scenario,
+                sets: scenario.set.sets,
+                observed,
+                fit_years: Some(fit_years),
+                horizon,
+                free,
+                runs: batch.runs.runs,
+                seed: batch.seed.seed,
+                threads: batch.threads,
+                out: out.out,
+                force: out.force,
+                command: command_line,
+            })?;
+            let d = &done.dated;
+            println!(
+                "{} histories at risk at the end of {}, {} runs; expected acts by year (sum of P):",
+                d.spells.spells.len(),
+                d.last,
+                d.runs
+            );
+            for (ind, list) in d.spells.by_indicator() {
+                let sums: Vec<String> = (0..(d.horizon - d.last) as usize)
+                    .map(|t| {
+                        format!(
+                            "{} {:.1}",
+                            d.last + 1 + t as i32,
+                            list.iter().map(|&h| d.multi[h].by_year[t]).sum::<f64>()
+                        )
+                    })
+                    .collect();
+                println!("  {ind:<24} {}", sums.join("  "));
+            }
+            eprintln!("wrote {} ({:.2} s)", done.dir.display(), done.seconds);
             Ok(())
         }
         Command::Calibrate {

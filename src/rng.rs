@@ -28,6 +28,9 @@ pub const STREAM_LAYOUT: u32 = 2;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u64)]
 pub enum Purpose {
+    /// A dated forecast's draws of the detection rates of observation layers (`blocsim
+    /// forecast`); the slot that stream layout 1 used for parameter draws, free since then.
+    Layers = 0,
     /// Per-run state heterogeneity and initial alignments.
     Setup = 1,
     /// Revision draws and choice noise, year by year.

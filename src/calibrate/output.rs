@@ -143,6 +143,10 @@ pub fn calibrated_toml(fit: &Fit, params: &[FreeParam], summary: &Summary, ctx: 
             e.key, e.value, e.se_jackknife, e.low, e.high
         );
     }
+    if keep.is_empty() {
+        let _ = writeln!(s, "# No scenario key is free: the runs use the scenario's values.");
+        return s;
+    }
     let scales: Vec<(Transform, f64, f64)> = keep.iter().map(|&i| joint_scale(&params[i], fit.estimates[i].value)).collect();
     let list = |f: &dyn Fn(usize) -> String| (0..scales.len()).map(f).collect::<Vec<_>>().join(", ");
     let _ = writeln!(s, "\n[joint.calibrated]");

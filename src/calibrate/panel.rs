@@ -39,6 +39,13 @@ pub struct Panel {
 }
 
 impl Panel {
+    /// Whether `indicator` has a row in `first..=last`.
+    pub fn has_row_in(&self, indicator: &str, first: i32, last: i32) -> bool {
+        self.rows
+            .iter()
+            .any(|r| r.indicator == indicator && (first..=last).contains(&r.year))
+    }
+
     /// Rows whose indicator the codebook uses as `use`.
     pub fn rows_used_as<'a>(&'a self, codebook: &'a Codebook, use_: Use) -> impl Iterator<Item = &'a Row> + 'a {
         self.rows.iter().filter(move |r| codebook.indicators[&r.indicator].use_ == use_)

@@ -103,12 +103,13 @@ impl FreeParam {
 }
 
 /// The default free parameters of a panel whose codebook declares the observation layers
-/// `layers`: [`DEFAULT_FREE`], the coefficients of log GDP per capita and log population in the
-/// revision rate, and the detection rate of every layer with an act in the fit years (`acted`:
-/// a rate with no act to learn from would run to 0, so it stays at the codebook's value).
+/// `layers`: [`DEFAULT_FREE`] and the detection rate of every layer with an act in the fit years
+/// (`acted`: a rate with no act to learn from would run to 0, so it stays at the codebook's
+/// value). The rate covariates are not among them: on the bundled panel's covered cells they are
+/// not identified (docs/calibration.md); `--free rate.COVARIATE` adds them, and `hindcast` scores
+/// the model with [`RATE_COVARIATES`] added as a model of its own.
 pub fn default_keys(layers: &[(String, f64)], acted: impl Fn(&str) -> bool) -> Vec<String> {
     let mut keys: Vec<String> = DEFAULT_FREE.iter().map(|k| k.to_string()).collect();
-    keys.extend(DEFAULT_RATE_COVARIATES.iter().map(|c| format!("rate.{}", c.key())));
     keys.extend(
         layers
             .iter()
@@ -118,8 +119,9 @@ pub fn default_keys(layers: &[(String, f64)], acted: impl Fn(&str) -> bool) -> V
     keys
 }
 
-/// The revision-rate covariates free by default (the event-history hazards' strongest regressors).
-pub const DEFAULT_RATE_COVARIATES: [RateCovariate; 2] = [RateCovariate::LnGdpPerCapita, RateCovariate::LnPopulation];
+/// The revision-rate covariates of the event-history hazards' strongest regressors, which
+/// `hindcast`'s rate-covariates model adds to the free keys.
+pub const RATE_COVARIATES: [RateCovariate; 2] = [RateCovariate::LnGdpPerCapita, RateCovariate::LnPopulation];
 
 /// Parse `--free` keys (empty: [`DEFAULT_FREE`]) against the scenario; starting values from `knobs`.
 pub fn parse_free(keys: &[String], s: &Scenario, knobs: &Knobs) -> Result<Vec<FreeParam>, Error> {

@@ -38,15 +38,15 @@ impl Replications<'_> {
     /// Per history of `spells` (in order), per run: the scored year of its adoption as an offset
     /// from `split` (1 = split + 1), or 0 when it does not adopt by `end`.
     ///
-    /// An indicator with an observation layer (`detection`, its δ) acts in a year the cell is in
-    /// U with probability δ, drawn from the run's observation stream: the offset is that of the
-    /// first act, not of the first year in U.
+    /// An indicator with an observation layer (`detection(indicator, run)`, its δ in that run) acts
+    /// in a year the cell is in U with probability δ, drawn from the run's observation stream: the
+    /// offset is that of the first act, not of the first year in U.
     pub fn adoption_years(
         &self,
         m: &Model,
         spells: &Spells,
         pool: &rayon::ThreadPool,
-        detection: &std::collections::BTreeMap<String, f64>,
+        detection: &(dyn Fn(&str, u64) -> Option<f64> + Sync),
     ) -> Vec<Vec<u8>> {
         let n = m.layout.states;
         let history = outcome_history(self.panel, self.codebook, n);
@@ -59,11 +59,11 @@ impl Replications<'_> {
             }
             let sets = start_sets(m, &history, self.split, first.domain, first.union, &at_risk);
             let cells: Vec<usize> = list.iter().map(|&h| first.domain * n + spells.spells[h].state).collect();
-            let delta = detection.get(&first.indicator).copied();
+            let name = first.indicator.as_str();
             let per_run: Vec<Vec<u8>> = pool.install(|| {
                 (0..self.runs)
                     .into_par_iter()
-                    .map(|r| self.one_run(m, &sets, &cells, first.union, delta, r))
+                    .map(|r| self.one_run(m, &sets, &cells, first.union, detection(name, r), r))
                     .collect()
             });
             for (j, &h) in list.iter().enumerate() {

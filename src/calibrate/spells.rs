@@ -37,6 +37,25 @@ pub struct Spells {
 impl Spells {
     /// The histories of every outcome indicator, in codebook order then state order.
     pub fn at_risk(m: &Model, panel: &Panel, codebook: &Codebook, split: i32, end: i32) -> crate::error::Result<Spells> {
+        Self::at_risk_where(m, panel, codebook, split, end, (split + 1, end))
+    }
+
+    /// [`Spells::at_risk`] for a forecast beyond the panel: the cells inside coverage in `split`
+    /// itself (the coverage's years end with the panel).
+    pub fn at_risk_beyond(m: &Model, panel: &Panel, codebook: &Codebook, split: i32, end: i32) -> crate::error::Result<Spells> {
+        Self::at_risk_where(m, panel, codebook, split, end, (split, split))
+    }
+
+    /// The histories at risk at the end of `split`, of cells inside coverage in every year of
+    /// `covered_years`.
+    fn at_risk_where(
+        m: &Model,
+        panel: &Panel,
+        codebook: &Codebook,
+        split: i32,
+        end: i32,
+        covered_years: (i32, i32),
+    ) -> crate::error::Result<Spells> {
         let n = m.layout.states;
         let all = ((1u16 << m.layout.frameworks) - 1) as u8;
         let history = outcome_history(panel, codebook, n);
@@ -51,7 +70,7 @@ impl Spells {
             let union = ind.union();
             // Only cells inside the indicator's coverage over the whole window are scored.
             let covered = ind.covered_states(&m.world)?;
-            let inside = |i: usize| (split + 1..=end).all(|t| ind.covers(&covered, i, t));
+            let inside = |i: usize| (covered_years.0..=covered_years.1).all(|t| ind.covers(&covered, i, t));
             for i in (0..n).filter(|&i| m.anchor[d * n + i] == NO_ANCHOR && inside(i)) {
                 let year = first.get(&(ind.name.as_str(), i)).copied();
                 if year.is_some_and(|y| y <= split) {

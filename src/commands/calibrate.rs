@@ -78,7 +78,7 @@ pub fn calibrate(c: CalibrateCommand) -> anyhow::Result<CalibrateDone> {
     let draws = params::centre_draws(s);
     let knobs = Knobs::realize(s, &draws);
     let layers = codebook.layers();
-    let acted = |name: &str| panel.rows.iter().any(|r| r.indicator == name && (first..=last).contains(&r.year));
+    let acted = |name: &str| panel.has_row_in(name, first, last);
     let keys = if c.free.is_empty() {
         params::default_keys(&layers, acted)
     } else {

@@ -12,7 +12,8 @@
 //! | [`plot`] | `plot`: redraw the charts, the report and the manifest's file list of a directory |
 //! | [`compare`] | `compare`: two scenarios on common random numbers |
 //! | [`experiments`] | `sweep`, `sensitivity`, `discover` |
-//! | [`hindcast`] | `hindcast`: one-year-ahead out-of-sample scores against baselines |
+//! | [`hindcast`] | `hindcast`: out-of-sample scores of the forecasting registry ([`crate::forecast`]) |
+//! | [`forecast`] | `forecast`: the dated forecast beyond the panel |
 //! | [`simhind_files`] | the simulated window's tables (the window itself is [`crate::forecast::simulated`]) |
 //! | [`hindcast_outputs`] | `hindcast`'s charts, `states.csv`, `counts.csv` and `report.html` |
 //! | [`inspect`] | `check`, `scenarios`, `meanfield`: print what a scenario is |
@@ -34,6 +35,7 @@ pub mod bench;
 pub mod calibrate;
 pub mod compare;
 pub mod experiments;
+pub mod forecast;
 pub mod hindcast;
 pub mod hindcast_outputs;
 pub mod inspect;
@@ -49,6 +51,7 @@ pub use bench::bench;
 pub use calibrate::{CalibrateCommand, CalibrateDone, calibrate};
 pub use compare::{CompareCommand, CompareDone, compare};
 pub use experiments::{DiscoverCommand, ExperimentCommand, SensitivityCommand, SweepCommand, discover, sensitivity, sweep};
+pub use forecast::{ForecastCommand, ForecastDone, forecast};
 pub use hindcast::{HindcastCommand, HindcastDone, hindcast};
 pub use inspect::{check, meanfield, scenarios};
 pub use merge::{MergeCommand, merge};

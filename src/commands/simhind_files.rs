@@ -25,6 +25,32 @@ fn num8(x: f64) -> String {
     if x.is_finite() { format!("{x:.8}") } else { "NaN".into() }
 }
 
+/// `counts.csv` of the bands of each model, (model, bands): per indicator and year, the observed
+/// acts and the runs' mean, median and bands (also a dated forecast's).
+pub fn counts_csv(bands: &[(String, Vec<crate::calibrate::bands::CountBand>)]) -> String {
+    let mut s = String::from("model,indicator,year,observed,mean,median,low50,high50,low90,high90,in50,in90\n");
+    for (model, bands) in bands {
+        for b in bands {
+            let _ = writeln!(
+                s,
+                "{model},{},{},{},{},{},{},{},{},{},{},{}",
+                b.indicator,
+                b.year,
+                b.observed,
+                num(b.mean),
+                b.median,
+                b.low50,
+                b.high50,
+                b.low90,
+                b.high90,
+                b.in50(),
+                b.in90()
+            );
+        }
+    }
+    s
+}
+
 /// The reliability bins and decomposition of every forecast of each window.
 pub fn reliability(windows: &[(&str, &[Forecast], &[bool])]) -> Reliability {
     let mut out = Vec::new();
@@ -67,27 +93,7 @@ impl Simulated {
     /// `counts.csv`: per simulated model, indicator and year, the observed adoptions and the runs'
     /// mean, median and bands.
     pub fn counts_csv(&self) -> String {
-        let mut s = String::from("model,indicator,year,observed,mean,median,low50,high50,low90,high90,in50,in90\n");
-        for (model, bands) in &self.bands {
-            for b in bands {
-                let _ = writeln!(
-                    s,
-                    "{model},{},{},{},{},{},{},{},{},{},{},{}",
-                    b.indicator,
-                    b.year,
-                    b.observed,
-                    num(b.mean),
-                    b.median,
-                    b.low50,
-                    b.high50,
-                    b.low90,
-                    b.high90,
-                    b.in50(),
-                    b.in90()
-                );
-            }
-        }
-        s
+        counts_csv(&self.bands)
     }
 
     /// The window's part of `hindcast.json`: its design, sizes and the bands' coverage per model.

@@ -1,7 +1,7 @@
 //! What every forecasting window reads, loaded once: the scenario's model, the codebook and the
 //! panel, every observed cell-year of `start..=end` with its outcome and state, the event-history
 //! baselines' regressors, and the likelihood problem of each version of blocsim the registry
-//! forecasts with (all, network off, no rate covariates).
+//! forecasts with (the free keys, network off, rate covariates added).
 
 use std::path::PathBuf;
 
@@ -41,7 +41,7 @@ pub struct Variant {
 /// The versions of blocsim in [`Data::variants`].
 pub const MAIN: usize = 0;
 pub const NETWORK_OFF: usize = 1;
-pub const NO_RATE_COVARIATES: usize = 2;
+pub const RATE_COVARIATES: usize = 2;
 
 /// The inputs of every window.
 pub struct Data {
@@ -57,7 +57,7 @@ pub struct Data {
     pub cluster: Vec<usize>,
     /// The event-history baselines' regressors of every cell-year.
     pub hazard: Regressors,
-    /// [`MAIN`], [`NETWORK_OFF`], [`NO_RATE_COVARIATES`].
+    /// [`MAIN`], [`NETWORK_OFF`], [`RATE_COVARIATES`].
     pub variants: Vec<Variant>,
 }
 
@@ -82,27 +82,28 @@ impl Data {
         let codebook = Codebook::load(&spec.observed.join("codebook.toml"), &s.frameworks, &s.domains)?;
         let panel = Panel::load(&spec.observed.join("events.csv"), &codebook, &model.world.ids, &s.domains)?;
         let layers = codebook.layers();
-        let acted = |name: &str| {
-            panel
-                .rows
-                .iter()
-                .any(|r| r.indicator == name && (spec.start..=spec.split).contains(&r.year))
-        };
+        let acted = |name: &str| panel.has_row_in(name, spec.start, spec.split);
         let keys = if spec.free.is_empty() {
             params::default_keys(&layers, acted)
         } else {
             spec.free.clone()
         };
         let (main, meta) = variant(&model, &codebook, &panel, &spec, &layers, &keys, Vec::new())?;
-        let no_rate: Vec<String> = keys.iter().filter(|k| !k.starts_with("rate.")).cloned().collect();
-        let (no_rate, meta_no_rate) = variant(&model, &codebook, &panel, &spec, &layers, &no_rate, Vec::new())?;
+        let mut with_rate = keys.clone();
+        for c in params::RATE_COVARIATES {
+            let key = format!("rate.{}", c.key());
+            if !with_rate.contains(&key) {
+                with_rate.push(key);
+            }
+        }
+        let (with_rate, meta_rate) = variant(&model, &codebook, &panel, &spec, &layers, &with_rate, Vec::new())?;
         let off_sets = vec!["utility.network=0".to_string()];
         let mut sets = spec.sets.clone();
         sets.extend(off_sets.iter().cloned());
         let off_model = load_model(&spec.scenario, &sets)?;
         let off_keys: Vec<String> = keys.iter().filter(|k| *k != "utility.network").cloned().collect();
         let (off, meta_off) = variant(&off_model, &codebook, &panel, &spec, &layers, &off_keys, off_sets)?;
-        if meta_no_rate != meta || meta_off != meta {
+        if meta_rate != meta || meta_off != meta {
             return Err(Error::Usage(
                 "hindcast: the versions of the model observe different cell-years".into(),
             ));
@@ -127,7 +128,7 @@ impl Data {
             y,
             cluster,
             hazard,
-            variants: vec![main, off, no_rate],
+            variants: vec![main, off, with_rate],
         })
     }
 
@@ -150,7 +151,7 @@ impl Data {
 }
 
 /// The observations of `start..=end` under `model` with `keys` free.
-fn variant(
+pub fn variant(
     model: &Model,
     codebook: &Codebook,
     panel: &Panel,

@@ -8,12 +8,14 @@
 //! | [`windows`] | one year ahead by time and by subregion, over the registry |
 //! | [`simulated`] | N engine runs of each engine model from the observed state, the others compounded |
 //! | [`compare`] | every pair of models: the state-clustered Diebold–Mariano-style test |
+//! | [`dated`] | the dated forecast beyond the panel (`blocsim forecast`), estimation uncertainty included |
 //!
 //! The design (models, windows, scores) is in `docs/calibration.md`. The command
 //! ([`crate::commands::hindcast`]) is the pipeline: load, windows, simulate, compare, write.
 
 pub mod compare;
 pub mod data;
+pub mod dated;
 pub mod models;
 pub mod simulated;
 pub mod windows;

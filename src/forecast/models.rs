@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use super::data::{Data, MAIN, NETWORK_OFF, NO_RATE_COVARIATES};
+use super::data::{Data, MAIN, NETWORK_OFF, RATE_COVARIATES};
 use crate::calibrate::estimate;
 use crate::calibrate::hazard;
 use crate::calibrate::likelihood::{Detection, Observation, Problem};
@@ -41,15 +41,10 @@ pub trait ForecastModel: Sync {
 /// Every model, blocsim's first (the one every difference is taken against).
 pub fn registry() -> Vec<Box<dyn ForecastModel>> {
     vec![
-        Box::new(Blocsim::new("calibrated", MAIN, true, None)),
+        Box::new(Blocsim::new("calibrated", MAIN, true, Some("calibrated_rate_covariates"))),
         Box::new(Blocsim::new("uncalibrated", MAIN, false, Some("calibrated"))),
         Box::new(Blocsim::new("calibrated_network_off", NETWORK_OFF, true, Some("calibrated"))),
-        Box::new(Blocsim::new(
-            "calibrated_no_rate_covariates",
-            NO_RATE_COVARIATES,
-            true,
-            Some("calibrated"),
-        )),
+        Box::new(Blocsim::new("calibrated_rate_covariates", RATE_COVARIATES, true, None)),
         Box::new(ConstantHazard),
         Box::new(Persistence),
         Box::new(LogitHazard { lag: false }),

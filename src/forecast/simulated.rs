@@ -97,7 +97,7 @@ pub fn simulate(data: &Data, models: &[Box<dyn ForecastModel>], time: &Window, o
             let mut all = spec.sets.clone();
             all.extend(sets);
             let model = load_model(&spec.scenario, &all)?;
-            let offsets = reps.adoption_years(&model, &spells, &pool, &detection);
+            let offsets = reps.adoption_years(&model, &spells, &pool, &|name, _| detection.get(name).copied());
             let my: Vec<MultiYear> = offsets.iter().map(|o| MultiYear::from_runs(o, years)).collect();
             forecasts.push(Forecast {
                 model: m.name().to_string(),
@@ -153,7 +153,7 @@ pub fn simulate(data: &Data, models: &[Box<dyn ForecastModel>], time: &Window, o
 }
 
 /// Per indicator and scored year: the observed acts against the runs' counts.
-fn count_bands(spells: &Spells, offsets: &[Vec<u8>], split: i32, years: usize) -> Vec<CountBand> {
+pub fn count_bands(spells: &Spells, offsets: &[Vec<u8>], split: i32, years: usize) -> Vec<CountBand> {
     let runs = offsets.first().map_or(0, Vec::len);
     let mut out = Vec::new();
     for (indicator, list) in spells.by_indicator() {

@@ -18,6 +18,7 @@ mod cli_reliability;
 mod compare;
 mod errors;
 mod events;
+mod forecast;
 mod fuzz_regressions;
 mod input_props;
 mod joint;
