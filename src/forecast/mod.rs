@@ -4,7 +4,7 @@
 //! | file | part |
 //! |------|------|
 //! | [`data`] | the inputs, loaded once: model, codebook, panel, cell-years, the versions of blocsim |
-//! | [`models`] | [`models::ForecastModel`] and its registry: blocsim (calibrated, uncalibrated, network off, no rate covariates), constant hazard, persistence, logit hazards |
+//! | [`models`] | [`models::ForecastModel`] and its registry: blocsim (calibrated, uncalibrated, network off, with rate covariates), constant hazard, persistence, logit hazards |
 //! | [`windows`] | one year ahead by time and by subregion, over the registry |
 //! | [`simulated`] | N engine runs of each engine model from the observed state, the others compounded |
 //! | [`compare`] | every pair of models: the state-clustered Diebold–Mariano-style test |
