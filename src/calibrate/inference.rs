@@ -179,9 +179,48 @@ pub fn standard_errors(v: &DMatrix<f64>) -> DVector<f64> {
     DVector::from_iterator(v.nrows(), (0..v.nrows()).map(|r| v[(r, r)].max(0.0).sqrt()))
 }
 
+/// The correlation of the slopes of parameters `a` and `b` over every branch and framework of
+/// `problem`, each centred over the frameworks of its branch (only differences of utilities enter
+/// the logit); None when either does not vary.
+pub fn slope_correlation(problem: &super::likelihood::Problem, a: usize, b: usize) -> Option<f64> {
+    let k = problem.frameworks;
+    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
+    for br in problem.obs.iter().flat_map(|o| &o.branches) {
+        let (x, y) = (&br.slope[a * k..(a + 1) * k], &br.slope[b * k..(b + 1) * k]);
+        let (mx, my) = (x.iter().sum::<f64>() / k as f64, y.iter().sum::<f64>() / k as f64);
+        for (xi, yi) in x.iter().zip(y) {
+            let (dx, dy) = (xi - mx, yi - my);
+            sxy += dx * dy;
+            sxx += dx * dx;
+            syy += dy * dy;
+        }
+    }
+    (sxx > 0.0 && syy > 0.0).then(|| sxy / (sxx * syy).sqrt())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Slopes that are an affine function of each other (per branch, over the frameworks) have
+    /// correlation ±1; the likelihood test problem's two utility slopes are partly correlated.
+    #[test]
+    fn slope_correlation_is_that_of_the_centred_slopes() {
+        let mut p = crate::calibrate::likelihood::tests::toy();
+        assert!(slope_correlation(&p, 0, 2).is_none(), "the rate's slope does not vary");
+        for br in p.obs.iter_mut().flat_map(|o| o.branches.iter_mut()) {
+            for kk in 0..3 {
+                br.slope[3 + kk] = 2.0 * br.slope[kk] + 5.0;
+            }
+        }
+        assert!((slope_correlation(&p, 0, 1).unwrap() - 1.0).abs() < 1e-12);
+        for br in p.obs.iter_mut().flat_map(|o| o.branches.iter_mut()) {
+            for kk in 0..3 {
+                br.slope[3 + kk] = -br.slope[kk];
+            }
+        }
+        assert!((slope_correlation(&p, 0, 1).unwrap() + 1.0).abs() < 1e-12);
+    }
     use crate::calibrate::likelihood::{Branch, Observation, Rate};
 
     /// A binary logit P(adopt) = 1/(1 + e^{−(θ₀ + θ₁ x + θ₂ z)}) over stand-alone observations in

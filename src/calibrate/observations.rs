@@ -66,6 +66,10 @@ pub struct Summary {
     pub anchored_rows: usize,
     /// Acts seen outside their indicator's coverage: each says the cell is in the act's set.
     pub presence: usize,
+    /// The correlation of the economic-pull and network features over the observations' branches
+    /// and frameworks (each centred over the frameworks, since only differences enter the logit),
+    /// when both weights are free: how far the data can tell the two pulls apart.
+    pub econ_network_correlation: Option<f64>,
     /// Groups whose affinity bonus the covariates date, and those the scenario's affinity terms do
     /// not use (nothing to date).
     pub dated_groups: Vec<String>,

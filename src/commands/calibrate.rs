@@ -87,7 +87,7 @@ pub fn calibrate(c: CalibrateCommand) -> anyhow::Result<CalibrateDone> {
     let free = params::parse_free_with(&keys, s, &knobs, &layers)?;
     let mut path = CovariatePath::new(&model, &draws, s.batch.seed);
     let cells = CellModel::new(&model, &free)?;
-    let (obs, _, summary) = build(&cells, &panel, &codebook, first, last, &mut path)?;
+    let (obs, _, mut summary) = build(&cells, &panel, &codebook, first, last, &mut path)?;
     if summary.events == 0 {
         return Err(Error::Usage(format!(
             "{}: no outcome event falls in the fit years {first}:{last}: nothing to estimate from",
@@ -101,6 +101,10 @@ pub fn calibrate(c: CalibrateCommand) -> anyhow::Result<CalibrateDone> {
         clusters: model.layout.states,
         obs,
     };
+    let key = |k: &str| free.iter().position(|p| p.key == k);
+    summary.econ_network_correlation = key("utility.econ")
+        .zip(key("utility.network"))
+        .and_then(|(a, b)| crate::calibrate::inference::slope_correlation(&problem, a, b));
     let fit = estimate(&problem, &free, !c.no_profiles)?;
     let dir = c.out.unwrap_or_else(|| PathBuf::from("output").join(&s.name).join("calibrate"));
     let _lock = crate::outdir::prepare(&dir, c.force)?;

@@ -435,6 +435,9 @@ fn the_bundled_panel_is_fitted_and_written() {
     );
     let fit: serde_json::Value = serde_json::from_slice(&run.file("fit.json")).unwrap();
     assert!(fit["events"].as_u64().unwrap() > 0 && fit["converged"] == true, "{fit}");
+    // Acts outside coverage enter as presence; the two pulls built on the trade ties are measured.
+    assert!(fit["presence"].as_u64().unwrap() > 0, "{fit}");
+    assert!(fit["econ_network_correlation"].as_f64().is_some_and(|r| r.abs() < 1.0), "{fit}");
     assert!(
         fit["clusters"].as_u64().unwrap() > 0 && fit["jackknife_fallback_clusters"].is_u64(),
         "{fit}"
