@@ -238,7 +238,7 @@ impl Problem {
     /// ℓ alone (cheaper than [`Problem::eval`]).
     pub fn loglik(&self, theta: &[f64]) -> f64 {
         let mut ll = 0.0;
-        self.filter(theta, false, |_, s| ll += s.p.ln());
+        self.filter(theta, false, |_, s, _| ll += s.p.ln());
         ll
     }
 
@@ -254,7 +254,7 @@ impl Problem {
     /// over the problem's histories, at `theta`.
     pub fn predictive(&self, theta: &[f64]) -> Vec<f64> {
         let mut out = Vec::with_capacity(self.obs.len());
-        self.filter(theta, false, |_, s| out.push(s.p));
+        self.filter(theta, false, |_, s, _| out.push(s.p));
         out
     }
 
@@ -265,25 +265,11 @@ impl Problem {
     pub fn predictive_of(&self, theta: &[f64], alternative: &[Observation]) -> Vec<f64> {
         assert_eq!(alternative.len(), self.obs.len(), "one alternative per observation");
         let (k, np) = (self.frameworks, self.params);
-        let histories = self.obs.iter().filter_map(|o| o.filter.map(|f| f.history + 1)).max().unwrap_or(0);
-        let mut state: Vec<Option<Dist>> = vec![None; histories];
-        let mut scratch = Scratch::new(k, np, false);
-        let (mut spare, mut other) = (Dist::zeros(k, np, false), Dist::zeros(k, np, false));
+        let (mut scratch, mut other) = (Scratch::new(k, np, false), Dist::zeros(k, np, false));
         let mut out = Vec::with_capacity(self.obs.len());
-        for (o, alt) in self.obs.iter().zip(alternative) {
-            let pi = match o.filter {
-                Some(f) if !f.restart => state[f.history].take(),
-                _ => None,
-            }
-            .unwrap_or_else(|| Dist::priors(o, k, np, false));
-            out.push(self.step(alt, theta, &pi, &mut other, &mut scratch).p);
-            self.step(o, theta, &pi, &mut spare, &mut scratch);
-            if let Some(f) = o.filter {
-                state[f.history] = Some(std::mem::replace(&mut spare, pi));
-            } else {
-                spare = pi;
-            }
-        }
+        self.filter(theta, false, |_, _, pi| {
+            out.push(self.step(&alternative[out.len()], theta, pi, &mut other, &mut scratch).p);
+        });
         out
     }
 
@@ -313,7 +299,7 @@ impl Problem {
             },
         };
         let mut h = DMatrix::zeros(np, np);
-        self.filter(theta, true, |o, s| {
+        self.filter(theta, true, |o, s, _| {
             let p = s.p;
             e.loglik += p.ln();
             e.members[o.cluster] += 1;
@@ -334,8 +320,8 @@ impl Problem {
     }
 
     /// Run the forward filter over the observations in order, calling `each` with every
-    /// observation's step.
-    fn filter(&self, theta: &[f64], derivs: bool, mut each: impl FnMut(&Observation, &Step)) {
+    /// observation's step and the π it started from.
+    fn filter(&self, theta: &[f64], derivs: bool, mut each: impl FnMut(&Observation, &Step, &Dist)) {
         let (k, np) = (self.frameworks, self.params);
         let histories = self.obs.iter().filter_map(|o| o.filter.map(|f| f.history + 1)).max().unwrap_or(0);
         let mut state: Vec<Option<Dist>> = vec![None; histories];
@@ -348,7 +334,7 @@ impl Problem {
             }
             .unwrap_or_else(|| Dist::priors(o, k, np, derivs));
             let step = self.step(o, theta, &pi, &mut spare, &mut scratch);
-            each(o, &step);
+            each(o, &step, &pi);
             if let Some(f) = o.filter {
                 // The posterior becomes the history's state; the old π is recycled.
                 state[f.history] = Some(std::mem::replace(&mut spare, pi));

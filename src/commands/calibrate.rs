@@ -108,13 +108,7 @@ pub fn calibrate(c: CalibrateCommand) -> anyhow::Result<CalibrateDone> {
     let fit = estimate(&problem, &free, !c.no_profiles)?;
     let dir = c.out.unwrap_or_else(|| PathBuf::from("output").join(&s.name).join("calibrate"));
     let _lock = crate::outdir::prepare(&dir, c.force)?;
-    let extends = match crate::scenario::bundled::get(&c.scenario) {
-        Some(_) if !std::path::Path::new(&c.scenario).is_file() => c.scenario.clone(),
-        _ => std::fs::canonicalize(&c.scenario)
-            .unwrap_or_else(|_| PathBuf::from(&c.scenario))
-            .display()
-            .to_string(),
-    };
+    let extends = extends_of(&c.scenario);
     let seconds = t0.elapsed().as_secs_f64();
     let ctx = Context {
         scenario: s.name.clone(),
@@ -141,6 +135,18 @@ pub fn calibrate(c: CalibrateCommand) -> anyhow::Result<CalibrateDone> {
         summary,
         seconds,
     })
+}
+
+/// What a calibrated scenario's `extends` names for `scenario`: its bundled name, or the file's
+/// absolute path.
+pub(super) fn extends_of(scenario: &str) -> String {
+    match crate::scenario::bundled::get(scenario) {
+        Some(_) if !std::path::Path::new(scenario).is_file() => scenario.to_string(),
+        _ => std::fs::canonicalize(scenario)
+            .unwrap_or_else(|_| PathBuf::from(scenario))
+            .display()
+            .to_string(),
+    }
 }
 
 /// Write `manifest.json` of a calibrate or hindcast directory: the scenario, its hash, the command

@@ -54,20 +54,14 @@ pub fn forecast(c: ForecastCommand) -> anyhow::Result<ForecastDone> {
     let t0 = std::time::Instant::now();
     let (first, last) = super::calibrate::parse_years(c.fit_years.as_deref().unwrap_or("2018:2025"))?;
     super::check_runs_and_threads(c.runs.unwrap_or(1), 1, c.threads)?;
-    let base = super::load(&c.scenario, &c.sets)?;
-    let name = base.scenario.name.clone();
+    // The scenario alone names the output directory; its world is built once, by the fit.
+    let name = crate::scenario::Scenario::load(&c.scenario, &c.sets)?.name;
     let dir = c
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("output").join(&name).join("forecast"));
     let _lock = crate::outdir::prepare(&dir, c.force)?;
-    let extends = match crate::scenario::bundled::get(&c.scenario) {
-        Some(_) if !std::path::Path::new(&c.scenario).is_file() => c.scenario.clone(),
-        _ => std::fs::canonicalize(&c.scenario)
-            .unwrap_or_else(|_| PathBuf::from(&c.scenario))
-            .display()
-            .to_string(),
-    };
+    let extends = super::calibrate::extends_of(&c.scenario);
     let spec = Spec {
         scenario: c.scenario.clone(),
         sets: c.sets.clone(),
@@ -105,7 +99,7 @@ pub fn forecast(c: ForecastCommand) -> anyhow::Result<ForecastDone> {
     let d = dated(&spec, &opts, calibrated).with_context(|| format!("forecast of {}", c.scenario))?;
     write_atomic(&dir.join("forecast.csv"), d.forecast_csv().as_bytes())?;
     let bands = vec![("calibrated".to_string(), d.counts.clone())];
-    write_atomic(&dir.join("counts.csv"), super::simhind_files::counts_csv(&bands).as_bytes())?;
+    write_atomic(&dir.join("counts.csv"), super::simhind_files::counts_csv(&bands, false).as_bytes())?;
     let json = serde_json::json!({
         "scenario": c.scenario, "observed": c.observed.display().to_string(),
         "fit_years": [first, last], "horizon": c.horizon, "events": d.events, "observations": d.observations,

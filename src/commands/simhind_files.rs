@@ -26,25 +26,28 @@ fn num8(x: f64) -> String {
 }
 
 /// `counts.csv` of the bands of each model, (model, bands): per indicator and year, the observed
-/// acts and the runs' mean, median and bands (also a dated forecast's).
-pub fn counts_csv(bands: &[(String, Vec<crate::calibrate::bands::CountBand>)]) -> String {
+/// acts and the runs' mean, median and bands. A dated forecast's (`observed` false) leaves the
+/// observed count and the band checks empty: its years have not happened.
+pub fn counts_csv(bands: &[(String, Vec<crate::calibrate::bands::CountBand>)], observed: bool) -> String {
     let mut s = String::from("model,indicator,year,observed,mean,median,low50,high50,low90,high90,in50,in90\n");
     for (model, bands) in bands {
         for b in bands {
+            let (seen, in50, in90) = if observed {
+                (b.observed.to_string(), b.in50().to_string(), b.in90().to_string())
+            } else {
+                Default::default()
+            };
             let _ = writeln!(
                 s,
-                "{model},{},{},{},{},{},{},{},{},{},{},{}",
+                "{model},{},{},{seen},{},{},{},{},{},{},{in50},{in90}",
                 b.indicator,
                 b.year,
-                b.observed,
                 num(b.mean),
                 b.median,
                 b.low50,
                 b.high50,
                 b.low90,
-                b.high90,
-                b.in50(),
-                b.in90()
+                b.high90
             );
         }
     }
@@ -93,7 +96,7 @@ impl Simulated {
     /// `counts.csv`: per simulated model, indicator and year, the observed adoptions and the runs'
     /// mean, median and bands.
     pub fn counts_csv(&self) -> String {
-        counts_csv(&self.bands)
+        counts_csv(&self.bands, true)
     }
 
     /// The window's part of `hindcast.json`: its design, sizes and the bands' coverage per model.

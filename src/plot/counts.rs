@@ -19,6 +19,8 @@ use crate::error::{Error, Result};
 pub struct CountsChart {
     pub scenario: String,
     pub model: String,
+    /// Whether the file has observed counts (a hindcast); a dated forecast's years have none yet.
+    pub observed: bool,
     pub indicators: Vec<(String, Vec<CountBand>)>,
 }
 
@@ -31,6 +33,7 @@ impl CountsChart {
             source,
         })?;
         let mut model: Option<String> = None;
+        let mut observed_any = false;
         let mut indicators: Vec<(String, Vec<CountBand>)> = Vec::new();
         for (line, row) in text.lines().enumerate().skip(1) {
             let f: Vec<&str> = row.split(',').collect();
@@ -38,7 +41,7 @@ impl CountsChart {
             let (Some(year), Some(mean), [Some(observed), Some(median), Some(low50), Some(high50), Some(low90), Some(high90)]) = (
                 f.get(2).and_then(|v| v.parse::<i32>().ok()),
                 f.get(4).and_then(|v| v.parse::<f64>().ok()),
-                [3, 5, 6, 7, 8, 9].map(int),
+                [3, 5, 6, 7, 8, 9].map(|i| if i == 3 && f.get(3) == Some(&"") { Some(0) } else { int(i) }),
             ) else {
                 return Err(Error::Data {
                     path: path.clone(),
@@ -49,6 +52,7 @@ impl CountsChart {
             if model.get_or_insert_with(|| f[0].to_string()) != f[0] {
                 continue;
             }
+            observed_any |= f.get(3) != Some(&"");
             let band = CountBand {
                 indicator: f[1].to_string(),
                 year,
@@ -68,6 +72,7 @@ impl CountsChart {
         Ok(CountsChart {
             scenario: scenario.to_string(),
             model: model.unwrap_or_default(),
+            observed: observed_any,
             indicators,
         })
     }
@@ -82,15 +87,18 @@ impl Chart for CountsChart {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, s: f64) -> std::result::Result<(), String> {
         let s = Sc(s);
         let (head, body) = root.split_vertically(s.px(HEADER));
-        draw_header(
-            &head,
-            s,
-            "Adoptions per year: observed (dots) against the runs' 50% and 90% bands",
-            &format!(
-                "scenario {}, model {}; a hollow dot is outside the 90% band",
-                self.scenario, self.model
-            ),
-        )?;
+        let (title, note) = if self.observed {
+            (
+                "Adoptions per year: observed (dots) against the runs' 50% and 90% bands",
+                "; a hollow dot is outside the 90% band",
+            )
+        } else {
+            (
+                "Acts per year forecast: the runs' 50% and 90% bands and median",
+                "; nothing observed yet",
+            )
+        };
+        draw_header(&head, s, title, &format!("scenario {}, model {}{note}", self.scenario, self.model))?;
         let (rows, cols) = panel_grid(self.indicators.len().max(1));
         let panels = body.split_evenly((rows, cols));
         for (area, (name, bands)) in panels.iter().zip(&self.indicators) {
@@ -109,7 +117,14 @@ impl Chart for CountsChart {
                 .x_labels(bands.len())
                 .y_labels(5)
                 .x_label_formatter(&|v| format!("{v:.0}"))
-                .y_label_formatter(&|v| format!("{v:.0}"))
+                // Counts: only whole numbers get a label.
+                .y_label_formatter(&|v| {
+                    if (v - v.round()).abs() < 1e-9 {
+                        format!("{v:.0}")
+                    } else {
+                        String::new()
+                    }
+                })
                 .label_style(s.font(11.0, INK))
                 .draw()
                 .map_err(perr)?;
@@ -128,6 +143,9 @@ impl Chart for CountsChart {
                 chart
                     .draw_series([PathElement::new(vec![(y - 0.3, m), (y + 0.3, m)], BLUE.stroke_width(s.u(2.0)))])
                     .map_err(perr)?;
+                if !self.observed {
+                    continue;
+                }
                 let dot = (y, b.observed as f64);
                 let style = if b.in90() { BLACK.filled() } else { BLACK.stroke_width(s.u(2.0)) };
                 chart.draw_series([Circle::new(dot, s.u(4.0), style)]).map_err(perr)?;

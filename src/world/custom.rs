@@ -202,28 +202,28 @@ pub fn load(agents: &Path, ties: &Path, raw_weights: bool) -> Result<World> {
 /// The `x_NAME` columns of agents.csv, each cell a finite number (an empty cell is an error, not
 /// a default).
 fn numeric_columns(path: &Path, text: &str) -> Result<Vec<(String, Vec<f64>)>> {
-    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
-    let bad = |line: usize, message: String| Error::Data {
-        path: path.to_path_buf(),
-        line,
-        message,
-    };
-    let headers = reader.headers().map_err(|e| bad(1, e.to_string()))?.clone();
-    let picked: Vec<(usize, String)> = headers
-        .iter()
-        .enumerate()
-        .filter(|(_, h)| h.starts_with("x_"))
-        .map(|(j, h)| (j, h.to_string()))
+    let header = text.lines().next().unwrap_or("");
+    let mut out: Vec<(String, Vec<f64>)> = header
+        .split(',')
+        .map(str::trim)
+        .filter(|h| h.starts_with("x_"))
+        .map(|h| (h.to_string(), Vec::new()))
         .collect();
-    let mut out: Vec<(String, Vec<f64>)> = picked.iter().map(|(_, h)| (h.clone(), Vec::new())).collect();
-    for (row, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| bad(row + 2, e.to_string()))?;
-        let line = record.position().map_or(row + 2, |p| p.line() as usize);
-        for ((j, name), (_, values)) in picked.iter().zip(out.iter_mut()) {
-            let cell = record.get(*j).unwrap_or("");
+    if out.is_empty() {
+        return Ok(out);
+    }
+    for (line, row) in rows::<std::collections::BTreeMap<String, String>>(path, text)? {
+        for (name, values) in &mut out {
+            let cell = row.get(name.as_str()).map_or("", String::as_str);
             match cell.parse::<f64>() {
                 Ok(v) if v.is_finite() => values.push(v),
-                _ => return Err(bad(line, format!("column `{name}`: expected a finite number, found `{cell}`"))),
+                _ => {
+                    return Err(Error::Data {
+                        path: path.to_path_buf(),
+                        line,
+                        message: format!("column `{name}`: expected a finite number, found `{cell}`"),
+                    });
+                }
             }
         }
     }
