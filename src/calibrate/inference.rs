@@ -133,18 +133,22 @@ pub struct Profile {
 pub fn profile(problem: &Problem, theta: &[f64], loglik: f64, a: usize, se: f64) -> Profile {
     let mut fixed = vec![false; theta.len()];
     fixed[a] = true;
-    let mut values = Vec::new();
-    let mut lr = Vec::new();
-    let mut converged = true;
-    for c in PROFILE_GRID {
-        let mut start = theta.to_vec();
-        start[a] = theta[a] + c * se;
-        let opt = maximise(problem, &start, &fixed);
-        converged &= opt.converged;
-        values.push(start[a]);
-        lr.push((2.0 * (loglik - opt.eval.loglik)).max(0.0));
-    }
     let mid = PROFILE_GRID.len() / 2;
+    let values: Vec<f64> = PROFILE_GRID.iter().map(|c| theta[a] + c * se).collect();
+    let mut lr = vec![0.0; PROFILE_GRID.len()];
+    let mut converged = true;
+    // Outward from the maximum on each side, each point starting from its inner neighbour's
+    // optimum (continuation: far fewer Newton steps than restarting from θ̂ where ℓ is flat).
+    for side in [(0..=mid).rev().collect::<Vec<usize>>(), (mid..PROFILE_GRID.len()).collect()] {
+        let mut start = theta.to_vec();
+        for g in side {
+            start[a] = values[g];
+            let opt = maximise(problem, &start, &fixed);
+            converged &= opt.converged;
+            lr[g] = (2.0 * (loglik - opt.eval.loglik)).max(0.0);
+            start = opt.theta.clone();
+        }
+    }
     let cross = |range: Vec<usize>| {
         range.windows(2).find_map(|w| {
             let (inner, outer) = (w[0], w[1]);
@@ -179,14 +183,14 @@ pub fn standard_errors(v: &DMatrix<f64>) -> DVector<f64> {
     DVector::from_iterator(v.nrows(), (0..v.nrows()).map(|r| v[(r, r)].max(0.0).sqrt()))
 }
 
-/// The correlation of the slopes of parameters `a` and `b` over every branch and framework of
-/// `problem`, each centred over the frameworks of its branch (only differences of utilities enter
-/// the logit); None when either does not vary.
-pub fn slope_correlation(problem: &super::likelihood::Problem, a: usize, b: usize) -> Option<f64> {
-    let k = problem.frameworks;
+/// The correlation of the slopes of parameters `a` and `b` over every branch and framework
+/// (`slopes`, one `[a*K + k]` per branch, as [`super::likelihood::Problem::utility_slopes`] gives
+/// them), each centred over the frameworks of its branch (only differences of utilities enter the
+/// logit); None when either does not vary.
+pub fn slope_correlation(slopes: &[Vec<f64>], k: usize, a: usize, b: usize) -> Option<f64> {
     let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
-    for br in problem.obs.iter().flat_map(|o| &o.branches) {
-        let (x, y) = (&br.slope[a * k..(a + 1) * k], &br.slope[b * k..(b + 1) * k]);
+    for slope in slopes {
+        let (x, y) = (&slope[a * k..(a + 1) * k], &slope[b * k..(b + 1) * k]);
         let (mx, my) = (x.iter().sum::<f64>() / k as f64, y.iter().sum::<f64>() / k as f64);
         for (xi, yi) in x.iter().zip(y) {
             let (dx, dy) = (xi - mx, yi - my);
@@ -207,19 +211,22 @@ mod tests {
     #[test]
     fn slope_correlation_is_that_of_the_centred_slopes() {
         let mut p = crate::calibrate::likelihood::tests::toy();
-        assert!(slope_correlation(&p, 0, 2).is_none(), "the rate's slope does not vary");
+        assert!(
+            slope_correlation(&p.utility_slopes(&[0.0; 3]), 3, 0, 2).is_none(),
+            "the rate's slope does not vary"
+        );
         for br in p.obs.iter_mut().flat_map(|o| o.branches.iter_mut()) {
             for kk in 0..3 {
                 br.slope[3 + kk] = 2.0 * br.slope[kk] + 5.0;
             }
         }
-        assert!((slope_correlation(&p, 0, 1).unwrap() - 1.0).abs() < 1e-12);
+        assert!((slope_correlation(&p.utility_slopes(&[0.0; 3]), 3, 0, 1).unwrap() - 1.0).abs() < 1e-12);
         for br in p.obs.iter_mut().flat_map(|o| o.branches.iter_mut()) {
             for kk in 0..3 {
                 br.slope[3 + kk] = -br.slope[kk];
             }
         }
-        assert!((slope_correlation(&p, 0, 1).unwrap() + 1.0).abs() < 1e-12);
+        assert!((slope_correlation(&p.utility_slopes(&[0.0; 3]), 3, 0, 1).unwrap() + 1.0).abs() < 1e-12);
     }
     use crate::calibrate::likelihood::{Branch, Observation, Rate};
 
@@ -260,6 +267,7 @@ mod tests {
                     }],
                     filter: None,
                     detection: None,
+                    reads: None,
                 });
             }
         }
@@ -268,6 +276,7 @@ mod tests {
             params: np,
             clusters: sizes.len(),
             obs,
+            frontier: None,
         }
     }
 

@@ -42,7 +42,11 @@
 //! the panel without state g is exactly ℓ − ℓ_g, which the cluster jackknife
 //! ([`super::inference`]) relies on.
 
+use std::sync::Arc;
+
 use nalgebra::{DMatrix, DVector};
+
+use super::frontier::{Frontier, Run};
 
 /// A probability of an observation: the revision rate of its domain, or the detection rate of
 /// its indicator.
@@ -136,6 +140,18 @@ pub struct Observation {
     /// None: the observation is the alignment itself, the cell is in `outcome` at t. Some: the
     /// indicator's observation layer ([`Detection`]).
     pub detection: Option<Detection>,
+    /// None: the branches' utilities are complete. Some: the terms that read the partners (network,
+    /// standards) are left out of them and come from the problem's [`Frontier`] at this cell-year.
+    pub reads: Option<Reads>,
+}
+
+/// The cell-year of the problem's [`Frontier`] whose partners an observation reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reads {
+    /// The index of the observation's year in the frontier (0: the window's first year).
+    pub year: usize,
+    /// The frontier's cell: slot × N + state.
+    pub cell: usize,
 }
 
 /// Everything the likelihood needs.
@@ -145,6 +161,8 @@ pub struct Problem {
     pub params: usize,
     pub clusters: usize,
     pub obs: Vec<Observation>,
+    /// The partners' filtered frameworks that the observations with [`Observation::reads`] need.
+    pub frontier: Option<Arc<Frontier>>,
 }
 
 /// ℓ, its gradient and Hessian at one θ, and the score summed per cluster.
@@ -165,19 +183,38 @@ pub struct Eval {
 /// A distribution over frameworks with its derivatives in θ (empty when not needed):
 /// `d[a*K + k]`, `dd[(a*np + b)*K + k]`.
 #[derive(Debug, Clone)]
-struct Dist {
-    p: Vec<f64>,
-    d: Vec<f64>,
-    dd: Vec<f64>,
+pub(super) struct Dist {
+    pub(super) p: Vec<f64>,
+    pub(super) d: Vec<f64>,
+    pub(super) dd: Vec<f64>,
 }
 
 impl Dist {
-    fn zeros(k: usize, np: usize, derivs: bool) -> Dist {
+    pub(super) fn zeros(k: usize, np: usize, derivs: bool) -> Dist {
         let np = if derivs { np } else { 0 };
         Dist {
             p: vec![0.0; k],
             d: vec![0.0; np * k],
             dd: vec![0.0; np * np * k],
+        }
+    }
+
+    pub(super) fn set_zero(&mut self) {
+        for x in self.p.iter_mut().chain(&mut self.d).chain(&mut self.dd) {
+            *x = 0.0;
+        }
+    }
+
+    /// self += c · x, value and derivatives.
+    pub(super) fn add_scaled(&mut self, c: f64, x: &Dist) {
+        for (y, v) in self
+            .p
+            .iter_mut()
+            .zip(&x.p)
+            .chain(self.d.iter_mut().zip(&x.d))
+            .chain(self.dd.iter_mut().zip(&x.dd))
+        {
+            *y += c * v;
         }
     }
 
@@ -192,14 +229,14 @@ impl Dist {
 }
 
 /// The one-step predictive probability of an observation with its derivatives (`ddp[a*np + b]`).
-struct Step {
-    p: f64,
+pub(super) struct Step {
+    pub(super) p: f64,
     dp: Vec<f64>,
     ddp: Vec<f64>,
 }
 
 /// Work space of [`Problem::step`], reused from one observation to the next.
-struct Scratch {
+pub(super) struct Scratch {
     v: Vec<f64>,
     pk: Vec<f64>,
     t: Vec<f64>,
@@ -213,7 +250,7 @@ struct Scratch {
 }
 
 impl Scratch {
-    fn new(k: usize, np: usize, derivs: bool) -> Scratch {
+    pub(super) fn new(k: usize, np: usize, derivs: bool) -> Scratch {
         let nd = if derivs { np } else { 0 };
         Scratch {
             v: vec![0.0; k],
@@ -232,29 +269,52 @@ impl Scratch {
 impl Problem {
     /// The same problem without observations.
     pub fn clone_empty(&self) -> Problem {
-        Problem { obs: Vec::new(), ..*self }
+        Problem {
+            obs: Vec::new(),
+            frontier: self.frontier.clone(),
+            ..*self
+        }
+    }
+
+    /// The observations `keep` (in their order), with the frontier's evidence of every state that
+    /// has observations here but none in `keep` removed: a fit that holds a state out sees none of
+    /// its acts, not even through its partners' utilities.
+    pub fn subset(&self, keep: &[usize]) -> Problem {
+        let mut held = vec![false; self.clusters];
+        self.obs.iter().for_each(|o| held[o.cluster] = true);
+        keep.iter().for_each(|&i| held[self.obs[i].cluster] = false);
+        Problem {
+            obs: keep.iter().map(|&i| self.obs[i].clone()).collect(),
+            frontier: self.frontier.as_ref().map(|f| match held.iter().any(|&h| h) {
+                true => Arc::new(f.without_evidence(&held)),
+                false => f.clone(),
+            }),
+            ..*self
+        }
     }
 
     /// ℓ alone (cheaper than [`Problem::eval`]).
     pub fn loglik(&self, theta: &[f64]) -> f64 {
         let mut ll = 0.0;
-        self.filter(theta, false, |_, s, _| ll += s.p.ln());
+        self.filter(theta, false, |_, s, _, _| ll += s.p.ln());
         ll
     }
 
-    /// P of one observation at `theta`, on its own: π is its branches' priors, not filtered.
+    /// P of one observation at `theta`, on its own: π is its branches' priors, not filtered (an
+    /// observation that reads the frontier is not on its own).
     pub fn probability(&self, o: &Observation, theta: &[f64]) -> f64 {
+        assert!(o.reads.is_none(), "an observation that reads its partners needs the filter");
         let (k, np) = (self.frameworks, self.params);
         let pi = Dist::priors(o, k, np, false);
         let mut post = Dist::zeros(k, np, false);
-        self.step(o, theta, &pi, &mut post, &mut Scratch::new(k, np, false)).p
+        self.step(o, theta, &pi, None, &mut post, &mut Scratch::new(k, np, false)).p
     }
 
     /// The one-step predictive probability of every observation in turn, with the filter run
     /// over the problem's histories, at `theta`.
     pub fn predictive(&self, theta: &[f64]) -> Vec<f64> {
         let mut out = Vec::with_capacity(self.obs.len());
-        self.filter(theta, false, |_, s, _| out.push(s.p));
+        self.filter(theta, false, |_, s, _, _| out.push(s.p));
         out
     }
 
@@ -267,8 +327,24 @@ impl Problem {
         let (k, np) = (self.frameworks, self.params);
         let (mut scratch, mut other) = (Scratch::new(k, np, false), Dist::zeros(k, np, false));
         let mut out = Vec::with_capacity(self.obs.len());
-        self.filter(theta, false, |_, _, pi| {
-            out.push(self.step(&alternative[out.len()], theta, pi, &mut other, &mut scratch).p);
+        self.filter(theta, false, |_, _, pi, extra| {
+            out.push(self.step(&alternative[out.len()], theta, pi, extra, &mut other, &mut scratch).p);
+        });
+        out
+    }
+
+    /// ∂v_k/∂θ_a of every branch of every observation at `theta`, `[a*K + k]` per branch, in
+    /// order: the constant slopes plus those of the utilities read from the partners.
+    pub fn utility_slopes(&self, theta: &[f64]) -> Vec<Vec<f64>> {
+        let mut out = Vec::new();
+        self.filter(theta, true, |o, _, _, extra| {
+            for br in &o.branches {
+                let mut g = br.slope.clone();
+                if let Some(e) = extra {
+                    g.iter_mut().zip(&e.d).for_each(|(x, y)| *x += y);
+                }
+                out.push(g);
+            }
         });
         out
     }
@@ -299,7 +375,7 @@ impl Problem {
             },
         };
         let mut h = DMatrix::zeros(np, np);
-        self.filter(theta, true, |o, s, _| {
+        self.filter(theta, true, |o, s, _, _| {
             let p = s.p;
             e.loglik += p.ln();
             e.members[o.cluster] += 1;
@@ -320,9 +396,11 @@ impl Problem {
     }
 
     /// Run the forward filter over the observations in order, calling `each` with every
-    /// observation's step and the π it started from.
-    fn filter(&self, theta: &[f64], derivs: bool, mut each: impl FnMut(&Observation, &Step, &Dist)) {
+    /// observation's step, the π it started from and the part of its utilities read from the
+    /// partners (the frontier, advanced year by year as the observations reach it).
+    fn filter(&self, theta: &[f64], derivs: bool, mut each: impl FnMut(&Observation, &Step, &Dist, Option<&Dist>)) {
         let (k, np) = (self.frameworks, self.params);
+        let mut frontier = self.frontier.as_deref().map(|f| Run::new(self, f, theta, derivs));
         let histories = self.obs.iter().filter_map(|o| o.filter.map(|f| f.history + 1)).max().unwrap_or(0);
         let mut state: Vec<Option<Dist>> = vec![None; histories];
         let mut scratch = Scratch::new(k, np, derivs);
@@ -333,8 +411,14 @@ impl Problem {
                 _ => None,
             }
             .unwrap_or_else(|| Dist::priors(o, k, np, derivs));
-            let step = self.step(o, theta, &pi, &mut spare, &mut scratch);
-            each(o, &step, &pi);
+            let extra = o.reads.map(|r| {
+                let run = frontier
+                    .as_mut()
+                    .expect("an observation reads partners the problem has no frontier for");
+                run.extra(self, theta, r)
+            });
+            let step = self.step(o, theta, &pi, extra, &mut spare, &mut scratch);
+            each(o, &step, &pi, extra);
             if let Some(f) = o.filter {
                 // The posterior becomes the history's state; the old π is recycled.
                 state[f.history] = Some(std::mem::replace(&mut spare, pi));
@@ -351,7 +435,12 @@ impl Problem {
     /// (slopes r_a), ∂T_jk/∂θ_a = ρ'(p_k − 1{k=j}) r_a + ρ ∂p_k/∂θ_a, and likewise for the second
     /// derivatives; e_k depends on δ = σ(η_δ) alone. Second derivatives are computed for a ≤ b
     /// and mirrored.
-    fn step(&self, o: &Observation, theta: &[f64], pi: &Dist, post: &mut Dist, w: &mut Scratch) -> Step {
+    ///
+    /// `extra` is the part E_k of the utilities read from the partners (with its derivatives when
+    /// `pi` carries them), added to every branch: v_jk = fixed_jk + Σ_a θ_a slope_jak + E_k. Its
+    /// slopes g_ak = slope_jak + ∂E_k/∂θ_a replace the constant slopes in ∂p, and its curvature
+    /// adds p_k (∂²E_k − Σ_l p_l ∂²E_l) to ∂²p_k.
+    pub(super) fn step(&self, o: &Observation, theta: &[f64], pi: &Dist, extra: Option<&Dist>, post: &mut Dist, w: &mut Scratch) -> Step {
         let (k, np) = (self.frameworks, self.params);
         let nd = if pi.d.is_empty() { 0 } else { np };
         let rho = o.rate.at(theta, &mut w.rs[..nd]);
@@ -384,11 +473,15 @@ impl Problem {
             (0..k).all(|j| pi.p[j] == 0.0 || o.branches.iter().any(|b| b.from as usize == j)),
             "the filter holds mass on a framework the observation has no branch for"
         );
+        let curvature = |a: usize, b: usize, kk: usize| extra.map_or(0.0, |e| e.dd[(a * np + b) * k + kk]);
         for br in &o.branches {
             let j = br.from as usize;
             let a_j = pi.p[j];
             for (kk, vk) in v.iter_mut().enumerate() {
                 *vk = br.fixed[kk] + (0..np).map(|a| theta[a] * br.slope[a * k + kk]).sum::<f64>();
+                if let Some(e) = extra {
+                    *vk += e.p[kk];
+                }
             }
             let max = v.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
             let z: f64 = v.iter().map(|x| (x - max).exp()).sum();
@@ -398,14 +491,20 @@ impl Problem {
             }
             if nd > 0 {
                 for a in 0..np {
-                    let zbar: f64 = (0..k).map(|l| pk[l] * br.slope[a * k + l]).sum();
+                    let g = |l: usize| br.slope[a * k + l] + extra.map_or(0.0, |e| e.d[a * k + l]);
+                    let zbar: f64 = (0..k).map(|l| pk[l] * g(l)).sum();
                     for kk in 0..k {
-                        zc[a * k + kk] = br.slope[a * k + kk] - zbar;
+                        zc[a * k + kk] = g(kk) - zbar;
                     }
                 }
                 for a in 0..np {
                     for b in a..np {
                         cov[a * np + b] = (0..k).map(|l| pk[l] * zc[a * k + l] * zc[b * k + l]).sum();
+                        // The curvature of the utilities read from the partners, centred: Σ_l p_l ∂²E_l
+                        // is subtracted below.
+                        if let Some(e) = extra {
+                            cov[a * np + b] += (0..k).map(|l| pk[l] * e.dd[(a * np + b) * k + l]).sum::<f64>();
+                        }
                     }
                 }
                 for kk in 0..k {
@@ -415,7 +514,7 @@ impl Problem {
                         for b in a..np {
                             ddt[(a * np + b) * k + kk] = d2 * rs[a] * rs[b] * stay
                                 + d1 * pk[kk] * (rs[a] * zc[b * k + kk] + rs[b] * zc[a * k + kk])
-                                + rho * pk[kk] * (zc[a * k + kk] * zc[b * k + kk] - cov[a * np + b]);
+                                + rho * pk[kk] * (zc[a * k + kk] * zc[b * k + kk] - cov[a * np + b] + curvature(a, b, kk));
                         }
                     }
                 }
@@ -518,6 +617,7 @@ pub(crate) mod tests {
                 branches: vec![branch(0, 0.7, x), branch(2, 0.3, x)],
                 filter: None,
                 detection: None,
+                reads: None,
             });
         }
         // Histories: outside U = {EU, US}; each year's features differ.
@@ -544,6 +644,7 @@ pub(crate) mod tests {
                         restart: year == 0 || known,
                     }),
                     detection: None,
+                    reads: None,
                 });
             }
         }
@@ -552,6 +653,7 @@ pub(crate) mod tests {
             params: 3,
             clusters: 4,
             obs,
+            frontier: None,
         }
     }
 
@@ -646,6 +748,7 @@ pub(crate) mod tests {
                     restart: t == 0,
                 }),
                 detection: None,
+                reads: None,
             })
             .collect();
         let mut brute = 0.0;
@@ -673,6 +776,7 @@ pub(crate) mod tests {
             params: 2,
             clusters: 1,
             obs,
+            frontier: None,
         };
         let ll = problem.loglik(&theta);
         assert!((ll - brute.ln()).abs() < 1e-13, "filter {ll}, enumeration {}", brute.ln());
@@ -805,6 +909,7 @@ mod layer_tests {
                     event,
                     rate: Rate::Fixed(delta),
                 }),
+                reads: None,
             })
             .collect();
         let transition = |br: &Branch| -> Vec<f64> {
@@ -842,6 +947,7 @@ mod layer_tests {
             params: 1,
             clusters: 1,
             obs,
+            frontier: None,
         };
         let ll = problem.loglik(&theta);
         assert!((ll - brute.ln()).abs() < 1e-13, "filter {ll}, enumeration {}", brute.ln());

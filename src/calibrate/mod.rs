@@ -10,6 +10,7 @@
 //! | [`covariates`] | the simulation that supplies stocks, events and tastes year by year |
 //! | [`state`] | the observed state at the end of a year; groups dated by covariates |
 //! | [`observations`] | the observed cell-years as linear utilities of the free parameters |
+//! | [`frontier`] | the partners' filtered frameworks that the network and standards terms read (a factored frontier) |
 //! | [`likelihood`] | ℓ by a forward filter over each history's latent framework, with its analytic gradient, Hessian and per-state scores |
 //! | [`newton`] | damped Newton maximisation on nalgebra |
 //! | [`inference`] | standard errors (information, sandwich, jackknife), intervals, profiles |
@@ -34,6 +35,7 @@ pub mod bands;
 pub mod codebook;
 pub mod covariates;
 pub mod forecasts;
+pub mod frontier;
 pub mod hazard;
 pub mod inference;
 pub mod likelihood;
@@ -52,6 +54,8 @@ pub mod spells;
 pub mod start;
 pub mod state;
 pub mod verdict;
+
+use rayon::prelude::*;
 
 use crate::error::Error;
 use inference::{Profile, Z_975};
@@ -134,18 +138,20 @@ pub fn estimate(problem: &Problem, params: &[FreeParam], profiles: bool) -> Resu
     let jac: Vec<f64> = params.iter().zip(&opt.theta).map(|(p, &x)| p.from_internal(x).1).collect();
     let own = |v: &nalgebra::DMatrix<f64>| nalgebra::DMatrix::from_fn(v.nrows(), v.ncols(), |r, c| jac[r] * v[(r, c)] * jac[c]);
     let mut estimates = Vec::new();
-    let mut all_profiles = Vec::new();
+    // The profiles are independent maximisations: one task each, collected in parameter order.
+    let all_profiles: Vec<Profile> = match profiles {
+        true => (0..params.len())
+            .into_par_iter()
+            .map(|a| inference::profile(problem, &opt.theta, opt.eval.loglik, a, se_int[a]))
+            .collect(),
+        false => Vec::new(),
+    };
     for (a, p) in params.iter().enumerate() {
         let x = opt.theta[a];
         let back = |v: f64| p.from_internal(v).0;
-        let (pl, ph, weak) = if profiles {
-            let prof = inference::profile(problem, &opt.theta, opt.eval.loglik, a, se_int[a]);
-            let weak = inference::weak(&prof, x, se_int[a]);
-            let r = (prof.low.map(back), prof.high.map(back), weak);
-            all_profiles.push(prof);
-            r
-        } else {
-            (None, None, false)
+        let (pl, ph, weak) = match all_profiles.get(a) {
+            Some(prof) => (prof.low.map(back), prof.high.map(back), inference::weak(prof, x, se_int[a])),
+            None => (None, None, false),
         };
         estimates.push(Estimate {
             key: p.key.clone(),

@@ -135,6 +135,7 @@ mod tests {
                 }],
                 filter: None,
                 detection: None,
+                reads: None,
             })
             .collect();
         let problem = Problem {
@@ -142,6 +143,7 @@ mod tests {
             params: 1,
             clusters: n,
             obs,
+            frontier: None,
         };
         let opt = maximise(&problem, &[0.0], &[false]);
         assert!(opt.converged);

@@ -29,7 +29,10 @@ use std::collections::BTreeMap;
 
 use super::codebook::{Codebook, Use};
 use super::covariates::CovariatePath;
-use super::likelihood::{Branch, Detection, Filter, Observation, Rate};
+use std::sync::Arc;
+
+use super::frontier::{Frontier, Reading, Weight, Year};
+use super::likelihood::{Branch, Detection, Filter, Observation, Problem, Rate, Reads};
 use super::panel::Panel;
 use super::params::{FreeParam, Target, weight_index};
 use super::state::{dated_affinity, initial_shares, known_set, observed_state, outcome_history};
@@ -98,6 +101,9 @@ pub struct CellModel<'a> {
     pub params: &'a [FreeParam],
     /// The standardised value of every revision-rate covariate that is free.
     z: BTreeMap<RateCovariate, Vec<f64>>,
+    /// The network and standards terms read the partners' filtered frameworks ([`super::frontier`])
+    /// rather than `Features`' alignments: [`CellModel::branch`] leaves them out.
+    filtered: bool,
 }
 
 impl<'a> CellModel<'a> {
@@ -113,7 +119,17 @@ impl<'a> CellModel<'a> {
                 z.insert(c.clone(), values);
             }
         }
-        Ok(CellModel { model, params, z })
+        Ok(CellModel {
+            model,
+            params,
+            z,
+            filtered: false,
+        })
+    }
+
+    /// The same cells with the partners read from the joint filter: what [`build`] then builds.
+    pub fn with_filtered_partners(self) -> CellModel<'a> {
+        CellModel { filtered: true, ..self }
     }
 }
 
@@ -168,7 +184,10 @@ impl CellModel<'_> {
         Detection { event, rate }
     }
 
-    /// The branch "state i was on `from`" of domain d, from that year's features and knobs.
+    /// The branch "state i was on `from`" of domain d, from that year's features and knobs. With
+    /// filtered partners the network term and the partners' part of the standards term are left
+    /// out (the frontier adds them); the standards push and the cell's own GDP share at `from`
+    /// stay.
     pub fn branch(&self, f: &Features, knobs: &Knobs, d: usize, i: usize, from: u8, prior: f64) -> Branch {
         let (k, np) = (f.frameworks, self.params.len());
         let s = &self.model.scenario;
@@ -186,7 +205,12 @@ impl CellModel<'_> {
             let mut u = f.offset[i * k + kk];
             for t in Term::ALL {
                 let mut x = f.value(t, i, kk);
-                if t == Term::Standards && from as usize != current {
+                if self.filtered && matches!(t, Term::Network | Term::Standards) {
+                    x = match t {
+                        Term::Standards => knobs.standards[d * k + kk] + own * f64::from(u8::from(kk == from as usize)),
+                        _ => 0.0,
+                    };
+                } else if t == Term::Standards && from as usize != current {
                     x += own * (f64::from(u8::from(kk == from as usize)) - f64::from(u8::from(kk == current)));
                 }
                 match weight_index(self.params, s, d, t) {
@@ -259,6 +283,7 @@ impl CellModel<'_> {
                 restart: start || known.is_some(),
             }),
             detection,
+            reads: None,
         };
         (o, uniform)
     }
@@ -277,6 +302,7 @@ impl CellModel<'_> {
                 .collect(),
             filter: None,
             detection: None,
+            reads: None,
         }
     }
 }
@@ -301,7 +327,9 @@ pub fn features_at(inputs: &TermInputs, read: &[u8], d: usize) -> Features {
     with_shares.features(read, d)
 }
 
-/// The observations of the fit years `first..=last`, reading the covariate path `path` at each.
+/// The observations of the fit years `first..=last`, reading the covariate path `path` at each, as
+/// a problem: with [`CellModel::with_filtered_partners`], its observations read the partners from
+/// the problem's frontier, built here over every domain an outcome observes.
 pub fn build(
     cells: &CellModel,
     panel: &Panel,
@@ -309,7 +337,7 @@ pub fn build(
     first: i32,
     last: i32,
     path: &mut CovariatePath,
-) -> Result<(Vec<Observation>, Vec<Meta>, Summary), Error> {
+) -> Result<(Problem, Vec<Meta>, Summary), Error> {
     let m = cells.model;
     let layers = codebook.layers();
     let mut covered: BTreeMap<&str, Vec<bool>> = BTreeMap::new();
@@ -361,6 +389,15 @@ pub fn build(
     let mut meta = Vec::new();
     // One forward filter per (indicator, state): its identifier.
     let mut histories: BTreeMap<(&str, usize), usize> = BTreeMap::new();
+    let slots: Vec<usize> = codebook
+        .indicators
+        .values()
+        .filter(|c| c.use_ == Use::Outcome)
+        .filter_map(|c| c.domain)
+        .collect::<std::collections::BTreeSet<usize>>()
+        .into_iter()
+        .collect();
+    let mut frontier = cells.filtered.then(|| frontier_start(m, &history, &slots, first));
     for t in first..=last {
         path.advance_to(t);
         let base = path.sim.term_inputs();
@@ -373,6 +410,18 @@ pub fn build(
         let knobs = path.sim.knobs().clone();
         let read = observed_state(m, &history, t - 1);
         let mut feats: BTreeMap<usize, Features> = BTreeMap::new();
+        // The frontier's evidence of this year, `[slot*N + i]`: what the outcome rows leave possible.
+        let mut evidence: Vec<u8> = slots
+            .iter()
+            .flat_map(|&d| (0..n).map(move |i| (d, i)))
+            .map(|(d, i)| rows_of_year(&history, d, i, t, all))
+            .collect();
+        let reads = |d: usize, i: usize| {
+            cells.filtered.then(|| Reads {
+                year: (t - first) as usize,
+                cell: slots.iter().position(|&x| x == d).expect("an outcome's domain is a slot") * n + i,
+            })
+        };
         for ind in codebook.indicators.values().filter(|c| c.use_ == Use::Outcome) {
             let d = ind.domain.expect("outcomes have a domain");
             let f = feats.entry(d).or_insert_with(|| features_at(&inputs, &read, d));
@@ -394,7 +443,10 @@ pub fn build(
                 if !ind.covers(&covered[ind.name.as_str()], i, t) {
                     // Outside coverage a missing row says nothing; an act says the cell is in its set.
                     if event {
-                        obs.push(cells.presence_observation(f, &knobs, d, i, outcome));
+                        obs.push(Observation {
+                            reads: reads(d, i),
+                            ..cells.presence_observation(f, &knobs, d, i, outcome)
+                        });
                         meta.push(Meta {
                             indicator: ind.name.clone(),
                             year: t,
@@ -413,7 +465,13 @@ pub fn build(
                 let layer = layers.iter().position(|(name, _)| *name == ind.name);
                 let detection = layer.map(|j| cells.detection(j, layers[j].1, event));
                 let start = id == next_id;
-                let (o, uniform) = cells.adoption_observation(f, &knobs, d, i, union, outcome, known, id, start, detection);
+                let (mut o, uniform) = cells.adoption_observation(f, &knobs, d, i, union, outcome, known, id, start, detection);
+                o.reads = reads(d, i);
+                if let Some(r) = o.reads.filter(|_| o.detection.is_none() && !event) {
+                    // A covered year without an act of an indicator without a layer: outside U.
+                    let e = &mut evidence[r.cell];
+                    *e = if *e & outcome != 0 { *e & outcome } else { *e };
+                }
                 match known {
                     Some(_) => summary.known_previous += 1,
                     None => summary.filtered += 1,
@@ -434,10 +492,118 @@ pub fn build(
                 obs.push(o);
             }
         }
+        if let Some(fr) = frontier.as_mut() {
+            let mut year = Year {
+                reading: Vec::with_capacity(slots.len()),
+                cells: Vec::with_capacity(slots.len() * n),
+            };
+            for (slot, &d) in slots.iter().enumerate() {
+                let f = feats.entry(d).or_insert_with(|| features_at(&inputs, &read, d));
+                let weight = |t: Term| match weight_index(cells.params, &m.scenario, d, t) {
+                    Some(a) => Weight::Free(a),
+                    None => Weight::Fixed(knobs.weight(d, t)),
+                };
+                year.reading.push(Reading {
+                    lambda: knobs.lambda,
+                    network: weight(Term::Network),
+                    standards: weight(Term::Standards),
+                });
+                for i in 0..n {
+                    year.cells.push((m.anchor[d * n + i] == NO_ANCHOR).then(|| Observation {
+                        cluster: i,
+                        rate: cells.rate(&knobs, d, i),
+                        outcome: evidence[slot * n + i],
+                        branches: (0..k).map(|j| cells.branch(f, &knobs, d, i, j as u8, 0.0)).collect(),
+                        filter: None,
+                        detection: None,
+                        reads: None,
+                    }));
+                }
+            }
+            fr.years.push(year);
+        }
     }
     summary.observations = obs.len();
     summary.histories = histories.len();
-    Ok((obs, meta, summary))
+    let problem = Problem {
+        frameworks: k,
+        params: cells.params.len(),
+        clusters: n,
+        obs,
+        frontier: frontier.map(Arc::new),
+    };
+    Ok((problem, meta, summary))
+}
+
+/// What the outcome rows of cell (d, i) in year `t` leave possible: the intersection of their
+/// sets (the latest when they disagree), or every framework.
+fn rows_of_year(history: &super::state::History, d: usize, i: usize, t: i32, all: u8) -> u8 {
+    let mut set = all;
+    for &(_, s) in history
+        .get(&(d, i))
+        .map_or(&[][..], |v| v.as_slice())
+        .iter()
+        .filter(|(y, _)| *y == t)
+    {
+        set = if set & s != 0 { set & s } else { s };
+    }
+    set
+}
+
+/// The frontier before its first year: every cell of the observed domains `slots` at its anchor
+/// or at the scenario's initial shares restricted to what the rows before `first` say (uniform
+/// over that set when the shares give it nothing).
+fn frontier_start(m: &Model, history: &super::state::History, slots: &[usize], first: i32) -> Frontier {
+    let (n, k) = (m.layout.states, m.layout.frameworks);
+    let all = ((1u16 << k) - 1) as u8;
+    let (mut initial, mut shares) = (Vec::new(), Vec::new());
+    for &d in slots {
+        for i in 0..n {
+            let anchor = m.anchor[d * n + i];
+            let point = |j: usize| (0..k).map(|x| f64::from(u8::from(x == j))).collect::<Vec<f64>>();
+            if anchor != NO_ANCHOR {
+                initial.push(point(anchor as usize));
+                shares.push(point(anchor as usize));
+                continue;
+            }
+            let s = initial_shares(m, d, i).to_vec();
+            let set = known_set(history, d, i, first - 1, all);
+            let mass: f64 = (0..k).filter(|&j| set >> j & 1 == 1).map(|j| s[j]).sum();
+            let inside = |j: usize| set >> j & 1 == 1;
+            initial.push(
+                (0..k)
+                    .map(|j| match (inside(j), mass > 0.0) {
+                        (false, _) => 0.0,
+                        (true, true) => s[j] / mass,
+                        (true, false) => 1.0 / set.count_ones() as f64,
+                    })
+                    .collect(),
+            );
+            shares.push(s);
+        }
+    }
+    let gdp = m
+        .world
+        .gdp
+        .iter()
+        .map(|g| if m.total_gdp > 0.0 { g / m.total_gdp } else { 0.0 })
+        .collect();
+    let partners = (0..n)
+        .map(|i| {
+            let (targets, weights) = m.world.ties.row(i);
+            targets.iter().zip(weights).map(|(&j, &w)| (j as usize, f64::from(w))).collect()
+        })
+        .collect();
+    Frontier {
+        states: n,
+        slots: slots.len(),
+        frameworks: k,
+        initial,
+        shares,
+        partners,
+        gdp,
+        years: Vec::new(),
+    }
 }
 
 /// The exact transitions of every cell not anchored in `domains` from the alignments `prev` to
@@ -468,6 +634,7 @@ pub fn exact_transitions(
                 branches: vec![cells.branch(&f, knobs, d, i, prev[cell], 1.0)],
                 filter: None,
                 detection: None,
+                reads: None,
             });
         }
     }

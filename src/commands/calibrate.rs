@@ -8,7 +8,6 @@ use anyhow::Context as _;
 
 use crate::calibrate::codebook::Codebook;
 use crate::calibrate::covariates::CovariatePath;
-use crate::calibrate::likelihood::Problem;
 use crate::calibrate::observations::{CellModel, Summary, build};
 use crate::calibrate::output::{self, Context};
 use crate::calibrate::panel::Panel;
@@ -86,8 +85,8 @@ pub fn calibrate(c: CalibrateCommand) -> anyhow::Result<CalibrateDone> {
     };
     let free = params::parse_free_with(&keys, s, &knobs, &layers)?;
     let mut path = CovariatePath::new(&model, &draws, s.batch.seed);
-    let cells = CellModel::new(&model, &free)?;
-    let (obs, _, mut summary) = build(&cells, &panel, &codebook, first, last, &mut path)?;
+    let cells = CellModel::new(&model, &free)?.with_filtered_partners();
+    let (problem, _, mut summary) = build(&cells, &panel, &codebook, first, last, &mut path)?;
     if summary.events == 0 {
         return Err(Error::Usage(format!(
             "{}: no outcome event falls in the fit years {first}:{last}: nothing to estimate from",
@@ -95,16 +94,11 @@ pub fn calibrate(c: CalibrateCommand) -> anyhow::Result<CalibrateDone> {
         ))
         .into());
     }
-    let problem = Problem {
-        frameworks: model.layout.frameworks,
-        params: free.len(),
-        clusters: model.layout.states,
-        obs,
-    };
     let key = |k: &str| free.iter().position(|p| p.key == k);
+    let start: Vec<f64> = free.iter().map(|p| p.to_internal(p.start)).collect();
     summary.econ_network_correlation = key("utility.econ")
         .zip(key("utility.network"))
-        .and_then(|(a, b)| crate::calibrate::inference::slope_correlation(&problem, a, b));
+        .and_then(|(a, b)| crate::calibrate::inference::slope_correlation(&problem.utility_slopes(&start), problem.frameworks, a, b));
     let fit = estimate(&problem, &free, !c.no_profiles)?;
     let dir = c.out.unwrap_or_else(|| PathBuf::from("output").join(&s.name).join("calibrate"));
     let _lock = crate::outdir::prepare(&dir, c.force)?;

@@ -165,14 +165,8 @@ pub fn variant(
     let knobs = Knobs::realize(s, &draws);
     let free = params::parse_free_with(keys, s, &knobs, layers)?;
     let mut path = CovariatePath::new(model, &draws, s.batch.seed);
-    let cells = CellModel::new(model, &free)?;
-    let (obs, meta, _) = build(&cells, panel, codebook, spec.start, spec.end, &mut path)?;
-    let all = Problem {
-        frameworks: model.layout.frameworks,
-        params: free.len(),
-        clusters: model.layout.states,
-        obs,
-    };
+    let cells = CellModel::new(model, &free)?.with_filtered_partners();
+    let (all, meta, _) = build(&cells, panel, codebook, spec.start, spec.end, &mut path)?;
     let start = free.iter().map(|p| p.to_internal(p.start)).collect();
     Ok((Variant { sets, free, start, all }, meta))
 }

@@ -84,11 +84,7 @@ impl ForecastModel for Blocsim {
     fn forecast(&self, data: &Data, train: &[usize], target: &[usize]) -> Result<Prediction> {
         let v = &data.variants[self.variant];
         let theta = if self.calibrated {
-            let problem = Problem {
-                obs: train.iter().map(|&i| v.all.obs[i].clone()).collect(),
-                ..v.all.clone_empty()
-            };
-            estimate(&problem, &v.free, false)?.internal
+            estimate(&v.all.subset(train), &v.free, false)?.internal
         } else {
             v.start.clone()
         };

@@ -89,6 +89,7 @@ initial = [{ states = ["all"], shares = { A = 1.0 } }]
         params: 2,
         clusters: 100,
         obs,
+        frontier: None,
     };
     let fit = estimate(&problem, &free, true).unwrap();
     for (e, n) in fit.estimates.iter().zip([counts[1] as f64, counts[2] as f64]) {
@@ -148,6 +149,7 @@ fn intervals_cover_the_true_weights_of_engine_simulated_histories_at_95_percent(
             params: free.len(),
             clusters: model.layout.states,
             obs,
+            frontier: None,
         };
         let fit = estimate(&problem, &free, false).unwrap();
         assert!(fit.converged, "replication {rep}");
@@ -278,6 +280,7 @@ fn hidden_history_coverage(partners: Partners, years: usize, replications: u64) 
             params: free.len(),
             clusters: n,
             obs,
+            frontier: None,
         };
         let fit = estimate(&problem, &free, false).unwrap();
         assert!(fit.converged, "replication {rep}");

@@ -31,6 +31,7 @@ mod plots;
 mod potts3;
 mod rate;
 mod recovery_layers;
+mod recovery_network;
 mod reproducibility;
 mod resume;
 mod scenarios;

@@ -91,6 +91,7 @@ fn intervals_cover_rate_coefficients_detection_rates_and_weights() {
             params: free.len(),
             clusters: n,
             obs,
+            frontier: None,
         };
         let fit = estimate(&problem, &free, false).unwrap();
         assert!(fit.converged, "replication {rep}");

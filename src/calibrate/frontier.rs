@@ -1,0 +1,440 @@
+//! The partners as the joint filter sees them: a factored frontier (Boyen and Koller 1998; Murphy
+//! and Weiss 2001) over every cell of the observed domains, which the network and standards terms
+//! read instead of an observed or initial state.
+//!
+//! **The marginals.** q_i^t is the distribution of cell i's framework at the end of year t given
+//! what the panel records of it up to t. The frontier keeps one per cell (an anchored cell at its
+//! anchor) and treats the cells as independent given the past, the factored approximation:
+//!
+//! ```text
+//! q̃_ik^t = Σ_j q_ij^{t−1} T_ijk(θ, q^{t−1}),    q_ik^t = m_ik^t q̃_ik^t / Σ_l m_il^t q̃_il^t
+//! ```
+//!
+//! with T the cell's transition of [`super::likelihood`] and m^t the evidence of year t: the
+//! frameworks every outcome row of the cell's domain that year leaves possible (an act puts the
+//! cell in its set whatever the detection rate, which cancels), and, for an indicator without an
+//! observation layer, a covered year without an act (outside U). A covered silent year of an
+//! indicator with a layer is not evidence here (it would shift the mass on U by 1 − δ; with the
+//! panel's δ of a few percent, little). The window starts from the scenario's initial shares
+//! restricted to what the rows before it say.
+//!
+//! **What the terms read.** The utilities of cell i read the partners' marginals of the year
+//! before, linearly:
+//!
+//! ```text
+//! E_ik = λ [ w_N Σ_j ω_ij q_jk + w_S Σ_{j≠i} g_j q_jk ]
+//! ```
+//!
+//! (ω the trade ties' weights, g the GDP shares; the cell's own GDP share at the branch's
+//! framework and the standards push stay in the branch's fixed utilities). E is added to every
+//! branch of the cell-year's observations and of its own transition.
+//!
+//! **Derivatives.** q depends on θ through every earlier transition, so the frontier carries
+//! ∂q/∂θ and ∂²q/∂θ∂θᵀ like the filter's π ([`Problem`]'s step does both), and
+//! ∂E_k/∂θ_a = λ [w_N ∂X^N_k + w_S ∂X^S_k + 1{a = N} X^N_k + 1{a = S} X^S_k],
+//! ∂²E_k/∂θ_a∂θ_b = λ [w_N ∂²X^N_k + w_S ∂²X^S_k + 1{a = N} ∂_b X^N_k + 1{b = N} ∂_a X^N_k + (S
+//! alike)], with X^N, X^S the two partner sums and N, S the free weights' indices.
+//!
+//! **The fixed point.** Partners are read at t − 1, so the system is triangular in time: one
+//! forward sweep is its fixed point, with no iteration within a year.
+
+use super::likelihood::{Dist, Observation, Problem, Reads, Scratch};
+
+/// A weight of a term that reads the partners: fixed, or a free parameter's index.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Weight {
+    Fixed(f64),
+    Free(usize),
+}
+
+impl Weight {
+    fn at(self, theta: &[f64]) -> f64 {
+        match self {
+            Weight::Fixed(w) => w,
+            Weight::Free(a) => theta[a],
+        }
+    }
+
+    fn is(self, a: usize) -> bool {
+        self == Weight::Free(a)
+    }
+}
+
+/// How one domain's utilities read the partners in one year.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Reading {
+    pub lambda: f64,
+    pub network: Weight,
+    pub standards: Weight,
+}
+
+/// One year of the frontier.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Year {
+    /// Per slot (observed domain).
+    pub reading: Vec<Reading>,
+    /// Per cell (slot × N + state): its transition into the year, one branch per framework, with
+    /// the year's evidence as its outcome (every framework when the panel says nothing); None for
+    /// an anchored cell.
+    pub cells: Vec<Option<Observation>>,
+}
+
+/// The frontier of a problem: every cell of its observed domains, year by year.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Frontier {
+    pub states: usize,
+    pub slots: usize,
+    pub frameworks: usize,
+    /// Per cell: q at the end of the year before the window, and the scenario's initial shares
+    /// (what it is without the rows before the window).
+    pub initial: Vec<Vec<f64>>,
+    pub shares: Vec<Vec<f64>>,
+    /// Per state: its partners and the weights ω_ij of the network term.
+    pub partners: Vec<Vec<(usize, f64)>>,
+    /// Per state: its share of the world's GDP.
+    pub gdp: Vec<f64>,
+    pub years: Vec<Year>,
+}
+
+impl Frontier {
+    /// The same frontier without any evidence of the states `held` (`[state]`): their marginals
+    /// follow the model alone.
+    pub fn without_evidence(&self, held: &[bool]) -> Frontier {
+        let all = ((1u16 << self.frameworks) - 1) as u8;
+        let mut f = self.clone();
+        for (c, q) in f.initial.iter_mut().enumerate() {
+            if held[c % self.states] && f.years.first().is_some_and(|y| y.cells[c].is_some()) {
+                q.clone_from(&self.shares[c]);
+            }
+        }
+        for y in &mut f.years {
+            for (c, cell) in y.cells.iter_mut().enumerate() {
+                if let Some(o) = cell.as_mut().filter(|_| held[c % self.states]) {
+                    o.outcome = all;
+                }
+            }
+        }
+        f
+    }
+}
+
+/// The frontier run at one θ, advanced as the filter's observations reach each year.
+pub(super) struct Run<'a> {
+    f: &'a Frontier,
+    np: usize,
+    /// The year whose readings `e` holds; `q` is at the end of the year before.
+    year: usize,
+    q: Vec<Dist>,
+    e: Vec<Dist>,
+    spare: Dist,
+    scratch: Scratch,
+    /// Σ_j g_j q_j over a slot, and the two partner sums of one cell.
+    s: Dist,
+    xn: Dist,
+    xs: Dist,
+}
+
+impl<'a> Run<'a> {
+    pub(super) fn new(problem: &Problem, f: &'a Frontier, theta: &[f64], derivs: bool) -> Run<'a> {
+        let (k, np) = (problem.frameworks, problem.params);
+        let zeros = || Dist::zeros(k, np, derivs);
+        let q = f
+            .initial
+            .iter()
+            .map(|p| {
+                let mut d = zeros();
+                d.p.copy_from_slice(p);
+                d
+            })
+            .collect();
+        let mut run = Run {
+            f,
+            np,
+            year: 0,
+            q,
+            e: vec![zeros(); f.slots * f.states],
+            spare: zeros(),
+            scratch: Scratch::new(k, np, derivs),
+            s: zeros(),
+            xn: zeros(),
+            xs: zeros(),
+        };
+        if !f.years.is_empty() {
+            run.read(theta);
+        }
+        run
+    }
+
+    /// E (with its derivatives) of the cell-year `r`; the years come in order.
+    pub(super) fn extra(&mut self, problem: &Problem, theta: &[f64], r: Reads) -> &Dist {
+        while self.year < r.year {
+            self.advance(problem, theta);
+        }
+        assert_eq!(self.year, r.year, "the observations come in year order");
+        &self.e[r.cell]
+    }
+
+    /// Every cell's transition into the current year and its evidence, then the next year's E.
+    fn advance(&mut self, problem: &Problem, theta: &[f64]) {
+        let y = &self.f.years[self.year];
+        for (c, cell) in y.cells.iter().enumerate() {
+            let Some(o) = cell else { continue };
+            let p = problem
+                .step(o, theta, &self.q[c], Some(&self.e[c]), &mut self.spare, &mut self.scratch)
+                .p;
+            if !(p > 0.0 && p.is_finite()) {
+                // Evidence the transition gives no chance (a revision rate of 0): the cell
+                // follows the model alone this year.
+                let all = ((1u16 << self.f.frameworks) - 1) as u8;
+                let free = Observation { outcome: all, ..o.clone() };
+                problem.step(&free, theta, &self.q[c], Some(&self.e[c]), &mut self.spare, &mut self.scratch);
+            }
+            std::mem::swap(&mut self.q[c], &mut self.spare);
+        }
+        self.year += 1;
+        if self.year < self.f.years.len() {
+            self.read(theta);
+        }
+    }
+
+    /// E of every cell of the current year from the marginals `q` (see the module header).
+    fn read(&mut self, theta: &[f64]) {
+        let (f, np) = (self.f, self.np);
+        let (n, k) = (f.states, f.frameworks);
+        let y = &f.years[self.year];
+        for slot in 0..f.slots {
+            let r = y.reading[slot];
+            let (wn, ws, lambda) = (r.network.at(theta), r.standards.at(theta), r.lambda);
+            let cells = slot * n..(slot + 1) * n;
+            self.s.set_zero();
+            for (j, q) in self.q[cells].iter().enumerate() {
+                self.s.add_scaled(f.gdp[j], q);
+            }
+            for i in 0..n {
+                let c = slot * n + i;
+                if y.cells[c].is_none() {
+                    continue;
+                }
+                self.xn.set_zero();
+                for &(j, w) in &f.partners[i] {
+                    self.xn.add_scaled(w, &self.q[slot * n + j]);
+                }
+                self.xs.clone_from(&self.s);
+                self.xs.add_scaled(-f.gdp[i], &self.q[c]);
+                let (xn, xs, e) = (&self.xn, &self.xs, &mut self.e[c]);
+                for kk in 0..k {
+                    e.p[kk] = lambda * (wn * xn.p[kk] + ws * xs.p[kk]);
+                }
+                if e.d.is_empty() {
+                    continue;
+                }
+                let first = |x: &Dist, a: usize, kk: usize| x.d[a * k + kk];
+                for a in 0..np {
+                    for kk in 0..k {
+                        let mut v = wn * first(xn, a, kk) + ws * first(xs, a, kk);
+                        v += if r.network.is(a) { xn.p[kk] } else { 0.0 };
+                        v += if r.standards.is(a) { xs.p[kk] } else { 0.0 };
+                        e.d[a * k + kk] = lambda * v;
+                    }
+                }
+                for a in 0..np {
+                    for b in 0..np {
+                        for kk in 0..k {
+                            let at = (a * np + b) * k + kk;
+                            let mut v = wn * xn.dd[at] + ws * xs.dd[at];
+                            for (w, x) in [(r.network, xn), (r.standards, xs)] {
+                                v += if w.is(a) { first(x, b, kk) } else { 0.0 };
+                                v += if w.is(b) { first(x, a, kk) } else { 0.0 };
+                            }
+                            e.dd[at] = lambda * v;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::calibrate::likelihood::{Branch, Filter, Rate};
+
+    const K: usize = 3;
+    const NP: usize = 4;
+    const YEARS: usize = 4;
+
+    /// Three states of one domain, state 0 anchored on framework 0; θ = (network weight, standards
+    /// weight, η of the revision rate, a utility slope).
+    fn branch(year: usize, i: usize, from: u8, prior: f64) -> Branch {
+        let x = 0.3 * year as f64 - 0.2 * i as f64;
+        let mut slope = vec![0.0; NP * K];
+        slope[3 * K..].copy_from_slice(&[x, -0.5 * x, 0.2]);
+        Branch {
+            prior,
+            from,
+            fixed: (0..K)
+                .map(|k| 0.2 * k as f64 * x - if k == from as usize { 0.0 } else { 0.4 })
+                .collect(),
+            slope,
+        }
+    }
+
+    /// `evidence(year, state)`: what the frontier is told of free states 1 and 2.
+    fn frontier(evidence: impl Fn(usize, usize) -> u8, initial: [[f64; K]; 2]) -> Frontier {
+        let reading = Reading {
+            lambda: 1.3,
+            network: Weight::Free(0),
+            standards: Weight::Free(1),
+        };
+        let years = (0..YEARS)
+            .map(|y| Year {
+                reading: vec![reading],
+                cells: (0..3)
+                    .map(|i| {
+                        (i > 0).then(|| Observation {
+                            cluster: i,
+                            rate: Rate::Free(2),
+                            outcome: evidence(y, i),
+                            branches: (0..K as u8).map(|j| branch(y, i, j, 0.0)).collect(),
+                            filter: None,
+                            detection: None,
+                            reads: None,
+                        })
+                    })
+                    .collect(),
+            })
+            .collect();
+        Frontier {
+            states: 3,
+            slots: 1,
+            frameworks: K,
+            initial: vec![vec![1.0, 0.0, 0.0], initial[0].to_vec(), initial[1].to_vec()],
+            shares: vec![vec![1.0, 0.0, 0.0], vec![0.5, 0.3, 0.2], vec![0.2, 0.2, 0.6]],
+            partners: vec![vec![(1, 1.0)], vec![(0, 0.5), (2, 0.5)], vec![(0, 0.3), (1, 0.7)]],
+            gdp: vec![0.5, 0.3, 0.2],
+            years,
+        }
+    }
+
+    /// Histories of states 1 and 2 (U = {CN}) reading the frontier: state 1 adopts in year 2.
+    fn problem(f: Frontier) -> Problem {
+        let mut obs = Vec::new();
+        for y in 0..YEARS {
+            for i in 1..3 {
+                if i == 1 && y > 2 {
+                    continue;
+                }
+                obs.push(Observation {
+                    cluster: i,
+                    rate: Rate::Free(2),
+                    outcome: if i == 1 && y == 2 { 0b100 } else { 0b011 },
+                    branches: vec![branch(y, i, 0, 0.6), branch(y, i, 1, 0.4)],
+                    filter: Some(Filter {
+                        history: i,
+                        restart: y == 0,
+                    }),
+                    detection: None,
+                    reads: Some(Reads { year: y, cell: i }),
+                });
+            }
+        }
+        Problem {
+            frameworks: K,
+            params: NP,
+            clusters: 3,
+            obs,
+            frontier: Some(Arc::new(f)),
+        }
+    }
+
+    const ALL: u8 = 0b111;
+
+    #[test]
+    fn gradient_and_hessian_through_the_partners_match_finite_differences() {
+        let p = problem(frontier(
+            |y, i| if (y, i) == (2, 1) { 0b100 } else { ALL },
+            [[0.6, 0.4, 0.0], [0.3, 0.3, 0.4]],
+        ));
+        let theta = [0.8, -0.5, -1.0, 0.3];
+        let e = p.eval(&theta);
+        assert!((e.loglik - p.loglik(&theta)).abs() < 1e-12);
+        let h = 1e-5;
+        for a in 0..NP {
+            let (mut up, mut dn) = (theta, theta);
+            up[a] += h;
+            dn[a] -= h;
+            let fd = (p.loglik(&up) - p.loglik(&dn)) / (2.0 * h);
+            assert!((fd - e.grad[a]).abs() < 1e-7, "gradient {a}: {fd} vs {}", e.grad[a]);
+            let (gu, gd) = (p.eval(&up).grad, p.eval(&dn).grad);
+            for b in 0..NP {
+                let fd = (gu[b] - gd[b]) / (2.0 * h);
+                assert!((fd - e.hess[(a, b)]).abs() < 1e-6, "hessian {a},{b}: {fd} vs {}", e.hess[(a, b)]);
+            }
+        }
+        // The partners matter: their weights have a gradient, and the frontier's evidence moves ℓ.
+        assert!(e.grad[0].abs() > 1e-3 && e.grad[1].abs() > 1e-3, "{}", e.grad);
+        let silent = problem(frontier(|_, _| ALL, [[0.6, 0.4, 0.0], [0.3, 0.3, 0.4]]));
+        assert!((silent.loglik(&theta) - e.loglik).abs() > 1e-6);
+    }
+
+    /// Partners the evidence pins to one framework every year are read exactly as the old
+    /// observed state read them: the frontier's problem equals one whose branches carry the
+    /// network and standards features of those frameworks as constant slopes.
+    #[test]
+    fn known_partners_are_read_at_their_frameworks() {
+        let at = |y: usize, i: usize| ((y + i) % K) as u8;
+        let f = frontier(|y, i| 1 << at(y, i), [[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]);
+        let p = problem(f.clone());
+        let mut hard = p.clone();
+        hard.frontier = None;
+        // The framework of state j at the end of year y − 1 (y = 0: the initial point masses).
+        let on = |y: usize, j: usize| match (j, y) {
+            (0, _) => 0,
+            (_, 0) => j,
+            _ => at(y - 1, j) as usize,
+        };
+        for o in &mut hard.obs {
+            let r = o.reads.take().unwrap();
+            let i = r.cell;
+            for br in &mut o.branches {
+                for &(j, w) in &f.partners[i] {
+                    br.slope[on(r.year, j)] += 1.3 * w;
+                }
+                for j in (0..3).filter(|&j| j != i) {
+                    br.slope[K + on(r.year, j)] += 1.3 * f.gdp[j];
+                }
+            }
+        }
+        let theta = [0.8, -0.5, -1.0, 0.3];
+        let (a, b) = (p.eval(&theta), hard.eval(&theta));
+        assert!((a.loglik - b.loglik).abs() < 1e-12, "{} vs {}", a.loglik, b.loglik);
+        assert!((a.grad - b.grad).norm() < 1e-10 && (a.hess - b.hess).norm() < 1e-10);
+    }
+
+    /// A held-out state's evidence is gone from the subset's frontier: its marginal follows the
+    /// model, so the remaining observations' likelihood changes; keeping every observation
+    /// changes nothing.
+    #[test]
+    fn a_subset_drops_the_evidence_of_the_states_it_holds_out() {
+        let p = problem(frontier(
+            |y, i| if (y, i) == (1, 1) { 0b001 } else { ALL },
+            [[0.6, 0.4, 0.0], [0.3, 0.3, 0.4]],
+        ));
+        let theta = [0.8, -0.5, -1.0, 0.3];
+        let everything: Vec<usize> = (0..p.obs.len()).collect();
+        assert_eq!(p.subset(&everything).loglik(&theta), p.loglik(&theta));
+        let of_two: Vec<usize> = everything.iter().copied().filter(|&o| p.obs[o].cluster == 2).collect();
+        let sub = p.subset(&of_two);
+        let f = sub.frontier.as_ref().unwrap();
+        assert!(f.years.iter().all(|y| y.cells[1].as_ref().unwrap().outcome == ALL));
+        assert_eq!(f.initial[1], f.shares[1]);
+        let kept = Problem {
+            obs: of_two.iter().map(|&o| p.obs[o].clone()).collect(),
+            ..p.clone_empty()
+        };
+        assert!((sub.loglik(&theta) - kept.loglik(&theta)).abs() > 1e-9);
+    }
+}
