@@ -339,9 +339,8 @@ pub enum Command {
         fit_years: String,
         /// A key to estimate (repeatable): utility.TERM, domain.D.weights.TERM,
         /// domain.D.switching_cost, domain.D.revision_rate, domain.D.constants.F, rate.COVARIATE,
-        /// detect.INDICATOR (default: the global term weights but investment, the rate's
-        /// ln_gdp_per_capita and ln_population, and the detection rate of every observation
-        /// layer with an act in the fit years).
+        /// detect.INDICATOR (default: the global term weights but investment, and the detection
+        /// rate of every observation layer with an act in the fit years).
         #[arg(long, value_name = "KEY")]
         free: Vec<String>,
         /// Skip the profile likelihoods.

@@ -1,5 +1,5 @@
 //! The partners as the joint filter sees them: a factored frontier (Boyen and Koller 1998; Murphy
-//! and Weiss 2001) over every cell of the observed domains, which the network and standards terms
+//! and Weiss 2001) over every cell of every domain, which the network, standards and hedging terms
 //! read instead of an observed or initial state.
 //!
 //! **The marginals.** q_i^t is the distribution of cell i's framework at the end of year t given
@@ -18,22 +18,24 @@
 //! panel's δ of a few percent, little). The window starts from the scenario's initial shares
 //! restricted to what the rows before it say.
 //!
-//! **What the terms read.** The utilities of cell i read the partners' marginals of the year
-//! before, linearly:
+//! **What the terms read.** The utilities of cell i (state i in domain d) read the marginals of the
+//! year before, linearly:
 //!
 //! ```text
-//! E_ik = λ [ w_N Σ_j ω_ij q_jk + w_S Σ_{j≠i} g_j q_jk ]
+//! E_ik = λ [ w_N Σ_j ω_ij q_jk + w_S Σ_{j≠i} g_j q_jk − w_H h_i Σ_{d'≠d} q_{d'i,k} / (D − 1) ]
 //! ```
 //!
-//! (ω the trade ties' weights, g the GDP shares; the cell's own GDP share at the branch's
+//! (ω the trade ties' weights and q_j the partner's cell in the same domain, g the GDP shares,
+//! h_i whether the state hedges and q_{d'i} its own cells in the other domains: the hedging term
+//! is the share of those on k, linear in them too; the cell's own GDP share at the branch's
 //! framework and the standards push stay in the branch's fixed utilities). E is added to every
 //! branch of the cell-year's observations and of its own transition.
 //!
 //! **Derivatives.** q depends on θ through every earlier transition, so the frontier carries
 //! ∂q/∂θ and ∂²q/∂θ∂θᵀ like the filter's π ([`Problem`]'s step does both), and
-//! ∂E_k/∂θ_a = λ [w_N ∂X^N_k + w_S ∂X^S_k + 1{a = N} X^N_k + 1{a = S} X^S_k],
-//! ∂²E_k/∂θ_a∂θ_b = λ [w_N ∂²X^N_k + w_S ∂²X^S_k + 1{a = N} ∂_b X^N_k + 1{b = N} ∂_a X^N_k + (S
-//! alike)], with X^N, X^S the two partner sums and N, S the free weights' indices.
+//! ∂E_k/∂θ_a = λ Σ_T [w_T ∂X^T_k + 1{a = T} X^T_k] and
+//! ∂²E_k/∂θ_a∂θ_b = λ Σ_T [w_T ∂²X^T_k + 1{a = T} ∂_b X^T_k + 1{b = T} ∂_a X^T_k], over the three
+//! terms T with X^T their sums above and 1{a = T} whether θ_a is T's weight.
 //!
 //! **The fixed point.** Partners are read at t − 1, so the system is triangular in time: one
 //! forward sweep is its fixed point, with no iteration within a year.
@@ -66,12 +68,13 @@ pub struct Reading {
     pub lambda: f64,
     pub network: Weight,
     pub standards: Weight,
+    pub hedging: Weight,
 }
 
 /// One year of the frontier.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Year {
-    /// Per slot (observed domain).
+    /// Per slot (domain).
     pub reading: Vec<Reading>,
     /// Per cell (slot × N + state): its transition into the year, one branch per framework, with
     /// the year's evidence as its outcome (every framework when the panel says nothing); None for
@@ -79,10 +82,11 @@ pub struct Year {
     pub cells: Vec<Option<Observation>>,
 }
 
-/// The frontier of a problem: every cell of its observed domains, year by year.
+/// The frontier of a problem: every cell of every domain, year by year.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Frontier {
     pub states: usize,
+    /// The domains, in the scenario's order (slot = domain).
     pub slots: usize,
     pub frameworks: usize,
     /// Per cell: q at the end of the year before the window, and the scenario's initial shares
@@ -91,8 +95,9 @@ pub struct Frontier {
     pub shares: Vec<Vec<f64>>,
     /// Per state: its partners and the weights ω_ij of the network term.
     pub partners: Vec<Vec<(usize, f64)>>,
-    /// Per state: its share of the world's GDP.
+    /// Per state: its share of the world's GDP, and whether its hedging term applies.
     pub gdp: Vec<f64>,
+    pub hedgers: Vec<bool>,
     pub years: Vec<Year>,
 }
 
@@ -128,10 +133,11 @@ pub(super) struct Run<'a> {
     e: Vec<Dist>,
     spare: Dist,
     scratch: Scratch,
-    /// Σ_j g_j q_j over a slot, and the two partner sums of one cell.
+    /// Σ_j g_j q_j over a slot, and the three sums of one cell.
     s: Dist,
     xn: Dist,
     xs: Dist,
+    xh: Dist,
 }
 
 impl<'a> Run<'a> {
@@ -158,6 +164,7 @@ impl<'a> Run<'a> {
             s: zeros(),
             xn: zeros(),
             xs: zeros(),
+            xh: zeros(),
         };
         if !f.years.is_empty() {
             run.read(theta);
@@ -204,7 +211,7 @@ impl<'a> Run<'a> {
         let y = &f.years[self.year];
         for slot in 0..f.slots {
             let r = y.reading[slot];
-            let (wn, ws, lambda) = (r.network.at(theta), r.standards.at(theta), r.lambda);
+            let (wn, ws, wh, lambda) = (r.network.at(theta), r.standards.at(theta), r.hedging.at(theta), r.lambda);
             let cells = slot * n..(slot + 1) * n;
             self.s.set_zero();
             for (j, q) in self.q[cells].iter().enumerate() {
@@ -221,9 +228,15 @@ impl<'a> Run<'a> {
                 }
                 self.xs.clone_from(&self.s);
                 self.xs.add_scaled(-f.gdp[i], &self.q[c]);
-                let (xn, xs, e) = (&self.xn, &self.xs, &mut self.e[c]);
+                self.xh.set_zero();
+                if f.hedgers[i] {
+                    for other in (0..f.slots).filter(|&o| o != slot) {
+                        self.xh.add_scaled(-1.0 / (f.slots - 1) as f64, &self.q[other * n + i]);
+                    }
+                }
+                let (xn, xs, xh, e) = (&self.xn, &self.xs, &self.xh, &mut self.e[c]);
                 for kk in 0..k {
-                    e.p[kk] = lambda * (wn * xn.p[kk] + ws * xs.p[kk]);
+                    e.p[kk] = lambda * (wn * xn.p[kk] + ws * xs.p[kk] + wh * xh.p[kk]);
                 }
                 if e.d.is_empty() {
                     continue;
@@ -231,9 +244,10 @@ impl<'a> Run<'a> {
                 let first = |x: &Dist, a: usize, kk: usize| x.d[a * k + kk];
                 for a in 0..np {
                     for kk in 0..k {
-                        let mut v = wn * first(xn, a, kk) + ws * first(xs, a, kk);
-                        v += if r.network.is(a) { xn.p[kk] } else { 0.0 };
-                        v += if r.standards.is(a) { xs.p[kk] } else { 0.0 };
+                        let mut v = wn * first(xn, a, kk) + ws * first(xs, a, kk) + wh * first(xh, a, kk);
+                        for (w, x) in [(r.network, xn), (r.standards, xs), (r.hedging, xh)] {
+                            v += if w.is(a) { x.p[kk] } else { 0.0 };
+                        }
                         e.d[a * k + kk] = lambda * v;
                     }
                 }
@@ -241,8 +255,8 @@ impl<'a> Run<'a> {
                     for b in 0..np {
                         for kk in 0..k {
                             let at = (a * np + b) * k + kk;
-                            let mut v = wn * xn.dd[at] + ws * xs.dd[at];
-                            for (w, x) in [(r.network, xn), (r.standards, xs)] {
+                            let mut v = wn * xn.dd[at] + ws * xs.dd[at] + wh * xh.dd[at];
+                            for (w, x) in [(r.network, xn), (r.standards, xs), (r.hedging, xh)] {
                                 v += if w.is(a) { first(x, b, kk) } else { 0.0 };
                                 v += if w.is(b) { first(x, a, kk) } else { 0.0 };
                             }
@@ -263,15 +277,15 @@ mod tests {
     use crate::calibrate::likelihood::{Branch, Filter, Rate};
 
     const K: usize = 3;
-    const NP: usize = 4;
+    const NP: usize = 5;
     const YEARS: usize = 4;
 
-    /// Three states of one domain, state 0 anchored on framework 0; θ = (network weight, standards
-    /// weight, η of the revision rate, a utility slope).
+    /// Three states, state 0 anchored on framework 0 in every domain; θ = (network weight,
+    /// standards weight, η of the revision rate, a utility slope, hedging weight).
     fn branch(year: usize, i: usize, from: u8, prior: f64) -> Branch {
         let x = 0.3 * year as f64 - 0.2 * i as f64;
         let mut slope = vec![0.0; NP * K];
-        slope[3 * K..].copy_from_slice(&[x, -0.5 * x, 0.2]);
+        slope[3 * K..4 * K].copy_from_slice(&[x, -0.5 * x, 0.2]);
         Branch {
             prior,
             from,
@@ -282,23 +296,31 @@ mod tests {
         }
     }
 
-    /// `evidence(year, state)`: what the frontier is told of free states 1 and 2.
+    /// One domain; `evidence(year, state)`: what the frontier is told of free states 1 and 2.
     fn frontier(evidence: impl Fn(usize, usize) -> u8, initial: [[f64; K]; 2]) -> Frontier {
+        domains(1, evidence, initial)
+    }
+
+    /// `slots` domains with the same evidence in each, states 1 and 2 hedging when there are
+    /// several.
+    fn domains(slots: usize, evidence: impl Fn(usize, usize) -> u8, initial: [[f64; K]; 2]) -> Frontier {
         let reading = Reading {
             lambda: 1.3,
             network: Weight::Free(0),
             standards: Weight::Free(1),
+            hedging: Weight::Free(4),
         };
         let years = (0..YEARS)
             .map(|y| Year {
-                reading: vec![reading],
-                cells: (0..3)
-                    .map(|i| {
+                reading: vec![reading; slots],
+                cells: (0..3 * slots)
+                    .map(|c| {
+                        let i = c % 3;
                         (i > 0).then(|| Observation {
                             cluster: i,
                             rate: Rate::Free(2),
                             outcome: evidence(y, i),
-                            branches: (0..K as u8).map(|j| branch(y, i, j, 0.0)).collect(),
+                            branches: (0..K as u8).map(|j| branch(y + c / 3, i, j, 0.0)).collect(),
                             filter: None,
                             detection: None,
                             reads: None,
@@ -307,14 +329,16 @@ mod tests {
                     .collect(),
             })
             .collect();
+        let per = |x: Vec<Vec<f64>>| (0..slots).flat_map(|_| x.clone()).collect();
         Frontier {
             states: 3,
-            slots: 1,
+            slots,
             frameworks: K,
-            initial: vec![vec![1.0, 0.0, 0.0], initial[0].to_vec(), initial[1].to_vec()],
-            shares: vec![vec![1.0, 0.0, 0.0], vec![0.5, 0.3, 0.2], vec![0.2, 0.2, 0.6]],
+            initial: per(vec![vec![1.0, 0.0, 0.0], initial[0].to_vec(), initial[1].to_vec()]),
+            shares: per(vec![vec![1.0, 0.0, 0.0], vec![0.5, 0.3, 0.2], vec![0.2, 0.2, 0.6]]),
             partners: vec![vec![(1, 1.0)], vec![(0, 0.5), (2, 0.5)], vec![(0, 0.3), (1, 0.7)]],
             gdp: vec![0.5, 0.3, 0.2],
+            hedgers: vec![false, slots > 1, slots > 1],
             years,
         }
     }
@@ -352,14 +376,28 @@ mod tests {
 
     const ALL: u8 = 0b111;
 
+    /// One domain, and two where states 1 and 2 hedge (the hedging term reads their other
+    /// domain's marginal).
     #[test]
     fn gradient_and_hessian_through_the_partners_match_finite_differences() {
-        let p = problem(frontier(
-            |y, i| if (y, i) == (2, 1) { 0b100 } else { ALL },
-            [[0.6, 0.4, 0.0], [0.3, 0.3, 0.4]],
-        ));
-        let theta = [0.8, -0.5, -1.0, 0.3];
+        let evidence = |y: usize, i: usize| if (y, i) == (2, 1) { 0b100 } else { ALL };
+        let initial = [[0.6, 0.4, 0.0], [0.3, 0.3, 0.4]];
+        for slots in [1, 2] {
+            finite_differences(&problem(domains(slots, evidence, initial)), slots > 1);
+        }
+        let p = problem(frontier(evidence, initial));
+        let theta = [0.8, -0.5, -1.0, 0.3, 0.6];
         let e = p.eval(&theta);
+        // The partners matter: their weights have a gradient, and the frontier's evidence moves ℓ.
+        assert!(e.grad[0].abs() > 1e-3 && e.grad[1].abs() > 1e-3, "{}", e.grad);
+        let silent = problem(frontier(|_, _| ALL, initial));
+        assert!((silent.loglik(&theta) - e.loglik).abs() > 1e-6);
+    }
+
+    fn finite_differences(p: &Problem, hedging: bool) {
+        let theta = [0.8, -0.5, -1.0, 0.3, 0.6];
+        let e = p.eval(&theta);
+        assert_eq!(e.grad[4] != 0.0, hedging, "{}", e.grad);
         assert!((e.loglik - p.loglik(&theta)).abs() < 1e-12);
         let h = 1e-5;
         for a in 0..NP {
@@ -374,10 +412,6 @@ mod tests {
                 assert!((fd - e.hess[(a, b)]).abs() < 1e-6, "hessian {a},{b}: {fd} vs {}", e.hess[(a, b)]);
             }
         }
-        // The partners matter: their weights have a gradient, and the frontier's evidence moves ℓ.
-        assert!(e.grad[0].abs() > 1e-3 && e.grad[1].abs() > 1e-3, "{}", e.grad);
-        let silent = problem(frontier(|_, _| ALL, [[0.6, 0.4, 0.0], [0.3, 0.3, 0.4]]));
-        assert!((silent.loglik(&theta) - e.loglik).abs() > 1e-6);
     }
 
     /// Partners the evidence pins to one framework every year are read exactly as the old
@@ -408,7 +442,7 @@ mod tests {
                 }
             }
         }
-        let theta = [0.8, -0.5, -1.0, 0.3];
+        let theta = [0.8, -0.5, -1.0, 0.3, 0.6];
         let (a, b) = (p.eval(&theta), hard.eval(&theta));
         assert!((a.loglik - b.loglik).abs() < 1e-12, "{} vs {}", a.loglik, b.loglik);
         assert!((a.grad - b.grad).norm() < 1e-10 && (a.hess - b.hess).norm() < 1e-10);
@@ -423,7 +457,7 @@ mod tests {
             |y, i| if (y, i) == (1, 1) { 0b001 } else { ALL },
             [[0.6, 0.4, 0.0], [0.3, 0.3, 0.4]],
         ));
-        let theta = [0.8, -0.5, -1.0, 0.3];
+        let theta = [0.8, -0.5, -1.0, 0.3, 0.6];
         let everything: Vec<usize> = (0..p.obs.len()).collect();
         assert_eq!(p.subset(&everything).loglik(&theta), p.loglik(&theta));
         let of_two: Vec<usize> = everything.iter().copied().filter(|&o| p.obs[o].cluster == 2).collect();

@@ -185,9 +185,9 @@ impl CellModel<'_> {
     }
 
     /// The branch "state i was on `from`" of domain d, from that year's features and knobs. With
-    /// filtered partners the network term and the partners' part of the standards term are left
-    /// out (the frontier adds them); the standards push and the cell's own GDP share at `from`
-    /// stay.
+    /// filtered partners the network and hedging terms and the partners' part of the standards
+    /// term are left out (the frontier adds them); the standards push and the cell's own GDP share
+    /// at `from` stay.
     pub fn branch(&self, f: &Features, knobs: &Knobs, d: usize, i: usize, from: u8, prior: f64) -> Branch {
         let (k, np) = (f.frameworks, self.params.len());
         let s = &self.model.scenario;
@@ -205,7 +205,7 @@ impl CellModel<'_> {
             let mut u = f.offset[i * k + kk];
             for t in Term::ALL {
                 let mut x = f.value(t, i, kk);
-                if self.filtered && matches!(t, Term::Network | Term::Standards) {
+                if self.filtered && matches!(t, Term::Network | Term::Standards | Term::Hedging) {
                     x = match t {
                         Term::Standards => knobs.standards[d * k + kk] + own * f64::from(u8::from(kk == from as usize)),
                         _ => 0.0,
@@ -389,14 +389,8 @@ pub fn build(
     let mut meta = Vec::new();
     // One forward filter per (indicator, state): its identifier.
     let mut histories: BTreeMap<(&str, usize), usize> = BTreeMap::new();
-    let slots: Vec<usize> = codebook
-        .indicators
-        .values()
-        .filter(|c| c.use_ == Use::Outcome)
-        .filter_map(|c| c.domain)
-        .collect::<std::collections::BTreeSet<usize>>()
-        .into_iter()
-        .collect();
+    // Every domain is a slot of the frontier: the hedging term reads a state's other domains.
+    let slots: Vec<usize> = (0..m.layout.domains).collect();
     let mut frontier = cells.filtered.then(|| frontier_start(m, &history, &slots, first));
     for t in first..=last {
         path.advance_to(t);
@@ -419,7 +413,7 @@ pub fn build(
         let reads = |d: usize, i: usize| {
             cells.filtered.then(|| Reads {
                 year: (t - first) as usize,
-                cell: slots.iter().position(|&x| x == d).expect("an outcome's domain is a slot") * n + i,
+                cell: d * n + i,
             })
         };
         for ind in codebook.indicators.values().filter(|c| c.use_ == Use::Outcome) {
@@ -507,6 +501,7 @@ pub fn build(
                     lambda: knobs.lambda,
                     network: weight(Term::Network),
                     standards: weight(Term::Standards),
+                    hedging: weight(Term::Hedging),
                 });
                 for i in 0..n {
                     year.cells.push((m.anchor[d * n + i] == NO_ANCHOR).then(|| Observation {
@@ -550,7 +545,7 @@ fn rows_of_year(history: &super::state::History, d: usize, i: usize, t: i32, all
     set
 }
 
-/// The frontier before its first year: every cell of the observed domains `slots` at its anchor
+/// The frontier before its first year: every cell of the domains `slots` at its anchor
 /// or at the scenario's initial shares restricted to what the rows before `first` say (uniform
 /// over that set when the shares give it nothing).
 fn frontier_start(m: &Model, history: &super::state::History, slots: &[usize], first: i32) -> Frontier {
@@ -602,6 +597,7 @@ fn frontier_start(m: &Model, history: &super::state::History, slots: &[usize], f
         shares,
         partners,
         gdp,
+        hedgers: (0..n).map(|i| m.layout.domains > 1 && m.hedgers[i]).collect(),
         years: Vec::new(),
     }
 }

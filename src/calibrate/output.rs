@@ -192,21 +192,38 @@ pub fn write_all(dir: &Path, fit: &Fit, params: &[FreeParam], summary: &Summary,
     write_atomic(&dir.join("calibrated.toml"), calibrated_toml(fit, params, summary, ctx).as_bytes())
 }
 
-/// The estimates as a plain-text table for the terminal.
+/// The estimates as a plain-text table for the terminal: the reported (jackknife) interval and,
+/// when computed, the profile's ("open" on a side where it does not cross the 95% level within
+/// ±3 SE; with few events the profile is the interval to read, `docs/calibration.md`).
 pub fn estimates_table(fit: &Fit, summary: &Summary) -> String {
     let mut s = format!(
         "{} events in {} observations; log-likelihood {:.3} (at the scenario's values {:.3}), AIC {:.3}\n",
         summary.events, summary.observations, fit.loglik, fit.loglik_start, fit.aic
     );
+    let profiles = !fit.profiles.is_empty();
     let _ = writeln!(
         s,
-        "{:<34} {:>9} {:>9} {:>9} {:>21}  identified",
-        "key", "start", "estimate", "SE", "95% interval"
+        "{:<34} {:>9} {:>9} {:>9} {:>21}{}  identified",
+        "key",
+        "start",
+        "estimate",
+        "SE",
+        "95% interval",
+        if profiles {
+            format!(" {:>21}", "profile 95%")
+        } else {
+            String::new()
+        }
     );
+    let side = |x: Option<f64>| x.map_or_else(|| "open".to_string(), |x| format!("{x:.3}"));
     for e in &fit.estimates {
+        let profile = match profiles {
+            true => format!(" {:>10} {:>10}", side(e.profile_low), side(e.profile_high)),
+            false => String::new(),
+        };
         let _ = writeln!(
             s,
-            "{:<34} {:>9.3} {:>9.3} {:>9.3} {:>10.3} {:>10.3}  {}",
+            "{:<34} {:>9.3} {:>9.3} {:>9.3} {:>10.3} {:>10.3}{profile}  {}",
             e.key,
             e.start,
             e.value,

@@ -7,7 +7,9 @@
 use std::collections::BTreeMap;
 
 use super::data::Data;
-use super::models::ForecastModel;
+use rayon::prelude::*;
+
+use super::models::{ForecastModel, Prediction};
 use crate::calibrate::forecasts::Forecast;
 use crate::calibrate::observations::Meta;
 use crate::error::{Error, Result};
@@ -62,8 +64,10 @@ pub fn time(data: &Data, models: &[Box<dyn ForecastModel>]) -> Result<Window> {
     let target: Vec<usize> = (0..n).filter(|&i| data.meta[i].year > split && data.meta[i].scored).collect();
     let mut p = vec![vec![f64::NAN; n]; models.len()];
     let (mut thetas, mut fitted) = (BTreeMap::new(), BTreeMap::new());
-    for (m, out) in models.iter().zip(&mut p) {
-        let pred = m.forecast(data, &train, &target)?;
+    // One task per model, collected in the registry's order.
+    let preds: Vec<Result<Prediction>> = models.par_iter().map(|m| m.forecast(data, &train, &target)).collect();
+    for ((m, out), pred) in models.iter().zip(&mut p).zip(preds) {
+        let pred = pred?;
         for (&i, x) in target.iter().zip(pred.p) {
             out[i] = x;
         }
@@ -80,6 +84,9 @@ pub fn time(data: &Data, models: &[Box<dyn ForecastModel>]) -> Result<Window> {
     Ok(w)
 }
 
+/// A held-out subregion's forecasts per model, or why one model could not be fitted without it.
+type Fitted = std::result::Result<Vec<Vec<f64>>, String>;
+
 /// Out of sample by state: each subregion held out in turn.
 pub fn subregion(data: &Data, models: &[Box<dyn ForecastModel>]) -> Result<Window> {
     let n = data.meta.len();
@@ -89,23 +96,30 @@ pub fn subregion(data: &Data, models: &[Box<dyn ForecastModel>]) -> Result<Windo
     regions.dedup();
     let mut p = vec![vec![f64::NAN; n]; models.len()];
     let mut unfitted = Vec::new();
-    'regions: for g in regions {
+    // One task per subregion, collected in the regions' order.
+    let held_out = |g: &str| -> Result<(Vec<usize>, Fitted)> {
         let train: Vec<usize> = (0..n).filter(|&i| region(i) != g).collect();
         let target: Vec<usize> = (0..n).filter(|&i| region(i) == g && data.meta[i].scored).collect();
-        if target.is_empty() {
-            continue;
-        }
         let mut preds = Vec::with_capacity(models.len());
-        for m in models {
+        for m in models.iter().filter(|_| !target.is_empty()) {
             match m.forecast(data, &train, &target) {
                 Ok(pred) => preds.push(pred.p),
-                Err(Error::NotIdentified(why)) => {
-                    unfitted.push(format!("{g}: {} {why}", m.name()));
-                    continue 'regions;
-                }
+                Err(Error::NotIdentified(why)) => return Ok((target, Err(format!("{g}: {} {why}", m.name())))),
                 Err(e) => return Err(Error::Usage(format!("leaving out {g}: {}: {e}", m.name()))),
             }
         }
+        Ok((target, Ok(preds)))
+    };
+    let outcomes: Vec<_> = regions.par_iter().map(|g| held_out(g)).collect();
+    for outcome in outcomes {
+        let (target, preds) = outcome?;
+        let preds = match preds {
+            Ok(preds) => preds,
+            Err(why) => {
+                unfitted.push(why);
+                continue;
+            }
+        };
         for (out, pred) in p.iter_mut().zip(preds) {
             for (&i, x) in target.iter().zip(pred) {
                 out[i] = x;
