@@ -28,7 +28,20 @@ use crate::error::{Error, Result};
 use crate::model::utility::{self, TermInputs};
 use crate::model::{Model, NO_ANCHOR, choice};
 use crate::rng::seeded;
+use crate::scenario::term::TERMS;
 use crate::scenario::{Term, WorldSource};
+
+/// Every utility term, in the order `meanfield` checks them and reports what it cannot express. Its
+/// length is the number of terms: a new term does not compile until it has its place here.
+const MESSAGE_ORDER: [Term; TERMS] = [
+    Term::Hedging,
+    Term::Investment,
+    Term::Network,
+    Term::Standards,
+    Term::Econ,
+    Term::Affinity,
+    Term::Security,
+];
 
 /// One fixed point of the expected-share map.
 #[derive(Debug, Clone, PartialEq)]
@@ -93,15 +106,7 @@ pub fn fields(model: &Model) -> Result<Vec<DomainField>> {
         let w = utility::weights(&knobs, d);
         let mut coupling = 0.0;
         // Every term, in the order of the messages: what the approximation cannot express is refused.
-        for t in [
-            Term::Hedging,
-            Term::Investment,
-            Term::Network,
-            Term::Standards,
-            Term::Econ,
-            Term::Affinity,
-            Term::Security,
-        ] {
+        for t in MESSAGE_ORDER {
             let wt = w[t as usize];
             if wt == 0.0 {
                 continue;

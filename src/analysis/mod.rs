@@ -25,6 +25,7 @@
 pub mod design;
 pub mod discover;
 pub mod effects;
+pub mod indices;
 pub mod load;
 pub mod morris;
 pub mod outcome;

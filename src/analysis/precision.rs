@@ -6,8 +6,8 @@
 //! the factor by which to enlarge the design is given, each part taking half the variance.
 
 use super::ParamRange;
+use super::indices::{Indices, LEVEL, Method, OutcomeIndices};
 use super::replicated::{Estimate, satterthwaite, t_quantile};
-use super::sensitivity::{Indices, LEVEL, Method, OutcomeIndices};
 
 /// What it would take to bring an interval to a requested half-width.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -19,40 +19,20 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
+pub use super::indices::{Indices, LEVEL, Method, OutcomeIndices};
+
 use super::design::{MorrisDesign, saltelli};
-use super::morris::{self, MorrisIndex};
+use super::morris;
 use super::precision::{default_precision, precision_warnings};
-use super::sobol::{self, SaltelliOutputs, SobolIndices};
+use super::sobol::{self, SaltelliOutputs};
 use super::table::{Table, json_bytes, num};
 use super::{Loader, Outcome, ParamRange, Plan, design_rng, evaluate};
 use crate::error::{Error, Result};
 use crate::export::write_atomic;
 use crate::progress::Progress;
 
-/// The method and its settings.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Method {
-    /// Saltelli design with N base samples (N (k + 2) design points).
-    Sobol { samples: usize },
-    /// r trajectories on an even number of levels (r (k + 1) design points).
-    Morris { trajectories: usize, levels: usize },
-}
-
-impl Method {
-    /// `sobol` or `morris`.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Method::Sobol { .. } => "sobol",
-            Method::Morris { .. } => "morris",
-        }
-    }
-}
-
 /// Bootstrap resamples for the intervals.
 pub const RESAMPLES: usize = 1000;
-/// Coverage of the intervals.
-pub const LEVEL: f64 = 0.95;
-
 /// Columns of `sobol.csv`.
 pub const SOBOL_COLUMNS: [&str; 12] = [
     "outcome",
@@ -86,57 +66,6 @@ pub const MORRIS_COLUMNS: [&str; 14] = [
     "dof",
     "noise_share",
 ];
-
-/// The indices of one outcome.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Indices {
-    Sobol(SobolIndices),
-    Morris(Vec<MorrisIndex>),
-}
-
-/// Results for one outcome.
-#[derive(Debug, Clone, PartialEq)]
-pub struct OutcomeIndices {
-    pub outcome: String,
-    /// The largest share, over this outcome's indices, of an index's sampling variance that comes
-    /// from the replications (NaN when it could not be measured: fewer than 3 replications).
-    pub noise_share: f64,
-    /// Morris only: the largest bound on the noise's upward bias of mu* (NaN for Sobol or R = 1).
-    pub noise_mu_star: f64,
-    pub indices: Indices,
-}
-
-impl OutcomeIndices {
-    /// Whether index `which` of parameter `p` (Sobol: 0 first order, 1 total) cannot be told from 0:
-    /// its interval (design and replication noise together) reaches 0, or it is undefined.
-    pub fn within_noise(&self, p: usize, which: usize) -> bool {
-        let low = match &self.indices {
-            Indices::Sobol(s) => {
-                if which == 0 {
-                    s.first[p].low
-                } else {
-                    s.total[p].low
-                }
-            }
-            Indices::Morris(m) => m[p].mu_star_low,
-        };
-        low.is_nan() || low <= 0.0
-    }
-
-    /// Per-index replication-noise share of index `which` of parameter `p`.
-    pub fn index_noise_share(&self, p: usize, which: usize) -> f64 {
-        match &self.indices {
-            Indices::Sobol(s) => {
-                if which == 0 {
-                    s.first[p].noise_share()
-                } else {
-                    s.total[p].noise_share()
-                }
-            }
-            Indices::Morris(m) => m[p].noise_share(),
-        }
-    }
-}
 
 /// A finished analysis.
 #[derive(Debug, Clone)]

@@ -32,7 +32,7 @@
 //! branch of the cell-year's observations and of its own transition.
 //!
 //! **Derivatives.** q depends on θ through every earlier transition, so the frontier carries
-//! ∂q/∂θ and ∂²q/∂θ∂θᵀ like the filter's π ([`Problem`]'s step does both), and
+//! ∂q/∂θ and ∂²q/∂θ∂θᵀ like the filter's π ([`step`] does both), and
 //! ∂E_k/∂θ_a = λ Σ_T [w_T ∂X^T_k + 1{a = T} X^T_k] and
 //! ∂²E_k/∂θ_a∂θ_b = λ Σ_T [w_T ∂²X^T_k + 1{a = T} ∂_b X^T_k + 1{b = T} ∂_a X^T_k], over the three
 //! terms T with X^T their sums above and 1{a = T} whether θ_a is T's weight.
@@ -40,7 +40,7 @@
 //! **The fixed point.** Partners are read at t − 1, so the system is triangular in time: one
 //! forward sweep is its fixed point, with no iteration within a year.
 
-use super::likelihood::{Dist, Observation, Problem, Reads, Scratch};
+use super::likelihood::step::{Dist, Observation, Reads, Scratch, step};
 
 /// A weight of a term that reads the partners: fixed, or a free parameter's index.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -124,7 +124,7 @@ impl Frontier {
 }
 
 /// The frontier run at one θ, advanced as the filter's observations reach each year.
-pub(super) struct Run<'a> {
+pub(in crate::calibrate) struct Run<'a> {
     f: &'a Frontier,
     np: usize,
     /// The year whose readings `e` holds; `q` is at the end of the year before.
@@ -141,8 +141,8 @@ pub(super) struct Run<'a> {
 }
 
 impl<'a> Run<'a> {
-    pub(super) fn new(problem: &Problem, f: &'a Frontier, theta: &[f64], derivs: bool) -> Run<'a> {
-        let (k, np) = (problem.frameworks, problem.params);
+    pub(in crate::calibrate) fn new(f: &'a Frontier, np: usize, theta: &[f64], derivs: bool) -> Run<'a> {
+        let k = f.frameworks;
         let zeros = || Dist::zeros(k, np, derivs);
         let q = f
             .initial
@@ -173,28 +173,36 @@ impl<'a> Run<'a> {
     }
 
     /// E (with its derivatives) of the cell-year `r`; the years come in order.
-    pub(super) fn extra(&mut self, problem: &Problem, theta: &[f64], r: Reads) -> &Dist {
+    pub(in crate::calibrate) fn extra(&mut self, theta: &[f64], r: Reads) -> &Dist {
         while self.year < r.year {
-            self.advance(problem, theta);
+            self.advance(theta);
         }
         assert_eq!(self.year, r.year, "the observations come in year order");
         &self.e[r.cell]
     }
 
     /// Every cell's transition into the current year and its evidence, then the next year's E.
-    fn advance(&mut self, problem: &Problem, theta: &[f64]) {
+    fn advance(&mut self, theta: &[f64]) {
+        let (k, np) = (self.f.frameworks, self.np);
         let y = &self.f.years[self.year];
         for (c, cell) in y.cells.iter().enumerate() {
             let Some(o) = cell else { continue };
-            let p = problem
-                .step(o, theta, &self.q[c], Some(&self.e[c]), &mut self.spare, &mut self.scratch)
-                .p;
+            let p = step(k, np, o, theta, &self.q[c], Some(&self.e[c]), &mut self.spare, &mut self.scratch).p;
             if !(p > 0.0 && p.is_finite()) {
                 // Evidence the transition gives no chance (a revision rate of 0): the cell
                 // follows the model alone this year.
                 let all = ((1u16 << self.f.frameworks) - 1) as u8;
                 let free = Observation { outcome: all, ..o.clone() };
-                problem.step(&free, theta, &self.q[c], Some(&self.e[c]), &mut self.spare, &mut self.scratch);
+                step(
+                    k,
+                    np,
+                    &free,
+                    theta,
+                    &self.q[c],
+                    Some(&self.e[c]),
+                    &mut self.spare,
+                    &mut self.scratch,
+                );
             }
             std::mem::swap(&mut self.q[c], &mut self.spare);
         }
@@ -274,7 +282,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::calibrate::likelihood::{Branch, Filter, Rate};
+    use crate::calibrate::likelihood::{Branch, Filter, Problem, Rate};
 
     const K: usize = 3;
     const NP: usize = 5;

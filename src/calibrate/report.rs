@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use super::forecasts::{DiffRow, ScoreRow};
 use super::reliability::Decomposition;
 use super::verdict::{Outcome, outcome, sentence};
-use crate::report::{esc, page_head};
+use crate::export::html::{esc, page_head};
 
 /// One row of the per-state table: state, indicator, observed year, P(adopted by end), median year.
 pub type StateRow = (String, String, Option<i32>, f64, String);

@@ -21,6 +21,7 @@
 
 mod atomic;
 mod detail;
+pub mod html;
 mod manifest;
 pub mod outputs;
 mod runs;

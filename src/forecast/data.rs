@@ -170,3 +170,12 @@ pub fn variant(
     let start = free.iter().map(|p| p.to_internal(p.start)).collect();
     Ok((Variant { sets, free, start, all }, meta))
 }
+
+/// `KEY=VALUE` overrides setting each free scenario parameter to its value at `internal`.
+pub fn estimate_sets(free: &[FreeParam], internal: &[f64]) -> Vec<String> {
+    free.iter()
+        .zip(internal)
+        .filter(|(p, _)| p.in_scenario())
+        .map(|(p, &x)| format!("{}={}", p.key, p.from_internal(x).0))
+        .collect()
+}

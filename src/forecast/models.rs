@@ -100,7 +100,7 @@ impl ForecastModel for Blocsim {
         let v = &data.variants[self.variant];
         let mut sets = v.sets.clone();
         if self.calibrated {
-            sets.extend(super::simulated::estimate_sets(&v.free, theta));
+            sets.extend(super::data::estimate_sets(&v.free, theta));
         }
         Some((sets, data.detection(self.variant, theta)))
     }

@@ -14,7 +14,6 @@ use crate::calibrate::bands::CountBand;
 use crate::calibrate::forecasts::{DiffRow, Forecast, ScoreRow, difference_rows, score_rows};
 use crate::calibrate::multiyear::MultiYear;
 use crate::calibrate::observations::Meta;
-use crate::calibrate::params::FreeParam;
 use crate::calibrate::simulate::Replications;
 use crate::calibrate::spells::Spells;
 use crate::error::{Error, Result};
@@ -46,15 +45,6 @@ pub struct Simulated {
     pub bands: Vec<(String, Vec<CountBand>)>,
     pub scores: Vec<ScoreRow>,
     pub differences: Vec<DiffRow>,
-}
-
-/// `KEY=VALUE` overrides setting each free scenario parameter to its value at `internal`.
-pub fn estimate_sets(free: &[FreeParam], internal: &[f64]) -> Vec<String> {
-    free.iter()
-        .zip(internal)
-        .filter(|(p, _)| p.in_scenario())
-        .map(|(p, &x)| format!("{}={}", p.key, p.from_internal(x).0))
-        .collect()
 }
 
 /// Simulate and score the window for every model of `models`, reading the fits of `time`.

@@ -15,7 +15,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
-use crate::world::countries::rows;
+use crate::world::rows::rows;
 use crate::world::{Groups, StateId, Ties, World};
 
 const AGENT_COLUMNS: [&str; 10] = [

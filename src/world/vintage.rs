@@ -11,7 +11,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use super::World;
-use super::countries::rows;
+use super::rows::rows;
 use crate::error::{Error, Result};
 use crate::limits::MAX_DATA_BYTES;
 

@@ -23,6 +23,7 @@ mod fuzz_regressions;
 mod input_props;
 mod joint;
 mod landscape;
+mod layering;
 mod layout;
 mod limits;
 mod meanfield;
