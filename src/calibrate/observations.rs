@@ -7,11 +7,14 @@
 //! alignments: tastes, investment stocks, events and the knobs. The revisions of calendar year t
 //! use its state after step t − start (that year's events and investment applied).
 //!
-//! **Observed state** ([`super::state`]). The alignments the terms read (`read`, for the network and hedging terms
-//! and the standards term's GDP shares) are the *observed* state at t − 1: anchored cells at their
-//! anchor; a cell whose outcome rows up to t − 1 place it in one framework at that framework; one
-//! placed in a set at the set's member with the largest initial share; every other cell at its
-//! most probable initial framework.
+//! **The partners.** With [`CellModel::with_filtered_partners`] (what `calibrate`, `hindcast` and
+//! `forecast` use) the network, standards and hedging terms read the other cells' filtered
+//! marginals from the problem's [`Frontier`], which [`build`] fills year by year with every cell's
+//! transition and the evidence of the panel's rows ([`super::frontier`]). Without it they read the
+//! *observed* state at t − 1 ([`super::state`], what the recovery tests with true partners build by
+//! hand): anchored cells at their anchor; a cell whose outcome rows up to t − 1 place it in one
+//! framework at that framework; one placed in a set at the set's member with the largest initial
+//! share; every other cell at its most probable initial framework.
 //!
 //! **Observations.** For each `outcome` indicator of domain d and each state not anchored in d,
 //! every fit year t up to the state's first adoption (the first row placing the cell in a set)
@@ -23,7 +26,7 @@
 //! summary counts) and is updated by every year the cell survived. A year whose previous
 //! framework the state's earlier outcome rows of the domain place in one framework outside U is an
 //! exact transition, and the filter restarts from that framework. The filter is exact for the
-//! cell's own chain given the partners' alignments, which stay the observed state.
+//! cell's own chain given what its terms read of the other cells.
 
 use std::collections::BTreeMap;
 
