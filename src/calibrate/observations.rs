@@ -392,9 +392,8 @@ pub fn build(
     let mut meta = Vec::new();
     // One forward filter per (indicator, state): its identifier.
     let mut histories: BTreeMap<(&str, usize), usize> = BTreeMap::new();
-    // Every domain is a slot of the frontier: the hedging term reads a state's other domains.
-    let slots: Vec<usize> = (0..m.layout.domains).collect();
-    let mut frontier = cells.filtered.then(|| frontier_start(m, &history, &slots, first));
+    // Every domain is in the frontier (cell d × N + i): the hedging term reads a state's other domains.
+    let mut frontier = cells.filtered.then(|| frontier_start(m, &history, first));
     for t in first..=last {
         path.advance_to(t);
         let base = path.sim.term_inputs();
@@ -407,11 +406,9 @@ pub fn build(
         let knobs = path.sim.knobs().clone();
         let read = observed_state(m, &history, t - 1);
         let mut feats: BTreeMap<usize, Features> = BTreeMap::new();
-        // The frontier's evidence of this year, `[slot*N + i]`: what the outcome rows leave possible.
-        let mut evidence: Vec<u8> = slots
-            .iter()
-            .flat_map(|&d| (0..n).map(move |i| (d, i)))
-            .map(|(d, i)| rows_of_year(&history, d, i, t, all))
+        // The frontier's evidence of this year, `[d*N + i]`: what the outcome rows leave possible.
+        let mut evidence: Vec<u8> = (0..m.layout.domains * n)
+            .map(|c| rows_of_year(&history, c / n, c % n, t, all))
             .collect();
         let reads = |d: usize, i: usize| {
             cells.filtered.then(|| Reads {
@@ -490,35 +487,10 @@ pub fn build(
             }
         }
         if let Some(fr) = frontier.as_mut() {
-            let mut year = Year {
-                reading: Vec::with_capacity(slots.len()),
-                cells: Vec::with_capacity(slots.len() * n),
-            };
-            for (slot, &d) in slots.iter().enumerate() {
-                let f = feats.entry(d).or_insert_with(|| features_at(&inputs, &read, d));
-                let weight = |t: Term| match weight_index(cells.params, &m.scenario, d, t) {
-                    Some(a) => Weight::Free(a),
-                    None => Weight::Fixed(knobs.weight(d, t)),
-                };
-                year.reading.push(Reading {
-                    lambda: knobs.lambda,
-                    network: weight(Term::Network),
-                    standards: weight(Term::Standards),
-                    hedging: weight(Term::Hedging),
-                });
-                for i in 0..n {
-                    year.cells.push((m.anchor[d * n + i] == NO_ANCHOR).then(|| Observation {
-                        cluster: i,
-                        rate: cells.rate(&knobs, d, i),
-                        outcome: evidence[slot * n + i],
-                        branches: (0..k).map(|j| cells.branch(f, &knobs, d, i, j as u8, 0.0)).collect(),
-                        filter: None,
-                        detection: None,
-                        reads: None,
-                    }));
-                }
+            for d in 0..m.layout.domains {
+                feats.entry(d).or_insert_with(|| features_at(&inputs, &read, d));
             }
-            fr.years.push(year);
+            fr.years.push(frontier_year(cells, &feats, &knobs, &evidence));
         }
     }
     summary.observations = obs.len();
@@ -548,14 +520,49 @@ fn rows_of_year(history: &super::state::History, d: usize, i: usize, t: i32, all
     set
 }
 
-/// The frontier before its first year: every cell of the domains `slots` at its anchor
+/// One year of the frontier: each domain's reading of the partners, and every cell's transition
+/// from each framework (`feats` of every domain) with the year's `evidence` as its outcome.
+fn frontier_year(cells: &CellModel, feats: &BTreeMap<usize, Features>, knobs: &Knobs, evidence: &[u8]) -> Year {
+    let m = cells.model;
+    let (n, k) = (m.layout.states, m.layout.frameworks);
+    let mut year = Year {
+        reading: Vec::with_capacity(m.layout.domains),
+        cells: Vec::with_capacity(m.layout.domains * n),
+    };
+    for (&d, f) in feats {
+        let weight = |t: Term| match weight_index(cells.params, &m.scenario, d, t) {
+            Some(a) => Weight::Free(a),
+            None => Weight::Fixed(knobs.weight(d, t)),
+        };
+        year.reading.push(Reading {
+            lambda: knobs.lambda,
+            network: weight(Term::Network),
+            standards: weight(Term::Standards),
+            hedging: weight(Term::Hedging),
+        });
+        for i in 0..n {
+            year.cells.push((m.anchor[d * n + i] == NO_ANCHOR).then(|| Observation {
+                cluster: i,
+                rate: cells.rate(knobs, d, i),
+                outcome: evidence[d * n + i],
+                branches: (0..k).map(|j| cells.branch(f, knobs, d, i, j as u8, 0.0)).collect(),
+                filter: None,
+                detection: None,
+                reads: None,
+            }));
+        }
+    }
+    year
+}
+
+/// The frontier before its first year: every cell of every domain at its anchor
 /// or at the scenario's initial shares restricted to what the rows before `first` say (uniform
 /// over that set when the shares give it nothing).
-fn frontier_start(m: &Model, history: &super::state::History, slots: &[usize], first: i32) -> Frontier {
+fn frontier_start(m: &Model, history: &super::state::History, first: i32) -> Frontier {
     let (n, k) = (m.layout.states, m.layout.frameworks);
     let all = ((1u16 << k) - 1) as u8;
     let (mut initial, mut shares) = (Vec::new(), Vec::new());
-    for &d in slots {
+    for d in 0..m.layout.domains {
         for i in 0..n {
             let anchor = m.anchor[d * n + i];
             let point = |j: usize| (0..k).map(|x| f64::from(u8::from(x == j))).collect::<Vec<f64>>();
@@ -594,7 +601,7 @@ fn frontier_start(m: &Model, history: &super::state::History, slots: &[usize], f
         .collect();
     Frontier {
         states: n,
-        slots: slots.len(),
+        slots: m.layout.domains,
         frameworks: k,
         initial,
         shares,

@@ -312,27 +312,33 @@ pub(crate) mod tests {
         }
     }
 
-    #[test]
-    fn gradient_and_hessian_match_finite_differences() {
-        let p = toy();
-        let theta = [0.4, -0.7, -1.2];
-        let e = p.eval(&theta);
-        assert!((e.loglik - p.loglik(&theta)).abs() < 1e-12);
+    /// ℓ of `eval` equals `loglik`, and its gradient and Hessian equal central finite differences
+    /// of ℓ and of the gradient at `theta`. Central differences err by O(h²·ℓ''') ~ 1e-10 here,
+    /// plus rounding ~ 1e-16·|ℓ|/h.
+    pub(crate) fn assert_derivatives_match_finite_differences(p: &Problem, theta: &[f64]) {
+        let e = p.eval(theta);
+        assert!((e.loglik - p.loglik(theta)).abs() < 1e-12);
         let h = 1e-5;
-        for a in 0..3 {
-            let mut up = theta;
-            let mut dn = theta;
+        for a in 0..theta.len() {
+            let (mut up, mut dn) = (theta.to_vec(), theta.to_vec());
             up[a] += h;
             dn[a] -= h;
             let fd = (p.loglik(&up) - p.loglik(&dn)) / (2.0 * h);
-            // Central differences err by O(h²·ℓ''') ~ 1e-10 here, plus rounding ~ 1e-16·|ℓ|/h.
             assert!((fd - e.grad[a]).abs() < 1e-7, "gradient {a}: {fd} vs {}", e.grad[a]);
             let (gu, gd) = (p.eval(&up).grad, p.eval(&dn).grad);
-            for b in 0..3 {
+            for b in 0..theta.len() {
                 let fd = (gu[b] - gd[b]) / (2.0 * h);
                 assert!((fd - e.hess[(a, b)]).abs() < 1e-6, "hessian {a},{b}: {fd} vs {}", e.hess[(a, b)]);
             }
         }
+    }
+
+    #[test]
+    fn gradient_and_hessian_match_finite_differences() {
+        let p = toy();
+        let theta = [0.4, -0.7, -1.2];
+        assert_derivatives_match_finite_differences(&p, &theta);
+        let e = p.eval(&theta);
         let total: DVector<f64> = e.scores.iter().sum();
         assert!((total - &e.grad).norm() < 1e-12);
         // The per-cluster Hessians sum to the Hessian; the plain eval does not compute them.
@@ -443,7 +449,7 @@ pub(crate) mod tests {
 
 #[cfg(test)]
 mod layer_tests {
-    use super::tests::toy;
+    use super::tests::{assert_derivatives_match_finite_differences, toy};
     use super::*;
 
     /// [`toy`] with a logit-linear revision rate (intercept θ_2, a state covariate's coefficient
@@ -496,21 +502,7 @@ mod layer_tests {
     fn layer_gradient_and_hessian_match_finite_differences() {
         let p = toy_layer();
         let theta = [0.4, -0.7, -1.2, 0.5, -0.8, 0.3];
-        let e = p.eval(&theta);
-        assert!((e.loglik - p.loglik(&theta)).abs() < 1e-12);
-        let h = 1e-5;
-        for a in 0..6 {
-            let (mut up, mut dn) = (theta, theta);
-            up[a] += h;
-            dn[a] -= h;
-            let fd = (p.loglik(&up) - p.loglik(&dn)) / (2.0 * h);
-            assert!((fd - e.grad[a]).abs() < 1e-7, "gradient {a}: {fd} vs {}", e.grad[a]);
-            let (gu, gd) = (p.eval(&up).grad, p.eval(&dn).grad);
-            for b in 0..6 {
-                let fd = (gu[b] - gd[b]) / (2.0 * h);
-                assert!((fd - e.hess[(a, b)]).abs() < 1e-6, "hessian {a},{b}: {fd} vs {}", e.hess[(a, b)]);
-            }
-        }
+        assert_derivatives_match_finite_differences(&p, &theta);
     }
 
     /// δ = 1 is the alignment itself: an observation layer that always acts gives the same
