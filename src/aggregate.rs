@@ -98,6 +98,15 @@ impl Stats {
     pub fn values(&self) -> [f64; 7] {
         [self.mean, self.sd, self.p05, self.p25, self.p50, self.p75, self.p95]
     }
+
+    /// `{"mean", "sd", "p05", "p25", "p50", "p75", "p95"}` (NaN as null), as in `summary.json`.
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut m = serde_json::Map::new();
+        for (name, v) in Stats::NAMES.iter().zip(self.values()) {
+            m.insert((*name).to_string(), serde_json::Value::from(v));
+        }
+        serde_json::Value::Object(m)
+    }
 }
 
 /// How often a framework tipped (its GDP share in a domain first exceeded one half) across runs.
@@ -507,6 +516,14 @@ impl Aggregator {
             Some(&s) if self.runs > 0 => s as f64 / self.runs as f64,
             _ => f64::NAN,
         }
+    }
+
+    /// Mean number of switches per run over all domains (NaN without runs).
+    pub fn switches_total_per_run(&self) -> f64 {
+        if self.runs == 0 {
+            return f64::NAN;
+        }
+        self.switches.iter().sum::<u128>() as f64 / self.runs as f64
     }
 
     /// How often framework `k` tipped in domain `d`, and the lower median year among runs that did.

@@ -355,6 +355,7 @@ pub fn manifest(model: &Model, opts: &BatchOptions, threads: usize, wall_seconds
     let s = &model.scenario;
     Manifest {
         blocsim_version: env!("CARGO_PKG_VERSION").to_string(),
+        output_format: crate::outcomes::OUTPUT_FORMAT,
         stream_layout: crate::rng::STREAM_LAYOUT,
         scenario: s.name.clone(),
         scenario_path: s.path().display().to_string(),

@@ -19,27 +19,36 @@ use crate::metrics::Layout;
 use crate::run::run_timed;
 use crate::scenario::{Scenario, WorldSource};
 
-/// What to measure.
-#[derive(Debug, Clone)]
+/// What to measure (the flags of `bench`).
+#[derive(Debug, Clone, clap::Args)]
 pub struct BenchOptions {
-    /// Scenario file or bundled name.
+    /// Scenario file (TOML) or bundled scenario name.
+    #[arg(default_value = "bench/logit-network")]
     pub scenario: String,
-    /// Scenario overrides applied before the sizes (`PATH=VALUE`).
-    pub sets: Vec<String>,
-    /// World sizes (synthetic worlds only); empty: the scenario's own size.
+    /// Scenario overrides applied before the sizes.
+    #[command(flatten)]
+    pub set: crate::options::Sets,
+    /// World sizes to measure (synthetic worlds), comma-separated; empty: the scenario's own size.
+    #[arg(long, value_delimiter = ',', default_value = "1000,100000,1000000")]
     pub agents: Vec<usize>,
-    /// Steps per run (None: the scenario's).
+    /// Steps per run (default: the scenario's).
+    #[arg(long)]
     pub steps: Option<usize>,
     /// Runs per measurement (None: the scenario's `batch.runs`).
-    pub runs: Option<u64>,
-    /// Thread counts to measure.
+    #[command(flatten)]
+    pub runs: crate::options::Runs,
+    /// Thread counts to measure, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "1,2")]
     pub threads: Vec<usize>,
-    /// Measured repeats per configuration (the median is reported).
+    /// Measured repeats per configuration; the median is reported.
+    #[arg(long, default_value_t = 3)]
     pub repeats: usize,
-    /// Unmeasured repeats before them.
+    /// Unmeasured warm-up repeats per configuration.
+    #[arg(long, default_value_t = 1)]
     pub warmup: usize,
     /// Master seed (None: the scenario's).
-    pub seed: Option<u64>,
+    #[command(flatten)]
+    pub seed: crate::options::Seed,
 }
 
 /// The machine the figures were measured on.
@@ -172,7 +181,7 @@ pub fn run(opts: &BenchOptions, progress: &dyn Fn(&str)) -> Result<BenchReport> 
             "--threads: expected a list of thread counts of at least 1, e.g. 1,2".into(),
         ));
     }
-    let base = Scenario::load(&opts.scenario, &opts.sets)?;
+    let base = Scenario::load(&opts.scenario, &opts.set.sets)?;
     if !opts.agents.is_empty() && !matches!(base.world.source, WorldSource::Synthetic { .. }) {
         return Err(Error::Usage(format!(
             "--agents needs a synthetic world; scenario `{}` uses another world source",
@@ -182,11 +191,11 @@ pub fn run(opts: &BenchOptions, progress: &dyn Fn(&str)) -> Result<BenchReport> 
     if opts.agents.contains(&0) {
         return Err(Error::Usage("--agents: every size must be at least 1".into()));
     }
-    let runs = opts.runs.unwrap_or(base.batch.runs);
+    let runs = opts.runs.runs.unwrap_or(base.batch.runs);
     if runs == 0 {
         return Err(Error::Usage("--runs must be at least 1".into()));
     }
-    let seed = opts.seed.unwrap_or(base.batch.seed);
+    let seed = opts.seed.seed.unwrap_or(base.batch.seed);
     let sizes: Vec<Option<usize>> = if opts.agents.is_empty() {
         vec![None]
     } else {
@@ -199,7 +208,7 @@ pub fn run(opts: &BenchOptions, progress: &dyn Fn(&str)) -> Result<BenchReport> 
 
     let mut rows = Vec::new();
     for size in sizes {
-        let mut sets = opts.sets.clone();
+        let mut sets = opts.set.sets.clone();
         if let Some(a) = size {
             sets.push(format!("world.synthetic.agents={a}"));
         }
@@ -351,14 +360,14 @@ mod tests {
     fn small_benchmark_counts_updates_and_relates_thread_counts() {
         let opts = BenchOptions {
             scenario: "bench/logit-network".into(),
-            sets: vec![],
+            set: Default::default(),
             agents: vec![200],
             steps: Some(3),
-            runs: Some(2),
+            runs: crate::options::Runs { runs: Some(2) },
             threads: vec![2, 1],
             repeats: 1,
             warmup: 0,
-            seed: Some(1),
+            seed: crate::options::Seed { seed: Some(1) },
         };
         let r = run(&opts, &|_| {}).unwrap();
         assert_eq!(r.rows.len(), 2);
@@ -374,14 +383,14 @@ mod tests {
     fn agents_need_a_synthetic_world() {
         let opts = BenchOptions {
             scenario: "baseline".into(),
-            sets: vec![],
+            set: Default::default(),
             agents: vec![100],
             steps: None,
-            runs: Some(1),
+            runs: crate::options::Runs { runs: Some(1) },
             threads: vec![1],
             repeats: 1,
             warmup: 0,
-            seed: None,
+            seed: crate::options::Seed { seed: None },
         };
         assert!(matches!(run(&opts, &|_| {}), Err(Error::Usage(_))));
     }

@@ -2,8 +2,9 @@
 //! use the same random streams (seed, run), so their outcomes are paired and the difference of a
 //! pair carries only the effect of the change plus the noise the change itself sets off.
 //!
-//! For every outcome (final count and GDP shares per domain and framework, fragmentation per domain
-//! and overall, hedging) the comparison reports the mean of each scenario, the mean paired
+//! For every outcome that the outcome registry marks as compared ([`crate::outcomes`]: final count
+//! and GDP shares per domain and framework, fragmentation per domain and overall, hedging) the
+//! comparison reports the mean of each scenario, the mean paired
 //! difference with its standard error and a 95% confidence interval from Student's t with R − 1
 //! degrees of freedom, and the share of runs in which the alternative is higher (and lower). Per
 //! state and domain it reports how far the probabilities of the frameworks move, so the states
@@ -45,8 +46,11 @@ pub struct CompareOptions {
 /// One compared outcome.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutcomeDiff {
-    /// `share`, `gdp_share`, `fragmentation` or `hedging`.
-    pub measure: &'static str,
+    /// The outcome's canonical name (`final_share.cloud.US`, `fragmentation`...).
+    pub outcome: String,
+    /// Its family: `final_share`, `final_gdp_share`, `fragmentation_by_domain`, `fragmentation`
+    /// or `hedging`.
+    pub family: &'static str,
     /// Domain name (empty for whole-world indices).
     pub domain: String,
     /// Framework name (empty for indices).
@@ -105,7 +109,7 @@ struct Paired {
 }
 
 /// What a comparison keeps of one run of one scenario: the paired outcomes (in the order of
-/// [`outcome_labels`]) and each state's framework per domain at the horizon. A server keeps these
+/// [`compared`]) and each state's framework per domain at the horizon. A server keeps these
 /// for a baseline and pairs any later alternative with them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunPoint {
@@ -129,44 +133,41 @@ impl RunPoint {
     }
 }
 
-/// The paired outcomes of one run, in the order of [`outcome_labels`].
+/// The paired outcomes of one run, in the order of [`compared`] (NaN where a run has none).
 fn outcome_values(model: &Model, o: &RunOutcome) -> Vec<f64> {
-    let l = model.layout;
-    let t = l.years - 1;
-    let mut v = Vec::with_capacity(2 * l.domains * l.frameworks + l.domains + 2);
-    for d in 0..l.domains {
-        for k in 0..l.frameworks {
-            v.push(f64::from(o.counts[l.share_index(t, d, k)]) / l.states as f64);
-        }
-    }
-    for d in 0..l.domains {
-        for k in 0..l.frameworks {
-            v.push(o.gdp_shares[l.share_index(t, d, k)]);
-        }
-    }
-    v.extend_from_slice(&o.fragmentation_final);
-    v.push(o.fragmentation[t]);
-    v.push(o.hedging[t]);
-    v
+    compared(model)
+        .iter()
+        .map(|c| c.value(o, &model.layout).unwrap_or(f64::NAN))
+        .collect()
 }
 
-/// (measure, domain, framework) of each paired outcome.
-fn outcome_labels(model: &Model) -> Vec<(&'static str, String, String)> {
+/// The outcomes a comparison pairs, in registry order.
+fn compared(model: &Model) -> Vec<crate::outcomes::Outcome> {
+    crate::outcomes::expand(&model.layout, |f| f.uses.compared)
+}
+
+/// (canonical name, family, domain, framework) of each paired outcome.
+fn outcome_labels(model: &Model) -> Vec<Label> {
     let s = &model.scenario;
-    let mut out = Vec::new();
-    for measure in ["share", "gdp_share"] {
-        for d in &s.domains {
-            for k in &s.frameworks {
-                out.push((measure, d.clone(), k.clone()));
-            }
-        }
-    }
-    for d in &s.domains {
-        out.push(("fragmentation", d.clone(), String::new()));
-    }
-    out.push(("fragmentation", String::new(), String::new()));
-    out.push(("hedging", String::new(), String::new()));
-    out
+    let name = |i: Option<usize>, names: &[String]| i.map_or(String::new(), |i| names[i].clone());
+    compared(model)
+        .iter()
+        .map(|o| Label {
+            outcome: o.name(&s.domains, &s.frameworks),
+            family: o.family().name,
+            domain: name(o.domain_index(), &s.domains),
+            framework: name(o.framework_index(), &s.frameworks),
+        })
+        .collect()
+}
+
+/// The names of one paired outcome.
+#[derive(Debug, Clone)]
+struct Label {
+    outcome: String,
+    family: &'static str,
+    domain: String,
+    framework: String,
 }
 
 /// Refuse pairs of scenarios whose outcomes cannot be paired.
@@ -213,7 +214,7 @@ pub struct PairedSums {
     domains: Vec<String>,
     ids: Vec<String>,
     names: Vec<String>,
-    labels: Vec<(&'static str, String, String)>,
+    labels: Vec<Label>,
     sums: Vec<Paired>,
     base_counts: Vec<u64>,
     alt_counts: Vec<u64>,
@@ -283,16 +284,17 @@ impl PairedSums {
             .labels
             .iter()
             .zip(&self.sums)
-            .map(|((measure, domain, framework), s)| {
+            .map(|(label, s)| {
                 let mean = s.diff / r;
                 // Sample variance of the differences; rounding can leave a tiny negative value.
                 let var = ((s.diff_sq - r * mean * mean) / (r - 1.0)).max(0.0);
                 let sd = var.sqrt();
                 let se = sd / r.sqrt();
                 OutcomeDiff {
-                    measure,
-                    domain: domain.clone(),
-                    framework: framework.clone(),
+                    outcome: label.outcome.clone(),
+                    family: label.family,
+                    domain: label.domain.clone(),
+                    framework: label.framework.clone(),
                     baseline_mean: s.base / r,
                     alternative_mean: s.alt / r,
                     diff_mean: mean,
@@ -389,19 +391,18 @@ pub fn compare_with(base: &Model, alt: &Model, opts: &CompareOptions, progress: 
 pub const TOP_STATES: usize = 15;
 
 impl Comparison {
-    /// The outcome for (measure, domain, framework), if compared.
-    pub fn outcome(&self, measure: &str, domain: &str, framework: &str) -> Option<&OutcomeDiff> {
-        self.outcomes
-            .iter()
-            .find(|o| o.measure == measure && o.domain == domain && o.framework == framework)
+    /// The outcome of canonical name `name`, if compared.
+    pub fn outcome(&self, name: &str) -> Option<&OutcomeDiff> {
+        self.outcomes.iter().find(|o| o.outcome == name)
     }
 
     /// `comparison.csv`: one row per outcome, columns
-    /// `measure,domain,framework,baseline_mean,alternative_mean,diff_mean,diff_sd,se,ci_low,ci_high,p_higher,p_lower`.
+    /// `outcome,family,domain,framework,baseline_mean,alternative_mean,diff_mean,diff_sd,se,ci_low,ci_high,p_higher,p_lower`.
     pub fn to_csv(&self) -> Vec<u8> {
         let mut w = csv::Writer::from_writer(Vec::new());
         let header = [
-            "measure",
+            "outcome",
+            "family",
             "domain",
             "framework",
             "baseline_mean",
@@ -428,7 +429,7 @@ impl Comparison {
                 o.p_higher,
                 o.p_lower,
             ];
-            let mut row = vec![o.measure.to_string(), o.domain.clone(), o.framework.clone()];
+            let mut row = vec![o.outcome.clone(), o.family.to_string(), o.domain.clone(), o.framework.clone()];
             row.extend(numbers.iter().map(f64::to_string));
             let _ = w.write_record(&row);
         }
@@ -442,7 +443,7 @@ impl Comparison {
             .iter()
             .map(|o| {
                 json!({
-                    "measure": o.measure, "domain": o.domain, "framework": o.framework,
+                    "outcome": o.outcome, "family": o.family, "domain": o.domain, "framework": o.framework,
                     "baseline_mean": o.baseline_mean, "alternative_mean": o.alternative_mean,
                     "diff_mean": o.diff_mean, "diff_sd": o.diff_sd, "se": o.se,
                     "ci_low": o.ci_low, "ci_high": o.ci_high, "p_higher": o.p_higher, "p_lower": o.p_lower,
@@ -495,9 +496,9 @@ impl Comparison {
             self.seed,
             100.0 * CONFIDENCE
         );
-        for (measure, title) in [("share", "Share of states"), ("gdp_share", "GDP-weighted share")] {
+        for (family, title) in [("final_share", "Share of states"), ("final_gdp_share", "GDP-weighted share")] {
             md.push_str(&format!("## {title}\n\n| domain | framework | baseline % | alternative % | difference (pp) | {:.0}% CI (pp) | P(higher) |\n|---|---|---:|---:|---:|---:|---:|\n", 100.0 * CONFIDENCE));
-            for o in self.outcomes.iter().filter(|o| o.measure == measure) {
+            for o in self.outcomes.iter().filter(|o| o.family == family) {
                 md.push_str(&format!(
                     "| {} | {} | {:.1} | {:.1} | {} | [{}, {}] | {:.2} |\n",
                     o.domain,
@@ -512,16 +513,12 @@ impl Comparison {
             }
             md.push('\n');
         }
-        md.push_str("## Indices\n\n| index | domain | baseline | alternative | difference | 95% CI | P(higher) |\n|---|---|---:|---:|---:|---:|---:|\n");
-        for o in self
-            .outcomes
-            .iter()
-            .filter(|o| o.measure == "fragmentation" || o.measure == "hedging")
-        {
+        md.push_str("## Indices\n\n| outcome | domain | baseline | alternative | difference | 95% CI | P(higher) |\n|---|---|---:|---:|---:|---:|---:|\n");
+        for o in self.outcomes.iter().filter(|o| o.framework.is_empty()) {
             let domain = if o.domain.is_empty() { "all" } else { &o.domain };
             md.push_str(&format!(
                 "| {} | {domain} | {:.3} | {:.3} | {:+.3} | [{:+.3}, {:+.3}] | {:.2} |\n",
-                o.measure, o.baseline_mean, o.alternative_mean, o.diff_mean, o.ci_low, o.ci_high, o.p_higher
+                o.outcome, o.baseline_mean, o.alternative_mean, o.diff_mean, o.ci_low, o.ci_high, o.p_higher
             ));
         }
         md.push_str(&format!(

@@ -36,6 +36,8 @@ pub mod meanfield;
 pub mod merge;
 pub mod metrics;
 pub mod model;
+pub mod options;
+pub mod outcomes;
 pub mod outdir;
 pub mod partial;
 pub mod plot;

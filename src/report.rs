@@ -137,7 +137,7 @@ pub fn render(out: &Output, drawn: &Drawn) -> Result<String> {
         "<table>\n<thead><tr><th>index at the horizon</th><th>median</th><th>p05\u{2013}p95</th></tr></thead>\n<tbody>"
     );
     for (key, label) in [("fragmentation", "fragmentation (0\u{2013}1)"), ("hedging", "hedging (0\u{2013}1)")] {
-        let s = |stat: &str| get(&out.summary, &["indices", key, stat]).and_then(Value::as_f64);
+        let s = |stat: &str| get(&out.summary, &[key, stat]).and_then(Value::as_f64);
         let _ = writeln!(
             h,
             "<tr><td>{label}</td><td class=\"n\">{}</td><td class=\"n\">{}\u{2013}{}</td></tr>",
@@ -293,14 +293,14 @@ pub fn write_comparison_report(dir: &std::path::Path) -> Result<String> {
     }
     let _ = writeln!(
         h,
-        "<h2>Paired differences</h2>\n<table>\n<tr><th>measure</th><th>domain</th><th>framework</th><th>baseline</th><th>alternative</th><th>difference</th><th>95% CI</th><th>P(higher)</th></tr>"
+        "<h2>Paired differences</h2>\n<table>\n<tr><th>outcome</th><th>domain</th><th>framework</th><th>baseline</th><th>alternative</th><th>difference</th><th>95% CI</th><th>P(higher)</th></tr>"
     );
     for o in c.get("outcomes").and_then(Value::as_array).into_iter().flatten() {
         let d = |x: Option<f64>| x.map_or("–".to_string(), |x| format!("{x:+.4}"));
         let _ = writeln!(
             h,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>[{}, {}]</td><td>{}</td></tr>",
-            esc(&s(o, "measure")),
+            esc(&s(o, "outcome")),
             esc(&s(o, "domain")),
             esc(&s(o, "framework")),
             num(f(o, "baseline_mean"), 4),

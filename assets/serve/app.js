@@ -15,7 +15,7 @@ let job = null;            // the job whose news we show
 let reply = null;          // the POST /api/run answer of that job
 let last = null;           // last progress event of that job
 let finalDoc = null;       // parsed final comparison.json of that job
-let measure = "share";
+let family = "final_share";
 let timer = null;
 let restoring = false;
 const seen = new Map();     // job -> {progress, final}: news that came before the job's reply
@@ -234,15 +234,15 @@ function setStatus(state, text) {
 }
 
 function rows(doc, which) {
-  return doc.outcomes.filter((o) => which(o.measure));
+  return doc.outcomes.filter((o) => which(o.family));
 }
 
 function renderTable(doc, provisional) {
   const tb = $("table").querySelector("tbody");
   tb.textContent = "";
-  for (const o of rows(doc, (m) => m === measure)) {
+  for (const o of rows(doc, (m) => m === family)) {
     const k = doc.frameworks ? 0 : setup.frameworks.indexOf(o.framework);
-    const tr = el("tr", { "data-measure": o.measure, "data-domain": o.domain, "data-framework": o.framework,
+    const tr = el("tr", { "data-outcome": o.outcome, "data-family": o.family, "data-domain": o.domain, "data-framework": o.framework,
       "data-diff-mean": String(o.diff_mean), "data-ci-low": String(o.ci_low), "data-ci-high": String(o.ci_high),
       "data-p-higher": String(o.p_higher) });
     const sw = el("td");
@@ -257,11 +257,11 @@ function renderTable(doc, provisional) {
   for (const id of ["table", "indices", "movers"]) $(id).classList.toggle("provisional", provisional);
   const ti = $("indices").querySelector("tbody");
   ti.textContent = "";
-  for (const o of rows(doc, (m) => m === "fragmentation" || m === "hedging")) {
+  for (const o of rows(doc, (m) => m === "fragmentation_by_domain" || m === "fragmentation" || m === "hedging")) {
     const f = (x) => x.toFixed(3);
     const s = (x) => (x >= 0 ? "+" : "−") + Math.abs(x).toFixed(3);
-    ti.appendChild(Object.assign(el("tr", { "data-measure": o.measure, "data-domain": o.domain, "data-diff-mean": String(o.diff_mean) }), {}));
-    ti.lastChild.append(el("td", {}, o.measure), el("td", {}, o.domain || "all"), el("td", {}, f(o.baseline_mean)),
+    ti.appendChild(Object.assign(el("tr", { "data-outcome": o.outcome, "data-domain": o.domain, "data-diff-mean": String(o.diff_mean) }), {}));
+    ti.lastChild.append(el("td", {}, o.outcome), el("td", {}, o.domain || "all"), el("td", {}, f(o.baseline_mean)),
       el("td", {}, f(o.alternative_mean)), el("td", {}, s(o.diff_mean)), el("td", {}, "[" + s(o.ci_low) + ", " + s(o.ci_high) + "]"),
       el("td", {}, o.p_higher.toFixed(2)));
   }
@@ -286,7 +286,7 @@ function renderTable(doc, provisional) {
 function renderForest(doc) {
   const box = $("forest");
   box.textContent = "";
-  const os = rows(doc, (m) => m === measure);
+  const os = rows(doc, (m) => m === family);
   if (!os.length) return;
   const W = 900, rowH = 16, top = 8, left = 110, right = 20, H = top + os.length * rowH + 34;
   let lo = Math.min(0, ...os.map((o) => o.ci_low)), hi = Math.max(0, ...os.map((o) => o.ci_high));
@@ -368,7 +368,7 @@ function fanCell() {
   let d = $("fan-domain").value, k = $("fan-framework").value;
   const doc = finalDoc || (last && last.comparison);
   if ((!d || !k) && doc) {
-    const os = doc.outcomes.filter((o) => o.measure === "share" && (!d || o.domain === d) && (!k || o.framework === k));
+    const os = doc.outcomes.filter((o) => o.family === "final_share" && (!d || o.domain === d) && (!k || o.framework === k));
     const o = os.sort((a, b) => Math.abs(b.diff_mean) - Math.abs(a.diff_mean))[0];
     if (o) { d = o.domain; k = o.framework; }
   }
@@ -443,7 +443,7 @@ function renderPins(p) {
     const cb = el("input", { type: "checkbox", value: pin.job, class: "pick" });
     cb.addEventListener("change", pairPicked);
     const c = pin.comparison;
-    const best = c.outcomes.filter((o) => o.measure === "share").sort((a, b) => Math.abs(b.diff_mean) - Math.abs(a.diff_mean))[0];
+    const best = c.outcomes.filter((o) => o.family === "final_share").sort((a, b) => Math.abs(b.diff_mean) - Math.abs(a.diff_mean))[0];
     row.append(cb, el("strong", {}, " " + pin.name + " "), el("span", { class: "small muted" },
       `job ${pin.job}, ${c.runs} runs, seed ${c.seed}; largest: ${best.domain} ${best.framework} ${pp(best.diff_mean)} pp `));
     const un = el("button", { type: "button", class: "link" }, "unpin");
@@ -465,7 +465,7 @@ async function pairPicked() {
   box.appendChild(el("p", { class: "small" }, `${d.alternative} − ${d.baseline} (paired, ${d.runs} runs), share of states, pp:`));
   const t = el("table", { class: "numbers" });
   t.appendChild(el("tr")).append(el("th", {}, "domain"), el("th", {}, "framework"), el("th", {}, "difference"), el("th", {}, "95% CI"), el("th", {}, "P(higher)"));
-  for (const o of d.outcomes.filter((o) => o.measure === "share")) {
+  for (const o of d.outcomes.filter((o) => o.family === "final_share")) {
     t.appendChild(el("tr")).append(el("td", {}, o.domain), el("td", {}, o.framework), el("td", {}, pp(o.diff_mean)),
       el("td", {}, "[" + pp(o.ci_low) + ", " + pp(o.ci_high) + "]"), el("td", {}, o.p_higher.toFixed(2)));
   }
@@ -572,9 +572,9 @@ async function main() {
   for (const id of ["sets", "name", "runs", "seed"]) $(id).addEventListener("input", changed);
   for (const id of ["map-domain"]) $(id).addEventListener("change", renderMap);
   for (const id of ["fan-domain", "fan-framework"]) $(id).addEventListener("change", renderFan);
-  document.querySelectorAll("#measure-tabs button").forEach((b) => b.addEventListener("click", () => {
-    measure = b.dataset.measure;
-    document.querySelectorAll("#measure-tabs button").forEach((x) => x.classList.toggle("on", x === b));
+  document.querySelectorAll("#family-tabs button").forEach((b) => b.addEventListener("click", () => {
+    family = b.dataset.family;
+    document.querySelectorAll("#family-tabs button").forEach((x) => x.classList.toggle("on", x === b));
     renderAll(!finalDoc);
   }));
   $("export").addEventListener("click", () => {

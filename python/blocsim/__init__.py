@@ -23,13 +23,14 @@ from . import _native
 from ._native import BlocsimError, InputError
 from ._progress import ProgressArg, Reporter
 from ._results import Batch, Chart, Comparison, Sweep
-from ._scenario import Scenario, Sets, Uncertain, as_scenario, set_texts
+from ._scenario import Outcome, Scenario, Sets, Uncertain, as_scenario, set_texts
 
 __all__ = [
     "BlocsimError",
     "InputError",
     "Scenario",
     "Uncertain",
+    "Outcome",
     "Batch",
     "Comparison",
     "Sweep",

@@ -69,6 +69,22 @@ class Uncertain:
 
 
 @dataclass(frozen=True)
+class Outcome:
+    """An outcome of the registry under its one canonical name (``final_share.cloud.US``): the
+    ``runs.csv`` column, the ``summary.json`` path, the comparison's ``outcome`` and the
+    ``outcomes=`` selector. ``compared``: paired by ``compare``; ``default``: studied when no
+    ``outcomes=`` is given; ``selectable``: a number in every run (``tipping_year`` is not).
+    """
+
+    name: str
+    family: str
+    about: str
+    compared: bool
+    default: bool
+    selectable: bool
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A scenario loaded and validated, with its overrides.
 
@@ -88,6 +104,7 @@ class Scenario:
     runs: int
     seed: int
     uncertain: tuple[Uncertain, ...]
+    outcomes: tuple[Outcome, ...] = field(repr=False)
     resolved: str = field(repr=False)
 
     @classmethod
@@ -115,6 +132,7 @@ class Scenario:
             runs=info["runs"],
             seed=info["seed"],
             uncertain=tuple(Uncertain(**u) for u in info["uncertain"]),
+            outcomes=tuple(Outcome(**o) for o in info["outcomes"]),
             resolved=info["resolved"],
         )
 

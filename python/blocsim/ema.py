@@ -5,9 +5,11 @@
 - **uncertainties** are the scenario's drawn parameters (its ``dist = ...`` keys) with their ranges
   (:class:`blocsim.Uncertain`: the support, or mean +- 2 sd for a normal),
 - **levers** are the keys you choose, with their ranges (integer keys become integer levers),
-- **outcomes** are the final count and GDP shares of every domain and framework and the
-  fragmentation and hedging indices, each the mean over ``replications`` runs of a blocsim batch
-  in which the experiment's values are fixed with ``--set``.
+- **outcomes** are the outcomes ``compare`` pairs (:attr:`blocsim.Scenario.outcomes` with
+  ``compared``: the final count and GDP shares of every domain and framework, fragmentation by
+  domain and overall, hedging), each the mean over ``replications`` runs of a blocsim batch in which
+  the experiment's values are fixed with ``--set``; ``variable_name`` is the outcome's canonical
+  name and the EMA name its :func:`identifier`.
 
 Every experiment uses the same seed, so experiments differ by their parameters only (common random
 numbers). ``perform_experiments``, PRIM and feature scoring then work as with any EMA model:
@@ -37,9 +39,9 @@ def identifier(key: str) -> str:
 
 
 def outcome_keys(s: Scenario) -> list[str]:
-    """The summary keys the model reports: final count and GDP shares, fragmentation, hedging."""
-    keys = [f"{m}.{d}.{f}" for m in ("final_share", "final_gdp_share") for d in s.domains for f in s.frameworks]
-    return keys + ["indices.fragmentation", "indices.hedging"]
+    """The canonical names of the outcomes the model reports (those ``compare`` pairs), which are
+    also their keys in ``summary.json``."""
+    return [o.name for o in s.outcomes if o.compared]
 
 
 class _Run:

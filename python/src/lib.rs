@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use arrow_pyarrow::IntoPyArrow;
 use blocsim::commands;
-use blocsim::plot::PlotOptions;
+use blocsim::options::{Charts, Output, Plan, PlotOptions, Sets, Source};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
@@ -57,6 +57,19 @@ fn load<'py>(py: Python<'py>, scenario: &str, sets: Vec<String>) -> PyResult<Bou
         uncertain.push(e);
     }
     d.set_item("uncertain", uncertain)?;
+    let mut outcomes = Vec::new();
+    for o in blocsim::outcomes::expand(&model.layout, |_| true) {
+        let f = o.family();
+        let e = PyDict::new(py);
+        e.set_item("name", o.name(&s.domains, &s.frameworks))?;
+        e.set_item("family", f.name)?;
+        e.set_item("about", f.about)?;
+        e.set_item("compared", f.uses.compared)?;
+        e.set_item("default", f.uses.default)?;
+        e.set_item("selectable", f.uses.selectable)?;
+        outcomes.push(e);
+    }
+    d.set_item("outcomes", outcomes)?;
     Ok(d)
 }
 
@@ -77,9 +90,6 @@ fn resolve_params(py: Python<'_>, scenario: &str, sets: Vec<String>, params: Vec
     })
 }
 
-fn plot_options(scale: Option<f64>) -> Option<PlotOptions> {
-    scale.map(|png_scale| PlotOptions { png_scale })
-}
 
 fn dir_str(p: &Path) -> String {
     p.to_string_lossy().into_owned()
@@ -105,18 +115,14 @@ fn batch<'py>(
     progress: Option<Py<PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let c = commands::BatchCommand {
-        scenario,
-        sets,
-        runs,
-        seed,
-        threads,
+        source: Source::new(scenario, sets),
+        plan: Plan::new(runs, seed, threads),
         shard: None,
-        out,
         resume,
-        force,
         checkpoint_runs: None,
-        plots: plot_options(plots),
-        detail,
+        no_detail: !detail,
+        output: Output { out, force },
+        charts: Charts::new(plots),
         command,
         env: |_| None,
     };
@@ -153,14 +159,10 @@ fn compare<'py>(
     let c = commands::CompareCommand {
         baseline,
         alternative,
-        sets,
-        runs,
-        seed,
-        threads,
-        out,
-        force,
-        plot_options: plot_options(plots).unwrap_or_default(),
-        draw: plots.is_some(),
+        set: Sets { sets },
+        plan: Plan::new(runs, seed, threads),
+        output: Output { out, force },
+        charts: Charts::new(plots),
         command,
     };
     let done = watch::run(py, progress.as_ref(), |w| commands::compare(c, w))?;
@@ -194,27 +196,25 @@ fn sweep<'py>(
     progress: Option<Py<PyAny>>,
     precision: Option<f64>,
 ) -> PyResult<Bound<'py, PyDict>> {
+    let design = errors::guard(|| Ok(blocsim::analysis::sweep::DesignKind::parse(&design)?))?;
     let c = commands::SweepCommand {
         common: commands::ExperimentCommand {
             settings: blocsim::analysis::Settings {
-                scenario,
-                sets,
+                source: Source::new(scenario, sets),
                 params,
                 outcomes,
-                runs,
-                seed,
-                threads,
-                out,
-                force,
+                plan: Plan::new(Some(runs), seed, threads),
+                output: Output { out, force },
                 command,
             },
-            plots: plot_options(plots),
+            charts: Charts::new(plots),
         },
         design,
         points,
         precision,
     };
-    let (sw, dir) = watch::run(py, progress.as_ref(), |w| commands::sweep(c, w))?;
+    let done = watch::run(py, progress.as_ref(), |w| commands::sweep(c, w))?;
+    let (sw, dir) = (done.result, done.dir);
     let d = PyDict::new(py);
     d.set_item("scenario", &sw.scenario)?;
     d.set_item("dir", dir_str(&dir))?;

@@ -8,7 +8,8 @@
 //!   `tipping_year` of a run that never tipped). The types depend on the column's name, not on the
 //!   values of one batch, so every batch of a scenario has the same schema.
 //! - Parquet tables (`points.parquet`, `runs.parquet` of a sweep, `detail.parquet`): read as written.
-//! - `summary.json`: one row per statistic object (`{mean, sd, p05, ..., p95}`) with its dotted key.
+//! - `summary.json`: one row per statistic object (`{mean, sd, p05, ..., p95}`, or only `mean` for
+//!   switches: the others null) with its dotted key, the outcome's canonical name.
 
 use std::fs::File;
 use std::path::Path;
@@ -23,7 +24,7 @@ use arrow_schema::{DataType, Field, Schema, SchemaRef};
 pub fn is_integer_column(name: &str) -> bool {
     matches!(name, "run" | "year" | "point" | "replication" | "runs" | "states" | "n")
         || name.starts_with("switches")
-        || name.starts_with("tipping_year:")
+        || name.starts_with("tipping_year.")
 }
 
 /// One table: its schema and batches (one batch for files read whole).
@@ -172,10 +173,10 @@ pub const STATS: [&str; 7] = ["mean", "sd", "p05", "p25", "p50", "p75", "p95"];
 
 fn collect_stats(prefix: &str, v: &serde_json::Value, keys: &mut Vec<String>, values: &mut [Vec<Option<f64>>]) {
     let serde_json::Value::Object(map) = v else { return };
-    if STATS.iter().all(|s| map.contains_key(*s)) {
+    if map.contains_key("mean") {
         keys.push(prefix.to_owned());
         for (col, s) in values.iter_mut().zip(STATS) {
-            col.push(map[s].as_f64());
+            col.push(map.get(s).and_then(serde_json::Value::as_f64));
         }
         return;
     }
@@ -225,13 +226,13 @@ mod tests {
         let p = write(
             &dir,
             "runs.csv",
-            "run,share:cloud:US,tipping_year:cloud:US,name\n0,1,2031,a\n1,0.5,,b\n",
+            "run,final_share.cloud.US,tipping_year.cloud.US,name\n0,1,2031,a\n1,0.5,,b\n",
         );
         let t = csv_table(&p).unwrap();
         let b = &t.batches[0];
         assert_eq!(b.num_rows(), 2);
         let types: Vec<_> = t.schema.fields().iter().map(|f| f.data_type().clone()).collect();
-        // share:cloud:US holds a whole number in row 0 and is still Float64.
+        // final_share.cloud.US holds a whole number in row 0 and is still Float64.
         assert_eq!(types, [DataType::Int64, DataType::Float64, DataType::Int64, DataType::Utf8]);
         assert!(b.column(2).is_null(1));
         let shares = b.column(1).as_any().downcast_ref::<Float64Array>().unwrap();
@@ -244,14 +245,14 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("blocsim-py-summary-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let stats = r#"{"mean":0.5,"sd":0.1,"p05":0.3,"p25":0.4,"p50":0.5,"p75":0.6,"p95":0.7}"#;
-        let text = format!(r#"{{"runs":3,"final_share":{{"cloud":{{"US":{stats}}}}},"indices":{{"hedging":{stats}}}}}"#);
+        let text = format!(r#"{{"runs":3,"final_share":{{"cloud":{{"US":{stats}}}}},"hedging":{stats},"switches":{{"mean":4.5}}}}"#);
         let p = write(&dir, "summary.json", &text);
         let t = summary_table(&p).unwrap();
         let b = &t.batches[0];
         let keys = b.column(0).as_any().downcast_ref::<StringArray>().unwrap();
         assert_eq!(
             keys.iter().flatten().collect::<Vec<_>>(),
-            ["final_share.cloud.US", "indices.hedging"]
+            ["final_share.cloud.US", "hedging", "switches"]
         );
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -18,9 +18,9 @@ def test_compare_writes_the_command_lines_files(tmp_path, cli):
         assert same_bytes(tmp_path / "cli" / name, c.dir / name), name
     d = c.differences
     assert isinstance(d, pa.Table)
-    assert d.column_names[:3] == ["measure", "domain", "framework"]
+    assert d.column_names[:4] == ["outcome", "family", "domain", "framework"]
     assert d.schema.field("diff_mean").type == pa.float64()
-    row = d.filter(pc.equal(d["measure"], "fragmentation")).to_pylist()
+    row = d.filter(pc.equal(d["outcome"], "fragmentation")).to_pylist()
     assert len(row) >= 1
     assert row[0]["ci_low"] <= row[0]["diff_mean"] <= row[0]["ci_high"]
     assert c.summary["runs"] == 60

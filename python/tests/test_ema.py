@@ -27,9 +27,12 @@ def test_uncertainties_are_the_drawn_parameters_with_their_ranges(model):
 def test_levers_and_outcomes(model):
     assert [(l.name, l.lower_bound, l.upper_bound) for l in model.levers] == [("domain_cloud_switching_cost", 0.1, 1.0)]
     names = [o.name for o in model.outcomes]
-    assert len(names) == 2 * 5 * 3 + 2
+    assert len(names) == 2 * 5 * 3 + 5 + 2
     assert "final_share_cloud_US" in names and "final_gdp_share_ai_CN" in names
-    assert names[-2:] == ["indices_fragmentation", "indices_hedging"]
+    assert names[-2:] == ["fragmentation", "hedging"]
+    s = blocsim.Scenario.load("baseline")
+    assert [o.variable_name for o in model.outcomes] == [[o.name] for o in s.outcomes if o.compared]
+    assert "fragmentation_by_domain.cloud" in {o.name for o in s.outcomes}
 
 
 def test_an_experiment_is_a_batch_with_the_values_set(tmp_path, model):
@@ -56,7 +59,7 @@ def test_perform_experiments_prim_and_feature_scoring(model):
     for u in model.uncertainties:
         col = experiments[u.name]
         assert col.between(u.lower_bound, u.upper_bound).all()
-    frag = outcomes["indices_fragmentation"]
+    frag = outcomes["fragmentation"]
     assert frag.shape == (16,) and ((0 <= frag) & (frag <= 1)).all()
     scores = feature_scoring.get_feature_scores_all(experiments.drop(columns=["model", "policy", "scenario"]), outcomes)
     assert "choice_lambda" in scores.index

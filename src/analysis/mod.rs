@@ -405,27 +405,32 @@ pub fn default_dir(scenario: &str, what: &str) -> PathBuf {
     PathBuf::from("output").join(scenario).join(what)
 }
 
-/// Common settings of the experiment commands, as given on the command line.
-#[derive(Debug, Clone)]
+/// Replications per design point when `--runs` is not given.
+pub const EXPERIMENT_RUNS: u64 = 10;
+
+/// Common settings of the experiment commands (`sweep`, `sensitivity`), as given on the command line.
+#[derive(Debug, Clone, clap::Args)]
 pub struct Settings {
-    /// Scenario file or bundled name.
-    pub scenario: String,
-    /// `--set PATH=VALUE` overrides applied to every design point.
-    pub sets: Vec<String>,
-    /// `--param PATH=LO:HI` texts (empty: the command's default).
+    /// The scenario and the overrides applied at every design point.
+    #[command(flatten)]
+    pub source: crate::options::Source,
+    /// A parameter and its range, e.g. --param choice.lambda=1:4 (repeatable; sweep: at least one;
+    /// sensitivity: default the scenario's uncertain parameters).
+    #[arg(long = "param", value_name = "PATH=LO:HI")]
     pub params: Vec<String>,
-    /// `--outcome` selectors (empty: [`Outcome::defaults`]).
+    /// An outcome to study, by its name (repeatable; default: every final_gdp_share,
+    /// fragmentation, hedging).
+    #[arg(long = "outcome", value_name = "NAME")]
     pub outcomes: Vec<String>,
-    /// Replications per design point.
-    pub runs: u64,
-    /// Master seed (None: the scenario's batch.seed).
-    pub seed: Option<u64>,
-    pub threads: Option<usize>,
+    /// Replications per design point (None: [`EXPERIMENT_RUNS`]), master seed (None: the
+    /// scenario's batch.seed) and worker threads.
+    #[command(flatten)]
+    pub plan: crate::options::Plan,
     /// Output directory (None: `output/<scenario>/<command>`).
-    pub out: Option<PathBuf>,
-    /// Write into `out` even if it is not a blocsim output directory.
-    pub force: bool,
-    /// The command line, for the manifest.
+    #[command(flatten)]
+    pub output: crate::options::Output,
+    /// The command line, for the manifest (set by the caller).
+    #[arg(skip)]
     pub command: Vec<String>,
 }
 
@@ -445,13 +450,14 @@ pub struct Prepared {
 /// `default_params` gives the parameters when none were given.
 pub fn prepare(s: &Settings, what: &str, default_params: fn(&Scenario) -> Vec<ParamRange>) -> Result<Prepared> {
     let max = crate::scenario::validate::MAX_RUNS;
-    if !(1..=max).contains(&s.runs) {
-        return Err(Error::Usage(format!("--runs {}: expected 1 to {max}", s.runs)));
+    let runs = s.plan.runs().unwrap_or(EXPERIMENT_RUNS);
+    if !(1..=max).contains(&runs) {
+        return Err(Error::Usage(format!("--runs {runs}: expected 1 to {max}")));
     }
-    if s.threads == Some(0) {
+    if s.plan.threads == Some(0) {
         return Err(Error::Usage("--threads 0: expected at least 1".into()));
     }
-    let loader = Loader::new(&s.scenario, &s.sets)?;
+    let loader = Loader::new(&s.source.scenario, s.source.sets())?;
     let mut params = if s.params.is_empty() {
         default_params(&loader.base.scenario)
     } else {
@@ -464,12 +470,16 @@ pub fn prepare(s: &Settings, what: &str, default_params: fn(&Scenario) -> Vec<Pa
     }
     loader.resolve(&mut params)?;
     let outcomes = Outcome::parse_all(&s.outcomes, &loader.base.labels())?;
-    let dir = s.out.clone().unwrap_or_else(|| default_dir(&loader.base.scenario.name, what));
-    let lock = crate::outdir::prepare(&dir, s.force)?;
+    let dir = s
+        .output
+        .out
+        .clone()
+        .unwrap_or_else(|| default_dir(&loader.base.scenario.name, what));
+    let lock = crate::outdir::prepare(&dir, s.output.force)?;
     let plan = Plan {
-        seed: s.seed.unwrap_or(loader.base.scenario.batch.seed),
-        runs: s.runs,
-        threads: s.threads,
+        seed: s.plan.seed().unwrap_or(loader.base.scenario.batch.seed),
+        runs,
+        threads: s.plan.threads,
     };
     Ok(Prepared {
         loader,

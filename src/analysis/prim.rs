@@ -12,14 +12,17 @@
 //! raises the density. For several boxes (covering), the points in the boxes found are removed and
 //! the search repeats on the rest.
 
-/// PRIM settings.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// PRIM settings (the flags of `discover`).
+#[derive(Debug, Clone, Copy, PartialEq, clap::Args)]
 pub struct PrimOptions {
-    /// Fraction of the box's points removed by one peel (0.05 by default).
+    /// Share of the box's runs removed by each peel.
+    #[arg(long, default_value_t = 0.05)]
     pub alpha: f64,
-    /// Smallest box mass (share of all points) peeling may reach (0.05 by default).
+    /// Smallest box mass (share of all runs) peeling may reach.
+    #[arg(long, default_value_t = 0.05)]
     pub min_mass: f64,
-    /// Smallest coverage of the chosen box (0.5 by default).
+    /// The chosen box is the densest with at least this coverage.
+    #[arg(long, default_value_t = 0.5)]
     pub min_coverage: f64,
 }
 

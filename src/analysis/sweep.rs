@@ -25,7 +25,7 @@ use crate::export::write_atomic;
 use crate::progress::Progress;
 
 /// Which design a sweep uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum DesignKind {
     /// Full factorial, `points` levels per parameter.
     Grid,
@@ -34,13 +34,9 @@ pub enum DesignKind {
 }
 
 impl DesignKind {
-    /// Parse `grid` or `lhs`.
+    /// Parse `grid` or `lhs` (the names [`clap::ValueEnum`] gives the command line).
     pub fn parse(s: &str) -> Result<DesignKind> {
-        match s {
-            "grid" => Ok(DesignKind::Grid),
-            "lhs" => Ok(DesignKind::Lhs),
-            _ => Err(Error::Usage(format!("--design {s}: expected grid or lhs"))),
-        }
+        <DesignKind as clap::ValueEnum>::from_str(s, false).map_err(|_| Error::Usage(format!("--design {s}: expected grid or lhs")))
     }
     /// The name written in `sweep.json`.
     pub fn name(self) -> &'static str {

@@ -14,25 +14,29 @@ use crate::calibrate::panel::Panel;
 use crate::calibrate::{Fit, estimate, params};
 use crate::error::Error;
 use crate::model::Knobs;
+use crate::options::{Output, Source};
 
-/// What `calibrate` should do.
-#[derive(Debug, Clone)]
+/// What `calibrate` should do: estimate weights by maximum likelihood of an observed panel's
+/// decisions (default --out: output/<scenario>/calibrate).
+#[derive(Debug, Clone, clap::Args)]
 pub struct CalibrateCommand {
-    /// Scenario file (TOML) or bundled scenario name.
-    pub scenario: String,
-    /// `--set PATH=VALUE` overrides.
-    pub sets: Vec<String>,
-    /// The observed directory: `events.csv` and `codebook.toml`.
-    pub observed: PathBuf,
-    /// `FIRST:LAST`, the calendar years whose revisions are fitted (default 2018:2021).
+    /// The scenario and its overrides.
+    #[command(flatten)]
+    pub source: Source,
+    /// The observed panel and the keys to estimate.
+    #[command(flatten)]
+    pub panel: crate::options::Panel,
+    /// Calendar years whose revisions are fitted, FIRST:LAST (default 2018:2021).
+    #[arg(long, value_name = "FIRST:LAST")]
     pub fit_years: Option<String>,
-    /// Keys to estimate (empty: [`params::DEFAULT_FREE`]).
-    pub free: Vec<String>,
     /// Skip the profile likelihoods.
+    #[arg(long)]
     pub no_profiles: bool,
     /// Output directory (None: `output/<scenario>/calibrate`).
-    pub out: Option<PathBuf>,
-    pub force: bool,
+    #[command(flatten)]
+    pub output: Output,
+    /// The command line, for the manifest (set by the caller).
+    #[arg(skip)]
     pub command: Vec<String>,
 }
 
@@ -60,10 +64,10 @@ pub fn parse_years(text: &str) -> Result<(i32, i32), Error> {
 pub fn calibrate(c: CalibrateCommand) -> anyhow::Result<CalibrateDone> {
     let t0 = std::time::Instant::now();
     let (first, last) = parse_years(c.fit_years.as_deref().unwrap_or("2018:2021"))?;
-    let model = super::load(&c.scenario, &c.sets)?;
+    let model = super::load(&c.source.scenario, c.source.sets())?;
     let s = &model.scenario;
     CovariatePath::check_window(&model, first, last)?;
-    let codebook = Codebook::load(&c.observed.join("codebook.toml"), &s.frameworks, &s.domains)?;
+    let codebook = Codebook::load(&c.panel.observed.join("codebook.toml"), &s.frameworks, &s.domains)?;
     if codebook.first_year > first || codebook.last_year < last {
         return Err(Error::Usage(format!(
             "--fit-years {first}:{last}: outside the panel's horizon {}-{} ({})",
@@ -73,15 +77,15 @@ pub fn calibrate(c: CalibrateCommand) -> anyhow::Result<CalibrateDone> {
         ))
         .into());
     }
-    let panel = Panel::load(&c.observed.join("events.csv"), &codebook, &model.world.ids, &s.domains)?;
+    let panel = Panel::load(&c.panel.observed.join("events.csv"), &codebook, &model.world.ids, &s.domains)?;
     let draws = params::centre_draws(s);
     let knobs = Knobs::realize(s, &draws);
     let layers = codebook.layers();
     let acted = |name: &str| panel.has_row_in(name, first, last);
-    let keys = if c.free.is_empty() {
+    let keys = if c.panel.free.is_empty() {
         params::default_keys(&layers, acted)
     } else {
-        c.free.clone()
+        c.panel.free.clone()
     };
     let free = params::parse_free_with(&keys, s, &knobs, &layers)?;
     let mut path = CovariatePath::new(&model, &draws, s.batch.seed);
@@ -100,14 +104,17 @@ pub fn calibrate(c: CalibrateCommand) -> anyhow::Result<CalibrateDone> {
         .zip(key("utility.network"))
         .and_then(|(a, b)| crate::calibrate::inference::slope_correlation(&problem.utility_slopes(&start), problem.frameworks, a, b));
     let fit = estimate(&problem, &free, !c.no_profiles)?;
-    let dir = c.out.unwrap_or_else(|| PathBuf::from("output").join(&s.name).join("calibrate"));
-    let _lock = crate::outdir::prepare(&dir, c.force)?;
-    let extends = extends_of(&c.scenario);
+    let dir = c
+        .output
+        .out
+        .unwrap_or_else(|| PathBuf::from("output").join(&s.name).join("calibrate"));
+    let _lock = crate::outdir::prepare(&dir, c.output.force)?;
+    let extends = extends_of(&c.source.scenario);
     let seconds = t0.elapsed().as_secs_f64();
     let ctx = Context {
         scenario: s.name.clone(),
         extends,
-        observed: c.observed.display().to_string(),
+        observed: c.panel.observed.display().to_string(),
         fit_years: (first, last),
         lambda: knobs.lambda,
         seconds,
@@ -156,6 +163,7 @@ pub(super) fn write_manifest(
     let s = &model.scenario;
     let mut manifest = crate::export::Manifest {
         blocsim_version: env!("CARGO_PKG_VERSION").to_string(),
+        output_format: crate::outcomes::OUTPUT_FORMAT,
         stream_layout: crate::rng::STREAM_LAYOUT,
         scenario: s.name.clone(),
         scenario_path: s.path().display().to_string(),

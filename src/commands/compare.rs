@@ -8,32 +8,31 @@ use anyhow::Context;
 use super::Progress;
 use crate::batch::{self, BatchOptions};
 use crate::compare::{CompareOptions, Comparison};
-use crate::plot::PlotOptions;
+use crate::options::{Charts, Output, Plan, Sets};
 
-/// What `compare` should do.
-#[derive(Debug, Clone)]
+/// What `compare` should do: compare an alternative scenario with a baseline on common random
+/// numbers (default --out: output/compare/<baseline>--<alternative>).
+#[derive(Debug, Clone, clap::Args)]
 pub struct CompareCommand {
     /// Baseline scenario file or bundled name.
     pub baseline: String,
     /// Alternative scenario file or bundled name.
     pub alternative: String,
     /// `--set` overrides of the alternative only.
-    pub sets: Vec<String>,
-    /// Paired runs (None: the baseline's batch.runs).
-    pub runs: Option<u64>,
-    /// Master seed (None: the baseline's batch.seed).
-    pub seed: Option<u64>,
-    /// Worker threads (None: one per core).
-    pub threads: Option<usize>,
+    #[command(flatten)]
+    pub set: Sets,
+    /// Paired runs (None: the baseline's batch.runs), seed (None: its batch.seed) and threads.
+    #[command(flatten)]
+    pub plan: Plan,
     /// Output directory (None: `output/compare/<baseline>--<alternative>`).
-    pub out: Option<PathBuf>,
-    /// Write into `out` even if it is not a blocsim output directory.
-    pub force: bool,
-    /// How to draw the comparison chart (checked even when not drawn).
-    pub plot_options: PlotOptions,
-    /// Draw the comparison chart (the report is written either way).
-    pub draw: bool,
-    /// The command line, for the manifest.
+    #[command(flatten)]
+    pub output: Output,
+    /// Whether to draw the comparison chart (the report is written either way) and how (checked
+    /// even when not drawn).
+    #[command(flatten)]
+    pub charts: Charts,
+    /// The command line, for the manifest (set by the caller).
+    #[arg(skip)]
     pub command: Vec<String>,
 }
 
@@ -49,22 +48,23 @@ pub struct CompareDone {
 /// Run both scenarios, write `comparison.{csv,json,md}`, `manifest.json`, the chart and
 /// `report.html`.
 pub fn compare(c: CompareCommand, progress: &dyn Progress) -> anyhow::Result<CompareDone> {
-    let plot_opts = c.plot_options;
+    let plot_opts = c.charts.scale;
     crate::plot::check_options(&plot_opts)?;
     let base = super::load(&c.baseline, &[])?;
-    let alt = super::load(&c.alternative, &c.sets)?;
-    let runs = c.runs.unwrap_or(base.scenario.batch.runs);
-    super::check_runs_and_threads(runs, 2, c.threads)?;
-    let workers = c.threads.unwrap_or_else(rayon::current_num_threads);
+    let alt = super::load(&c.alternative, &c.set.sets)?;
+    let runs = c.plan.runs().unwrap_or(base.scenario.batch.runs);
+    super::check_runs_and_threads(runs, 2, c.plan.threads)?;
+    let workers = c.plan.threads.unwrap_or_else(rayon::current_num_threads);
     crate::footprint::check_batch(&base, runs, workers, crate::compare::CHUNK, true)?;
     let dir = c
+        .output
         .out
         .unwrap_or_else(|| crate::compare::default_dir(&base.scenario.name, &alt.scenario.name));
-    let _lock = batch::check_output_dir(&dir, c.force)?;
+    let _lock = batch::check_output_dir(&dir, c.output.force)?;
     let opts = CompareOptions {
         runs,
-        seed: c.seed.unwrap_or(base.scenario.batch.seed),
-        threads: c.threads,
+        seed: c.plan.seed().unwrap_or(base.scenario.batch.seed),
+        threads: c.plan.threads,
     };
     progress.start(runs);
     let started = std::time::Instant::now();
@@ -74,7 +74,7 @@ pub fn compare(c: CompareCommand, progress: &dyn Progress) -> anyhow::Result<Com
     let bopts = BatchOptions {
         runs,
         seed: opts.seed,
-        threads: c.threads,
+        threads: c.plan.threads,
         shard: None,
         detail: false,
         out: None,
@@ -84,7 +84,7 @@ pub fn compare(c: CompareCommand, progress: &dyn Progress) -> anyhow::Result<Com
     manifest.scenario = format!("{} vs {}", alt.scenario.name, base.scenario.name);
     manifest.write(&dir)?;
     let mut drawn = Vec::new();
-    if c.draw {
+    if !c.charts.no_plots {
         drawn = crate::plot::comparison::plot_comparison(&dir, &plot_opts)
             .with_context(|| format!("drawing the comparison chart in {}", dir.display()))?;
     }

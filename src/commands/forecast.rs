@@ -12,6 +12,7 @@ use crate::calibrate::output::{self, Context};
 use crate::export::write_atomic;
 use crate::forecast::data::Spec;
 use crate::forecast::dated::{Dated, DatedOptions, dated};
+use crate::options::{Output, Panel, Plan, Source};
 
 /// The files `forecast` writes besides the manifest.
 pub const FILES: [&str; 7] = [
@@ -24,21 +25,31 @@ pub const FILES: [&str; 7] = [
     "plots/counts.png",
 ];
 
-/// What `forecast` should do.
-#[derive(Debug, Clone)]
+/// What `forecast` should do: fit on every panel year up to the last and forecast each covered
+/// history at risk to the horizon (default --out: output/<scenario>/forecast).
+#[derive(Debug, Clone, clap::Args)]
 pub struct ForecastCommand {
-    pub scenario: String,
-    pub sets: Vec<String>,
-    pub observed: PathBuf,
-    /// `FIRST:LAST` panel years to fit on (default 2018:2025).
+    /// The scenario and its overrides.
+    #[command(flatten)]
+    pub source: Source,
+    /// The observed panel and the keys to estimate.
+    #[command(flatten)]
+    pub panel: Panel,
+    /// Calendar years whose revisions are fitted, FIRST:LAST (default 2018:2025; the last is where
+    /// the forecast starts).
+    #[arg(long, value_name = "FIRST:LAST")]
     pub fit_years: Option<String>,
+    /// Last forecast year.
+    #[arg(long, default_value_t = 2030)]
     pub horizon: i32,
-    pub free: Vec<String>,
-    pub runs: Option<u64>,
-    pub seed: Option<u64>,
-    pub threads: Option<usize>,
-    pub out: Option<PathBuf>,
-    pub force: bool,
+    /// Runs (default the scenario's batch.runs), their seed and worker threads.
+    #[command(flatten)]
+    pub plan: Plan,
+    /// Output directory (None: `output/<scenario>/forecast`).
+    #[command(flatten)]
+    pub output: Output,
+    /// The command line, for the manifest (set by the caller).
+    #[arg(skip)]
     pub command: Vec<String>,
 }
 
@@ -53,35 +64,36 @@ pub struct ForecastDone {
 pub fn forecast(c: ForecastCommand) -> anyhow::Result<ForecastDone> {
     let t0 = std::time::Instant::now();
     let (first, last) = super::calibrate::parse_years(c.fit_years.as_deref().unwrap_or("2018:2025"))?;
-    super::check_runs_and_threads(c.runs.unwrap_or(1), 1, c.threads)?;
+    super::check_runs_and_threads(c.plan.runs().unwrap_or(1), 1, c.plan.threads)?;
     // The scenario alone names the output directory; its world is built once, by the fit.
-    let name = crate::scenario::Scenario::load(&c.scenario, &c.sets)?.name;
+    let name = crate::scenario::Scenario::load(&c.source.scenario, c.source.sets())?.name;
     let dir = c
+        .output
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("output").join(&name).join("forecast"));
-    let _lock = crate::outdir::prepare(&dir, c.force)?;
-    let extends = super::calibrate::extends_of(&c.scenario);
+    let _lock = crate::outdir::prepare(&dir, c.output.force)?;
+    let extends = super::calibrate::extends_of(&c.source.scenario);
     let spec = Spec {
-        scenario: c.scenario.clone(),
-        sets: c.sets.clone(),
-        observed: c.observed.clone(),
+        scenario: c.source.scenario.clone(),
+        sets: c.source.set.sets.clone(),
+        observed: c.panel.observed.clone(),
         start: first,
         split: last,
         end: c.horizon,
-        free: c.free.clone(),
+        free: c.panel.free.clone(),
     };
     let opts = DatedOptions {
-        runs: c.runs,
-        seed: c.seed,
-        threads: c.threads,
+        runs: c.plan.runs(),
+        seed: c.plan.seed(),
+        threads: c.plan.threads,
     };
     let calibrated =
         |fit: &crate::calibrate::Fit, free: &[crate::calibrate::params::FreeParam], m: &crate::model::Model, events, observations| {
             let ctx = Context {
                 scenario: m.scenario.name.clone(),
                 extends: extends.clone(),
-                observed: c.observed.display().to_string(),
+                observed: c.panel.observed.display().to_string(),
                 fit_years: (first, last),
                 lambda: crate::model::Knobs::realize(&m.scenario, &crate::calibrate::params::centre_draws(&m.scenario)).lambda,
                 seconds: 0.0,
@@ -96,12 +108,12 @@ pub fn forecast(c: ForecastCommand) -> anyhow::Result<ForecastDone> {
             write_atomic(&dir.join("estimates.csv"), output::estimates_csv(fit).as_bytes())?;
             Ok(path)
         };
-    let d = dated(&spec, &opts, calibrated).with_context(|| format!("forecast of {}", c.scenario))?;
+    let d = dated(&spec, &opts, calibrated).with_context(|| format!("forecast of {}", c.source.scenario))?;
     write_atomic(&dir.join("forecast.csv"), d.forecast_csv().as_bytes())?;
     let bands = vec![("calibrated".to_string(), d.counts.clone())];
     write_atomic(&dir.join("counts.csv"), super::simhind_files::counts_csv(&bands, false).as_bytes())?;
     let json = serde_json::json!({
-        "scenario": c.scenario, "observed": c.observed.display().to_string(),
+        "scenario": c.source.scenario, "observed": c.panel.observed.display().to_string(),
         "fit_years": [first, last], "horizon": c.horizon, "events": d.events, "observations": d.observations,
         "loglik": d.fit.loglik, "converged": d.fit.converged,
         "runs": d.runs, "seed": d.seed, "histories": d.spells.spells.len(),

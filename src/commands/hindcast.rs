@@ -16,31 +16,42 @@ use crate::forecast::data::{Data, Spec};
 use crate::forecast::models::registry;
 use crate::forecast::simulated::{SimOptions, simulate};
 use crate::forecast::windows::{self, Window};
+use crate::options::{Output, Panel, Plan, Source};
 
 /// The files `hindcast` writes besides the manifest and [`super::hindcast_outputs::FILES`].
 pub const FILES: [&str; 5] = ["scores.csv", "differences.csv", "comparisons.csv", "forecasts.csv", "hindcast.json"];
 
-/// What `hindcast` should do.
-#[derive(Debug, Clone)]
+/// What `hindcast` should do: fit on start..=split and score adoption forecasts of
+/// split+1..=end against baselines (default --out: output/hindcast).
+#[derive(Debug, Clone, clap::Args)]
 pub struct HindcastCommand {
-    pub scenario: String,
-    pub sets: Vec<String>,
-    pub observed: PathBuf,
-    /// First fitted year, last fitted year, last scored year.
+    /// The scenario and its overrides.
+    #[command(flatten)]
+    pub source: Source,
+    /// The observed panel and the keys to estimate.
+    #[command(flatten)]
+    pub panel: Panel,
+    /// First fitted year.
+    #[arg(long, default_value_t = 2018)]
     pub start: i32,
+    /// Last fitted year (the scores cover the years after it).
+    #[arg(long, default_value_t = 2021)]
     pub split: i32,
+    /// Last scored year.
+    #[arg(long, default_value_t = 2025)]
     pub end: i32,
-    /// Keys to estimate (empty: the defaults).
-    pub free: Vec<String>,
-    /// Bootstrap replications of the score differences.
+    /// Bootstrap replications of the score differences (resampling states).
+    #[arg(long, default_value_t = 1000)]
     pub bootstrap: usize,
-    /// Runs, seed and threads of the simulated window (None: the scenario's batch.runs and
-    /// batch.seed, one thread per core).
-    pub runs: Option<u64>,
-    pub seed: Option<u64>,
-    pub threads: Option<usize>,
-    pub out: Option<PathBuf>,
-    pub force: bool,
+    /// Runs of the simulated window (--runs, default the scenario's batch.runs), their seed
+    /// and worker threads.
+    #[command(flatten)]
+    pub plan: Plan,
+    /// Output directory (None: `output/hindcast`).
+    #[command(flatten)]
+    pub output: Output,
+    /// The command line, for the manifest (set by the caller).
+    #[arg(skip)]
     pub command: Vec<String>,
 }
 
@@ -60,23 +71,23 @@ pub fn hindcast(c: HindcastCommand) -> anyhow::Result<HindcastDone> {
     if c.bootstrap == 0 {
         return Err(Error::Usage("--bootstrap 0: expected at least 1".into()).into());
     }
-    super::check_runs_and_threads(c.runs.unwrap_or(1), 1, c.threads)?;
+    super::check_runs_and_threads(c.plan.runs().unwrap_or(1), 1, c.plan.threads)?;
     let data = Data::load(Spec {
-        scenario: c.scenario.clone(),
-        sets: c.sets.clone(),
-        observed: c.observed.clone(),
+        scenario: c.source.scenario.clone(),
+        sets: c.source.set.sets.clone(),
+        observed: c.panel.observed.clone(),
         start: c.start,
         split: c.split,
         end: c.end,
-        free: c.free.clone(),
+        free: c.panel.free.clone(),
     })?;
     let models = registry();
     let time = windows::time(&data, &models)?;
     let by_state = windows::subregion(&data, &models)?;
     let opts = SimOptions {
-        runs: c.runs,
-        seed: c.seed,
-        threads: c.threads,
+        runs: c.plan.runs(),
+        seed: c.plan.seed(),
+        threads: c.plan.threads,
         bootstrap: c.bootstrap,
     };
     let sim = simulate(&data, &models, &time, &opts)?;
@@ -98,14 +109,14 @@ pub fn hindcast(c: HindcastCommand) -> anyhow::Result<HindcastDone> {
     comparisons.extend(every_pair("simulated", &sim.forecasts, &sim.y, &states, nested));
     rows.push_str(&forecast_rows("simulated", &sim.forecasts, &sim.y, &sim.meta, &states, data.ids()));
 
-    let dir = c.out.clone().unwrap_or_else(|| PathBuf::from("output").join("hindcast"));
-    let _lock = crate::outdir::prepare(&dir, c.force)?;
+    let dir = c.output.out.clone().unwrap_or_else(|| PathBuf::from("output").join("hindcast"));
+    let _lock = crate::outdir::prepare(&dir, c.output.force)?;
     write_atomic(&dir.join("scores.csv"), scores_csv(&scores).as_bytes())?;
     write_atomic(&dir.join("differences.csv"), differences_csv(&differences).as_bytes())?;
     write_atomic(&dir.join("comparisons.csv"), comparisons_csv(&comparisons).as_bytes())?;
     write_atomic(&dir.join("forecasts.csv"), format!("{FORECAST_HEADER}{rows}").as_bytes())?;
     let json = serde_json::json!({
-        "scenario": c.scenario, "observed": c.observed.display().to_string(),
+        "scenario": c.source.scenario, "observed": c.panel.observed.display().to_string(),
         "models": models.iter().map(|m| serde_json::json!({"name": m.name(), "nested_in": m.nested_in()})).collect::<Vec<_>>(),
         "windows": {
             "time": {"fit_years": [c.start, c.split], "scored_years": [c.split + 1, c.end],

@@ -50,12 +50,15 @@ pub use batch::{BatchCommand, BatchDone, batch};
 pub use bench::bench;
 pub use calibrate::{CalibrateCommand, CalibrateDone, calibrate};
 pub use compare::{CompareCommand, CompareDone, compare};
-pub use experiments::{DiscoverCommand, ExperimentCommand, SensitivityCommand, SweepCommand, discover, sensitivity, sweep};
+pub use experiments::{
+    DiscoverCommand, ExperimentCommand, ExperimentDone, MethodArgs, MethodKind, SensitivityCommand, SweepCommand, discover, sensitivity,
+    sweep,
+};
 pub use forecast::{ForecastCommand, ForecastDone, forecast};
 pub use hindcast::{HindcastCommand, HindcastDone, hindcast};
 pub use inspect::{check, meanfield, scenarios};
-pub use merge::{MergeCommand, merge};
-pub use plot::{PlotDone, plot};
+pub use merge::{MergeCommand, MergeDone, merge};
+pub use plot::{PlotCommand, PlotDone, plot};
 pub use run::{RunCommand, RunDone, run};
 
 use crate::error::Error;

@@ -57,6 +57,16 @@ pub struct PlotDone {
     pub experiment: bool,
 }
 
+/// What `plot` should do: redraw every chart (and report.html) of a saved output directory.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PlotCommand {
+    /// Output directory written by `blocsim batch`, `sweep`, `sensitivity` or `discover`.
+    pub dir: PathBuf,
+    /// How to draw.
+    #[command(flatten)]
+    pub scale: PlotOptions,
+}
+
 /// Redraw the charts of an experiment directory; `None` if `dir` holds no experiment.
 fn draw_experiment(dir: &Path, opts: &PlotOptions) -> Result<Option<Vec<String>>> {
     use crate::analysis::load;

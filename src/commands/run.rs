@@ -4,22 +4,26 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 
-/// What `run` should do.
-#[derive(Debug, Clone)]
+use crate::options::{Output, Seed, Source};
+
+/// What `run` should do: simulate one run and write its trajectory and final state (default --out:
+/// output/<scenario>/run-<RUN>).
+#[derive(Debug, Clone, clap::Args)]
 pub struct RunCommand {
-    /// Scenario file (TOML) or bundled scenario name.
-    pub scenario: String,
-    /// `--set PATH=VALUE` overrides.
-    pub sets: Vec<String>,
+    /// The scenario and its overrides.
+    #[command(flatten)]
+    pub source: Source,
     /// Master seed (None: the scenario's batch.seed).
-    pub seed: Option<u64>,
-    /// Which run of the batch with this seed.
+    #[command(flatten)]
+    pub seed: Seed,
+    /// Which run of the batch with this seed to reproduce.
+    #[arg(long, default_value_t = 0)]
     pub run: u64,
     /// Output directory (None: `output/<scenario>/run-<RUN>`).
-    pub out: Option<PathBuf>,
-    /// Write into `out` even if it is not a blocsim output directory.
-    pub force: bool,
-    /// The command line, for the manifest.
+    #[command(flatten)]
+    pub output: Output,
+    /// The command line, for the manifest (set by the caller).
+    #[arg(skip)]
     pub command: Vec<String>,
 }
 
@@ -34,12 +38,13 @@ pub struct RunDone {
 
 /// Simulate the run and write `trajectory.csv`, `final_state.csv` and `manifest.json`.
 pub fn run(c: RunCommand) -> anyhow::Result<RunDone> {
-    let model = super::load(&c.scenario, &c.sets)?;
-    let seed = c.seed.unwrap_or(model.scenario.batch.seed);
+    let model = super::load(&c.source.scenario, c.source.sets())?;
+    let seed = c.seed.seed.unwrap_or(model.scenario.batch.seed);
     let dir = c
+        .output
         .out
         .unwrap_or_else(|| PathBuf::from("output").join(&model.scenario.name).join(format!("run-{}", c.run)));
-    let _lock = crate::outdir::prepare(&dir, c.force)?;
+    let _lock = crate::outdir::prepare(&dir, c.output.force)?;
     crate::single::write_run(&model, seed, c.run, &dir, c.command).with_context(|| format!("writing {}", dir.display()))?;
     Ok(RunDone {
         scenario: model.scenario.name.clone(),

@@ -7,7 +7,7 @@ pub const MANIFEST_FILE: &str = "manifest.json";
 
 /// Provenance of an output directory, written as `manifest.json` (pretty JSON, keys in this order).
 ///
-/// Fields: `blocsim_version`, `scenario` (name), `scenario_path`, `scenario_sha256` (of the
+/// Fields: `blocsim_version`, `output_format`, `stream_layout`, `scenario` (name), `scenario_path`, `scenario_sha256` (of the
 /// resolved scenario text), `seed`, `runs` (of the whole batch), `threads`, `shard` (`"I/N"` or
 /// null), `command` (the command line, one string per argument), `wall_seconds`, `world` (a
 /// description of the world the scenario ran on), `files` (every file written, relative to the
@@ -22,6 +22,10 @@ pub const MANIFEST_FILE: &str = "manifest.json";
 pub struct Manifest {
     /// Version of blocsim that wrote the directory.
     pub blocsim_version: String,
+    /// Version of the output files' names and layout ([`crate::outcomes::OUTPUT_FORMAT`]); 1 in
+    /// manifests written before it was recorded.
+    #[serde(default = "first_output_format")]
+    pub output_format: u32,
     /// Layout of the random streams ([`crate::rng::STREAM_LAYOUT`]); 1 in manifests written before
     /// it was recorded.
     #[serde(default = "first_stream_layout")]
@@ -147,6 +151,11 @@ impl Manifest {
     }
 }
 
+/// The output format of manifests that do not record one.
+fn first_output_format() -> u32 {
+    1
+}
+
 /// The stream layout of manifests that do not record one.
 fn first_stream_layout() -> u32 {
     1
@@ -160,6 +169,7 @@ mod tests {
     fn manifest_round_trips() {
         let m = Manifest {
             blocsim_version: "0.1.0".into(),
+            output_format: crate::outcomes::OUTPUT_FORMAT,
             stream_layout: crate::rng::STREAM_LAYOUT,
             scenario: "baseline".into(),
             scenario_path: "scenarios/baseline.toml".into(),

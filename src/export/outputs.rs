@@ -7,7 +7,9 @@
 //! the README's tables.
 //!
 //! Column names are patterns: `<domain>`, `<fw>` (framework) and `<param>` (the key path of an
-//! uncertain parameter) stand for one column per domain, framework or parameter.
+//! uncertain parameter) stand for one column per domain, framework or parameter; `<outcome>` for
+//! one column per outcome of the outcome registry ([`crate::outcomes`]) that `runs.csv` holds, and
+//! `<outcome family>` for one key per outcome family.
 
 use std::path::Path;
 
@@ -40,25 +42,19 @@ macro_rules! with_stats {
     ($($c:literal),*) => { &[$($c,)* "mean", "sd", "p05", "p25", "p50", "p75", "p95"] };
 }
 
+/// Pattern of one column per outcome that `runs.csv` holds, in registry order.
+pub const OUTCOME: &str = "<outcome>";
+
+/// Pattern of one key per outcome family, in registry order.
+pub const OUTCOME_FAMILY: &str = "<outcome family>";
+
 /// The files of a whole batch, in the order they are written.
 pub const BATCH_FILES: [OutputFile; 7] = [RUNS, DETAIL, SUMMARY, TIMESERIES, INDICES, STATES, MANIFEST];
 
 pub const RUNS: OutputFile = OutputFile {
     name: "runs.csv",
     writer: Writer::Streamed("RunsWriter"),
-    columns: &[
-        "run",
-        "<param>",
-        "share:<domain>:<fw>",
-        "gdp_share:<domain>:<fw>",
-        "population_share:<domain>:<fw>",
-        "fragmentation:<domain>",
-        "fragmentation",
-        "hedging",
-        "bloc:<fw>",
-        "switches:<domain>",
-        "tipping_year:<domain>:<fw>",
-    ],
+    columns: &["run", "<param>", OUTCOME],
 };
 
 pub const DETAIL: OutputFile = OutputFile {
@@ -70,18 +66,7 @@ pub const DETAIL: OutputFile = OutputFile {
 pub const SUMMARY: OutputFile = OutputFile {
     name: "summary.json",
     writer: Writer::Aggregate(super::summary_json),
-    columns: &[
-        "scenario",
-        "runs",
-        "states",
-        "years",
-        "final_share",
-        "final_gdp_share",
-        "final_population_share",
-        "indices",
-        "switches_per_run",
-        "tipping",
-    ],
+    columns: &["format", "scenario", "runs", "states", "years", OUTCOME_FAMILY],
 };
 
 pub const TIMESERIES: OutputFile = OutputFile {
@@ -107,6 +92,7 @@ pub const MANIFEST: OutputFile = OutputFile {
     writer: Writer::Manifest,
     columns: &[
         "blocsim_version",
+        "output_format",
         "stream_layout",
         "scenario",
         "scenario_path",
@@ -149,6 +135,15 @@ pub fn write_aggregate_tables(dir: &Path, agg: &Aggregator, labels: &Labels) -> 
 
 /// The concrete column names a pattern stands for, given the labels of a batch.
 pub fn expand(pattern: &str, labels: &Labels) -> Vec<String> {
+    use crate::outcomes::{FAMILIES, expand as outcomes_of, layout_of};
+    match pattern {
+        OUTCOME => {
+            let all = outcomes_of(&layout_of(labels, 1), |f| f.uses.runs_csv);
+            return all.iter().map(|o| o.name(&labels.domains, &labels.frameworks)).collect();
+        }
+        OUTCOME_FAMILY => return FAMILIES.iter().map(|f| f.name.to_string()).collect(),
+        _ => {}
+    }
     let mut names = vec![pattern.to_string()];
     for (placeholder, values) in [
         ("<param>", &labels.uncertain),

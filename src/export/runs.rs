@@ -6,26 +6,18 @@ use std::path::{Path, PathBuf};
 
 use super::atomic::Staged;
 use crate::error::{Error, Result};
-use crate::metrics::{Labels, RunOutcome};
+use crate::metrics::{Labels, Layout, RunOutcome};
+use crate::outcomes::Outcome;
 
 /// Streams `runs.csv`: one row per run, written in run order, to `.runs.csv.tmp` until
 /// [`RunsWriter::finish`] renames it into place (dropped unfinished, the temporary file is removed).
 ///
-/// Columns, in this order (domains and frameworks in scenario order, domain-major):
-///
-/// ```text
-/// run                          run index in the batch
-/// <key path>                   one per uncertain parameter (e.g. choice.lambda): its value in this run
-/// share:<domain>:<fw>          share of states on the framework at the horizon (count / N)
-/// gdp_share:<domain>:<fw>      GDP-weighted share at the horizon
-/// population_share:<domain>:<fw>  population-weighted share at the horizon
-/// fragmentation:<domain>       fragmentation index of the domain at the horizon
-/// fragmentation                fragmentation index at the horizon, mean over domains
-/// hedging                      hedging index at the horizon
-/// bloc:<fw>                    share of states on the framework in every domain at the horizon
-/// switches:<domain>            alignment changes made by revising states during the run
-/// tipping_year:<domain>:<fw>   first year the framework's GDP share rose above one half (empty: never)
-/// ```
+/// Columns, in this order: `run` (the run's index in the batch), one column per uncertain
+/// parameter named by its key path (e.g. `choice.lambda`: its value in this run), then one column
+/// per outcome of the registry that `runs.csv` holds ([`crate::outcomes::FAMILIES`], in registry
+/// order, domains and frameworks in scenario order, domain-major), named by its canonical name
+/// (`final_share.cloud.US`, ..., `tipping_year.cloud.US`). A missing value (a framework that
+/// never tipped) is an empty field.
 ///
 /// Numbers use Rust's shortest round-trip formatting, so they parse back to the exact `f64`.
 ///
@@ -35,9 +27,10 @@ use crate::metrics::{Labels, RunOutcome};
 /// a length, so rows written after the last checkpoint are discarded and written again.
 pub struct RunsWriter {
     w: csv::Writer<File>,
-    states: usize,
-    domains: usize,
-    frameworks: usize,
+    /// The outcomes of the columns, in order.
+    outcomes: Vec<Outcome>,
+    /// The layout of the runs, the number of years aside (read from each run).
+    layout: Layout,
     target: Target,
 }
 
@@ -87,11 +80,11 @@ impl RunsWriter {
     }
 
     fn new(file: File, labels: &Labels, target: Target) -> RunsWriter {
+        let layout = crate::outcomes::layout_of(labels, 1);
         RunsWriter {
             w: csv::Writer::from_writer(file),
-            states: labels.state_ids.len(),
-            domains: labels.domains.len(),
-            frameworks: labels.frameworks.len(),
+            outcomes: crate::outcomes::expand(&layout, |f| f.uses.runs_csv),
+            layout,
             target,
         }
     }
@@ -140,27 +133,19 @@ impl RunsWriter {
     }
 
     fn row(&self, o: &RunOutcome) -> Vec<String> {
-        let (n, d_count, k_count) = (self.states, self.domains, self.frameworks);
-        let dk = d_count * k_count;
-        // Horizon values of per-year arrays sit in the last D*K entries.
-        let horizon = o.counts.len().saturating_sub(dk);
-        let f = |x: Option<&f64>| x.map_or(String::new(), |v| v.to_string());
-        let mut row = Vec::with_capacity(1 + o.draws.len() + 4 * dk + 2 * d_count + k_count + 2);
+        let per_year = (self.layout.domains * self.layout.frameworks).max(1);
+        let l = Layout {
+            years: (o.counts.len() / per_year).max(1),
+            ..self.layout
+        };
+        let mut row = Vec::with_capacity(1 + o.draws.len() + self.outcomes.len());
         row.push(o.run.to_string());
         row.extend(o.draws.iter().map(|v| v.to_string()));
-        row.extend((0..dk).map(|c| {
-            o.counts
-                .get(horizon + c)
-                .map_or(String::new(), |&x| (f64::from(x) / n as f64).to_string())
-        }));
-        row.extend((0..dk).map(|c| f(o.gdp_shares.get(horizon + c))));
-        row.extend((0..dk).map(|c| f(o.pop_shares.get(c))));
-        row.extend((0..d_count).map(|d| f(o.fragmentation_final.get(d))));
-        row.push(f(o.fragmentation.last()));
-        row.push(f(o.hedging.last()));
-        row.extend((0..k_count).map(|k| f(o.bloc.get(k))));
-        row.extend((0..d_count).map(|d| o.switches.get(d).map_or(String::new(), |s| s.to_string())));
-        row.extend((0..dk).map(|c| o.tipping_year.get(c).copied().flatten().map_or(String::new(), |y| y.to_string())));
+        row.extend(
+            self.outcomes
+                .iter()
+                .map(|c| c.value(o, &l).map_or(String::new(), |v| v.to_string())),
+        );
         row
     }
 }
@@ -239,22 +224,8 @@ fn write_err(path: &Path, source: std::io::Error) -> Error {
 
 /// The header of `runs.csv` (see [`RunsWriter`]).
 fn header(l: &Labels) -> Vec<String> {
-    let dk = |prefix: &str| -> Vec<String> {
-        l.domains
-            .iter()
-            .flat_map(|d| l.frameworks.iter().map(move |k| format!("{prefix}:{d}:{k}")))
-            .collect()
-    };
     let mut h = vec!["run".to_string()];
     h.extend(l.uncertain.iter().cloned());
-    h.extend(dk("share"));
-    h.extend(dk("gdp_share"));
-    h.extend(dk("population_share"));
-    h.extend(l.domains.iter().map(|d| format!("fragmentation:{d}")));
-    h.push("fragmentation".into());
-    h.push("hedging".into());
-    h.extend(l.frameworks.iter().map(|k| format!("bloc:{k}")));
-    h.extend(l.domains.iter().map(|d| format!("switches:{d}")));
-    h.extend(dk("tipping_year"));
+    h.extend(super::outputs::expand(super::outputs::OUTCOME, l));
     h
 }

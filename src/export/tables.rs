@@ -50,108 +50,58 @@ fn year(l: &Labels, t: usize) -> String {
     (i64::from(l.start_year) + t as i64).to_string()
 }
 
-fn stats_json(s: Stats) -> Value {
-    let mut m = Map::new();
-    for (name, v) in Stats::NAMES.iter().zip(s.values()) {
-        m.insert((*name).to_string(), Value::from(v));
-    }
-    Value::Object(m)
-}
-
-/// `{domain: {framework: f(d, k)}}`.
-fn by_domain_framework(a: &Aggregator, l: &Labels, f: impl Fn(usize, usize) -> Value) -> Value {
-    let lay = a.layout();
-    let mut outer = Map::new();
-    for d in 0..lay.domains {
-        let mut inner = Map::new();
-        for k in 0..lay.frameworks {
-            inner.insert(name(&l.frameworks, k), f(d, k));
-        }
-        outer.insert(name(&l.domains, d), Value::Object(inner));
-    }
-    Value::Object(outer)
-}
-
 fn stats_row(s: Stats) -> impl Iterator<Item = String> {
     s.values().into_iter().map(|v| v.to_string())
 }
 
 /// `summary.json`: the headline results of a batch (pretty JSON, keys in this order, trailing
-/// newline). A *stats* object is `{"mean", "sd", "p05", "p25", "p50", "p75", "p95"}` across runs
-/// (sample sd; quantiles as defined in [`crate::aggregate`]); shares are fractions in [0, 1];
-/// values that cannot be computed (no runs) are null.
-///
-/// ```text
-/// scenario                 scenario name
-/// runs                     runs aggregated
-/// states                   N
-/// years                    [first recorded year, horizon]
-/// final_share              {domain: {framework: stats}}  share of states at the horizon
-/// final_gdp_share          {domain: {framework: stats}}  GDP-weighted share at the horizon
-/// final_population_share   {domain: {framework: stats}}  population-weighted share at the horizon
-/// indices
-///   fragmentation          stats   fragmentation index at the horizon (mean over domains)
-///   fragmentation_by_domain {domain: stats}
-///   hedging                stats   hedging index at the horizon
-///   bloc                   {framework: stats}  share of states on that framework in every domain
-/// switches_per_run         {domain: mean number of switches per run}
-/// tipping                  {domain: {framework: {"share_of_runs": fraction of runs in which the
-///                          framework's GDP share first rose above one half after the start,
-///                          "median_year": lower median of that year among those runs, or null}}}
-/// ```
+/// newline): `format` ([`crate::outcomes::OUTPUT_FORMAT`]), `scenario`, `runs`, `states`,
+/// `years` ([first recorded year, horizon]), then one key per outcome family of the registry
+/// ([`crate::outcomes::FAMILIES`]), nested by its domain and/or framework, so that an outcome's
+/// canonical name is the path of its aggregate: `final_share.cloud.US`, `fragmentation`,
+/// `bloc.EU`. Most aggregates are *stats* objects, `{"mean", "sd", "p05", "p25", "p50", "p75",
+/// "p95"}` across runs (sample sd; quantiles as defined in [`crate::aggregate`]); switches give
+/// their `mean` per run, and `tipping_year` the lower `median` year among the runs in which the
+/// framework tipped (null if none did). Values that cannot be computed (no runs) are null.
 pub fn summary_json(a: &Aggregator, l: &Labels) -> Vec<u8> {
+    use crate::outcomes::{FAMILIES, Over, expand};
     let lay = a.layout();
     let horizon = lay.years.saturating_sub(1);
     let mut top = Map::new();
+    top.insert("format".into(), Value::from(crate::outcomes::OUTPUT_FORMAT));
     top.insert("scenario".into(), Value::from(l.scenario.clone()));
     top.insert("runs".into(), Value::from(a.runs()));
     top.insert("states".into(), Value::from(lay.states as u64));
     let start = i64::from(l.start_year);
     top.insert("years".into(), Value::from(vec![start, start + horizon as i64]));
-    top.insert(
-        "final_share".into(),
-        by_domain_framework(a, l, |d, k| stats_json(a.count_share(horizon, d, k))),
-    );
-    top.insert(
-        "final_gdp_share".into(),
-        by_domain_framework(a, l, |d, k| stats_json(a.gdp_share(horizon, d, k))),
-    );
-    top.insert(
-        "final_population_share".into(),
-        by_domain_framework(a, l, |d, k| stats_json(a.population_share(d, k))),
-    );
-
-    let mut indices = Map::new();
-    indices.insert("fragmentation".into(), stats_json(a.fragmentation(horizon)));
-    let mut by_domain = Map::new();
-    for d in 0..lay.domains {
-        by_domain.insert(name(&l.domains, d), stats_json(a.fragmentation_final(d)));
+    for f in &FAMILIES {
+        let mut nested = Value::Object(Map::new());
+        for o in expand(&lay, |g| g.name == f.name) {
+            let path = match f.over {
+                Over::World => vec![],
+                Over::Domain => vec![name(&l.domains, o.domain)],
+                Over::Framework => vec![name(&l.frameworks, o.framework)],
+                Over::DomainFramework => vec![name(&l.domains, o.domain), name(&l.frameworks, o.framework)],
+            };
+            insert_at(&mut nested, &path, o.summary(a));
+        }
+        top.insert(f.name.into(), nested);
     }
-    indices.insert("fragmentation_by_domain".into(), Value::Object(by_domain));
-    indices.insert("hedging".into(), stats_json(a.hedging(horizon)));
-    let mut bloc = Map::new();
-    for k in 0..lay.frameworks {
-        bloc.insert(name(&l.frameworks, k), stats_json(a.bloc(k)));
-    }
-    indices.insert("bloc".into(), Value::Object(bloc));
-    top.insert("indices".into(), Value::Object(indices));
-
-    let mut switches = Map::new();
-    for d in 0..lay.domains {
-        switches.insert(name(&l.domains, d), Value::from(a.switches_per_run(d)));
-    }
-    top.insert("switches_per_run".into(), Value::Object(switches));
-    top.insert(
-        "tipping".into(),
-        by_domain_framework(a, l, |d, k| {
-            let t = a.tipping(d, k);
-            let mut m = Map::new();
-            m.insert("share_of_runs".into(), Value::from(t.share_of_runs));
-            m.insert("median_year".into(), t.median_year.map_or(Value::Null, Value::from));
-            Value::Object(m)
-        }),
-    );
     json_bytes(&Value::Object(top))
+}
+
+/// Put `value` at `path` inside `root` (an object), creating the objects on the way; an empty
+/// path replaces `root`.
+fn insert_at(root: &mut Value, path: &[String], value: Value) {
+    match path.split_first() {
+        None => *root = value,
+        Some((head, rest)) => {
+            if let Value::Object(m) = root {
+                let child = m.entry(head.clone()).or_insert_with(|| Value::Object(Map::new()));
+                insert_at(child, rest, value);
+            }
+        }
+    }
 }
 
 /// `timeseries.csv`: the distribution across runs of each framework's share, year by year.

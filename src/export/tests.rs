@@ -91,17 +91,41 @@ fn summary_has_the_documented_structure() {
     let v: serde_json::Value = serde_json::from_slice(&bytes).expect("json");
     let keys: Vec<&str> = v.as_object().expect("object").keys().map(|k| k.as_str()).collect();
     // The top-level keys, in order, are the ones the output registry documents.
-    assert_eq!(keys, super::outputs::SUMMARY.columns);
+    let documented: Vec<String> = super::outputs::SUMMARY
+        .columns
+        .iter()
+        .flat_map(|c| super::outputs::expand(c, &lab))
+        .collect();
+    assert_eq!(keys, documented);
+    assert_eq!(v["format"], crate::outcomes::OUTPUT_FORMAT);
     assert_eq!(v["runs"], 7);
     assert_eq!(v["years"], serde_json::json!([2024, 2027]));
     let s = &v["final_share"]["ai"]["US"];
     let stat_keys: Vec<&str> = s.as_object().expect("stats").keys().map(|k| k.as_str()).collect();
     assert_eq!(stat_keys, ["mean", "sd", "p05", "p25", "p50", "p75", "p95"]);
     assert_eq!(s["mean"].as_f64(), Some(a.count_share(3, 1, 1).mean));
-    assert!(v["indices"]["fragmentation_by_domain"]["data"]["p50"].is_number());
-    assert!(v["indices"]["bloc"]["CN"]["sd"].is_number());
-    assert!(v["switches_per_run"]["data"].is_number());
-    assert!(v["tipping"]["data"]["EU"]["share_of_runs"].is_number());
+    // Every outcome's canonical name is the path of its aggregate.
+    for o in crate::outcomes::expand(&lay, |_| true) {
+        let name = o.name(&lab.domains, &lab.frameworks);
+        let at = name.split('.').fold(&v, |v, part| &v[part]);
+        let want = o.summary(&a);
+        let (got, want) = (at.as_object().expect("object"), want.as_object().expect("object"));
+        assert_eq!(got.keys().collect::<Vec<_>>(), want.keys().collect::<Vec<_>>(), "{name}");
+        for (k, w) in want {
+            // serde_json parses floats to within an ulp or so, not always to the written bits.
+            let close = match (got[k].as_f64(), w.as_f64()) {
+                (Some(x), Some(y)) => (x - y).abs() <= 1e-15 * y.abs().max(1.0),
+                _ => got[k] == *w,
+            };
+            assert!(close, "{name}.{k}: {} vs {w}", got[k]);
+        }
+    }
+    assert!(v["fragmentation_by_domain"]["data"]["p50"].is_number());
+    assert!(v["bloc"]["CN"]["sd"].is_number());
+    assert!(v["switches_by_domain"]["data"]["mean"].is_number());
+    let t = a.tipping(0, 0);
+    assert_eq!(v["tipped"]["data"]["EU"]["mean"].as_f64(), Some(t.share_of_runs));
+    assert_eq!(v["tipping_year"]["data"]["EU"]["median"].as_i64(), t.median_year.map(i64::from));
 }
 
 #[test]
@@ -139,18 +163,26 @@ fn runs_csv_streams_rows_and_leaves_no_temporary_file() {
     let text = std::fs::read_to_string(&path).expect("read");
     let header: Vec<&str> = text.lines().next().expect("header").split(',').collect();
     let mut expected = vec!["run".to_string(), "choice.lambda".into(), "weights.network".into()];
-    for prefix in ["share", "gdp_share", "population_share"] {
+    for prefix in ["final_share", "final_gdp_share", "final_population_share"] {
         for d in ["data", "ai"] {
             for k in ["EU", "US", "CN"] {
-                expected.push(format!("{prefix}:{d}:{k}"));
+                expected.push(format!("{prefix}.{d}.{k}"));
             }
         }
     }
-    expected.extend(["fragmentation:data", "fragmentation:ai", "fragmentation", "hedging"].map(String::from));
-    expected.extend(["bloc:EU", "bloc:US", "bloc:CN", "switches:data", "switches:ai"].map(String::from));
+    expected.extend(
+        [
+            "fragmentation_by_domain.data",
+            "fragmentation_by_domain.ai",
+            "fragmentation",
+            "hedging",
+        ]
+        .map(String::from),
+    );
+    expected.extend(["bloc.EU", "bloc.US", "bloc.CN", "switches_by_domain.data", "switches_by_domain.ai"].map(String::from));
     for d in ["data", "ai"] {
         for k in ["EU", "US", "CN"] {
-            expected.push(format!("tipping_year:{d}:{k}"));
+            expected.push(format!("tipping_year.{d}.{k}"));
         }
     }
     assert_eq!(header, expected);
@@ -161,15 +193,15 @@ fn runs_csv_streams_rows_and_leaves_no_temporary_file() {
     let o = &outcomes[2];
     assert_eq!(row[0], "2");
     assert_eq!(row[1].parse::<f64>().expect("draw"), o.draws[0]);
-    let col = header.iter().position(|h| *h == "share:ai:US").expect("column");
+    let col = header.iter().position(|h| *h == "final_share.ai.US").expect("column");
     let c = o.counts[lay.share_index(lay.years - 1, 1, 1)];
     assert_eq!(row[col], (f64::from(c) / lay.states as f64).to_string());
-    let col = header.iter().position(|h| *h == "gdp_share:data:CN").expect("column");
+    let col = header.iter().position(|h| *h == "final_gdp_share.data.CN").expect("column");
     assert_eq!(
         row[col].parse::<f64>().expect("share"),
         o.gdp_shares[lay.share_index(lay.years - 1, 0, 2)]
     );
-    let col = header.iter().position(|h| *h == "tipping_year:data:EU").expect("column");
+    let col = header.iter().position(|h| *h == "tipping_year.data.EU").expect("column");
     assert_eq!(row[col], o.tipping_year[0].map_or(String::new(), |y| y.to_string()));
 }
 

@@ -18,7 +18,8 @@ use crate::error::{Error, Result};
 /// One row of `comparison.csv` that the chart draws.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DiffRow {
-    pub measure: String,
+    /// The outcome's family (`final_share` or `final_gdp_share`).
+    pub family: String,
     pub domain: String,
     pub framework: String,
     pub diff: f64,
@@ -40,7 +41,7 @@ const ROW: f64 = 20.0;
 const LABEL_W: f64 = 150.0;
 const PANEL_W: f64 = 400.0;
 const GAP: f64 = 40.0;
-const PANELS: [(&str, &str); 2] = [("share", "share of states"), ("gdp_share", "GDP-weighted share")];
+const PANELS: [(&str, &str); 2] = [("final_share", "share of states"), ("final_gdp_share", "GDP-weighted share")];
 
 impl ComparisonChart {
     /// Read `comparison.csv` and `manifest.json` from `dir`.
@@ -51,6 +52,20 @@ impl ComparisonChart {
             line: 1,
             message: e.to_string(),
         })?;
+        let header = reader.headers().cloned().unwrap_or_default();
+        if header.get(0) != Some("outcome") {
+            return Err(Error::Data {
+                path: path.clone(),
+                line: 1,
+                message: format!(
+                    "the header starts with `{}`, not `outcome`: a comparison.csv of output format 1 (its \
+                     `measure,domain,framework` columns became `outcome,family,domain,framework` in format {}); \
+                     run `blocsim compare` again with this version",
+                    header.get(0).unwrap_or(""),
+                    crate::outcomes::OUTPUT_FORMAT
+                ),
+            });
+        }
         let mut rows = Vec::new();
         let (mut frameworks, mut domains): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
         for (n, record) in reader.records().enumerate() {
@@ -60,29 +75,29 @@ impl ComparisonChart {
                 message,
             };
             let f = record.map_err(|e| bad(e.to_string()))?;
-            if f.len() != 12 {
-                return Err(bad("expected the 12 columns of a comparison.csv row".into()));
+            if f.len() != 13 {
+                return Err(bad("expected the 13 columns of a comparison.csv row".into()));
             }
-            if &f[0] != "share" && &f[0] != "gdp_share" {
+            if &f[1] != "final_share" && &f[1] != "final_gdp_share" {
                 continue;
             }
             let num = |i: usize| {
                 f[i].parse::<f64>()
                     .map_err(|_| bad(format!("column {}: expected a number, found `{}`", i + 1, &f[i])))
             };
-            if !domains.iter().any(|d| d == &f[1]) {
-                domains.push(f[1].to_string());
+            if !domains.iter().any(|d| d == &f[2]) {
+                domains.push(f[2].to_string());
             }
-            if !frameworks.iter().any(|k| k == &f[2]) {
-                frameworks.push(f[2].to_string());
+            if !frameworks.iter().any(|k| k == &f[3]) {
+                frameworks.push(f[3].to_string());
             }
             rows.push(DiffRow {
-                measure: f[0].into(),
-                domain: f[1].into(),
-                framework: f[2].into(),
-                diff: num(5)?,
-                low: num(8)?,
-                high: num(9)?,
+                family: f[1].into(),
+                domain: f[2].into(),
+                framework: f[3].into(),
+                diff: num(6)?,
+                low: num(9)?,
+                high: num(10)?,
             });
         }
         let mpath = dir.join("manifest.json");
@@ -110,10 +125,10 @@ impl ComparisonChart {
         })
     }
 
-    fn row(&self, measure: &str, domain: &str, framework: &str) -> Option<&DiffRow> {
+    fn row(&self, family: &str, domain: &str, framework: &str) -> Option<&DiffRow> {
         self.rows
             .iter()
-            .find(|r| r.measure == measure && r.domain == domain && r.framework == framework)
+            .find(|r| r.family == family && r.domain == domain && r.framework == framework)
     }
 
     /// Symmetric axis limit in percentage points covering every interval.
@@ -161,7 +176,7 @@ impl Chart for ComparisonChart {
                     .map_err(perr)?;
             }
         }
-        for (p, (measure, caption)) in PANELS.iter().enumerate() {
+        for (p, (family, caption)) in PANELS.iter().enumerate() {
             let x0 = s.px(LABEL_W + p as f64 * (PANEL_W + GAP));
             let x1 = x0 + s.px(PANEL_W);
             let px = |v: f64| x0 + ((v * 100.0 + lim) / (2.0 * lim) * f64::from(x1 - x0)).round() as i32;
@@ -186,7 +201,7 @@ impl Chart for ComparisonChart {
             .map_err(perr)?;
             for (d, domain) in self.domains.iter().enumerate() {
                 for (k, fw) in self.frameworks.iter().enumerate() {
-                    let Some(row) = self.row(measure, domain, fw) else { continue };
+                    let Some(row) = self.row(family, domain, fw) else { continue };
                     let mid = y0 + s.px(((d * self.frameworks.len() + k) as f64 + 0.5) * ROW);
                     let c = colors[k % colors.len()];
                     let (a, b) = (px(row.low), px(row.high));

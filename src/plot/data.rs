@@ -156,6 +156,16 @@ fn col(path: &Path, header: &[String], name: &str) -> Result<usize> {
         .ok_or_else(|| data_err(path, 1, format!("missing column `{name}`")))
 }
 
+/// [`col`] for an outcome's column: when it is missing under a former spelling, the error says so.
+fn outcome_col(path: &Path, header: &[String], name: &str, domains: &[String], frameworks: &[String]) -> Result<usize> {
+    col(path, header, name).map_err(|e| {
+        let former = header
+            .iter()
+            .find_map(|h| crate::outcomes::former_spelling(h, domains, frameworks).filter(|hint| hint.contains(&format!("`{name}`"))));
+        former.map_or(e, |hint| data_err(path, 1, format!("missing column `{name}`: {hint}")))
+    })
+}
+
 fn num(path: &Path, line: usize, text: &str, what: &str) -> Result<f64> {
     text.trim()
         .parse::<f64>()
@@ -194,6 +204,19 @@ impl Output {
     pub fn load(dir: &Path) -> Result<Output> {
         let mpath = dir.join(outputs::MANIFEST.name);
         let manifest = Manifest::from_json(read(&mpath)?.as_bytes()).map_err(|m| data_err(&mpath, 0, m))?;
+        if manifest.output_format != crate::outcomes::OUTPUT_FORMAT {
+            return Err(data_err(
+                &mpath,
+                0,
+                format!(
+                    "written by blocsim {} in output format {}, whose outcome names this version no longer reads \
+                     (format {} renamed them, e.g. `share:cloud:US` to `final_share.cloud.US`); run the batch again",
+                    manifest.blocsim_version,
+                    manifest.output_format,
+                    crate::outcomes::OUTPUT_FORMAT
+                ),
+            ));
+        }
 
         let spath = dir.join(outputs::SUMMARY.name);
         let summary: Value = serde_json::from_str(&read(&spath)?).map_err(|e| data_err(&spath, e.line(), e.to_string()))?;
@@ -275,7 +298,7 @@ impl Output {
         let mut share_cols = vec![vec![0usize; frameworks.len()]; domains.len()];
         for (d, dn) in domains.iter().enumerate() {
             for (k, kn) in frameworks.iter().enumerate() {
-                share_cols[d][k] = col(&rpath, &header, &format!("share:{dn}:{kn}"))?;
+                share_cols[d][k] = outcome_col(&rpath, &header, &format!("final_share.{dn}.{kn}"), &domains, &frameworks)?;
             }
         }
         let mut final_shares = Vec::with_capacity(rows.len());

@@ -62,18 +62,7 @@ pub fn register_fonts() {
     });
 }
 
-/// How to draw.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct PlotOptions {
-    /// PNG resolution multiplier (1 = the SVG's pixel size; 2 = default; 4 or more for print).
-    pub png_scale: f64,
-}
-
-impl Default for PlotOptions {
-    fn default() -> Self {
-        PlotOptions { png_scale: 2.0 }
-    }
-}
+pub use crate::options::PlotOptions;
 
 /// Largest accepted PNG scale (a 1000-pixel-wide chart becomes 8000 pixels wide).
 pub const MAX_SCALE: f64 = 8.0;

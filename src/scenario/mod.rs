@@ -178,6 +178,26 @@ pub enum Knob {
     Budget(usize),
 }
 
+impl Knob {
+    /// The key path a scenario names this parameter by (`framework.EU.sponsor.budget`), with the
+    /// scenario's `domains` and `frameworks` (the path a `set` event's `path` gave).
+    pub fn key_path(&self, domains: &[String], frameworks: &[String]) -> String {
+        let d = |i: &usize| domains.get(*i).map_or("?", String::as_str);
+        let f = |i: &usize| frameworks.get(*i).map_or("?", String::as_str);
+        match self {
+            Knob::Lambda => "choice.lambda".into(),
+            Knob::Weight(t) => format!("utility.{}", t.key()),
+            Knob::Depreciation => "investment.depreciation".into(),
+            Knob::InvestmentScale => "investment.scale".into(),
+            Knob::RevisionRate(i) => format!("domain.{}.revision_rate", d(i)),
+            Knob::SwitchingCost(i) => format!("domain.{}.switching_cost", d(i)),
+            Knob::Standards(i, k) => format!("domain.{}.standards.{}", d(i), f(k)),
+            Knob::DomainWeight(i, t) => format!("domain.{}.weights.{}", d(i), t.key()),
+            Knob::Budget(k) => format!("framework.{}.sponsor.budget", f(k)),
+        }
+    }
+}
+
 /// How a `set` event changes its parameter.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum SetValue {

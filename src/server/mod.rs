@@ -24,16 +24,20 @@ use crate::error::Error;
 /// Connections served at once.
 pub const MAX_CONNECTIONS: usize = 64;
 
-/// How to serve.
-#[derive(Debug, Clone)]
+/// How to serve (the flags of `serve`).
+#[derive(Debug, Clone, clap::Args)]
 pub struct ServeOptions {
     /// Baseline scenario file or bundled name.
+    #[arg(default_value = "baseline")]
     pub scenario: String,
-    /// Port (0: any free port).
+    /// Port to listen on (0: any free port).
+    #[arg(long, default_value_t = 8000)]
     pub port: u16,
-    /// Address to bind to.
+    /// Address to listen on; anything but a loopback address opens the page to the network.
+    #[arg(long, default_value = "127.0.0.1")]
     pub bind: IpAddr,
-    /// Worker threads for the runs (None: one per core).
+    /// Worker threads for the runs (default: one per core).
+    #[arg(long)]
     pub threads: Option<usize>,
 }
 

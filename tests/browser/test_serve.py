@@ -90,7 +90,7 @@ def main():
             assert f"--set {key}=2.2" in reply["command"], reply["command"]
             assert reply["toml"].count("[[event]]") == 2, reply["toml"]  # dsr-surge has 3; one is off
             rows = page.evaluate("""[...document.querySelectorAll('#table tbody tr')].map(tr => ({
-                measure: tr.dataset.measure, domain: tr.dataset.domain, framework: tr.dataset.framework,
+                outcome: tr.dataset.outcome, family: tr.dataset.family, domain: tr.dataset.domain, framework: tr.dataset.framework,
                 diff: tr.dataset.diffMean, low: tr.dataset.ciLow, high: tr.dataset.ciHigh,
                 cells: [...tr.children].map(td => td.textContent)}))""")
             provisional = page.evaluate("document.querySelector('#table').classList.contains('provisional')")
@@ -122,10 +122,10 @@ def main():
                            stdout=subprocess.DEVNULL)
             cli = json.loads(Path(tmp, "out", "comparison.json").read_text())
         assert cli["runs"] == 300 and cli["alternative"] == reply["name"]
-        want = [o for o in cli["outcomes"] if o["measure"] == "share"]
+        want = [o for o in cli["outcomes"] if o["family"] == "final_share"]
         assert len(rows) == len(want) > 0, (len(rows), len(want))
         for r, o in zip(rows, want):
-            assert (r["measure"], r["domain"], r["framework"]) == (o["measure"], o["domain"], o["framework"]), (r, o)
+            assert (r["outcome"], r["domain"], r["framework"]) == (o["outcome"], o["domain"], o["framework"]), (r, o)
             assert float(r["diff"]) == o["diff_mean"], (r, o)
             assert float(r["low"]) == o["ci_low"] and float(r["high"]) == o["ci_high"], (r, o)
             assert r["cells"][4] == pp(o["diff_mean"]), (r["cells"], o)

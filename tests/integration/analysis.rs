@@ -151,7 +151,7 @@ fn replication_r_of_every_point_is_run_r_of_the_master_seed() {
 
 #[test]
 fn bad_input_is_refused_with_exit_code_2_and_a_clear_message() {
-    let cases: [(&[&str], &str); 5] = [
+    let cases: [(&[&str], &str); 6] = [
         (
             &["sweep", TINY, "--param", "choice.lambda=0.5:4", "--outcome", "final_share.cloud.EU"],
             "domains: telecom, data",
@@ -160,9 +160,10 @@ fn bad_input_is_refused_with_exit_code_2_and_a_clear_message() {
         (&["sweep", TINY, "--param", "choice.lambda=4:1"], "expected LO < HI"),
         (
             &["sweep", TINY, "--param", "choice.lambda=1:2", "--design", "random"],
-            "expected grid or lhs",
+            "[possible values: grid, lhs]",
         ),
-        (&["sensitivity", TINY, "--method", "fast"], "expected sobol or morris"),
+        (&["sensitivity", TINY, "--method", "fast"], "[possible values: sobol, morris]"),
+        (&["sweep", TINY], "expected at least one --param"),
     ];
     for (args, needle) in cases {
         let tmp = tempfile::tempdir().unwrap();

@@ -388,3 +388,70 @@ fn every_column_in_the_registry_is_documented_in_the_readme() {
         }
     }
 }
+
+#[test]
+fn the_readme_outcome_table_is_the_registry() {
+    use blocsim::outcomes::FAMILIES;
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let section = readme.split("### Outcomes").nth(1).expect("README.md has an Outcomes section");
+    let rows: Vec<(String, bool, bool)> = section
+        .lines()
+        .skip_while(|l| !l.starts_with("| outcome |"))
+        .skip(2)
+        .take_while(|l| l.starts_with("| `"))
+        .map(|l| {
+            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+            (cells[1].trim_matches('`').to_string(), cells[3] == "yes", cells[4] == "yes")
+        })
+        .collect();
+    let registry: Vec<(String, bool, bool)> = FAMILIES.iter().map(|f| (f.pattern(), f.uses.compared, f.uses.default)).collect();
+    assert_eq!(rows, registry);
+}
+
+#[test]
+fn former_outcome_spellings_are_accepted_by_outcome_and_plot_refuses_format_1() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("sw");
+    let tiny = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tiny.toml");
+    ok(&[
+        "sweep",
+        tiny,
+        "--param",
+        "choice.lambda=0.5:4",
+        "--points",
+        "2",
+        "--runs",
+        "2",
+        "--threads",
+        "1",
+        "--no-plots",
+        "--outcome",
+        "fragmentation.data",
+        "--outcome",
+        "share:data:EU",
+        "--out",
+        s(&out),
+    ]);
+    let header = std::fs::read_to_string(out.join("points.csv")).unwrap();
+    let header = header.lines().next().unwrap();
+    assert!(
+        header.contains("fragmentation_by_domain.data.mean") && header.contains("final_share.data.EU.mean"),
+        "{header}"
+    );
+    let bad = run(&["sweep", tiny, "--param", "choice.lambda=0.5:4", "--outcome", "tipping_year.data.EU"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("tipped.<domain>.<fw>"));
+
+    // A batch directory of output format 1: its manifest says so, and plot names the rename.
+    let b = tmp.path().join("b");
+    ok(&["batch", tiny, "--runs", "2", "--threads", "1", "--no-plots", "--out", s(&b)]);
+    let m = b.join("manifest.json");
+    let text = std::fs::read_to_string(&m)
+        .unwrap()
+        .replace("\"output_format\": 2", "\"output_format\": 1");
+    std::fs::write(&m, text).unwrap();
+    let refused = run(&["plot", s(&b)]);
+    assert_eq!(refused.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&refused.stderr);
+    assert!(e.contains("output format 1") && e.contains("final_share.cloud.US"), "{e}");
+}

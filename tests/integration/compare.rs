@@ -57,7 +57,7 @@ fn ten_times_the_chinese_budget_raises_chinese_shares_with_an_interval_above_zer
     )
     .unwrap();
     for domain in ["telecom", "cloud", "ai"] {
-        let o = c.outcome("share", domain, "CN").unwrap();
+        let o = c.outcome(&format!("final_share.{domain}.CN")).unwrap();
         assert!(o.ci_low > 0.0, "{domain}: {o:?}");
         assert!(o.p_higher > 0.5, "{domain}: {o:?}");
     }

@@ -71,7 +71,7 @@ fn single_run_equals_the_same_run_inside_a_batch() {
         let f: Vec<&str> = line.split(',').collect();
         let col = header
             .iter()
-            .position(|h| *h == format!("share:{}:{}", f[1], f[2]))
+            .position(|h| *h == format!("final_share.{}.{}", f[1], f[2]))
             .expect("share column");
         assert_eq!(row[col].parse::<f64>().unwrap(), f[4].parse::<f64>().unwrap(), "{line}");
         checked += 1;
