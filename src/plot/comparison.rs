@@ -18,21 +18,32 @@ use crate::error::{Error, Result};
 /// One row of `comparison.csv` that the chart draws.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DiffRow {
+    /// `share`, `gdp_share`, `fragmentation` or `hedging`.
     pub measure: String,
+    /// Domain name (empty for whole-world indices).
     pub domain: String,
+    /// Framework name (empty for indices).
     pub framework: String,
+    /// Mean of alternative − baseline over paired runs.
     pub diff: f64,
+    /// Lower end of the 95% interval.
     pub low: f64,
+    /// Upper end of the 95% interval.
     pub high: f64,
 }
 
 /// The differences of a comparison directory, with the labels the chart needs.
 #[derive(Debug, Clone)]
 pub struct ComparisonChart {
+    /// Chart title.
     pub title: String,
+    /// Chart subtitle.
     pub subtitle: String,
+    /// Framework names, in colour order.
     pub frameworks: Vec<String>,
+    /// Domain names, in panel order.
     pub domains: Vec<String>,
+    /// The differences drawn.
     pub rows: Vec<DiffRow>,
 }
 
