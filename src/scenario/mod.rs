@@ -1,6 +1,6 @@
 //! Scenarios: what a user asks blocsim to simulate.
 //!
-//! A scenario is read from TOML ([`raw`]), command-line overrides are applied ([`overrides`]), and
+//! A scenario is read from TOML (`raw`), command-line overrides are applied ([`overrides`]), and
 //! the result is validated once into the typed [`Scenario`] ([`validate`]); after that nothing is
 //! checked again. Names of frameworks, domains and utility terms become compact indices here.
 
