@@ -11,7 +11,7 @@ use std::path::PathBuf;
 pub enum Origin {
     /// A position in a file (1-based line and column).
     File {
-        /// The file.
+        /// The scenario file (or its bundled label).
         path: PathBuf,
         /// Line, from 1.
         line: usize,

@@ -66,7 +66,7 @@ pub struct PrimBox {
 /// One box search: the peeling trajectory, the chosen step, and the chosen box after pasting.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PrimResult {
-    /// The boxes peeled, from the full box to the last one kept.
+    /// The boxes of the peeling, from the full box on.
     pub trajectory: Vec<PrimBox>,
     /// Index in `trajectory` of the step chosen.
     pub chosen: usize,

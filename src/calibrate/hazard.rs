@@ -105,7 +105,7 @@ pub struct Coefficient {
     /// and the 0/1 flag.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mean: Option<f64>,
-    /// See `mean`.
+    /// The regressor's fit-sample SD (see `mean`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sd: Option<f64>,
 }

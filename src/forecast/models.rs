@@ -17,7 +17,7 @@ use crate::error::Result;
 pub struct Prediction {
     /// P(act) of each target cell-year, in target order.
     pub p: Vec<f64>,
-    /// θ̂ where the model has one.
+    /// Fitted θ̂ (internal scale), for a model that has one.
     pub theta: Option<Vec<f64>>,
     /// What a statistical model fitted (its coefficients), for `hindcast.json`.
     pub fitted: Option<serde_json::Value>,

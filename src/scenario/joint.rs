@@ -23,7 +23,7 @@ use crate::rng::Generator;
 pub struct RawJoint {
     /// Key paths the set covers, in the order of `mean`, `cov`, `transform` and the draws file's columns.
     pub keys: Vec<String>,
-    /// Mean of the normal, one per key (on the transformed scale).
+    /// Mean of the normal, one per key (before the transforms).
     #[serde(default)]
     pub mean: Option<Vec<f64>>,
     /// Covariance matrix of the normal, key by key.

@@ -207,7 +207,7 @@ pub enum Knob {
     Weight(Term),
     /// Yearly depreciation δ of investment stocks (`investment.depreciation`).
     Depreciation,
-    /// Investment scale (`investment.scale`).
+    /// The share of GDP at which an investment stock is worth ln 2 (`investment.scale`).
     InvestmentScale,
     /// Revision rate of a domain (`domain.D.revision_rate`), by domain index.
     RevisionRate(usize),
@@ -302,7 +302,7 @@ pub struct Condition {
     pub measure: ShareMeasure,
     /// True: holds when the share is above `threshold`; false: below it.
     pub above: bool,
-    /// The share the condition compares with, in [0, 1].
+    /// The share the condition compares with.
     pub threshold: f64,
 }
 
