@@ -26,7 +26,9 @@ use crate::run::run_one;
 /// A subset of a batch's runs: shard `index` of `count` (0-based), a contiguous block of run indices.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Shard {
+    /// Index of the shard, from 0.
     pub index: u64,
+    /// Number of shards N.
     pub count: u64,
 }
 
@@ -134,10 +136,13 @@ impl Shard {
 /// What a batch should do.
 #[derive(Debug, Clone)]
 pub struct BatchOptions {
+    /// Runs R of the whole batch.
     pub runs: u64,
+    /// Master seed.
     pub seed: u64,
     /// Worker threads (None: rayon's default, one per core).
     pub threads: Option<usize>,
+    /// Only this shard's runs (None: the whole batch).
     pub shard: Option<Shard>,
     /// Write the per-run, per-state Parquet table.
     pub detail: bool,
@@ -156,9 +161,11 @@ impl BatchOptions {
 
 /// Result of a batch: the aggregates and how long it took.
 pub struct BatchResult {
+    /// Exact aggregates of the runs simulated.
     pub aggregator: Aggregator,
     /// Wall time, including earlier attempts of a resumed batch.
     pub wall_seconds: f64,
+    /// Worker threads used.
     pub threads: usize,
     /// Files written into the output directory (relative names).
     pub files: Vec<String>,

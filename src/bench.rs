@@ -58,17 +58,24 @@ pub struct Machine {
     pub cpu: String,
     /// Logical cores available to this process.
     pub cores: usize,
+    /// Operating system (`std::env::consts::OS`).
     pub os: String,
+    /// CPU architecture (`std::env::consts::ARCH`).
     pub arch: String,
 }
 
 /// One measured configuration (medians over the repeats).
 #[derive(Debug, Clone, Serialize)]
 pub struct BenchRow {
+    /// States N.
     pub agents: usize,
+    /// Domains D.
     pub domains: usize,
+    /// Yearly steps T.
     pub steps: usize,
+    /// Runs R.
     pub runs: u64,
+    /// Worker threads.
     pub threads: usize,
     /// N·D·T·R.
     pub agent_updates: u64,
@@ -90,17 +97,24 @@ pub struct BenchRow {
     pub efficiency: f64,
     /// Peak resident memory of the process while measuring this size, MB (None where unavailable).
     pub peak_rss_mb: Option<f64>,
+    /// Measured repeats (the median is reported).
     pub repeats: usize,
+    /// Unmeasured repeats before them.
     pub warmup: usize,
 }
 
 /// A whole report.
 #[derive(Debug, Clone, Serialize)]
 pub struct BenchReport {
+    /// Version of blocsim that measured.
     pub blocsim_version: String,
+    /// Scenario the world and model were built from.
     pub scenario: String,
+    /// Master seed.
     pub seed: u64,
+    /// The machine measured on.
     pub machine: Machine,
+    /// One row per (size, thread count).
     pub rows: Vec<BenchRow>,
 }
 

@@ -44,6 +44,7 @@ const VERSION: u32 = 1;
 /// The header of `checkpoint.bin`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CheckpointHeader {
+    /// The batch the checkpoint belongs to.
     pub key: BatchKey,
     /// First run of the batch or shard.
     pub first_run: u64,
@@ -60,7 +61,9 @@ pub struct CheckpointHeader {
 /// A checkpoint as read back.
 #[derive(Debug, Clone)]
 pub struct Checkpoint {
+    /// What the batch is and how far it got.
     pub header: CheckpointHeader,
+    /// The exact aggregate of the runs done.
     pub aggregator: Aggregator,
 }
 
@@ -102,6 +105,7 @@ pub struct Progress {
     header: CheckpointHeader,
     /// None once `runs.csv` has been moved into place.
     runs: Option<RunsWriter>,
+    /// The exact aggregate of the runs done so far.
     pub aggregator: Aggregator,
     /// Run at which this process started (`first_run` unless resumed).
     pub resumed_at: Option<u64>,

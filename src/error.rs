@@ -10,11 +10,24 @@ use std::path::PathBuf;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Origin {
     /// A position in a file (1-based line and column).
-    File { path: PathBuf, line: usize, column: usize },
+    File {
+        /// The scenario file (or its bundled label).
+        path: PathBuf,
+        /// Line, from 1.
+        line: usize,
+        /// Column, from 1.
+        column: usize,
+    },
     /// A file without a known position (e.g. a missing key).
-    FileOnly { path: PathBuf },
+    FileOnly {
+        /// The file.
+        path: PathBuf,
+    },
     /// A `--set PATH=VALUE` command-line override.
-    Override { text: String },
+    Override {
+        /// The override as given, `PATH=VALUE`.
+        text: String,
+    },
 }
 
 impl fmt::Display for Origin {
@@ -32,31 +45,70 @@ impl fmt::Display for Origin {
 pub enum Error {
     /// A file could not be read.
     #[error("{}: cannot read: {source}", path.display())]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why it could not be read.
+        source: std::io::Error,
+    },
 
     /// A file could not be written.
     #[error("{}: cannot write: {source}", path.display())]
-    Write { path: PathBuf, source: std::io::Error },
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// Why it could not be written.
+        source: std::io::Error,
+    },
 
     /// The TOML text itself is malformed.
     #[error("{origin}: TOML syntax error: {message}")]
-    Syntax { origin: Origin, message: String },
+    Syntax {
+        /// Where the text is.
+        origin: Origin,
+        /// The parser's message.
+        message: String,
+    },
 
     /// A scenario value is invalid: wrong type, unknown key, out of range, unknown name...
     #[error("{origin}: `{key}`: {message}")]
-    Invalid { origin: Origin, key: String, message: String },
+    Invalid {
+        /// Where the value came from.
+        origin: Origin,
+        /// Key path of the value, e.g. `domain.telecom.revision_rate`.
+        key: String,
+        /// What is wrong and what was expected.
+        message: String,
+    },
 
     /// A data table (country data, custom world CSV) is malformed.
     #[error("{}:{line}: {message}", path.display())]
-    Data { path: PathBuf, line: usize, message: String },
+    Data {
+        /// The table's file.
+        path: PathBuf,
+        /// Line of the offending row, from 1.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
 
     /// A `--set PATH=VALUE` argument is malformed.
     #[error("--set {text}: {message}")]
-    Override { text: String, message: String },
+    Override {
+        /// The argument as given.
+        text: String,
+        /// What is wrong.
+        message: String,
+    },
 
     /// An output directory cannot be used (exists as a file, holds other files, is not writable).
     #[error("{}: {message}", path.display())]
-    Output { path: PathBuf, message: String },
+    Output {
+        /// The directory.
+        path: PathBuf,
+        /// Why it cannot be used.
+        message: String,
+    },
 
     /// A command-line argument or combination of arguments is invalid.
     #[error("{0}")]
@@ -69,15 +121,30 @@ pub enum Error {
 
     /// A scenario name is neither a file nor a bundled scenario.
     #[error("scenario `{name}` is neither a readable file nor a bundled scenario (bundled: {bundled})")]
-    UnknownScenario { name: String, bundled: String },
+    UnknownScenario {
+        /// The name as given.
+        name: String,
+        /// The bundled scenarios' names, comma-separated.
+        bundled: String,
+    },
 
     /// Drawing a chart failed.
     #[error("{}: cannot draw chart: {message}", path.display())]
-    Plot { path: PathBuf, message: String },
+    Plot {
+        /// The chart's file.
+        path: PathBuf,
+        /// The drawing backend's message.
+        message: String,
+    },
 
     /// Writing a Parquet table failed.
     #[error("{}: cannot write Parquet: {message}", path.display())]
-    Parquet { path: PathBuf, message: String },
+    Parquet {
+        /// The table's file.
+        path: PathBuf,
+        /// The writer's message.
+        message: String,
+    },
 
     /// The caller's [`Progress`](crate::progress::Progress) asked the command to stop.
     #[error("cancelled")]

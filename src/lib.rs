@@ -17,6 +17,8 @@
 //! Every random number comes from [`rng::run_rng`], a ChaCha8 stream per (seed, run, purpose), so
 //! results do not depend on the number of threads.
 
+#![warn(missing_docs)]
+
 pub mod aggregate;
 pub mod analysis;
 pub mod batch;

@@ -45,10 +45,13 @@ pub struct Sizes {
     pub agents: u64,
     /// Directed ties in the world.
     pub ties: u64,
+    /// Domains D.
     pub domains: u64,
+    /// Frameworks K.
     pub frameworks: u64,
     /// Recorded years: the horizon plus one.
     pub years: u64,
+    /// Events of the scenario.
     pub events: u64,
     /// Per-(state, domain, framework) arrays of a run: static utility, and investment stocks,
     /// partnership bonuses and export penalties when the scenario has them (1 to 4).

@@ -52,17 +52,21 @@ pub struct FixedPoint {
     pub eigenvalues: Vec<(f64, f64)>,
     /// Spectral radius of that Jacobian.
     pub spectral_radius: f64,
+    /// Whether the spectral radius is below 1.
     pub stable: bool,
 }
 
 /// The mean-field problem of one domain: distinct static-utility rows with their multiplicities.
 #[derive(Debug, Clone)]
 pub struct DomainField {
+    /// Number of frameworks K.
     pub k: usize,
+    /// Choice intensity λ.
     pub lambda: f64,
     /// Coupling J of the aggregate share x_k (network weight on a synthetic network, plus the
     /// standards weight when GDPs are equal).
     pub coupling: f64,
+    /// Revision rate ρ of the domain.
     pub rate: f64,
     /// Distinct utility rows `[r*K + k]` of the revisable cells.
     pub rows: Vec<f64>,

@@ -25,11 +25,15 @@ const VERSION: u32 = 1;
 /// seed, number of runs, shard and detail setting.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BatchKey {
+    /// Version of blocsim that ran the batch.
     pub blocsim_version: String,
     /// [`crate::rng::STREAM_LAYOUT`] of the binary that ran the batch.
     pub stream_layout: u32,
+    /// Scenario name.
     pub scenario: String,
+    /// sha256 of the resolved scenario text.
     pub scenario_sha256: String,
+    /// Master seed.
     pub seed: u64,
     /// Runs in the whole batch.
     pub runs: u64,
@@ -76,19 +80,24 @@ fn detail(on: bool) -> String {
 /// The header of `partial.bin`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PartialHeader {
+    /// The batch the shard belongs to.
     pub key: BatchKey,
     /// The shard's runs are `first_run..end_run` of the batch.
     pub first_run: u64,
+    /// End of the shard's runs (exclusive).
     pub end_run: u64,
     /// Length in bytes of the shard's `runs.csv` (header included).
     pub runs_csv_bytes: u64,
+    /// Names of what the aggregate is indexed by (frameworks, domains, states, parameters), and the start year.
     pub labels: Labels,
 }
 
 /// A shard's partial result: its header and exact aggregate state.
 #[derive(Debug, Clone)]
 pub struct Partial {
+    /// What the shard is and which runs it holds.
     pub header: PartialHeader,
+    /// The exact aggregate of the shard's runs.
     pub aggregator: Aggregator,
 }
 

@@ -97,7 +97,9 @@ pub fn saltelli(k: usize, n: usize, seed: u32) -> Result<Vec<Vec<f64>>> {
 /// levels exactly one does, so starting levels and directions are equally likely).
 #[derive(Debug, Clone, PartialEq)]
 pub struct MorrisDesign {
+    /// Factors (parameters) k.
     pub k: usize,
+    /// Grid levels p (even).
     pub levels: usize,
     /// r (k + 1) points, trajectory by trajectory.
     pub points: Vec<Vec<f64>>,

@@ -23,8 +23,11 @@ use crate::export::write_atomic;
 /// A yes/no condition on an outcome column.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Condition {
+    /// Outcome column of `runs.csv`.
     pub outcome: String,
+    /// Comparison: `>`, `>=`, `<` or `<=`.
     pub op: String,
+    /// The number compared with.
     pub threshold: f64,
 }
 
@@ -72,22 +75,34 @@ impl Condition {
 /// A parameter of the sweep, as recorded in `sweep.json`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SweptParam {
+    /// Key path of the parameter.
     pub key: String,
+    /// Lowest value swept.
     pub lo: f64,
+    /// Highest value swept.
     pub hi: f64,
 }
 
 /// The result of a discovery.
 #[derive(Debug, Clone)]
 pub struct Discovery {
+    /// The sweep's output directory.
     pub sweep_dir: PathBuf,
+    /// Scenario of the sweep.
     pub scenario: String,
+    /// Design of the sweep (from `sweep.json`).
     pub design: String,
+    /// The condition the boxes cover.
     pub condition: Condition,
+    /// PRIM's settings.
     pub options: PrimOptions,
+    /// The swept parameters, in column order.
     pub params: Vec<SweptParam>,
+    /// Runs read.
     pub runs: usize,
+    /// Runs that meet the condition.
     pub yes: usize,
+    /// The boxes found, each searched on the runs outside the earlier ones.
     pub boxes: Vec<PrimResult>,
 }
 

@@ -22,15 +22,21 @@ use crate::error::{Error, Result};
 /// One level of a main effect: the parameter's value (or bin centre) and the mean with its band.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Level {
+    /// The parameter's value, or the bin's centre.
     pub x: f64,
+    /// Mean outcome at this level.
     pub mean: f64,
+    /// Lower end of the 95% band.
     pub low: f64,
+    /// Upper end of the 95% band.
     pub high: f64,
+    /// Standard error of the mean (design and replication parts together).
     pub se: f64,
     /// NaN for a grid (its points are fixed) or a single point.
     pub se_design: f64,
     /// NaN with one replication.
     pub se_replication: f64,
+    /// Welch–Satterthwaite degrees of freedom of the band.
     pub dof: f64,
     /// Design points at this level.
     pub points: usize,

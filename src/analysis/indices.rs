@@ -9,9 +9,17 @@ use super::sobol::SobolIndices;
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Method {
     /// Saltelli design with N base samples (N (k + 2) design points).
-    Sobol { samples: usize },
+    Sobol {
+        /// Base samples N.
+        samples: usize,
+    },
     /// r trajectories on an even number of levels (r (k + 1) design points).
-    Morris { trajectories: usize, levels: usize },
+    Morris {
+        /// Trajectories r.
+        trajectories: usize,
+        /// Levels of the grid (even).
+        levels: usize,
+    },
 }
 
 impl Method {
@@ -30,19 +38,23 @@ pub const LEVEL: f64 = 0.95;
 /// The indices of one outcome.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Indices {
+    /// First-order and total indices with their intervals.
     Sobol(SobolIndices),
+    /// Elementary-effect statistics of each parameter.
     Morris(Vec<MorrisIndex>),
 }
 
 /// Results for one outcome.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutcomeIndices {
+    /// Outcome name.
     pub outcome: String,
     /// The largest share, over this outcome's indices, of an index's sampling variance that comes
     /// from the replications (NaN when it could not be measured: fewer than 3 replications).
     pub noise_share: f64,
     /// Morris only: the largest bound on the noise's upward bias of mu* (NaN for Sobol or R = 1).
     pub noise_mu_star: f64,
+    /// Its indices under the analysis's method.
     pub indices: Indices,
 }
 

@@ -56,7 +56,9 @@ pub use outcome::Outcome;
 pub struct ParamRange {
     /// Key path, as accepted by `--set` (`choice.lambda`, `framework.CN.sponsor.budget`).
     pub key: String,
+    /// Lowest value of the range.
     pub lo: f64,
+    /// Highest value of the range.
     pub hi: f64,
     /// The key takes whole numbers: design values are rounded to the nearest integer.
     pub integer: bool,
@@ -296,13 +298,17 @@ pub fn evaluate(
 /// Summary of one outcome's replications at one design point.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PointStats {
+    /// Mean across replications.
     pub mean: f64,
     /// Sample standard deviation across replications (NaN for one replication).
     pub sd: f64,
     /// Standard error of the mean, sd / sqrt(R).
     pub se: f64,
+    /// 5th percentile across replications.
     pub p05: f64,
+    /// Median across replications.
     pub p50: f64,
+    /// 95th percentile across replications.
     pub p95: f64,
 }
 
@@ -437,10 +443,15 @@ pub struct Settings {
 /// What an experiment command prepared before running: the loader, the resolved parameters and
 /// outcomes, the plan and the output directory (checked).
 pub struct Prepared {
+    /// Loads and varies the scenario.
     pub loader: Loader,
+    /// The varied parameters, resolved.
     pub params: Vec<ParamRange>,
+    /// The outcomes recorded, resolved.
     pub outcomes: Vec<Outcome>,
+    /// Design points and replications.
     pub plan: Plan,
+    /// The output directory, checked.
     pub dir: PathBuf,
     /// The output directory's lock, held until the command is done.
     pub lock: crate::outdir::DirLock,

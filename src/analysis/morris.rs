@@ -24,13 +24,19 @@ use crate::rng::Generator;
 /// Morris measures of one parameter.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MorrisIndex {
+    /// Mean elementary effect μ.
     pub mu: f64,
+    /// Mean absolute elementary effect μ*.
     pub mu_star: f64,
+    /// Standard deviation of the elementary effects σ.
     pub sigma: f64,
+    /// Lower end of μ*'s interval, lowered by the noise bound and floored at 0.
     pub mu_star_low: f64,
+    /// Upper end of μ*'s interval.
     pub mu_star_high: f64,
     /// Standard error of mu* (design and replication parts together).
     pub se: f64,
+    /// Standard error of μ* from the design (the trajectories).
     pub se_design: f64,
     /// NaN with fewer than 3 replications.
     pub se_replication: f64,

@@ -18,7 +18,12 @@ pub enum Need {
     Runs(u64),
     /// The design's own part is too wide: about `design` times the design size and `runs`
     /// replications per point (each part then takes half of the requested variance).
-    Design { design: f64, runs: u64 },
+    Design {
+        /// Factor by which to multiply the design size.
+        design: f64,
+        /// Replications per point.
+        runs: u64,
+    },
     /// The replication part could not be measured (fewer than 3 replications).
     Unknown,
 }

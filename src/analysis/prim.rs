@@ -39,7 +39,9 @@ impl Default for PrimOptions {
 /// A box: `lower[i] <= x_i <= upper[i]` for every parameter i.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Bounds {
+    /// Lower limit of each parameter.
     pub lower: Vec<f64>,
+    /// Upper limit of each parameter.
     pub upper: Vec<f64>,
 }
 
@@ -52,6 +54,7 @@ impl Bounds {
 /// A box and how good it is.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PrimBox {
+    /// Its limits.
     pub bounds: Bounds,
     /// Share of all "yes" points (of the data given to this search) inside the box.
     pub coverage: f64,
@@ -66,8 +69,11 @@ pub struct PrimBox {
 /// One box search: the peeling trajectory, the chosen step, and the chosen box after pasting.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PrimResult {
+    /// The boxes of the peeling, from the full box on.
     pub trajectory: Vec<PrimBox>,
+    /// Index in `trajectory` of the step chosen.
     pub chosen: usize,
+    /// The chosen box after pasting.
     pub pasted: PrimBox,
     /// The box spanning the data (limits equal to these are unrestricted).
     pub full: Bounds,

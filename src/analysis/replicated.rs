@@ -23,6 +23,7 @@ use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 /// An estimate with the two parts of its sampling variance and its interval.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Estimate {
+    /// The point estimate.
     pub value: f64,
     /// Standard error: √(se_design² + se_replication²).
     pub se: f64,
@@ -32,7 +33,9 @@ pub struct Estimate {
     pub se_replication: f64,
     /// Welch–Satterthwaite degrees of freedom of the interval.
     pub dof: f64,
+    /// Lower end of the interval.
     pub low: f64,
+    /// Upper end of the interval.
     pub high: f64,
 }
 

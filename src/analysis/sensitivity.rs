@@ -70,18 +70,25 @@ pub const MORRIS_COLUMNS: [&str; 14] = [
 /// A finished analysis.
 #[derive(Debug, Clone)]
 pub struct Sensitivity {
+    /// Scenario name.
     pub scenario: String,
+    /// Sobol or Morris, with its settings.
     pub method: Method,
+    /// The parameters, resolved.
     pub params: Vec<ParamRange>,
+    /// Seed, replications and threads.
     pub plan: Plan,
+    /// Parameter values of each design point, in design order.
     pub points: Vec<Vec<f64>>,
     /// Mean of each outcome at each point: `means[o][p]`.
     pub means: Vec<Vec<f64>>,
+    /// The indices of each outcome.
     pub results: Vec<OutcomeIndices>,
     /// The requested half-width of the intervals (see [`default_precision`]).
     pub precision: f64,
     /// Things the user should know (e.g. N not a power of two).
     pub warnings: Vec<String>,
+    /// Worker threads used.
     pub threads: usize,
 }
 

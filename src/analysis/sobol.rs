@@ -64,7 +64,9 @@ impl SaltelliOutputs {
 /// First-order and total indices of every parameter.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SobolIndices {
+    /// First-order index S_i of each parameter.
     pub first: Vec<Estimate>,
+    /// Total index S_Ti of each parameter.
     pub total: Vec<Estimate>,
     /// Variance V of the mean response over A and B (between-replication products).
     pub variance: f64,

@@ -50,10 +50,15 @@ impl DesignKind {
 /// A finished sweep.
 #[derive(Debug, Clone)]
 pub struct Sweep {
+    /// Scenario name.
     pub scenario: String,
+    /// Grid or Latin hypercube.
     pub design: DesignKind,
+    /// The swept parameters, resolved.
     pub params: Vec<ParamRange>,
+    /// The outcomes' column names.
     pub outcomes: Vec<String>,
+    /// Seed, replications and threads.
     pub plan: Plan,
     /// Parameter values of each design point.
     pub points: Vec<Vec<f64>>,
@@ -65,7 +70,9 @@ pub struct Sweep {
     pub effects: Vec<Vec<Vec<Level>>>,
     /// The requested half-width of the main effects' bands (`--precision`), if any.
     pub precision: Option<f64>,
+    /// One row per run: point, replication, parameter values and outcomes (`runs.csv`).
     pub runs_table: Table,
+    /// Worker threads used.
     pub threads: usize,
     /// Things the user should know (integer keys rounded, repeated design points).
     pub warnings: Vec<String>,

@@ -19,15 +19,18 @@ use crate::export::write_atomic;
 /// A column of a [`Table`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Column {
+    /// Column header.
     pub name: String,
     /// Whole numbers (point and replication indices).
     pub integer: bool,
+    /// One value per row (whole numbers stored as f64).
     pub values: Vec<f64>,
 }
 
 /// Columns of equal length.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Table {
+    /// The columns, in output order.
     pub columns: Vec<Column>,
 }
 

@@ -10,14 +10,23 @@
 /// The observed and simulated adoptions of one indicator in one year.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CountBand {
+    /// Indicator name (from the codebook).
     pub indicator: String,
+    /// Scored year.
     pub year: i32,
+    /// Observed number of adoptions.
     pub observed: usize,
+    /// Mean simulated number across runs.
     pub mean: f64,
+    /// Median simulated number.
     pub median: usize,
+    /// Lower bound of the central 50% band (nearest-rank 25th percentile).
     pub low50: usize,
+    /// Upper bound of the central 50% band (75th percentile).
     pub high50: usize,
+    /// Lower bound of the central 90% band (5th percentile).
     pub low90: usize,
+    /// Upper bound of the central 90% band (95th percentile).
     pub high90: usize,
 }
 
@@ -40,10 +49,12 @@ impl CountBand {
         }
     }
 
+    /// Whether the observed count lies in the 50% band, bounds included.
     pub fn in50(&self) -> bool {
         (self.low50..=self.high50).contains(&self.observed)
     }
 
+    /// Whether the observed count lies in the 90% band, bounds included.
     pub fn in90(&self) -> bool {
         (self.low90..=self.high90).contains(&self.observed)
     }

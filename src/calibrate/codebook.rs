@@ -28,8 +28,11 @@ use crate::scenario::Selector;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Use {
+    /// Its acts are what the likelihood explains.
     Outcome,
+    /// It dates a membership group of the scenario (a designation by another power).
     Covariate,
+    /// Its rows are read and counted, nothing more.
     Ignore,
 }
 
@@ -37,12 +40,16 @@ pub enum Use {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
+    /// The state's government chose.
     Choice,
+    /// Another power decided (an adequacy decision, a court ruling); never an outcome.
     Designation,
+    /// Firms chose under the state's rules (an operator's contract, a cloud region).
     Market,
 }
 
 impl Kind {
+    /// The name written in the codebook.
     pub fn name(self) -> &'static str {
         match self {
             Kind::Choice => "choice",
@@ -100,7 +107,14 @@ pub enum Coverage {
     /// Rows say that acts happened; no row says nothing.
     Presence,
     /// Every act of the selected states in `from..=to` is in the panel.
-    Complete { states: Selector, from: i32, to: i32 },
+    Complete {
+        /// The states covered.
+        states: Selector,
+        /// First year covered.
+        from: i32,
+        /// Last year covered.
+        to: i32,
+    },
 }
 
 #[derive(Debug, Deserialize)]
@@ -115,20 +129,25 @@ struct RawCodebook {
 /// bit mask over the scenario's frameworks; 0 when it says nothing about the cell).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ValueCode {
+    /// Who decided.
     pub kind: Kind,
+    /// The frameworks the value places the cell in, as a bit mask.
     pub set: u8,
 }
 
 /// What the codebook says of one indicator.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Indicator {
+    /// Indicator name, the key of `[indicator.NAME]`.
     pub name: String,
     /// The domain's index in the scenario, or None for `all`.
     pub domain: Option<usize>,
+    /// How it enters the estimation (`use`).
     pub use_: Use,
     /// For a covariate: the membership group it dates (a state is in the group in year t when
     /// its latest row before t places it in a set; a row with an empty set ends it).
     pub group: Option<String>,
+    /// Per value written in the panel, what it means.
     pub values: BTreeMap<String, ValueCode>,
     /// For an outcome: what the panel is complete for (covariates and ignored rows: presence).
     pub coverage: Coverage,
@@ -182,9 +201,13 @@ impl Indicator {
 /// The codebook: the panel's horizon and its indicators.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Codebook {
+    /// The codebook's file.
     pub path: PathBuf,
+    /// First year of the panel.
     pub first_year: i32,
+    /// Last year of the panel.
     pub last_year: i32,
+    /// Per name, the indicators.
     pub indicators: BTreeMap<String, Indicator>,
 }
 

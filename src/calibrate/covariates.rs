@@ -13,6 +13,7 @@ use crate::run::Simulation;
 
 /// One simulation advanced year by year.
 pub struct CovariatePath<'m> {
+    /// The run, at its current year.
     pub sim: Simulation<'m>,
     /// The values of the scenario's uncertain parameters the path runs at.
     pub draws: Vec<f64>,

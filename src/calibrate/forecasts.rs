@@ -7,7 +7,9 @@ use super::scores::{self, Scores, log_prob, paired_bootstrap};
 /// The forecasts of one model on the scored cell-years.
 #[derive(Debug, Clone)]
 pub struct Forecast {
+    /// Model name.
     pub model: String,
+    /// P(act) of each cell-year.
     pub p: Vec<f64>,
 }
 

@@ -45,7 +45,9 @@ use super::likelihood::step::{Dist, Observation, Reads, Scratch, step};
 /// A weight of a term that reads the partners: fixed, or a free parameter's index.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Weight {
+    /// A value that the fit does not estimate.
     Fixed(f64),
+    /// The index of a free parameter in θ.
     Free(usize),
 }
 
@@ -65,9 +67,13 @@ impl Weight {
 /// How one domain's utilities read the partners in one year.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Reading {
+    /// Choice intensity λ.
     pub lambda: f64,
+    /// Weight of the network term.
     pub network: Weight,
+    /// Weight of the standards term.
     pub standards: Weight,
+    /// Weight of the hedging term.
     pub hedging: Weight,
 }
 
@@ -85,19 +91,24 @@ pub struct Year {
 /// The frontier of a problem: every cell of every domain, year by year.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Frontier {
+    /// Number of states N.
     pub states: usize,
     /// The domains, in the scenario's order (slot = domain).
     pub slots: usize,
+    /// Number of frameworks K.
     pub frameworks: usize,
     /// Per cell: q at the end of the year before the window, and the scenario's initial shares
     /// (what it is without the rows before the window).
     pub initial: Vec<Vec<f64>>,
+    /// Per cell: the scenario's initial shares, which `initial` falls back to for a state held out.
     pub shares: Vec<Vec<f64>>,
     /// Per state: its partners and the weights ω_ij of the network term.
     pub partners: Vec<Vec<(usize, f64)>>,
     /// Per state: its share of the world's GDP, and whether its hedging term applies.
     pub gdp: Vec<f64>,
+    /// Per state: whether its hedging term applies.
     pub hedgers: Vec<bool>,
+    /// The window's years, in order.
     pub years: Vec<Year>,
 }
 

@@ -40,7 +40,9 @@ const STANDARDISE: [bool; 5] = [true, true, true, false, true];
 /// The raw regressors of cell-years.
 #[derive(Debug, Clone, Default)]
 pub struct Regressors {
+    /// Indicator of each cell-year.
     pub indicator: Vec<String>,
+    /// Per cell-year: the raw regressors, in the order of [`REGRESSORS`].
     pub x: Vec<[f64; 5]>,
 }
 
@@ -93,13 +95,17 @@ pub fn regressors(model: &Model, panel: &Panel, codebook: &Codebook, meta: &[Met
 /// One coefficient and its standard error from the information.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Coefficient {
+    /// `constant.INDICATOR`, or a regressor of [`REGRESSORS`].
     pub name: String,
+    /// Estimate (per SD for a standardised regressor).
     pub value: f64,
+    /// Standard error from the information.
     pub se: f64,
     /// The regressor's fit-sample mean and SD (the coefficient is per SD); absent for constants
     /// and the 0/1 flag.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mean: Option<f64>,
+    /// The regressor's fit-sample SD (see `mean`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sd: Option<f64>,
 }
@@ -107,11 +113,15 @@ pub struct Coefficient {
 /// A fitted hazard.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Hazard {
+    /// Cell-years at risk in the fit sample.
     pub cell_years: usize,
+    /// Adoptions among them.
     pub events: usize,
     /// ℓ + ½ ln det I at the estimate (Firth's objective).
     pub penalised_loglik: f64,
+    /// Newton iterations taken.
     pub iterations: usize,
+    /// The constants, then the regressors kept.
     pub coefficients: Vec<Coefficient>,
     /// Regressors dropped as constant on the fit sample.
     pub dropped: Vec<String>,

@@ -43,6 +43,7 @@ pub const PROFILE_GRID: [f64; 13] = [-3.0, -2.5, -2.0, -1.5, -1.0, -0.5, 0.0, 0.
 /// Covariances at the maximum, on the internal scale.
 #[derive(Debug, Clone)]
 pub struct Covariances {
+    /// Inverse observed information.
     pub oim: DMatrix<f64>,
     /// CR1.
     pub sandwich: DMatrix<f64>,
@@ -55,6 +56,7 @@ pub struct Covariances {
     /// Eigenvalues of the information scaled to unit diagonal (a correlation-like matrix), smallest
     /// first, with their eigenvectors as columns.
     pub eigenvalues: Vec<f64>,
+    /// Their eigenvectors, as columns.
     pub eigenvectors: DMatrix<f64>,
 }
 
@@ -125,7 +127,9 @@ pub struct Profile {
     pub lr: Vec<f64>,
     /// Where the profile crosses [`CHI2_95`] below and above θ̂ (internal scale), if within the grid.
     pub low: Option<f64>,
+    /// The crossing above θ̂ (see `low`).
     pub high: Option<f64>,
+    /// Whether every maximisation of the profile converged.
     pub converged: bool,
 }
 

@@ -38,8 +38,11 @@ pub const MAX_VARIANCE: f64 = 1e6;
 /// ℓ, its gradient and the information −∇²ℓ at one β.
 #[derive(Debug, Clone)]
 pub struct Eval {
+    /// ℓ (ℓ* with Firth's penalty).
     pub loglik: f64,
+    /// Gradient of ℓ with respect to β.
     pub grad: DVector<f64>,
+    /// Information −∇²ℓ.
     pub info: DMatrix<f64>,
 }
 
@@ -47,9 +50,13 @@ pub struct Eval {
 /// iterations taken.
 #[derive(Debug, Clone)]
 pub struct Fit {
+    /// Coefficients β̂, in column order.
     pub beta: Vec<f64>,
+    /// Their standard errors from the information.
     pub se: Vec<f64>,
+    /// ℓ(β̂), ℓ*(β̂) with the penalty.
     pub loglik: f64,
+    /// Newton iterations taken.
     pub iterations: usize,
 }
 

@@ -65,9 +65,11 @@ use params::FreeParam;
 /// The estimate of one parameter, on its own scale.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Estimate {
+    /// Key path of the parameter.
     pub key: String,
     /// The scenario's value (the starting point).
     pub start: f64,
+    /// The maximum-likelihood estimate.
     pub value: f64,
     /// Standard error from the observed information (delta method for a rate).
     pub se_information: f64,
@@ -77,9 +79,11 @@ pub struct Estimate {
     pub se_jackknife: f64,
     /// 95% interval from the jackknife (internal scale, mapped back).
     pub low: f64,
+    /// Upper end of the jackknife interval.
     pub high: f64,
     /// 95% interval from the profile likelihood, where it closes within ±3 SE.
     pub profile_low: Option<f64>,
+    /// Upper end of the profile interval.
     pub profile_high: Option<f64>,
     /// The profile says the data identify this parameter only weakly.
     pub weak: bool,
@@ -88,26 +92,37 @@ pub struct Estimate {
 /// The result of a fit.
 #[derive(Debug, Clone)]
 pub struct Fit {
+    /// One per free parameter, in the order of the fit's parameters.
     pub estimates: Vec<Estimate>,
     /// Jackknife (CR3, reported), sandwich (CR1) and information covariances on the parameters'
     /// own scale.
     pub vcov_jackknife: nalgebra::DMatrix<f64>,
+    /// State-clustered sandwich covariance (CR1).
     pub vcov_sandwich: nalgebra::DMatrix<f64>,
+    /// Inverse observed information.
     pub vcov_information: nalgebra::DMatrix<f64>,
+    /// ℓ at the estimate.
     pub loglik: f64,
     /// ℓ at the scenario's values.
     pub loglik_start: f64,
+    /// Akaike information criterion, 2k − 2ℓ.
     pub aic: f64,
+    /// Newton iterations taken.
     pub iterations: usize,
+    /// Whether a full Newton step would have raised ℓ by less than the tolerance.
     pub converged: bool,
     /// Smallest eigenvalue of the unit-diagonal information and its direction (loading per key).
     pub weakest_eigenvalue: f64,
+    /// The direction of `weakest_eigenvalue`: (key, loading).
     pub weakest_direction: Vec<(String, f64)>,
+    /// Profile likelihood of each parameter (empty unless asked for).
     pub profiles: Vec<Profile>,
+    /// θ̂ on the internal scale (logit of a rate or detection rate, a weight as it is).
     pub internal: Vec<f64>,
     /// The states with observations, and those where the jackknife fell back to the sandwich's
     /// term because the rest of the panel's information was not positive definite.
     pub clusters: usize,
+    /// Of those, the states where the jackknife fell back to the sandwich's term.
     pub jackknife_fallbacks: usize,
 }
 

@@ -20,9 +20,13 @@ pub const TOLERANCE: f64 = 1e-10;
 /// Where the iteration ended.
 #[derive(Debug, Clone)]
 pub struct Optimum {
+    /// θ at the end, internal scale.
     pub theta: Vec<f64>,
+    /// ℓ and its derivatives there.
     pub eval: Eval,
+    /// Newton iterations taken.
     pub iterations: usize,
+    /// Whether a full step would have raised ℓ by less than [`TOLERANCE`] (else [`MAX_ITERATIONS`] ran out).
     pub converged: bool,
 }
 

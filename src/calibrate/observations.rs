@@ -51,7 +51,9 @@ use crate::scenario::rate::RateCovariate;
 pub struct Summary {
     /// Per outcome indicator: (events in the window, cell-years at risk).
     pub indicators: BTreeMap<String, (usize, usize)>,
+    /// Events (acts) in the window, over every outcome indicator.
     pub events: usize,
+    /// Observations (cell-years) in the window.
     pub observations: usize,
     /// Observations whose previous framework was known (exact transitions).
     pub known_previous: usize,
@@ -65,6 +67,7 @@ pub struct Summary {
     pub uniform_priors: usize,
     /// Rows of indicators used as covariates, and ignored, in the panel.
     pub covariate_rows: usize,
+    /// Rows of indicators whose use is `ignore`, in the panel.
     pub ignored_rows: usize,
     /// Outcome rows whose kind is `market`.
     pub market_rows: usize,
@@ -79,6 +82,7 @@ pub struct Summary {
     /// Groups whose affinity bonus the covariates date, and those the scenario's affinity terms do
     /// not use (nothing to date).
     pub dated_groups: Vec<String>,
+    /// Groups named by covariates that the scenario's affinity terms do not use.
     pub undated_groups: Vec<String>,
     /// State-years whose bonus the dating changed from the scenario's membership lists.
     pub dated_changes: usize,
@@ -88,9 +92,13 @@ pub struct Summary {
 /// and the union U of the indicator's sets (an adoption of any kind puts the cell in U).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Meta {
+    /// Indicator name.
     pub indicator: String,
+    /// Year of the observation.
     pub year: i32,
+    /// Whether the cell adopted (an act happened) this year.
     pub event: bool,
+    /// The union U of the indicator's sets, as a bit mask over frameworks.
     pub union: u8,
     /// Inside the indicator's declared coverage: a year without a row is a year without an act,
     /// so the cell-year is scored. Outside it, the observation is an act's presence (the cell is
@@ -100,7 +108,9 @@ pub struct Meta {
 
 /// The utilities of one cell as linear functions of the free parameters.
 pub struct CellModel<'a> {
+    /// The scenario bound to its world.
     pub model: &'a Model,
+    /// The free parameters, in θ order.
     pub params: &'a [FreeParam],
     /// The standardised value of every revision-rate covariate that is free.
     z: BTreeMap<RateCovariate, Vec<f64>>,

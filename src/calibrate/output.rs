@@ -18,12 +18,17 @@ pub const FILES: [&str; 5] = ["estimates.csv", "vcov.csv", "profiles.csv", "fit.
 /// Where and what the fit was run on, for `fit.json` and the comments of `calibrated.toml`.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Context {
+    /// Scenario name.
     pub scenario: String,
     /// What `extends` names: the scenario file's absolute path, or the bundled name.
     pub extends: String,
+    /// The observed panel's directory.
     pub observed: String,
+    /// First and last fitted years.
     pub fit_years: (i32, i32),
+    /// Choice intensity λ of the scenario the weights were fitted under.
     pub lambda: f64,
+    /// Wall time of the fit, seconds.
     pub seconds: f64,
 }
 

@@ -23,9 +23,13 @@ pub struct Row {
     pub line: usize,
     /// Index of the state in the scenario's world.
     pub state: usize,
+    /// Indicator name (a key of the codebook).
     pub indicator: String,
+    /// Year of the act.
     pub year: i32,
+    /// The value as written (a key of the indicator's values).
     pub value: String,
+    /// Who decided, as the codebook says of the value.
     pub kind: Kind,
     /// The frameworks the row places the cell in (mask; 0 for nothing).
     pub set: u8,
@@ -34,7 +38,9 @@ pub struct Row {
 /// The rows of a panel, in file order.
 #[derive(Debug, Clone)]
 pub struct Panel {
+    /// The panel's file, `events.csv`.
     pub path: PathBuf,
+    /// The checked rows.
     pub rows: Vec<Row>,
 }
 

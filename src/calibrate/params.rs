@@ -20,9 +20,12 @@ use crate::scenario::{Scenario, TERM_NAMES, Term, param};
 pub enum Target {
     /// A term weight: global (`utility.TERM`, None) or of one domain.
     Weight {
+        /// Domain index, or None for the global weight.
         domain: Option<usize>,
+        /// The term weighted.
         term: Term,
     },
+    /// The switching cost of a domain (`domain.D.switching_cost`), by index.
     SwitchingCost(usize),
     /// The framework constant α_dk of (domain, framework).
     Constant(usize, usize),
@@ -38,7 +41,9 @@ pub enum Target {
 /// One free parameter.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FreeParam {
+    /// Key path, as given to `--free` (`utility.network`, `detect.NAME`).
     pub key: String,
+    /// What the key estimates.
     pub target: Target,
     /// The scenario's value (the centre of its distribution when it is uncertain), own scale.
     pub start: f64,

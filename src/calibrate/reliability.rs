@@ -19,22 +19,32 @@ pub const EDGES: [f64; 9] = [0.0, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0];
 /// One bin of the reliability diagram.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Bin {
+    /// Lower edge of the bin (included).
     pub low: f64,
+    /// Upper edge of the bin (excluded, except 1 in the last bin).
     pub high: f64,
+    /// Forecasts in the bin.
     pub n: usize,
     /// Mean forecast and observed event rate (NaN when the bin is empty).
     pub forecast: f64,
+    /// Observed event rate ō_k of the bin.
     pub observed: f64,
 }
 
 /// Murphy's decomposition and the within-bin terms (see the module header).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Decomposition {
+    /// Brier score of the forecasts, B.
     pub brier: f64,
+    /// Reliability REL (lower is better).
     pub reliability: f64,
+    /// Resolution RES (higher is better).
     pub resolution: f64,
+    /// Uncertainty UNC = ō (1 − ō).
     pub uncertainty: f64,
+    /// Within-bin variance WBV.
     pub within_variance: f64,
+    /// Within-bin covariance WBC.
     pub within_covariance: f64,
     /// REL − RES + UNC.
     pub binned_brier: f64,

@@ -16,16 +16,23 @@ pub type StateRow = (String, String, Option<i32>, f64, String);
 
 /// Everything the page shows.
 pub struct HindcastPage<'a> {
+    /// Scenario name.
     pub scenario: &'a str,
     /// First fitted, last fitted and last scored year.
     pub years: (i32, i32, i32),
+    /// Runs of the simulated window.
     pub runs: u64,
+    /// Master seed of the simulated window.
     pub seed: u64,
+    /// Scores of every window and model, pooled and per indicator.
     pub scores: &'a [ScoreRow],
+    /// Mean score differences of calibrated blocsim from every other model, with their intervals.
     pub differences: &'a [DiffRow],
+    /// (window, model, Brier decomposition) of each reliability diagram.
     pub decomposition: Vec<(String, String, Decomposition)>,
     /// Per simulated model: indicator-years, coverage of the 50% and 90% bands, their binomial sds.
     pub coverage: Vec<(String, usize, f64, f64, f64, f64)>,
+    /// Per-state rows, largest miss first.
     pub states: Vec<StateRow>,
     /// Histories at risk that the panel places inside U (not scored).
     pub not_scored: usize,
@@ -45,6 +52,7 @@ fn f(x: f64, d: usize) -> String {
 }
 
 impl HindcastPage<'_> {
+    /// The whole page.
     pub fn render(&self) -> String {
         let (start, split, end) = self.years;
         let mut h = String::new();

@@ -9,7 +9,9 @@ use crate::rng::Generator;
 /// The scores of one forecast on one set of cell-years.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Scores {
+    /// Cell-years scored.
     pub n: usize,
+    /// Events (acts) among them.
     pub events: usize,
     /// Mean of ln P(what happened); −∞ when an event was given probability 0.
     pub log_score: f64,

@@ -26,11 +26,17 @@ use crate::run::Simulation;
 
 /// What the replications need besides the model.
 pub struct Replications<'a> {
+    /// The panel's codebook.
     pub codebook: &'a Codebook,
+    /// The observed panel.
     pub panel: &'a Panel,
+    /// Last fitted year: at its end the alignments are replaced by a start state drawn from the panel.
     pub split: i32,
+    /// Last scored year.
     pub end: i32,
+    /// Master seed.
     pub seed: u64,
+    /// Replications R.
     pub runs: u64,
 }
 

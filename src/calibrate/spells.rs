@@ -17,8 +17,11 @@ use crate::model::{Model, NO_ANCHOR};
 /// One history at risk.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Spell {
+    /// Indicator name.
     pub indicator: String,
+    /// Domain index of the indicator.
     pub domain: usize,
+    /// State index.
     pub state: usize,
     /// The union U of the indicator's sets.
     pub union: u8,
@@ -29,6 +32,7 @@ pub struct Spell {
 /// The histories at risk at the end of `split`, scored over `split+1..=end`.
 #[derive(Debug, Clone, Default)]
 pub struct Spells {
+    /// The histories, in order.
     pub spells: Vec<Spell>,
     /// Per indicator: histories at risk whose cell the panel places inside U (not scored).
     pub inside_union: BTreeMap<String, usize>,

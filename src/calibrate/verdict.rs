@@ -7,8 +7,11 @@ use super::forecasts::DiffRow;
 /// How the calibrated model compares with one baseline on one score.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
+    /// The interval favours the calibrated model.
     Better,
+    /// The interval favours the baseline.
     Worse,
+    /// The interval holds 0: no difference detected.
     Undetected,
 }
 

@@ -33,6 +33,7 @@ pub enum Writer {
 pub struct OutputFile {
     /// File name, relative to the output directory.
     pub name: &'static str,
+    /// How the file is written.
     pub writer: Writer,
     /// Column names (CSV header, Parquet schema) or top-level keys (JSON), as patterns.
     pub columns: &'static [&'static str],
@@ -51,42 +52,49 @@ pub const OUTCOME_FAMILY: &str = "<outcome family>";
 /// The files of a whole batch, in the order they are written.
 pub const BATCH_FILES: [OutputFile; 7] = [RUNS, DETAIL, SUMMARY, TIMESERIES, INDICES, STATES, MANIFEST];
 
+/// `runs.csv`: one row per run, its drawn parameters and outcomes at the horizon.
 pub const RUNS: OutputFile = OutputFile {
     name: "runs.csv",
     writer: Writer::Streamed("RunsWriter"),
     columns: &["run", "<param>", OUTCOME],
 };
 
+/// `detail.parquet`: one row per run and state, the framework of each domain at the horizon (optional).
 pub const DETAIL: OutputFile = OutputFile {
     name: "detail.parquet",
     writer: Writer::Streamed("DetailWriter"),
     columns: &["run", "state", "<domain>"],
 };
 
+/// `summary.json`: the distributions across runs of the final shares and indices, switches and tipping.
 pub const SUMMARY: OutputFile = OutputFile {
     name: "summary.json",
     writer: Writer::Aggregate(super::summary_json),
     columns: &["format", "scenario", "runs", "states", "years", OUTCOME_FAMILY],
 };
 
+/// `timeseries.csv`: per year, domain, framework and measure, the distribution of the share across runs.
 pub const TIMESERIES: OutputFile = OutputFile {
     name: "timeseries.csv",
     writer: Writer::Aggregate(super::timeseries_csv),
     columns: with_stats!("year", "domain", "framework", "measure"),
 };
 
+/// `indices.csv`: per year and index, its distribution across runs.
 pub const INDICES: OutputFile = OutputFile {
     name: "indices.csv",
     writer: Writer::Aggregate(super::indices_csv),
     columns: with_stats!("year", "index"),
 };
 
+/// `states.csv`: per state and domain, the probability of each framework at the horizon and the modal one.
 pub const STATES: OutputFile = OutputFile {
     name: "states.csv",
     writer: Writer::Aggregate(super::states_csv),
     columns: &["state", "name", "domain", "p_<fw>", "modal"],
 };
 
+/// `manifest.json`: the batch's provenance, written last.
 pub const MANIFEST: OutputFile = OutputFile {
     name: super::manifest::MANIFEST_FILE,
     writer: Writer::Manifest,
@@ -110,8 +118,9 @@ pub const MANIFEST: OutputFile = OutputFile {
     ],
 };
 
-/// The directory of the charts, and the report page, that `plot` draws from the files above.
+/// The directory of the charts that `plot` draws from the files above.
 pub const PLOTS_DIR: &str = "plots";
+/// File name of the report page that `plot` writes.
 pub const REPORT: &str = "report.html";
 
 /// Whether `path` (relative to an output directory) is drawn from the tables — a chart or the

@@ -20,18 +20,29 @@ use crate::calibrate::scores::log_prob;
 /// One comparison of model `a` against model `b` on one window.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Comparison {
+    /// Window name.
     pub window: String,
+    /// Name of model a (earlier in the registry).
     pub a: String,
+    /// Name of model b.
     pub b: String,
+    /// One model is a restriction of the other (Clark and West: a non-significant result says little).
     pub nested: bool,
+    /// Cell-years compared.
     pub n: usize,
+    /// States (clusters) among them.
     pub clusters: usize,
     /// Mean of ln p_a − ln p_b: positive when `a` forecasts better.
     pub mean: f64,
+    /// Its state-clustered standard error.
     pub se: f64,
+    /// `mean / se`.
     pub t: f64,
+    /// Two-sided p-value from Student's t with clusters − 1 degrees of freedom.
     pub p_value: f64,
+    /// Lower end of the 95% interval of the mean.
     pub low: f64,
+    /// Upper end of the 95% interval of the mean.
     pub high: f64,
 }
 

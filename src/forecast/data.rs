@@ -20,40 +20,59 @@ use crate::scenario::Scenario;
 /// last fitted and last scored years, and the keys to estimate (empty: the defaults).
 #[derive(Debug, Clone)]
 pub struct Spec {
+    /// Scenario name or path.
     pub scenario: String,
+    /// Its `--set` overrides.
     pub sets: Vec<String>,
+    /// Directory of the observed panel.
     pub observed: PathBuf,
+    /// First fitted year.
     pub start: i32,
+    /// Last fitted year; the years after it are forecast.
     pub split: i32,
+    /// Last scored year.
     pub end: i32,
+    /// Keys to estimate (empty: the defaults).
     pub free: Vec<String>,
 }
 
 /// One version of blocsim: its extra overrides, free parameters, θ at the scenario's values and
 /// the likelihood of every observation of `start..=end`, in the order of [`Data::meta`].
 pub struct Variant {
+    /// Overrides this version adds to the scenario's.
     pub sets: Vec<String>,
+    /// Its free parameters.
     pub free: Vec<FreeParam>,
+    /// θ at the scenario's values (internal scale).
     pub start: Vec<f64>,
+    /// The likelihood of every observation of `start..=end`.
     pub all: Problem,
 }
 
-/// The versions of blocsim in [`Data::variants`].
+/// Index of the main version of blocsim in [`Data::variants`].
 pub const MAIN: usize = 0;
+/// Index of the version without the network term.
 pub const NETWORK_OFF: usize = 1;
+/// Index of the version with the revision rate's covariates.
 pub const RATE_COVARIATES: usize = 2;
 
 /// The inputs of every window.
 pub struct Data {
+    /// What was asked.
     pub spec: Spec,
+    /// The scenario bound to its world.
     pub model: Model,
+    /// The panel's codebook.
     pub codebook: Codebook,
+    /// The observed panel.
     pub panel: Panel,
     /// The codebook's observation layers, (indicator, δ).
     pub layers: Vec<(String, f64)>,
     /// Every observed cell-year of `start..=end` (fit years first), its outcome and state.
     pub meta: Vec<Meta>,
+    /// Whether each cell-year of [`Data::meta`] acted.
     pub y: Vec<bool>,
+    /// Cluster (state) of each cell-year of [`Data::meta`].
     pub cluster: Vec<usize>,
     /// The event-history baselines' regressors of every cell-year.
     pub hazard: Regressors,

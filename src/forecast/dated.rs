@@ -27,16 +27,25 @@ use crate::rng::{Purpose, run_rng};
 pub struct Dated {
     /// The fit on `spec.start..=last`, its free parameters and its observations' count.
     pub fit: Fit,
+    /// The fit's free parameters, in θ order.
     pub free: Vec<FreeParam>,
+    /// The fit's observations (cell-years).
     pub observations: usize,
+    /// Events (acts) among them.
     pub events: usize,
+    /// Last panel year fitted: the runs start from the observed state at its end.
     pub last: i32,
+    /// Last year forecast.
     pub horizon: i32,
+    /// Runs N.
     pub runs: u64,
+    /// Master seed.
     pub seed: u64,
+    /// Worker threads used.
     pub threads: usize,
     /// The histories forecast, and per history P(act by each year) and the median year.
     pub spells: Spells,
+    /// Per history, in the order of `spells`: P(act by each year) and the median year.
     pub multi: Vec<MultiYear>,
     /// Per indicator and year: the runs' counts of acts (observed: rows already in the panel).
     pub counts: Vec<CountBand>,
@@ -48,8 +57,11 @@ pub struct Dated {
 /// core).
 #[derive(Debug, Clone, Copy)]
 pub struct DatedOptions {
+    /// Runs (None: the scenario's `batch.runs`).
     pub runs: Option<u64>,
+    /// Master seed (None: the scenario's `batch.seed`).
     pub seed: Option<u64>,
+    /// Worker threads (None: one per core).
     pub threads: Option<usize>,
 }
 

@@ -15,7 +15,9 @@ use crate::error::Result;
 /// A model's forecasts of a window's targets, and its fitted θ where it has one (internal scale).
 #[derive(Debug, Clone)]
 pub struct Prediction {
+    /// P(act) of each target cell-year, in target order.
     pub p: Vec<f64>,
+    /// Fitted θ̂ (internal scale), for a model that has one.
     pub theta: Option<Vec<f64>>,
     /// What a statistical model fitted (its coefficients), for `hindcast.json`.
     pub fitted: Option<serde_json::Value>,
@@ -62,6 +64,7 @@ pub struct Blocsim {
 }
 
 impl Blocsim {
+    /// The model `name` on version `variant` of [`Data::variants`], fitted when `calibrated`, nested in `nested_in`.
     pub fn new(name: &'static str, variant: usize, calibrated: bool, nested_in: Option<&'static str>) -> Blocsim {
         Blocsim {
             name,
@@ -182,6 +185,7 @@ impl ForecastModel for Persistence {
 /// The event-history logit hazards: the states' covariates, with a gravity-weighted spatial lag
 /// of the partners' acts when `lag` ([`crate::calibrate::hazard`]).
 pub struct LogitHazard {
+    /// With the spatial lag of the partners' acts.
     pub lag: bool,
 }
 

@@ -22,28 +22,43 @@ use crate::error::{Error, Result};
 /// thread per core), and the bootstrap replications of its differences.
 #[derive(Debug, Clone, Copy)]
 pub struct SimOptions {
+    /// Runs (None: the scenario's `batch.runs`).
     pub runs: Option<u64>,
+    /// Master seed (None: the scenario's `batch.seed`).
     pub seed: Option<u64>,
+    /// Worker threads (None: one per core).
     pub threads: Option<usize>,
+    /// Bootstrap replications of the paired differences' intervals.
     pub bootstrap: usize,
 }
 
 /// What the simulated window gives.
 pub struct Simulated {
+    /// The histories at risk at the end of `split`.
     pub spells: Spells,
+    /// Last fitted year: the runs start from the observed state at its end.
     pub split: i32,
+    /// Last scored year.
     pub end: i32,
+    /// Runs N.
     pub runs: u64,
+    /// Master seed.
     pub seed: u64,
+    /// Worker threads used.
     pub threads: usize,
     /// P(adopted by the end) of every history, per model (registry order), and the outcomes.
     pub forecasts: Vec<Forecast>,
+    /// Whether each history adopted by `end`, in the order of `spells`.
     pub y: Vec<bool>,
+    /// What each history's observation is: indicator, year, outcome.
     pub meta: Vec<Meta>,
     /// Per engine model: the multi-year forecast of every history and the yearly count bands.
     pub multi: Vec<(String, Vec<MultiYear>)>,
+    /// Per engine model: the yearly count bands of each indicator.
     pub bands: Vec<(String, Vec<CountBand>)>,
+    /// Scores of every model, pooled and per indicator.
     pub scores: Vec<ScoreRow>,
+    /// Mean score differences of calibrated blocsim from every other model, with their intervals.
     pub differences: Vec<DiffRow>,
 }
 

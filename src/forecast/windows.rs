@@ -18,11 +18,17 @@ use crate::error::{Error, Result};
 /// cell-years' indices into [`Data::meta`], outcomes and states.
 #[derive(Debug, Clone)]
 pub struct Window {
+    /// `time` or `subregion`.
     pub name: &'static str,
+    /// One per model, in registry order.
     pub forecasts: Vec<Forecast>,
+    /// Index of each scored cell-year into [`Data::meta`].
     pub rows: Vec<usize>,
+    /// Whether each scored cell-year acted.
     pub y: Vec<bool>,
+    /// What each scored cell-year is: indicator, year, outcome.
     pub meta: Vec<Meta>,
+    /// Cluster (state) of each scored cell-year.
     pub cluster: Vec<usize>,
     /// Subregions no model forecast, with the reason.
     pub unfitted: Vec<String>,

@@ -36,11 +36,13 @@ pub enum Varies {
 /// What the registry says of one term.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TermDef {
+    /// The term described.
     pub term: Term,
     /// The symbol in the equations of `docs/model.md`.
     pub symbol: &'static str,
     /// What the term measures, in one line.
     pub meaning: &'static str,
+    /// When its value changes within a run.
     pub varies: Varies,
 }
 
@@ -105,7 +107,9 @@ pub fn weights(knobs: &Knobs, d: usize) -> [f64; TERMS] {
 /// them (no partnership events, no export controls, no sponsors).
 #[derive(Debug, Clone, Copy)]
 pub struct TermInputs<'a> {
+    /// The model the run simulates.
     pub model: &'a Model,
+    /// The run's parameter values.
     pub knobs: &'a Knobs,
     /// A_ik before weighting: freedom closeness, group bonuses and taste heterogeneity.
     pub affinity: &'a [f64],
@@ -125,7 +129,9 @@ pub struct TermInputs<'a> {
 /// the utility is `constant(k) + Σ_t weight[t] · value(t, i, k) + offset(i, k) − c_d [k ≠ current(i)]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Features {
+    /// Number of states N.
     pub states: usize,
+    /// Number of frameworks K.
     pub frameworks: usize,
     /// `[(t*N + i)*K + k]`, t in [`Term`] order.
     pub values: Vec<f64>,

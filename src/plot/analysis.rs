@@ -59,7 +59,7 @@ pub fn main_effect(sweep: &Sweep, i: usize, o: usize) -> Vec<Level> {
 }
 
 /// Main-effect panels of one outcome of a sweep.
-pub struct SweepChart<'a> {
+pub(crate) struct SweepChart<'a> {
     pub sweep: &'a Sweep,
     pub outcome: usize,
 }
@@ -163,7 +163,7 @@ impl Chart for SweepChart<'_> {
 }
 
 /// The mean outcome over a two-parameter grid.
-pub struct HeatmapChart<'a> {
+pub(crate) struct HeatmapChart<'a> {
     pub sweep: &'a Sweep,
     pub outcome: usize,
 }
@@ -306,7 +306,7 @@ pub fn plot_sweep(dir: &Path, sweep: &Sweep, opts: &PlotOptions) -> Result<Vec<S
 type Series<'a> = (&'a str, RGBColor, Vec<(f64, f64, f64)>);
 
 /// Bars of the sensitivity indices of one outcome.
-pub struct SensitivityChart<'a> {
+pub(crate) struct SensitivityChart<'a> {
     pub analysis: &'a Sensitivity,
     pub outcome: usize,
 }
@@ -502,7 +502,7 @@ pub fn plot_sensitivity(dir: &Path, analysis: &Sensitivity, opts: &PlotOptions) 
 const BOX_COLOURS: [RGBColor; 4] = [BLUE, VERMILLION, BLUISH_GREEN, REDDISH_PURPLE];
 
 /// PRIM's peeling trajectories: coverage against density.
-pub struct TradeoffChart<'a> {
+pub(crate) struct TradeoffChart<'a> {
     pub discovery: &'a Discovery,
 }
 
@@ -589,7 +589,7 @@ impl Chart for TradeoffChart<'_> {
 }
 
 /// The limits of each chosen box within the swept ranges.
-pub struct BoxesChart<'a> {
+pub(crate) struct BoxesChart<'a> {
     pub discovery: &'a Discovery,
 }
 

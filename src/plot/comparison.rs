@@ -20,20 +20,30 @@ use crate::error::{Error, Result};
 pub struct DiffRow {
     /// The outcome's family (`final_share` or `final_gdp_share`).
     pub family: String,
+    /// Domain name.
     pub domain: String,
+    /// Framework name.
     pub framework: String,
+    /// Mean of alternative − baseline over paired runs.
     pub diff: f64,
+    /// Lower end of the 95% interval.
     pub low: f64,
+    /// Upper end of the 95% interval.
     pub high: f64,
 }
 
 /// The differences of a comparison directory, with the labels the chart needs.
 #[derive(Debug, Clone)]
 pub struct ComparisonChart {
+    /// Chart title.
     pub title: String,
+    /// Chart subtitle.
     pub subtitle: String,
+    /// Framework names, in colour order.
     pub frameworks: Vec<String>,
+    /// Domain names, in panel order.
     pub domains: Vec<String>,
+    /// The differences drawn.
     pub rows: Vec<DiffRow>,
 }
 

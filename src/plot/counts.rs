@@ -15,12 +15,15 @@ use super::{Chart, HEADER, INK, PlotOptions, Sc, draw_header, perr, plots_dir, r
 use crate::calibrate::bands::CountBand;
 use crate::error::{Error, Result};
 
-/// Per indicator, its bands in year order.
+/// The yearly adoption counts chart: per indicator, the simulated bands and the observed counts.
 pub struct CountsChart {
+    /// Scenario name.
     pub scenario: String,
+    /// Model the bands were simulated with.
     pub model: String,
     /// Whether the file has observed counts (a hindcast); a dated forecast's years have none yet.
     pub observed: bool,
+    /// (indicator, its bands in year order), one panel each.
     pub indicators: Vec<(String, Vec<CountBand>)>,
 }
 

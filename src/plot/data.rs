@@ -44,11 +44,17 @@ impl Measure {
 /// The distribution across runs of one quantity (one row of `timeseries.csv` / `indices.csv`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Quantiles {
+    /// Mean across runs.
     pub mean: f64,
+    /// 5th percentile.
     pub p05: f64,
+    /// 25th percentile.
     pub p25: f64,
+    /// Median.
     pub p50: f64,
+    /// 75th percentile.
     pub p75: f64,
+    /// 95th percentile.
     pub p95: f64,
 }
 
@@ -63,7 +69,9 @@ impl Quantiles {
 /// One row of `states.csv`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StateRow {
+    /// State id (ISO3 code for countries).
     pub id: String,
+    /// State name.
     pub name: String,
     /// Domain index.
     pub domain: usize,
@@ -91,14 +99,21 @@ impl StateRow {
 /// Everything the charts read from an output directory.
 #[derive(Debug, Clone)]
 pub struct Output {
+    /// The output directory.
     pub dir: PathBuf,
+    /// Its `manifest.json`.
     pub manifest: Manifest,
+    /// Scenario name.
     pub scenario: String,
     /// Runs aggregated in this directory (from `summary.json`).
     pub runs: u64,
+    /// Master seed.
     pub seed: u64,
+    /// `"I/N"` when the directory holds shard I of N.
     pub shard: Option<String>,
+    /// Framework names, in index order.
     pub frameworks: Vec<String>,
+    /// Domain names, in index order.
     pub domains: Vec<String>,
     /// `summary.json` as parsed.
     pub summary: Value,

@@ -12,10 +12,12 @@ use super::{Chart, HEADER, INK, MUTED, Sc, draw_header, framework_colors, perr, 
 /// Width of the legend strip to the right of a fan chart, in logical pixels.
 pub const LEGEND_W: f64 = 140.0;
 
-/// Alpha of the 90% and 50% bands.
+/// Alpha of the 90% band.
 pub const BAND90: f64 = 0.16;
+/// Alpha of the 50% band.
 pub const BAND50: f64 = 0.34;
 
+/// The fan chart of one domain and measure: every framework's median with its 50% and 90% bands over the years.
 pub struct FanChart<'a> {
     out: &'a Output,
     domain: usize,
@@ -23,6 +25,7 @@ pub struct FanChart<'a> {
 }
 
 impl<'a> FanChart<'a> {
+    /// The chart of `measure` in domain `domain` of `out`.
     pub fn new(out: &'a Output, domain: usize, measure: Measure) -> Self {
         FanChart { out, domain, measure }
     }
@@ -30,7 +33,9 @@ impl<'a> FanChart<'a> {
 
 /// One fan: `(year, quantiles)` in year order, values in the units shown (already multiplied).
 pub struct Fan {
+    /// The framework's colour.
     pub color: RGBColor,
+    /// `(year, quantiles)` in year order.
     pub points: Vec<(i32, Quantiles)>,
 }
 

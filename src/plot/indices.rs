@@ -11,11 +11,13 @@ use super::{Chart, HEADER, Sc, draw_header, subtitle};
 /// Neutral colour for the indices (framework colours are reserved for frameworks).
 const INDEX_COLOR: RGBColor = RGBColor(0x33, 0x33, 0x33);
 
+/// The fan chart of the fragmentation and hedging indices.
 pub struct IndicesChart<'a> {
     out: &'a Output,
 }
 
 impl<'a> IndicesChart<'a> {
+    /// The chart of `out`'s indices.
     pub fn new(out: &'a Output) -> Self {
         IndicesChart { out }
     }

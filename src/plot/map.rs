@@ -141,6 +141,7 @@ fn map_h() -> f64 {
     (equal_earth(0.0, LAT_TOP).1 - equal_earth(0.0, LAT_BOTTOM).1) * k
 }
 
+/// The world map of one domain.
 pub struct MapChart<'a> {
     out: &'a Output,
     domain: usize,
@@ -148,6 +149,7 @@ pub struct MapChart<'a> {
 }
 
 impl<'a> MapChart<'a> {
+    /// The map of domain `domain` of `out`, with the outlines of `geo`.
     pub fn new(out: &'a Output, domain: usize, geo: &'a Geo) -> Self {
         MapChart { out, domain, geo }
     }

@@ -68,7 +68,7 @@ pub use crate::options::PlotOptions;
 pub const MAX_SCALE: f64 = 8.0;
 
 /// Okabe–Ito palette (Okabe & Ito 2008, "Color Universal Design"), colour-blind safe.
-pub mod okabe_ito {
+pub(crate) mod okabe_ito {
     use plotters::style::RGBColor;
     pub const ORANGE: RGBColor = RGBColor(0xE6, 0x9F, 0x00);
     pub const SKY_BLUE: RGBColor = RGBColor(0x56, 0xB4, 0xE9);
@@ -122,8 +122,11 @@ pub fn luminance(c: RGBColor) -> f64 {
     0.2126 * lin(c.0) + 0.7152 * lin(c.1) + 0.0722 * lin(c.2)
 }
 
+/// Text, axes and marks that belong to no framework.
 pub const INK: RGBColor = RGBColor(0x22, 0x22, 0x22);
+/// Secondary text (notes, subtitles) and light axes.
 pub const MUTED: RGBColor = RGBColor(0x55, 0x55, 0x55);
+/// Grid lines and borders.
 pub const GRID: RGBColor = RGBColor(0xE3, 0xE3, 0xE3);
 
 /// A chart: its logical size (the SVG's pixel size) and how to draw it at scale `s`.

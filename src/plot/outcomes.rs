@@ -12,12 +12,14 @@ use super::{Chart, HEADER, INK, MUTED, Sc, draw_header, framework_colors, perr, 
 const PANEL_H: f64 = 170.0;
 const FOOT_H: f64 = 24.0;
 
+/// The histograms of final shares of one domain, one panel per framework.
 pub struct OutcomesChart<'a> {
     out: &'a Output,
     domain: usize,
 }
 
 impl<'a> OutcomesChart<'a> {
+    /// The chart of domain `domain` of `out`.
     pub fn new(out: &'a Output, domain: usize) -> Self {
         OutcomesChart { out, domain }
     }

@@ -17,7 +17,9 @@ const CHI2_95: f64 = 3.841_458_820_694_124;
 
 /// The profiles read from `profiles.csv`: per key, (value, LR) in file order.
 pub struct ProfilesChart {
+    /// Scenario name.
     pub scenario: String,
+    /// Per key, (value, 2(ℓ̂ − ℓ_p)) in file order.
     pub profiles: Vec<(String, Vec<(f64, f64)>)>,
 }
 

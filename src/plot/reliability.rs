@@ -21,7 +21,9 @@ pub type Panel = (String, Vec<(String, Vec<Bin>)>);
 
 /// Per window, a panel.
 pub struct ReliabilityChart {
+    /// Scenario name.
     pub scenario: String,
+    /// One per window.
     pub panels: Vec<Panel>,
 }
 

@@ -15,12 +15,14 @@ const ROW: f64 = 22.0;
 const LABEL_W: f64 = 190.0;
 const LEGEND_H: f64 = 34.0;
 
+/// The swing-state bars of one domain.
 pub struct SwingChart<'a> {
     out: &'a Output,
     domain: usize,
 }
 
 impl<'a> SwingChart<'a> {
+    /// The chart of domain `domain` of `out`.
     pub fn new(out: &'a Output, domain: usize) -> Self {
         SwingChart { out, domain }
     }

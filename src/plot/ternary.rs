@@ -19,6 +19,7 @@ const LEFT: f64 = 150.0;
 const TOP: f64 = HEADER + 56.0;
 const SHADE: RGBColor = RGBColor(0x40, 0x40, 0x40);
 
+/// The ternary plot of one domain, or of the average over domains.
 pub struct TernaryChart<'a> {
     out: &'a Output,
     /// A domain, or None for the mean over domains.
@@ -26,6 +27,7 @@ pub struct TernaryChart<'a> {
 }
 
 impl<'a> TernaryChart<'a> {
+    /// The plot of domain `domain` of `out` (None: averaged over domains).
     pub fn new(out: &'a Output, domain: Option<usize>) -> Self {
         TernaryChart { out, domain }
     }

@@ -21,13 +21,18 @@ use crate::rng::Generator;
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawJoint {
+    /// Key paths the set covers, in the order of `mean`, `cov`, `transform` and the draws file's columns.
     pub keys: Vec<String>,
+    /// Mean of the normal, one per key (before the transforms).
     #[serde(default)]
     pub mean: Option<Vec<f64>>,
+    /// Covariance matrix of the normal, key by key.
     #[serde(default)]
     pub cov: Option<Vec<Vec<f64>>>,
+    /// Transform of each coordinate (`identity`, `log` or `logit`; default identity).
     #[serde(default)]
     pub transform: Option<Vec<String>>,
+    /// A CSV file of draws, a column per key (instead of `mean` and `cov`).
     #[serde(default)]
     pub draws: Option<std::path::PathBuf>,
     /// The draws file's sha256, written into the resolved scenario so that a batch's identity
@@ -39,6 +44,7 @@ pub struct RawJoint {
 /// How a normal coordinate maps to the parameter's own scale.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Transform {
+    /// x itself: a parameter on the whole line.
     Identity,
     /// exp(x): a positive parameter.
     Log,
@@ -47,8 +53,10 @@ pub enum Transform {
 }
 
 impl Transform {
+    /// The names accepted in `transform`, in variant order.
     pub const NAMES: [&str; 3] = ["identity", "log", "logit"];
 
+    /// The transform named `name`, if any.
     pub fn parse(name: &str) -> Option<Transform> {
         match name {
             "identity" => Some(Transform::Identity),
@@ -58,6 +66,7 @@ impl Transform {
         }
     }
 
+    /// The name written in `transform`.
     pub fn name(self) -> &'static str {
         match self {
             Transform::Identity => "identity",
@@ -66,6 +75,7 @@ impl Transform {
         }
     }
 
+    /// The parameter's value for the normal coordinate `x`.
     pub fn apply(self, x: f64) -> f64 {
         match self {
             Transform::Identity => x,
@@ -90,8 +100,11 @@ pub enum Source {
     /// Multivariate normal: the mean, the lower Cholesky factor of the covariance (row-major), the
     /// transform of each coordinate.
     Normal {
+        /// Mean of each coordinate, in key order.
         mean: Vec<f64>,
+        /// Lower Cholesky factor of the covariance, one row per coordinate.
         chol: Vec<Vec<f64>>,
+        /// Transform of each coordinate.
         transform: Vec<Transform>,
     },
     /// Rows of a draws file, each a full vector in the set's key order.
@@ -101,8 +114,11 @@ pub enum Source {
 /// A validated joint set.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Joint {
+    /// The set's name (`NAME` of `[joint.NAME]`).
     pub name: String,
+    /// Key paths the set covers, in coordinate order.
     pub keys: Vec<String>,
+    /// What a draw comes from.
     pub source: Source,
 }
 

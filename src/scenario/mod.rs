@@ -1,6 +1,6 @@
 //! Scenarios: what a user asks blocsim to simulate.
 //!
-//! A scenario is read from TOML ([`raw`]), command-line overrides are applied ([`overrides`]), and
+//! A scenario is read from TOML (`raw`), command-line overrides are applied ([`overrides`]), and
 //! the result is validated once into the typed [`Scenario`] ([`validate`]); after that nothing is
 //! checked again. Names of frameworks, domains and utility terms become compact indices here.
 
@@ -10,7 +10,7 @@ pub mod locate;
 pub mod overrides;
 pub mod param;
 pub mod rate;
-pub mod raw;
+pub(crate) mod raw;
 pub mod term;
 pub mod validate;
 
@@ -51,6 +51,7 @@ pub enum Strategy {
 /// Per-run heterogeneity of tastes, added to the affinity term.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Heterogeneity {
+    /// No heterogeneity (`none`, the default).
     None,
     /// U(0, scale) for every state and framework.
     Uniform(f64),
@@ -63,30 +64,49 @@ pub enum Heterogeneity {
 pub enum WorldSource {
     /// The bundled real-world country data, or the same tables from `data_dir`.
     Countries {
+        /// Directory of `countries.csv` and `memberships.csv` instead of the bundled copies.
         data_dir: Option<PathBuf>,
+        /// Keep the territories as well as the sovereign states.
         include_non_sovereign: bool,
         /// A file of population and GDP of another year ([`crate::world::vintage`]).
         vintage: Option<PathBuf>,
     },
     /// A random world.
     Synthetic {
+        /// Number of states N.
         agents: usize,
+        /// Out-ties per state, each of weight 1/degree (N − 1 gives the complete graph).
         degree: usize,
+        /// Seed of the world's own generator (not the runs').
         seed: u64,
+        /// Log-sd of GDP around 1,000 (0: every state the same size).
         gdp_sigma: f64,
+        /// Number of groups `G1`, `G2`, ...; each state is a member of one, drawn uniformly (0: no groups).
         groups: usize,
     },
     /// Agents and ties from CSV files.
-    Custom { agents: PathBuf, ties: PathBuf, raw_weights: bool },
+    Custom {
+        /// CSV file of the states and their attributes.
+        agents: PathBuf,
+        /// CSV file of the weighted ties.
+        ties: PathBuf,
+        /// Use the tie weights as written instead of normalising each state's absolute weights to sum to one.
+        raw_weights: bool,
+    },
 }
 
 /// Gravity-model settings for the real-world ties.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Gravity {
+    /// Exponent a of the origin's GDP.
     pub origin_gdp_exponent: f64,
+    /// Exponent b of the partner's GDP.
     pub partner_gdp_exponent: f64,
+    /// Exponent c of distance.
     pub distance_exponent: f64,
+    /// Distances below this floor count as the floor, in km.
     pub min_distance_km: f64,
+    /// Ties kept per state: its largest partners.
     pub top_partners: usize,
     /// (group, multiplier) for pairs that share the group.
     pub bloc_boost: Vec<(String, f64)>,
@@ -95,7 +115,9 @@ pub struct Gravity {
 /// How the world is built.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WorldSpec {
+    /// Which states exist.
     pub source: WorldSource,
+    /// How the ties of bundled countries are built (ignored by other sources).
     pub gravity: Gravity,
 }
 
@@ -103,7 +125,9 @@ pub struct WorldSpec {
 /// `continent:NAME`, `subregion:NAME`; minus the `except` terms.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Selector {
+    /// Terms that select states.
     pub include: Vec<String>,
+    /// Terms whose states are removed from the selection.
     pub except: Vec<String>,
     /// Key path of the include list, for error messages.
     pub key: String,
@@ -114,15 +138,19 @@ pub struct Selector {
 /// A framework and its sponsor.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FrameworkSpec {
+    /// Name as written in `frameworks`.
     pub name: String,
+    /// The sponsor's home states.
     pub home: Selector,
     /// Ideal point on the 0–10 freedom scale; affinity falls with distance from it.
     pub freedom_ideal: Option<f64>,
+    /// Weight of the freedom closeness in affinity.
     pub freedom_weight: Param,
     /// (group, weight, key path) membership bonuses to affinity.
     pub affinity: Vec<(String, Param, String)>,
     /// (group, weight, key path) membership bonuses to security.
     pub security: Vec<(String, Param, String)>,
+    /// Its sponsor, if the framework has one.
     pub sponsor: Option<SponsorSpec>,
 }
 
@@ -131,15 +159,18 @@ pub struct FrameworkSpec {
 pub struct SponsorSpec {
     /// USD million per year.
     pub budget: Param,
+    /// How the budget is spread over target states.
     pub strategy: Strategy,
     /// Share of the budget per domain (sums to 1).
     pub split: Vec<f64>,
+    /// States the sponsor may finance.
     pub targets: Selector,
 }
 
 /// One initial-alignment rule.
 #[derive(Debug, Clone, PartialEq)]
 pub struct InitialRule {
+    /// States the rule covers.
     pub states: Selector,
     /// Probability of each framework (sums to 1).
     pub shares: Vec<f64>,
@@ -148,8 +179,11 @@ pub struct InitialRule {
 /// A domain's dynamics and initial alignment.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DomainSpec {
+    /// Name as written in `domains`.
     pub name: String,
+    /// Probability ρ_d that a cell revises in a year.
     pub revision_rate: Param,
+    /// Utility cost c_d of leaving the current framework.
     pub switching_cost: Param,
     /// Per framework: are its home states locked to it in this domain?
     pub anchored: Vec<bool>,
@@ -167,14 +201,23 @@ pub struct DomainSpec {
 /// A parameter that a `set` event can change during a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Knob {
+    /// The choice intensity λ (`choice.lambda`).
     Lambda,
+    /// A term's global weight (`utility.KEY`).
     Weight(Term),
+    /// Yearly depreciation δ of investment stocks (`investment.depreciation`).
     Depreciation,
+    /// The share of GDP at which an investment stock is worth ln 2 (`investment.scale`).
     InvestmentScale,
+    /// Revision rate of a domain (`domain.D.revision_rate`), by domain index.
     RevisionRate(usize),
+    /// Switching cost of a domain (`domain.D.switching_cost`), by domain index.
     SwitchingCost(usize),
+    /// Standards push of a (domain, framework) (`domain.D.standards.F`).
     Standards(usize, usize),
+    /// A term's weight in one domain (`domain.D.weights.KEY`), by domain index.
     DomainWeight(usize, Term),
+    /// Sponsor budget of a framework (`framework.F.sponsor.budget`), by framework index.
     Budget(usize),
 }
 
@@ -210,34 +253,51 @@ pub enum SetValue {
 /// What an event does.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
+    /// Change a parameter for the rest of the run, or for `duration` years.
     Set {
+        /// The parameter changed.
         knob: Knob,
+        /// Its new value or factor.
         value: SetValue,
     },
     /// Add `affinity` to the partner states' affinity for `framework` in `domains`.
     Partnership {
+        /// Framework index.
         framework: usize,
+        /// The partner states.
         states: Selector,
+        /// Per domain: is the bonus given there?
         domains: Vec<bool>,
+        /// Bonus added to affinity.
         affinity: f64,
     },
     /// Penalise choosing `framework` in `domains` for every state not exempt.
     ExportControl {
+        /// Framework index.
         framework: usize,
+        /// States that keep access.
         exempt: Selector,
+        /// Per domain: is access restricted there?
         domains: Vec<bool>,
+        /// Utility penalty of choosing the framework.
         penalty: f64,
     },
     /// Move `states` to `framework` in `domains`, locked for `lock_years`.
     Force {
+        /// Framework index.
         framework: usize,
+        /// The states moved.
         states: Selector,
+        /// Per domain: are they moved there?
         domains: Vec<bool>,
+        /// Years for which the moved cells may not revise (0: not locked).
         lock_years: u32,
     },
     /// The selected states decide jointly in `domains` (one choice for the whole bloc).
     Coordinate {
+        /// The bloc.
         states: Selector,
+        /// Per domain: does the bloc decide jointly there?
         domains: Vec<bool>,
     },
 }
@@ -254,11 +314,15 @@ pub enum ShareMeasure {
 /// A condition on last year's share of a framework in a domain.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Condition {
+    /// Framework index.
     pub framework: usize,
+    /// Domain index.
     pub domain: usize,
+    /// Share of states or of GDP.
     pub measure: ShareMeasure,
     /// True: holds when the share is above `threshold`; false: below it.
     pub above: bool,
+    /// The share the condition compares with.
     pub threshold: f64,
 }
 
@@ -277,9 +341,13 @@ impl Condition {
 /// (set, partnership, export control, coordination) may be undone after `duration` years.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {
+    /// Year of the action, or the first year in which `when` is checked.
     pub year: Year,
+    /// Condition that triggers the action, if any.
     pub when: Option<Condition>,
+    /// Years after which a reversible action is undone (none: it lasts to the end).
     pub duration: Option<u32>,
+    /// What happens.
     pub action: Action,
     /// Key path of the event, for error messages.
     pub key: String,
@@ -288,7 +356,9 @@ pub struct Event {
 /// Batch defaults written in the scenario.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BatchDefaults {
+    /// Number of Monte Carlo runs.
     pub runs: u64,
+    /// Master seed.
     pub seed: u64,
     /// Write the per-run, per-state Parquet detail table.
     pub detail: bool,
@@ -297,33 +367,52 @@ pub struct BatchDefaults {
 /// A validated scenario: every name resolved to an index, every number checked.
 #[derive(Debug, Clone)]
 pub struct Scenario {
+    /// Name of the scenario.
     pub name: String,
+    /// Free text shown in listings and reports.
     pub description: String,
     /// The scenario in canonical TOML after overrides: what was run, and what the manifest hashes.
     pub resolved: String,
+    /// Framework names, in index order.
     pub frameworks: Vec<String>,
+    /// Domain names, in index order.
     pub domains: Vec<String>,
+    /// First year: its alignments are the initial ones (year index 0).
     pub start: Year,
+    /// Last simulated year; a run takes `end − start` yearly steps.
     pub end: Year,
+    /// Which states exist and how they are tied.
     pub world: WorldSpec,
+    /// Choice intensity λ (logit; infinity is best response).
     pub lambda: Param,
+    /// Whether states revise together or one at a time within a year.
     pub revision: Revision,
+    /// Global weight of each utility term, by [`Term`] index.
     pub weights: [Param; TERMS],
     /// `[rate]`: the revision rate's state covariates and their coefficients (empty: every state
     /// has its domain's rate).
     pub rate_covariates: Vec<(rate::RateCovariate, Param)>,
+    /// Yearly depreciation δ of investment stocks.
     pub depreciation: Param,
+    /// Investment scale: the share of GDP at which a stock is worth ln 2.
     pub investment_scale: Param,
+    /// States that prefer to spread domains over frameworks (the hedging term).
     pub hedgers: Selector,
+    /// Random per-run tastes added to affinity.
     pub heterogeneity: Heterogeneity,
+    /// One per framework, in index order.
     pub framework_specs: Vec<FrameworkSpec>,
+    /// One per domain, in index order.
     pub domain_specs: Vec<DomainSpec>,
+    /// Events in file order.
     pub events: Vec<Event>,
     /// Uncertain parameters, drawn per run in this order.
     pub uncertain: Vec<Uncertain>,
     /// Sets of parameters drawn together (`[joint.NAME]`), in name order.
     pub joints: Vec<Joint>,
+    /// Defaults of the batch command.
     pub batch: BatchDefaults,
+    /// Maps key paths back to positions in the scenario file, for error messages.
     pub locator: Locator,
 }
 

@@ -19,7 +19,9 @@ use crate::scenario::joint::Joint;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum RawParam {
+    /// A fixed number (possibly infinite).
     Value(f64),
+    /// A distribution drawn once per run.
     Dist(Dist),
 }
 
@@ -28,25 +30,54 @@ pub enum RawParam {
 #[serde(tag = "dist", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Dist {
     /// Uniform on [low, high].
-    Uniform { low: f64, high: f64 },
+    Uniform {
+        /// Lower bound.
+        low: f64,
+        /// Upper bound.
+        high: f64,
+    },
     /// Normal with mean and standard deviation.
-    Normal { mean: f64, sd: f64 },
+    Normal {
+        /// Mean.
+        mean: f64,
+        /// Standard deviation (> 0).
+        sd: f64,
+    },
     /// Triangular on [low, high] with the given mode.
-    Triangular { low: f64, mode: f64, high: f64 },
+    Triangular {
+        /// Lower bound.
+        low: f64,
+        /// Most likely value.
+        mode: f64,
+        /// Upper bound.
+        high: f64,
+    },
     /// Beta(alpha, beta) rescaled to [low, high] (default [0, 1]).
     Beta {
+        /// First shape parameter (> 0).
         alpha: f64,
+        /// Second shape parameter (> 0).
         beta: f64,
+        /// Lower end of the rescaled support (default 0).
         #[serde(default)]
         low: Option<f64>,
+        /// Upper end of the rescaled support (default 1).
         #[serde(default)]
         high: Option<f64>,
     },
     /// Log-normal: exp of a normal with parameters mu and sigma.
-    Lognormal { mu: f64, sigma: f64 },
+    Lognormal {
+        /// Mean of the underlying normal.
+        mu: f64,
+        /// Standard deviation of the underlying normal (> 0).
+        sigma: f64,
+    },
     /// One coordinate of the set `[joint.SET]`, drawn with the set's other keys
     /// ([`crate::scenario::joint`]).
-    Joint { set: String },
+    Joint {
+        /// Name of the set (`SET` of `[joint.SET]`).
+        set: String,
+    },
 }
 
 impl<'de> Deserialize<'de> for RawParam {
@@ -139,7 +170,9 @@ impl Dist {
 /// A validated model parameter: a fixed value or the index of an uncertain parameter drawn per run.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Param {
+    /// A value fixed for every run.
     Fixed(f64),
+    /// Index of the parameter in the scenario's uncertain list, and so in a run's draws.
     Drawn(usize),
 }
 
@@ -157,7 +190,9 @@ impl Param {
 /// An uncertain parameter: its key path in the scenario and its distribution.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Uncertain {
+    /// Key path in the scenario, e.g. `choice.lambda`.
     pub key: String,
+    /// Its distribution.
     pub dist: Dist,
 }
 

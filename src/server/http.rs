@@ -31,7 +31,9 @@ const STYLE: &str = include_str!("../../assets/serve/style.css");
 
 /// What the routes share.
 pub struct Ctx {
+    /// The server's jobs.
     pub jobs: Arc<Jobs>,
+    /// The JSON of `GET /api/setup`: what the page draws itself from.
     pub setup: String,
     /// Only loopback host names are accepted.
     pub loopback_only: bool,

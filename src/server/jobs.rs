@@ -28,7 +28,9 @@ struct Pin {
 
 /// The server's jobs.
 pub struct Jobs {
+    /// The baseline and its cached runs.
     pub explorer: Arc<Explorer>,
+    /// Where the jobs' news goes to the subscribers.
     pub hub: Arc<Hub>,
     next: AtomicU64,
     current: Mutex<Option<Arc<AtomicBool>>>,
@@ -52,6 +54,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Jobs {
+    /// No job yet, for the baseline of `explorer`.
     pub fn new(explorer: Explorer) -> Jobs {
         Jobs {
             explorer: Arc::new(explorer),

@@ -43,6 +43,7 @@ pub struct ServeOptions {
 
 /// A running server.
 pub struct Server {
+    /// Address the server listens on.
     pub addr: SocketAddr,
     /// The baseline's name.
     pub baseline: String,

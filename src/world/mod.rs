@@ -61,7 +61,9 @@ impl Groups {
 /// `targets[offsets[i]..offsets[i+1]]` with `weights` at the same positions.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Ties {
+    /// Start of each state's row in `targets`, N + 1 entries (the last is the number of ties).
     pub offsets: Vec<usize>,
+    /// Partner of each tie, row by row.
     pub targets: Vec<StateId>,
     /// Weights, normalised so that each row's absolute values sum to 1 (unless the custom world asked
     /// for raw weights). May be negative in custom worlds.
@@ -127,9 +129,10 @@ pub struct World {
     pub ids: Vec<String>,
     /// Display name of each state.
     pub names: Vec<String>,
-    /// Continent and subregion of each state, for `continent:` and `subregion:` selectors (shared
+    /// Continent of each state, for `continent:` selectors (shared
     /// strings: a synthetic world of a million states holds one copy).
     pub continent: Vec<Arc<str>>,
+    /// Subregion of each state, for `subregion:` selectors (shared strings too).
     pub subregion: Vec<Arc<str>>,
     /// GDP, million US$.
     pub gdp: Vec<f64>,
@@ -139,10 +142,13 @@ pub struct World {
     pub freedom: Vec<f64>,
     /// Whether `freedom` was imputed for the state.
     pub freedom_imputed: Vec<bool>,
-    /// Longitude and latitude in degrees (WGS84).
+    /// Longitude in degrees (WGS84).
     pub lon: Vec<f64>,
+    /// Latitude in degrees (WGS84).
     pub lat: Vec<f64>,
+    /// Named groups and their members (`group:` selectors).
     pub groups: Groups,
+    /// Weighted ties between the states (gravity trade ties for countries).
     pub ties: Ties,
     /// One line saying where the world came from, for `check` and the manifest.
     pub description: String,

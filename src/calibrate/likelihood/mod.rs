@@ -56,9 +56,13 @@ use step::{Dist, Scratch, Step};
 /// Everything the likelihood needs.
 #[derive(Debug, Clone)]
 pub struct Problem {
+    /// Number of frameworks K.
     pub frameworks: usize,
+    /// Number of free parameters (the length of θ).
     pub params: usize,
+    /// Number of clusters (states with observations).
     pub clusters: usize,
+    /// The observed cell-years.
     pub obs: Vec<Observation>,
     /// The partners' filtered frameworks that the observations with [`Observation::reads`] need.
     pub frontier: Option<Arc<Frontier>>,
@@ -67,8 +71,11 @@ pub struct Problem {
 /// ℓ, its gradient and Hessian at one θ, and the score summed per cluster.
 #[derive(Debug, Clone)]
 pub struct Eval {
+    /// ℓ at θ.
     pub loglik: f64,
+    /// Gradient ∇ℓ.
     pub grad: DVector<f64>,
+    /// Hessian ∇²ℓ.
     pub hess: DMatrix<f64>,
     /// `[cluster]`: Σ of the gradients of that cluster's observations.
     pub scores: Vec<DVector<f64>>,

@@ -7,13 +7,16 @@
 /// its indicator.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Rate {
+    /// A known probability.
     Fixed(f64),
     /// The index of the free parameter η = logit ρ.
     Free(usize),
     /// ρ = σ(offset + Σ_a θ_a x_a): a logit-linear rate whose free parameters (an intercept, the
     /// coefficients of state covariates) enter with the slopes `(a, x_a)`.
     Linear {
+        /// The fixed part of η.
         offset: f64,
+        /// (parameter index a, x_a) of each free parameter in η.
         slopes: Vec<(usize, f64)>,
     },
 }
@@ -53,6 +56,7 @@ pub struct Detection {
     /// The act happened this year (`outcome` is then its set S); otherwise `outcome` is the
     /// frameworks outside U, and a cell in U stayed silent with probability 1 − δ.
     pub event: bool,
+    /// The yearly act probability δ.
     pub rate: Rate,
 }
 
@@ -61,6 +65,7 @@ pub struct Detection {
 pub struct Branch {
     /// Its probability when the filter (re)starts at this observation.
     pub prior: f64,
+    /// Index of the framework the cell was on at t − 1.
     pub from: u8,
     /// v_k at θ = 0, `[k]`.
     pub fixed: Vec<f64>,
@@ -84,6 +89,7 @@ pub struct Filter {
 pub struct Observation {
     /// The state (cluster of the sandwich).
     pub cluster: usize,
+    /// Probability that the cell revises in the year.
     pub rate: Rate,
     /// S as a mask over frameworks.
     pub outcome: u8,
