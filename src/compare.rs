@@ -37,7 +37,9 @@ pub const CONFIDENCE: f64 = 0.95;
 /// What a comparison should do.
 #[derive(Debug, Clone)]
 pub struct CompareOptions {
+    /// Paired runs (at least 2).
     pub runs: u64,
+    /// Master seed of both scenarios' runs.
     pub seed: u64,
     /// Worker threads (None: one per core).
     pub threads: Option<usize>,
@@ -55,7 +57,9 @@ pub struct OutcomeDiff {
     pub domain: String,
     /// Framework name (empty for indices).
     pub framework: String,
+    /// Mean of the outcome over the baseline's runs.
     pub baseline_mean: f64,
+    /// Mean of the outcome over the alternative's runs.
     pub alternative_mean: f64,
     /// Mean of alternative − baseline over paired runs.
     pub diff_mean: f64,
@@ -63,7 +67,9 @@ pub struct OutcomeDiff {
     pub diff_sd: f64,
     /// Standard error of the mean difference, sd / √R.
     pub se: f64,
+    /// Lower end of the 95% interval of the mean difference (Student t, R − 1 degrees of freedom).
     pub ci_low: f64,
+    /// Upper end of that interval.
     pub ci_high: f64,
     /// Share of runs in which the alternative is strictly higher.
     pub p_higher: f64,
@@ -74,11 +80,15 @@ pub struct OutcomeDiff {
 /// How much one state's alignment in one domain moves between the scenarios.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StateShift {
+    /// State identifier (ISO3 code for countries).
     pub state: String,
+    /// State name.
     pub name: String,
+    /// Domain name.
     pub domain: String,
     /// Probability of each framework at the horizon under the baseline and the alternative.
     pub baseline: Vec<f64>,
+    /// The same under the alternative.
     pub alternative: Vec<f64>,
     /// Total variation distance between the two: half the sum of absolute differences.
     pub shift: f64,
@@ -87,11 +97,17 @@ pub struct StateShift {
 /// The result of a comparison.
 #[derive(Debug, Clone)]
 pub struct Comparison {
+    /// The baseline's scenario name.
     pub baseline: String,
+    /// The alternative's scenario name.
     pub alternative: String,
+    /// Paired runs.
     pub runs: u64,
+    /// Master seed.
     pub seed: u64,
+    /// Framework names, in scenario order.
     pub frameworks: Vec<String>,
+    /// Every compared outcome, in registry order.
     pub outcomes: Vec<OutcomeDiff>,
     /// Every state and domain, largest shift first (ties by state then domain order).
     pub states: Vec<StateShift>,
@@ -113,6 +129,7 @@ struct Paired {
 /// for a baseline and pairs any later alternative with them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunPoint {
+    /// The paired outcomes, in the order of the compared outcomes of the registry.
     pub values: Vec<f64>,
     /// `final_alignment` of the run: framework index per (domain, state), domain-major.
     pub alignment: Vec<u8>,

@@ -63,11 +63,15 @@ pub struct RunOutcome {
 /// `partial.bin`, so that a merge needs neither the model nor the world data).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Labels {
+    /// Scenario name.
     pub scenario: String,
+    /// Framework names, in scenario order.
     pub frameworks: Vec<String>,
+    /// Domain names, in scenario order.
     pub domains: Vec<String>,
     /// State identifiers (ISO3 codes for countries).
     pub state_ids: Vec<String>,
+    /// State names, in the order of `state_ids`.
     pub state_names: Vec<String>,
     /// Key paths of the uncertain parameters, in draw order.
     pub uncertain: Vec<String>,

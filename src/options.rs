@@ -21,6 +21,7 @@ pub struct Sets {
 pub struct Source {
     /// Scenario file (TOML) or bundled scenario name.
     pub scenario: String,
+    /// `--set` overrides.
     #[command(flatten)]
     pub set: Sets,
 }
@@ -60,8 +61,10 @@ pub struct Runs {
 /// How many runs, from which seed, on how many threads.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Args)]
 pub struct Plan {
+    /// `--runs`.
     #[command(flatten)]
     pub runs: Runs,
+    /// `--seed`.
     #[command(flatten)]
     pub seed: Seed,
     /// Worker threads (default: one per core).
@@ -122,6 +125,7 @@ pub struct Charts {
     /// Do not draw charts (a batch or merge then writes no report.html either).
     #[arg(long)]
     pub no_plots: bool,
+    /// `--plot-scale`.
     #[command(flatten)]
     pub scale: PlotOptions,
 }

@@ -58,7 +58,9 @@ pub fn process_env(name: &str) -> Option<String> {
 /// What `batch` did.
 #[derive(Debug, Clone)]
 pub struct BatchDone {
+    /// Scenario name.
     pub scenario: String,
+    /// The output directory.
     pub dir: PathBuf,
     /// Runs of the whole batch.
     pub runs: u64,
@@ -66,7 +68,9 @@ pub struct BatchDone {
     pub shard: Option<Shard>,
     /// Runs this command was asked for (the shard's block, or all).
     pub range: std::ops::Range<u64>,
+    /// Worker threads used.
     pub threads: usize,
+    /// Wall-clock seconds the batch took.
     pub wall_seconds: f64,
     /// `--resume`: the run it continued from (None: it started from the first run).
     pub resumed_at: Option<u64>,

@@ -43,9 +43,13 @@ pub struct CalibrateCommand {
 /// What `calibrate` did.
 #[derive(Debug, Clone)]
 pub struct CalibrateDone {
+    /// The output directory.
     pub dir: PathBuf,
+    /// The maximum-likelihood fit: estimates, standard errors, profiles.
     pub fit: Fit,
+    /// What the panel held: events, observations, covered cells.
     pub summary: Summary,
+    /// Wall-clock seconds the command took.
     pub seconds: f64,
 }
 

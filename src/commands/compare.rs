@@ -38,10 +38,15 @@ pub struct CompareCommand {
 
 /// What `compare` did.
 pub struct CompareDone {
+    /// The paired differences and the most shifted states.
     pub comparison: Comparison,
+    /// Paired runs.
     pub runs: u64,
+    /// The baseline's scenario name.
     pub baseline: String,
+    /// The alternative's scenario name.
     pub alternative: String,
+    /// The output directory.
     pub dir: PathBuf,
 }
 

@@ -55,8 +55,11 @@ pub struct ForecastCommand {
 
 /// What `forecast` did.
 pub struct ForecastDone {
+    /// The output directory.
     pub dir: PathBuf,
+    /// The dated forecast: P(act by each year) per history at risk.
     pub dated: Dated,
+    /// Wall-clock seconds the command took.
     pub seconds: f64,
 }
 

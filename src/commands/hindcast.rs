@@ -58,10 +58,15 @@ pub struct HindcastCommand {
 /// What `hindcast` did.
 #[derive(Debug, Clone)]
 pub struct HindcastDone {
+    /// The output directory.
     pub dir: PathBuf,
+    /// Scores per window, model and indicator (`pooled` for all).
     pub scores: Vec<ScoreRow>,
+    /// Differences of the calibrated model's scores from each other model's, with bootstrap intervals.
     pub differences: Vec<DiffRow>,
+    /// Every pair of models compared on the same cell-years.
     pub comparisons: Vec<Comparison>,
+    /// Wall-clock seconds the command took.
     pub seconds: f64,
 }
 

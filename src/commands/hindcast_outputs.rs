@@ -30,9 +30,13 @@ pub const FILES: [&str; 9] = [
 
 /// What the report reads besides the simulated window.
 pub struct Tables<'a> {
+    /// Scenario name.
     pub scenario: &'a str,
+    /// First fitted, last fitted and last scored year.
     pub years: (i32, i32, i32),
+    /// Scores per window, model and indicator.
     pub scores: &'a [ScoreRow],
+    /// Score differences from the calibrated model.
     pub differences: &'a [DiffRow],
     /// The one-year-ahead forecasts of the window by time and their outcomes.
     pub one_year: (&'a [Forecast], &'a [bool]),

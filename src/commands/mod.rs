@@ -89,6 +89,7 @@ fn check_runs_and_threads(runs: u64, min: u64, threads: Option<usize>) -> Result
 /// so they say the same thing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ErrorReport {
+    /// The message the command line prints after `error: `.
     pub message: String,
     /// Bad input (scenario, flags, data files, an output directory in use): exit code 2.
     pub input: bool,

@@ -30,9 +30,13 @@ pub struct RunCommand {
 /// What `run` did.
 #[derive(Debug, Clone)]
 pub struct RunDone {
+    /// Scenario name.
     pub scenario: String,
+    /// Master seed used.
     pub seed: u64,
+    /// The run reproduced.
     pub run: u64,
+    /// The output directory.
     pub dir: PathBuf,
 }
 

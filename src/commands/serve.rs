@@ -49,7 +49,9 @@ pub struct AlternativeSpec {
     /// `--set PATH=VALUE` overrides of the alternative.
     #[serde(default)]
     pub sets: Vec<String>,
+    /// Paired runs (None: the baseline's batch.runs).
     pub runs: Option<u64>,
+    /// Master seed (None: the baseline's batch.seed).
     pub seed: Option<u64>,
 }
 
@@ -57,25 +59,34 @@ pub struct AlternativeSpec {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EventEdit {
+    /// Whether the event applies.
     pub enabled: bool,
+    /// The event's TOML table, as JSON.
     pub event: Value,
 }
 
 /// Bad input, with the field of the page it belongs to (`sets[2]`, `events[0]`, `runs`, ...).
 #[derive(Debug, Clone, PartialEq)]
 pub struct InputError {
+    /// Where on the page: `sets[2]`, `events[0]`, `runs`, ...
     pub field: String,
+    /// What was wrong and what was expected.
     pub message: String,
 }
 
 /// A prepared alternative: its model, its export and the command that reproduces its comparison.
 pub struct Alternative {
+    /// The alternative's model.
     pub model: Arc<Model>,
     /// The exported scenario file's name (`NAME.toml`) and text.
     pub file: String,
+    /// The exported scenario text (the start scenario with the edits applied).
     pub toml: String,
+    /// The `--set` overrides.
     pub sets: Vec<String>,
+    /// Paired runs.
     pub runs: u64,
+    /// Master seed.
     pub seed: u64,
     /// `blocsim compare BASELINE FILE --runs R --seed S [--set ...]`.
     pub command: String,
@@ -84,6 +95,7 @@ pub struct Alternative {
 /// What a job keeps of one run of one scenario.
 #[derive(Debug, Clone)]
 pub struct Side {
+    /// The paired outcomes and final alignments of the run.
     pub point: RunPoint,
     /// Share of states on each framework, per (year, domain, framework) as in [`crate::Layout::share_index`].
     pub shares: Vec<f32>,
@@ -103,26 +115,35 @@ impl Side {
 /// The 5%, 50% and 95% quantiles across runs of each share, per (year, domain, framework).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Bands {
+    /// The baseline's quantiles.
     pub baseline: Vec<[f32; 3]>,
+    /// The alternative's quantiles.
     pub alternative: Vec<[f32; 3]>,
 }
 
 /// The state of a job after a chunk.
 pub struct Update {
+    /// Runs done so far.
     pub done: u64,
+    /// Runs the job will do.
     pub total: u64,
     /// Seconds since the job started.
     pub elapsed: f64,
     /// The comparison of the runs done so far (final when `done == total`).
     pub comparison: Comparison,
+    /// The share bands of both scenarios over the runs done so far.
     pub bands: Bands,
 }
 
 /// A finished job: what pinning keeps to compare alternatives with each other.
 pub struct Finished {
+    /// The alternative's model.
     pub model: Arc<Model>,
+    /// Master seed of the job.
     pub seed: u64,
+    /// What the job kept of each run of the alternative, in run order.
     pub sides: Vec<Side>,
+    /// The final comparison.
     pub comparison: Comparison,
 }
 
