@@ -24,9 +24,9 @@ print("drawn per run:", ", ".join(f"{u.key} ~ {u.dist}[{u.low:g}, {u.high:g}]" f
 # A Monte Carlo batch: the files of `blocsim batch`, and its tables as pyarrow Tables.
 b = blocsim.batch(s, runs=runs, seed=1, threads=2, out=out / "batch")
 runs_df = b.runs.to_pandas()
-print(f"{b.runs.num_rows} runs; mean US cloud share at {s.end}: {runs_df['share:cloud:US'].mean():.3f}")
+print(f"{b.runs.num_rows} runs; mean US cloud share at {s.end}: {runs_df['final_share.cloud.US'].mean():.3f}")
 summary = {r["key"]: r for r in b.summary.to_pylist()}
-frag = summary["indices.fragmentation"]
+frag = summary["fragmentation"]
 print(f"fragmentation at the horizon: median {frag['p50']:.3f} (90% of runs in [{frag['p05']:.3f}, {frag['p95']:.3f}])")
 
 # The chart the command line draws (shown inline in a notebook: it has _repr_svg_).
@@ -36,7 +36,7 @@ print("chart:", chart.path)
 # Paired differences on common random numbers.
 c = blocsim.compare("baseline", "dsr-surge", runs=runs, seed=1, out=out / "compare")
 d = c.differences.to_pandas()
-gdp = d[(d["measure"] == "gdp_share") & (d["domain"] == "telecom") & (d["framework"] == "CN")].iloc[0]
+gdp = d[d["outcome"] == "final_gdp_share.telecom.CN"].iloc[0]
 print(f"dsr-surge - baseline, CN telecom GDP share: {gdp['diff_mean']:+.3f} [{gdp['ci_low']:+.3f}, {gdp['ci_high']:+.3f}]")
 
 # A Latin hypercube sweep of the network weight.
@@ -49,4 +49,4 @@ from ema_workbench import perform_experiments  # noqa: E402
 m = blocsim.ema.model("baseline", levers={"domain.cloud.switching_cost": (0.1, 1.0)}, replications=3)
 experiments, outcomes = perform_experiments(m, scenarios=6, policies=2)
 print(f"EMA: {len(experiments)} experiments, {len(outcomes)} outcomes;"
-      f" fragmentation from {outcomes['indices_fragmentation'].min():.3f} to {outcomes['indices_fragmentation'].max():.3f}")
+      f" fragmentation from {outcomes['fragmentation'].min():.3f} to {outcomes['fragmentation'].max():.3f}")

@@ -31,7 +31,7 @@ def test_levers_and_outcomes(model):
     assert "final_share_cloud_US" in names and "final_gdp_share_ai_CN" in names
     assert names[-2:] == ["fragmentation", "hedging"]
     s = blocsim.Scenario.load("baseline")
-    assert [o.variable_name for o in model.outcomes] == [[o.name] for o in s.outcomes if o.compared]
+    assert [list(o.variable_name) for o in model.outcomes] == [[o.name] for o in s.outcomes if o.compared]
     assert "fragmentation_by_domain.cloud" in {o.name for o in s.outcomes}
 
 
