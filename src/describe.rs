@@ -3,15 +3,24 @@
 use std::fmt::Write;
 
 use crate::model::utility::REGISTRY;
-use crate::model::{Model, ModelAction, NO_ANCHOR};
-use crate::scenario::{Dist, Heterogeneity, Param, Revision, SetValue, ShareMeasure};
+use crate::model::{Model, ModelAction, ModelEvent, NO_ANCHOR};
+use crate::scenario::{Dist, Heterogeneity, Param, Revision, Scenario, SetValue, ShareMeasure};
 
 /// A human-readable account of a model: world, parameters, resolved sets and events.
 pub fn describe(m: &Model) -> String {
-    let s = &m.scenario;
-    let n = m.world.len();
-    let p = |x: Param| show(x, s);
     let mut o = String::new();
+    header(&mut o, m);
+    frameworks(&mut o, m);
+    domains(&mut o, m);
+    uncertain(&mut o, &m.scenario);
+    events(&mut o, m);
+    o
+}
+
+/// The scenario, its file, world and time, and its global parameters, one line each.
+fn header(o: &mut String, m: &Model) {
+    let s = &m.scenario;
+    let p = |x: Param| show(x, s);
     let _ = writeln!(o, "scenario    {}", s.name);
     if let Some(line) = s.description.lines().next() {
         let _ = writeln!(o, "            {line}");
@@ -50,7 +59,12 @@ pub fn describe(m: &Model) -> String {
         s.batch.seed,
         if s.batch.detail { "on" } else { "off" }
     );
+}
 
+/// Per framework: its home states, anchors, freedom ideal, group bonuses and sponsor.
+fn frameworks(o: &mut String, m: &Model) {
+    let s = &m.scenario;
+    let p = |x: Param| show(x, s);
     let _ = writeln!(o, "\nframeworks");
     for (k, f) in s.framework_specs.iter().enumerate() {
         let homes = m.home[k].iter().filter(|&&h| h).count();
@@ -79,7 +93,14 @@ pub fn describe(m: &Model) -> String {
             );
         }
     }
+}
 
+/// Per domain: its revision rate, switching cost and expected initial shares; then the rate's
+/// covariates and the framework constants, when there are any.
+fn domains(o: &mut String, m: &Model) {
+    let s = &m.scenario;
+    let n = m.world.len();
+    let p = |x: Param| show(x, s);
     let _ = writeln!(
         o,
         "\ndomains     rate   cost   initial expected count share ({})",
@@ -126,7 +147,10 @@ pub fn describe(m: &Model) -> String {
             let _ = writeln!(o, "  {:<9} {}", dom.name, cs.join(" / "));
         }
     }
+}
 
+/// The uncertain parameters with their distributions, then each joint set.
+fn uncertain(o: &mut String, s: &Scenario) {
     if !s.uncertain.is_empty() {
         let _ = writeln!(o, "\nuncertain parameters (drawn per run)");
         for u in &s.uncertain {
@@ -137,85 +161,98 @@ pub fn describe(m: &Model) -> String {
         let _ = writeln!(o, "\njoint set {} (drawn together)", j.name);
         let _ = writeln!(o, "{}", joint_set(j));
     }
+}
+
+/// The resolved events, one line each: when, what, and for how long.
+fn events(o: &mut String, m: &Model) {
+    let s = &m.scenario;
     if !m.events.is_empty() {
         let _ = writeln!(o, "\nevents");
         for e in &m.events {
-            let year = s.start + e.step as i32;
-            let doms = |mask: &[bool]| -> String {
-                s.domains
-                    .iter()
-                    .zip(mask)
-                    .filter(|(_, on)| **on)
-                    .map(|(d, _)| d.as_str())
-                    .collect::<Vec<_>>()
-                    .join(",")
-            };
-            let line = match &e.action {
-                ModelAction::Set { knob, value } => match value {
-                    SetValue::To(v) => format!("set {knob:?} = {v}"),
-                    SetValue::Scale(f) => format!("scale {knob:?} by {f}"),
-                },
-                ModelAction::Partnership {
-                    framework,
-                    states,
-                    domains,
-                    bonus,
-                } => {
-                    format!(
-                        "partnership {} with {} states in {}: affinity {bonus:+}",
-                        s.frameworks[*framework],
-                        states.len(),
-                        doms(domains)
-                    )
-                }
-                ModelAction::ExportControl {
-                    framework,
-                    states,
-                    domains,
-                    penalty,
-                } => format!(
-                    "export control by {} in {}: {} states penalised {penalty:+}",
-                    s.frameworks[*framework],
-                    doms(domains),
-                    states.len()
-                ),
-                ModelAction::Force {
-                    framework,
-                    states,
-                    domains,
-                    lock_years,
-                } => format!(
-                    "force {} states onto {} in {} (locked {lock_years} more years)",
-                    states.len(),
-                    s.frameworks[*framework],
-                    doms(domains)
-                ),
-                ModelAction::Coordinate { states, domains } => {
-                    format!("bloc of {} states decides jointly in {}", states.len(), doms(domains))
-                }
-            };
-            let mut line = line;
+            let mut line = action(s, &e.action);
             if let Some(d) = e.duration {
                 line.push_str(&format!(", for {d} years"));
             }
-            let when = match &e.when {
-                None => format!("{year}"),
-                Some(c) => format!(
-                    "from {year}, when {} {} share of {} {} {}",
-                    s.domains[c.domain],
-                    match c.measure {
-                        ShareMeasure::Gdp => "GDP",
-                        ShareMeasure::Count => "count",
-                    },
-                    s.frameworks[c.framework],
-                    if c.above { ">" } else { "<" },
-                    c.threshold
-                ),
-            };
-            let _ = writeln!(o, "  {when}: {line}");
+            let _ = writeln!(o, "  {}: {line}", when(s, e));
         }
     }
-    o
+}
+
+/// What a resolved event does, in words.
+fn action(s: &Scenario, action: &ModelAction) -> String {
+    let doms = |mask: &[bool]| -> String {
+        s.domains
+            .iter()
+            .zip(mask)
+            .filter(|(_, on)| **on)
+            .map(|(d, _)| d.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    match action {
+        ModelAction::Set { knob, value } => match value {
+            SetValue::To(v) => format!("set {knob:?} = {v}"),
+            SetValue::Scale(f) => format!("scale {knob:?} by {f}"),
+        },
+        ModelAction::Partnership {
+            framework,
+            states,
+            domains,
+            bonus,
+        } => {
+            format!(
+                "partnership {} with {} states in {}: affinity {bonus:+}",
+                s.frameworks[*framework],
+                states.len(),
+                doms(domains)
+            )
+        }
+        ModelAction::ExportControl {
+            framework,
+            states,
+            domains,
+            penalty,
+        } => format!(
+            "export control by {} in {}: {} states penalised {penalty:+}",
+            s.frameworks[*framework],
+            doms(domains),
+            states.len()
+        ),
+        ModelAction::Force {
+            framework,
+            states,
+            domains,
+            lock_years,
+        } => format!(
+            "force {} states onto {} in {} (locked {lock_years} more years)",
+            states.len(),
+            s.frameworks[*framework],
+            doms(domains)
+        ),
+        ModelAction::Coordinate { states, domains } => {
+            format!("bloc of {} states decides jointly in {}", states.len(), doms(domains))
+        }
+    }
+}
+
+/// When a resolved event applies: its year, or the year from which its condition is checked and the
+/// condition.
+fn when(s: &Scenario, e: &ModelEvent) -> String {
+    let year = s.start + e.step as i32;
+    match &e.when {
+        None => format!("{year}"),
+        Some(c) => format!(
+            "from {year}, when {} {} share of {} {} {}",
+            s.domains[c.domain],
+            match c.measure {
+                ShareMeasure::Gdp => "GDP",
+                ShareMeasure::Count => "count",
+            },
+            s.frameworks[c.framework],
+            if c.above { ">" } else { "<" },
+            c.threshold
+        ),
+    }
 }
 
 fn show(p: Param, s: &crate::scenario::Scenario) -> String {

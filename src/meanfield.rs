@@ -79,10 +79,9 @@ pub struct DomainField {
 /// Build the mean-field problem of every domain of a model.
 pub fn fields(model: &Model) -> Result<Vec<DomainField>> {
     let s = &model.scenario;
-    let (n, k_count, d_count) = (model.layout.states, model.layout.frameworks, model.layout.domains);
+    let (k_count, d_count) = (model.layout.frameworks, model.layout.domains);
     let draws = s.draws(s.batch.seed, 0);
     let knobs = crate::model::Knobs::realize(s, &draws);
-    let refuse = |what: &str| Error::Usage(format!("meanfield: {what}; the mean-field approximation does not cover it"));
     if !knobs.lambda.is_finite() {
         return Err(refuse("lambda = inf (best response) has no smooth expected-share map"));
     }
@@ -108,51 +107,8 @@ pub fn fields(model: &Model) -> Result<Vec<DomainField>> {
             return Err(refuse(&format!("domain {name} has a switching cost")));
         }
         let w = utility::weights(&knobs, d);
-        let mut coupling = 0.0;
-        // Every term, in the order of the messages: what the approximation cannot express is refused.
-        for t in MESSAGE_ORDER {
-            let wt = w[t as usize];
-            if wt == 0.0 {
-                continue;
-            }
-            match t {
-                Term::Hedging if d_count > 1 => return Err(refuse("the hedging term couples domains")),
-                Term::Investment if model.has_sponsors => return Err(refuse("sponsors' investment changes the utilities over time")),
-                Term::Network => match &s.world.source {
-                    WorldSource::Synthetic { degree, .. } if *degree > 0 => coupling += wt,
-                    WorldSource::Synthetic { .. } => {}
-                    _ => {
-                        return Err(refuse(
-                            "the network term outside a synthetic world (N_idk is not the aggregate share)",
-                        ));
-                    }
-                },
-                Term::Standards if !equal_gdp => return Err(refuse("the standards pull weights shares by GDP and the GDPs differ")),
-                Term::Standards => coupling += wt,
-                // Static within a run: in the rows below.
-                Term::Hedging | Term::Investment | Term::Econ | Term::Affinity | Term::Security => {}
-            }
-        }
-        let mut anchored = vec![0.0; k_count];
-        let mut map: std::collections::HashMap<Vec<u64>, usize> = std::collections::HashMap::new();
-        let (mut rows, mut mass) = (Vec::new(), Vec::new());
-        let mut row = vec![0.0; k_count];
-        for i in 0..n {
-            let a = model.anchor[d * n + i];
-            if a != NO_ANCHOR {
-                anchored[a as usize] += 1.0 / n as f64;
-                continue;
-            }
-            let global: Vec<f64> = (0..k_count).map(|fw| inputs.standards_pull(&w, d, fw)).collect();
-            inputs.static_row(&w, &global, d, i, &mut row);
-            let key: Vec<u64> = row.iter().map(|x| x.to_bits()).collect();
-            let idx = *map.entry(key).or_insert_with(|| {
-                rows.extend_from_slice(&row);
-                mass.push(0.0);
-                mass.len() - 1
-            });
-            mass[idx] += 1.0 / n as f64;
-        }
+        let coupling = coupling(model, &w, equal_gdp)?;
+        let (rows, mass, anchored) = static_rows(&inputs, &w, d);
         out.push(DomainField {
             k: k_count,
             lambda: knobs.lambda,
@@ -164,6 +120,70 @@ pub fn fields(model: &Model) -> Result<Vec<DomainField>> {
         });
     }
     Ok(out)
+}
+
+/// The error for what the mean-field approximation does not cover.
+fn refuse(what: &str) -> Error {
+    Error::Usage(format!("meanfield: {what}; the mean-field approximation does not cover it"))
+}
+
+/// The coupling J of a domain whose term weights are `w`: the network weight on a synthetic network
+/// of positive degree, plus the standards weight when GDPs are equal. Every term, in the order of
+/// the messages: what the approximation cannot express is refused.
+fn coupling(model: &Model, w: &[f64; TERMS], equal_gdp: bool) -> Result<f64> {
+    let mut coupling = 0.0;
+    for t in MESSAGE_ORDER {
+        let wt = w[t as usize];
+        if wt == 0.0 {
+            continue;
+        }
+        match t {
+            Term::Hedging if model.layout.domains > 1 => return Err(refuse("the hedging term couples domains")),
+            Term::Investment if model.has_sponsors => return Err(refuse("sponsors' investment changes the utilities over time")),
+            Term::Network => match &model.scenario.world.source {
+                WorldSource::Synthetic { degree, .. } if *degree > 0 => coupling += wt,
+                WorldSource::Synthetic { .. } => {}
+                _ => {
+                    return Err(refuse(
+                        "the network term outside a synthetic world (N_idk is not the aggregate share)",
+                    ));
+                }
+            },
+            Term::Standards if !equal_gdp => return Err(refuse("the standards pull weights shares by GDP and the GDPs differ")),
+            Term::Standards => coupling += wt,
+            // Static within a run: in the rows below.
+            Term::Hedging | Term::Investment | Term::Econ | Term::Affinity | Term::Security => {}
+        }
+    }
+    Ok(coupling)
+}
+
+/// The distinct static utility rows of domain d's revisable cells (`[r*K + k]`), the share of the N
+/// cells with each, and the share anchored to each framework.
+fn static_rows(inputs: &TermInputs, w: &[f64; TERMS], d: usize) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+    let model = inputs.model;
+    let (n, k_count) = (model.layout.states, model.layout.frameworks);
+    let mut anchored = vec![0.0; k_count];
+    let mut map: std::collections::HashMap<Vec<u64>, usize> = std::collections::HashMap::new();
+    let (mut rows, mut mass) = (Vec::new(), Vec::new());
+    let mut row = vec![0.0; k_count];
+    for i in 0..n {
+        let a = model.anchor[d * n + i];
+        if a != NO_ANCHOR {
+            anchored[a as usize] += 1.0 / n as f64;
+            continue;
+        }
+        let global: Vec<f64> = (0..k_count).map(|fw| inputs.standards_pull(w, d, fw)).collect();
+        inputs.static_row(w, &global, d, i, &mut row);
+        let key: Vec<u64> = row.iter().map(|x| x.to_bits()).collect();
+        let idx = *map.entry(key).or_insert_with(|| {
+            rows.extend_from_slice(&row);
+            mass.push(0.0);
+            mass.len() - 1
+        });
+        mass[idx] += 1.0 / n as f64;
+    }
+    (rows, mass, anchored)
 }
 
 impl DomainField {

@@ -261,122 +261,24 @@ impl Codebook {
                 message: e.message().to_string(),
             }
         })?;
-        let bad = |key: String, message: String| Error::invalid(origin.clone(), key, message);
+        let reader = Reader {
+            path,
+            text,
+            frameworks,
+            domains,
+            origin,
+            first_year: raw.first_year,
+            last_year: raw.last_year,
+        };
         if raw.first_year > raw.last_year {
-            return Err(bad(
+            return Err(reader.bad(
                 "first_year".into(),
                 format!("{} is after last_year {}", raw.first_year, raw.last_year),
             ));
         }
         let mut indicators = BTreeMap::new();
         for (name, ind) in raw.indicator {
-            let key = format!("indicator.{name}");
-            let domain = if ind.domain == "all" {
-                None
-            } else {
-                Some(domains.iter().position(|d| *d == ind.domain).ok_or_else(|| {
-                    bad(
-                        format!("{key}.domain"),
-                        format!("`{}`: expected `all` or one of {}", ind.domain, domains.join(", ")),
-                    )
-                })?)
-            };
-            if ind.values.is_empty() {
-                return Err(bad(format!("{key}.values"), "expected at least one value".into()));
-            }
-            let mut values = BTreeMap::new();
-            for (value, v) in ind.values {
-                let vkey = format!("{key}.values.{value}");
-                let set = parse_signals(&v.signals, frameworks).map_err(|m| bad(format!("{vkey}.signals"), m))?;
-                if ind.use_ == Use::Outcome && v.kind == Kind::Designation {
-                    return Err(bad(
-                        format!("{vkey}.kind"),
-                        "a designation (another power decided) cannot be an outcome: use `covariate`".into(),
-                    ));
-                }
-                values.insert(value, ValueCode { kind: v.kind, set });
-            }
-            let coverage_origin = key_origin(path, text, &name, "coverage");
-            let cbad = |m: String| Error::invalid(coverage_origin.clone(), format!("{key}.coverage"), m);
-            let coverage = match (&ind.coverage, ind.use_) {
-                (None, Use::Outcome) => {
-                    return Err(cbad(
-                        "missing: an outcome declares what the panel is complete for, `\"presence\"` or \
-                         { states = [...], years = [FROM, TO] }"
-                            .into(),
-                    ));
-                }
-                (None, _) => Coverage::Presence,
-                (Some(RawCoverage::Word(w)), _) if w == "presence" => Coverage::Presence,
-                (Some(RawCoverage::Word(w)), _) => {
-                    return Err(cbad(format!(
-                        "`{w}`: expected \"presence\" or {{ states = [...], except = [...], years = [FROM, TO] }}"
-                    )));
-                }
-                (Some(RawCoverage::Complete(c)), _) => {
-                    let [from, to] = c.years;
-                    if from > to || from < raw.first_year || to > raw.last_year {
-                        return Err(cbad(format!(
-                            "years [{from}, {to}]: expected FROM <= TO within the codebook's {}..={}",
-                            raw.first_year, raw.last_year
-                        )));
-                    }
-                    if c.states.is_empty() {
-                        return Err(cbad(
-                            "states: expected at least one selector (\"all\", ISO3, \"group:NAME\", ...)".into(),
-                        ));
-                    }
-                    Coverage::Complete {
-                        states: Selector {
-                            include: c.states.clone(),
-                            except: c.except.clone(),
-                            key: format!("{key}.coverage.states"),
-                            except_key: format!("{key}.coverage.except"),
-                        },
-                        from,
-                        to,
-                    }
-                }
-            };
-            if let Some(d) = ind.detection
-                && (ind.use_ != Use::Outcome || !(d > 0.0 && d <= 1.0))
-            {
-                {
-                    return Err(Error::invalid(
-                        key_origin(path, text, &name, "detection"),
-                        format!("{key}.detection"),
-                        format!("{d}: expected a yearly rate in (0, 1] on an outcome"),
-                    ));
-                }
-            }
-            if ind.group.is_some() && ind.use_ != Use::Covariate {
-                return Err(bad(format!("{key}.group"), "only a covariate can date a group".into()));
-            }
-            let indicator = Indicator {
-                name: name.clone(),
-                domain,
-                use_: ind.use_,
-                group: ind.group,
-                values,
-                coverage,
-                detection: ind.detection,
-                coverage_origin,
-            };
-            if indicator.use_ == Use::Outcome {
-                if domain.is_none() {
-                    return Err(bad(
-                        format!("{key}.domain"),
-                        "an outcome needs one domain (`all` says nothing about a single cell)".into(),
-                    ));
-                }
-                let all = (1u8 << frameworks.len()) - 1;
-                if indicator.union() == 0 || indicator.union() == all {
-                    return Err(bad(
-                        format!("{key}.values"),
-                        "an outcome's values must place the cell in some frameworks but not all".into(),
-                    ));
-                }
-            }
+            let indicator = reader.indicator(&name, ind)?;
             indicators.insert(name, indicator);
         }
         Ok(Codebook {
@@ -384,6 +286,153 @@ impl Codebook {
             first_year: raw.first_year,
             last_year: raw.last_year,
             indicators,
+        })
+    }
+}
+
+/// What parsing a codebook's indicators reads besides their tables: the file and its text, the
+/// scenario's frameworks and domains, and the codebook's years.
+struct Reader<'a> {
+    path: &'a Path,
+    text: &'a str,
+    frameworks: &'a [String],
+    domains: &'a [String],
+    /// The file, for errors without a position.
+    origin: Origin,
+    first_year: i32,
+    last_year: i32,
+}
+
+impl Reader<'_> {
+    /// An error at `key` of the file.
+    fn bad(&self, key: String, message: String) -> Error {
+        Error::invalid(self.origin.clone(), key, message)
+    }
+
+    /// The indicator `[indicator.NAME]`, checked: its domain, values, coverage, detection rate and
+    /// group, and what an outcome needs.
+    fn indicator(&self, name: &str, ind: RawIndicator) -> Result<Indicator> {
+        let key = format!("indicator.{name}");
+        let domain = if ind.domain == "all" {
+            None
+        } else {
+            Some(self.domains.iter().position(|d| *d == ind.domain).ok_or_else(|| {
+                self.bad(
+                    format!("{key}.domain"),
+                    format!("`{}`: expected `all` or one of {}", ind.domain, self.domains.join(", ")),
+                )
+            })?)
+        };
+        if ind.values.is_empty() {
+            return Err(self.bad(format!("{key}.values"), "expected at least one value".into()));
+        }
+        let values = self.values(&key, ind.use_, ind.values)?;
+        let coverage_origin = key_origin(self.path, self.text, name, "coverage");
+        let coverage = self.coverage(&key, ind.coverage.as_ref(), ind.use_, &coverage_origin)?;
+        if let Some(d) = ind.detection
+            && (ind.use_ != Use::Outcome || !(d > 0.0 && d <= 1.0))
+        {
+            {
+                return Err(Error::invalid(
+                    key_origin(self.path, self.text, name, "detection"),
+                    format!("{key}.detection"),
+                    format!("{d}: expected a yearly rate in (0, 1] on an outcome"),
+                ));
+            }
+        }
+        if ind.group.is_some() && ind.use_ != Use::Covariate {
+            return Err(self.bad(format!("{key}.group"), "only a covariate can date a group".into()));
+        }
+        let indicator = Indicator {
+            name: name.to_string(),
+            domain,
+            use_: ind.use_,
+            group: ind.group,
+            values,
+            coverage,
+            detection: ind.detection,
+            coverage_origin,
+        };
+        if indicator.use_ == Use::Outcome {
+            if domain.is_none() {
+                return Err(self.bad(
+                    format!("{key}.domain"),
+                    "an outcome needs one domain (`all` says nothing about a single cell)".into(),
+                ));
+            }
+            let all = (1u8 << self.frameworks.len()) - 1;
+            if indicator.union() == 0 || indicator.union() == all {
+                return Err(self.bad(
+                    format!("{key}.values"),
+                    "an outcome's values must place the cell in some frameworks but not all".into(),
+                ));
+            }
+        }
+        Ok(indicator)
+    }
+
+    /// The values of indicator `key` (used as `use_`): each one's kind and set of frameworks; a
+    /// designation cannot be an outcome.
+    fn values(&self, key: &str, use_: Use, raw: BTreeMap<String, RawValue>) -> Result<BTreeMap<String, ValueCode>> {
+        let mut values = BTreeMap::new();
+        for (value, v) in raw {
+            let vkey = format!("{key}.values.{value}");
+            let set = parse_signals(&v.signals, self.frameworks).map_err(|m| self.bad(format!("{vkey}.signals"), m))?;
+            if use_ == Use::Outcome && v.kind == Kind::Designation {
+                return Err(self.bad(
+                    format!("{vkey}.kind"),
+                    "a designation (another power decided) cannot be an outcome: use `covariate`".into(),
+                ));
+            }
+            values.insert(value, ValueCode { kind: v.kind, set });
+        }
+        Ok(values)
+    }
+
+    /// The coverage of indicator `key` (used as `use_`), its errors at `coverage_origin`: an
+    /// outcome must declare one, and complete coverage needs its years within the codebook's and
+    /// at least one selector.
+    fn coverage(&self, key: &str, raw: Option<&RawCoverage>, use_: Use, coverage_origin: &Origin) -> Result<Coverage> {
+        let cbad = |m: String| Error::invalid(coverage_origin.clone(), format!("{key}.coverage"), m);
+        Ok(match (raw, use_) {
+            (None, Use::Outcome) => {
+                return Err(cbad(
+                    "missing: an outcome declares what the panel is complete for, `\"presence\"` or \
+                     { states = [...], years = [FROM, TO] }"
+                        .into(),
+                ));
+            }
+            (None, _) => Coverage::Presence,
+            (Some(RawCoverage::Word(w)), _) if w == "presence" => Coverage::Presence,
+            (Some(RawCoverage::Word(w)), _) => {
+                return Err(cbad(format!(
+                    "`{w}`: expected \"presence\" or {{ states = [...], except = [...], years = [FROM, TO] }}"
+                )));
+            }
+            (Some(RawCoverage::Complete(c)), _) => {
+                let [from, to] = c.years;
+                if from > to || from < self.first_year || to > self.last_year {
+                    return Err(cbad(format!(
+                        "years [{from}, {to}]: expected FROM <= TO within the codebook's {}..={}",
+                        self.first_year, self.last_year
+                    )));
+                }
+                if c.states.is_empty() {
+                    return Err(cbad(
+                        "states: expected at least one selector (\"all\", ISO3, \"group:NAME\", ...)".into(),
+                    ));
+                }
+                Coverage::Complete {
+                    states: Selector {
+                        include: c.states.clone(),
+                        except: c.except.clone(),
+                        key: format!("{key}.coverage.states"),
+                        except_key: format!("{key}.coverage.except"),
+                    },
+                    from,
+                    to,
+                }
+            }
         })
     }
 }

@@ -52,16 +52,7 @@ pub fn maximise(problem: &Problem, start: &[f64], fixed: &[bool]) -> Optimum {
         if let Some(ch) = neg_h.clone().cholesky() {
             let step = ch.solve(&g);
             if 0.5 * g.dot(&step) < TOLERANCE {
-                // Within the quadratic basin: one last full step squares the remaining error.
-                let mut last = theta.clone();
-                for (r, &a) in free.iter().enumerate() {
-                    last[a] += step[r];
-                }
-                let last_eval = problem.eval(&last);
-                if last_eval.loglik >= eval.loglik {
-                    theta = last;
-                    eval = last_eval;
-                }
+                let (theta, eval) = last_step(problem, &free, &step, theta, eval);
                 return Optimum {
                     theta,
                     eval,
@@ -70,33 +61,7 @@ pub fn maximise(problem: &Problem, start: &[f64], fixed: &[bool]) -> Optimum {
                 };
             }
         }
-        let scale = (0..m).map(|r| neg_h[(r, r)].abs()).fold(1e-8, f64::max);
-        let mut accepted = false;
-        for _ in 0..60 {
-            let damped = &neg_h + DMatrix::identity(m, m) * (mu * scale);
-            let Some(ch) = damped.cholesky() else {
-                mu = if mu == 0.0 { 1e-6 } else { mu * 10.0 };
-                continue;
-            };
-            let step = ch.solve(&g);
-            let mut trial = theta.clone();
-            for (r, &a) in free.iter().enumerate() {
-                trial[a] += step[r];
-            }
-            let ll = problem.loglik(&trial);
-            if ll.is_finite() && ll >= eval.loglik {
-                theta = trial;
-                eval = problem.eval(&theta);
-                mu *= 0.1;
-                if mu < 1e-12 {
-                    mu = 0.0;
-                }
-                accepted = true;
-                break;
-            }
-            mu = if mu == 0.0 { 1e-6 } else { mu * 10.0 };
-        }
-        if !accepted {
+        if !damped_step(problem, &free, &g, &neg_h, &mut theta, &mut eval, &mut mu) {
             // No step raises ℓ at any damping: a stationary point to machine precision.
             let converged = g.amax() < 1e-6;
             return Optimum {
@@ -113,6 +78,61 @@ pub fn maximise(problem: &Problem, start: &[f64], fixed: &[bool]) -> Optimum {
         iterations: MAX_ITERATIONS,
         converged: false,
     }
+}
+
+/// Within the quadratic basin: one last full Newton `step` over the `free` coordinates squares the
+/// remaining error; kept when it does not lower ℓ.
+fn last_step(problem: &Problem, free: &[usize], step: &DVector<f64>, theta: Vec<f64>, eval: Eval) -> (Vec<f64>, Eval) {
+    let mut last = theta.clone();
+    for (r, &a) in free.iter().enumerate() {
+        last[a] += step[r];
+    }
+    let last_eval = problem.eval(&last);
+    if last_eval.loglik >= eval.loglik {
+        (last, last_eval)
+    } else {
+        (theta, eval)
+    }
+}
+
+/// One Levenberg–Marquardt step over the `free` coordinates from gradient `g` and −H `neg_h`: the
+/// damping `mu` (relative to the largest diagonal entry) rises tenfold until a step does not lower
+/// ℓ, which is taken (and the damping lowered tenfold); false when no step of 60 dampings is taken.
+fn damped_step(
+    problem: &Problem,
+    free: &[usize],
+    g: &DVector<f64>,
+    neg_h: &DMatrix<f64>,
+    theta: &mut Vec<f64>,
+    eval: &mut Eval,
+    mu: &mut f64,
+) -> bool {
+    let m = free.len();
+    let scale = (0..m).map(|r| neg_h[(r, r)].abs()).fold(1e-8, f64::max);
+    for _ in 0..60 {
+        let damped = neg_h + DMatrix::identity(m, m) * (*mu * scale);
+        let Some(ch) = damped.cholesky() else {
+            *mu = if *mu == 0.0 { 1e-6 } else { *mu * 10.0 };
+            continue;
+        };
+        let step = ch.solve(g);
+        let mut trial = theta.clone();
+        for (r, &a) in free.iter().enumerate() {
+            trial[a] += step[r];
+        }
+        let ll = problem.loglik(&trial);
+        if ll.is_finite() && ll >= eval.loglik {
+            *theta = trial;
+            *eval = problem.eval(theta);
+            *mu *= 0.1;
+            if *mu < 1e-12 {
+                *mu = 0.0;
+            }
+            return true;
+        }
+        *mu = if *mu == 0.0 { 1e-6 } else { *mu * 10.0 };
+    }
+    false
 }
 
 #[cfg(test)]

@@ -30,7 +30,7 @@
 
 use std::collections::BTreeMap;
 
-use super::codebook::{Codebook, Use};
+use super::codebook::{Codebook, Indicator, Use};
 use super::covariates::CovariatePath;
 use std::sync::Arc;
 
@@ -352,14 +352,123 @@ pub fn build(
     path: &mut CovariatePath,
 ) -> Result<(Problem, Vec<Meta>, Summary), Error> {
     let m = cells.model;
-    let layers = codebook.layers();
-    let mut covered: BTreeMap<&str, Vec<bool>> = BTreeMap::new();
-    for ind in codebook.indicators.values().filter(|c| c.use_ == Use::Outcome) {
-        covered.insert(ind.name.as_str(), ind.covered_states(&m.world)?);
-    }
+    let window = Window::new(cells, panel, codebook, first)?;
     let (n, k) = (m.layout.states, m.layout.frameworks);
-    let all = ((1u16 << k) - 1) as u8;
-    let history = outcome_history(panel, codebook, n);
+    let mut built = Built {
+        obs: Vec::new(),
+        meta: Vec::new(),
+        histories: BTreeMap::new(),
+        summary: row_summary(m, panel, codebook),
+    };
+    group_dating(m, codebook, &mut built.summary);
+    // Every domain is in the frontier (cell d × N + i): the hedging term reads a state's other domains.
+    let mut frontier = cells.filtered.then(|| frontier_start(m, &window.history, first));
+    for t in first..=last {
+        path.advance_to(t);
+        let base = path.sim.term_inputs();
+        let (affinity, changed) = dated_affinity(m, codebook, panel, &path.draws, base.affinity, t);
+        built.summary.dated_changes += changed;
+        let inputs = TermInputs {
+            affinity: &affinity,
+            ..base
+        };
+        let knobs = path.sim.knobs().clone();
+        let read = observed_state(m, &window.history, t - 1);
+        let mut feats: BTreeMap<usize, Features> = BTreeMap::new();
+        // The frontier's evidence of this year, `[d*N + i]`: what the outcome rows leave possible.
+        let mut evidence: Vec<u8> = (0..m.layout.domains * n)
+            .map(|c| rows_of_year(&window.history, c / n, c % n, t, window.all))
+            .collect();
+        for ind in codebook.indicators.values().filter(|c| c.use_ == Use::Outcome) {
+            let d = ind.domain.expect("outcomes have a domain");
+            let f = feats.entry(d).or_insert_with(|| features_at(&inputs, &read, d));
+            built.indicator_year(&window, ind, d, f, &knobs, t, &mut evidence);
+        }
+        if let Some(fr) = frontier.as_mut() {
+            for d in 0..m.layout.domains {
+                feats.entry(d).or_insert_with(|| features_at(&inputs, &read, d));
+            }
+            fr.years.push(frontier_year(cells, &feats, &knobs, &evidence));
+        }
+    }
+    let Built {
+        obs,
+        meta,
+        histories,
+        mut summary,
+    } = built;
+    summary.observations = obs.len();
+    summary.histories = histories.len();
+    let problem = Problem {
+        frameworks: k,
+        params: cells.params.len(),
+        clusters: n,
+        obs,
+        frontier: frontier.map(Arc::new),
+    };
+    Ok((problem, meta, summary))
+}
+
+/// What every year of [`build`] reads: the cells, the codebook's observation layers, each outcome's
+/// covered states, the first adoption per (indicator, state) and the outcome rows per cell.
+struct Window<'a, 'c> {
+    cells: &'a CellModel<'c>,
+    layers: Vec<(String, f64)>,
+    covered: BTreeMap<&'a str, Vec<bool>>,
+    /// First adoption per (indicator, state): (year, set).
+    adoption: BTreeMap<(&'a str, usize), (i32, u8)>,
+    history: super::state::History,
+    first: i32,
+    /// The set of every framework.
+    all: u8,
+}
+
+impl<'a, 'c> Window<'a, 'c> {
+    /// The window of a fit from `first` on; an outcome whose coverage names a state the world does
+    /// not know is an error.
+    fn new(cells: &'a CellModel<'c>, panel: &'a Panel, codebook: &'a Codebook, first: i32) -> Result<Window<'a, 'c>, Error> {
+        let m = cells.model;
+        let layers = codebook.layers();
+        let mut covered: BTreeMap<&str, Vec<bool>> = BTreeMap::new();
+        for ind in codebook.indicators.values().filter(|c| c.use_ == Use::Outcome) {
+            covered.insert(ind.name.as_str(), ind.covered_states(&m.world)?);
+        }
+        let (n, k) = (m.layout.states, m.layout.frameworks);
+        let history = outcome_history(panel, codebook, n);
+        let mut adoption: BTreeMap<(&str, usize), (i32, u8)> = BTreeMap::new();
+        for r in panel.rows_used_as(codebook, Use::Outcome) {
+            if r.set != 0 {
+                let e = adoption.entry((r.indicator.as_str(), r.state)).or_insert((r.year, r.set));
+                if r.year < e.0 {
+                    *e = (r.year, r.set);
+                }
+            }
+        }
+        Ok(Window {
+            cells,
+            layers,
+            covered,
+            adoption,
+            history,
+            first,
+            all: ((1u16 << k) - 1) as u8,
+        })
+    }
+
+    /// Where an observation of cell (d, i) in year t reads its partners in the frontier, when the
+    /// cells read them filtered.
+    fn reads(&self, t: i32, d: usize, i: usize) -> Option<Reads> {
+        self.cells.filtered.then(|| Reads {
+            year: (t - self.first) as usize,
+            cell: d * self.cells.model.layout.states + i,
+        })
+    }
+}
+
+/// The panel's rows counted by use: covariate and ignored rows, and the outcome rows of kind
+/// `market` and on anchored cells.
+fn row_summary(m: &Model, panel: &Panel, codebook: &Codebook) -> Summary {
+    let n = m.layout.states;
     let mut summary = Summary::default();
     for r in &panel.rows {
         let ind = &codebook.indicators[&r.indicator];
@@ -377,16 +486,12 @@ pub fn build(
             }
         }
     }
-    // First adoption per (indicator, state): (year, set).
-    let mut adoption: BTreeMap<(&str, usize), (i32, u8)> = BTreeMap::new();
-    for r in panel.rows_used_as(codebook, Use::Outcome) {
-        if r.set != 0 {
-            let e = adoption.entry((r.indicator.as_str(), r.state)).or_insert((r.year, r.set));
-            if r.year < e.0 {
-                *e = (r.year, r.set);
-            }
-        }
-    }
+    summary
+}
+
+/// The groups of the covariate indicators, each listed as dated when the scenario's affinity terms
+/// use it, else as undated.
+fn group_dating(m: &Model, codebook: &Codebook, summary: &mut Summary) {
     for ind in codebook.indicators.values().filter(|c| c.use_ == Use::Covariate) {
         if let Some(g) = &ind.group {
             let used = m.scenario.framework_specs.iter().any(|f| f.affinity.iter().any(|(x, _, _)| x == g));
@@ -398,121 +503,127 @@ pub fn build(
             .push(g.clone());
         }
     }
-    let mut obs = Vec::new();
-    let mut meta = Vec::new();
-    // One forward filter per (indicator, state): its identifier.
-    let mut histories: BTreeMap<(&str, usize), usize> = BTreeMap::new();
-    // Every domain is in the frontier (cell d × N + i): the hedging term reads a state's other domains.
-    let mut frontier = cells.filtered.then(|| frontier_start(m, &history, first));
-    for t in first..=last {
-        path.advance_to(t);
-        let base = path.sim.term_inputs();
-        let (affinity, changed) = dated_affinity(m, codebook, panel, &path.draws, base.affinity, t);
-        summary.dated_changes += changed;
-        let inputs = TermInputs {
-            affinity: &affinity,
-            ..base
-        };
-        let knobs = path.sim.knobs().clone();
-        let read = observed_state(m, &history, t - 1);
-        let mut feats: BTreeMap<usize, Features> = BTreeMap::new();
-        // The frontier's evidence of this year, `[d*N + i]`: what the outcome rows leave possible.
-        let mut evidence: Vec<u8> = (0..m.layout.domains * n)
-            .map(|c| rows_of_year(&history, c / n, c % n, t, all))
-            .collect();
-        let reads = |d: usize, i: usize| {
-            cells.filtered.then(|| Reads {
-                year: (t - first) as usize,
-                cell: d * n + i,
-            })
-        };
-        for ind in codebook.indicators.values().filter(|c| c.use_ == Use::Outcome) {
-            let d = ind.domain.expect("outcomes have a domain");
-            let f = feats.entry(d).or_insert_with(|| features_at(&inputs, &read, d));
-            let union = ind.union();
-            let entry = summary.indicators.entry(ind.name.clone()).or_default();
-            for i in 0..n {
-                if m.anchor[d * n + i] != NO_ANCHOR {
-                    continue;
-                }
-                let adopted = adoption.get(&(ind.name.as_str(), i)).copied();
-                if adopted.is_some_and(|(year, _)| year < t) {
-                    continue;
-                }
-                let outcome = match adopted {
-                    Some((year, set)) if year == t => set,
-                    _ => all & !union,
-                };
-                let event = outcome & union != 0;
-                if !ind.covers(&covered[ind.name.as_str()], i, t) {
-                    // Outside coverage a missing row says nothing; an act says the cell is in its set.
-                    if event {
-                        obs.push(Observation {
-                            reads: reads(d, i),
-                            ..cells.presence_observation(f, &knobs, d, i, outcome)
-                        });
-                        meta.push(Meta {
-                            indicator: ind.name.clone(),
-                            year: t,
-                            event,
-                            union,
-                            scored: false,
-                        });
-                        summary.presence += 1;
-                    }
-                    continue;
-                }
-                let known = known_set(&history, d, i, t - 1, all);
-                let known = (known.count_ones() == 1 && known & union == 0).then(|| known.trailing_zeros() as u8);
-                let next_id = histories.len();
-                let id = *histories.entry((ind.name.as_str(), i)).or_insert(next_id);
-                let layer = layers.iter().position(|(name, _)| *name == ind.name);
-                let detection = layer.map(|j| cells.detection(j, layers[j].1, event));
-                let start = id == next_id;
-                let (mut o, uniform) = cells.adoption_observation(f, &knobs, d, i, union, outcome, known, id, start, detection);
-                o.reads = reads(d, i);
-                if let Some(r) = o.reads.filter(|_| o.detection.is_none() && !event) {
-                    // A covered year without an act of an indicator without a layer: outside U.
-                    let e = &mut evidence[r.cell];
-                    *e = if *e & outcome != 0 { *e & outcome } else { *e };
-                }
-                match known {
-                    Some(_) => summary.known_previous += 1,
-                    None => summary.filtered += 1,
-                }
-                summary.uniform_priors += usize::from(uniform);
+}
+
+/// The observations built so far with their metadata, the identifier of each history (one forward
+/// filter per (indicator, state)), and the summary.
+struct Built<'a> {
+    obs: Vec<Observation>,
+    meta: Vec<Meta>,
+    histories: BTreeMap<(&'a str, usize), usize>,
+    summary: Summary,
+}
+
+impl<'a> Built<'a> {
+    /// The observations of outcome `ind` (of domain d, with features `f`) in year t: one per state
+    /// not anchored in d that has not adopted before t, scored inside the indicator's coverage and
+    /// an act's presence outside it.
+    #[allow(clippy::too_many_arguments)]
+    fn indicator_year(
+        &mut self,
+        w: &Window<'a, '_>,
+        ind: &'a Indicator,
+        d: usize,
+        f: &Features,
+        knobs: &Knobs,
+        t: i32,
+        evidence: &mut [u8],
+    ) {
+        let m = w.cells.model;
+        let n = m.layout.states;
+        let union = ind.union();
+        let (mut events, mut at_risk) = (0, 0);
+        for i in 0..n {
+            if m.anchor[d * n + i] != NO_ANCHOR {
+                continue;
+            }
+            let adopted = w.adoption.get(&(ind.name.as_str(), i)).copied();
+            if adopted.is_some_and(|(year, _)| year < t) {
+                continue;
+            }
+            let outcome = match adopted {
+                Some((year, set)) if year == t => set,
+                _ => w.all & !union,
+            };
+            let event = outcome & union != 0;
+            if !ind.covers(&w.covered[ind.name.as_str()], i, t) {
+                // Outside coverage a missing row says nothing; an act says the cell is in its set.
                 if event {
-                    entry.0 += 1;
-                    summary.events += 1;
+                    self.obs.push(Observation {
+                        reads: w.reads(t, d, i),
+                        ..w.cells.presence_observation(f, knobs, d, i, outcome)
+                    });
+                    self.meta.push(Meta {
+                        indicator: ind.name.clone(),
+                        year: t,
+                        event,
+                        union,
+                        scored: false,
+                    });
+                    self.summary.presence += 1;
                 }
-                entry.1 += 1;
-                meta.push(Meta {
-                    indicator: ind.name.clone(),
-                    year: t,
-                    event,
-                    union,
-                    scored: true,
-                });
-                obs.push(o);
+                continue;
             }
+            self.scored(w, ind, f, knobs, (d, i), t, (outcome, union), evidence);
+            events += usize::from(event);
+            at_risk += 1;
         }
-        if let Some(fr) = frontier.as_mut() {
-            for d in 0..m.layout.domains {
-                feats.entry(d).or_insert_with(|| features_at(&inputs, &read, d));
-            }
-            fr.years.push(frontier_year(cells, &feats, &knobs, &evidence));
-        }
+        let entry = self.summary.indicators.entry(ind.name.clone()).or_default();
+        entry.0 += events;
+        entry.1 += at_risk;
     }
-    summary.observations = obs.len();
-    summary.histories = histories.len();
-    let problem = Problem {
-        frameworks: k,
-        params: cells.params.len(),
-        clusters: n,
-        obs,
-        frontier: frontier.map(Arc::new),
-    };
-    Ok((problem, meta, summary))
+
+    /// The scored observation of cell (d, i) in year t, seen in `outcome` (of an indicator with union
+    /// U = `union`): a year of the
+    /// (indicator, state)'s history, with its known previous framework, its observation layer and,
+    /// for a covered year without an act of an indicator without a layer, its evidence in the
+    /// frontier (outside U).
+    #[allow(clippy::too_many_arguments)]
+    fn scored(
+        &mut self,
+        w: &Window<'a, '_>,
+        ind: &'a Indicator,
+        f: &Features,
+        knobs: &Knobs,
+        (d, i): (usize, usize),
+        t: i32,
+        (outcome, union): (u8, u8),
+        evidence: &mut [u8],
+    ) {
+        let event = outcome & union != 0;
+        let known = known_set(&w.history, d, i, t - 1, w.all);
+        let known = (known.count_ones() == 1 && known & union == 0).then(|| known.trailing_zeros() as u8);
+        let next_id = self.histories.len();
+        let id = *self.histories.entry((ind.name.as_str(), i)).or_insert(next_id);
+        let layer = w.layers.iter().position(|(name, _)| *name == ind.name);
+        let detection = layer.map(|j| w.cells.detection(j, w.layers[j].1, event));
+        let start = id == next_id;
+        let (mut o, uniform) = w
+            .cells
+            .adoption_observation(f, knobs, d, i, union, outcome, known, id, start, detection);
+        o.reads = w.reads(t, d, i);
+        if let Some(r) = o.reads.filter(|_| o.detection.is_none() && !event) {
+            // A covered year without an act of an indicator without a layer: outside U.
+            let e = &mut evidence[r.cell];
+            *e = if *e & outcome != 0 { *e & outcome } else { *e };
+        }
+        match known {
+            Some(_) => self.summary.known_previous += 1,
+            None => self.summary.filtered += 1,
+        }
+        self.summary.uniform_priors += usize::from(uniform);
+        if event {
+            self.summary.events += 1;
+        }
+        self.meta.push(Meta {
+            indicator: ind.name.clone(),
+            year: t,
+            event,
+            union,
+            scored: true,
+        });
+        self.obs.push(o);
+    }
 }
 
 /// What the outcome rows of cell (d, i) in year `t` leave possible: the intersection of their

@@ -68,18 +68,19 @@ impl Panel {
 
     /// Check the text of an `events.csv`.
     pub fn parse(path: &Path, text: &str, codebook: &Codebook, states: &[String], domains: &[String]) -> Result<Panel> {
-        let fail = |line: usize, message: String| Error::Data {
-            path: path.to_path_buf(),
-            line,
-            message,
+        let reader = RowReader {
+            path,
+            codebook,
+            domains,
+            index: states.iter().enumerate().map(|(i, s)| (s.as_str(), i)).collect(),
         };
-        let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(text.as_bytes());
-        let header = reader
+        let mut csv = csv::ReaderBuilder::new().flexible(false).from_reader(text.as_bytes());
+        let header = csv
             .headers()
-            .map_err(|e| fail(1, format!("cannot read the header: {e}")))?
+            .map_err(|e| reader.fail(1, format!("cannot read the header: {e}")))?
             .clone();
         if header.len() < COLUMNS.len() || header.iter().zip(COLUMNS).any(|(h, c)| h != c) {
-            return Err(fail(
+            return Err(reader.fail(
                 1,
                 format!(
                     "expected the columns {} first, found {}",
@@ -88,87 +89,113 @@ impl Panel {
                 ),
             ));
         }
-        let index: HashMap<&str, usize> = states.iter().enumerate().map(|(i, s)| (s.as_str(), i)).collect();
         let mut seen: HashMap<(usize, String, i32), (usize, String)> = HashMap::new();
         let mut rows = Vec::new();
-        for record in reader.records() {
+        for record in csv.records() {
             let record = record.map_err(|e| {
                 let line = e.position().map_or(0, |p| p.line() as usize);
-                fail(line, format!("malformed CSV row: {e}"))
+                reader.fail(line, format!("malformed CSV row: {e}"))
             })?;
-            let line = record.position().map_or(0, |p| p.line() as usize);
-            let field = |c: usize| record.get(c).unwrap_or("").trim();
-            let iso3 = field(0);
-            let state = *index
-                .get(iso3)
-                .ok_or_else(|| fail(line, format!("iso3 `{iso3}` is not a state of the scenario's world")))?;
-            let name = field(2);
-            let indicator = codebook.indicators.get(name).ok_or_else(|| {
-                fail(
-                    line,
-                    format!("indicator `{name}` is not in the codebook {}", codebook.path.display()),
-                )
-            })?;
-            let domain = field(1);
-            let expected = indicator.domain.map_or("all", |d| domains[d].as_str());
-            if domain != expected {
-                return Err(fail(
-                    line,
-                    format!("domain `{domain}`: the codebook gives `{expected}` for `{name}`"),
-                ));
-            }
-            let year: i32 = field(3)
-                .parse()
-                .map_err(|_| fail(line, format!("year `{}`: expected an integer", field(3))))?;
-            if !(codebook.first_year..=codebook.last_year).contains(&year) {
-                return Err(fail(
-                    line,
-                    format!(
-                        "year {year} is outside the panel's horizon {}-{} (codebook)",
-                        codebook.first_year, codebook.last_year
-                    ),
-                ));
-            }
-            let value = field(4).to_string();
-            let code = indicator.values.get(&value).ok_or_else(|| {
-                fail(
-                    line,
-                    format!(
-                        "value `{value}` of `{name}` is not in the codebook (expected one of {})",
-                        indicator.values.keys().cloned().collect::<Vec<_>>().join(", ")
-                    ),
-                )
-            })?;
-            let kind = field(5);
-            if kind != code.kind.name() {
-                return Err(fail(
-                    line,
-                    format!("kind `{kind}`: the codebook gives `{}` for `{name}` = `{value}`", code.kind.name()),
-                ));
-            }
-            let key = (state, name.to_string(), year);
+            let row = reader.row(&record)?;
+            let key = (row.state, row.indicator.clone(), row.year);
             if let Some((first, other)) = seen.get(&key) {
-                let what = if *other == value {
+                let what = if *other == row.value {
                     format!("duplicate of line {first}")
                 } else {
-                    format!("contradicts line {first} (`{other}` there, `{value}` here)")
+                    format!("contradicts line {first} (`{other}` there, `{}` here)", row.value)
                 };
-                return Err(fail(line, format!("{iso3} {name} {year}: {what}")));
+                let (iso3, name, year) = (&states[row.state], &row.indicator, row.year);
+                return Err(reader.fail(row.line, format!("{iso3} {name} {year}: {what}")));
             }
-            seen.insert(key, (line, value.clone()));
-            rows.push(Row {
-                line,
-                state,
-                indicator: name.to_string(),
-                year,
-                value,
-                kind: code.kind,
-                set: code.set,
-            });
+            seen.insert(key, (row.line, row.value.clone()));
+            rows.push(row);
         }
         Ok(Panel {
             path: path.to_path_buf(),
             rows,
+        })
+    }
+}
+
+/// What checking a panel's rows reads: the file, the codebook, the scenario's domains and the index
+/// of each state's iso3.
+struct RowReader<'a> {
+    path: &'a Path,
+    codebook: &'a Codebook,
+    domains: &'a [String],
+    index: HashMap<&'a str, usize>,
+}
+
+impl RowReader<'_> {
+    /// An error at `line` of the file.
+    fn fail(&self, line: usize, message: String) -> Error {
+        Error::Data {
+            path: self.path.to_path_buf(),
+            line,
+            message,
+        }
+    }
+
+    /// The row of `record`, checked against the world's states and the codebook (its indicators,
+    /// domains, horizon, values and kinds).
+    fn row(&self, record: &csv::StringRecord) -> Result<Row> {
+        let codebook = self.codebook;
+        let line = record.position().map_or(0, |p| p.line() as usize);
+        let field = |c: usize| record.get(c).unwrap_or("").trim();
+        let iso3 = field(0);
+        let state = *self
+            .index
+            .get(iso3)
+            .ok_or_else(|| self.fail(line, format!("iso3 `{iso3}` is not a state of the scenario's world")))?;
+        let name = field(2);
+        let indicator = codebook.indicators.get(name).ok_or_else(|| {
+            self.fail(
+                line,
+                format!("indicator `{name}` is not in the codebook {}", codebook.path.display()),
+            )
+        })?;
+        let domain = field(1);
+        let expected = indicator.domain.map_or("all", |d| self.domains[d].as_str());
+        if domain != expected {
+            return Err(self.fail(line, format!("domain `{domain}`: the codebook gives `{expected}` for `{name}`")));
+        }
+        let year: i32 = field(3)
+            .parse()
+            .map_err(|_| self.fail(line, format!("year `{}`: expected an integer", field(3))))?;
+        if !(codebook.first_year..=codebook.last_year).contains(&year) {
+            return Err(self.fail(
+                line,
+                format!(
+                    "year {year} is outside the panel's horizon {}-{} (codebook)",
+                    codebook.first_year, codebook.last_year
+                ),
+            ));
+        }
+        let value = field(4).to_string();
+        let code = indicator.values.get(&value).ok_or_else(|| {
+            self.fail(
+                line,
+                format!(
+                    "value `{value}` of `{name}` is not in the codebook (expected one of {})",
+                    indicator.values.keys().cloned().collect::<Vec<_>>().join(", ")
+                ),
+            )
+        })?;
+        let kind = field(5);
+        if kind != code.kind.name() {
+            return Err(self.fail(
+                line,
+                format!("kind `{kind}`: the codebook gives `{}` for `{name}` = `{value}`", code.kind.name()),
+            ));
+        }
+        Ok(Row {
+            line,
+            state,
+            indicator: name.to_string(),
+            year,
+            value,
+            kind: code.kind,
+            set: code.set,
         })
     }
 }

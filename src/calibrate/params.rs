@@ -141,108 +141,123 @@ pub fn parse_free_with(keys: &[String], s: &Scenario, knobs: &Knobs, layers: &[(
     } else {
         keys.to_vec()
     };
-    let domain = |name: &str, key: &str| {
-        s.domains.iter().position(|d| d == name).ok_or_else(|| {
-            Error::Usage(format!(
-                "--free {key}: unknown domain `{name}` (expected one of {})",
-                s.domains.join(", ")
-            ))
-        })
-    };
-    let term = |name: &str, key: &str| {
-        Term::from_key(name).ok_or_else(|| {
-            Error::Usage(format!(
-                "--free {key}: unknown term `{name}` (expected one of {})",
-                TERM_NAMES.join(", ")
-            ))
-        })
-    };
     let mut out: Vec<FreeParam> = Vec::new();
     for key in keys {
-        let parts: Vec<&str> = key.split('.').collect();
-        let target = match parts.as_slice() {
-            ["utility", t] => Target::Weight {
-                domain: None,
-                term: term(t, &key)?,
-            },
-            ["domain", d, "weights", t] => Target::Weight {
-                domain: Some(domain(d, &key)?),
-                term: term(t, &key)?,
-            },
-            ["domain", d, "switching_cost"] => Target::SwitchingCost(domain(d, &key)?),
-            ["domain", d, "constants", f] => {
-                let d = domain(d, &key)?;
-                match s.frameworks.iter().position(|x| x == f) {
-                    Some(0) => {
-                        return Err(Error::Usage(format!(
-                            "--free {key}: `{f}` is the reference framework (the first of `frameworks`), whose \
-                             constant is 0: only differences of constants are identified; expected one of {}",
-                            s.frameworks[1..].join(", ")
-                        )));
-                    }
-                    Some(k) => Target::Constant(d, k),
-                    None => {
-                        return Err(Error::Usage(format!(
-                            "--free {key}: unknown framework `{f}` (expected one of {})",
-                            s.frameworks[1..].join(", ")
-                        )));
-                    }
-                }
-            }
-            ["domain", d, "revision_rate"] => Target::RevisionRate(domain(d, &key)?),
-            ["rate", c] => Target::RateCoef(RateCovariate::from_key(c).ok_or_else(|| {
-                Error::Usage(format!(
-                    "--free {key}: unknown rate covariate `{c}` (expected {})",
-                    RateCovariate::expected()
-                ))
-            })?),
-            ["detect", name] => Target::Detection(layers.iter().position(|(n, _)| n == name).ok_or_else(|| {
-                let names: Vec<&str> = layers.iter().map(|(n, _)| n.as_str()).collect();
-                Error::Usage(format!(
-                    "--free {key}: `{name}` has no observation layer in the codebook (`detection = ...`); those that do: {}",
-                    if names.is_empty() { "none".to_string() } else { names.join(", ") }
-                ))
-            })?),
-            ["choice", "lambda"] => {
-                return Err(Error::Usage(format!(
-                    "--free {key}: λ multiplies every weight and cost, so only λ·w is identified; λ stays fixed \
-                     at the scenario's value (set it with --set choice.lambda=...)"
-                )));
-            }
-            _ => {
-                return Err(Error::Usage(format!(
-                    "--free {key}: expected utility.TERM, domain.D.weights.TERM, domain.D.switching_cost, \
-                     domain.D.revision_rate, domain.D.constants.F, rate.COVARIATE or detect.INDICATOR"
-                )));
-            }
-        };
+        let target = target(&key, s, layers)?;
         if out.iter().any(|p| p.target == target) {
             return Err(Error::Usage(format!("--free {key}: given twice")));
         }
-        let start = match target {
-            Target::Weight { domain: None, term } => knobs.weights[term as usize],
-            Target::Weight { domain: Some(d), term } => knobs.weight(d, term),
-            Target::SwitchingCost(d) => knobs.cost[d],
-            Target::Constant(d, k) => knobs.constant[d * s.frameworks.len() + k],
-            Target::RevisionRate(d) => {
-                let r = knobs.rate[d];
-                if !(r > 0.0 && r < 1.0) {
-                    return Err(Error::Usage(format!(
-                        "--free {key}: the scenario's rate {r} must lie strictly between 0 and 1 to be estimated"
-                    )));
-                }
-                r
-            }
-            Target::RateCoef(ref c) => s
-                .rate_covariates
-                .iter()
-                .position(|(x, _)| x == c)
-                .map_or(0.0, |j| knobs.rate_coef[j]),
-            Target::Detection(j) => layers[j].1,
-        };
+        let start = start(&key, &target, s, knobs, layers)?;
         out.push(FreeParam { key, target, start });
     }
     Ok(out)
+}
+
+/// What the `--free` key `key` sets.
+fn target(key: &str, s: &Scenario, layers: &[(String, f64)]) -> Result<Target, Error> {
+    let parts: Vec<&str> = key.split('.').collect();
+    Ok(match parts.as_slice() {
+        ["utility", t] => Target::Weight {
+            domain: None,
+            term: term(t, key)?,
+        },
+        ["domain", d, "weights", t] => Target::Weight {
+            domain: Some(domain(s, d, key)?),
+            term: term(t, key)?,
+        },
+        ["domain", d, "switching_cost"] => Target::SwitchingCost(domain(s, d, key)?),
+        ["domain", d, "constants", f] => constant(s, d, f, key)?,
+        ["domain", d, "revision_rate"] => Target::RevisionRate(domain(s, d, key)?),
+        ["rate", c] => Target::RateCoef(RateCovariate::from_key(c).ok_or_else(|| {
+            Error::Usage(format!(
+                "--free {key}: unknown rate covariate `{c}` (expected {})",
+                RateCovariate::expected()
+            ))
+        })?),
+        ["detect", name] => Target::Detection(layers.iter().position(|(n, _)| n == name).ok_or_else(|| {
+            let names: Vec<&str> = layers.iter().map(|(n, _)| n.as_str()).collect();
+            Error::Usage(format!(
+                "--free {key}: `{name}` has no observation layer in the codebook (`detection = ...`); those that do: {}",
+                if names.is_empty() { "none".to_string() } else { names.join(", ") }
+            ))
+        })?),
+        ["choice", "lambda"] => {
+            return Err(Error::Usage(format!(
+                "--free {key}: λ multiplies every weight and cost, so only λ·w is identified; λ stays fixed \
+                 at the scenario's value (set it with --set choice.lambda=...)"
+            )));
+        }
+        _ => {
+            return Err(Error::Usage(format!(
+                "--free {key}: expected utility.TERM, domain.D.weights.TERM, domain.D.switching_cost, \
+                 domain.D.revision_rate, domain.D.constants.F, rate.COVARIATE or detect.INDICATOR"
+            )));
+        }
+    })
+}
+
+/// The index of domain `name` of `--free key`.
+fn domain(s: &Scenario, name: &str, key: &str) -> Result<usize, Error> {
+    s.domains.iter().position(|d| d == name).ok_or_else(|| {
+        Error::Usage(format!(
+            "--free {key}: unknown domain `{name}` (expected one of {})",
+            s.domains.join(", ")
+        ))
+    })
+}
+
+/// The term `name` of `--free key`.
+fn term(name: &str, key: &str) -> Result<Term, Error> {
+    Term::from_key(name).ok_or_else(|| {
+        Error::Usage(format!(
+            "--free {key}: unknown term `{name}` (expected one of {})",
+            TERM_NAMES.join(", ")
+        ))
+    })
+}
+
+/// The constant of framework `f` in domain `d` (`--free key`); the reference framework's is not
+/// identified.
+fn constant(s: &Scenario, d: &str, f: &str, key: &str) -> Result<Target, Error> {
+    let d = domain(s, d, key)?;
+    match s.frameworks.iter().position(|x| x == f) {
+        Some(0) => Err(Error::Usage(format!(
+            "--free {key}: `{f}` is the reference framework (the first of `frameworks`), whose \
+             constant is 0: only differences of constants are identified; expected one of {}",
+            s.frameworks[1..].join(", ")
+        ))),
+        Some(k) => Ok(Target::Constant(d, k)),
+        None => Err(Error::Usage(format!(
+            "--free {key}: unknown framework `{f}` (expected one of {})",
+            s.frameworks[1..].join(", ")
+        ))),
+    }
+}
+
+/// The starting value of `target` (`--free key`): the knobs' value, or the codebook's δ; a revision
+/// rate must lie strictly between 0 and 1.
+fn start(key: &str, target: &Target, s: &Scenario, knobs: &Knobs, layers: &[(String, f64)]) -> Result<f64, Error> {
+    Ok(match *target {
+        Target::Weight { domain: None, term } => knobs.weights[term as usize],
+        Target::Weight { domain: Some(d), term } => knobs.weight(d, term),
+        Target::SwitchingCost(d) => knobs.cost[d],
+        Target::Constant(d, k) => knobs.constant[d * s.frameworks.len() + k],
+        Target::RevisionRate(d) => {
+            let r = knobs.rate[d];
+            if !(r > 0.0 && r < 1.0) {
+                return Err(Error::Usage(format!(
+                    "--free {key}: the scenario's rate {r} must lie strictly between 0 and 1 to be estimated"
+                )));
+            }
+            r
+        }
+        Target::RateCoef(ref c) => s
+            .rate_covariates
+            .iter()
+            .position(|(x, _)| x == c)
+            .map_or(0.0, |j| knobs.rate_coef[j]),
+        Target::Detection(j) => layers[j].1,
+    })
 }
 
 /// Which free parameter (index) sets term `t`'s weight in domain `d`: the domain's own weight if it

@@ -74,47 +74,9 @@ pub fn dated(
     calibrated: impl FnOnce(&Fit, &[FreeParam], &Model, usize, usize) -> Result<std::path::PathBuf>,
 ) -> Result<Dated> {
     let (last, horizon) = (spec.split, spec.end);
-    if !(spec.start <= last && last < horizon) {
-        return Err(Error::Usage(format!(
-            "--fit-years {}:{last} --horizon {horizon}: expected start <= last < horizon",
-            spec.start
-        )));
-    }
-    let model = load_model(&spec.scenario, &spec.sets)?;
-    let s = &model.scenario;
-    crate::calibrate::covariates::CovariatePath::check_window(&model, spec.start, last)?;
-    let codebook = Codebook::load(&spec.observed.join("codebook.toml"), &s.frameworks, &s.domains)?;
-    if codebook.first_year > spec.start || codebook.last_year < last {
-        return Err(Error::Usage(format!(
-            "--fit-years {}:{last}: outside the panel's horizon {}-{} ({})",
-            spec.start,
-            codebook.first_year,
-            codebook.last_year,
-            codebook.path.display()
-        )));
-    }
-    let panel = Panel::load(&spec.observed.join("events.csv"), &codebook, &model.world.ids, &s.domains)?;
+    let (model, codebook, panel) = load_inputs(spec, last, horizon)?;
     let layers = codebook.layers();
-    let acted = |name: &str| panel.has_row_in(name, spec.start, last);
-    if spec.free.is_empty() && !layers.iter().any(|(n, _)| acted(n)) {
-        return Err(Error::Usage(format!(
-            "{}: no observation layer has an act in {}:{last}, so nothing is free by default; name keys with --free",
-            codebook.path.display(),
-            spec.start
-        )));
-    }
-    // By default only the detection rates: on the covered cells the weights are not identified
-    // (their fit over 2018-2025 runs off to thousands; docs/calibration.md), so they stay at the
-    // scenario's values unless `--free` names them.
-    let keys = if spec.free.is_empty() {
-        layers
-            .iter()
-            .filter(|(n, _)| acted(n))
-            .map(|(n, _)| format!("detect.{n}"))
-            .collect()
-    } else {
-        spec.free.clone()
-    };
+    let keys = free_keys(spec, &codebook, &panel, &layers, last)?;
     let fit_spec = Spec { end: last, ..spec.clone() };
     let (v, meta) = variant(&model, &codebook, &panel, &fit_spec, &layers, &keys, Vec::new())?;
     let events = meta.iter().filter(|m| m.event && m.scored).count();
@@ -133,29 +95,8 @@ pub fn dated(
     let runs_model = load_model(&path.display().to_string(), &sets)?;
     let runs = opts.runs.unwrap_or(runs_model.scenario.batch.runs);
     let seed = opts.seed.unwrap_or(runs_model.scenario.batch.seed);
-    // Each layer's δ per run: its estimate's normal on the logit scale (fixed ones stay put).
-    let mut delta: BTreeMap<String, (f64, f64)> = layers.iter().map(|(n, d)| (n.clone(), ((d / (1.0 - d)).ln(), 0.0))).collect();
-    for (a, p) in v.free.iter().enumerate() {
-        if let Target::Detection(j) = p.target {
-            let e = &fit.estimates[a];
-            let d = e.value;
-            delta.insert(layers[j].0.clone(), (fit.internal[a], e.se_jackknife / (d * (1.0 - d))));
-        }
-    }
-    let names: Vec<String> = delta.keys().cloned().collect();
-    let detection = |name: &str, r: u64| -> Option<f64> {
-        let (eta, se) = *delta.get(name)?;
-        // One normal per layer, in name order, from the run's own stream.
-        let mut rng = run_rng(seed, r, Purpose::Layers);
-        let mut z = 0.0;
-        for n in &names {
-            let x: f64 = StandardNormal.sample(&mut rng);
-            if n == name {
-                z = x;
-            }
-        }
-        Some(1.0 / (1.0 + (-(eta + se * z)).exp()))
-    };
+    let draws = LayerDraws::new(&layers, &v.free, &fit, seed);
+    let detection = |name: &str, r: u64| draws.at(name, r);
     let spells = Spells::at_risk_beyond(&runs_model, &panel, &codebook, last, horizon)?;
     let pool = crate::batch::thread_pool(opts.threads)?;
     let reps = Replications {
@@ -185,6 +126,97 @@ pub fn dated(
         counts,
         model: runs_model,
     })
+}
+
+/// The model, codebook and panel of a dated forecast fitted on `spec.start..=last` and run to
+/// `horizon`, each checked against the years.
+fn load_inputs(spec: &Spec, last: i32, horizon: i32) -> Result<(Model, Codebook, Panel)> {
+    if !(spec.start <= last && last < horizon) {
+        return Err(Error::Usage(format!(
+            "--fit-years {}:{last} --horizon {horizon}: expected start <= last < horizon",
+            spec.start
+        )));
+    }
+    let model = load_model(&spec.scenario, &spec.sets)?;
+    let s = &model.scenario;
+    crate::calibrate::covariates::CovariatePath::check_window(&model, spec.start, last)?;
+    let codebook = Codebook::load(&spec.observed.join("codebook.toml"), &s.frameworks, &s.domains)?;
+    if codebook.first_year > spec.start || codebook.last_year < last {
+        return Err(Error::Usage(format!(
+            "--fit-years {}:{last}: outside the panel's horizon {}-{} ({})",
+            spec.start,
+            codebook.first_year,
+            codebook.last_year,
+            codebook.path.display()
+        )));
+    }
+    let panel = Panel::load(&spec.observed.join("events.csv"), &codebook, &model.world.ids, &s.domains)?;
+    Ok((model, codebook, panel))
+}
+
+/// The keys the fit frees: `--free`'s, or by default the detection rate of every observation layer
+/// with an act in `spec.start..=last` (an error when there is none).
+fn free_keys(spec: &Spec, codebook: &Codebook, panel: &Panel, layers: &[(String, f64)], last: i32) -> Result<Vec<String>> {
+    let acted = |name: &str| panel.has_row_in(name, spec.start, last);
+    if spec.free.is_empty() && !layers.iter().any(|(n, _)| acted(n)) {
+        return Err(Error::Usage(format!(
+            "{}: no observation layer has an act in {}:{last}, so nothing is free by default; name keys with --free",
+            codebook.path.display(),
+            spec.start
+        )));
+    }
+    // By default only the detection rates: on the covered cells the weights are not identified
+    // (their fit over 2018-2025 runs off to thousands; docs/calibration.md), so they stay at the
+    // scenario's values unless `--free` names them.
+    Ok(if spec.free.is_empty() {
+        layers
+            .iter()
+            .filter(|(n, _)| acted(n))
+            .map(|(n, _)| format!("detect.{n}"))
+            .collect()
+    } else {
+        spec.free.clone()
+    })
+}
+
+/// Each observation layer's detection rate per run: its estimate's normal on the logit scale (fixed
+/// ones stay put), one standard normal per layer in name order from the run's own stream.
+struct LayerDraws {
+    /// Per layer: the logit of its rate and that logit's standard error.
+    delta: BTreeMap<String, (f64, f64)>,
+    names: Vec<String>,
+    seed: u64,
+}
+
+impl LayerDraws {
+    /// The draws of the `layers` (name, δ) given the fit of `free`, for the runs of `seed`.
+    fn new(layers: &[(String, f64)], free: &[FreeParam], fit: &Fit, seed: u64) -> LayerDraws {
+        let mut delta: BTreeMap<String, (f64, f64)> = layers.iter().map(|(n, d)| (n.clone(), ((d / (1.0 - d)).ln(), 0.0))).collect();
+        for (a, p) in free.iter().enumerate() {
+            if let Target::Detection(j) = p.target {
+                let e = &fit.estimates[a];
+                let d = e.value;
+                delta.insert(layers[j].0.clone(), (fit.internal[a], e.se_jackknife / (d * (1.0 - d))));
+            }
+        }
+        let names: Vec<String> = delta.keys().cloned().collect();
+        LayerDraws { delta, names, seed }
+    }
+
+    /// The detection rate of layer `name` in run r (None for an outcome without a layer).
+    fn at(&self, name: &str, r: u64) -> Option<f64> {
+        let (eta, se) = *self.delta.get(name)?;
+        // One normal per layer, in name order, from the run's own stream.
+        let mut rng = run_rng(self.seed, r, Purpose::Layers);
+        let mut z = 0.0;
+        for n in &self.names {
+            let x: f64 = StandardNormal.sample(&mut rng);
+            if n == name {
+                z = x;
+            }
+        }
+        Some(1.0 / (1.0 + (-(eta + se * z)).exp()))
+    }
 }
 
 impl Dated {

@@ -81,18 +81,7 @@ pub fn simulate(data: &Data, models: &[Box<dyn ForecastModel>], time: &Window, o
         runs,
     };
     let y: Vec<bool> = spells.spells.iter().map(|h| h.adopted.is_some()).collect();
-    let meta: Vec<Meta> = spells
-        .spells
-        .iter()
-        .zip(&y)
-        .map(|(h, &event)| Meta {
-            indicator: h.indicator.clone(),
-            year: end,
-            event,
-            union: h.union,
-            scored: true,
-        })
-        .collect();
+    let meta = spell_meta(&spells, &y, end);
     // Each model's time-window forecast of split + 1, per (state, indicator).
     let first_year: Vec<usize> = (0..time.rows.len()).filter(|&j| time.meta[j].year == split + 1).collect();
     let (mut forecasts, mut multi, mut bands) = (Vec::new(), Vec::new(), Vec::new());
@@ -112,28 +101,9 @@ pub fn simulate(data: &Data, models: &[Box<dyn ForecastModel>], time: &Window, o
             multi.push((m.name().to_string(), my));
             continue;
         }
-        let yearly: BTreeMap<(usize, &str), f64> = first_year
-            .iter()
-            .map(|&j| ((time.cluster[j], time.meta[j].indicator.as_str()), f.p[j]))
-            .collect();
-        let p = spells
-            .spells
-            .iter()
-            .map(|h| {
-                let h1 = yearly.get(&(h.state, h.indicator.as_str())).ok_or_else(|| {
-                    Error::Usage(format!(
-                        "hindcast: no covered cell-year of {} at risk of {} in {}",
-                        data.ids()[h.state],
-                        h.indicator,
-                        split + 1
-                    ))
-                })?;
-                Ok(1.0 - (1.0 - h1).powi(years as i32))
-            })
-            .collect::<Result<Vec<f64>>>()?;
         forecasts.push(Forecast {
             model: m.name().to_string(),
-            p,
+            p: compounded(data, &spells, time, f, &first_year, split, years)?,
         });
     }
     let cluster: Vec<usize> = spells.spells.iter().map(|h| h.state).collect();
@@ -155,6 +125,56 @@ pub fn simulate(data: &Data, models: &[Box<dyn ForecastModel>], time: &Window, o
         scores,
         differences,
     })
+}
+
+/// What each spell's observation is about: its indicator, the last scored year `end`, whether it
+/// acted (`y`) and its indicator's union.
+fn spell_meta(spells: &Spells, y: &[bool], end: i32) -> Vec<Meta> {
+    spells
+        .spells
+        .iter()
+        .zip(y)
+        .map(|(h, &event)| Meta {
+            indicator: h.indicator.clone(),
+            year: end,
+            event,
+            union: h.union,
+            scored: true,
+        })
+        .collect()
+}
+
+/// A model without an engine: its time-window forecast `f` of split + 1 (the rows `first_year` of
+/// the window), compounded over the `years` scored years for each spell; a spell without that
+/// forecast is an error.
+fn compounded(
+    data: &Data,
+    spells: &Spells,
+    time: &Window,
+    f: &Forecast,
+    first_year: &[usize],
+    split: i32,
+    years: usize,
+) -> Result<Vec<f64>> {
+    let yearly: BTreeMap<(usize, &str), f64> = first_year
+        .iter()
+        .map(|&j| ((time.cluster[j], time.meta[j].indicator.as_str()), f.p[j]))
+        .collect();
+    spells
+        .spells
+        .iter()
+        .map(|h| {
+            let h1 = yearly.get(&(h.state, h.indicator.as_str())).ok_or_else(|| {
+                Error::Usage(format!(
+                    "hindcast: no covered cell-year of {} at risk of {} in {}",
+                    data.ids()[h.state],
+                    h.indicator,
+                    split + 1
+                ))
+            })?;
+            Ok(1.0 - (1.0 - h1).powi(years as i32))
+        })
+        .collect::<Result<Vec<f64>>>()
 }
 
 /// Per indicator and scored year: the observed acts against the runs' counts.

@@ -12,7 +12,10 @@
 //!
 //! One file per term family: [`economy`], [`investment`], [`network`], [`affinity`], [`security`],
 //! [`standards`], [`hedging`]; the choice rule in [`choice`]; sponsors in [`sponsors`]; the yearly
-//! dynamics in [`crate::run`].
+//! dynamics in [`crate::run`]. [`Model::build`] calls one part per concern: `bind` (selectors to
+//! masks, homes, anchors, initial rules), `tastes` (freedom closeness and group bonuses), `events`
+//! (the resolved events), `tables` (the precomputed tables of the ties and GDP), and
+//! `sponsors::targets` and `rate::standardised_covariates`.
 
 pub mod affinity;
 pub mod choice;
@@ -26,63 +29,23 @@ pub mod sponsors;
 pub mod standards;
 pub mod utility;
 
-use crate::error::{Error, Result};
+mod bind;
+mod events;
+mod tables;
+mod tastes;
+
+pub use events::{ModelAction, ModelEvent};
+pub use tables::MAX_TABLE_DEGREE;
+pub use tastes::GroupTerm;
+
+use crate::error::Result;
 use crate::metrics::{Labels, Layout};
-use crate::scenario::{Action, Condition, Knob, Param, Scenario, Selector, SetValue, TERMS, Term};
+use crate::scenario::{Knob, Param, Scenario, TERMS, Term};
 use crate::world::{StateId, World};
+use tables::Tables;
 
 /// Marks a cell that is not anchored to any framework.
 pub const NO_ANCHOR: u8 = u8::MAX;
-
-/// Membership bonus of a group for a framework (affinity or security).
-#[derive(Debug, Clone, PartialEq)]
-pub struct GroupTerm {
-    pub framework: usize,
-    pub members: Vec<StateId>,
-    pub weight: Param,
-}
-
-/// An event resolved against the world: the step it applies at (1 = the first simulated year), or,
-/// with a condition, the first step at which the condition is checked.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ModelEvent {
-    pub step: usize,
-    pub when: Option<Condition>,
-    /// Years after which a reversible action is undone.
-    pub duration: Option<u32>,
-    pub action: ModelAction,
-}
-
-/// What a resolved event does.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ModelAction {
-    Set {
-        knob: Knob,
-        value: SetValue,
-    },
-    Partnership {
-        framework: usize,
-        states: Vec<StateId>,
-        domains: Vec<bool>,
-        bonus: f64,
-    },
-    ExportControl {
-        framework: usize,
-        states: Vec<StateId>,
-        domains: Vec<bool>,
-        penalty: f64,
-    },
-    Force {
-        framework: usize,
-        states: Vec<StateId>,
-        domains: Vec<bool>,
-        lock_years: u32,
-    },
-    Coordinate {
-        states: Vec<StateId>,
-        domains: Vec<bool>,
-    },
-}
 
 /// A scenario bound to its world: the static, shared input of every run of a batch.
 #[derive(Debug, Clone)]
@@ -145,28 +108,6 @@ pub struct Model {
     pub rate_z: Vec<f64>,
 }
 
-/// Largest number of partners per state for the count tables ([`Model::tie_sums`]): counts are
-/// packed as bytes.
-pub const MAX_TABLE_DEGREE: usize = 255;
-
-/// `Some(table)` when every value of `w` is the same, with `table[c]` the sum of c copies added one
-/// at a time, c = 0..=`max_count`.
-fn repeated_sums(w: impl Iterator<Item = f64>, max_count: usize) -> Option<Vec<f64>> {
-    let mut w = w.peekable();
-    let first = w.peek().copied().unwrap_or(0.0);
-    if !w.all(|x| x.to_bits() == first.to_bits()) {
-        return None;
-    }
-    let mut table = Vec::with_capacity(max_count + 1);
-    let mut acc = 0.0;
-    table.push(acc);
-    for _ in 0..max_count {
-        acc += first;
-        table.push(acc);
-    }
-    Some(table)
-}
-
 impl Model {
     /// Bytes of a model with these sizes: per state, home, anchor, E, freedom, hedgers, initial rule,
     /// sponsor targets, the reversed ties' row offsets and the equal-GDP table; per tie, its
@@ -185,179 +126,25 @@ impl Model {
 
     /// Bind a validated scenario to a world, checking every name against it.
     pub fn build(scenario: Scenario, world: World) -> Result<Model> {
-        let n = world.len();
-        let (k_count, d_count) = (scenario.k(), scenario.d());
         let layout = Layout {
-            states: n,
-            domains: d_count,
-            frameworks: k_count,
+            states: world.len(),
+            domains: scenario.d(),
+            frameworks: scenario.k(),
             years: scenario.steps() + 1,
         };
-        let select = |sel: &Selector| -> Result<Vec<bool>> {
-            world.select(sel).map_err(|(i, msg)| {
-                let key = match i.checked_sub(sel.include.len()) {
-                    None => format!("{}[{i}]", sel.key),
-                    Some(j) => format!("{}[{j}]", sel.except_key),
-                };
-                scenario.error(&key, msg)
-            })
-        };
-        let members = |mask: &[bool]| -> Vec<StateId> { mask.iter().enumerate().filter(|(_, m)| **m).map(|(i, _)| i as StateId).collect() };
-        for (g, _) in &scenario.world.gravity.bloc_boost {
-            if world.groups.members(g).is_none() && matches!(scenario.world.source, crate::scenario::WorldSource::Countries { .. }) {
-                return Err(scenario.error(
-                    &format!("world.gravity.bloc_boost.{g}"),
-                    format!("unknown group `{g}`; the world's groups are: {}", world.groups.names.join(", ")),
-                ));
-            }
-        }
-
-        let mut home = Vec::with_capacity(k_count);
-        for f in &scenario.framework_specs {
-            home.push(select(&f.home)?);
-        }
-
-        let mut anchor = vec![NO_ANCHOR; d_count * n];
-        for (d, dom) in scenario.domain_specs.iter().enumerate() {
-            for k in (0..k_count).filter(|&k| dom.anchored[k]) {
-                for i in (0..n).filter(|&i| home[k][i]) {
-                    let cell = &mut anchor[d * n + i];
-                    if *cell != NO_ANCHOR && *cell as usize != k {
-                        return Err(scenario.error(
-                            &format!("domain.{}.anchored", dom.name),
-                            format!(
-                                "state {} is a home state of both {} and {}, which are anchored in this domain",
-                                world.ids[i], scenario.frameworks[*cell as usize], scenario.frameworks[k]
-                            ),
-                        ));
-                    }
-                    *cell = k as u8;
-                }
-            }
-        }
+        bind::check_bloc_boost(&scenario, &world)?;
+        let home = bind::homes(&scenario, &world)?;
+        let anchor = bind::anchors(&scenario, &world, &home)?;
 
         let econ = economy::pull(&world.ties, &home);
-        let mut freedom = vec![0.0; n * k_count];
-        for (k, f) in scenario.framework_specs.iter().enumerate() {
-            if let Some(ideal) = f.freedom_ideal {
-                for i in 0..n {
-                    freedom[i * k_count + k] = affinity::freedom_closeness(world.freedom[i], ideal);
-                }
-            }
-        }
-        let group_terms = |pick: fn(&crate::scenario::FrameworkSpec) -> &Vec<(String, Param, String)>| -> Result<Vec<GroupTerm>> {
-            let mut out = Vec::new();
-            for (k, f) in scenario.framework_specs.iter().enumerate() {
-                for (g, weight, key) in pick(f) {
-                    let m = world.groups.members(g).ok_or_else(|| {
-                        scenario.error(
-                            key,
-                            format!("unknown group `{g}`; the world's groups are: {}", world.groups.names.join(", ")),
-                        )
-                    })?;
-                    out.push(GroupTerm {
-                        framework: k,
-                        members: m.to_vec(),
-                        weight: *weight,
-                    });
-                }
-            }
-            Ok(out)
-        };
-        let affinity_groups = group_terms(|f| &f.affinity)?;
-        let security_groups = group_terms(|f| &f.security)?;
-        let hedgers = select(&scenario.hedgers)?;
+        let freedom = tastes::freedom(&scenario, &world);
+        let affinity_groups = tastes::group_terms(&scenario, &world, |f| &f.affinity)?;
+        let security_groups = tastes::group_terms(&scenario, &world, |f| &f.security)?;
+        let hedgers = bind::select(&scenario, &world, &scenario.hedgers)?;
 
-        let mut initial_rule = vec![u16::MAX; d_count * n];
-        for (d, dom) in scenario.domain_specs.iter().enumerate() {
-            for (r, rule) in dom.initial.iter().enumerate() {
-                let mask = select(&rule.states)?;
-                for i in 0..n {
-                    if mask[i] && initial_rule[d * n + i] == u16::MAX {
-                        initial_rule[d * n + i] = r as u16;
-                    }
-                }
-            }
-            if let Some(i) = (0..n).find(|&i| initial_rule[d * n + i] == u16::MAX && anchor[d * n + i] == NO_ANCHOR) {
-                return Err(scenario.error(
-                    &format!("domain.{}.initial", dom.name),
-                    format!(
-                        "no initial rule covers state {}; add a last rule with states = [\"all\"]",
-                        world.ids[i]
-                    ),
-                ));
-            }
-        }
-
-        let mut sponsor_targets = Vec::with_capacity(k_count);
-        for (k, f) in scenario.framework_specs.iter().enumerate() {
-            let targets = match &f.sponsor {
-                Some(s) => {
-                    let mask = select(&s.targets)?;
-                    (0..n).filter(|&i| mask[i] && !home[k][i]).map(|i| i as StateId).collect()
-                }
-                None => Vec::new(),
-            };
-            sponsor_targets.push(targets);
-        }
-
-        let mut events = Vec::new();
-        for e in &scenario.events {
-            let step = (e.year - scenario.start) as usize;
-            let action = match &e.action {
-                Action::Set { knob, value } => ModelAction::Set {
-                    knob: *knob,
-                    value: *value,
-                },
-                Action::Partnership {
-                    framework,
-                    states,
-                    domains,
-                    affinity,
-                } => ModelAction::Partnership {
-                    framework: *framework,
-                    states: members(&select(states)?),
-                    domains: domains.clone(),
-                    bonus: *affinity,
-                },
-                Action::ExportControl {
-                    framework,
-                    exempt,
-                    domains,
-                    penalty,
-                } => {
-                    let ex = select(exempt)?;
-                    let states = (0..n).filter(|&i| !ex[i] && !home[*framework][i]).map(|i| i as StateId).collect();
-                    ModelAction::ExportControl {
-                        framework: *framework,
-                        states,
-                        domains: domains.clone(),
-                        penalty: *penalty,
-                    }
-                }
-                Action::Force {
-                    framework,
-                    states,
-                    domains,
-                    lock_years,
-                } => ModelAction::Force {
-                    framework: *framework,
-                    states: members(&select(states)?),
-                    domains: domains.clone(),
-                    lock_years: *lock_years,
-                },
-                Action::Coordinate { states, domains } => ModelAction::Coordinate {
-                    states: members(&select(states)?),
-                    domains: domains.clone(),
-                },
-            };
-            events.push(ModelEvent {
-                step,
-                when: e.when,
-                duration: e.duration,
-                action,
-            });
-        }
+        let initial_rule = bind::initial_rules(&scenario, &world, &anchor)?;
+        let sponsor_targets = sponsors::targets(&scenario, &world, &home)?;
+        let events = events::resolve(&scenario, &world, &home)?;
         let has_partnerships = events.iter().any(|e| matches!(e.action, ModelAction::Partnership { .. }));
         let has_export_controls = events.iter().any(|e| matches!(e.action, ModelAction::ExportControl { .. }));
         let has_sponsors = scenario.framework_specs.iter().any(|f| f.sponsor.is_some());
@@ -365,66 +152,8 @@ impl Model {
 
         let total_gdp = world.gdp.iter().sum();
         let total_population = world.population.iter().sum();
-        let mut frag_scale = vec![0.0; n];
-        let mut frag_total = 0.0;
-        for (i, scale) in frag_scale.iter_mut().enumerate() {
-            let (_, w) = world.ties.row(i);
-            let abs: f64 = w.iter().map(|&x| f64::from(x).abs()).sum();
-            if abs > 0.0 {
-                *scale = world.ties.row_total[i] / abs;
-                frag_total += world.ties.row_total[i];
-            }
-        }
-
-        let tie_frag_weights = |i: usize| {
-            let (_, w) = world.ties.row(i);
-            let scale = if frag_total > 0.0 { frag_scale[i] / frag_total } else { 0.0 };
-            w.iter().map(move |&x| f64::from(x).abs() * scale)
-        };
-        let all_frag_weights = || (0..n).flat_map(tie_frag_weights);
-
-        if n == 0 {
-            return Err(Error::Usage("the world has no states".into()));
-        }
-        let max_degree = (0..n).map(|i| world.ties.offsets[i + 1] - world.ties.offsets[i]).max().unwrap_or(0);
-        // Counts of partners index these tables; beyond MAX_TABLE_DEGREE they do not fit a byte.
-        let small = max_degree <= MAX_TABLE_DEGREE;
-        let tie_sums = small
-            .then(|| repeated_sums(world.ties.weights.iter().map(|&w| f64::from(w)), max_degree))
-            .flatten();
-        let frag_sums = small.then(|| repeated_sums(all_frag_weights(), max_degree)).flatten();
-        // With one weight the index needs only the table above.
-        let frag_weight: Vec<f64> = if frag_sums.is_some() {
-            Vec::new()
-        } else {
-            all_frag_weights().collect()
-        };
-        let gdp_sums = repeated_sums(world.gdp.iter().copied(), n);
-        let (mut in_offsets, mut in_sources) = (Vec::new(), Vec::new());
-        if frag_sums.is_none() || tie_sums.is_some() {
-            in_offsets = vec![0usize; n + 1];
-            for &j in &world.ties.targets {
-                in_offsets[j as usize + 1] += 1;
-            }
-            for j in 0..n {
-                in_offsets[j + 1] += in_offsets[j];
-            }
-            let mut fill = in_offsets.clone();
-            in_sources = vec![0; world.ties.targets.len()];
-            for i in 0..n {
-                for &j in world.ties.row(i).0 {
-                    in_sources[fill[j as usize]] = i as StateId;
-                    fill[j as usize] += 1;
-                }
-            }
-        }
-        let mut rate_z = Vec::with_capacity(n * scenario.rate_covariates.len());
-        for (c, _) in &scenario.rate_covariates {
-            let z = rate::raw_values(&world, c)
-                .and_then(|x| rate::standardise(&x))
-                .map_err(|m| scenario.error(&format!("rate.{}", c.key()), m))?;
-            rate_z.extend(z);
-        }
+        let tables = Tables::build(&world)?;
+        let rate_z = rate::standardised_covariates(&scenario, &world)?;
         Ok(Model {
             rate_z,
             scenario,
@@ -446,13 +175,13 @@ impl Model {
             has_anchors,
             total_gdp,
             total_population,
-            frag_weight,
-            gdp_sums,
-            tie_sums,
-            frag_sums,
-            count_bits: (usize::BITS - max_degree.leading_zeros()).max(1),
-            in_offsets,
-            in_sources,
+            frag_weight: tables.frag_weight,
+            gdp_sums: tables.gdp_sums,
+            tie_sums: tables.tie_sums,
+            frag_sums: tables.frag_sums,
+            count_bits: tables.count_bits,
+            in_offsets: tables.in_offsets,
+            in_sources: tables.in_sources,
         })
     }
 

@@ -2,6 +2,7 @@
 //! z_ic, computed once per model, and each cell's yearly probability of reconsidering,
 //! ρ_id = σ(logit ρ_d + Σ_c β_c z_ic).
 
+use crate::scenario::Scenario;
 use crate::scenario::rate::RateCovariate;
 use crate::world::World;
 
@@ -72,6 +73,20 @@ pub fn cell_rates(rates: &[f64], coefs: &[f64], z: &[f64], n: usize, out: &mut [
             out[d * n + i] = shifted(rho, eta);
         }
     }
+}
+
+/// The covariates of `scenario.rate_covariates` standardised over the world's states, `[c*N + i]`
+/// in the scenario's order (empty without `[rate]`); a covariate undefined for a state, or equal for
+/// all, is an error at its key.
+pub(crate) fn standardised_covariates(scenario: &Scenario, world: &World) -> crate::error::Result<Vec<f64>> {
+    let mut rate_z = Vec::with_capacity(world.len() * scenario.rate_covariates.len());
+    for (c, _) in &scenario.rate_covariates {
+        let z = raw_values(world, c)
+            .and_then(|x| standardise(&x))
+            .map_err(|m| scenario.error(&format!("rate.{}", c.key()), m))?;
+        rate_z.extend(z);
+    }
+    Ok(rate_z)
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 //! Missing Human Freedom Index scores (23 rows) are imputed with the mean score of the state's UN
 //! subregion, or of all scored states where the subregion has none; imputed rows are flagged.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -59,11 +60,45 @@ fn read(dir: Option<&Path>, file: &str, bundled: &'static str) -> Result<(PathBu
 pub fn load(data_dir: Option<&Path>, include_non_sovereign: bool, vintage: Option<&Path>, g: &Gravity) -> Result<World> {
     let (cpath, ctext) = read(data_dir, "countries.csv", COUNTRIES_CSV)?;
     let (mpath, mtext) = read(data_dir, "memberships.csv", MEMBERSHIPS_CSV)?;
+    let (mut w, seen) = read_countries(&cpath, &ctext, include_non_sovereign)?;
+    impute_freedom(&mut w);
+    w.groups = read_memberships(&w, &seen, &mpath, &mtext)?;
+    let vintage = match vintage {
+        Some(path) => {
+            let v = super::vintage::apply(&mut w, path)?;
+            format!(
+                "; population and GDP from {} ({} and {} replaced, {} and {} kept)",
+                path.display(),
+                v.replaced.0,
+                v.replaced.1,
+                v.kept.0,
+                v.kept.1
+            )
+        }
+        None => String::new(),
+    };
+    w.ties = gravity::ties(&w.gdp, &w.lon, &w.lat, &w.groups, g);
+    let imputed = w.freedom_imputed.iter().filter(|&&x| x).count();
+    w.description = format!(
+        "countries: {} states from {} ({} groups; freedom imputed for {imputed}; gravity ties, top {} partners){vintage}",
+        w.len(),
+        cpath
+            .parent()
+            .map_or_else(|| cpath.display().to_string(), |p| p.display().to_string()),
+        w.groups.names.len(),
+        g.top_partners
+    );
+    Ok(w)
+}
+
+/// The states of countries.csv (`ctext`, read from `cpath`), each row checked, the non-sovereign
+/// ones only with `include_non_sovereign` (freedom NaN where unscored), and every iso3 of the file.
+fn read_countries(cpath: &Path, ctext: &str, include_non_sovereign: bool) -> Result<(World, BTreeSet<String>)> {
     let mut w = World::default();
-    let mut seen = std::collections::BTreeSet::new();
-    for (line, r) in rows::<CountryRow>(&cpath, &ctext)? {
+    let mut seen = BTreeSet::new();
+    for (line, r) in rows::<CountryRow>(cpath, ctext)? {
         let bad = |message: String| Error::Data {
-            path: cpath.clone(),
+            path: cpath.to_path_buf(),
             line,
             message,
         };
@@ -95,49 +130,27 @@ pub fn load(data_dir: Option<&Path>, include_non_sovereign: bool, vintage: Optio
         w.freedom_imputed.push(r.hf_score.is_none());
         w.freedom.push(r.hf_score.unwrap_or(f64::NAN));
     }
-    impute_freedom(&mut w);
+    Ok((w, seen))
+}
 
+/// The groups of memberships.csv (`mtext`, read from `mpath`) over the states of `w`; a state of
+/// countries.csv (`seen`) left out of this world is skipped, an unknown one is an error.
+fn read_memberships(w: &World, seen: &BTreeSet<String>, mpath: &Path, mtext: &str) -> Result<Groups> {
     let mut pairs = Vec::new();
-    for (line, r) in rows::<MembershipRow>(&mpath, &mtext)? {
+    for (line, r) in rows::<MembershipRow>(mpath, mtext)? {
         match w.state(&r.iso3) {
             Some(i) => pairs.push((r.group, i)),
             None if seen.contains(&r.iso3) => {} // a non-sovereign state left out of this world
             None => {
                 return Err(Error::Data {
-                    path: mpath.clone(),
+                    path: mpath.to_path_buf(),
                     line,
                     message: format!("unknown iso3 `{}` (not in countries.csv)", r.iso3),
                 });
             }
         }
     }
-    w.groups = Groups::from_pairs(pairs);
-    let vintage = match vintage {
-        Some(path) => {
-            let v = super::vintage::apply(&mut w, path)?;
-            format!(
-                "; population and GDP from {} ({} and {} replaced, {} and {} kept)",
-                path.display(),
-                v.replaced.0,
-                v.replaced.1,
-                v.kept.0,
-                v.kept.1
-            )
-        }
-        None => String::new(),
-    };
-    w.ties = gravity::ties(&w.gdp, &w.lon, &w.lat, &w.groups, g);
-    let imputed = w.freedom_imputed.iter().filter(|&&x| x).count();
-    w.description = format!(
-        "countries: {} states from {} ({} groups; freedom imputed for {imputed}; gravity ties, top {} partners){vintage}",
-        w.len(),
-        cpath
-            .parent()
-            .map_or_else(|| cpath.display().to_string(), |p| p.display().to_string()),
-        w.groups.names.len(),
-        g.top_partners
-    );
-    Ok(w)
+    Ok(Groups::from_pairs(pairs))
 }
 
 /// Replace NaN freedom scores by the subregion mean (or the global mean).

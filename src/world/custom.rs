@@ -10,6 +10,7 @@
 //! absolute weights sum to one; with `raw_weights = true` they are used as written, as in landscape
 //! theory where propensities carry their own scale.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::Deserialize;
@@ -99,11 +100,28 @@ fn check_header(path: &Path, text: &str, allowed: &[&str], required: &[&str]) ->
 
 /// Load a custom world from `agents` and `ties` CSV files.
 pub fn load(agents: &Path, ties: &Path, raw_weights: bool) -> Result<World> {
+    let (mut w, index) = read_agents(agents)?;
+    let adjacency = read_ties(ties, agents, &index, w.len())?;
+    w.ties = Ties::from_rows(adjacency, raw_weights);
+    w.description = format!(
+        "custom: {} agents from {}, {} ties from {}{}",
+        w.len(),
+        agents.display(),
+        w.ties.targets.len(),
+        ties.display(),
+        if raw_weights { " (raw weights)" } else { "" }
+    );
+    Ok(w)
+}
+
+/// The world of the agents of `agents` (everything but its ties and description), with the index
+/// of each agent's id.
+fn read_agents(agents: &Path) -> Result<(World, BTreeMap<String, StateId>)> {
     let atext = read(agents)?;
     check_header(agents, &atext, &AGENT_COLUMNS, &["id"])?;
     let mut w = World::default();
     let mut pairs = Vec::new();
-    let mut index = std::collections::BTreeMap::new();
+    let mut index = BTreeMap::new();
     for (line, r) in rows::<AgentRow>(agents, &atext)? {
         let bad = |message: String| Error::Data {
             path: agents.to_path_buf(),
@@ -116,24 +134,7 @@ pub fn load(agents: &Path, ties: &Path, raw_weights: bool) -> Result<World> {
         if index.insert(r.id.clone(), w.len() as StateId).is_some() {
             return Err(bad(format!("duplicate id `{}`", r.id)));
         }
-        let positive = |x: Option<f64>, what: &str| -> Result<f64> {
-            match x {
-                None => Ok(1.0),
-                Some(v) if v > 0.0 && v.is_finite() => Ok(v),
-                Some(v) => Err(bad(format!("{what} must be a positive number, found {v}"))),
-            }
-        };
-        let gdp = positive(r.gdp, "gdp")?;
-        let population = positive(r.population, "population")?;
-        if let Some(f) = r.freedom
-            && !(0.0..=10.0).contains(&f)
-        {
-            return Err(bad(format!("freedom must be in [0, 10], found {f}")));
-        }
-        let (lon, lat) = (r.lon.unwrap_or(0.0), r.lat.unwrap_or(0.0));
-        if !((-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat)) {
-            return Err(bad("lon must be in [-180, 180] and lat in [-90, 90]".into()));
-        }
+        let (gdp, population, lon, lat) = agent_numbers(&r, bad)?;
         let i = w.len() as StateId;
         for g in r.groups.iter().flat_map(|g| g.split(';')).map(str::trim).filter(|g| !g.is_empty()) {
             pairs.push((g.to_string(), i));
@@ -158,10 +159,39 @@ pub fn load(agents: &Path, ties: &Path, raw_weights: bool) -> Result<World> {
     }
     w.groups = Groups::from_pairs(pairs);
     w.columns = numeric_columns(agents, &atext)?;
+    Ok((w, index))
+}
 
+/// An agent's GDP and population (default 1), longitude and latitude (default 0), checked with its
+/// freedom score; `bad` makes the error at the agent's line.
+fn agent_numbers(r: &AgentRow, bad: impl Fn(String) -> Error) -> Result<(f64, f64, f64, f64)> {
+    let positive = |x: Option<f64>, what: &str| -> Result<f64> {
+        match x {
+            None => Ok(1.0),
+            Some(v) if v > 0.0 && v.is_finite() => Ok(v),
+            Some(v) => Err(bad(format!("{what} must be a positive number, found {v}"))),
+        }
+    };
+    let gdp = positive(r.gdp, "gdp")?;
+    let population = positive(r.population, "population")?;
+    if let Some(f) = r.freedom
+        && !(0.0..=10.0).contains(&f)
+    {
+        return Err(bad(format!("freedom must be in [0, 10], found {f}")));
+    }
+    let (lon, lat) = (r.lon.unwrap_or(0.0), r.lat.unwrap_or(0.0));
+    if !((-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat)) {
+        return Err(bad("lon must be in [-180, 180] and lat in [-90, 90]".into()));
+    }
+    Ok((gdp, population, lon, lat))
+}
+
+/// The ties of `ties` as rows of (target, weight) per source, over the `n` agents of `agents`
+/// (`index`: each id's agent).
+fn read_ties(ties: &Path, agents: &Path, index: &BTreeMap<String, StateId>, n: usize) -> Result<Vec<Vec<(StateId, f64)>>> {
     let ttext = read(ties)?;
     check_header(ties, &ttext, &TIE_COLUMNS, &TIE_COLUMNS)?;
-    let mut adjacency: Vec<Vec<(StateId, f64)>> = vec![Vec::new(); w.len()];
+    let mut adjacency: Vec<Vec<(StateId, f64)>> = vec![Vec::new(); n];
     for (line, r) in rows::<TieRow>(ties, &ttext)? {
         let bad = |message: String| Error::Data {
             path: ties.to_path_buf(),
@@ -187,16 +217,7 @@ pub fn load(agents: &Path, ties: &Path, raw_weights: bool) -> Result<World> {
         }
         row.push((t, r.weight));
     }
-    w.ties = Ties::from_rows(adjacency, raw_weights);
-    w.description = format!(
-        "custom: {} agents from {}, {} ties from {}{}",
-        w.len(),
-        agents.display(),
-        w.ties.targets.len(),
-        ties.display(),
-        if raw_weights { " (raw weights)" } else { "" }
-    );
-    Ok(w)
+    Ok(adjacency)
 }
 
 /// The `x_NAME` columns of agents.csv, each cell a finite number (an empty cell is an error, not

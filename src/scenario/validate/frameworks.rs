@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use super::Validator;
 use super::checks::Range;
 use crate::error::Result;
-use crate::scenario::raw::RawFramework;
+use crate::scenario::raw::{RawFramework, RawSponsor};
 use crate::scenario::{FrameworkSpec, SponsorSpec, Strategy};
 
 impl Validator {
@@ -63,47 +63,7 @@ impl Validator {
         }
         let sponsor = match &f.sponsor {
             None => None,
-            Some(s) => {
-                let sk = format!("{key}.sponsor");
-                let budget = self.param(&format!("{sk}.budget"), &s.budget, Range::NonNegative)?;
-                let strategy = match s.strategy.as_str() {
-                    "uniform" => Strategy::Uniform,
-                    "gdp" => Strategy::Gdp,
-                    "swing" => Strategy::Swing,
-                    "partners" => Strategy::Partners,
-                    o => {
-                        return Err(self.err(
-                            &format!("{sk}.strategy"),
-                            format!("expected \"uniform\", \"gdp\", \"swing\" or \"partners\", found \"{o}\""),
-                        ));
-                    }
-                };
-                let mut split = vec![0.0; domains.len()];
-                for (d, v) in &s.split {
-                    let dk = format!("{sk}.split.{d}");
-                    split[self.index_of(&dk, domains, d, "domain")?] = self.number(&dk, *v, Range::Probability)?;
-                }
-                let sum: f64 = split.iter().sum();
-                if (sum - 1.0).abs() > 1e-6 {
-                    return Err(self.err(
-                        &format!("{sk}.split"),
-                        format!("expected domain shares summing to 1, found a sum of {sum}"),
-                    ));
-                }
-                let all = vec!["all".to_string()];
-                let targets = self.selector(
-                    &format!("{sk}.targets"),
-                    s.targets.as_ref().unwrap_or(&all),
-                    &format!("{sk}.exclude"),
-                    &s.exclude,
-                )?;
-                Some(SponsorSpec {
-                    budget,
-                    strategy,
-                    split,
-                    targets,
-                })
-            }
+            Some(s) => Some(self.sponsor(&key, s, domains)?),
         };
         Ok(FrameworkSpec {
             name: name.to_string(),
@@ -113,6 +73,50 @@ impl Validator {
             affinity,
             security,
             sponsor,
+        })
+    }
+
+    /// The sponsor of framework `key`: its budget, strategy, split over `domains` (shares summing
+    /// to 1) and targets (all states unless listed).
+    fn sponsor(&mut self, key: &str, s: &RawSponsor, domains: &[String]) -> Result<SponsorSpec> {
+        let sk = format!("{key}.sponsor");
+        let budget = self.param(&format!("{sk}.budget"), &s.budget, Range::NonNegative)?;
+        let strategy = match s.strategy.as_str() {
+            "uniform" => Strategy::Uniform,
+            "gdp" => Strategy::Gdp,
+            "swing" => Strategy::Swing,
+            "partners" => Strategy::Partners,
+            o => {
+                return Err(self.err(
+                    &format!("{sk}.strategy"),
+                    format!("expected \"uniform\", \"gdp\", \"swing\" or \"partners\", found \"{o}\""),
+                ));
+            }
+        };
+        let mut split = vec![0.0; domains.len()];
+        for (d, v) in &s.split {
+            let dk = format!("{sk}.split.{d}");
+            split[self.index_of(&dk, domains, d, "domain")?] = self.number(&dk, *v, Range::Probability)?;
+        }
+        let sum: f64 = split.iter().sum();
+        if (sum - 1.0).abs() > 1e-6 {
+            return Err(self.err(
+                &format!("{sk}.split"),
+                format!("expected domain shares summing to 1, found a sum of {sum}"),
+            ));
+        }
+        let all = vec!["all".to_string()];
+        let targets = self.selector(
+            &format!("{sk}.targets"),
+            s.targets.as_ref().unwrap_or(&all),
+            &format!("{sk}.exclude"),
+            &s.exclude,
+        )?;
+        Ok(SponsorSpec {
+            budget,
+            strategy,
+            split,
+            targets,
         })
     }
 }
