@@ -191,8 +191,8 @@ fn action(s: &Scenario, action: &ModelAction) -> String {
     };
     match action {
         ModelAction::Set { knob, value } => match value {
-            SetValue::To(v) => format!("set {knob:?} = {v}"),
-            SetValue::Scale(f) => format!("scale {knob:?} by {f}"),
+            SetValue::To(v) => format!("set {} = {v}", knob.key_path(&s.domains, &s.frameworks)),
+            SetValue::Scale(f) => format!("scale {} by {f}", knob.key_path(&s.domains, &s.frameworks)),
         },
         ModelAction::Partnership {
             framework,

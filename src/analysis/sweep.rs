@@ -37,8 +37,11 @@ impl DesignKind {
     /// Parse `grid` or `lhs` (the names [`clap::ValueEnum`] gives the command line).
     pub fn parse(s: &str) -> Result<DesignKind> {
         // On failure, the command line's words (clap's), so that every interface says the same.
-        <DesignKind as clap::ValueEnum>::from_str(s, false)
-            .map_err(|_| Error::Usage(format!("invalid value '{s}' for '--design <DESIGN>'\n  [possible values: grid, lhs]")))
+        <DesignKind as clap::ValueEnum>::from_str(s, false).map_err(|_| {
+            Error::Usage(format!(
+                "invalid value '{s}' for '--design <DESIGN>'\n  [possible values: grid, lhs]"
+            ))
+        })
     }
     /// The name written in `sweep.json`.
     pub fn name(self) -> &'static str {

@@ -9,40 +9,64 @@ use crate::world::{StateId, World};
 /// with a condition, the first step at which the condition is checked.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModelEvent {
+    /// The step it applies at, or from which its condition is checked.
     pub step: usize,
+    /// The condition that triggers it the first time it holds (None: it applies at `step`).
     pub when: Option<Condition>,
     /// Years after which a reversible action is undone.
     pub duration: Option<u32>,
+    /// What it does.
     pub action: ModelAction,
 }
 
 /// What a resolved event does.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ModelAction {
+    /// Replace or scale a parameter of the run.
     Set {
+        /// The parameter.
         knob: Knob,
+        /// Its new value, or the factor it is scaled by.
         value: SetValue,
     },
+    /// Add an affinity bonus for a framework to the partner states in some domains.
     Partnership {
+        /// The framework.
         framework: usize,
+        /// The partner states.
         states: Vec<StateId>,
+        /// Per domain: whether the bonus applies.
         domains: Vec<bool>,
+        /// Added to the states' affinity for the framework.
         bonus: f64,
     },
+    /// Penalise choosing a framework in some domains for the states it restricts.
     ExportControl {
+        /// The framework penalised.
         framework: usize,
+        /// The restricted states: neither exempt nor home states of the framework.
         states: Vec<StateId>,
+        /// Per domain: whether the penalty applies.
         domains: Vec<bool>,
+        /// Utility penalty of choosing the framework.
         penalty: f64,
     },
+    /// Move states onto a framework and lock them there.
     Force {
+        /// The framework.
         framework: usize,
+        /// The states moved.
         states: Vec<StateId>,
+        /// Per domain: whether they are moved.
         domains: Vec<bool>,
+        /// Years the states stay locked.
         lock_years: u32,
     },
+    /// Make states decide as one bloc in some domains.
     Coordinate {
+        /// The bloc's members.
         states: Vec<StateId>,
+        /// Per domain: whether they decide together.
         domains: Vec<bool>,
     },
 }

@@ -50,8 +50,11 @@ pub const NO_ANCHOR: u8 = u8::MAX;
 /// A scenario bound to its world: the static, shared input of every run of a batch.
 #[derive(Debug, Clone)]
 pub struct Model {
+    /// The validated scenario.
     pub scenario: Scenario,
+    /// Its world: states as struct-of-arrays, ties in compressed rows.
     pub world: World,
+    /// Sizes of every per-run array.
     pub layout: Layout,
     /// `home[k][i]`: is state i a home state of framework k?
     pub home: Vec<Vec<bool>>,
@@ -61,7 +64,9 @@ pub struct Model {
     pub econ: Vec<f64>,
     /// Freedom closeness −|f_i − ideal_k|/10, `[i*K + k]` (0 where a framework has no ideal point).
     pub freedom: Vec<f64>,
+    /// Affinity groups' membership bonuses.
     pub affinity_groups: Vec<GroupTerm>,
+    /// Security groups' membership bonuses.
     pub security_groups: Vec<GroupTerm>,
     /// Which states have a hedging motive.
     pub hedgers: Vec<bool>,
@@ -69,13 +74,19 @@ pub struct Model {
     pub initial_rule: Vec<u16>,
     /// Per framework: eligible recipients of its sponsor's budget (targets minus its home states).
     pub sponsor_targets: Vec<Vec<StateId>>,
+    /// The scenario's events resolved against the world, in scenario order.
     pub events: Vec<ModelEvent>,
+    /// Whether any event is a partnership.
     pub has_partnerships: bool,
+    /// Whether any event is an export control.
     pub has_export_controls: bool,
+    /// Whether any framework has a sponsor.
     pub has_sponsors: bool,
     /// Whether any cell is anchored (revisions then check each cell's anchor).
     pub has_anchors: bool,
+    /// World GDP, the denominator of GDP shares.
     pub total_gdp: f64,
+    /// World population, the denominator of population shares.
     pub total_population: f64,
     /// Per tie (same order as the CSR targets): the tie's share of all trade volume, |w_ij| · s_i / T,
     /// where s_i turns state i's normalised weights back into its trade volume and T is the total
@@ -102,6 +113,7 @@ pub struct Model {
     /// changed) or `tie_sums` is `Some` (each state's partner counts are then kept up to date by
     /// adding every move to the states that count the mover as a partner).
     pub in_offsets: Vec<usize>,
+    /// See `in_offsets`.
     pub in_sources: Vec<StateId>,
     /// The revision rate's covariates standardised over the states, `[c*N + i]` in the order of
     /// `scenario.rate_covariates` (empty without `[rate]`).
@@ -230,12 +242,15 @@ impl Model {
 /// The parameter values of one run; `set` events change them during the run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Knobs {
+    /// Choice intensity λ.
     pub lambda: f64,
     /// Global term weights.
     pub weights: [f64; TERMS],
     /// Domain overrides of term weights.
     pub domain_weights: Vec<[Option<f64>; TERMS]>,
+    /// Yearly depreciation of sponsors' investment stocks.
     pub depreciation: f64,
+    /// Multiplier of the investment term's stocks.
     pub investment_scale: f64,
     /// Revision probability per domain.
     pub rate: Vec<f64>,

@@ -10,8 +10,11 @@ use crate::world::{StateId, World};
 /// Membership bonus of a group for a framework (affinity or security).
 #[derive(Debug, Clone, PartialEq)]
 pub struct GroupTerm {
+    /// The framework the members favour.
     pub framework: usize,
+    /// The group's member states.
     pub members: Vec<StateId>,
+    /// The bonus (the group's weight).
     pub weight: Param,
 }
 

@@ -5,6 +5,7 @@ use blocsim::Scenario;
 use blocsim::model::Model;
 use blocsim::run::run_one;
 
+use crate::support::Test;
 use crate::support::scenario::ScenarioText;
 
 /// 30 identical-GDP synthetic states, two frameworks, best response, every state revising every
@@ -97,4 +98,12 @@ fn a_coordinating_bloc_always_moves_as_one() {
             "without the bloc the states split: seed {seed}: {f:?}"
         );
     }
+}
+
+#[test]
+fn check_names_a_set_events_parameter_by_its_key_path() {
+    let out = Test::with(["check", "dsr-surge"]).run().success().stdout();
+    assert!(out.contains("scale framework.CN.sponsor.budget by 2"), "{out}");
+    assert!(out.contains("set domain.telecom.standards.CN = 0.3"), "{out}");
+    assert!(!out.contains("Budget(") && !out.contains("Standards("), "{out}");
 }
