@@ -66,6 +66,14 @@ pub fn seeded(seed: u64) -> Generator {
     ChaCha8Rng::seed_from_u64(seed)
 }
 
+/// A secret for the explorer's page to send back with its state-changing requests: 128 bits from
+/// the operating system's entropy (through `rand`'s thread generator), in hexadecimal. Never a
+/// simulation stream: runs draw only from [`run_rng`] and [`parameter_rng`].
+pub fn secret_token() -> String {
+    use rand::RngExt;
+    format!("{:032x}", rand::rng().random::<u128>())
+}
+
 /// Words of the dynamics stream reserved for each simulated year (2^36 32-bit words).
 const WORDS_PER_STEP: u128 = 1 << 36;
 

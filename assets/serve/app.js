@@ -194,7 +194,7 @@ async function submit() {
   history.replaceState(null, "", "#s=" + btoa(unescape(encodeURIComponent(JSON.stringify(s)))).replaceAll("+", "-").replaceAll("/", "_"));
   let r;
   try {
-    r = await fetch("/api/run", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(s) });
+    r = await fetch("/api/run", { method: "POST", headers: { "Content-Type": "application/json", "X-Blocsim-Token": setup.token }, body: JSON.stringify(s) });
   } catch (e) {
     clearErrors();
     showError("request", "the server does not answer: " + e);
@@ -447,7 +447,7 @@ function renderPins(p) {
     row.append(cb, el("strong", {}, " " + pin.name + " "), el("span", { class: "small muted" },
       `job ${pin.job}, ${c.runs} runs, seed ${c.seed}; largest: ${best.domain} ${best.framework} ${pp(best.diff_mean)} pp `));
     const un = el("button", { type: "button", class: "link" }, "unpin");
-    un.addEventListener("click", async () => renderPins(await (await fetch("/api/pin?job=" + pin.job, { method: "DELETE" })).json()));
+    un.addEventListener("click", async () => renderPins(await (await fetch("/api/pin?job=" + pin.job, { method: "DELETE", headers: { "X-Blocsim-Token": setup.token } })).json()));
     row.appendChild(un);
     box.appendChild(row);
   });
@@ -584,7 +584,7 @@ async function main() {
   });
   $("copy-url").addEventListener("click", () => navigator.clipboard && navigator.clipboard.writeText(location.href));
   $("pin").addEventListener("click", async () => {
-    const r = await fetch("/api/pin?job=" + job, { method: "POST" });
+    const r = await fetch("/api/pin?job=" + job, { method: "POST", headers: { "X-Blocsim-Token": setup.token } });
     const d = await r.json();
     if (!r.ok) { showError("request", d.message); return; }
     renderPins(d);

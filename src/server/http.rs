@@ -9,9 +9,11 @@
 //! | `GET /api/pins`, `POST /api/pin?job=N`, `DELETE /api/pin?job=N` | pinned alternatives |
 //! | `GET /api/pair?a=N&b=M` | pinned M against pinned N, as `comparison.json` |
 //!
-//! Request bodies are limited to [`MAX_BODY`] bytes (413 beyond), POSTs must be JSON (415
-//! otherwise, which also keeps other web sites from starting jobs), and when bound to a loopback
-//! address only requests naming a loopback host are served (421 otherwise: no DNS rebinding).
+//! Every request must name the server by an exact host (421 otherwise: no DNS rebinding), a
+//! request with an `Origin` must come from the server's own page (403), and POST and DELETE must
+//! carry that `Origin` and the page's token (403 otherwise: no cross-site requests); see
+//! [`super::guard`]. Request bodies are limited to [`MAX_BODY`] bytes (413 beyond) and POSTs must
+//! be JSON (415 otherwise). HEAD is answered as GET without the body.
 
 use std::io::Read;
 use std::sync::Arc;
@@ -35,8 +37,8 @@ pub struct Ctx {
     pub jobs: Arc<Jobs>,
     /// The JSON of `GET /api/setup`: what the page draws itself from.
     pub setup: String,
-    /// Only loopback host names are accepted.
-    pub loopback_only: bool,
+    /// Which hosts, origins and tokens are accepted.
+    pub guard: super::guard::Guard,
 }
 
 fn header(k: &str, v: &str) -> Header {
@@ -75,18 +77,44 @@ fn job_arg(q: &str, name: &str) -> Result<u64, String> {
     v.parse().map_err(|_| format!("`{name}={v}`: expected a job number"))
 }
 
-/// Whether the Host header names a loopback address.
-fn loopback_host(req: &Request) -> bool {
-    let Some(h) = req.headers().iter().find(|h| h.field.equiv("Host")) else {
-        return false;
-    };
-    let host = h.value.as_str();
-    let name = if let Some(rest) = host.strip_prefix('[') {
-        rest.split(']').next().unwrap_or("")
-    } else {
-        host.split(':').next().unwrap_or("")
-    };
-    matches!(name, "localhost" | "127.0.0.1" | "::1") || name.starts_with("127.")
+/// The value of the request's header `name`, if present.
+fn header_value<'a>(req: &'a Request, name: &'static str) -> Option<&'a str> {
+    req.headers().iter().find(|h| h.field.equiv(name)).map(|h| h.value.as_str())
+}
+
+/// The refusal of a request that does not come from the server's own page, if it does not.
+fn refusal(req: &Request, ctx: &Ctx) -> Option<(u16, &'static str, String)> {
+    use super::guard::{Guard, TOKEN_HEADER};
+    let host = header_value(req, "Host").unwrap_or("");
+    if !ctx.guard.host_ok(host) {
+        return Some((
+            421,
+            "host",
+            format!("Host `{host}`: this server answers localhost, loopback addresses and its own address, with its port"),
+        ));
+    }
+    let origin = header_value(req, "Origin");
+    if let Some(o) = origin
+        && !Guard::same_origin(o, host)
+    {
+        return Some((403, "origin", format!("Origin `{o}`: only this server's own page may call it")));
+    }
+    let changes = matches!(req.method(), Method::Post | Method::Delete | Method::Put | Method::Patch);
+    if changes && origin.is_none() {
+        return Some((
+            403,
+            "origin",
+            "a request that changes something must carry this page's Origin".into(),
+        ));
+    }
+    if changes && !ctx.guard.token_ok(header_value(req, TOKEN_HEADER)) {
+        return Some((
+            403,
+            "token",
+            format!("a request that changes something must carry this page's {TOKEN_HEADER}"),
+        ));
+    }
+    None
 }
 
 /// Read a JSON body within the limit.
@@ -114,13 +142,18 @@ fn body(req: &mut Request) -> Result<Value, (u16, String)> {
 
 /// Answer one request.
 pub fn handle(mut req: Request, ctx: &Ctx) {
-    if ctx.loopback_only && !loopback_host(&req) {
-        return error(req, 421, "host", "this server answers requests to localhost or 127.0.0.1 only");
+    if let Some((status, field, message)) = refusal(&req, ctx) {
+        return error(req, status, field, &message);
     }
     let url = req.url().to_string();
     let (path, q) = url.split_once('?').unwrap_or((&url, ""));
     let method = req.method().clone();
-    match (&method, path) {
+    // HEAD is GET without the body (tiny_http leaves the body out); the stream has no HEAD.
+    let route = match method {
+        Method::Head if path != "/api/events" => Method::Get,
+        ref m => m.clone(),
+    };
+    match (&route, path) {
         (Method::Get, "/" | "/index.html") => reply(req, 200, "text/html; charset=utf-8", INDEX.into()),
         (Method::Get, "/app.js") => reply(req, 200, "text/javascript; charset=utf-8", APP.into()),
         (Method::Get, "/style.css") => reply(req, 200, "text/css; charset=utf-8", STYLE.into()),

@@ -2,7 +2,7 @@
 //! the baseline tighten as runs arrive. The server sits above [`crate::commands`] (it calls
 //! [`crate::commands::serve`], never the CLI): [`http`] answers requests, [`jobs`] runs one job at
 //! a time, [`events`] streams progress as server-sent events, [`setup`] describes the baseline to
-//! the page. The page itself (`assets/serve/`) is compiled into the binary.
+//! the page, [`guard`] refuses requests that do not come from the server's own page. The page itself (`assets/serve/`) is compiled into the binary.
 //!
 //! HTTP comes from `tiny_http`: a small synchronous server without an async runtime, which suits
 //! a program whose work runs on its own rayon pool; each connection gets a thread (at most
@@ -10,6 +10,7 @@
 //! is written to disk.
 
 pub mod events;
+pub mod guard;
 pub mod http;
 pub mod jobs;
 pub mod setup;
@@ -57,7 +58,7 @@ impl Server {
         let explorer = Explorer::new(&opts.scenario, opts.threads)?;
         let baseline = explorer.baseline().scenario.name.clone();
         let jobs = Arc::new(jobs::Jobs::new(explorer));
-        let setup = setup::setup(&jobs.explorer, http::MAX_BODY).to_string();
+        let setup = setup::setup(&jobs.explorer, http::MAX_BODY);
         let at = SocketAddr::new(opts.bind, opts.port);
         let server = tiny_http::Server::http(at)
             .map_err(|e| Error::Usage(format!("--bind {} --port {}: cannot listen: {e}", opts.bind, opts.port)))?;
@@ -65,14 +66,17 @@ impl Server {
             .server_addr()
             .to_ip()
             .ok_or_else(|| Error::Usage(format!("--bind {}: not an IP address", opts.bind)))?;
+        let guard = guard::Guard::new(addr);
+        let mut setup = setup;
+        setup["token"] = serde_json::Value::from(guard.token());
         Ok(Server {
             addr,
             baseline,
             http: Arc::new(server),
             ctx: Arc::new(http::Ctx {
                 jobs,
-                setup,
-                loopback_only: opts.bind.is_loopback(),
+                setup: setup.to_string(),
+                guard,
             }),
         })
     }

@@ -17,6 +17,8 @@ const BIN: &str = env!("CARGO_BIN_EXE_blocsim");
 struct Served {
     child: Child,
     addr: String,
+    /// The page's token, read from `/api/setup` as the page reads it.
+    token: String,
 }
 
 impl Drop for Served {
@@ -41,28 +43,65 @@ fn serve() -> Served {
         .and_then(|r| r.split('/').next())
         .unwrap_or_else(|| panic!("no address in {line:?}"))
         .to_string();
-    Served { child, addr }
+    // Built first, so that a failure below still stops the server.
+    let mut served = Served {
+        child,
+        addr,
+        token: String::new(),
+    };
+    let addr = &served.addr;
+    let (status, setup) = raw(
+        addr,
+        &format!("GET /api/setup HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"),
+        b"",
+    );
+    assert_eq!(status, 200, "{setup}");
+    let setup: Value = serde_json::from_str(&setup).unwrap_or_else(|e| panic!("{e}: {setup}"));
+    served.token = setup["token"].as_str().expect("the setup carries the page's token").to_string();
+    served
 }
 
-/// One request; returns (status, body).
-fn request(addr: &str, method: &str, path: &str, kind: &str, body: &[u8]) -> (u16, String) {
+/// Send `head` and `body` as they are; returns (status, body).
+fn raw(addr: &str, head: &str, body: &[u8]) -> (u16, String) {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
-    let head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
     s.write_all(head.as_bytes()).unwrap();
     let _ = s.write_all(body);
     let mut out = String::new();
-    s.read_to_string(&mut out).unwrap();
+    let _ = s.read_to_string(&mut out);
     let status = out.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
-    let body = out.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
-    (status, body)
+    let (head, body) = out.split_once("\r\n\r\n").unwrap_or((&out, ""));
+    let chunked = head.lines().any(|l| l.eq_ignore_ascii_case("transfer-encoding: chunked"));
+    (status, if chunked { dechunk(body) } else { body.to_string() })
 }
 
-fn post_run(addr: &str, spec: &str) -> (u16, Value) {
-    let (status, body) = request(addr, "POST", "/api/run", "application/json", spec.as_bytes());
+/// The body of a chunked response.
+fn dechunk(mut rest: &str) -> String {
+    let mut body = String::new();
+    while let Some((size, tail)) = rest.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if n == 0 || tail.len() < n {
+            break;
+        }
+        body.push_str(&tail[..n]);
+        rest = tail[n..].trim_start_matches("\r\n");
+    }
+    body
+}
+
+/// One request as the page makes it (its Origin and token); returns (status, body).
+fn request(s: &Served, method: &str, path: &str, kind: &str, body: &[u8]) -> (u16, String) {
+    let (addr, token) = (&s.addr, &s.token);
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nOrigin: http://{addr}\r\nX-Blocsim-Token: {token}\r\n\
+         Content-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    raw(addr, &head, body)
+}
+
+fn post_run(s: &Served, spec: &str) -> (u16, Value) {
+    let (status, body) = request(s, "POST", "/api/run", "application/json", spec.as_bytes());
     (status, serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {body}")))
 }
 
@@ -186,7 +225,7 @@ fn the_final_event_is_blocsim_compares_json_and_progress_is_monotone() {
     let spec = r#"{"start":"dsr-surge","runs":120,"seed":11,"sets":["choice.lambda=2.2","domain.cloud.switching_cost=0.4"],
                    "events":[{"enabled":true,"event":{"kind":"set","year":2026,"path":"framework.CN.sponsor.budget","scale":3}},
                              {"enabled":false,"event":{"kind":"set","year":2026,"path":"domain.telecom.standards.CN","value":0.3}}]}"#;
-    let (status, reply) = post_run(&s.addr, spec);
+    let (status, reply) = post_run(&s, spec);
     assert_eq!(status, 202, "{reply}");
     let job = reply["job"].as_u64().unwrap();
     let got = events.until_final(job);
@@ -218,7 +257,7 @@ fn the_final_event_is_blocsim_compares_json_and_progress_is_monotone() {
     assert_eq!(progress.last().unwrap()["comparison"], last);
 
     // The same alternative again reuses the cached baseline and gives the same bytes.
-    let (_, again) = post_run(&s.addr, spec);
+    let (_, again) = post_run(&s, spec);
     assert_eq!(again["cached_baseline_runs"], 120);
     let fin2 = events.until_final(again["job"].as_u64().unwrap()).pop().unwrap();
     assert_eq!(fin2.data, fin.data);
@@ -228,8 +267,8 @@ fn the_final_event_is_blocsim_compares_json_and_progress_is_monotone() {
 fn an_edit_followed_at_once_by_another_finishes_only_the_second() {
     let s = serve();
     let mut events = Stream::open(&s.addr);
-    let (sa, a) = post_run(&s.addr, r#"{"start":"eurostack","runs":2000,"seed":3}"#);
-    let (sb, b) = post_run(&s.addr, r#"{"start":"us-retreat","runs":40,"seed":4}"#);
+    let (sa, a) = post_run(&s, r#"{"start":"eurostack","runs":2000,"seed":3}"#);
+    let (sb, b) = post_run(&s, r#"{"start":"us-retreat","runs":40,"seed":4}"#);
     assert_eq!((sa, sb), (202, 202));
     let (ja, jb) = (a["job"].as_u64().unwrap(), b["job"].as_u64().unwrap());
     let got = events.until_final(jb);
@@ -255,7 +294,7 @@ fn bad_input_gets_the_command_lines_message_with_a_4xx_status() {
         ("choice.lambda=-1", "sets[0]"),
         ("nonsense", "sets[0]"),
     ] {
-        let (status, reply) = post_run(&s.addr, &format!(r#"{{"start":"dsr-surge","sets":["{set}"]}}"#));
+        let (status, reply) = post_run(&s, &format!(r#"{{"start":"dsr-surge","sets":["{set}"]}}"#));
         assert_eq!(status, 422, "{reply}");
         assert_eq!(reply["field"], field);
         let cli = Command::new(BIN).args(["check", "dsr-surge", "--set", set]).output().unwrap();
@@ -265,7 +304,7 @@ fn bad_input_gets_the_command_lines_message_with_a_4xx_status() {
     }
     // An event's bad year is shown beside that event (the second of the page's list, the first being off).
     let (status, reply) = post_run(
-        &s.addr,
+        &s,
         r#"{"start":"dsr-surge","events":[{"enabled":false,"event":{"kind":"set","year":2026,"path":"choice.lambda","value":2}},
                                           {"enabled":true,"event":{"kind":"set","year":1990,"path":"choice.lambda","value":2}}]}"#,
     );
@@ -274,22 +313,22 @@ fn bad_input_gets_the_command_lines_message_with_a_4xx_status() {
         reply["message"].as_str().unwrap().contains("`event[0].year`: expected a year"),
         "{reply}"
     );
-    let (status, reply) = post_run(&s.addr, r#"{"start":"dsr-surge","runs":1}"#);
+    let (status, reply) = post_run(&s, r#"{"start":"dsr-surge","runs":1}"#);
     assert_eq!((status, reply["field"].as_str()), (422, Some("runs")));
-    let (status, reply) = post_run(&s.addr, r#"{"start":"no-such-what-if"}"#);
+    let (status, reply) = post_run(&s, r#"{"start":"no-such-what-if"}"#);
     assert_eq!((status, reply["field"].as_str()), (422, Some("start")));
-    let (status, reply) = post_run(&s.addr, r#"{"start":"dsr-surge","colour":"red"}"#);
+    let (status, reply) = post_run(&s, r#"{"start":"dsr-surge","colour":"red"}"#);
     assert_eq!(status, 400, "{reply}");
     assert!(reply["message"].as_str().unwrap().contains("unknown field `colour`"));
     let big = format!(r#"{{"start":"dsr-surge","name":"{}"}}"#, "x".repeat(70_000));
-    let (status, _) = request(&s.addr, "POST", "/api/run", "application/json", big.as_bytes());
+    let (status, _) = request(&s, "POST", "/api/run", "application/json", big.as_bytes());
     assert_eq!(status, 413);
-    let (status, _) = request(&s.addr, "POST", "/api/run", "text/plain", b"{}");
+    let (status, _) = request(&s, "POST", "/api/run", "text/plain", b"{}");
     assert_eq!(status, 415);
-    let (status, _) = request(&s.addr, "GET", "/nowhere", "text/plain", b"");
+    let (status, _) = request(&s, "GET", "/nowhere", "text/plain", b"");
     assert_eq!(status, 404);
     // Still serving.
-    let (status, page) = request(&s.addr, "GET", "/", "text/plain", b"");
+    let (status, page) = request(&s, "GET", "/", "text/plain", b"");
     assert_eq!(status, 200);
     assert!(page.contains("<script src=\"/app.js\">"));
 }
@@ -300,20 +339,82 @@ fn pinned_alternatives_pair_with_each_other_on_the_same_streams() {
     let mut events = Stream::open(&s.addr);
     let mut jobs = Vec::new();
     for start in ["dsr-surge", "dsr-surge"] {
-        let (_, r) = post_run(&s.addr, &format!(r#"{{"start":"{start}","runs":30,"seed":9}}"#));
+        let (_, r) = post_run(&s, &format!(r#"{{"start":"{start}","runs":30,"seed":9}}"#));
         let j = r["job"].as_u64().unwrap();
         events.until_final(j);
-        let (status, body) = request(&s.addr, "POST", &format!("/api/pin?job={j}"), "application/json", b"");
+        let (status, body) = request(&s, "POST", &format!("/api/pin?job={j}"), "application/json", b"");
         assert_eq!(status, 200, "{body}");
         jobs.push(j);
     }
     // The same alternative twice: every paired difference is exactly zero.
-    let (status, body) = request(&s.addr, "GET", &format!("/api/pair?a={}&b={}", jobs[0], jobs[1]), "text/plain", b"");
+    let (status, body) = request(&s, "GET", &format!("/api/pair?a={}&b={}", jobs[0], jobs[1]), "text/plain", b"");
     assert_eq!(status, 200, "{body}");
     let pair: Value = serde_json::from_str(&body).unwrap();
     for o in pair["outcomes"].as_array().unwrap() {
         assert_eq!(o["diff_mean"], 0.0, "{o}");
     }
-    let (status, _) = request(&s.addr, "GET", "/api/pair?a=1&b=99", "text/plain", b"");
+    let (status, _) = request(&s, "GET", "/api/pair?a=1&b=99", "text/plain", b"");
     assert_eq!(status, 404);
+}
+
+/// What a hostile page in the same browser could send: a rebound DNS name, another site's Origin,
+/// a state-changing request without the page's Origin or token. Each is refused with its status,
+/// and the server then still serves its own page at once.
+#[test]
+fn requests_from_other_sites_and_rebound_names_are_refused() {
+    let s = serve();
+    let addr = &s.addr;
+    let port = addr.rsplit(':').next().unwrap();
+    let get = |host: &str, extra: &str| {
+        raw(
+            addr,
+            &format!("GET /api/pins HTTP/1.1\r\nHost: {host}\r\n{extra}Connection: close\r\n\r\n"),
+            b"",
+        )
+    };
+    for host in [
+        format!("127.evil.example:{port}"),
+        format!("localhost.evil:{port}"),
+        format!("evil.example:{port}"),
+        "127.0.0.1:1".into(),
+        String::new(),
+    ] {
+        assert_eq!(get(&host, "").0, 421, "Host {host}");
+    }
+    assert_eq!(get(&format!("localhost:{port}"), "").0, 200);
+    assert_eq!(get(addr, "Origin: http://evil.example\r\n").0, 403);
+    assert_eq!(get(addr, &format!("Origin: http://{addr}\r\n")).0, 200);
+    let post = |headers: &str| {
+        raw(
+            addr,
+            &format!("POST /api/pin?job=1 HTTP/1.1\r\nHost: {addr}\r\n{headers}Content-Length: 0\r\nConnection: close\r\n\r\n"),
+            b"",
+        )
+    };
+    let token = format!("X-Blocsim-Token: {}\r\n", s.token);
+    for (headers, what) in [
+        (String::new(), "no Origin, no token"),
+        (token.clone(), "no Origin"),
+        (format!("Origin: http://{addr}\r\n"), "no token"),
+        (
+            format!("Origin: http://{addr}\r\nX-Blocsim-Token: {}\r\n", "0".repeat(32)),
+            "a wrong token",
+        ),
+        (format!("Origin: http://evil.example\r\n{token}"), "another site's Origin"),
+        ("Origin: null\r\n".to_string() + &token, "an opaque Origin"),
+    ] {
+        let (status, body) = post(&headers);
+        assert_eq!(status, 403, "{what}: {body}");
+    }
+    // The page's own request reaches the route (no job 1 yet: the pin route answers itself).
+    let (status, body) = post(&format!("Origin: http://{addr}\r\n{token}"));
+    assert_ne!(status, 403, "{body}");
+    // HEAD is GET without the body.
+    let (status, body) = raw(addr, &format!("HEAD / HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"), b"");
+    assert_eq!((status, body.as_str()), (200, ""));
+    // Still serving its own page, at once.
+    let started = std::time::Instant::now();
+    let (status, page) = request(&s, "GET", "/", "text/plain", b"");
+    assert!(status == 200 && page.contains("<script src=\"/app.js\">"));
+    assert!(started.elapsed() < Duration::from_secs(1), "{:?}", started.elapsed());
 }
