@@ -282,6 +282,18 @@ impl Explorer {
             field: error_field(&e, spec, self.baseline.scenario.events.len()),
             message: error_message(&e.into()),
         })?;
+        // A comparison pairs the baseline's states: a world stating another number of states is
+        // refused before it is built (a hostile page could ask for millions).
+        let stated = crate::footprint::scenario_sizes(&scenario).agents;
+        let states = self.baseline.layout.states as u64;
+        if stated != 0 && stated != states {
+            return Err(field(
+                "alternative",
+                format!(
+                    "error: world.synthetic.agents = {stated}: a what-if keeps the baseline's {states} states (a comparison pairs them)"
+                ),
+            ));
+        }
         let model = crate::footprint::load_model(scenario).map_err(|e| field("alternative", error_message(&e.into())))?;
         crate::compare::check_comparable(&self.baseline, &model).map_err(|e| field("start", error_message(&e.into())))?;
         let runs = spec.runs.unwrap_or(self.baseline.scenario.batch.runs);

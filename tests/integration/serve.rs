@@ -409,6 +409,18 @@ fn requests_from_other_sites_and_rebound_names_are_refused() {
     // The page's own request reaches the route (no job 1 yet: the pin route answers itself).
     let (status, body) = post(&format!("Origin: http://{addr}\r\n{token}"));
     assert_ne!(status, 403, "{body}");
+    // A world of millions of states is refused before it is built.
+    let started = std::time::Instant::now();
+    let (status, reply) = post_run(
+        &s,
+        r#"{"start":"baseline","sets":["world.source=\"synthetic\"","world.synthetic.agents=5000000","world.synthetic.degree=50"]}"#,
+    );
+    assert_eq!((status, reply["field"].as_str()), (422, Some("alternative")), "{reply}");
+    assert!(
+        reply["message"].as_str().unwrap().contains("keeps the baseline's 183 states"),
+        "{reply}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(1), "{:?}", started.elapsed());
     // HEAD is GET without the body.
     let (status, body) = raw(addr, &format!("HEAD / HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"), b"");
     assert_eq!((status, body.as_str()), (200, ""));
