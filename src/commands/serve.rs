@@ -247,7 +247,10 @@ impl Explorer {
         for (i, e) in edits.iter().enumerate().filter(|(_, e)| e.enabled) {
             events.push(json_to_toml(&e.event).map_err(|m| field(&format!("events[{i}]"), format!("event {}: {m}", i + 1)))?);
         }
-        let unchanged = edits.len() == original.len() && edits.iter().zip(&original).all(|(e, o)| e.enabled && e.event == *o);
+        // Unedited: every event on and equal to the file's (2 and 2.0 are the same number), no --set.
+        let unchanged = spec.sets.is_empty()
+            && edits.len() == original.len()
+            && edits.iter().zip(&original).all(|(e, o)| e.enabled && same_json(&e.event, o));
         let default_name = if unchanged && !original.is_empty() {
             spec.start.clone()
         } else if original.is_empty() && events.is_empty() {
@@ -268,17 +271,13 @@ impl Explorer {
             doc.insert("event".into(), toml::Value::Array(events));
         }
         let body = toml::to_string(&doc).map_err(|e| field("events", format!("cannot write the scenario: {e}")))?;
-        let toml = format!(
-            "# {name}: a what-if on {} exported by `blocsim serve`.\n# Reproduce its comparison with the command printed beside the export.\n{body}",
-            self.baseline_arg
-        );
         let file = format!("{name}.toml");
 
         let mut parsed = Vec::new();
         for (i, s) in spec.sets.iter().enumerate() {
             parsed.push(overrides::parse(s).map_err(|e| field(&format!("sets[{i}]"), error_message(&e.into())))?);
         }
-        let scenario = crate::scenario::validate::from_text(Path::new(&file), &toml, None, &parsed).map_err(|e| InputError {
+        let scenario = crate::scenario::validate::from_text(Path::new(&file), &body, None, &parsed).map_err(|e| InputError {
             field: error_field(&e, spec, self.baseline.scenario.events.len()),
             message: error_message(&e.into()),
         })?;
@@ -306,13 +305,11 @@ impl Explorer {
         crate::footprint::check_batch(&self.baseline, runs, self.threads, crate::compare::CHUNK, true)
             .map_err(|e| field("runs", error_message(&e.into())))?;
         let seed = spec.seed.unwrap_or(self.baseline.scenario.batch.seed);
-        let mut command = format!(
+        let toml = export(&doc, &parsed, &file, &model.scenario.resolved, &self.baseline_arg);
+        let command = format!(
             "blocsim compare {} {file} --runs {runs} --seed {seed}",
             shell_quote(&self.baseline_arg)
         );
-        for s in &spec.sets {
-            command.push_str(&format!(" --set {}", shell_quote(s)));
-        }
         Ok(Alternative {
             model: Arc::new(model),
             file,
@@ -454,6 +451,36 @@ fn quantile(sorted: &[f32], p: f64) -> f32 {
 }
 
 /// The scenario's own `[[event]]` tables as JSON.
+/// The exported scenario: every edit in the file, so that `blocsim compare BASELINE FILE` with no
+/// `--set` gives the page's numbers. The compact form (`extends` the start, its events, the `--set`
+/// keys written into it) when it resolves to exactly the scenario the page ran; the whole resolved
+/// scenario otherwise (an override that replaces part of an inherited table, say).
+fn export(doc: &toml::Table, sets: &[overrides::Override], file: &str, resolved: &str, baseline: &str) -> String {
+    let head = format!(
+        "# {}: a what-if on {baseline} exported by `blocsim serve`.\n# Reproduce its comparison with the command printed beside the export.\n",
+        file.trim_end_matches(".toml")
+    );
+    let mut compact = toml::Value::Table(doc.clone());
+    let applied = sets.iter().all(|ov| overrides::apply(&mut compact, ov).is_ok());
+    if applied && let Ok(text) = toml::to_string(&compact) {
+        let same = crate::scenario::validate::from_text(Path::new(file), &text, None, &[]).is_ok_and(|s| s.resolved == resolved);
+        if same {
+            return head + &text;
+        }
+    }
+    head + "# The whole scenario, resolved: its edits do not fit in a short file that extends the start.\n" + resolved
+}
+
+/// JSON values equal as a scenario reads them: numbers by value (2 is 2.0), the rest exactly.
+fn same_json(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_json(p, q)),
+        (Value::Object(x), Value::Object(y)) => x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same_json(v, w))),
+        _ => a == b,
+    }
+}
+
 fn own_events(doc: &toml::Table) -> Vec<Value> {
     doc.get("event")
         .and_then(|e| e.as_array())

@@ -87,7 +87,10 @@ def main():
             page.screenshot(path=str(SHOTS / "serve-final.png"), full_page=True)
 
             reply = page.evaluate("reply")
-            assert f"--set {key}=2.2" in reply["command"], reply["command"]
+            # The export holds every edit: the command names only the file, runs and seed.
+            assert "--set" not in reply["command"], reply["command"]
+            section, leaf = key.rsplit(".", 1)
+            assert f"[{section}]" in reply["toml"] and f"{leaf} = 2.2" in reply["toml"], (key, reply["toml"])
             assert reply["toml"].count("[[event]]") == 2, reply["toml"]  # dsr-surge has 3; one is off
             rows = page.evaluate("""[...document.querySelectorAll('#table tbody tr')].map(tr => ({
                 outcome: tr.dataset.outcome, family: tr.dataset.family, domain: tr.dataset.domain, framework: tr.dataset.framework,

@@ -430,3 +430,46 @@ fn requests_from_other_sites_and_rebound_names_are_refused() {
     assert!(status == 200 && page.contains("<script src=\"/app.js\">"));
     assert!(started.elapsed() < Duration::from_secs(1), "{:?}", started.elapsed());
 }
+
+/// The exported file alone reproduces the page: a `--set` that replaces an inherited value (λ's
+/// uniform distribution by a fixed value, then by a lognormal) is written into the file, and
+/// `blocsim compare BASELINE FILE --runs R --seed S` gives the final event byte for byte; the start
+/// what-if sent back as the page sends it (2 for 2.0) stays unedited.
+#[test]
+fn the_export_alone_reproduces_the_page_and_unedited_stays_unedited() {
+    let s = serve();
+    let own = r#"[{"enabled":true,"event":{"kind":"set","year":2026,"path":"framework.CN.sponsor.budget","scale":2}},
+                  {"enabled":true,"event":{"kind":"set","year":2026,"path":"domain.telecom.standards.CN","value":0.3}},
+                  {"enabled":true,"event":{"kind":"partnership","year":2026,"framework":"CN","states":["group:AU","group:ASEAN"],
+                                           "domains":["telecom","cloud"],"affinity":0.3}}]"#;
+    let (status, reply) = post_run(&s, &format!(r#"{{"start":"dsr-surge","runs":20,"events":{own}}}"#));
+    assert_eq!(status, 202, "{reply}");
+    assert_eq!(reply["name"], "dsr-surge", "{reply}");
+    // The last edits an inherited array, which a short file extending the start cannot hold: the
+    // export is then the whole resolved scenario.
+    for set in [
+        r#"choice.lambda=2.2"#,
+        r#"choice.lambda={dist=\"lognormal\",mu=0.8,sigma=0.1}"#,
+        r#"framework.US.home[0]=\"CAN\""#,
+    ] {
+        let mut events = Stream::open(&s.addr);
+        let (status, reply) = post_run(&s, &format!(r#"{{"start":"dsr-surge","runs":20,"seed":5,"sets":["{set}"]}}"#));
+        assert_eq!(status, 202, "{reply}");
+        assert_eq!(reply["name"], "dsr-surge-edit", "{reply}");
+        let command = reply["command"].as_str().unwrap();
+        assert!(!command.contains("--set"), "{command}");
+        let whole = reply["toml"].as_str().unwrap().contains("The whole scenario, resolved");
+        assert_eq!(whole, set.contains("home[0]"), "{}", reply["toml"]);
+        let job = reply["job"].as_u64().unwrap();
+        let last = events.until_final(job).pop().unwrap();
+        assert_eq!(last.name, "final");
+        let dir = tempfile::tempdir().unwrap();
+        let cli = cli_comparison(&reply, dir.path());
+        assert_eq!(
+            last.data.as_bytes(),
+            cli.strip_suffix(b"\n").unwrap_or(&cli),
+            "{set}: {}",
+            reply["toml"]
+        );
+    }
+}
