@@ -275,7 +275,14 @@ impl Explorer {
 
         let mut parsed = Vec::new();
         for (i, s) in spec.sets.iter().enumerate() {
-            parsed.push(overrides::parse(s).map_err(|e| field(&format!("sets[{i}]"), error_message(&e.into())))?);
+            let ov = overrides::parse(s).map_err(|e| field(&format!("sets[{i}]"), error_message(&e.into())))?;
+            if let Some(key) = names_a_file(&ov.key, &ov.value) {
+                return Err(field(
+                    &format!("sets[{i}]"),
+                    format!("error: --set {s}: `{key}` names a file, and the page may not make the server read its files"),
+                ));
+            }
+            parsed.push(ov);
         }
         let scenario = crate::scenario::validate::from_text(Path::new(&file), &body, None, &parsed).map_err(|e| InputError {
             field: error_field(&e, spec, self.baseline.scenario.events.len()),
@@ -469,6 +476,23 @@ fn export(doc: &toml::Table, sets: &[overrides::Override], file: &str, resolved:
         }
     }
     head + "# The whole scenario, resolved: its edits do not fit in a short file that extends the start.\n" + resolved
+}
+
+/// The key path of a file that an override would make the server read (`world.data_dir`,
+/// `world.vintage`, `world.custom.agents`, `world.custom.ties`, `joint.NAME.draws`, `extends`),
+/// looking inside a table value too.
+fn names_a_file(key: &str, value: &toml::Value) -> Option<String> {
+    let parts: Vec<&str> = key.split('.').map(|p| p.split('[').next().unwrap_or(p)).collect();
+    let last = parts.last().copied().unwrap_or("");
+    let parent = parts.len().checked_sub(2).map_or("", |i| parts[i]);
+    if matches!(last, "data_dir" | "vintage" | "draws" | "extends") || (parent == "custom" && matches!(last, "agents" | "ties")) {
+        return Some(key.to_string());
+    }
+    match value {
+        toml::Value::Table(t) => t.iter().find_map(|(k, v)| names_a_file(&format!("{key}.{k}"), v)),
+        toml::Value::Array(a) => a.iter().find_map(|v| names_a_file(key, v)),
+        _ => None,
+    }
 }
 
 /// JSON values equal as a scenario reads them: numbers by value (2 is 2.0), the rest exactly.

@@ -421,6 +421,23 @@ fn requests_from_other_sites_and_rebound_names_are_refused() {
         "{reply}"
     );
     assert!(started.elapsed() < Duration::from_secs(1), "{:?}", started.elapsed());
+    // The page may not make the server read its files.
+    for (set, key) in [
+        (r#"world.custom.agents=\"/etc/passwd\""#, "world.custom.agents"),
+        (
+            r#"world={source=\"custom\",custom={agents=\"/etc/passwd\",ties=\"/etc/hosts\"}}"#,
+            "world.custom.agents",
+        ),
+        (r#"world.data_dir=\"/etc\""#, "world.data_dir"),
+        (r#"joint.j.draws=\"/etc/passwd\""#, "joint.j.draws"),
+    ] {
+        let (status, reply) = post_run(&s, &format!(r#"{{"start":"baseline","sets":["{set}"]}}"#));
+        assert_eq!((status, reply["field"].as_str()), (422, Some("sets[0]")), "{reply}");
+        assert!(
+            reply["message"].as_str().unwrap().contains(&format!("`{key}` names a file")),
+            "{reply}"
+        );
+    }
     // HEAD is GET without the body.
     let (status, body) = raw(addr, &format!("HEAD / HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"), b"");
     assert_eq!((status, body.as_str()), (200, ""));
