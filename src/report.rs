@@ -71,13 +71,26 @@ pub fn write_report(out: &Output, drawn: &Drawn) -> Result<String> {
     Ok("report.html".to_string())
 }
 
-/// The page, as text.
+/// The page, as text: the header, the summary at the horizon, the indices, the most contested
+/// states, the charts and the manifest.
 pub fn render(out: &Output, drawn: &Drawn) -> Result<String> {
-    let m = &out.manifest;
     let colors = framework_colors(&out.frameworks);
     let mut h = String::new();
+    lead(&mut h, out, drawn);
+    summary(&mut h, out, &colors);
+    indices(&mut h, out);
+    contested(&mut h, out);
+    charts(&mut h, out, drawn)?;
+    manifest(&mut h, out);
+    let _ = writeln!(h, "</tbody>\n</table>\n</body>\n</html>");
+    Ok(h)
+}
+
+/// The page's head, the lead paragraph, the navigation and the drawing notes.
+fn lead(h: &mut String, out: &Output, drawn: &Drawn) {
+    let m = &out.manifest;
     let title = format!("blocsim report: {}", out.scenario);
-    page_head(&mut h, &title);
+    page_head(h, &title);
     let _ = writeln!(
         h,
         "<p class=\"lead\">{} runs, seed {}, blocsim {}{}. World: {}.</p>",
@@ -94,7 +107,10 @@ pub fn render(out: &Output, drawn: &Drawn) -> Result<String> {
     for note in &drawn.notes {
         let _ = writeln!(h, "<p class=\"note\">{}</p>", esc(note));
     }
+}
 
+/// The shares of every framework at the horizon, per domain.
+fn summary(h: &mut String, out: &Output, colors: &[plotters::style::RGBColor]) {
     // summary table
     let _ = writeln!(h, "<h2 id=\"summary\">Summary at the horizon</h2>");
     let years = out
@@ -132,6 +148,10 @@ pub fn render(out: &Output, drawn: &Drawn) -> Result<String> {
         }
     }
     let _ = writeln!(h, "</tbody>\n</table>");
+}
+
+/// The fragmentation and hedging indices at the horizon.
+fn indices(h: &mut String, out: &Output) {
     let _ = writeln!(
         h,
         "<table>\n<thead><tr><th>index at the horizon</th><th>median</th><th>p05\u{2013}p95</th></tr></thead>\n<tbody>"
@@ -147,7 +167,10 @@ pub fn render(out: &Output, drawn: &Drawn) -> Result<String> {
         );
     }
     let _ = writeln!(h, "</tbody>\n</table>");
+}
 
+/// The state–domain pairs whose most likely framework is least certain.
+fn contested(h: &mut String, out: &Output) {
     // most contested states, all domains
     let _ = writeln!(h, "<h2 id=\"contested\">Most contested states</h2>");
     let _ = writeln!(
@@ -178,7 +201,10 @@ pub fn render(out: &Output, drawn: &Drawn) -> Result<String> {
         );
     }
     let _ = writeln!(h, "</tbody>\n</table>");
+}
 
+/// Every chart drawn, inline, by section.
+fn charts(h: &mut String, out: &Output, drawn: &Drawn) -> Result<()> {
     // charts
     let _ = writeln!(h, "<h2 id=\"charts\">Charts</h2>");
     let _ = writeln!(
@@ -217,28 +243,33 @@ pub fn render(out: &Output, drawn: &Drawn) -> Result<String> {
             );
         }
     }
+    Ok(())
+}
 
+/// What produced the directory (the results' files, not the charts and this page).
+fn manifest(h: &mut String, out: &Output) {
+    let m = &out.manifest;
     // manifest
     let _ = writeln!(h, "<h2 id=\"manifest\">Manifest</h2>\n<table>\n<tbody>");
     let mrow = |h: &mut String, k: &str, v: String| {
         let _ = writeln!(h, "<tr><th>{}</th><td>{}</td></tr>", esc(k), v);
     };
-    mrow(&mut h, "blocsim version", esc(&m.blocsim_version));
-    mrow(&mut h, "scenario", esc(&m.scenario));
-    mrow(&mut h, "scenario path", format!("<code>{}</code>", esc(&m.scenario_path)));
-    mrow(&mut h, "scenario sha256", format!("<code>{}</code>", esc(&m.scenario_sha256)));
-    mrow(&mut h, "seed", m.seed.to_string());
-    mrow(&mut h, "runs (whole batch)", m.runs.to_string());
-    mrow(&mut h, "runs in this directory", out.runs.to_string());
-    mrow(&mut h, "shard", m.shard.as_ref().map_or_else(|| "\u{2013}".to_string(), |s| esc(s)));
-    mrow(&mut h, "threads", m.threads.to_string());
-    mrow(&mut h, "wall time (s)", format!("{:.2}", m.wall_seconds));
-    mrow(&mut h, "world", esc(&m.world));
-    mrow(&mut h, "command", format!("<code>{}</code>", esc(&m.command.join(" "))));
+    mrow(h, "blocsim version", esc(&m.blocsim_version));
+    mrow(h, "scenario", esc(&m.scenario));
+    mrow(h, "scenario path", format!("<code>{}</code>", esc(&m.scenario_path)));
+    mrow(h, "scenario sha256", format!("<code>{}</code>", esc(&m.scenario_sha256)));
+    mrow(h, "seed", m.seed.to_string());
+    mrow(h, "runs (whole batch)", m.runs.to_string());
+    mrow(h, "runs in this directory", out.runs.to_string());
+    mrow(h, "shard", m.shard.as_ref().map_or_else(|| "\u{2013}".to_string(), |s| esc(s)));
+    mrow(h, "threads", m.threads.to_string());
+    mrow(h, "wall time (s)", format!("{:.2}", m.wall_seconds));
+    mrow(h, "world", esc(&m.world));
+    mrow(h, "command", format!("<code>{}</code>", esc(&m.command.join(" "))));
     // The results, not the charts and this page (which the manifest also lists once drawn), so that
     // redrawing a directory gives the same page.
     mrow(
-        &mut h,
+        h,
         "files",
         m.paths()
             .filter(|f| !crate::export::outputs::is_drawn(f))
@@ -246,8 +277,6 @@ pub fn render(out: &Output, drawn: &Drawn) -> Result<String> {
             .collect::<Vec<_>>()
             .join(" "),
     );
-    let _ = writeln!(h, "</tbody>\n</table>\n</body>\n</html>");
-    Ok(h)
 }
 
 fn legend(out: &Output) -> String {
