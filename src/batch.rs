@@ -177,6 +177,12 @@ pub struct BatchResult {
 /// the thread count is an explicit setting rather than global state.
 pub fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
     let mut b = rayon::ThreadPoolBuilder::new();
+    if let Some(t) = threads.filter(|&t| t > crate::limits::MAX_THREADS) {
+        return Err(Error::Usage(format!(
+            "--threads {t}: expected at most {} worker threads",
+            crate::limits::MAX_THREADS
+        )));
+    }
     if let Some(t) = threads {
         b = b.num_threads(t);
     }
@@ -242,7 +248,18 @@ pub fn run_batch_with(model: &Model, opts: &BatchOptions, durability: &Durabilit
     let range = opts.range();
     let fresh = Aggregator::new(model.layout, labels.uncertain.len());
     let simulate =
-        |a: u64, b: u64| -> Vec<RunOutcome> { pool.install(|| (a..b).into_par_iter().map(|r| run_one(model, opts.seed, r)).collect()) };
+        |a: u64, b: u64| -> Vec<RunOutcome> {
+        pool.install(|| {
+            (a..b)
+                .into_par_iter()
+                .map(|r| {
+                    let o = run_one(model, opts.seed, r);
+                    progress.run_done();
+                    o
+                })
+                .collect()
+        })
+    };
 
     let Some(dir) = &opts.out else {
         let mut agg = fresh;
@@ -269,6 +286,7 @@ pub fn run_batch_with(model: &Model, opts: &BatchOptions, durability: &Durabilit
     let mut state = checkpoint::Progress::open(dir, key.clone(), range.start, &labels, fresh, durability.recovery)?;
     let before = state.wall_before();
     let mut checkpoints = 0;
+    progress.advance(state.next_run() - range.start);
     while state.next_run() < range.end {
         let start = state.next_run();
         let end = (start + chunk).min(range.end);
@@ -417,6 +435,48 @@ mod tests {
 
     fn env<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
         move |name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
+    }
+
+    #[test]
+    fn more_threads_than_the_cap_are_refused_before_any_is_started() {
+        let err = thread_pool(Some(crate::limits::MAX_THREADS + 1)).unwrap_err().to_string();
+        assert!(err.contains("--threads 1025") && err.contains("at most 1024"), "{err}");
+        assert_eq!(thread_pool(Some(3)).unwrap().current_num_threads(), 3);
+    }
+
+    /// Counts [`Progress::run_done`] calls and keeps the last [`Progress::advance`].
+    #[derive(Default)]
+    struct Counting {
+        runs: std::sync::atomic::AtomicU64,
+        advanced: std::sync::atomic::AtomicU64,
+    }
+
+    impl Progress for Counting {
+        fn run_done(&self) {
+            self.runs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        fn advance(&self, done: u64) {
+            self.advanced.store(done, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    #[test]
+    fn every_run_is_reported_as_it_ends_and_the_chunks_give_the_exact_count() {
+        let model = crate::commands::load("baseline", &[]).unwrap();
+        let opts = BatchOptions {
+            runs: 37,
+            seed: 1,
+            threads: Some(2),
+            shard: None,
+            detail: false,
+            out: None,
+            command: Vec::new(),
+        };
+        let p = Counting::default();
+        let durability = Durability { chunk_runs: Some(5), ..Durability::default() };
+        run_batch_with(&model, &opts, &durability, &p).unwrap();
+        assert_eq!(p.runs.into_inner(), 37);
+        assert_eq!(p.advanced.into_inner(), 37);
     }
 
     #[test]

@@ -391,6 +391,7 @@ pub fn compare_with(base: &Model, alt: &Model, opts: &CompareOptions, progress: 
                 .into_par_iter()
                 .map(|r| {
                     let (b, a) = (run_one(base, opts.seed, r), run_one(alt, opts.seed, r));
+                    progress.run_done();
                     (RunPoint::of(base, &b), RunPoint::of(alt, &a))
                 })
                 .collect()

@@ -17,6 +17,9 @@ use crate::error::{Error, Result};
 
 /// Most states a world may have: state indices are 32-bit.
 pub const MAX_AGENTS: u64 = u32::MAX as u64 - 1;
+/// Most worker threads a command may start (the largest machines have a few hundred cores; more
+/// threads than that only cost memory, a stack each).
+pub const MAX_THREADS: usize = 1024;
 /// Longest horizon, in simulated years.
 pub const MAX_STEPS: usize = 10_000;
 /// Most runs in one batch (run indices are 32-bit in the detail table).

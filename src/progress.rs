@@ -12,6 +12,10 @@ pub trait Progress: Sync {
     fn start(&self, _total: u64) {}
     /// `done` runs are finished (of this batch or shard, including earlier attempts when resumed).
     fn advance(&self, _done: u64) {}
+    /// One more run is finished: called by the worker threads as each run ends, between the
+    /// chunks' [`Progress::advance`] (which stays the exact count), so a display can move run by
+    /// run.
+    fn run_done(&self) {}
     /// A line of news that is not a run count (e.g. which configuration `bench` measures next).
     fn note(&self, _line: &str) {}
     /// Whether the command should stop before its next chunk of runs.

@@ -276,6 +276,7 @@ pub fn evaluate(
                     .map(|&(p, r)| {
                         let m = &models[p];
                         let o = run_one(m, plan.seed, r as u64);
+                        progress.run_done();
                         outcomes.iter().map(|sel| sel.value(&o, &m.layout)).collect()
                     })
                     .collect()

@@ -27,6 +27,9 @@ impl Progress for Bar {
     fn advance(&self, done: u64) {
         self.0.set_position(done);
     }
+    fn run_done(&self) {
+        self.0.inc(1);
+    }
     fn note(&self, line: &str) {
         self.0.suspend(|| eprintln!("{line}"));
     }

@@ -8,11 +8,32 @@ use crate::analysis::sensitivity::Sensitivity;
 use crate::analysis::sweep::Sweep;
 use crate::bench::BenchReport;
 use crate::commands::merge::MergeDone;
-use crate::commands::{BatchDone, CalibrateDone, CompareDone, ExperimentDone, ForecastDone, HindcastDone, PlotDone, RunDone};
+use crate::commands::{BatchDone, CalibrateDone, CompareDone, ExperimentDone, Finished, ForecastDone, HindcastDone, PlotDone, RunDone};
 use crate::server::{ServeOptions, Server};
 
+/// Print what a command returned (`serve` binds and serves here, until the process ends).
+pub(super) fn finished(f: Finished) -> anyhow::Result<()> {
+    match f {
+        Finished::Text(text) => print!("{text}"),
+        Finished::Run(d) => run(&d),
+        Finished::Batch(d) => batch(&d),
+        Finished::Merge(d) => merge(&d),
+        Finished::Plot(dir, d) => plot(&dir, &d),
+        Finished::Compare(d) => compare(&d),
+        Finished::Serve(o) => serve(Server::bind(&o)?, &o),
+        Finished::Sweep(d) => sweep(&d),
+        Finished::Sensitivity(d) => sensitivity(&d),
+        Finished::Discover(d) => discover(&d),
+        Finished::Bench(report, json) => bench(&report, json),
+        Finished::Calibrate(d) => calibrate(&d),
+        Finished::Forecast(d) => forecast(&d),
+        Finished::Hindcast(d) => hindcast(&d),
+    }
+    Ok(())
+}
+
 /// `run`: where the run went.
-pub(super) fn run(done: &RunDone) {
+fn run(done: &RunDone) {
     eprintln!(
         "wrote run {} of {} (seed {}) to {}",
         done.run,
@@ -23,7 +44,7 @@ pub(super) fn run(done: &RunDone) {
 }
 
 /// `batch`: what was run, how, and where it went (or that a resumed batch was already complete).
-pub(super) fn batch(done: &BatchDone) {
+fn batch(done: &BatchDone) {
     let dir = done.dir.display();
     if done.already_complete {
         eprintln!(
@@ -54,7 +75,7 @@ pub(super) fn batch(done: &BatchDone) {
 }
 
 /// `merge`: what was merged, into where.
-pub(super) fn merge(done: &MergeDone) {
+fn merge(done: &MergeDone) {
     let m = &done.merged;
     eprintln!(
         "merged {} shards ({} runs of {}) -> {}",
@@ -66,7 +87,7 @@ pub(super) fn merge(done: &MergeDone) {
 }
 
 /// `plot`: how many files were drawn, and where to look.
-pub(super) fn plot(dir: &Path, done: &PlotDone) {
+fn plot(dir: &Path, done: &PlotDone) {
     let to = if done.experiment {
         crate::commands::plot::plots_dir(dir)
     } else {
@@ -76,7 +97,7 @@ pub(super) fn plot(dir: &Path, done: &PlotDone) {
 }
 
 /// `compare`: the Markdown comparison, then where the files went.
-pub(super) fn compare(done: &CompareDone) {
+fn compare(done: &CompareDone) {
     print!("{}", done.comparison.to_markdown());
     eprintln!(
         "{} paired runs of {} vs {} -> {}",
@@ -88,7 +109,7 @@ pub(super) fn compare(done: &CompareDone) {
 }
 
 /// `serve`: the address (and a warning off loopback), then serve until stopped.
-pub(super) fn serve(server: Server, o: &ServeOptions) {
+fn serve(server: Server, o: &ServeOptions) {
     if !o.bind.is_loopback() {
         eprintln!(
             "warning: listening on {}: anyone who can reach this machine can use the page and its CPU (use --bind 127.0.0.1 to keep it local)",
@@ -102,7 +123,7 @@ pub(super) fn serve(server: Server, o: &ServeOptions) {
 }
 
 /// `sweep`: its warnings, then its size and where it went.
-pub(super) fn sweep(done: &ExperimentDone<Sweep>) {
+fn sweep(done: &ExperimentDone<Sweep>) {
     let sweep = &done.result;
     for w in &sweep.warnings {
         eprintln!("warning: {w}");
@@ -118,7 +139,7 @@ pub(super) fn sweep(done: &ExperimentDone<Sweep>) {
 }
 
 /// `sensitivity`: the indices as text, then its size and where it went.
-pub(super) fn sensitivity(done: &ExperimentDone<Sensitivity>) {
+fn sensitivity(done: &ExperimentDone<Sensitivity>) {
     let a = &done.result;
     print!("{}", a.to_text());
     eprintln!(
@@ -132,13 +153,13 @@ pub(super) fn sensitivity(done: &ExperimentDone<Sensitivity>) {
 }
 
 /// `discover`: the boxes as text, then where they went.
-pub(super) fn discover(done: &ExperimentDone<Discovery>) {
+fn discover(done: &ExperimentDone<Discovery>) {
     print!("{}", done.result.to_text());
     eprintln!("PRIM boxes -> {}", done.dir.display());
 }
 
 /// `bench`: the table, or the JSON record.
-pub(super) fn bench(report: &BenchReport, json: bool) {
+fn bench(report: &BenchReport, json: bool) {
     if json {
         println!("{}", report.to_json());
     } else {
@@ -147,7 +168,7 @@ pub(super) fn bench(report: &BenchReport, json: bool) {
 }
 
 /// `calibrate`: the estimates table, a warning if the maximisation did not converge, where it went.
-pub(super) fn calibrate(done: &CalibrateDone) {
+fn calibrate(done: &CalibrateDone) {
     print!("{}", crate::calibrate::output::estimates_table(&done.fit, &done.summary));
     if !done.fit.converged {
         eprintln!("warning: the maximisation did not converge in {} iterations", done.fit.iterations);
@@ -156,7 +177,7 @@ pub(super) fn calibrate(done: &CalibrateDone) {
 }
 
 /// `forecast`: the expected number of acts by year, per indicator, then where it went.
-pub(super) fn forecast(done: &ForecastDone) {
+fn forecast(done: &ForecastDone) {
     let d = &done.dated;
     println!(
         "{} histories at risk at the end of {}, {} runs; expected acts by year (sum of P):",
@@ -180,7 +201,7 @@ pub(super) fn forecast(done: &ForecastDone) {
 }
 
 /// `hindcast`: the pooled scores per window and model, the score differences, where it went.
-pub(super) fn hindcast(done: &HindcastDone) {
+fn hindcast(done: &HindcastDone) {
     println!(
         "{:<34} {:>6} {:>6} {:>10} {:>8} {:>8} {:>8}",
         "window: model", "n", "events", "log score", "Brier", "ROC-AUC", "PR-AUC"

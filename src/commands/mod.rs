@@ -17,6 +17,7 @@
 //! | [`simhind_files`] | the simulated window's tables (the window itself is [`crate::forecast::simulated`]) |
 //! | [`hindcast_outputs`] | `hindcast`'s charts, `states.csv`, `counts.csv` and `report.html` |
 //! | [`inspect`] | `check`, `scenarios`, `meanfield`: print what a scenario is |
+//! | [`invocation`] | every subcommand with its options ([`Invocation`]) and [`execute`], which runs one |
 //! | [`bench`] | `bench`: throughput |
 //! | [`serve`] | `serve`: the what-if explorer's jobs (the HTTP side is [`crate::server`]) |
 //! | [`calibrate`] | `calibrate`: maximum-likelihood estimates of the weights from an observed panel |
@@ -39,6 +40,7 @@ pub mod forecast;
 pub mod hindcast;
 pub mod hindcast_outputs;
 pub mod inspect;
+pub mod invocation;
 pub mod merge;
 pub mod plot;
 pub mod run;
@@ -57,6 +59,7 @@ pub use experiments::{
 pub use forecast::{ForecastCommand, ForecastDone, forecast};
 pub use hindcast::{HindcastCommand, HindcastDone, hindcast};
 pub use inspect::{check, meanfield, scenarios};
+pub use invocation::{BenchCommand, Finished, Invocation, execute};
 pub use merge::{MergeCommand, MergeDone, merge};
 pub use plot::{PlotCommand, PlotDone, plot};
 pub use run::{RunCommand, RunDone, run};

@@ -16,6 +16,7 @@
 //! written to disk.
 
 use std::ops::Range;
+use std::net::IpAddr;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -28,6 +29,23 @@ use crate::compare::{Comparison, PairedSums, RunPoint};
 use crate::error::{Error, Origin};
 use crate::model::Model;
 use crate::scenario::{bundled, overrides};
+
+/// How to serve (the flags of `serve`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeOptions {
+    /// Baseline scenario file or bundled name.
+    #[arg(default_value = "baseline")]
+    pub scenario: String,
+    /// Port to listen on (0: any free port).
+    #[arg(long, default_value_t = 8000)]
+    pub port: u16,
+    /// Address to listen on; anything but a loopback address opens the page to the network.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: IpAddr,
+    /// Worker threads for the runs (default: one per core).
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
 
 /// Most runs one job of the server may ask for (the memory of the cached runs grows with it).
 pub const MAX_SERVE_RUNS: u64 = 20_000;

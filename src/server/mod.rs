@@ -15,7 +15,7 @@ pub mod http;
 pub mod jobs;
 pub mod setup;
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -25,21 +25,17 @@ use crate::error::Error;
 /// Connections served at once.
 pub const MAX_CONNECTIONS: usize = 64;
 
-/// How to serve (the flags of `serve`).
-#[derive(Debug, Clone, clap::Args)]
-pub struct ServeOptions {
-    /// Baseline scenario file or bundled name.
-    #[arg(default_value = "baseline")]
-    pub scenario: String,
-    /// Port to listen on (0: any free port).
-    #[arg(long, default_value_t = 8000)]
-    pub port: u16,
-    /// Address to listen on; anything but a loopback address opens the page to the network.
-    #[arg(long, default_value = "127.0.0.1")]
-    pub bind: IpAddr,
-    /// Worker threads for the runs (default: one per core).
-    #[arg(long)]
-    pub threads: Option<usize>,
+pub use crate::commands::serve::ServeOptions;
+
+/// Stops a server's [`Server::run`] loop (requests already being answered finish on their own).
+#[derive(Clone)]
+pub struct Stopper(Arc<tiny_http::Server>);
+
+impl Stopper {
+    /// Stop accepting requests: [`Server::run`] returns.
+    pub fn stop(&self) {
+        self.0.unblock();
+    }
 }
 
 /// A running server.
@@ -86,7 +82,12 @@ impl Server {
         format!("http://{}/", self.addr)
     }
 
-    /// Answer requests until the process ends.
+    /// A handle that stops [`Server::run`] from another thread.
+    pub fn stopper(&self) -> Stopper {
+        Stopper(self.http.clone())
+    }
+
+    /// Answer requests until the process ends or a [`Stopper`] stops it.
     pub fn run(self) {
         let open = Arc::new(AtomicUsize::new(0));
         for req in self.http.incoming_requests() {
