@@ -8,20 +8,33 @@
 //! Exit codes: 0 success; 2 bad input (scenario, flags, data files, an output directory in use);
 //! 1 anything else (e.g. a disk error while writing).
 
+use clap::Parser as _;
+
 mod bar;
 mod print;
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 use crate::commands::{self, Invocation};
 use crate::commands::invocation::Arguments;
 use bar::{Bar, Lines};
 
-/// Parse the command line, run, print errors and return the exit code.
+/// Parse the process's command line, run, print errors and return the exit code.
 pub fn main() -> ExitCode {
-    match execute(Arguments::parse()) {
+    main_with(std::env::args().collect())
+}
+
+/// [`main`] with the arguments given (the program's name first), as `python -m blocsim` runs it.
+pub fn main_with(args: Vec<String>) -> ExitCode {
+    let parsed = match Arguments::try_parse_from(&args) {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            // --help and --version print and succeed; a bad flag prints the usage and exits 2.
+            let _ = e.print();
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+        }
+    };
+    match execute(parsed, args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             let report = commands::error_report(&err);
@@ -33,8 +46,7 @@ pub fn main() -> ExitCode {
 
 /// Run a parsed command: the command line goes to the manifest, a progress bar (plain lines for
 /// `bench`) to the long commands, and the result to the command's printer.
-pub fn execute(args: Arguments) -> anyhow::Result<()> {
-    let line: Vec<String> = std::env::args().collect();
+pub fn execute(args: Arguments, line: Vec<String>) -> anyhow::Result<()> {
     let finished = match args.command {
         Invocation::Bench(b) => commands::execute(Invocation::Bench(b), line, &Lines)?,
         other => commands::execute(other, line, &Bar::new())?,
