@@ -1,223 +1,209 @@
 """What the commands return: an output directory and its tables as pyarrow Tables.
 
+Every result has the same shape: ``summary`` (its headline table), ``json`` (its main JSON file as
+written), ``table(name)`` for any ``.csv`` or ``.parquet`` file, ``to_pandas()``/``to_polars()``,
+``charts()``/``chart(name)``, ``save(path)``, and an HTML view in notebooks (the headline table and
+the key chart). :func:`open_dir` (``blocsim.open``) reopens any saved output directory.
+
 Tables are read when first asked for, in Rust, and handed to pyarrow without copying the column
-buffers (``.to_pandas()`` or ``polars.from_arrow`` from there). The files on disk are exactly the
-command line's, byte for byte.
+buffers. A result remembers its directory's manifest: if another command (or process) writes into
+the directory afterwards, reading from the result raises :class:`StaleResultError` instead of
+mixing the two.
 """
 
 from __future__ import annotations
 
+import hashlib
+import html
 import json
-from functools import cached_property
+import shutil
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 import pyarrow as pa
 
 from . import _native
+from ._charts import Chart
+from ._errors import InputError, MissingFileError, StaleResultError
+
+PathArg = Union[str, "os.PathLike[str]"]  # noqa: F821
 
 
-class Chart:
-    """One chart of an output directory: its SVG, shown inline by Jupyter, and its PNG beside it."""
+class Result:
+    """An output directory written by a blocsim command (see the module's docstring)."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
+    #: The file whose presence marks this kind of directory.
+    marker = "manifest.json"
+    #: The headline table's file (``summary``), and the main JSON file (``json``).
+    headline = ""
+    json_file = ""
 
-    @property
-    def name(self) -> str:
-        return self.path.stem
+    def __init__(self, dir: PathArg, info: Optional[dict[str, Any]] = None) -> None:
+        self.dir = Path(dir).resolve()
+        self.info = dict(info or {})
+        self._stamp = self._manifest_digest()
+        self._tables: dict[str, pa.Table] = {}
 
-    @cached_property
-    def svg(self) -> str:
-        """The SVG text (the same bytes as the command line's ``plots/<name>.svg``)."""
-        return self.path.read_text(encoding="utf-8")
+    # -- freshness -------------------------------------------------------------------------------
+    def _manifest_digest(self) -> str:
+        path = self.dir / "manifest.json"
+        if not path.is_file():
+            raise MissingFileError(f"{self.dir}: no manifest.json: not a blocsim output directory (or it was removed)", str(path))
+        return hashlib.sha256(path.read_bytes()).hexdigest()
 
-    @property
-    def png_path(self) -> Path:
-        return self.path.with_suffix(".png")
+    def _check(self) -> None:
+        try:
+            now = self._manifest_digest()
+        except MissingFileError as e:
+            raise StaleResultError(f"{self.dir}: the output directory is gone: {e}") from None
+        if now != self._stamp:
+            raise StaleResultError(
+                f"{self.dir}: the directory was written again after this result was made "
+                f"(its manifest changed), so its files are no longer this result's; "
+                f"reopen it with blocsim.open({str(self.dir)!r}) to read what is there now"
+            )
 
-    def _repr_svg_(self) -> str:
-        return self.svg
+    def _refresh(self) -> None:
+        """After this object's own redraw (``plot``): accept the new manifest."""
+        self._stamp = self._manifest_digest()
 
-    def save(self, path: "str | Path") -> Path:
-        """Copy the SVG (``.svg``) or the PNG (``.png``) to ``path``."""
-        path = Path(path)
-        source = self.png_path if path.suffix.lower() == ".png" else self.path
-        path.write_bytes(source.read_bytes())
-        return path
-
-    def __repr__(self) -> str:
-        return f"Chart({str(self.path)!r})"
-
-
-class _Output:
-    """An output directory written by a command."""
-
-    def __init__(self, dir: "str | Path", info: dict[str, Any]) -> None:
-        self.dir = Path(dir)
-        self.info = info
-
-    def _table(self, name: str) -> pa.Table:
+    # -- files -----------------------------------------------------------------------------------
+    def _path(self, name: str) -> Path:
+        self._check()
         path = self.dir / name
         if not path.is_file():
-            raise FileNotFoundError(f"{path}: not written by this command")
-        return _native.read_table(str(path))
+            known = ", ".join(self.tables()) or "none"
+            raise MissingFileError(f"{path}: not written by this command; its tables are: {known}", str(path))
+        return path
+
+    def table(self, name: str) -> pa.Table:
+        """A ``.csv`` or ``.parquet`` file of the directory (``"runs.csv"``) as a pyarrow Table."""
+        if not isinstance(name, str):
+            raise InputError(f"table({name!r}): expected a file name such as {self.headline!r}")
+        if name not in self._tables:
+            self._tables[name] = _native.read_table(str(self._path(name)))
+        return self._tables[name]
+
+    def tables(self) -> list[str]:
+        """The table files of the directory."""
+        return sorted(p.name for p in self.dir.iterdir() if p.suffix in (".csv", ".parquet"))
 
     def _json(self, name: str) -> Any:
-        return json.loads((self.dir / name).read_text(encoding="utf-8"))
+        return json.loads(self._path(name).read_text(encoding="utf-8"))
 
-    @cached_property
+    @property
     def manifest(self) -> dict[str, Any]:
         """``manifest.json``: version, scenario hash, seed, runs, threads, command, files."""
         return self._json("manifest.json")
 
+    @property
+    def json(self) -> Any:
+        """The main JSON file as written (``summary.json``, ``comparison.json``, ``sweep.json``, ...)."""
+        return self._json(self.json_file or "manifest.json")
+
+    @property
+    def summary(self) -> pa.Table:
+        """The headline table (see each class)."""
+        return self.table(self.headline)
+
+    def to_pandas(self, name: Optional[str] = None) -> "pandas.DataFrame":  # noqa: F821
+        """The headline table (or the table ``name``) as a pandas DataFrame (needs pandas)."""
+        return (self.summary if name is None else self.table(name)).to_pandas()
+
+    def to_polars(self, name: Optional[str] = None) -> "polars.DataFrame":  # noqa: F821
+        """The headline table (or the table ``name``) as a polars DataFrame (needs polars)."""
+        import polars
+
+        return polars.from_arrow(self.summary if name is None else self.table(name))
+
+    # -- charts ----------------------------------------------------------------------------------
     def charts(self) -> list[str]:
         """The names of the charts drawn (``plots/<name>.svg``)."""
         return sorted(p.stem for p in (self.dir / "plots").glob("*.svg"))
 
     def chart(self, name: str) -> Chart:
         """The chart ``plots/<name>.svg``."""
+        self._check()
         path = self.dir / "plots" / f"{name}.svg"
         if not path.is_file():
             known = ", ".join(self.charts()) or "none (run with plots=True)"
-            raise KeyError(f"chart {name!r}: not in {self.dir / 'plots'}; the charts are: {known}")
+            raise InputError(f"chart {name!r}: not in {self.dir / 'plots'}; the charts are: {known}")
         return Chart(path)
 
+    def key_chart(self) -> Optional[str]:
+        """The chart the HTML view shows (None: none drawn)."""
+        names = self.charts()
+        return names[0] if names else None
 
-class Batch(_Output):
-    """A Monte Carlo batch: ``runs``, ``states``, ``timeseries``, ``indices``, ``summary`` and
-    ``detail`` as pyarrow Tables; ``plot()`` for its charts. Columns: the README's "Outputs of a
-    batch"."""
+    # -- keeping and showing ---------------------------------------------------------------------
+    def save(self, path: PathArg) -> "Result":
+        """Copy the directory to ``path`` (which must not exist) and return the copy as a result."""
+        self._check()
+        target = Path(path).resolve()
+        if target.exists():
+            raise InputError(f"save({str(path)!r}): {target} exists; expected a new path")
+        shutil.copytree(self.dir, target)
+        return type(self)(target, self.info)
 
-    @property
-    def scenario(self) -> str:
-        return self.info["scenario"]
+    def _title(self) -> str:
+        m = self.manifest
+        return f"{type(self).__name__} of {m.get('scenario', '?')}: {m.get('runs', '?')} runs, seed {m.get('seed', '?')}"
 
-    @property
-    def n_runs(self) -> int:
-        return self.info["runs"]
-
-    @property
-    def threads(self) -> int:
-        return self.info["threads"]
-
-    @property
-    def wall_seconds(self) -> float:
-        return self.info["wall_seconds"]
-
-    @cached_property
-    def runs(self) -> pa.Table:
-        """``runs.csv``: one row per run (drawn parameters, final shares, indices, switches, tipping years)."""
-        return self._table("runs.csv")
-
-    @cached_property
-    def states(self) -> pa.Table:
-        """``states.csv``: per state and domain, the probability of each framework at the horizon."""
-        return self._table("states.csv")
-
-    @cached_property
-    def timeseries(self) -> pa.Table:
-        """``timeseries.csv``: per year, domain, framework and measure, the distribution across runs."""
-        return self._table("timeseries.csv")
-
-    @cached_property
-    def indices(self) -> pa.Table:
-        """``indices.csv``: per year, fragmentation and hedging across runs."""
-        return self._table("indices.csv")
-
-    @cached_property
-    def summary(self) -> pa.Table:
-        """``summary.json`` as a table: ``key`` (e.g. ``final_share.cloud.US``) and mean, sd, p05 ... p95."""
-        return _native.summary_table(str(self.dir / "summary.json"))
-
-    @cached_property
-    def summary_json(self) -> dict[str, Any]:
-        """``summary.json`` as written (tipping, switches and the run count included)."""
-        return self._json("summary.json")
-
-    @cached_property
-    def detail(self) -> pa.Table:
-        """``detail.parquet``: each run's framework for every state and domain (if written)."""
-        return self._table("detail.parquet")
-
-    def plot(self, kind: str, domain: Optional[str] = None, measure: str = "count") -> Chart:
-        """A chart of the batch, the same file as the command line draws.
-
-        ``kind`` is ``fan`` (``measure`` ``count`` or ``gdp``), ``outcomes``, ``ternary``
-        (``domain="all"`` for every domain), ``swing``, ``map`` (needs a domain), ``indices``, or a
-        chart's full name (``"fan_gdp_cloud"``). Charts not drawn yet (``plots=False``) are drawn
-        first, as ``blocsim plot DIR`` does.
-        """
-        if kind == "fan":
-            if domain is None:
-                raise ValueError("plot('fan'): expected domain=, e.g. domain='cloud'")
-            name = f"fan_{measure}_{domain}"
-        elif kind == "indices" or domain is None:
-            name = kind
-        else:
-            name = f"{kind}_{domain}"
-        if not (self.dir / "plots" / f"{name}.svg").is_file() and not self.charts():
-            _native.plot(str(self.dir))
-        return self.chart(name)
+    def _repr_html_(self) -> str:
+        parts = [f"<h4>{html.escape(self._title())}</h4>"]
+        if self.headline and (self.dir / self.headline).is_file():
+            parts.append(html_table(self.summary, rows=12))
+        name = self.key_chart()
+        if name:
+            parts.append(f"<div>{self.chart(name).svg}</div>")
+        parts.append(f"<p><code>{html.escape(str(self.dir))}</code></p>")
+        return "\n".join(parts)
 
     def __repr__(self) -> str:
-        return f"Batch({self.scenario!r}, runs={self.n_runs}, dir={str(self.dir)!r})"
+        return f"{type(self).__name__}({str(self.dir)!r})"
 
 
-class Comparison(_Output):
-    """Paired differences of an alternative against a baseline on common random numbers."""
-
-    @cached_property
-    def differences(self) -> pa.Table:
-        """``comparison.csv``: per outcome, the paired difference, its 95% interval and P(higher)."""
-        return self._table("comparison.csv")
-
-    @cached_property
-    def summary(self) -> dict[str, Any]:
-        """``comparison.json`` as written."""
-        return self._json("comparison.json")
-
-    @property
-    def markdown(self) -> str:
-        """``comparison.md``: the table and the states that move most."""
-        return (self.dir / "comparison.md").read_text(encoding="utf-8")
-
-    def plot(self) -> Chart:
-        """The comparison chart (``plots/comparison.svg``)."""
-        return self.chart("comparison")
-
-    def __repr__(self) -> str:
-        return (
-            f"Comparison({self.info['alternative']!r} vs {self.info['baseline']!r}, "
-            f"runs={self.info['runs']}, dir={str(self.dir)!r})"
-        )
+def html_table(t: pa.Table, rows: int) -> str:
+    """The first ``rows`` rows of a table as HTML (numbers to 4 significant digits)."""
+    cols = t.column_names
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in cols)
+    body = []
+    for row in t.slice(0, rows).to_pylist():
+        cells = "".join(f"<td>{html.escape(_cell(row[c]))}</td>" for c in cols)
+        body.append(f"<tr>{cells}</tr>")
+    more = f"<p>{t.num_rows - rows} more rows</p>" if t.num_rows > rows else ""
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{more}"
 
 
-class Sweep(_Output):
-    """A parameter sweep: ``points`` (per design point) and ``runs`` (per run) as pyarrow Tables."""
+def _cell(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    return str(v)
 
-    @cached_property
-    def points(self) -> pa.Table:
-        """``points.parquet``: parameter values and each outcome's mean, sd, se, p05, p50, p95."""
-        return self._table("points.parquet")
 
-    @cached_property
-    def runs(self) -> pa.Table:
-        """``runs.parquet``: one row per run of every design point."""
-        return self._table("runs.parquet")
+_KINDS: list[type[Result]] = []
 
-    @cached_property
-    def summary(self) -> dict[str, Any]:
-        """``sweep.json`` as written."""
-        return self._json("sweep.json")
 
-    @property
-    def warnings(self) -> list[str]:
-        return list(self.info["warnings"])
+def register(cls: type[Result]) -> type[Result]:
+    """Register a result class for :func:`open_dir` (the most specific marker first)."""
+    _KINDS.append(cls)
+    return cls
 
-    def plot(self, name: str) -> Chart:
-        """A chart of the sweep by name (see :meth:`charts`)."""
-        return self.chart(name)
 
-    def __repr__(self) -> str:
-        return f"Sweep({self.info['scenario']!r}, points={self.info['points']}, runs={self.info['runs']}, dir={str(self.dir)!r})"
+def open_dir(dir: PathArg) -> Result:
+    """Reopen a saved output directory of any command as its result object."""
+    from ._args import path_text
+
+    path = Path(path_text("open", "dir", dir, kind="output directory"))
+    if not path.is_dir():
+        raise InputError(f"open({str(dir)!r}): {path} is a file; expected an output directory")
+    for cls in _KINDS:
+        if (path / cls.marker).is_file() and (path / "manifest.json").is_file():
+            return cls(path)
+    raise InputError(
+        f"open({str(dir)!r}): {path} is not a blocsim output directory "
+        f"(expected manifest.json and one of: {', '.join(c.marker for c in _KINDS)})"
+    )
+

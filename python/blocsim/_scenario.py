@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Union
 
 from . import _native
+from ._args import scenario_text
+from ._errors import InputError, InputTypeError
 
 #: What ``set=`` accepts: a mapping of key paths to values, or ``PATH=VALUE`` texts as on the command line.
 Sets = Union[Mapping[str, Any], Iterable[str], None]
@@ -33,7 +35,7 @@ def toml_value(value: Any) -> str:
         return "{ " + inner + " }"
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_quoted(v) for v in value) + "]"
-    raise TypeError(f"set: cannot write a {type(value).__name__} as a scenario value: expected a number, bool, str, dict or list")
+    raise InputTypeError(f"set: cannot write a {type(value).__name__} as a scenario value: expected a number, bool, str, dict or list")
 
 
 def _quoted(value: Any) -> str:
@@ -49,8 +51,18 @@ def set_texts(sets: Sets) -> list[str]:
     if isinstance(sets, str):
         return [sets]
     if isinstance(sets, Mapping):
+        for k in sets:
+            if not isinstance(k, str):
+                raise InputTypeError(f"set: key {k!r}: expected a key path (str) such as 'choice.lambda'")
         return [f"{k}={toml_value(v)}" for k, v in sets.items()]
-    return [str(s) for s in sets]
+    if not isinstance(sets, Iterable):
+        raise InputTypeError(f"set={sets!r}: expected a dict of key paths to values or a list of 'PATH=VALUE' texts")
+    out = []
+    for s in sets:
+        if not isinstance(s, str):
+            raise InputTypeError(f"set: item {s!r}: expected a 'PATH=VALUE' text")
+        out.append(s)
+    return out
 
 
 @dataclass(frozen=True)
@@ -116,7 +128,7 @@ class Scenario:
         :class:`blocsim.InputError` with the command line's message (file:line:column, key path,
         what was expected).
         """
-        source = os.fspath(scenario)
+        source = scenario_text("Scenario.load", "scenario", scenario)
         texts = set_texts(set)
         info = _native.load(source, texts)
         return cls(
@@ -142,11 +154,30 @@ class Scenario:
 
     def check(self) -> str:
         """What ``blocsim check`` prints for this scenario."""
-        return _native.check(self.source, list(self.sets))
+        return _native.invoke(["check", self.source, *_set_flags(self.sets)], [])["text"]
+
+    def save(self, path: Union[str, os.PathLike]) -> "Scenario":
+        """Write the scenario, overrides applied, as a TOML file (its canonical resolved form, which
+        the command line reads as this same scenario: ``blocsim batch PATH``), and load it from there."""
+        if not isinstance(path, (str, os.PathLike)):
+            raise InputTypeError(f"Scenario.save(path={path!r}): expected a path (str or os.PathLike)")
+        target = os.path.abspath(os.fspath(path))
+        if not target.endswith(".toml"):
+            raise InputError(f"Scenario.save({os.fspath(path)!r}): expected a .toml path")
+        with open(target, "w", encoding="utf-8") as f:
+            f.write(self.resolved)
+        return Scenario.load(target)
 
 
-def as_scenario(s: Union[Scenario, str, os.PathLike]) -> tuple[str, list[str]]:
-    """(source, sets) of a Scenario, a name or a path."""
+def as_scenario(s: Union[Scenario, str, os.PathLike], command: str = "", name: str = "scenario") -> tuple[str, list[str]]:
+    """(source, sets) of a Scenario, a name or a path (made absolute)."""
     if isinstance(s, Scenario):
         return s.source, list(s.sets)
-    return os.fspath(s), []
+    return scenario_text(command, name, s), []
+
+
+def _set_flags(sets: Iterable[str]) -> list[str]:
+    out: list[str] = []
+    for s in sets:
+        out += ["--set", s]
+    return out

@@ -27,6 +27,7 @@ import tempfile
 from typing import Any, Callable, Mapping, Optional, Sequence, Tuple, Union
 
 from . import _native
+from ._errors import InputError, InputTypeError
 from ._scenario import Scenario, Sets, as_scenario, set_texts, toml_value
 
 __all__ = ["model", "identifier", "outcome_keys"]
@@ -55,10 +56,13 @@ class _Run:
         sets = self.sets + [f"{k}={toml_value(_plain(v))}" for k, v in values.items()]
         with tempfile.TemporaryDirectory(prefix="blocsim-ema-") as tmp:
             out = os.path.join(tmp, "batch")
-            _native.batch(
-                self.source, sets, self.runs, self.seed, self.threads, out, None, False, False, False,
-                ["blocsim-python", "ema"], None,
-            )
+            args = ["batch", self.source, "--out", out, "--no-plots", "--no-detail"]
+            for text in sets:
+                args += ["--set", text]
+            for flag, value in (("--runs", self.runs), ("--seed", self.seed), ("--threads", self.threads)):
+                if value is not None:
+                    args += [flag, str(value)]
+            _native.invoke(args, ["blocsim-python", "ema", *args[1:]])
             table = _native.summary_table(os.path.join(out, "summary.json")).to_pydict()
         means = dict(zip(table["key"], table["mean"]))
         return {k: means[k] for k in self.keys}
@@ -88,22 +92,24 @@ def model(
     """
     from ema_workbench import IntegerParameter, Model, RealParameter, ScalarOutcome
 
-    source, sets = as_scenario(scenario)
+    source, sets = as_scenario(scenario, "ema.model")
     sets += set_texts(set)
     s = Scenario.load(source, sets)
     drawn = {u.key: u for u in s.uncertain}
     chosen = list(drawn) if uncertainties is None else list(uncertainties)
     for key in chosen:
         if key not in drawn:
-            raise _native.InputError(
+            raise InputError(
                 f"uncertainties: {key!r} is not drawn per run in {s.name}; expected one of: {', '.join(drawn) or 'none'}"
             )
     lever_ranges = _native.resolve_params(source, sets, [f"{k}={lo}:{hi}" for k, (lo, hi) in (levers or {}).items()])
     for key, *_ in lever_ranges:
         if key in drawn:
-            raise _native.InputError(f"levers: {key!r} is drawn per run in {s.name}: it is an uncertainty, not a lever")
+            raise InputError(f"levers: {key!r} is drawn per run in {s.name}: it is an uncertainty, not a lever")
+    if not isinstance(replications, int) or isinstance(replications, bool):
+        raise InputTypeError(f"ema.model(replications={replications!r}): expected an int")
     if replications < 1:
-        raise _native.InputError(f"replications {replications}: expected at least 1")
+        raise InputError(f"ema.model(replications={replications}): expected at least 1")
     keys = outcome_keys(s)
     m = Model(identifier(s.name), function=_Run(source, sets, keys, replications, seed, threads))
     m.uncertainties = [

@@ -21,25 +21,26 @@ use bar::{Bar, Lines};
 
 /// Parse the process's command line, run, print errors and return the exit code.
 pub fn main() -> ExitCode {
-    main_with(std::env::args().collect())
+    ExitCode::from(main_with(std::env::args().collect()))
 }
 
-/// [`main`] with the arguments given (the program's name first), as `python -m blocsim` runs it.
-pub fn main_with(args: Vec<String>) -> ExitCode {
+/// [`main`] with the arguments given (the program's name first), as `python -m blocsim` runs it;
+/// returns the exit code.
+pub fn main_with(args: Vec<String>) -> u8 {
     let parsed = match Arguments::try_parse_from(&args) {
         Ok(parsed) => parsed,
         Err(e) => {
             // --help and --version print and succeed; a bad flag prints the usage and exits 2.
             let _ = e.print();
-            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+            return u8::try_from(e.exit_code()).unwrap_or(2);
         }
     };
     match execute(parsed, args) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => 0,
         Err(err) => {
             let report = commands::error_report(&err);
             eprintln!("error: {}", report.message);
-            if report.input { ExitCode::from(2) } else { ExitCode::FAILURE }
+            if report.input { 2 } else { 1 }
         }
     }
 }
