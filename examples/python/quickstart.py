@@ -41,7 +41,7 @@ print(f"dsr-surge - baseline, CN telecom GDP share: {gdp['diff_mean']:+.3f} [{gd
 
 # A Latin hypercube sweep of the network weight.
 sw = blocsim.sweep(s, params={"utility.network": (1, 3)}, design="lhs", points=8, runs=5, out=out / "sweep")
-print(f"sweep: {sw.points.num_rows} points x {sw.info['runs']} runs")
+print(f"sweep: {sw.points.num_rows} points, {sw.runs.num_rows} runs in all")
 
 # An EMA Workbench model: uncertainties are the drawn parameters, one lever, outcomes the shares and indices.
 from ema_workbench import perform_experiments  # noqa: E402

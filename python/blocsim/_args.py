@@ -74,6 +74,16 @@ class Args:
             raise self.type_error(name, value, what)
         self.args += [flag or "--" + name.replace("_", "-"), value]
 
+    def choice(self, name: str, value: Optional[str], choices: Sequence[str]) -> None:
+        """One of ``choices`` (None: left out)."""
+        if value is None:
+            return
+        if not isinstance(value, str):
+            raise self.type_error(name, value, "a str")
+        if value not in choices:
+            raise self.value_error(name, value, " or ".join(repr(c) for c in choices))
+        self.args += ["--" + name.replace("_", "-"), value]
+
     def switch(self, name: str, value: bool, flag: str) -> None:
         """A ``True``/``False`` keyword that adds ``flag`` when it differs from the default."""
         if not isinstance(value, bool):

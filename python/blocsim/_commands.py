@@ -143,14 +143,15 @@ def merge(shards: Iterable[Union[Shard, PathArg]], out: PathArg = None, *, plots
 
 def plot(result: Union[Result, PathArg], plot_scale: float = 2.0) -> list[str]:
     """Redraw every chart (and the report) of an output directory, as ``blocsim plot DIR``; returns
-    the charts' names. ``result`` is a result or a directory."""
+    the files drawn (``plots/fan_count_cloud.svg``, ``report.html``, ...). ``result`` is a result
+    or a directory."""
     a = Args("plot")
     a.positional(str(result.dir) if isinstance(result, Result) else path_text("plot", "result", result, kind="output directory"))
     a.number("plot_scale", plot_scale, 0.25, 16.0, what="a PNG resolution multiplier")
-    _invoke(a)
+    files = _invoke(a)["files"]
     if isinstance(result, Result):
         result._refresh()
-    return (result if isinstance(result, Result) else open_dir(a.args[1])).charts()
+    return list(files)
 
 
 def check(scenario: ScenarioArg, *, set: Sets = None) -> str:
@@ -234,7 +235,7 @@ def sweep(scenario: ScenarioArg, params: Union[Mapping[str, Tuple[float, float]]
     bands (a :class:`BlocsimWarning` names the outcomes whose bands are wider)."""
     a = Args("sweep")
     _experiment(a, scenario, set, params, outcomes, runs, seed, threads, out, force, plots, plot_scale)
-    a.text("design", design)
+    a.choice("design", design, ("grid", "lhs"))
     a.whole("points", points, 1, 10**7, what="a number of points")
     a.number("precision", precision, 0.0, float("inf"), what="a half-width")
     return _opened(_invoke(a, progress))
@@ -251,7 +252,7 @@ def sensitivity(scenario: ScenarioArg, params: Union[Mapping[str, Tuple[float, f
     ``params`` (default: the scenario's drawn parameters)."""
     a = Args("sensitivity")
     _experiment(a, scenario, set, params, outcomes, runs, seed, threads, out, force, plots, plot_scale)
-    a.text("method", method)
+    a.choice("method", method, ("sobol", "morris"))
     a.whole("samples", samples, 1, 2**32, what="a number of base samples")
     a.whole("trajectories", trajectories, 1, 10**7, what="a number of trajectories")
     a.whole("levels", levels, 2, 10**6, what="a number of grid levels")

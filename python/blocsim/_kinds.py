@@ -203,6 +203,16 @@ class Batch(Result):
         return self.manifest["wall_seconds"]
 
     @property
+    def resumed_at(self) -> Optional[int]:
+        """The run a ``resume=True`` call continued from (None: it ran from the first run)."""
+        return self.info.get("resumed_at")
+
+    @property
+    def already_complete(self) -> bool:
+        """Whether a ``resume=True`` call found the batch complete and did nothing."""
+        return bool(self.info.get("already_complete"))
+
+    @property
     def runs(self) -> pa.Table:
         """``runs.csv``: one row per run (drawn parameters, final shares, indices, switches, tipping years)."""
         return self.table("runs.csv")

@@ -8,7 +8,7 @@ from typing import Any, Iterable, Mapping, Union
 
 from . import _native
 from ._args import scenario_text
-from ._errors import InputError, InputTypeError
+from ._errors import InputError, InputTypeError, reworded
 
 #: What ``set=`` accepts: a mapping of key paths to values, or ``PATH=VALUE`` texts as on the command line.
 Sets = Union[Mapping[str, Any], Iterable[str], None]
@@ -130,7 +130,11 @@ class Scenario:
         """
         source = scenario_text("Scenario.load", "scenario", scenario)
         texts = set_texts(set)
-        info = _native.load(source, texts)
+        try:
+            info = _native.load(source, texts)
+        except InputError as e:
+            flags = [(long, takes) for _, long, takes, _, _ in _native.flags("check") if long]
+            raise InputError(reworded(str(e), flags)) from None
         return cls(
             source=source,
             sets=tuple(texts),

@@ -11,7 +11,8 @@ use crate::{errors, watch};
 
 /// Run one subcommand: `args` is what follows `blocsim` on the command line (`["batch",
 /// "baseline", "--runs", "10"]`), `command` the call the manifest records. Returns `{kind, dir,
-/// text, json, warnings}`: the output directory (None for `scenarios`, `check`, `meanfield`,
+/// text, json, warnings}` (and a batch's
+/// `resumed_at` and `already_complete`, the files `plot` drew): the output directory (None for `scenarios`, `check`, `meanfield`,
 /// `bench`), the text the command line prints for `scenarios`, `check`, `meanfield` and `bench`,
 /// `bench`'s JSON record, and the warnings the command line prints.
 #[pyfunction]
@@ -43,6 +44,13 @@ pub fn invoke<'py>(
         ),
         _ => (None, None, Vec::new()),
     };
+    if let Finished::Plot(_, p) = &finished {
+        d.set_item("files", &p.files)?;
+    }
+    if let Finished::Batch(b) = &finished {
+        d.set_item("resumed_at", b.resumed_at)?;
+        d.set_item("already_complete", b.already_complete)?;
+    }
     d.set_item("text", text)?;
     d.set_item("json", json)?;
     d.set_item("warnings", warnings)?;

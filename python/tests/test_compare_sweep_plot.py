@@ -23,7 +23,8 @@ def test_compare_writes_the_command_lines_files(tmp_path, cli):
     row = d.filter(pc.equal(d["outcome"], "fragmentation")).to_pylist()
     assert len(row) >= 1
     assert row[0]["ci_low"] <= row[0]["diff_mean"] <= row[0]["ci_high"]
-    assert c.summary["runs"] == 60
+    assert c.json["runs"] == 60
+    assert c.summary.equals(c.differences)
     assert c.plot().svg.startswith("<svg")
 
 
@@ -105,7 +106,7 @@ def test_plot_draws_a_batch_run_without_plots(drawn):
 
 def test_an_unknown_chart_names_the_charts_there(drawn):
     b = blocsim.Batch(drawn / "cli", {})
-    with pytest.raises(KeyError, match="fan_count_cloud"):
+    with pytest.raises(blocsim.InputError, match="fan_count_cloud"):
         b.plot("fan", domain="clouds")
     with pytest.raises(ValueError, match="domain="):
         b.plot("fan")

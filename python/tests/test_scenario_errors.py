@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 import blocsim
+from blocsim._errors import reworded
 from blocsim._scenario import set_texts, toml_value
 from conftest import cli_error
 
@@ -67,7 +68,7 @@ agents = "many"
 
 
 def bad_inputs(tmp_path):
-    """(Python call, the same command line) pairs that are bad input."""
+    """(Python call, the same command line) pairs of bad input that the library itself refuses."""
     path = tmp_path / "bad.toml"
     path.write_text(BAD_FILE)
     out = tmp_path / "o"
@@ -80,29 +81,85 @@ def bad_inputs(tmp_path):
          ["check", "baseline", "--set", "choice.lambda=nan"]),
         (lambda: blocsim.Scenario.load("no-such-scenario"), ["check", "no-such-scenario"]),
         (lambda: blocsim.Scenario.load(path), ["check", path]),
-        (lambda: blocsim.batch("baseline", runs=0, out=out, progress=False),
-         ["batch", "baseline", "--runs", "0", "--out", out]),
-        (lambda: blocsim.batch("baseline", runs=5, threads=0, out=out, progress=False),
-         ["batch", "baseline", "--runs", "5", "--threads", "0", "--out", out]),
         (lambda: blocsim.compare("baseline", "dsr-surge", runs=1, out=out, progress=False),
          ["compare", "baseline", "dsr-surge", "--runs", "1", "--out", out]),
         (lambda: blocsim.sweep("baseline", {"choice.lambda": (3, 1)}, out=out, progress=False),
          ["sweep", "baseline", "--param", "choice.lambda=3:1", "--out", out]),
         (lambda: blocsim.sweep("baseline", {"choice.nothing": (1, 3)}, out=out, progress=False),
          ["sweep", "baseline", "--param", "choice.nothing=1:3", "--out", out]),
-        (lambda: blocsim.sweep("baseline", {"choice.lambda": (1, 3)}, design="random", out=out, progress=False),
-         ["sweep", "baseline", "--param", "choice.lambda=1:3", "--design", "random", "--out", out]),
     ]
 
 
-def test_bad_input_raises_input_error_with_the_command_lines_message(tmp_path, cli):
+def test_bad_input_raises_input_error_with_the_command_lines_message_in_python_words(tmp_path, cli):
+    """The message is the command line's, its flags reworded as keywords (see test_reworded)."""
     for call, args in bad_inputs(tmp_path):
         proc = cli(*args)
         assert proc.returncode == 2, (args, proc.stderr)
         with pytest.raises(blocsim.InputError) as e:
             call()
-        # The first line is the command line's message (clap adds the possible values below it).
-        assert str(e.value).splitlines()[0] == cli_error(proc), args
+        assert isinstance(e.value, ValueError)
+        flags = [(long, takes) for _, long, takes, _, _ in blocsim._native.flags(args[0]) if long]
+        assert str(e.value).splitlines()[0] == reworded(cli_error(proc), flags), args
+        assert " --" not in str(e.value) and not str(e.value).startswith("--"), str(e.value)
+
+
+def test_reworded():
+    flags = [("runs", True), ("resume", False), ("force", False), ("set", True), ("no-plots", False),
+             ("fit-years", True), ("param", True)]
+    cases = {
+        "batch of baseline: --runs 0: expected 1 to 9": "batch of baseline: runs=0: expected 1 to 9",
+        "--resume: no checkpoint in o": "resume=True: no checkpoint in o",
+        "(use --force to overwrite)": "(use force=True to overwrite)",
+        "--set choice.lamda=2.5: `choice.lamda`: unknown": "set item 'choice.lamda=2.5': `choice.lamda`: unknown",
+        "--fit-years 2018-2021: expected FIRST:LAST": "fit_years=2018-2021: expected FIRST:LAST",
+        "charts are off (--no-plots)": "charts are off (plots=False)",
+        "--param choice.lambda=3:1: low above high": "params item 'choice.lambda=3:1': low above high",
+        "an unknown --seed 3 stays": "an unknown --seed 3 stays",
+    }
+    for message, expected in cases.items():
+        assert reworded(message, flags) == expected
+
+
+ARGUMENT_ERRORS = [
+    # (call, exception, the message's start)
+    (lambda o: blocsim.batch("baseline", runs=-1, out=o), blocsim.InputError, "batch(runs=-1): expected a whole number of runs from 1 to"),
+    (lambda o: blocsim.batch("baseline", runs=0, out=o), blocsim.InputError, "batch(runs=0): expected"),
+    (lambda o: blocsim.batch("baseline", threads=-2, out=o), blocsim.InputError, "batch(threads=-2): expected a number of worker threads from 1 to 1024"),
+    (lambda o: blocsim.batch("baseline", threads=10000, out=o), blocsim.InputError, "batch(threads=10000)"),
+    (lambda o: blocsim.batch("baseline", seed=-1, out=o), blocsim.InputError, "batch(seed=-1): expected a whole-number seed from 0 to"),
+    (lambda o: blocsim.batch("baseline", seed=2**64, out=o), blocsim.InputError, "batch(seed=18446744073709551616)"),
+    (lambda o: blocsim.batch("baseline", runs="ten", out=o), blocsim.InputTypeError, "batch(runs='ten'): expected a whole number of runs (an int), not str"),
+    (lambda o: blocsim.batch("baseline", runs=2.5, out=o), blocsim.InputTypeError, "batch(runs=2.5)"),
+    (lambda o: blocsim.batch("baseline", runs=True, out=o), blocsim.InputTypeError, "batch(runs=True)"),
+    (lambda o: blocsim.batch("baseline", plots="no", out=o), blocsim.InputTypeError, "batch(plots='no'): expected True or False"),
+    (lambda o: blocsim.batch("baseline", resume=True), blocsim.InputError, "batch(resume=True): expected out="),
+    (lambda o: blocsim.batch(42, out=o), blocsim.InputTypeError, "batch(scenario=42)"),
+    (lambda o: blocsim.batch("missing.toml", out=o), blocsim.MissingFileError, "batch(scenario='missing.toml'): no such scenario file"),
+    (lambda o: blocsim.sweep("baseline", {"choice.lambda": (1, 3)}, design="random", out=o), blocsim.InputError, "sweep(design='random'): expected 'grid' or 'lhs'"),
+    (lambda o: blocsim.sensitivity("baseline", method="fast", out=o), blocsim.InputError, "sensitivity(method='fast'): expected 'sobol' or 'morris'"),
+    (lambda o: blocsim.calibrate("baseline", "no/such/dir", out=o), blocsim.MissingFileError, "calibrate(observed='no/such/dir'): no such observed directory"),
+    (lambda o: blocsim.serve(bind="localhost"), blocsim.InputError, "serve(bind='localhost'): expected an IP address"),
+    (lambda o: blocsim.run("baseline", run=-3, out=o), blocsim.InputError, "run(run=-3)"),
+    (lambda o: blocsim.read_table(o / "nope.csv"), blocsim.MissingFileError, "read_table(path="),
+    (lambda o: blocsim.open(o / "nowhere"), blocsim.MissingFileError, "open(dir="),
+]
+
+
+@pytest.mark.parametrize("i", range(len(ARGUMENT_ERRORS)))
+def test_argument_errors_name_the_keyword_and_are_pythons_exceptions(tmp_path, i):
+    call, exc, start = ARGUMENT_ERRORS[i]
+    with pytest.raises(exc) as e:
+        call(tmp_path / "o")
+    assert str(e.value).startswith(start), str(e.value)
+    builtin = {blocsim.InputError: ValueError, blocsim.InputTypeError: TypeError,
+               blocsim.MissingFileError: FileNotFoundError}[exc]
+    assert isinstance(e.value, builtin) and isinstance(e.value, blocsim.BlocsimError)
+    assert not (tmp_path / "o").exists(), "nothing is written for bad input"
+
+
+def test_a_clap_level_error_is_an_input_error_too():
+    with pytest.raises(blocsim.InputError, match="unexpected argument"):
+        blocsim._native.invoke(["batch", "baseline", "--bogus"], [])
 
 
 def test_a_scenario_file_error_names_file_line_and_column(tmp_path):
@@ -120,7 +177,8 @@ def test_an_output_directory_that_is_not_blocsims_is_refused(tmp_path, cli):
     proc = cli("batch", "baseline", "--runs", 2, "--out", out)
     with pytest.raises(blocsim.InputError) as e:
         blocsim.batch("baseline", runs=2, out=out, progress=False)
-    assert proc.returncode == 2 and str(e.value) == cli_error(proc)
+    flags = [(long, takes) for _, long, takes, _, _ in blocsim._native.flags("batch") if long]
+    assert proc.returncode == 2 and str(e.value) == reworded(cli_error(proc), flags)
     assert (out / "notes.txt").read_text() == "mine"
 
 
