@@ -24,12 +24,13 @@ import importlib
 
 try:
     from . import _native
-except ImportError as e:  # pragma: no cover - only when the extension was not built
+except ImportError:  # only when the extension was not built (or Python runs in python/)
+    # `from None`: Python's own message here would blame a circular import, which misleads.
     raise ImportError(
         "blocsim's compiled extension (blocsim._native) is missing: this is the package's source folder "
         f"({__path__[0]}), not an installed blocsim. Install it with `pip install ./python` from the clone, "
         "and run Python from a directory other than python/ (there, `import blocsim` finds this folder first)."
-    ) from e
+    ) from None
 
 from ._charts import Chart
 from ._commands import (

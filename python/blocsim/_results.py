@@ -151,8 +151,10 @@ class Result:
 
     def _repr_html_(self) -> str:
         parts = [f"<h4>{html.escape(self._title())}</h4>"]
-        if self.headline and (self.dir / self.headline).is_file():
+        try:
             parts.append(html_table(self.summary, rows=12))
+        except MissingFileError:
+            pass  # e.g. a shard's view before its runs are written
         name = self.key_chart()
         if name:
             parts.append(f"<div>{self.chart(name).svg}</div>")

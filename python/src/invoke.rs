@@ -57,6 +57,12 @@ pub fn invoke<'py>(
     Ok(d)
 }
 
+/// The names of the subcommands.
+#[pyfunction]
+pub fn subcommands() -> Vec<String> {
+    Invocation::commands().get_subcommands().map(|c| c.get_name().to_owned()).collect()
+}
+
 /// A subcommand's arguments: `(id, long, takes_value, repeatable, hidden)` each, `long` None for a
 /// positional argument.
 #[pyfunction]

@@ -124,6 +124,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<serve::Explorer>()?;
     m.add_function(wrap_pyfunction!(invoke::invoke, m)?)?;
     m.add_function(wrap_pyfunction!(invoke::flags, m)?)?;
+    m.add_function(wrap_pyfunction!(invoke::subcommands, m)?)?;
     m.add_function(wrap_pyfunction!(invoke::main, m)?)?;
     m.add_function(wrap_pyfunction!(serve::serve, m)?)?;
     m.add_function(wrap_pyfunction!(load, m)?)?;
