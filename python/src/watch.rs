@@ -28,7 +28,11 @@ impl Progress for Watch {
         self.total.store(total, Ordering::Relaxed);
     }
     fn advance(&self, done: u64) {
-        self.done.store(done, Ordering::Relaxed);
+        // The exact count after a chunk; never below what the runs already reported.
+        self.done.fetch_max(done, Ordering::Relaxed);
+    }
+    fn run_done(&self) {
+        self.done.fetch_add(1, Ordering::Relaxed);
     }
     fn cancelled(&self) -> bool {
         self.cancel.load(Ordering::Relaxed)

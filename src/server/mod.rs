@@ -28,13 +28,16 @@ pub const MAX_CONNECTIONS: usize = 64;
 pub use crate::commands::serve::ServeOptions;
 
 /// Stops a server's [`Server::run`] loop (requests already being answered finish on their own).
+/// It does not keep the server alive: once `run` returns, the listening socket closes.
 #[derive(Clone)]
-pub struct Stopper(Arc<tiny_http::Server>);
+pub struct Stopper(std::sync::Weak<tiny_http::Server>);
 
 impl Stopper {
     /// Stop accepting requests: [`Server::run`] returns.
     pub fn stop(&self) {
-        self.0.unblock();
+        if let Some(http) = self.0.upgrade() {
+            http.unblock();
+        }
     }
 }
 
@@ -84,7 +87,7 @@ impl Server {
 
     /// A handle that stops [`Server::run`] from another thread.
     pub fn stopper(&self) -> Stopper {
-        Stopper(self.http.clone())
+        Stopper(Arc::downgrade(&self.http))
     }
 
     /// Answer requests until the process ends or a [`Stopper`] stops it.
