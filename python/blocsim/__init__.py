@@ -21,6 +21,7 @@ on a Dask cluster) are imported on first use.
 from __future__ import annotations
 
 import importlib
+import os
 
 try:
     from . import _native

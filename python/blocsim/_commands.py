@@ -10,67 +10,23 @@ each other.
 
 from __future__ import annotations
 
-import functools
 import os
-import warnings
-from typing import Any, Iterable, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Iterable, Optional, Sequence, Tuple, Union
 
-from . import _native, _outdir
-from ._args import Args, path_text, years
-from ._errors import InputError, InputTypeError, reworded
-from ._kinds import Batch, Calibration, Comparison, Discovery, Forecast, Hindcast, Run, Sensitivity, Shard, Sweep
-from ._progress import ProgressArg, Reporter
-from ._results import Result, open_dir
-from ._scenario import Scenario, Sets, as_scenario, set_texts
+from . import _native
+from ._args import Args, path_text
+from ._call import BlocsimWarning, PathArg, ScenarioArg, _checked_bool, _invoke, _invoke_error, _opened, _output, _source
+from ._errors import InputError, InputTypeError
+from ._experiments import discover, sensitivity, sweep
+from ._kinds import Batch, Comparison, Run, Shard
+from ._panel import calibrate, forecast, hindcast
+from ._progress import ProgressArg
+from ._results import Result
+from ._scenario import Sets, as_scenario
 
-PathArg = Union[str, "os.PathLike[str]", None]
-ScenarioArg = Union[Scenario, str, "os.PathLike[str]"]
-
-
-class BlocsimWarning(UserWarning):
-    """What the command line prints as ``warning: ...`` (e.g. a sweep's noisy outcomes)."""
-
-
-@functools.lru_cache(maxsize=None)
-def _flags(command: str) -> tuple[tuple[str, bool], ...]:
-    return tuple((long, takes) for _id, long, takes, _rep, _hid in _native.flags(command) if long)
-
-
-def _invoke(a: Args, progress: ProgressArg = False) -> dict[str, Any]:
-    """Run the arguments; errors and warnings speak Python (keywords, not flags)."""
-    try:
-        with Reporter(progress, a.command) as r:
-            info = _native.invoke(a.args, ["blocsim-python", *a.args], r.callback)
-    except InputError as e:
-        raise _invoke_error(e, a.command) from None
-    for w in info["warnings"]:
-        warnings.warn(reworded(w, _flags(a.command)), BlocsimWarning, stacklevel=3)
-    return info
-
-
-def _invoke_error(e: InputError, command: str) -> InputError:
-    """The library's message with the command's flags as Python keywords."""
-    return InputError(reworded(str(e), _flags(command)))
-
-
-def _source(a: Args, scenario: ScenarioArg, set: Sets, name: str = "scenario") -> str:
-    """Add the scenario and its overrides; returns a name for the default output directory."""
-    source, sets = as_scenario(scenario, a.command, name)
-    a.positional(source)
-    a.texts("set", sets + set_texts(set), "--set")
-    return os.path.splitext(os.path.basename(source))[0]
-
-
-def _output(a: Args, out: PathArg, name: str, force: bool) -> None:
-    path = _outdir.fresh(a.command, name) if out is None else path_text(a.command, "out", out, must_exist=False)
-    a.args += ["--out", path]
-    a.switch("force", force, "--force")
-
-
-def _opened(info: dict[str, Any]) -> Result:
-    r = open_dir(info["dir"])
-    r.info = info
-    return r
+__all__ = ["BlocsimWarning", "BenchReport", "run", "batch", "merge", "plot", "check", "meanfield", "scenarios",
+           "compare", "sweep", "sensitivity", "discover", "calibrate", "forecast", "hindcast", "bench",
+           "ScenarioArg", "PathArg", "_invoke_error"]
 
 
 def run(scenario: ScenarioArg, run: int = 0, seed: Optional[int] = None, out: PathArg = None, *,
@@ -111,12 +67,6 @@ def batch(scenario: ScenarioArg, runs: Optional[int] = None, seed: Optional[int]
     _output(a, out, name, force)
     a.charts(plots, plot_scale)
     return _opened(_invoke(a, progress))
-
-
-def _checked_bool(a: Args, name: str, value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise a.type_error(name, value, "True or False")
-    return value
 
 
 def _shard_text(shard: Union[str, Tuple[int, int]]) -> str:
@@ -193,136 +143,6 @@ def compare(baseline: ScenarioArg, alternative: ScenarioArg, runs: Optional[int]
     _output(a, out, f"{os.path.splitext(os.path.basename(base))[0]}--{alt}", force)
     a.charts(plots, plot_scale)
     return _opened(_invoke(a, progress))
-
-
-def _param_texts(command: str, params: Union[Mapping[str, Tuple[float, float]], Iterable[str], None]) -> list[str]:
-    if params is None:
-        return []
-    if isinstance(params, Mapping):
-        out = []
-        for k, v in params.items():
-            if not isinstance(k, str) or not isinstance(v, Sequence) or isinstance(v, str) or len(v) != 2:
-                raise InputTypeError(f"{command}(params={{{k!r}: {v!r}}}): expected key path: (low, high)")
-            out.append(f"{k}={_number(v[0])}:{_number(v[1])}")
-        return out
-    if isinstance(params, str):
-        return [params]
-    return list(params)
-
-
-def _number(v: Any) -> str:
-    return repr(float(v)) if isinstance(v, float) else str(v)
-
-
-def _experiment(a: Args, scenario: ScenarioArg, set: Sets, params: Any, outcomes: Sequence[str], runs: Optional[int],
-                seed: Optional[int], threads: Optional[int], out: PathArg, force: bool, plots: bool, plot_scale: float) -> None:
-    name = _source(a, scenario, set)
-    a.texts("params", _param_texts(a.command, params), "--param")
-    a.texts("outcomes", [outcomes] if isinstance(outcomes, str) else outcomes, "--outcome")
-    a.plan(runs, seed, threads)
-    _output(a, out, f"{name}-{a.command}", force)
-    a.charts(plots, plot_scale)
-
-
-def sweep(scenario: ScenarioArg, params: Union[Mapping[str, Tuple[float, float]], Iterable[str]], design: str = "grid",
-          points: Optional[int] = None, runs: int = 10, seed: Optional[int] = None, threads: Optional[int] = None,
-          out: PathArg = None, *, outcomes: Sequence[str] = (), set: Sets = None, plots: bool = True,
-          plot_scale: float = 2.0, force: bool = False, progress: ProgressArg = True, precision: Optional[float] = None) -> Sweep:
-    """A parameter sweep, as ``blocsim sweep``: ``params`` maps key paths to ``(low, high)``
-    (or is a list of ``PATH=LO:HI`` texts); ``design`` is ``grid`` or ``lhs``; ``points`` the
-    levels per parameter (grid) or the points in all (lhs); ``runs`` the replications per point;
-    ``outcomes`` the outcomes studied; ``precision`` the wanted half-width of the main effects' 95%
-    bands (a :class:`BlocsimWarning` names the outcomes whose bands are wider)."""
-    a = Args("sweep")
-    _experiment(a, scenario, set, params, outcomes, runs, seed, threads, out, force, plots, plot_scale)
-    a.choice("design", design, ("grid", "lhs"))
-    a.whole("points", points, 1, 10**7, what="a number of points")
-    a.number("precision", precision, 0.0, float("inf"), what="a half-width")
-    return _opened(_invoke(a, progress))
-
-
-def sensitivity(scenario: ScenarioArg, params: Union[Mapping[str, Tuple[float, float]], Iterable[str], None] = None,
-                method: str = "sobol", samples: Optional[int] = None, trajectories: Optional[int] = None,
-                levels: Optional[int] = None, runs: int = 10, seed: Optional[int] = None, threads: Optional[int] = None,
-                out: PathArg = None, *, outcomes: Sequence[str] = (), set: Sets = None, plots: bool = True,
-                plot_scale: float = 2.0, force: bool = False, progress: ProgressArg = True,
-                precision: Optional[float] = None) -> Sensitivity:
-    """Global sensitivity analysis, as ``blocsim sensitivity``: Sobol indices (``samples`` base
-    samples, a power of two) or Morris elementary effects (``trajectories``, ``levels``), over
-    ``params`` (default: the scenario's drawn parameters)."""
-    a = Args("sensitivity")
-    _experiment(a, scenario, set, params, outcomes, runs, seed, threads, out, force, plots, plot_scale)
-    a.choice("method", method, ("sobol", "morris"))
-    a.whole("samples", samples, 1, 2**32, what="a number of base samples")
-    a.whole("trajectories", trajectories, 1, 10**7, what="a number of trajectories")
-    a.whole("levels", levels, 2, 10**6, what="a number of grid levels")
-    a.number("precision", precision, 0.0, float("inf"), what="a half-width")
-    return _opened(_invoke(a, progress))
-
-
-def discover(sweep: Union[Sweep, PathArg], where: str, alpha: Optional[float] = None, min_mass: Optional[float] = None,
-             min_coverage: Optional[float] = None, boxes: Optional[int] = None, out: PathArg = None, *,
-             plots: bool = True, plot_scale: float = 2.0, force: bool = False) -> Discovery:
-    """Scenario discovery (PRIM) on a sweep's runs, as ``blocsim discover``: ``where`` is the
-    condition, e.g. ``"final_gdp_share.telecom.CN > 0.5"``."""
-    a = Args("discover")
-    a.positional(str(sweep.dir) if isinstance(sweep, Result) else path_text("discover", "sweep", sweep, kind="sweep directory"))
-    a.text("where", where, what="a condition such as 'fragmentation > 0.3'")
-    a.number("alpha", alpha, 0.0, 1.0, what="a share")
-    a.number("min_mass", min_mass, 0.0, 1.0, what="a share")
-    a.number("min_coverage", min_coverage, 0.0, 1.0, what="a share")
-    a.whole("boxes", boxes, 1, 1000, what="a number of boxes")
-    _output(a, out, "discover", force)
-    a.charts(plots, plot_scale)
-    return _opened(_invoke(a))
-
-
-def _panel(a: Args, scenario: ScenarioArg, set: Sets, observed: PathArg, free: Sequence[str]) -> str:
-    name = _source(a, scenario, set)
-    a.args += ["--observed", path_text(a.command, "observed", observed, kind="observed directory")]
-    a.texts("free", [free] if isinstance(free, str) else free, "--free")
-    return name
-
-
-def calibrate(scenario: ScenarioArg, observed: PathArg, free: Sequence[str] = (), fit_years: Any = None,
-              profiles: bool = True, out: PathArg = None, *, set: Sets = None, force: bool = False) -> Calibration:
-    """Maximum-likelihood estimates of the weights from an observed panel, as ``blocsim calibrate``;
-    ``fit_years`` is ``(first, last)``; ``profiles=False`` skips the profile likelihoods."""
-    a = Args("calibrate")
-    name = _panel(a, scenario, set, observed, free)
-    a.text("fit_years", years("calibrate", "fit_years", fit_years))
-    a.switch("profiles", not _checked_bool(a, "profiles", profiles), "--no-profiles")
-    _output(a, out, f"{name}-calibrate", force)
-    return _opened(_invoke(a))
-
-
-def forecast(scenario: ScenarioArg, observed: PathArg, free: Sequence[str] = (), fit_years: Any = None,
-             horizon: Optional[int] = None, runs: Optional[int] = None, seed: Optional[int] = None,
-             threads: Optional[int] = None, out: PathArg = None, *, set: Sets = None, force: bool = False) -> Forecast:
-    """The dated forecast beyond the panel, as ``blocsim forecast``."""
-    a = Args("forecast")
-    name = _panel(a, scenario, set, observed, free)
-    a.text("fit_years", years("forecast", "fit_years", fit_years))
-    a.whole("horizon", horizon, 1900, 2500, what="a year")
-    a.plan(runs, seed, threads)
-    _output(a, out, f"{name}-forecast", force)
-    return _opened(_invoke(a))
-
-
-def hindcast(scenario: ScenarioArg, observed: PathArg, free: Sequence[str] = (), start: Optional[int] = None,
-             split: Optional[int] = None, end: Optional[int] = None, bootstrap: Optional[int] = None,
-             runs: Optional[int] = None, seed: Optional[int] = None, threads: Optional[int] = None, out: PathArg = None,
-             *, set: Sets = None, force: bool = False) -> Hindcast:
-    """Out-of-sample scores of every forecasting model, as ``blocsim hindcast``: fit on
-    ``start..split``, score ``split+1..end``."""
-    a = Args("hindcast")
-    name = _panel(a, scenario, set, observed, free)
-    for key, year in (("start", start), ("split", split), ("end", end)):
-        a.whole(key, year, 1900, 2500, what="a year")
-    a.whole("bootstrap", bootstrap, 0, 10**7, what="a number of bootstrap replications")
-    a.plan(runs, seed, threads)
-    _output(a, out, f"{name}-hindcast", force)
-    return _opened(_invoke(a))
 
 
 class BenchReport:

@@ -14,6 +14,7 @@ mixing the two.
 from __future__ import annotations
 
 import hashlib
+import os
 import html
 import json
 import shutil
@@ -26,7 +27,7 @@ from . import _native
 from ._charts import Chart
 from ._errors import InputError, MissingFileError, StaleResultError
 
-PathArg = Union[str, "os.PathLike[str]"]  # noqa: F821
+PathArg = Union[str, "os.PathLike[str]"]
 
 
 class Result:

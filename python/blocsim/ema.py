@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from typing import Any, Callable, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Mapping, Optional, Sequence, Tuple, Union
 
 from . import _native
 from ._errors import InputError, InputTypeError
