@@ -49,15 +49,30 @@ use statics::Statics;
 
 /// Run `run` of the batch seeded with `seed`.
 pub fn run_one(model: &Model, seed: u64, run: u64) -> RunOutcome {
-    run_timed(model, seed, run).0
+    run_timed(model, seed, run, 1).0
+}
+
+/// [`run_one`] splitting the run's own yearly work (partner counts, record) into `parts` ranges of
+/// states for the threads of the current pool: worth it when runs are fewer than threads. The
+/// outcome is the same whatever `parts`.
+pub fn run_within(model: &Model, seed: u64, run: u64, parts: usize) -> RunOutcome {
+    run_timed(model, seed, run, parts).0
+}
+
+/// The parts into which each of `runs` runs on `threads` threads splits its own work: the threads
+/// left idle by the runs, shared among them.
+pub fn parts_per_run(threads: usize, runs: u64) -> usize {
+    if runs == 0 || runs >= threads as u64 { 1 } else { threads / runs as usize }
 }
 
 /// [`run_one`], also returning the seconds spent setting the run up (parameter draws,
-/// heterogeneity, initial alignments, first record) and simulating its steps (with their records).
-pub fn run_timed(model: &Model, seed: u64, run: u64) -> (RunOutcome, f64, f64) {
+/// heterogeneity, initial alignments, first record) and simulating its steps (with their records);
+/// `parts` as for [`run_within`].
+pub fn run_timed(model: &Model, seed: u64, run: u64, parts: usize) -> (RunOutcome, f64, f64) {
     let t0 = std::time::Instant::now();
     let draws = model.scenario.draws(seed, run);
     let mut sim = Simulation::new(model, &draws, &mut run_rng(seed, run, Purpose::Setup));
+    sim.parts = parts.max(1);
     let mut outcome = sim.empty_outcome(run, draws);
     sim.record(0, &mut outcome);
     let t1 = std::time::Instant::now();
@@ -84,7 +99,7 @@ pub struct Simulation<'m> {
     next: Vec<u8>,
     /// A_ik before weighting: freedom closeness, group bonuses and heterogeneity.
     affinity: Vec<f64>,
-    /// S_ik before weighting.
+    /// S_ik before weighting (empty without security groups: every value 0).
     security: Vec<f64>,
     events: EventState,
     stocks: Stocks,
@@ -98,6 +113,9 @@ pub struct Simulation<'m> {
     /// Each cell's revision rate `[d*N + i]` when the scenario has rate covariates (`[rate]`),
     /// refreshed every step from the knobs; empty otherwise (every cell has its domain's rate).
     rates: Vec<f64>,
+    /// Ranges of states into which the yearly partner-count update and record split their work
+    /// (1: one range; see [`run_within`]). Integer results, so outputs do not depend on it.
+    parts: usize,
 }
 
 impl<'m> Simulation<'m> {
@@ -158,6 +176,7 @@ impl<'m> Simulation<'m> {
             switches: vec![0; d],
             order: Vec::new(),
             rates: if m.rate_z.is_empty() { Vec::new() } else { vec![0.0; n * d] },
+            parts: 1,
         };
         sim.refresh_static();
         sim
@@ -236,9 +255,11 @@ impl<'m> Simulation<'m> {
             self.invest();
             self.statics.fresh = false;
         }
-        // The standards pull reads last year's GDP shares, which this year's moves change.
+        // The standards pull reads last year's GDP shares, which this year's moves change (lean
+        // runs read it as a factor per domain, outside the static part).
         if (0..self.d).any(|d| self.knobs.weight(d, Term::Standards) != 0.0) {
-            self.statics.fresh = false;
+            self.statics.fresh &= self.statics.lean;
+            self.refresh_gdp_shares();
         }
         if !self.statics.fresh {
             self.refresh_static();
