@@ -118,7 +118,7 @@ impl Simulation<'_> {
     }
 
     /// What one domain's revisions need this year, looked up once.
-    fn kernel(&self, d: usize) -> DomainKernel {
+    pub(super) fn kernel(&self, d: usize) -> DomainKernel {
         let lambda = self.knobs.lambda;
         let w = utility::weights(&self.knobs, d);
         let w_net = w[Term::Network as usize];
@@ -263,39 +263,54 @@ impl Simulation<'_> {
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
     fn decide(&self, k: usize, d: usize, i: usize, cur: usize, kern: &DomainKernel, v: f64, rng: &mut Generator) -> usize {
-        let cell = d * self.n + i;
         // States whose decisions read a choice-dependent term besides the network (hedgers with an
         // active hedging term) need the exact utilities.
-        if self.fast_logit() && (!kern.other_choice_terms || !utility::state_needs_exact_choice(self.m, &kern.w, i)) {
-            let packed = if kern.w[Term::Network as usize] == 0.0 {
-                0
-            } else if self.counts.fresh {
-                // Kept up to date for these alignments.
-                u64::from(self.counts.packed[cell])
-            } else {
-                self.count_partners(d, i)
-            };
-            let row = if self.statics.shared { i * k } else { cell * k };
-            let mut hedge = [1.0; choice::MAX_FRAMEWORKS];
-            if kern.hedge && self.m.hedgers[i] {
-                // The state's other domains on each framework pick its hedging factor.
-                let mut on = [0usize; choice::MAX_FRAMEWORKS];
-                for o in 0..self.d {
-                    on[self.align[o * self.n + i] as usize] += 1;
-                }
-                on[cur] -= 1;
-                for (h, &o) in hedge[..k].iter_mut().zip(&on[..k]) {
-                    *h = kern.exp_hedge[o];
-                }
-            }
-            let exp_static = &self.statics.exp_static[row..row + k];
-            if let Some(c) = table_choice(k, exp_static, &hedge, packed, self.counts.bits, kern, cur, v) {
-                return c;
-            }
+        if self.fast_logit() && (!kern.other_choice_terms || !utility::state_needs_exact_choice(self.m, &kern.w, i))
+            && let Some(c) = table_choice(k, &self.table_weights(k, d, i, cur, kern), v)
+        {
+            return c;
         }
         let mut u = [0.0; choice::MAX_FRAMEWORKS];
         self.utilities(&kern.w, &self.align, d, i, &mut u[..k]);
         choice::choose(&u[..k], cur, kern.lambda, v, rng)
+    }
+
+    /// The table-driven logit's weights of cell (d, i), now on `cur`: each framework's weight is
+    /// exp(lambda U_f) up to one factor common to all (see [`table_choice`]).
+    #[inline(always)]
+    pub(super) fn table_weights(&self, k: usize, d: usize, i: usize, cur: usize, kern: &DomainKernel) -> [f64; choice::MAX_FRAMEWORKS] {
+        let cell = d * self.n + i;
+        let packed = if kern.w[Term::Network as usize] == 0.0 {
+            0
+        } else if self.counts.fresh {
+            // Kept up to date for these alignments.
+            u64::from(self.counts.packed[cell])
+        } else {
+            self.count_partners(d, i)
+        };
+        let mut hedge = [1.0; choice::MAX_FRAMEWORKS];
+        if kern.hedge && self.m.hedgers[i] {
+            // The state's other domains on each framework pick its hedging factor.
+            let mut on = [0usize; choice::MAX_FRAMEWORKS];
+            for o in 0..self.d {
+                on[self.align[o * self.n + i] as usize] += 1;
+            }
+            on[cur] -= 1;
+            for (h, &o) in hedge[..k].iter_mut().zip(&on[..k]) {
+                *h = kern.exp_hedge[o];
+            }
+        }
+        let row = if self.statics.shared { i * k } else { cell * k };
+        let exp_static = &self.statics.exp_static[row..row + k];
+        let mut w = [0.0; choice::MAX_FRAMEWORKS];
+        for fw in 0..k {
+            let c = field(packed, fw, self.counts.bits) as usize;
+            // Multiplying by 1.0 is exact: the same bits as skipping the factor.
+            let x = exp_static[fw] * kern.exp_net[c] * if fw != cur { kern.exp_cost } else { 1.0 };
+            // Factors of 1 (no standards pull, no hedging) leave the bits as they are.
+            w[fw] = x * kern.exp_std[fw] * hedge[fw];
+        }
+        w
     }
 
     pub(super) fn revise_sequential(&mut self, step: usize, rng: &mut Generator) {
@@ -332,35 +347,18 @@ impl Simulation<'_> {
     }
 }
 
-/// The logit choice of a cell without calling exp: with every tie of one weight, the network share
-/// of framework f is a function of the integer count c_f of partners on f (field f of `packed`,
-/// `bits` wide), so
-/// exp(lambda U_f) = `exp_static[f]` · exp_net[c_f] · (exp_cost if f ≠ `cur`) · exp_std[f] ·
-/// `hedge[f]` (the last two 1 without a standards pull or hedging in the table). Picks the first f
-/// whose cumulative weight exceeds `v` times the total, counting instead of branching (the weights
-/// are non-negative, so the cumulative sums only grow). `None` when the total underflows (extreme
-/// lambda), leaving the choice to the exact path.
+/// The logit choice of a cell without calling exp, from its weights `w` ([`Simulation::table_weights`]):
+/// with every tie of one weight, the network share of framework f is a function of the integer
+/// count c_f of partners on f, so exp(lambda U_f) is, up to a common factor, exp_static[f] ·
+/// exp_net[c_f] · (exp_cost if f ≠ current) · exp_std[f] · exp_hedge[o_f] (the last two 1
+/// without a standards pull or hedging in the table; o_f the state's other domains on f). Picks
+/// the first f whose cumulative weight exceeds `v` times the total, counting instead of branching
+/// (the weights are non-negative, so the cumulative sums only grow). `None` when the total
+/// underflows (extreme lambda), leaving the choice to the exact path.
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn table_choice(
-    k: usize,
-    exp_static: &[f64],
-    hedge: &[f64; choice::MAX_FRAMEWORKS],
-    packed: u64,
-    bits: u32,
-    kern: &DomainKernel,
-    cur: usize,
-    v: f64,
-) -> Option<usize> {
-    let mut w = [0.0; choice::MAX_FRAMEWORKS];
+fn table_choice(k: usize, w: &[f64; choice::MAX_FRAMEWORKS], v: f64) -> Option<usize> {
     let mut total = 0.0;
-    for fw in 0..k {
-        let c = field(packed, fw, bits) as usize;
-        // Multiplying by 1.0 is exact: the same bits as skipping the factor.
-        let x = exp_static[fw] * kern.exp_net[c] * if fw != cur { kern.exp_cost } else { 1.0 };
-        // Factors of 1 (no standards pull, no hedging) leave the bits as they are.
-        let x = x * kern.exp_std[fw] * hedge[fw];
-        w[fw] = x;
+    for &x in &w[..k] {
         total += x;
     }
     if !(total > MIN_TABLE_TOTAL && total.is_finite()) {
