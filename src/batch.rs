@@ -21,7 +21,7 @@ use crate::metrics::{Labels, RunOutcome};
 use crate::model::Model;
 use crate::partial::{BatchKey, PARTIAL_FILE, Partial, PartialHeader};
 use crate::progress::{Callback, Progress, chunk_done};
-use crate::run::run_one;
+use crate::run::{parts_per_run, run_within};
 
 /// A subset of a batch's runs: shard `index` of `count` (0-based), a contiguous block of run indices.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -247,13 +247,13 @@ pub fn run_batch_with(model: &Model, opts: &BatchOptions, durability: &Durabilit
     let labels = model.labels();
     let range = opts.range();
     let fresh = Aggregator::new(model.layout, labels.uncertain.len());
-    let simulate =
-        |a: u64, b: u64| -> Vec<RunOutcome> {
+    let simulate = |a: u64, b: u64| -> Vec<RunOutcome> {
+        let parts = parts_per_run(threads, b - a);
         pool.install(|| {
             (a..b)
                 .into_par_iter()
                 .map(|r| {
-                    let o = run_one(model, opts.seed, r);
+                    let o = run_within(model, opts.seed, r, parts);
                     progress.run_done();
                     o
                 })

@@ -16,7 +16,7 @@ use serde::Serialize;
 use crate::batch::thread_pool;
 use crate::error::{Error, Result};
 use crate::metrics::Layout;
-use crate::run::run_timed;
+use crate::run::{parts_per_run, run_timed};
 use crate::scenario::{Scenario, WorldSource};
 
 /// What to measure (the flags of `bench`).
@@ -170,11 +170,12 @@ fn measure_once(scenario: &Scenario, runs: u64, seed: u64, pool: &rayon::ThreadP
     let model = pool.install(|| crate::footprint::load_model(scenario.clone()))?;
     let build = t0.elapsed().as_secs_f64();
     let t1 = Instant::now();
+    let parts = parts_per_run(pool.current_num_threads(), runs);
     let timings: Vec<(f64, f64)> = pool.install(|| {
         (0..runs)
             .into_par_iter()
             .map(|r| {
-                let (outcome, setup, steps) = run_timed(&model, seed, r);
+                let (outcome, setup, steps) = run_timed(&model, seed, r, parts);
                 std::hint::black_box(&outcome.counts);
                 (setup, steps)
             })

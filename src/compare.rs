@@ -252,7 +252,7 @@ impl PairedSums {
             frameworks: base.scenario.frameworks.clone(),
             domains: base.scenario.domains.clone(),
             ids: base.world.ids.clone(),
-            names: base.world.names.clone(),
+            names: base.world.all_names(),
             sums: vec![Paired::default(); labels.len()],
             labels,
             base_counts: vec![0; cells],

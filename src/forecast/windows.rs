@@ -96,7 +96,7 @@ type Fitted = std::result::Result<Vec<Vec<f64>>, String>;
 /// Out of sample by state: each subregion held out in turn.
 pub fn subregion(data: &Data, models: &[Box<dyn ForecastModel>]) -> Result<Window> {
     let n = data.meta.len();
-    let region = |i: usize| data.model.world.subregion[data.cluster[i]].as_ref();
+    let region = |i: usize| data.model.world.subregion(data.cluster[i]);
     let mut regions: Vec<&str> = (0..n).map(region).collect();
     regions.sort_unstable();
     regions.dedup();

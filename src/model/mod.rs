@@ -60,9 +60,10 @@ pub struct Model {
     pub home: Vec<Vec<bool>>,
     /// `anchor[d*N + i]`: the framework state i is locked to in domain d, or [`NO_ANCHOR`].
     pub anchor: Vec<u8>,
-    /// E_ik, `[i*K + k]`.
+    /// E_ik, `[i*K + k]`; empty when every value is 0 (no framework has home states).
     pub econ: Vec<f64>,
-    /// Freedom closeness −|f_i − ideal_k|/10, `[i*K + k]` (0 where a framework has no ideal point).
+    /// Freedom closeness −|f_i − ideal_k|/10, `[i*K + k]` (0 where a framework has no ideal point;
+    /// empty when every value is 0).
     pub freedom: Vec<f64>,
     /// Affinity groups' membership bonuses.
     pub affinity_groups: Vec<GroupTerm>,
@@ -148,8 +149,8 @@ impl Model {
         let home = bind::homes(&scenario, &world)?;
         let anchor = bind::anchors(&scenario, &world, &home)?;
 
-        let econ = economy::pull(&world.ties, &home);
-        let freedom = tastes::freedom(&scenario, &world);
+        let econ = none_if_zero(economy::pull(&world.ties, &home));
+        let freedom = none_if_zero(tastes::freedom(&scenario, &world));
         let affinity_groups = tastes::group_terms(&scenario, &world, |f| &f.affinity)?;
         let security_groups = tastes::group_terms(&scenario, &world, |f| &f.security)?;
         let hedgers = bind::select(&scenario, &world, &scenario.hedgers)?;
@@ -211,14 +212,15 @@ impl Model {
         let s = &self.scenario;
         let (n, k) = (self.layout.states, self.layout.frameworks);
         let mut aff = vec![0.0; n * k];
-        for (i, (a, f)) in aff.iter_mut().zip(&self.freedom).enumerate() {
-            *a = s.framework_specs[i % k].freedom_weight.value(draws) * f;
+        for (i, a) in aff.iter_mut().enumerate() {
+            *a = s.framework_specs[i % k].freedom_weight.value(draws) * self.freedom.get(i).copied().unwrap_or(0.0);
         }
         for g in &self.affinity_groups {
             security::add_group(&mut aff, &g.members, g.framework, k, g.weight.value(draws));
         }
         affinity::add_heterogeneity(&mut aff, s.heterogeneity, setup);
-        let mut sec = vec![0.0; n * k];
+        // Without security groups every S_ik is 0: not stored.
+        let mut sec = if self.security_groups.is_empty() { Vec::new() } else { vec![0.0; n * k] };
         for g in &self.security_groups {
             security::add_group(&mut sec, &g.members, g.framework, k, g.weight.value(draws));
         }
@@ -232,11 +234,16 @@ impl Model {
             frameworks: self.scenario.frameworks.clone(),
             domains: self.scenario.domains.clone(),
             state_ids: self.world.ids.clone(),
-            state_names: self.world.names.clone(),
+            state_names: self.world.all_names(),
             uncertain: self.scenario.uncertain.iter().map(|u| u.key.clone()).collect(),
             start_year: self.scenario.start,
         }
     }
+}
+
+/// `values`, or nothing when every value is +0.0 (the readers then take 0.0, the same bits).
+fn none_if_zero(values: Vec<f64>) -> Vec<f64> {
+    if values.iter().all(|&x| x.to_bits() == 0) { Vec::new() } else { values }
 }
 
 /// The parameter values of one run; `set` events change them during the run.

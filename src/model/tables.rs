@@ -39,7 +39,7 @@ impl Tables {
         // Counts of partners index these tables; beyond MAX_TABLE_DEGREE they do not fit a byte.
         let small = max_degree <= MAX_TABLE_DEGREE;
         let tie_sums = small
-            .then(|| repeated_sums(world.ties.weights.iter().map(|&w| f64::from(w)), max_degree))
+            .then(|| repeated_sums((0..n).flat_map(|i| world.ties.row(i).1).map(|&w| f64::from(w)), max_degree))
             .flatten();
         let frag_sums = small.then(|| repeated_sums(all_frag_weights(), max_degree)).flatten();
         // With one weight the index needs only the table above.

@@ -102,6 +102,10 @@ pub fn weights(knobs: &Knobs, d: usize) -> [f64; TERMS] {
     Term::ALL.map(|t| knobs.weight(d, t))
 }
 
+/// What an empty per-state array (every value 0, not stored) reads as: the same arithmetic as the
+/// zeros it stands for.
+const ZEROS: [f64; choice::MAX_FRAMEWORKS] = [0.0; choice::MAX_FRAMEWORKS];
+
 /// What the terms read from a run in one year. Per-state arrays are `[i*K + k]`, per-cell arrays
 /// `[(d*N + i)*K + k]`; the optional per-cell arrays are empty when the scenario has nothing in
 /// them (no partnership events, no export controls, no sponsors).
@@ -113,7 +117,7 @@ pub struct TermInputs<'a> {
     pub knobs: &'a Knobs,
     /// A_ik before weighting: freedom closeness, group bonuses and taste heterogeneity.
     pub affinity: &'a [f64],
-    /// S_ik before weighting.
+    /// S_ik before weighting (empty when every value is 0).
     pub security: &'a [f64],
     /// Partnership bonuses P_idk, part of the affinity term.
     pub partnership: &'a [f64],
@@ -172,7 +176,7 @@ impl TermInputs<'_> {
         let (n, kk) = (m.layout.states, m.layout.frameworks);
         let cell = (d * n + i) * kk + k;
         match t {
-            Term::Econ => m.econ[i * kk + k],
+            Term::Econ => m.econ.get(i * kk + k).copied().unwrap_or(0.0),
             Term::Investment => match self.stock.get(cell) {
                 Some(&s) if s > 0.0 => investment::value(s, m.world.gdp[i], self.knobs.investment_scale),
                 _ => 0.0,
@@ -184,7 +188,7 @@ impl TermInputs<'_> {
                 shares[k]
             }
             Term::Affinity => self.affinity[i * kk + k] + self.partnership.get(cell).copied().unwrap_or(0.0),
-            Term::Security => self.security[i * kk + k],
+            Term::Security => self.security.get(i * kk + k).copied().unwrap_or(0.0),
             Term::Standards => self.gdp_share[d * kk + k] + self.knobs.standards[d * kk + k],
             Term::Hedging => {
                 if m.layout.domains > 1 && m.hedgers[i] {
@@ -232,9 +236,9 @@ impl TermInputs<'_> {
         let (n, kk) = (m.layout.states, m.layout.frameworks);
         let (base, cell) = (i * kk, (d * n + i) * kk);
         let (econ, affinity, security) = (
-            &m.econ[base..base + kk],
+            m.econ.get(base..base + kk).unwrap_or(&ZEROS[..kk]),
             &self.affinity[base..base + kk],
-            &self.security[base..base + kk],
+            self.security.get(base..base + kk).unwrap_or(&ZEROS[..kk]),
         );
         let partnership = self.partnership.get(cell..cell + kk);
         let export = self.export.get(cell..cell + kk);

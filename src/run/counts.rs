@@ -3,6 +3,8 @@
 //! count the mover as a partner (worlds with one tie weight only, where the table-driven logit and
 //! the fragmentation index read these counts).
 
+use rayon::prelude::*;
+
 use super::Simulation;
 use crate::model::Model;
 
@@ -16,6 +18,9 @@ pub(super) struct PartnerCounts {
     pub bits: u32,
     /// Whether `packed` describes the current alignments.
     pub fresh: bool,
+    /// Per extra part of a split update, the moves of its range of states, `[d*N + i]` each; all
+    /// zero between updates (empty until a split update; see `shift_partner_counts`).
+    pub scratch: Vec<u32>,
 }
 
 impl PartnerCounts {
@@ -26,6 +31,7 @@ impl PartnerCounts {
             packed: if kept { vec![0; n * d] } else { Vec::new() },
             bits: m.count_bits,
             fresh: false,
+            scratch: Vec::new(),
         }
     }
 
@@ -40,31 +46,39 @@ impl Simulation<'_> {
     /// Bring the partner counts from the current alignments to `next`: each state that moved from
     /// framework a to b adds one partner on b and removes one on a for every state that counts it
     /// as a partner. Far fewer memory touches than gathering every tie again, since only movers
-    /// are visited. (Fields never wrap: a count on a is at least one before the removal, and no
-    /// count exceeds the degree, which fits in a field.)
+    /// are visited. (Fields never wrap at the end: a count on a is at least one before the
+    /// removal, and no count exceeds the degree, which fits in a field.)
+    ///
+    /// With [`Simulation::parts`] P > 1 the movers are split into P ranges of states: the first
+    /// range adds to the counts, each other range to its own scratch array, which is then added
+    /// to the counts and cleared, in parallel over ranges of cells. Additions modulo 2^32 in any
+    /// grouping give the same integers, so the counts do not depend on P.
     pub(super) fn shift_partner_counts(&mut self, next: &[u8]) {
-        let n = self.n;
-        let (ins, srcs) = (&self.m.in_offsets, &self.m.in_sources);
-        let bits = self.counts.bits;
-        for ((old, new), counts) in self
-            .align
-            .chunks_exact(n)
-            .zip(next.chunks_exact(n))
-            .zip(self.counts.packed.chunks_exact_mut(n))
-        {
-            // About a third of the states move in a typical year: listed without a branch each.
-            let mut movers = [0u16; LIST_BATCH];
-            for (b, (old, new)) in old.chunks(LIST_BATCH).zip(new.chunks(LIST_BATCH)).enumerate() {
-                let count = list_where(old.iter().zip(new).map(|(a, b)| a != b), &mut movers);
-                for &t in &movers[..count] {
-                    let (j, t) = (b * LIST_BATCH + t as usize, t as usize);
-                    let delta = (1u32 << (bits * u32::from(new[t]))).wrapping_sub(1u32 << (bits * u32::from(old[t])));
-                    for &i in &srcs[ins[j]..ins[j + 1]] {
-                        let c = &mut counts[i as usize];
-                        *c = c.wrapping_add(delta);
-                    }
-                }
+        let (n, d, parts) = (self.n, self.d, self.parts.max(1));
+        let rev = (&self.m.in_offsets[..], &self.m.in_sources[..]);
+        let (bits, align) = (self.counts.bits, &self.align[..]);
+        let shift_all = |movers: std::ops::Range<usize>, out: &mut [u32]| {
+            for ((old, new), out) in align.chunks_exact(n).zip(next.chunks_exact(n)).zip(out.chunks_exact_mut(n)) {
+                shift_movers(&old[movers.clone()], &new[movers.clone()], movers.start, rev, bits, out);
             }
+        };
+        if parts == 1 {
+            return shift_all(0..n, &mut self.counts.packed);
+        }
+        let scratch = &mut self.counts.scratch;
+        scratch.resize((parts - 1) * n * d, 0);
+        let span = n.div_ceil(parts);
+        let mut outs: Vec<&mut [u32]> = std::iter::once(&mut self.counts.packed[..]).chain(scratch.chunks_exact_mut(n * d)).collect();
+        outs.par_iter_mut()
+            .enumerate()
+            .for_each(|(p, out)| shift_all((p * span).min(n)..((p + 1) * span).min(n), out));
+        let cells = (n * d).div_ceil(parts);
+        for extra in scratch.chunks_exact_mut(n * d) {
+            self.counts.packed.par_chunks_mut(cells).zip(extra.par_chunks_mut(cells)).for_each(|(c, e)| {
+                for (c, e) in c.iter_mut().zip(e.iter_mut()) {
+                    *c = c.wrapping_add(std::mem::take(e));
+                }
+            });
         }
     }
 
@@ -75,6 +89,25 @@ impl Simulation<'_> {
         let ties = &self.m.world.ties;
         let align = &self.align[d * self.n..(d + 1) * self.n];
         pack_counts(&ties.targets[ties.offsets[i]..ties.offsets[i + 1]], align, self.counts.bits)
+    }
+}
+
+/// Add the moves of states `first..first + old.len()` of one domain (alignments `old` to `new`)
+/// to `counts`, the packed counts of every state of the domain; `rev` holds the reversed ties.
+fn shift_movers(old: &[u8], new: &[u8], first: usize, rev: (&[usize], &[u32]), bits: u32, counts: &mut [u32]) {
+    let (ins, srcs) = rev;
+    // About a third of the states move in a typical year: listed without a branch each.
+    let mut movers = [0u16; LIST_BATCH];
+    for (b, (old, new)) in old.chunks(LIST_BATCH).zip(new.chunks(LIST_BATCH)).enumerate() {
+        let count = list_where(old.iter().zip(new).map(|(a, b)| a != b), &mut movers);
+        for &t in &movers[..count] {
+            let (j, t) = (first + b * LIST_BATCH + t as usize, t as usize);
+            let delta = (1u32 << (bits * u32::from(new[t]))).wrapping_sub(1u32 << (bits * u32::from(old[t])));
+            for &i in &srcs[ins[j]..ins[j + 1]] {
+                let c = &mut counts[i as usize];
+                *c = c.wrapping_add(delta);
+            }
+        }
     }
 }
 

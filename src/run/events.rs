@@ -16,7 +16,8 @@ pub(super) struct EventState {
     /// Per cell `[d*N + i]`: the cell belongs to a coordinating bloc and does not revise alone (empty
     /// until a coordination event first fires).
     pub in_bloc: Vec<bool>,
-    /// Per cell: a forced cell may not revise while the step is below this value.
+    /// Per cell: a forced cell may not revise while the step is below this value (empty until a
+    /// forced move first fires).
     pub locked_until: Vec<u32>,
     /// The largest value of `locked_until`: from that step on no cell is locked.
     pub lock_max: u32,
@@ -35,7 +36,7 @@ impl EventState {
             saved: vec![0.0; events],
             coordinating: vec![false; events],
             in_bloc: Vec::new(),
-            locked_until: vec![0; n * d],
+            locked_until: Vec::new(),
             lock_max: 0,
             partnership: vec![0.0; if m.has_partnerships { n * d * k } else { 0 }],
             export: vec![0.0; if m.has_export_controls { n * d * k } else { 0 }],
@@ -158,6 +159,9 @@ impl Simulation<'_> {
                                 self.align[cell] = *framework as u8;
                                 // Keep the longer lock when forced events overlap.
                                 let until = (step + 1) as u32 + lock_years;
+                                if ev.locked_until.is_empty() {
+                                    ev.locked_until = vec![0; n * self.d];
+                                }
                                 ev.locked_until[cell] = ev.locked_until[cell].max(until);
                                 ev.lock_max = ev.lock_max.max(until);
                             }

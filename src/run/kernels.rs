@@ -9,18 +9,25 @@ use rayon::prelude::*;
 use super::Simulation;
 use super::counts::{LIST_BATCH, field};
 use crate::model::utility;
-use crate::model::{MAX_TABLE_DEGREE, choice};
+use crate::model::{MAX_TABLE_DEGREE, choice, hedging};
 use crate::rng::Generator;
 use crate::scenario::{TERMS, Term};
 
-/// Cells per block of the parallel synchronous revision; fixed, so results do not depend on threads.
-const BLOCK_CELLS: usize = 16 * 1024;
+/// Cells per block of the parallel synchronous revision. Each block positions its own copy of the
+/// stream at its first cell, so neither the block size nor the threads change the numbers drawn;
+/// blocks this small keep two threads evenly loaded (16,384-cell blocks left N = 100,000 in 7
+/// blocks, 4 on one thread and 3 on the other).
+const BLOCK_CELLS: usize = 4 * 1024;
 
 /// Runs with fewer cells revise in one pass.
-const PARALLEL_MIN_CELLS: usize = 2 * BLOCK_CELLS;
+const PARALLEL_MIN_CELLS: usize = 32 * 1024;
 
 /// Below this total weight the table-driven choice defers to the exact logit (underflow guard).
 const MIN_TABLE_TOTAL: f64 = 1e-200;
+
+/// Most domains whose hedging term the table-driven logit handles (one factor per count of the
+/// state's other domains on a framework); hedgers of worlds with more take the exact path.
+const MAX_HEDGE_DOMAINS: usize = 16;
 
 /// One domain's revision settings for a year.
 pub(super) struct DomainKernel {
@@ -28,11 +35,18 @@ pub(super) struct DomainKernel {
     lambda: f64,
     /// Every term's weight in the domain.
     w: [f64; TERMS],
-    /// Whether some state's decisions read a choice-dependent term other than the network term
-    /// (those states then take the exact path).
+    /// Whether some state's decisions read a choice-dependent term that the table-driven logit
+    /// does not handle (those states then take the exact path).
     other_choice_terms: bool,
     exp_cost: f64,
     exp_net: [f64; MAX_TABLE_DEGREE + 1],
+    /// Per framework, exp(lambda w_std G_dk), scaled so that the largest is 1 (lean runs; all 1
+    /// otherwise, the pull being then part of the static factor).
+    exp_std: [f64; choice::MAX_FRAMEWORKS],
+    /// Whether hedgers' decisions read the hedging term, and its factor exp(−lambda w_hedge o/(D−1))
+    /// for o of the state's other domains on a framework, scaled so that the largest is 1.
+    hedge: bool,
+    exp_hedge: [f64; MAX_HEDGE_DOMAINS],
 }
 
 /// The low 32 bits of a draw as a uniform number in [0, 1).
@@ -49,7 +63,12 @@ impl Simulation<'_> {
         let (n, k) = (self.n, self.k);
         let cur = read[d * n + i] as usize;
         let row = (d * n + i) * k;
-        u.copy_from_slice(&self.statics.static_u[row..row + k]);
+        if self.statics.lean {
+            let (_, global) = self.standards_row(d);
+            self.term_inputs().static_row(w, &global[..k], d, i, u);
+        } else {
+            u.copy_from_slice(&self.statics.static_u[row..row + k]);
+        }
         self.term_inputs().add_choice_terms(w, read, d, i, u);
         let cost = self.knobs.cost[d];
         for (fw, x) in u.iter_mut().enumerate() {
@@ -99,7 +118,7 @@ impl Simulation<'_> {
     }
 
     /// What one domain's revisions need this year, looked up once.
-    fn kernel(&self, d: usize) -> DomainKernel {
+    pub(super) fn kernel(&self, d: usize) -> DomainKernel {
         let lambda = self.knobs.lambda;
         let w = utility::weights(&self.knobs, d);
         let w_net = w[Term::Network as usize];
@@ -112,13 +131,28 @@ impl Simulation<'_> {
                 *e = (lambda * w_net * s - top).exp();
             }
         }
+        let mut exp_std = [1.0; choice::MAX_FRAMEWORKS];
+        if self.statics.lean && w[Term::Standards as usize] != 0.0 {
+            let (_, global) = self.standards_row(d);
+            scaled_exp(lambda, &global[..self.k], &mut exp_std);
+        }
+        let dd = self.d;
+        let hedge = w[Term::Hedging as usize] != 0.0 && dd > 1 && dd <= MAX_HEDGE_DOMAINS;
+        let mut exp_hedge = [1.0; MAX_HEDGE_DOMAINS];
+        if hedge {
+            let v: Vec<f64> = (0..dd).map(|o| -w[Term::Hedging as usize] * hedging::concentration(o as u32, dd)).collect();
+            scaled_exp(lambda, &v, &mut exp_hedge);
+        }
         DomainKernel {
             rate: self.knobs.rate[d],
             lambda,
             w,
-            other_choice_terms: utility::has_other_choice_terms(self.m, &w),
+            other_choice_terms: utility::has_other_choice_terms(self.m, &w) && !hedge,
             exp_cost: (-lambda * self.knobs.cost[d]).exp(),
             exp_net,
+            exp_std,
+            hedge,
+            exp_hedge,
         }
     }
 
@@ -229,26 +263,54 @@ impl Simulation<'_> {
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
     fn decide(&self, k: usize, d: usize, i: usize, cur: usize, kern: &DomainKernel, v: f64, rng: &mut Generator) -> usize {
-        let cell = d * self.n + i;
         // States whose decisions read a choice-dependent term besides the network (hedgers with an
         // active hedging term) need the exact utilities.
-        if self.fast_logit() && (!kern.other_choice_terms || !utility::state_needs_exact_choice(self.m, &kern.w, i)) {
-            let packed = if kern.w[Term::Network as usize] == 0.0 {
-                0
-            } else if self.counts.fresh {
-                // Kept up to date for these alignments.
-                u64::from(self.counts.packed[cell])
-            } else {
-                self.count_partners(d, i)
-            };
-            let row = cell * k;
-            if let Some(c) = table_choice(k, &self.statics.exp_static[row..row + k], packed, self.counts.bits, kern, cur, v) {
-                return c;
-            }
+        if self.fast_logit() && (!kern.other_choice_terms || !utility::state_needs_exact_choice(self.m, &kern.w, i))
+            && let Some(c) = table_choice(k, &self.table_weights(k, d, i, cur, kern), v)
+        {
+            return c;
         }
         let mut u = [0.0; choice::MAX_FRAMEWORKS];
         self.utilities(&kern.w, &self.align, d, i, &mut u[..k]);
         choice::choose(&u[..k], cur, kern.lambda, v, rng)
+    }
+
+    /// The table-driven logit's weights of cell (d, i), now on `cur`: each framework's weight is
+    /// exp(lambda U_f) up to one factor common to all (see [`table_choice`]).
+    #[inline(always)]
+    pub(super) fn table_weights(&self, k: usize, d: usize, i: usize, cur: usize, kern: &DomainKernel) -> [f64; choice::MAX_FRAMEWORKS] {
+        let cell = d * self.n + i;
+        let packed = if kern.w[Term::Network as usize] == 0.0 {
+            0
+        } else if self.counts.fresh {
+            // Kept up to date for these alignments.
+            u64::from(self.counts.packed[cell])
+        } else {
+            self.count_partners(d, i)
+        };
+        let mut hedge = [1.0; choice::MAX_FRAMEWORKS];
+        if kern.hedge && self.m.hedgers[i] {
+            // The state's other domains on each framework pick its hedging factor.
+            let mut on = [0usize; choice::MAX_FRAMEWORKS];
+            for o in 0..self.d {
+                on[self.align[o * self.n + i] as usize] += 1;
+            }
+            on[cur] -= 1;
+            for (h, &o) in hedge[..k].iter_mut().zip(&on[..k]) {
+                *h = kern.exp_hedge[o];
+            }
+        }
+        let row = if self.statics.shared { i * k } else { cell * k };
+        let exp_static = &self.statics.exp_static[row..row + k];
+        let mut w = [0.0; choice::MAX_FRAMEWORKS];
+        for fw in 0..k {
+            let c = field(packed, fw, self.counts.bits) as usize;
+            // Multiplying by 1.0 is exact: the same bits as skipping the factor.
+            let x = exp_static[fw] * kern.exp_net[c] * if fw != cur { kern.exp_cost } else { 1.0 };
+            // Factors of 1 (no standards pull, no hedging) leave the bits as they are.
+            w[fw] = x * kern.exp_std[fw] * hedge[fw];
+        }
+        w
     }
 
     pub(super) fn revise_sequential(&mut self, step: usize, rng: &mut Generator) {
@@ -285,23 +347,18 @@ impl Simulation<'_> {
     }
 }
 
-/// The logit choice of a cell without calling exp: with every tie of one weight, the network share
-/// of framework f is a function of the integer count c_f of partners on f (field f of `packed`,
-/// `bits` wide), so
-/// exp(lambda U_f) = `exp_static[f]` · exp_net[c_f] · (exp_cost if f ≠ `cur`). Picks the first f
-/// whose cumulative weight exceeds `v` times the total, counting instead of branching (the weights
-/// are non-negative, so the cumulative sums only grow). `None` when the total underflows (extreme
-/// lambda), leaving the choice to the exact path.
+/// The logit choice of a cell without calling exp, from its weights `w` ([`Simulation::table_weights`]):
+/// with every tie of one weight, the network share of framework f is a function of the integer
+/// count c_f of partners on f, so exp(lambda U_f) is, up to a common factor, exp_static[f] ·
+/// exp_net[c_f] · (exp_cost if f ≠ current) · exp_std[f] · exp_hedge[o_f] (the last two 1
+/// without a standards pull or hedging in the table; o_f the state's other domains on f). Picks
+/// the first f whose cumulative weight exceeds `v` times the total, counting instead of branching
+/// (the weights are non-negative, so the cumulative sums only grow). `None` when the total
+/// underflows (extreme lambda), leaving the choice to the exact path.
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn table_choice(k: usize, exp_static: &[f64], packed: u64, bits: u32, kern: &DomainKernel, cur: usize, v: f64) -> Option<usize> {
-    let mut w = [0.0; choice::MAX_FRAMEWORKS];
+fn table_choice(k: usize, w: &[f64; choice::MAX_FRAMEWORKS], v: f64) -> Option<usize> {
     let mut total = 0.0;
-    for fw in 0..k {
-        let c = field(packed, fw, bits) as usize;
-        // Multiplying by 1.0 is exact: the same bits as skipping the factor.
-        let x = exp_static[fw] * kern.exp_net[c] * if fw != cur { kern.exp_cost } else { 1.0 };
-        w[fw] = x;
+    for &x in &w[..k] {
         total += x;
     }
     if !(total > MIN_TABLE_TOTAL && total.is_finite()) {
@@ -318,5 +375,13 @@ fn table_choice(k: usize, exp_static: &[f64], packed: u64, bits: u32, kern: &Dom
         Some(below)
     } else {
         w[..k].iter().rposition(|&x| x > 0.0)
+    }
+}
+
+/// exp(lambda (x − max x)) of each value of `xs` into `out` (the largest factor is 1).
+fn scaled_exp(lambda: f64, xs: &[f64], out: &mut [f64]) {
+    let top = xs.iter().map(|&x| lambda * x).fold(f64::NEG_INFINITY, f64::max);
+    for (e, &x) in out.iter_mut().zip(xs) {
+        *e = (lambda * x - top).exp();
     }
 }

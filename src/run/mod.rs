@@ -49,15 +49,30 @@ use statics::Statics;
 
 /// Run `run` of the batch seeded with `seed`.
 pub fn run_one(model: &Model, seed: u64, run: u64) -> RunOutcome {
-    run_timed(model, seed, run).0
+    run_timed(model, seed, run, 1).0
+}
+
+/// [`run_one`] splitting the run's own yearly work (partner counts, record) into `parts` ranges of
+/// states for the threads of the current pool: worth it when runs are fewer than threads. The
+/// outcome is the same whatever `parts`.
+pub fn run_within(model: &Model, seed: u64, run: u64, parts: usize) -> RunOutcome {
+    run_timed(model, seed, run, parts).0
+}
+
+/// The parts into which each of `runs` runs on `threads` threads splits its own work: the threads
+/// left idle by the runs, shared among them.
+pub fn parts_per_run(threads: usize, runs: u64) -> usize {
+    if runs == 0 || runs >= threads as u64 { 1 } else { threads / runs as usize }
 }
 
 /// [`run_one`], also returning the seconds spent setting the run up (parameter draws,
-/// heterogeneity, initial alignments, first record) and simulating its steps (with their records).
-pub fn run_timed(model: &Model, seed: u64, run: u64) -> (RunOutcome, f64, f64) {
+/// heterogeneity, initial alignments, first record) and simulating its steps (with their records);
+/// `parts` as for [`run_within`].
+pub fn run_timed(model: &Model, seed: u64, run: u64, parts: usize) -> (RunOutcome, f64, f64) {
     let t0 = std::time::Instant::now();
     let draws = model.scenario.draws(seed, run);
     let mut sim = Simulation::new(model, &draws, &mut run_rng(seed, run, Purpose::Setup));
+    sim.parts = parts.max(1);
     let mut outcome = sim.empty_outcome(run, draws);
     sim.record(0, &mut outcome);
     let t1 = std::time::Instant::now();
@@ -84,7 +99,7 @@ pub struct Simulation<'m> {
     next: Vec<u8>,
     /// A_ik before weighting: freedom closeness, group bonuses and heterogeneity.
     affinity: Vec<f64>,
-    /// S_ik before weighting.
+    /// S_ik before weighting (empty without security groups: every value 0).
     security: Vec<f64>,
     events: EventState,
     stocks: Stocks,
@@ -98,6 +113,9 @@ pub struct Simulation<'m> {
     /// Each cell's revision rate `[d*N + i]` when the scenario has rate covariates (`[rate]`),
     /// refreshed every step from the knobs; empty otherwise (every cell has its domain's rate).
     rates: Vec<f64>,
+    /// Ranges of states into which the yearly partner-count update and record split their work
+    /// (1: one range; see [`run_within`]). Integer results, so outputs do not depend on it.
+    parts: usize,
 }
 
 impl<'m> Simulation<'m> {
@@ -158,6 +176,7 @@ impl<'m> Simulation<'m> {
             switches: vec![0; d],
             order: Vec::new(),
             rates: if m.rate_z.is_empty() { Vec::new() } else { vec![0.0; n * d] },
+            parts: 1,
         };
         sim.refresh_static();
         sim
@@ -236,9 +255,11 @@ impl<'m> Simulation<'m> {
             self.invest();
             self.statics.fresh = false;
         }
-        // The standards pull reads last year's GDP shares, which this year's moves change.
+        // The standards pull reads last year's GDP shares, which this year's moves change (lean
+        // runs read it as a factor per domain, outside the static part).
         if (0..self.d).any(|d| self.knobs.weight(d, Term::Standards) != 0.0) {
-            self.statics.fresh = false;
+            self.statics.fresh &= self.statics.lean;
+            self.refresh_gdp_shares();
         }
         if !self.statics.fresh {
             self.refresh_static();
@@ -274,7 +295,7 @@ impl<'m> Simulation<'m> {
     /// Whether a cell may revise at this step: not anchored and not locked by a forced move.
     #[inline]
     fn may_revise(&self, cell: usize, step: usize) -> bool {
-        self.m.anchor[cell] == NO_ANCHOR && self.events.locked_until[cell] as usize <= step
+        self.m.anchor[cell] == NO_ANCHOR && self.events.locked_until.get(cell).map_or(true, |&u| u as usize <= step)
     }
 
     /// Whether a cell revises on its own this step (not anchored, not locked, not in a bloc).
@@ -300,6 +321,7 @@ fn pick(shares: &[f64], v: f64) -> usize {
 mod tests {
     use super::*;
     use crate::Scenario;
+    use crate::model::choice;
 
     /// A logit-network world (synthetic, one tie weight) with `k` frameworks, two domains, and an
     /// optional forced move in year 4.
@@ -553,6 +575,77 @@ lock_years = 2
             replaced.record(2, &mut out);
             assert_eq!(replaced.counts.packed, gathered(&replaced), "{revision}");
         }
+    }
+
+    #[test]
+    fn counts_split_over_parts_equal_a_fresh_count_and_change_no_outcome() {
+        let m = network_model(3, "synchronous", true);
+        let outcome = |parts: usize| {
+            let mut sim = Simulation::new(&m, &[], &mut run_rng(5, 0, Purpose::Setup));
+            sim.parts = parts;
+            let mut out = sim.empty_outcome(0, Vec::new());
+            sim.record(0, &mut out);
+            let mut rng = run_rng(5, 0, Purpose::Dynamics);
+            for step in 1..m.layout.years {
+                sim.step(step, &mut rng);
+                if sim.counts.fresh {
+                    assert_eq!(sim.counts.packed, gathered(&sim), "{parts} parts, year {step}");
+                }
+                sim.record(step, &mut out);
+            }
+            assert!(sim.counts.scratch.iter().all(|&c| c == 0), "scratch left clear");
+            assert_eq!(sim.counts.scratch.len(), (parts - 1) * sim.n * sim.d);
+            sim.finish(&mut out);
+            (out.final_alignment, out.counts, out.fragmentation.iter().map(|f| f.to_bits()).collect::<Vec<_>>())
+        };
+        let one = outcome(1);
+        for parts in [2, 3, 7] {
+            assert_eq!(outcome(parts), one, "{parts} parts");
+        }
+    }
+
+    #[test]
+    fn table_weights_with_hedging_and_standards_give_the_exact_logit_probabilities() {
+        // Five domains, every state a hedger, a standards pull and a second domain weight: the
+        // table path's weights, normalised, must be the exact logit's probabilities.
+        let mut text = String::from("name = \"h\"\nframeworks = [\"A\", \"B\", \"C\"]\ndomains = [\"a\", \"b\", \"c\", \"d\", \"e\"]\n");
+        text.push_str("[time]\nstart = 0\nend = 6\n[world]\nsource = \"synthetic\"\n[world.synthetic]\nagents = 400\ndegree = 8\nseed = 2\n");
+        text.push_str("[choice]\nlambda = 1.3\nrevision = \"synchronous\"\n[utility]\naffinity = 1.0\nnetwork = 2.0\nhedging = 0.7\nstandards = 0.9\n");
+        text.push_str("[heterogeneity]\ndistribution = \"uniform\"\nscale = 1.0\n");
+        for (d, cost) in ["a", "b", "c", "d", "e"].iter().zip([0.5, 0.0, 0.2, 0.5, 0.1]) {
+            text.push_str(&format!("[domain.{d}]\nrevision_rate = 0.5\nswitching_cost = {cost}\n"));
+            text.push_str("initial = [{ states = [\"all\"], shares = { A = 0.5, B = 0.3, C = 0.2 } }]\n");
+        }
+        text.push_str("[domain.e.weights]\nstandards = -0.4\n");
+        let m = Model::from_scenario(Scenario::from_str("h.toml", &text).unwrap()).unwrap();
+        let mut sim = Simulation::new(&m, &[], &mut run_rng(8, 0, Purpose::Setup));
+        let mut out = sim.empty_outcome(0, Vec::new());
+        sim.record(0, &mut out);
+        let mut rng = run_rng(8, 0, Purpose::Dynamics);
+        for step in 1..4 {
+            sim.step(step, &mut rng);
+            sim.record(step, &mut out);
+        }
+        assert!(sim.statics.lean && sim.statics.shared && sim.statics.static_u.is_empty());
+        let (mut worst, mut u, mut p) = (0.0f64, [0.0; choice::MAX_FRAMEWORKS], [0.0; choice::MAX_FRAMEWORKS]);
+        for d in 0..sim.d {
+            let kern = sim.kernel(d);
+            for i in 0..sim.n {
+                let cur = sim.align[d * sim.n + i] as usize;
+                let w = sim.table_weights(3, d, i, cur, &kern);
+                let total: f64 = w[..3].iter().sum();
+                sim.utilities(&kern_weights(&sim, d), &sim.align, d, i, &mut u[..3]);
+                choice::probabilities(&u[..3], sim.knobs.lambda, &mut p[..3]);
+                for fw in 0..3 {
+                    worst = worst.max((w[fw] / total - p[fw]).abs());
+                }
+            }
+        }
+        assert!(worst < 1e-12, "largest difference of a probability: {worst}");
+    }
+
+    fn kern_weights(sim: &Simulation, d: usize) -> [f64; crate::scenario::TERMS] {
+        crate::model::utility::weights(&sim.knobs, d)
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! The yearly record (shares per domain and framework, GDP shares, tipping, fragmentation and
 //! hedging indices) and the outcomes read at the horizon.
 
+use rayon::prelude::*;
+
 use super::Simulation;
 use super::counts::{field, pack_counts};
 use crate::metrics::RunOutcome;
@@ -38,10 +40,7 @@ impl Simulation<'_> {
         let mut frag_sum = 0.0;
         for d in 0..self.d {
             let row = &self.align[d * n..(d + 1) * n];
-            let mut counts = [0u32; choice::MAX_FRAMEWORKS];
-            for &a in row {
-                counts[a as usize] += 1;
-            }
+            let counts = framework_counts(row, n.div_ceil(self.parts));
             let out_shares = &mut self.statics.gdp_share[d * k..(d + 1) * k];
             match &self.m.gdp_sums {
                 Some(sums) => standards::gdp_shares_of_counts(&counts[..k], sums, self.m.total_gdp, out_shares),
@@ -97,13 +96,20 @@ impl Simulation<'_> {
             // counts per framework are kept for next year's revisions, which read these alignments.
             let keep = self.counts.kept();
             let bits = self.counts.bits;
+            if keep && !self.counts.fresh && self.parts > 1 {
+                // Gathered in parallel ranges of states (integer counts), then read as if kept.
+                let packed = &mut self.counts.packed[d * n..(d + 1) * n];
+                packed.par_chunks_mut(n.div_ceil(self.parts)).enumerate().for_each(|(p, chunk)| {
+                    let first = p * n.div_ceil(self.parts);
+                    for (t, c) in chunk.iter_mut().enumerate() {
+                        let (a, b) = (ties.offsets[first + t], ties.offsets[first + t + 1]);
+                        *c = pack_counts(&ties.targets[a..b], row, bits) as u32;
+                    }
+                });
+                return kept_fragmentation(row, &self.counts.packed[d * n..(d + 1) * n], &ties.offsets, sums, bits);
+            }
             if keep && self.counts.fresh {
-                let counts = &self.counts.packed[d * n..(d + 1) * n];
-                for (i, (&own, &packed)) in row.iter().zip(counts).enumerate() {
-                    let degree = (ties.offsets[i + 1] - ties.offsets[i]) as u32;
-                    total += sums[(degree - field(packed.into(), own.into(), bits)) as usize];
-                }
-                return total;
+                return kept_fragmentation(row, &self.counts.packed[d * n..(d + 1) * n], &ties.offsets, sums, bits);
             }
             for (i, &own) in row.iter().enumerate() {
                 let (a, b) = (ties.offsets[i], ties.offsets[i + 1]);
@@ -185,4 +191,37 @@ impl Simulation<'_> {
         out.switches.copy_from_slice(&self.switches);
         out.final_alignment = self.align.clone();
     }
+}
+
+/// The fragmentation sum of one domain from its kept partner counts: each state's term is the table
+/// entry of its count of partners on another framework, added in state order.
+fn kept_fragmentation(row: &[u8], counts: &[u32], offsets: &[usize], sums: &[f64], bits: u32) -> f64 {
+    let mut total = 0.0;
+    for (i, (&own, &packed)) in row.iter().zip(counts).enumerate() {
+        let degree = (offsets[i + 1] - offsets[i]) as u32;
+        total += sums[(degree - field(packed.into(), own.into(), bits)) as usize];
+    }
+    total
+}
+
+/// The number of states on each framework in one domain's row, counted in chunks of `span` states
+/// in parallel (integer sums: the same whatever the chunks).
+fn framework_counts(row: &[u8], span: usize) -> [u32; choice::MAX_FRAMEWORKS] {
+    let count = |chunk: &[u8]| {
+        let mut c = [0u32; choice::MAX_FRAMEWORKS];
+        for &a in chunk {
+            c[a as usize] += 1;
+        }
+        c
+    };
+    if span >= row.len() {
+        return count(row);
+    }
+    row.par_chunks(span).map(count).reduce(
+        || [0; choice::MAX_FRAMEWORKS],
+        |mut a, b| {
+            a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+            a
+        },
+    )
 }

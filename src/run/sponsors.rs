@@ -65,7 +65,7 @@ impl Simulation<'_> {
                         sp.strategy,
                         self.m.world.gdp[i],
                         p,
-                        self.m.econ[i * k + fw],
+                        self.m.econ.get(i * k + fw).copied().unwrap_or(0.0),
                         aligned,
                     ));
                 }

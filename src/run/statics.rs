@@ -1,18 +1,31 @@
-//! The part of every utility that does not depend on this year's choices, refreshed once a year
-//! when an input changed ([`crate::model::utility::TermInputs::static_row`]), and the
-//! per-framework exp factors of the table-driven logit.
+//! The part of every utility that does not depend on this year's choices, refreshed when an input
+//! changed ([`crate::model::utility::TermInputs::static_row`]), and the per-framework exp factors
+//! of the table-driven logit.
+//!
+//! On worlds with one tie weight and no sponsors (`lean`) the run keeps no static utilities: the
+//! table-driven logit reads exp factors of the static part without the standards pull (which is the
+//! same for every state of a domain and enters the kernel as one factor per domain and framework),
+//! one row per state when no input differs by domain; the exact rule computes a cell's static part
+//! when it needs it.
 
 use super::Simulation;
 use crate::model::utility;
 use crate::model::{Model, choice, standards};
+use crate::scenario::Term;
 
 /// Static utilities and the GDP shares they read.
 pub(super) struct Statics {
-    /// Utility terms that do not depend on this year's moves, `[(d*N + i)*K + k]`.
+    /// Utility terms that do not depend on this year's moves, `[(d*N + i)*K + k]` (empty when lean).
     pub static_u: Vec<f64>,
-    /// exp(lambda (static_u − max_k static_u)) per cell, `[(d*N + i)*K + k]`, for the table-driven
-    /// logit kernel (empty when it is not used; see [`Simulation::fast_logit`]).
+    /// exp(lambda (s − max_k s)) per row of static parts s, for the table-driven logit kernel
+    /// (empty when it is not used; see [`Simulation::fast_logit`]): `[(d*N + i)*K + k]`, or
+    /// `[i*K + k]` when `shared`. Lean runs leave the standards pull out of s.
     pub exp_static: Vec<f64>,
+    /// Whether the run keeps no static utilities (see the module documentation).
+    pub lean: bool,
+    /// Whether `exp_static` holds one row per state, shared by the domains (lean runs whose
+    /// static inputs do not differ by domain).
+    pub shared: bool,
     /// Whether `static_u` (and `exp_static`) still hold for this year's knobs and alignments.
     pub fresh: bool,
     /// GDP share of each framework per domain `[d*K + k]`, as of the last record.
@@ -24,9 +37,12 @@ pub(super) struct Statics {
 impl Statics {
     pub fn new(m: &Model) -> Statics {
         let (n, d, k) = (m.layout.states, m.layout.domains, m.layout.frameworks);
+        let lean = m.tie_sums.is_some() && !m.has_sponsors;
         Statics {
-            static_u: vec![0.0; n * d * k],
+            static_u: if lean { Vec::new() } else { vec![0.0; n * d * k] },
             exp_static: Vec::new(),
+            lean,
+            shared: false,
             fresh: false,
             gdp_share: vec![0.0; d * k],
             gdp_fresh: false,
@@ -35,34 +51,35 @@ impl Statics {
 }
 
 impl Simulation<'_> {
+    /// The GDP shares of the current alignments, unless they are fresh.
+    pub(super) fn refresh_gdp_shares(&mut self) {
+        if self.statics.gdp_fresh {
+            return;
+        }
+        let (n, k) = (self.n, self.k);
+        for d in 0..self.d {
+            let (row, out) = (&self.align[d * n..(d + 1) * n], &mut self.statics.gdp_share[d * k..(d + 1) * k]);
+            standards::gdp_shares(row, &self.m.world.gdp, self.m.total_gdp, out);
+        }
+        self.statics.gdp_fresh = true;
+    }
+
     /// Recompute the utility terms that stay fixed within a year. Skipped (see [`Simulation::step`])
     /// when none of their inputs changed: recomputing would give the same values.
     pub(super) fn refresh_static(&mut self) {
-        let (n, d_count, k) = (self.n, self.d, self.k);
-        let world = &self.m.world;
-        if !self.statics.gdp_fresh {
-            for d in 0..d_count {
-                standards::gdp_shares(
-                    &self.align[d * n..(d + 1) * n],
-                    &world.gdp,
-                    self.m.total_gdp,
-                    &mut self.statics.gdp_share[d * k..(d + 1) * k],
-                );
-            }
-            self.statics.gdp_fresh = true;
+        self.refresh_gdp_shares();
+        if self.statics.lean {
+            self.refresh_lean();
+            self.statics.fresh = true;
+            return;
         }
+        let (n, k) = (self.n, self.k);
         let mut static_u = std::mem::take(&mut self.statics.static_u);
-        {
+        for d in 0..self.d {
+            let (w, global) = self.standards_row(d);
             let inputs = self.term_inputs();
-            for d in 0..d_count {
-                let w = utility::weights(&self.knobs, d);
-                let mut global = [0.0; choice::MAX_FRAMEWORKS];
-                for (fw, g) in global[..k].iter_mut().enumerate() {
-                    *g = inputs.standards_pull(&w, d, fw);
-                }
-                for (i, row) in static_u[d * n * k..(d + 1) * n * k].chunks_exact_mut(k).enumerate() {
-                    inputs.static_row(&w, &global[..k], d, i, row);
-                }
+            for (i, row) in static_u[d * n * k..(d + 1) * n * k].chunks_exact_mut(k).enumerate() {
+                inputs.static_row(&w, &global[..k], d, i, row);
             }
         }
         self.statics.static_u = static_u;
@@ -73,13 +90,57 @@ impl Simulation<'_> {
             let s = &mut self.statics;
             s.exp_static.resize(s.static_u.len(), 0.0);
             for (e, u) in s.exp_static.chunks_exact_mut(k).zip(s.static_u.chunks_exact(k)) {
-                let max = u.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-                for (x, &v) in e.iter_mut().zip(u) {
-                    *x = (lambda * (v - max)).exp();
-                }
+                exp_row(lambda, u, e);
             }
         }
         self.statics.fresh = true;
+    }
+
+    /// A domain's term weights and its standards pull w_std·G_dk per framework.
+    pub(super) fn standards_row(&self, d: usize) -> ([f64; crate::scenario::TERMS], [f64; choice::MAX_FRAMEWORKS]) {
+        let w = utility::weights(&self.knobs, d);
+        let mut global = [0.0; choice::MAX_FRAMEWORKS];
+        for (fw, g) in global[..self.k].iter_mut().enumerate() {
+            *g = self.term_inputs().standards_pull(&w, d, fw);
+        }
+        (w, global)
+    }
+
+    /// The exp factors of a lean run's static parts without the standards pull (its static parts
+    /// themselves are not kept).
+    fn refresh_lean(&mut self) {
+        if !self.fast_logit() {
+            return;
+        }
+        let (n, k, lambda) = (self.n, self.k, self.knobs.lambda);
+        let shared = self.static_shared();
+        let rows = if shared { n } else { n * self.d };
+        let mut exp = std::mem::take(&mut self.statics.exp_static);
+        exp.resize(rows * k, 0.0);
+        let zero = [0.0; choice::MAX_FRAMEWORKS];
+        let inputs = self.term_inputs();
+        let mut u = [0.0; choice::MAX_FRAMEWORKS];
+        for (r, e) in exp.chunks_exact_mut(k).enumerate() {
+            let (d, i) = (r / n, r % n);
+            inputs.static_row(&utility::weights(&self.knobs, d), &zero[..k], d, i, &mut u[..k]);
+            exp_row(lambda, &u[..k], e);
+        }
+        self.statics.exp_static = exp;
+        self.statics.shared = shared;
+    }
+
+    /// Whether every domain gives each state the same static part without the standards pull: no
+    /// per-cell inputs (partnerships, export controls, investment) and the same weights of the
+    /// static terms and the same constants in every domain.
+    fn static_shared(&self) -> bool {
+        let k = self.k;
+        let same = |d: usize| {
+            [Term::Econ, Term::Investment, Term::Affinity, Term::Security]
+                .iter()
+                .all(|&t| self.knobs.weight(d, t).to_bits() == self.knobs.weight(0, t).to_bits())
+                && self.knobs.constant[d * k..(d + 1) * k] == self.knobs.constant[..k]
+        };
+        self.events.partnership.is_empty() && self.events.export.is_empty() && self.stocks.stock.is_empty() && (1..self.d).all(same)
     }
 
     /// Whether revisions use the table-driven logit kernel: finite lambda and a world whose ties all
@@ -87,5 +148,13 @@ impl Simulation<'_> {
     #[inline]
     pub(super) fn fast_logit(&self) -> bool {
         self.knobs.lambda.is_finite() && self.m.tie_sums.is_some()
+    }
+}
+
+/// exp(lambda (u − max u)) of one row.
+fn exp_row(lambda: f64, u: &[f64], e: &mut [f64]) {
+    let max = u.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    for (x, &v) in e.iter_mut().zip(u) {
+        *x = (lambda * (v - max)).exp();
     }
 }

@@ -39,7 +39,7 @@ pub fn setup(ex: &Explorer, max_body: usize) -> Value {
         "colors": colors,
         "domains": s.domains,
         "years": (s.start..=s.end).collect::<Vec<_>>(),
-        "states": m.world.ids.iter().zip(&m.world.names).map(|(i, n)| json!([i, n])).collect::<Vec<_>>(),
+        "states": m.world.ids.iter().zip(m.world.all_names()).map(|(i, n)| json!([i, n])).collect::<Vec<_>>(),
         "map": map(&m.world.ids),
         "sliders": sliders(&s.resolved, &s.domains, &s.frameworks),
         "whatifs": whatifs,

@@ -66,8 +66,12 @@ pub struct Ties {
     /// Partner of each tie, row by row.
     pub targets: Vec<StateId>,
     /// Weights, normalised so that each row's absolute values sum to 1 (unless the custom world asked
-    /// for raw weights). May be negative in custom worlds.
+    /// for raw weights). May be negative in custom worlds. Empty when every tie has one weight
+    /// (synthetic worlds): `uniform` then holds it.
     pub weights: Vec<f32>,
+    /// The one weight of every tie, repeated as often as the longest row has ties, when `weights`
+    /// is empty: 4 bytes per tie fewer for worlds whose ties all weigh the same.
+    pub uniform: Vec<f32>,
     /// Sum of absolute raw weights of each row before normalisation: the state's trade volume, used to
     /// weight states in the fragmentation index.
     pub row_total: Vec<f64>,
@@ -97,6 +101,7 @@ impl Ties {
             offsets,
             targets,
             weights,
+            uniform: Vec::new(),
             row_total,
         }
     }
@@ -115,9 +120,13 @@ impl Ties {
     #[inline]
     pub fn row(&self, i: usize) -> (&[StateId], &[f32]) {
         let (a, b) = (self.offsets[i], self.offsets[i + 1]);
-        (&self.targets[a..b], &self.weights[a..b])
+        let weights = if self.weights.is_empty() { &self.uniform[..b - a] } else { &self.weights[a..b] };
+        (&self.targets[a..b], weights)
     }
 }
+
+/// The continent and subregion of every state of a synthetic world.
+pub const SYNTHETIC_REGION: &str = "synthetic";
 
 /// All states of a simulation, as struct-of-arrays.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -127,12 +136,14 @@ pub struct World {
     pub columns: Vec<(String, Vec<f64>)>,
     /// Identifier of each state (ISO3 code for countries, an id for synthetic and custom worlds).
     pub ids: Vec<String>,
-    /// Display name of each state.
+    /// Display name of each state; empty when every name is the state's id (synthetic worlds, where
+    /// a copy would take some 56 bytes per state): read them with [`World::name`].
     pub names: Vec<String>,
-    /// Continent of each state, for `continent:` selectors (shared
-    /// strings: a synthetic world of a million states holds one copy).
+    /// Continent of each state, for `continent:` selectors (shared strings); empty when every
+    /// state's is [`SYNTHETIC_REGION`] (synthetic worlds): read them with [`World::continent`].
     pub continent: Vec<Arc<str>>,
-    /// Subregion of each state, for `subregion:` selectors (shared strings too).
+    /// Subregion of each state, for `subregion:` selectors (shared strings too); empty like
+    /// `continent`: read them with [`World::subregion`].
     pub subregion: Vec<Arc<str>>,
     /// GDP, million US$.
     pub gdp: Vec<f64>,
@@ -186,6 +197,26 @@ impl World {
         self.ids.len()
     }
 
+    /// The continent of state `i` ([`SYNTHETIC_REGION`] when none is stored).
+    pub fn continent(&self, i: usize) -> &str {
+        self.continent.get(i).map_or(SYNTHETIC_REGION, |s| s)
+    }
+
+    /// The subregion of state `i` ([`SYNTHETIC_REGION`] when none is stored).
+    pub fn subregion(&self, i: usize) -> &str {
+        self.subregion.get(i).map_or(SYNTHETIC_REGION, |s| s)
+    }
+
+    /// The display name of state `i`.
+    pub fn name(&self, i: usize) -> &str {
+        self.names.get(i).unwrap_or(&self.ids[i])
+    }
+
+    /// The display name of every state.
+    pub fn all_names(&self) -> Vec<String> {
+        (0..self.len()).map(|i| self.name(i).to_string()).collect()
+    }
+
     /// Whether the world has no states.
     pub fn is_empty(&self) -> bool {
         self.ids.is_empty()
@@ -215,10 +246,11 @@ impl World {
             mask.iter_mut().for_each(|m| *m = value);
             return Ok(());
         }
-        let by_attr = |attr: &[Arc<str>], name: &str, what: &str, mask: &mut [bool]| {
+        let by_attr = |continent: bool, name: &str, what: &str, mask: &mut [bool]| {
             let mut any = false;
-            for (i, a) in attr.iter().enumerate() {
-                if **a == *name {
+            for i in 0..self.len() {
+                let attr = if continent { self.continent(i) } else { self.subregion(i) };
+                if attr == name {
                     mask[i] = value;
                     any = true;
                 }
@@ -239,9 +271,9 @@ impl World {
             }
             Ok(())
         } else if let Some(c) = term.strip_prefix("continent:") {
-            by_attr(&self.continent, c, "continent", mask)
+            by_attr(true, c, "continent", mask)
         } else if let Some(s) = term.strip_prefix("subregion:") {
-            by_attr(&self.subregion, s, "subregion", mask)
+            by_attr(false, s, "subregion", mask)
         } else {
             let i = self.state(term).ok_or_else(|| {
                 format!("unknown state `{term}`; expected a state id, `all`, `group:NAME`, `continent:NAME` or `subregion:NAME`")

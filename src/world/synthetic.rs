@@ -7,9 +7,8 @@
 //! proportional to GDP, a freedom score uniform on [0, 10], a position uniform on the sphere, and,
 //! when `groups > 0`, membership of one of `groups` groups named `G1`, `G2`, ... chosen uniformly.
 //! The ties are built straight into compressed rows, so a world of millions of agents needs no
-//! per-agent allocation.
+//! per-agent allocation; their one weight is stored once, and each state's name is its id.
 
-use std::sync::Arc;
 
 use rand::RngExt;
 use rand::seq::index;
@@ -47,7 +46,8 @@ pub fn build(agents: usize, degree: usize, seed: u64, gdp_sigma: f64, groups: us
     }
     let w = if degree > 0 { 1.0 / degree as f64 } else { 0.0 };
     let ties = Ties {
-        weights: vec![w as f32; targets.len()],
+        weights: Vec::new(),
+        uniform: vec![w as f32; degree],
         row_total: vec![if degree > 0 { 1.0 } else { 0.0 }; n],
         offsets,
         targets,
@@ -74,10 +74,8 @@ pub fn build(agents: usize, degree: usize, seed: u64, gdp_sigma: f64, groups: us
     // Names take no draws, so they are made apart from the loop above, in parallel.
     let width = n.to_string().len();
     world.ids = (0..n).into_par_iter().map(|i| format!("S{:0width$}", i + 1)).collect();
-    world.names = world.ids.par_iter().cloned().collect();
-    let synthetic: Arc<str> = Arc::from("synthetic");
-    world.continent = vec![synthetic.clone(); n];
-    world.subregion = vec![synthetic; n];
+    // Names are the ids: `world.names` stays empty (see `World::name`).
+    // Continents and subregions are all `SYNTHETIC_REGION`: not stored (see `World::continent`).
     world.groups = Groups::from_pairs(pairs);
     world.description = format!("synthetic: {n} agents, {degree} out-neighbours each, seed {seed}");
     world
