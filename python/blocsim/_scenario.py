@@ -161,15 +161,20 @@ class Scenario:
         return _native.invoke(["check", self.source, *_set_flags(self.sets)], [])["text"]
 
     def save(self, path: Union[str, os.PathLike]) -> "Scenario":
-        """Write the scenario, overrides applied, as a TOML file (its canonical resolved form, which
-        the command line reads as this same scenario: ``blocsim batch PATH``), and load it from there."""
+        """Write the scenario, overrides applied, as a TOML file (its canonical resolved form, with
+        the files it names made absolute: the command line reads it as this same scenario from any
+        directory, ``blocsim batch PATH``), and load it from there."""
         if not isinstance(path, (str, os.PathLike)):
             raise InputTypeError(f"Scenario.save(path={path!r}): expected a path (str or os.PathLike)")
         target = os.path.abspath(os.fspath(path))
         if not target.endswith(".toml"):
             raise InputError(f"Scenario.save({os.fspath(path)!r}): expected a .toml path")
+        text = self.resolved
+        if os.path.isfile(self.source):
+            # Files the scenario names (a vintage, custom world, draws) are relative to its directory.
+            text = _native.portable(text, os.path.dirname(self.source))
         with open(target, "w", encoding="utf-8") as f:
-            f.write(self.resolved)
+            f.write(text)
         return Scenario.load(target)
 
 

@@ -115,6 +115,13 @@ fn panic_probe(py: Python<'_>, thread: bool) -> PyResult<()> {
     }
 }
 
+/// The resolved scenario with every file it names made absolute against `base_dir` (the directory
+/// of the file it was read from), for `Scenario.save`.
+#[pyfunction]
+fn portable(resolved: &str, base_dir: PathBuf) -> PyResult<String> {
+    errors::guard(|| Ok(blocsim::scenario::files::portable(resolved, &base_dir)?))
+}
+
 /// The module `blocsim._native`.
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -128,6 +135,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(invoke::main, m)?)?;
     m.add_function(wrap_pyfunction!(serve::serve, m)?)?;
     m.add_function(wrap_pyfunction!(load, m)?)?;
+    m.add_function(wrap_pyfunction!(portable, m)?)?;
     m.add_function(wrap_pyfunction!(resolve_params, m)?)?;
     m.add_function(wrap_pyfunction!(read_table, m)?)?;
     m.add_function(wrap_pyfunction!(summary_table, m)?)?;

@@ -99,6 +99,18 @@ def test_a_scenario_file_survives_chdir_and_save_round_trips(tmp_path, monkeypat
         s.save("mine.txt")
 
 
+def test_a_saved_scenario_still_finds_the_files_it_names(tmp_path):
+    """fit-2017.toml reads vintage-2017.csv beside it; saved elsewhere, the copy reads the same file."""
+    from conftest import ROOT
+
+    s = blocsim.Scenario.load(ROOT / "scenarios" / "data" / "observed" / "fit-2017.toml", set={"choice.lambda": 1.5})
+    saved = s.save(tmp_path / "fit.toml")
+    assert saved.states == s.states and saved.start == s.start
+    a = blocsim.batch(saved, runs=5, seed=2, out=tmp_path / "a", plots=False, progress=False)
+    b = blocsim.batch(s, runs=5, seed=2, out=tmp_path / "b", plots=False, progress=False)
+    assert same_bytes(a.dir / "runs.csv", b.dir / "runs.csv")
+
+
 def test_progress_moves_run_by_run(tmp_path):
     seen = []
     blocsim.batch("baseline", runs=3000, out=tmp_path / "b", plots=False, detail=False,

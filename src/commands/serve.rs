@@ -500,10 +500,7 @@ fn export(doc: &toml::Table, sets: &[overrides::Override], file: &str, resolved:
 /// `world.vintage`, `world.custom.agents`, `world.custom.ties`, `joint.NAME.draws`, `extends`),
 /// looking inside a table value too.
 fn names_a_file(key: &str, value: &toml::Value) -> Option<String> {
-    let parts: Vec<&str> = key.split('.').map(|p| p.split('[').next().unwrap_or(p)).collect();
-    let last = parts.last().copied().unwrap_or("");
-    let parent = parts.len().checked_sub(2).map_or("", |i| parts[i]);
-    if matches!(last, "data_dir" | "vintage" | "draws" | "extends") || (parent == "custom" && matches!(last, "agents" | "ties")) {
+    if crate::scenario::files::is_file_key(key) {
         return Some(key.to_string());
     }
     match value {

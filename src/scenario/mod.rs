@@ -5,6 +5,7 @@
 //! checked again. Names of frameworks, domains and utility terms become compact indices here.
 
 pub mod bundled;
+pub mod files;
 pub mod joint;
 pub mod locate;
 pub mod overrides;
