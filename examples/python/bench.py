@@ -17,6 +17,7 @@ import statistics
 import subprocess
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 import pyarrow as pa
@@ -54,6 +55,7 @@ def cases(runs: int) -> list[tuple[str, list[str], object]]:
 
 
 def commands(rounds: int, runs: int) -> None:
+    warnings.simplefilter("ignore", blocsim.BlocsimWarning)  # the analyses' precision notes
     print(f"median of {rounds} alternating rounds (command line: process start to exit; Python: the call)")
     print(f"{'command':<16} {'command line':>12} {'Python':>10} {'ratio':>7}")
     with tempfile.TemporaryDirectory() as tmp:

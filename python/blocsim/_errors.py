@@ -57,9 +57,9 @@ _KEYWORD = {
     "no-profiles": "profiles",
 }
 
-# A flag, then maybe its value: up to a colon that ends a clause (": "), a space, a comma or a
-# closing bracket ("--param a=1:3: low above high" has the value "a=1:3").
-_FLAG = re.compile(r"--([a-z][a-z0-9-]*)(?:([ =])(\S+?))?(?=:(?:\s|$)|[\s,;)]|$)")
+# A flag, then its value if a clause ends right after it ("--runs 0: expected ...", "--param
+# a=1:3: low above high"); otherwise the flag alone ("raise --trajectories and ...").
+_FLAG = re.compile(r"--([a-z][a-z0-9-]*)(?:([ =])(\S+?)(?=:(?:\s|$)))?(?![a-z0-9-])")
 
 
 def reworded(message: str, flags: Iterable[tuple[str, bool]]) -> str:

@@ -105,7 +105,7 @@ def test_bad_input_raises_input_error_with_the_command_lines_message_in_python_w
 
 def test_reworded():
     flags = [("runs", True), ("resume", False), ("force", False), ("set", True), ("no-plots", False),
-             ("fit-years", True), ("param", True)]
+             ("fit-years", True), ("param", True), ("out", True)]
     cases = {
         "batch of baseline: --runs 0: expected 1 to 9": "batch of baseline: runs=0: expected 1 to 9",
         "--resume: no checkpoint in o": "resume=True: no checkpoint in o",
@@ -115,6 +115,8 @@ def test_reworded():
         "charts are off (--no-plots)": "charts are off (plots=False)",
         "--param choice.lambda=3:1: low above high": "params item 'choice.lambda=3:1': low above high",
         "an unknown --seed 3 stays": "an unknown --seed 3 stays",
+        "about 5 times the --runs and 12 more": "about 5 times the runs and 12 more",
+        "write into --out DIR (or use --force)": "write into out DIR (or use force=True)",
     }
     for message, expected in cases.items():
         assert reworded(message, flags) == expected
