@@ -233,7 +233,7 @@ impl Model {
             scenario: self.scenario.name.clone(),
             frameworks: self.scenario.frameworks.clone(),
             domains: self.scenario.domains.clone(),
-            state_ids: self.world.ids.clone(),
+            state_ids: self.world.ids.to_vec(),
             state_names: self.world.all_names(),
             uncertain: self.scenario.uncertain.iter().map(|u| u.key.clone()).collect(),
             start_year: self.scenario.start,
