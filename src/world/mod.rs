@@ -40,10 +40,18 @@ impl Groups {
         for (g, mut m) in map {
             m.sort_unstable();
             m.dedup();
+            m.shrink_to_fit();
             names.push(g);
             members.push(m);
         }
         Groups { names, members }
+    }
+
+    /// Bytes these groups hold on the heap (capacities).
+    pub fn heap_bytes(&self) -> u64 {
+        let names: usize = self.names.iter().map(String::capacity).sum::<usize>() + 24 * self.names.capacity();
+        let members: usize = self.members.iter().map(|m| 4 * m.capacity()).sum::<usize>() + 24 * self.members.capacity();
+        (names + members) as u64
     }
 
     /// Members of the group called `name`, if it exists.
@@ -194,6 +202,13 @@ impl Ties {
         }
     }
 
+    /// Bytes these ties hold on the heap (capacities).
+    pub fn heap_bytes(&self) -> u64 {
+        (8 * self.offsets.capacity()
+            + 4 * (self.targets.capacity() + self.weights.capacity() + self.uniform.capacity())
+            + 8 * self.row_total.capacity()) as u64
+    }
+
     /// Number of rows (states).
     pub fn len(&self) -> usize {
         self.offsets.len().saturating_sub(1)
@@ -254,11 +269,61 @@ pub struct World {
 }
 
 impl World {
-    /// Bytes of a world with these sizes: ids, names, continent and subregion strings; GDP,
-    /// population, freedom, position; the tie rows.
+    /// Bytes of a world with these sizes: per state, the row offset and trade volume, GDP,
+    /// population, freedom (and whether imputed), position, the id (and, unless `uniform_ties`,
+    /// an allowance for a longer id, a name, a continent and a subregion); per tie, the partner
+    /// (and, unless `uniform_ties`, the weight); group memberships. Exact for synthetic worlds
+    /// (see [`World::heap_bytes`] and the tests of `footprint`) apart from a few short strings.
     pub fn footprint(sizes: &crate::limits::Sizes) -> u64 {
         use crate::limits::{mul, sat_sum};
-        sat_sum(&[mul(&[sizes.agents, 216]), mul(&[sizes.ties, 16])])
+        let n = sizes.agents;
+        let digits = u64::from(n.checked_ilog10().unwrap_or(0) + 1);
+        let (per_tie, per_state) = if sizes.uniform_ties {
+            (4, 8 + 8 + 40 + 1 + 4 + 1 + digits)
+        } else {
+            // Ids of up to 16 bytes, names of up to 32, two shared region strings.
+            (8, 8 + 8 + 40 + 1 + 4 + 16 + 24 + 32 + 2 * 16)
+        };
+        let degree = if sizes.uniform_ties && n > 0 { sizes.ties / n } else { 0 };
+        let bytes = sat_sum(&[
+            mul(&[n, per_state]),
+            8,
+            mul(&[sizes.ties, per_tie]),
+            mul(&[degree, 4]),
+            mul(&[sizes.group_members, 4]),
+        ]);
+        // Real and custom worlds fill their arrays row by row: capacities up to twice the lengths.
+        if sizes.uniform_ties { bytes } else { mul(&[bytes, 2]) }
+    }
+
+    /// Bytes this world holds on the heap (capacities of its arrays and strings; shared region
+    /// strings once each).
+    pub fn heap_bytes(&self) -> u64 {
+        let strings = |v: &Vec<String>| v.iter().map(|s| s.capacity() as u64).sum::<u64>() + 24 * v.capacity() as u64;
+        let regions = |v: &Vec<Arc<str>>| {
+            let mut seen: Vec<*const u8> = Vec::new();
+            let mut bytes = 16 * v.capacity() as u64;
+            for s in v {
+                if !seen.contains(&s.as_ptr()) {
+                    seen.push(s.as_ptr());
+                    bytes += (16 + s.len() as u64).next_multiple_of(8);
+                }
+            }
+            bytes
+        };
+        let f64s = |v: &Vec<f64>| 8 * v.capacity() as u64;
+        let columns: u64 = self.columns.iter().map(|(c, v)| c.capacity() as u64 + f64s(v)).sum::<u64>()
+            + 48 * self.columns.capacity() as u64;
+        columns
+            + self.ids.heap_bytes()
+            + strings(&self.names)
+            + regions(&self.continent)
+            + regions(&self.subregion)
+            + [&self.gdp, &self.population, &self.freedom, &self.lon, &self.lat].iter().map(|v| f64s(v)).sum::<u64>()
+            + self.freedom_imputed.capacity() as u64
+            + self.groups.heap_bytes()
+            + self.ties.heap_bytes()
+            + self.description.capacity() as u64
     }
 
     /// Build the world a scenario asks for.

@@ -53,8 +53,17 @@ pub fn build(agents: usize, degree: usize, seed: u64, gdp_sigma: f64, groups: us
     };
 
     let lognormal = LogNormal::new(0.0, gdp_sigma).ok();
-    let mut world = World { ties, ..World::default() };
-    let mut pairs = Vec::new();
+    let mut world = World {
+        ties,
+        gdp: Vec::with_capacity(n),
+        population: Vec::with_capacity(n),
+        freedom: Vec::with_capacity(n),
+        freedom_imputed: Vec::with_capacity(n),
+        lon: Vec::with_capacity(n),
+        lat: Vec::with_capacity(n),
+        ..World::default()
+    };
+    let mut pairs = Vec::with_capacity(if groups > 0 { n } else { 0 });
     for i in 0..n {
         let size = match &lognormal {
             Some(d) if gdp_sigma > 0.0 => 1000.0 * d.sample(&mut rng),
