@@ -256,7 +256,6 @@ pub fn check_batch(m: &Model, runs: u64, workers: usize, per_worker: u64, paired
 }
 
 #[cfg(test)]
-#[path = "footprint_alloc.rs"]
 mod alloc_tests;
 
 #[cfg(test)]
