@@ -140,7 +140,7 @@ impl Model {
             mul(&[k, 8, u64::from(sizes.freedom_ideals)]),
             mul(&[sizes.rate_covariates, 8]),
         ]);
-        let degree = if n > 0 { sizes.ties / n } else { 0 };
+        let degree = sizes.ties.checked_div(n).unwrap_or(0);
         let per_tie = if sizes.uniform_ties { 4 } else { 12 };
         sat_sum(&[
             mul(&[n.saturating_add(1), per_state]),
