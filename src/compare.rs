@@ -251,7 +251,7 @@ impl PairedSums {
             seed,
             frameworks: base.scenario.frameworks.clone(),
             domains: base.scenario.domains.clone(),
-            ids: base.world.ids.clone(),
+            ids: base.world.ids.to_vec(),
             names: base.world.all_names(),
             sums: vec![Paired::default(); labels.len()],
             labels,

@@ -62,6 +62,23 @@ pub struct Sizes {
     /// Covariates of the revision rate (`[rate]`): a standardised value per state each, and then a
     /// rate per cell in a run.
     pub rate_covariates: u64,
+    /// Whether every tie has one weight and states have no names or regions of their own (synthetic
+    /// worlds): the world then keeps no per-tie weights, and ids of 1 + digits(N) bytes.
+    pub uniform_ties: bool,
+    /// Whether some framework has home states (the model then keeps the economic pull, K f64 per
+    /// state).
+    pub homes: bool,
+    /// Whether some framework has a freedom ideal (the model then keeps the freedom closeness, K
+    /// f64 per state).
+    pub freedom_ideals: bool,
+    /// Memberships of groups over all groups (a synthetic world's states are in one group each when
+    /// it has groups; real and custom worlds count an allowance of 8 per state).
+    pub group_members: u64,
+    /// Whether some framework has security groups (a run then keeps S_ik, K f64 per state).
+    pub security: bool,
+    /// Rows of a run's exp factors per state: 1 when every domain has the same static utility
+    /// weights and constants and no per-cell inputs or events can make them differ, D otherwise.
+    pub static_rows: u64,
 }
 
 /// Estimated bytes, by part. Every figure saturates instead of overflowing.

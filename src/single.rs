@@ -49,7 +49,7 @@ pub fn final_state_csv(model: &Model, o: &RunOutcome) -> Result<Vec<u8>> {
     header.extend(s.domains.iter().cloned());
     w.write_record(&header).map_err(csv_err)?;
     for i in 0..l.states {
-        let mut row = vec![model.world.ids[i].clone(), model.world.name(i).to_string()];
+        let mut row = vec![model.world.ids[i].to_string(), model.world.name(i).to_string()];
         for d in 0..l.domains {
             row.push(s.frameworks[o.final_alignment[l.cell(d, i)] as usize].clone());
         }

@@ -71,7 +71,7 @@ pub fn regressors(model: &Model, panel: &Panel, codebook: &Codebook, meta: &[Met
         if !(gdp > 0.0 && pop > 0.0 && w.freedom[i].is_finite()) {
             return Err(Error::Usage(format!(
                 "state {}: the hazard baselines need a positive GDP and population and a freedom score, found {gdp}, {pop}, {}",
-                w.ids[i], w.freedom[i]
+                &w.ids[i], w.freedom[i]
             )));
         }
         let d = codebook.indicators[&m.indicator].domain.expect("outcomes have a domain");

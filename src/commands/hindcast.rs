@@ -106,13 +106,13 @@ pub fn hindcast(c: HindcastCommand) -> anyhow::Result<HindcastDone> {
         scores.extend(score_rows(w.name, &w.forecasts, &w.y, &w.meta));
         differences.extend(difference_rows(w.name, &w.forecasts, &w.y, &w.cluster, c.bootstrap, &mut rng));
         comparisons.extend(every_pair(w.name, &w.forecasts, &w.y, &w.cluster, nested));
-        rows.push_str(&forecast_rows(w.name, &w.forecasts, &w.y, &w.meta, &w.cluster, data.ids()));
+        rows.push_str(&forecast_rows(w.name, &w.forecasts, &w.y, &w.meta, &w.cluster, &data.ids()));
     }
     let states: Vec<usize> = sim.spells.spells.iter().map(|h| h.state).collect();
     scores.extend(sim.scores.iter().cloned());
     differences.extend(sim.differences.iter().cloned());
     comparisons.extend(every_pair("simulated", &sim.forecasts, &sim.y, &states, nested));
-    rows.push_str(&forecast_rows("simulated", &sim.forecasts, &sim.y, &sim.meta, &states, data.ids()));
+    rows.push_str(&forecast_rows("simulated", &sim.forecasts, &sim.y, &sim.meta, &states, &data.ids()));
 
     let dir = c.output.out.clone().unwrap_or_else(|| PathBuf::from("output").join("hindcast"));
     let _lock = crate::outdir::prepare(&dir, c.output.force)?;
@@ -141,7 +141,7 @@ pub fn hindcast(c: HindcastCommand) -> anyhow::Result<HindcastDone> {
         differences: &differences,
         one_year: (&time.forecasts, &time.y),
     };
-    super::hindcast_outputs::write(&dir, &sim, &tables, data.ids())?;
+    super::hindcast_outputs::write(&dir, &sim, &tables, &data.ids())?;
     let files: Vec<&str> = FILES.iter().chain(&super::hindcast_outputs::FILES).copied().collect();
     let seconds = t0.elapsed().as_secs_f64();
     super::calibrate::write_manifest(&dir, &data.model, &files, c.command.clone(), seconds, (sim.runs, sim.threads))?;

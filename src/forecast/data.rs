@@ -99,7 +99,7 @@ impl Data {
         let s = &model.scenario;
         CovariatePath::check_window(&model, spec.start, spec.end)?;
         let codebook = Codebook::load(&spec.observed.join("codebook.toml"), &s.frameworks, &s.domains)?;
-        let panel = Panel::load(&spec.observed.join("events.csv"), &codebook, &model.world.ids, &s.domains)?;
+        let panel = Panel::load(&spec.observed.join("events.csv"), &codebook, &model.world.ids.to_vec(), &s.domains)?;
         let layers = codebook.layers();
         let acted = |name: &str| panel.has_row_in(name, spec.start, spec.split);
         let keys = if spec.free.is_empty() {
@@ -152,8 +152,8 @@ impl Data {
     }
 
     /// The states' ISO3 codes.
-    pub fn ids(&self) -> &[String] {
-        &self.model.world.ids
+    pub fn ids(&self) -> Vec<String> {
+        self.model.world.ids.to_vec()
     }
 
     /// The detection rate of every layer under variant `v` at `theta`: free ones at their value,

@@ -150,7 +150,7 @@ fn load_inputs(spec: &Spec, last: i32, horizon: i32) -> Result<(Model, Codebook,
             codebook.path.display()
         )));
     }
-    let panel = Panel::load(&spec.observed.join("events.csv"), &codebook, &model.world.ids, &s.domains)?;
+    let panel = Panel::load(&spec.observed.join("events.csv"), &codebook, &model.world.ids.to_vec(), &s.domains)?;
     Ok((model, codebook, panel))
 }
 
@@ -231,7 +231,7 @@ impl Dated {
         }
         s.push_str(",median_year,observed_year\n");
         for (h, m) in self.spells.spells.iter().zip(&self.multi) {
-            let _ = write!(s, "{},{}", ids[h.state], h.indicator);
+            let _ = write!(s, "{},{}", &ids[h.state], h.indicator);
             for p in &m.by_year {
                 let _ = write!(s, ",{p:.6}");
             }

@@ -60,7 +60,7 @@ pub(crate) fn anchors(scenario: &Scenario, world: &World, home: &[Vec<bool>]) ->
                         &format!("domain.{}.anchored", dom.name),
                         format!(
                             "state {} is a home state of both {} and {}, which are anchored in this domain",
-                            world.ids[i], scenario.frameworks[*cell as usize], scenario.frameworks[k]
+                            &world.ids[i], scenario.frameworks[*cell as usize], scenario.frameworks[k]
                         ),
                     ));
                 }
@@ -90,7 +90,7 @@ pub(crate) fn initial_rules(scenario: &Scenario, world: &World, anchor: &[u8]) -
                 &format!("domain.{}.initial", dom.name),
                 format!(
                     "no initial rule covers state {}; add a last rule with states = [\"all\"]",
-                    world.ids[i]
+                    &world.ids[i]
                 ),
             ));
         }

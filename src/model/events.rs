@@ -19,6 +19,20 @@ pub struct ModelEvent {
     pub action: ModelAction,
 }
 
+impl ModelEvent {
+    /// Bytes this event holds on the heap: its state list and domain flags (capacities).
+    pub fn heap_bytes(&self) -> u64 {
+        let lists = |states: &Vec<StateId>, domains: &Vec<bool>| (4 * states.capacity() + domains.capacity()) as u64;
+        match &self.action {
+            ModelAction::Set { .. } => 0,
+            ModelAction::Partnership { states, domains, .. }
+            | ModelAction::ExportControl { states, domains, .. }
+            | ModelAction::Force { states, domains, .. }
+            | ModelAction::Coordinate { states, domains } => lists(states, domains),
+        }
+    }
+}
+
 /// What a resolved event does.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ModelAction {

@@ -122,19 +122,65 @@ pub struct Model {
 }
 
 impl Model {
-    /// Bytes of a model with these sizes: per state, home, anchor, E, freedom, hedgers, initial rule,
-    /// sponsor targets, the reversed ties' row offsets and the equal-GDP table; per tie, its
-    /// fragmentation weight and reversed entry; one member list per event.
+    /// Bytes of a model with these sizes, besides its world: per state, home (K flags), anchor and
+    /// initial rule per domain, hedger flag, the reversed ties' row offset, the equal-GDP table, the
+    /// economic pull and freedom closeness (K f64 each, when `homes` and `freedom_ideals`) and the
+    /// standardised rate covariates; group members and sponsors' targets; per tie, its reversed entry (and, unless `uniform_ties`, its
+    /// fragmentation weight); the tables of repeated tie sums; one member list per event. Exact for
+    /// synthetic worlds without events (see [`Model::heap_bytes`] and the tests of `footprint`)
+    /// apart from a few short lists; the equal-GDP table is counted even where GDPs differ.
     pub fn footprint(sizes: &crate::limits::Sizes) -> u64 {
         use crate::limits::{mul, sat_sum};
         let (n, d, k) = (sizes.agents, sizes.domains, sizes.frameworks);
-        let per_state = sat_sum(&[mul(&[k, 21]), mul(&[d, 3]), 18, mul(&[sizes.rate_covariates, 8])]);
+        let per_state = sat_sum(&[
+            k,
+            mul(&[d, 3]),
+            1 + 8 + 8,
+            mul(&[k, 8, u64::from(sizes.homes)]),
+            mul(&[k, 8, u64::from(sizes.freedom_ideals)]),
+            mul(&[sizes.rate_covariates, 8]),
+        ]);
+        let degree = sizes.ties.checked_div(n).unwrap_or(0);
+        let per_tie = if sizes.uniform_ties { 4 } else { 12 };
         sat_sum(&[
-            mul(&[n, per_state]),
-            mul(&[sizes.ties, 12]),
+            mul(&[n.saturating_add(1), per_state]),
+            mul(&[sizes.ties, per_tie]),
+            mul(&[degree.saturating_add(1), 16]),
             mul(&[sizes.events, n, 5]),
             mul(&[sizes.events, 512]),
+            // Affinity and security group members, sponsors' targets (a list per framework, filled
+            // one by one: capacity up to twice the length).
+            mul(&[sizes.group_members, 4, 2]),
+            mul(&[n, k, 8, u64::from(sizes.cell_arrays > 1)]),
         ])
+    }
+
+    /// Bytes this model holds on the heap besides its world and scenario (capacities; events by
+    /// their member lists).
+    pub fn heap_bytes(&self) -> u64 {
+        let v = |bytes: usize, cap: usize| (bytes * cap) as u64;
+        let opt = |t: &Option<Vec<f64>>| t.as_ref().map_or(0, |t| v(8, t.capacity()));
+        let groups = |g: &Vec<GroupTerm>| {
+            g.iter().map(|t| v(4, t.members.capacity())).sum::<u64>() + v(std::mem::size_of::<GroupTerm>(), g.capacity())
+        };
+        let events: u64 = self.events.iter().map(ModelEvent::heap_bytes).sum::<u64>()
+            + v(std::mem::size_of::<ModelEvent>(), self.events.capacity());
+        self.home.iter().map(|h| v(1, h.capacity())).sum::<u64>()
+            + v(24, self.home.capacity())
+            + v(1, self.anchor.capacity())
+            + v(8, self.econ.capacity() + self.freedom.capacity() + self.frag_weight.capacity() + self.rate_z.capacity())
+            + groups(&self.affinity_groups)
+            + groups(&self.security_groups)
+            + v(1, self.hedgers.capacity())
+            + v(2, self.initial_rule.capacity())
+            + self.sponsor_targets.iter().map(|t| v(4, t.capacity())).sum::<u64>()
+            + v(24, self.sponsor_targets.capacity())
+            + events
+            + opt(&self.gdp_sums)
+            + opt(&self.tie_sums)
+            + opt(&self.frag_sums)
+            + v(8, self.in_offsets.capacity())
+            + v(4, self.in_sources.capacity())
     }
 
     /// Bind a validated scenario to a world, checking every name against it.
@@ -233,7 +279,7 @@ impl Model {
             scenario: self.scenario.name.clone(),
             frameworks: self.scenario.frameworks.clone(),
             domains: self.scenario.domains.clone(),
-            state_ids: self.world.ids.clone(),
+            state_ids: self.world.ids.to_vec(),
             state_names: self.world.all_names(),
             uncertain: self.scenario.uncertain.iter().map(|u| u.key.clone()).collect(),
             start_year: self.scenario.start,

@@ -35,7 +35,7 @@ pub fn raw_values(world: &World, c: &RateCovariate) -> Result<Vec<f64>, String> 
         if !x.is_finite() {
             return Err(format!(
                 "state `{}` has GDP {gdp} and population {pop}: `{}` is not defined for it",
-                world.ids[i],
+                &world.ids[i],
                 c.key()
             ));
         }

@@ -119,19 +119,33 @@ pub struct Simulation<'m> {
 }
 
 impl<'m> Simulation<'m> {
-    /// Bytes of one run in progress with these sizes: tastes, alignments, locks and counts, the
-    /// per-cell framework arrays (static utility, and investment stocks, partnership bonuses and
-    /// export penalties when the scenario has them), event state and the outcome being filled.
+    /// Bytes of one run in progress with these sizes: alignments and next year's, tastes (A, and S
+    /// with security groups), on worlds with one tie weight the exp factors of the static part
+    /// (`static_rows` per state) and the packed partner counts, elsewhere the fragmentation terms
+    /// per cell; static utilities unless the run is lean; investment stocks, partnership bonuses
+    /// and export penalties when the scenario has them; rates with covariates; event state; the
+    /// outcome being filled. Exact for synthetic worlds without events, sponsors or covariates
+    /// (see the tests of `footprint`) apart from a few short arrays; an upper bound elsewhere.
     pub fn footprint(sizes: &crate::limits::Sizes) -> u64 {
         use crate::limits::{mul, sat_sum};
         let (n, d, k) = (sizes.agents, sizes.domains, sizes.frameworks);
+        let flag = u64::from;
+        let (uniform, extra_cell_arrays) = (sizes.uniform_ties, sizes.cell_arrays.max(1) - 1);
+        let lean = uniform && extra_cell_arrays == 0;
+        let events = flag(sizes.events > 0);
         sat_sum(&[
-            mul(&[n, k, 16]),
-            mul(&[n, d, 15]),
-            mul(&[n, 4]),
-            mul(&[n, d, k, 8, sizes.cell_arrays.max(1)]),
-            mul(&[n, d, 8, u64::from(sizes.rate_covariates > 0)]),
-            mul(&[sizes.events, 32]),
+            mul(&[n, d, 2]),
+            mul(&[n, k, 8, 1 + flag(sizes.security)]),
+            mul(&[n, k, 8, sizes.static_rows.min(d), flag(uniform)]),
+            mul(&[n, d, 4, flag(uniform)]),
+            mul(&[sat_sum(&[mul(&[n, d, 9]), n]), flag(!uniform)]),
+            // Weighted worlds: an allowance of K f64 per cell for scratch (sponsors' allocation
+            // weights, the exact path's utilities), checked on the real world by the tests.
+            mul(&[n, d, k, 8, flag(!uniform)]),
+            mul(&[n, d, k, 8, flag(!lean)]),
+            mul(&[n, d, k, 8, extra_cell_arrays]),
+            mul(&[n, d, 8, flag(sizes.rate_covariates > 0)]),
+            mul(&[sat_sum(&[mul(&[n, d, 5]), mul(&[sizes.events, 32])]), events]),
             RunOutcome::footprint(sizes),
         ])
     }

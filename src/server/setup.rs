@@ -40,7 +40,7 @@ pub fn setup(ex: &Explorer, max_body: usize) -> Value {
         "domains": s.domains,
         "years": (s.start..=s.end).collect::<Vec<_>>(),
         "states": m.world.ids.iter().zip(m.world.all_names()).map(|(i, n)| json!([i, n])).collect::<Vec<_>>(),
-        "map": map(&m.world.ids),
+        "map": map(&m.world.ids.to_vec()),
         "sliders": sliders(&s.resolved, &s.domains, &s.frameworks),
         "whatifs": whatifs,
         "runs": s.batch.runs.min(MAX_SERVE_RUNS),

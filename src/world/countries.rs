@@ -119,7 +119,7 @@ fn read_countries(cpath: &Path, ctext: &str, include_non_sovereign: bool) -> Res
         if r.sovereign == 0 && !include_non_sovereign {
             continue;
         }
-        w.ids.push(r.iso3);
+        w.ids.push(&r.iso3);
         w.names.push(r.name);
         w.continent.push(r.continent.into());
         w.subregion.push(r.subregion.into());

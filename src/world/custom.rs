@@ -140,7 +140,7 @@ fn read_agents(agents: &Path) -> Result<(World, BTreeMap<String, StateId>)> {
             pairs.push((g.to_string(), i));
         }
         w.names.push(r.name.filter(|n| !n.is_empty()).unwrap_or_else(|| r.id.clone()));
-        w.ids.push(r.id);
+        w.ids.push(&r.id);
         w.gdp.push(gdp);
         w.population.push(population);
         w.freedom_imputed.push(r.freedom.is_none());

@@ -40,10 +40,18 @@ impl Groups {
         for (g, mut m) in map {
             m.sort_unstable();
             m.dedup();
+            m.shrink_to_fit();
             names.push(g);
             members.push(m);
         }
         Groups { names, members }
+    }
+
+    /// Bytes these groups hold on the heap (capacities).
+    pub fn heap_bytes(&self) -> u64 {
+        let names: usize = self.names.iter().map(String::capacity).sum::<usize>() + 24 * self.names.capacity();
+        let members: usize = self.members.iter().map(|m| 4 * m.capacity()).sum::<usize>() + 24 * self.members.capacity();
+        (names + members) as u64
     }
 
     /// Members of the group called `name`, if it exists.
@@ -54,6 +62,94 @@ impl Groups {
     /// Whether `state` belongs to group `name` (false for unknown groups).
     pub fn contains(&self, name: &str, state: StateId) -> bool {
         self.members(name).is_some_and(|m| m.binary_search(&state).is_ok())
+    }
+}
+
+/// State identifiers in one string buffer: the id of state i is `text[ends[i - 1]..ends[i]]`
+/// (`ends[-1]` = 0). Four bytes per state besides the characters, instead of a `String` each (24
+/// bytes and an allocation of at least 32): some 44 MB less at a million states.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Ids {
+    text: String,
+    ends: Vec<u32>,
+}
+
+impl Ids {
+    /// Append an id. Panics if the ids together exceed 4 GiB of text (far beyond
+    /// [`crate::limits::MAX_AGENTS`] states with ids of ordinary length).
+    pub fn push(&mut self, id: &str) {
+        self.text.push_str(id);
+        self.ends
+            .push(u32::try_from(self.text.len()).expect("state ids exceed 4 GiB of text"));
+    }
+
+    /// Number of ids.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Whether there are no ids.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The id of state `i`.
+    pub fn get(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.text[start..self.ends[i] as usize]
+    }
+
+    /// Every id, in state order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        (0..self.len()).map(|i| self.get(i))
+    }
+
+    /// The ids as owned strings (for labels and small worlds' look-up tables).
+    pub fn to_vec(&self) -> Vec<String> {
+        self.iter().map(str::to_string).collect()
+    }
+
+    /// Heap bytes held: the text and the ends, at their capacities.
+    pub fn heap_bytes(&self) -> u64 {
+        (self.text.capacity() + 4 * self.ends.capacity()) as u64
+    }
+
+    /// Ids that all take `width` bytes, concatenated in `text` (synthetic worlds).
+    pub(crate) fn equal_width(text: String, width: usize) -> Ids {
+        let n = text.len() / width.max(1);
+        let ends = (1..=n)
+            .map(|i| u32::try_from(i * width).expect("state ids exceed 4 GiB of text"))
+            .collect();
+        Ids { text, ends }
+    }
+}
+
+impl std::ops::Index<usize> for Ids {
+    type Output = str;
+    fn index(&self, i: usize) -> &str {
+        self.get(i)
+    }
+}
+
+impl<S: AsRef<str>> FromIterator<S> for Ids {
+    fn from_iter<I: IntoIterator<Item = S>>(iter: I) -> Ids {
+        let mut ids = Ids::default();
+        for s in iter {
+            ids.push(s.as_ref());
+        }
+        ids
+    }
+}
+
+impl<S: AsRef<str>> PartialEq<[S]> for Ids {
+    fn eq(&self, other: &[S]) -> bool {
+        self.len() == other.len() && self.iter().zip(other).all(|(a, b)| a == b.as_ref())
+    }
+}
+
+impl<S: AsRef<str>, const L: usize> PartialEq<[S; L]> for Ids {
+    fn eq(&self, other: &[S; L]) -> bool {
+        *self == other[..]
     }
 }
 
@@ -106,6 +202,13 @@ impl Ties {
         }
     }
 
+    /// Bytes these ties hold on the heap (capacities).
+    pub fn heap_bytes(&self) -> u64 {
+        (8 * self.offsets.capacity()
+            + 4 * (self.targets.capacity() + self.weights.capacity() + self.uniform.capacity())
+            + 8 * self.row_total.capacity()) as u64
+    }
+
     /// Number of rows (states).
     pub fn len(&self) -> usize {
         self.offsets.len().saturating_sub(1)
@@ -135,7 +238,7 @@ pub struct World {
     /// column order: covariates the revision rate may use (`[rate]`). Empty for other worlds.
     pub columns: Vec<(String, Vec<f64>)>,
     /// Identifier of each state (ISO3 code for countries, an id for synthetic and custom worlds).
-    pub ids: Vec<String>,
+    pub ids: Ids,
     /// Display name of each state; empty when every name is the state's id (synthetic worlds, where
     /// a copy would take some 56 bytes per state): read them with [`World::name`].
     pub names: Vec<String>,
@@ -166,11 +269,61 @@ pub struct World {
 }
 
 impl World {
-    /// Bytes of a world with these sizes: ids, names, continent and subregion strings; GDP,
-    /// population, freedom, position; the tie rows.
+    /// Bytes of a world with these sizes: per state, the row offset and trade volume, GDP,
+    /// population, freedom (and whether imputed), position, the id (and, unless `uniform_ties`,
+    /// an allowance for a longer id, a name, a continent and a subregion); per tie, the partner
+    /// (and, unless `uniform_ties`, the weight); group memberships. Exact for synthetic worlds
+    /// (see [`World::heap_bytes`] and the tests of `footprint`) apart from a few short strings.
     pub fn footprint(sizes: &crate::limits::Sizes) -> u64 {
         use crate::limits::{mul, sat_sum};
-        sat_sum(&[mul(&[sizes.agents, 216]), mul(&[sizes.ties, 16])])
+        let n = sizes.agents;
+        let digits = u64::from(n.checked_ilog10().unwrap_or(0) + 1);
+        let (per_tie, per_state) = if sizes.uniform_ties {
+            (4, 8 + 8 + 40 + 1 + 4 + 1 + digits)
+        } else {
+            // Ids of up to 16 bytes, names of up to 32, two shared region strings.
+            (8, 8 + 8 + 40 + 1 + 4 + 16 + 24 + 32 + 2 * 16)
+        };
+        let degree = if sizes.uniform_ties && n > 0 { sizes.ties / n } else { 0 };
+        let bytes = sat_sum(&[
+            mul(&[n, per_state]),
+            8,
+            mul(&[sizes.ties, per_tie]),
+            mul(&[degree, 4]),
+            mul(&[sizes.group_members, 4]),
+        ]);
+        // Real and custom worlds fill their arrays row by row: capacities up to twice the lengths.
+        if sizes.uniform_ties { bytes } else { mul(&[bytes, 2]) }
+    }
+
+    /// Bytes this world holds on the heap (capacities of its arrays and strings; shared region
+    /// strings once each).
+    pub fn heap_bytes(&self) -> u64 {
+        let strings = |v: &Vec<String>| v.iter().map(|s| s.capacity() as u64).sum::<u64>() + 24 * v.capacity() as u64;
+        let regions = |v: &Vec<Arc<str>>| {
+            let mut seen: Vec<*const u8> = Vec::new();
+            let mut bytes = 16 * v.capacity() as u64;
+            for s in v {
+                if !seen.contains(&s.as_ptr()) {
+                    seen.push(s.as_ptr());
+                    bytes += (16 + s.len() as u64).next_multiple_of(8);
+                }
+            }
+            bytes
+        };
+        let f64s = |v: &Vec<f64>| 8 * v.capacity() as u64;
+        let columns: u64 = self.columns.iter().map(|(c, v)| c.capacity() as u64 + f64s(v)).sum::<u64>()
+            + 48 * self.columns.capacity() as u64;
+        columns
+            + self.ids.heap_bytes()
+            + strings(&self.names)
+            + regions(&self.continent)
+            + regions(&self.subregion)
+            + [&self.gdp, &self.population, &self.freedom, &self.lon, &self.lat].iter().map(|v| f64s(v)).sum::<u64>()
+            + self.freedom_imputed.capacity() as u64
+            + self.groups.heap_bytes()
+            + self.ties.heap_bytes()
+            + self.description.capacity() as u64
     }
 
     /// Build the world a scenario asks for.
@@ -209,7 +362,7 @@ impl World {
 
     /// The display name of state `i`.
     pub fn name(&self, i: usize) -> &str {
-        self.names.get(i).unwrap_or(&self.ids[i])
+        self.names.get(i).map_or(&self.ids[i], |s| s)
     }
 
     /// The display name of every state.

@@ -9,14 +9,13 @@
 //! The ties are built straight into compressed rows, so a world of millions of agents needs no
 //! per-agent allocation; their one weight is stored once, and each state's name is its id.
 
-
 use rand::RngExt;
 use rand::seq::index;
 use rand_distr::{Distribution, LogNormal};
 use rayon::prelude::*;
 
 use crate::rng::seeded;
-use crate::world::{Groups, StateId, Ties, World};
+use crate::world::{Groups, Ids, StateId, Ties, World};
 
 /// Build a synthetic world of `agents` states; see the module documentation.
 pub fn build(agents: usize, degree: usize, seed: u64, gdp_sigma: f64, groups: usize) -> World {
@@ -54,8 +53,17 @@ pub fn build(agents: usize, degree: usize, seed: u64, gdp_sigma: f64, groups: us
     };
 
     let lognormal = LogNormal::new(0.0, gdp_sigma).ok();
-    let mut world = World { ties, ..World::default() };
-    let mut pairs = Vec::new();
+    let mut world = World {
+        ties,
+        gdp: Vec::with_capacity(n),
+        population: Vec::with_capacity(n),
+        freedom: Vec::with_capacity(n),
+        freedom_imputed: Vec::with_capacity(n),
+        lon: Vec::with_capacity(n),
+        lat: Vec::with_capacity(n),
+        ..World::default()
+    };
+    let mut pairs = Vec::with_capacity(if groups > 0 { n } else { 0 });
     for i in 0..n {
         let size = match &lognormal {
             Some(d) if gdp_sigma > 0.0 => 1000.0 * d.sample(&mut rng),
@@ -72,13 +80,33 @@ pub fn build(agents: usize, degree: usize, seed: u64, gdp_sigma: f64, groups: us
         }
     }
     // Names take no draws, so they are made apart from the loop above, in parallel.
-    let width = n.to_string().len();
-    world.ids = (0..n).into_par_iter().map(|i| format!("S{:0width$}", i + 1)).collect();
+    world.ids = ids(n);
     // Names are the ids: `world.names` stays empty (see `World::name`).
     // Continents and subregions are all `SYNTHETIC_REGION`: not stored (see `World::continent`).
     world.groups = Groups::from_pairs(pairs);
     world.description = format!("synthetic: {n} agents, {degree} out-neighbours each, seed {seed}");
     world
+}
+
+/// The ids `S1`...`SN`, zero-padded to equal width, in one buffer of exactly N × (1 + digits of N)
+/// bytes; formatted in parallel blocks, concatenated in order.
+fn ids(n: usize) -> Ids {
+    use std::fmt::Write as _;
+    const BLOCK: usize = 1 << 16;
+    let width = n.to_string().len();
+    let blocks: Vec<String> = (0..n.div_ceil(BLOCK))
+        .into_par_iter()
+        .map(|b| {
+            let mut s = String::with_capacity(BLOCK * (1 + width));
+            for i in b * BLOCK..n.min((b + 1) * BLOCK) {
+                let _ = write!(s, "S{:0width$}", i + 1);
+            }
+            s
+        })
+        .collect();
+    let mut text = String::with_capacity(n * (1 + width));
+    blocks.iter().for_each(|b| text.push_str(b));
+    Ids::equal_width(text, 1 + width)
 }
 
 #[cfg(test)]

@@ -60,7 +60,7 @@ pub fn apply(w: &mut World, path: &Path) -> Result<Vintage> {
             }
         }
         if let Some((first, _)) = by_state.insert(i as usize, (line, r)) {
-            return Err(bad(line, format!("`{}` repeats line {first}", w.ids[i as usize])));
+            return Err(bad(line, format!("`{}` repeats line {first}", &w.ids[i as usize])));
         }
     }
     if let Some(missing) = (0..w.len()).find(|i| !by_state.contains_key(i)) {
@@ -68,7 +68,7 @@ pub fn apply(w: &mut World, path: &Path) -> Result<Vintage> {
             1,
             format!(
                 "no row for `{}`: every state of the world needs one (leave a cell empty to keep the base value)",
-                w.ids[missing]
+                &w.ids[missing]
             ),
         ));
     }
@@ -96,7 +96,7 @@ mod tests {
     fn world() -> World {
         let mut w = World::default();
         for (id, pop, gdp) in [("AAA", 1.0, 10.0), ("BBB", 2.0, 20.0)] {
-            w.ids.push(id.into());
+            w.ids.push(id);
             w.population.push(pop);
             w.gdp.push(gdp);
         }

@@ -26,13 +26,15 @@ use crate::world::World;
 /// The sizes a validated scenario states before its world is loaded: a synthetic world's N and
 /// N × degree ties; 0 states for real-world and custom worlds (checked again once loaded).
 pub fn scenario_sizes(s: &Scenario) -> Sizes {
-    let (agents, ties) = match s.world.source {
-        WorldSource::Synthetic { agents, degree, .. } => (
+    let (agents, ties, grouped) = match s.world.source {
+        WorldSource::Synthetic { agents, degree, groups, .. } => (
             agents as u64,
             (agents as u64).saturating_mul(degree.min(agents.saturating_sub(1)) as u64),
+            groups > 0,
         ),
-        _ => (0, 0),
+        _ => (0, 0, true),
     };
+    let uniform_ties = matches!(s.world.source, WorldSource::Synthetic { .. });
     let has = |f: fn(&Action) -> bool| u64::from(s.events.iter().any(|e| f(&e.action)));
     Sizes {
         agents,
@@ -46,15 +48,37 @@ pub fn scenario_sizes(s: &Scenario) -> Sizes {
             + has(|a| matches!(a, Action::ExportControl { .. }))
             + u64::from(s.framework_specs.iter().any(|f| f.sponsor.is_some())),
         rate_covariates: s.rate_covariates.len() as u64,
+        uniform_ties,
+        group_members: if !grouped {
+            0
+        } else if uniform_ties {
+            agents
+        } else {
+            agents.saturating_mul(8)
+        },
+        security: s.framework_specs.iter().any(|f| !f.security.is_empty()),
+        static_rows: if same_static_domains(s) { 1 } else { s.d() as u64 },
+        homes: s.framework_specs.iter().any(|f| !f.home.include.is_empty()),
+        freedom_ideals: s.framework_specs.iter().any(|f| f.freedom_ideal.is_some()),
     }
+}
+
+/// Whether a run's static utilities are the same in every domain (so that its exp factors take
+/// one row per state): no per-cell inputs, no events, the same weights and constants per domain.
+fn same_static_domains(s: &Scenario) -> bool {
+    let per_cell = s.framework_specs.iter().any(|f| f.sponsor.is_some()) || !s.events.is_empty();
+    !per_cell && s.domain_specs.windows(2).all(|w| w[0].weights == w[1].weights && w[0].constants == w[1].constants)
 }
 
 /// The sizes of a scenario with its world loaded.
 pub fn world_sizes(s: &Scenario, agents: usize, ties: usize) -> Sizes {
+    let s = scenario_sizes(s);
+    let agents = agents as u64;
     Sizes {
-        agents: agents as u64,
+        agents,
         ties: ties as u64,
-        ..scenario_sizes(s)
+        group_members: if s.uniform_ties { s.group_members.min(agents) } else { agents.saturating_mul(8) },
+        ..s
     }
 }
 
@@ -232,6 +256,9 @@ pub fn check_batch(m: &Model, runs: u64, workers: usize, per_worker: u64, paired
 }
 
 #[cfg(test)]
+mod alloc_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use crate::limits::DEFAULT_MEMORY_LIMIT;
@@ -246,6 +273,12 @@ mod tests {
             events: 0,
             cell_arrays: 1,
             rate_covariates: 0,
+            uniform_ties: false,
+            homes: true,
+            freedom_ideals: true,
+            group_members: agents * 8,
+            security: true,
+            static_rows: domains,
         }
     }
 
