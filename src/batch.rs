@@ -473,7 +473,10 @@ mod tests {
             command: Vec::new(),
         };
         let p = Counting::default();
-        let durability = Durability { chunk_runs: Some(5), ..Durability::default() };
+        let durability = Durability {
+            chunk_runs: Some(5),
+            ..Durability::default()
+        };
         run_batch_with(&model, &opts, &durability, &p).unwrap();
         assert_eq!(p.runs.into_inner(), 37);
         assert_eq!(p.advanced.into_inner(), 37);

@@ -84,6 +84,13 @@ class Args:
             raise self.value_error(name, value, " or ".join(repr(c) for c in choices))
         self.args += ["--" + name.replace("_", "-"), value]
 
+    def off_switch(self, name: str, value: bool, flag: str) -> None:
+        """A keyword that is ``True`` by default and adds ``flag`` (``--no-plots``) when ``False``."""
+        if not isinstance(value, bool):
+            raise self.type_error(name, value, "True or False")
+        if not value:
+            self.args.append(flag)
+
     def switch(self, name: str, value: bool, flag: str) -> None:
         """A ``True``/``False`` keyword that adds ``flag`` when it differs from the default."""
         if not isinstance(value, bool):
@@ -111,14 +118,8 @@ class Args:
 
     def charts(self, plots: bool, plot_scale: float) -> None:
         """``plots`` (``--no-plots``) and ``plot_scale`` (``--plot-scale``)."""
-        self.switch("plots", not _bool(self, "plots", plots), "--no-plots")
+        self.off_switch("plots", plots, "--no-plots")
         self.number("plot_scale", plot_scale, 0.25, 16.0, what="a PNG resolution multiplier")
-
-
-def _bool(a: Args, name: str, value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise a.type_error(name, value, "True or False")
-    return value
 
 
 def path_text(command: str, name: str, value: Any, must_exist: bool = True, kind: str = "file or directory") -> str:

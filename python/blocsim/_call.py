@@ -4,14 +4,13 @@ and output arguments every command shares."""
 
 from __future__ import annotations
 
-import functools
 import os
 import warnings
 from typing import Any, Union
 
 from . import _native, _outdir
 from ._args import Args, path_text
-from ._errors import InputError, reworded
+from ._errors import InputError, in_python
 from ._progress import ProgressArg, Reporter
 from ._results import Result, open_dir
 from ._scenario import Scenario, Sets, as_scenario, set_texts
@@ -24,11 +23,6 @@ class BlocsimWarning(UserWarning):
     """What the command line prints as ``warning: ...`` (e.g. a sweep's noisy outcomes)."""
 
 
-@functools.lru_cache(maxsize=None)
-def _flags(command: str) -> tuple[tuple[str, bool], ...]:
-    return tuple((long, takes) for _id, long, takes, _rep, _hid in _native.flags(command) if long)
-
-
 def _invoke(a: Args, progress: ProgressArg = False) -> dict[str, Any]:
     """Run the arguments; errors and warnings speak Python (keywords, not flags)."""
     try:
@@ -37,13 +31,13 @@ def _invoke(a: Args, progress: ProgressArg = False) -> dict[str, Any]:
     except InputError as e:
         raise _invoke_error(e, a.command) from None
     for w in info["warnings"]:
-        warnings.warn(reworded(w, _flags(a.command)), BlocsimWarning, stacklevel=3)
+        warnings.warn(in_python(w, a.command), BlocsimWarning, stacklevel=3)
     return info
 
 
 def _invoke_error(e: InputError, command: str) -> InputError:
     """The library's message with the command's flags as Python keywords."""
-    return InputError(reworded(str(e), _flags(command)))
+    return InputError(in_python(str(e), command))
 
 
 def _source(a: Args, scenario: ScenarioArg, set: Sets, name: str = "scenario") -> str:
@@ -65,8 +59,3 @@ def _opened(info: dict[str, Any]) -> Result:
     r.info = info
     return r
 
-
-def _checked_bool(a: Args, name: str, value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise a.type_error(name, value, "True or False")
-    return value

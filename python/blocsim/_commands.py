@@ -15,7 +15,7 @@ from typing import Any, Iterable, Optional, Sequence, Tuple, Union
 
 from . import _native
 from ._args import Args, path_text
-from ._call import BlocsimWarning, PathArg, ScenarioArg, _checked_bool, _invoke, _invoke_error, _opened, _output, _source
+from ._call import BlocsimWarning, PathArg, ScenarioArg, _invoke, _invoke_error, _opened, _output, _source
 from ._errors import InputError, InputTypeError
 from ._experiments import discover, sensitivity, sweep
 from ._kinds import Batch, Comparison, Run, Shard
@@ -63,7 +63,7 @@ def batch(scenario: ScenarioArg, runs: Optional[int] = None, seed: Optional[int]
     a.switch("resume", resume, "--resume")
     if resume and out is None:
         raise InputError("batch(resume=True): expected out=, the directory of the interrupted batch")
-    a.switch("detail", not _checked_bool(a, "detail", detail), "--no-detail")
+    a.off_switch("detail", detail, "--no-detail")
     _output(a, out, name, force)
     a.charts(plots, plot_scale)
     return _opened(_invoke(a, progress))

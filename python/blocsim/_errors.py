@@ -14,6 +14,7 @@ The messages are the command line's, with its flags reworded as the Python keywo
 from __future__ import annotations
 
 import errno
+import functools
 import re
 from typing import Iterable
 
@@ -60,6 +61,19 @@ _KEYWORD = {
 # A flag, then its value if a clause ends right after it ("--runs 0: expected ...", "--param
 # a=1:3: low above high"); otherwise the flag alone ("raise --trajectories and ...").
 _FLAG = re.compile(r"--([a-z][a-z0-9-]*)(?:([ =])(\S+?)(?=:(?:\s|$)))?(?![a-z0-9-])")
+
+
+@functools.lru_cache(maxsize=None)
+def command_flags(command: str) -> tuple[tuple[str, bool], ...]:
+    """The subcommand's flags as ``(name, takes_value)``, from the library's own definitions."""
+    from . import _native
+
+    return tuple((long, takes) for _id, long, takes, _rep, _hid in _native.flags(command) if long)
+
+
+def in_python(message: str, command: str) -> str:
+    """``message`` with the flags of ``command`` reworded as its Python keywords."""
+    return reworded(message, command_flags(command))
 
 
 def reworded(message: str, flags: Iterable[tuple[str, bool]]) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Optional, Sequence
 
 from ._args import Args, path_text, years
-from ._call import PathArg, ScenarioArg, _checked_bool, _invoke, _opened, _output, _source
+from ._call import PathArg, ScenarioArg, _invoke, _opened, _output, _source
 from ._kinds import Calibration, Forecast, Hindcast
 from ._scenario import Sets
 
@@ -24,7 +24,7 @@ def calibrate(scenario: ScenarioArg, observed: PathArg, free: Sequence[str] = ()
     a = Args("calibrate")
     name = _panel(a, scenario, set, observed, free)
     a.text("fit_years", years("calibrate", "fit_years", fit_years))
-    a.switch("profiles", not _checked_bool(a, "profiles", profiles), "--no-profiles")
+    a.off_switch("profiles", profiles, "--no-profiles")
     _output(a, out, f"{name}-calibrate", force)
     return _opened(_invoke(a))
 

@@ -8,7 +8,7 @@ from typing import Any, Iterable, Mapping, Union
 
 from . import _native
 from ._args import scenario_text
-from ._errors import InputError, InputTypeError, reworded
+from ._errors import InputError, InputTypeError, in_python
 
 #: What ``set=`` accepts: a mapping of key paths to values, or ``PATH=VALUE`` texts as on the command line.
 Sets = Union[Mapping[str, Any], Iterable[str], None]
@@ -133,8 +133,7 @@ class Scenario:
         try:
             info = _native.load(source, texts)
         except InputError as e:
-            flags = [(long, takes) for _, long, takes, _, _ in _native.flags("check") if long]
-            raise InputError(reworded(str(e), flags)) from None
+            raise InputError(in_python(str(e), "check")) from None
         return cls(
             source=source,
             sets=tuple(texts),

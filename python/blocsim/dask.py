@@ -89,7 +89,7 @@ def batch(scenario: ScenarioArg, runs: Optional[int] = None, seed: Optional[int]
             raise InputError("dask.batch(client=None): no Dask client is running; expected client=Client(...)") from None
     if not isinstance(client, Client):
         raise InputTypeError(f"dask.batch(client={client!r}): expected a distributed.Client")
-    a = Args("batch")
+    a = Args("dask.batch")  # the keyword checks only: each shard builds its own arguments
     a.plan(runs, seed, threads)
     if runs is None:
         from ._scenario import Scenario

@@ -15,8 +15,8 @@ mod print;
 
 use std::process::ExitCode;
 
-use crate::commands::{self, Invocation};
 use crate::commands::invocation::Arguments;
+use crate::commands::{self, Invocation};
 use bar::{Bar, Lines};
 
 /// Parse the process's command line, run, print errors and return the exit code.

@@ -81,7 +81,12 @@ pub fn calibrate(c: CalibrateCommand) -> anyhow::Result<CalibrateDone> {
         ))
         .into());
     }
-    let panel = Panel::load(&c.panel.observed.join("events.csv"), &codebook, &model.world.ids.to_vec(), &s.domains)?;
+    let panel = Panel::load(
+        &c.panel.observed.join("events.csv"),
+        &codebook,
+        &model.world.ids.to_vec(),
+        &s.domains,
+    )?;
     let draws = params::centre_draws(s);
     let knobs = Knobs::realize(s, &draws);
     let layers = codebook.layers();

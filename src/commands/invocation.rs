@@ -10,14 +10,14 @@ use std::path::PathBuf;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use super::{
-    BatchCommand, BatchDone, CalibrateCommand, CalibrateDone, CompareCommand, CompareDone, DiscoverCommand,
-    ExperimentCommand, ExperimentDone, ForecastCommand, ForecastDone, HindcastCommand, HindcastDone, MergeCommand,
-    MergeDone, PlotCommand, PlotDone, Progress, RunCommand, RunDone, SensitivityCommand, SweepCommand,
+    BatchCommand, BatchDone, CalibrateCommand, CalibrateDone, CompareCommand, CompareDone, DiscoverCommand, ExperimentCommand,
+    ExperimentDone, ForecastCommand, ForecastDone, HindcastCommand, HindcastDone, MergeCommand, MergeDone, PlotCommand, PlotDone, Progress,
+    RunCommand, RunDone, SensitivityCommand, SweepCommand,
 };
+use crate::analysis::Settings;
 use crate::analysis::discover::Discovery;
 use crate::analysis::sensitivity::Sensitivity;
 use crate::analysis::sweep::Sweep;
-use crate::analysis::Settings;
 use crate::bench::BenchReport;
 use crate::commands::serve::ServeOptions;
 use crate::error::Error;
@@ -182,9 +182,18 @@ pub fn execute(invocation: Invocation, command: Vec<String>, progress: &dyn Prog
         I::Plot(p) => Finished::Plot(p.dir.clone(), c::plot(&p.dir, &p.scale)?),
         I::Compare(x) => Finished::Compare(c::compare(CompareCommand { command, ..x }, progress)?),
         I::Serve(o) => Finished::Serve(o),
-        I::Sweep(s) => Finished::Sweep(c::sweep(SweepCommand { common: recorded(s.common, command), ..s }, progress)?),
+        I::Sweep(s) => Finished::Sweep(c::sweep(
+            SweepCommand {
+                common: recorded(s.common, command),
+                ..s
+            },
+            progress,
+        )?),
         I::Sensitivity(s) => Finished::Sensitivity(c::sensitivity(
-            SensitivityCommand { common: recorded(s.common, command), ..s },
+            SensitivityCommand {
+                common: recorded(s.common, command),
+                ..s
+            },
             progress,
         )?),
         I::Discover(d) => Finished::Discover(c::discover(DiscoverCommand { command, ..d })?),

@@ -15,8 +15,8 @@
 //! count, filled as jobs go (a cancelled job leaves the runs it did for the next one). Nothing is
 //! written to disk.
 
-use std::ops::Range;
 use std::net::IpAddr;
+use std::ops::Range;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;

@@ -96,12 +96,18 @@ const SLACK: u64 = 1024;
 fn each_structure_reports_what_it_allocates_and_the_estimates_are_exact_on_synthetic_worlds() {
     for (scenario, sets) in [
         ("bench/logit-network", vec!["world.synthetic.agents=20000"]),
-        ("bench/logit-network", vec!["world.synthetic.agents=3001", "world.synthetic.degree=5"]),
+        (
+            "bench/logit-network",
+            vec!["world.synthetic.agents=3001", "world.synthetic.degree=5"],
+        ),
         ("benches/scenarios/five-domains.toml", vec!["world.synthetic.agents=20000"]),
     ] {
         for (what, real, reported, estimate) in held(scenario, &sets) {
             if what != "run" {
-                assert_eq!(reported, real, "{scenario} {sets:?}: {what} reports {reported} bytes, allocated {real}");
+                assert_eq!(
+                    reported, real,
+                    "{scenario} {sets:?}: {what} reports {reported} bytes, allocated {real}"
+                );
             }
             assert!(
                 estimate.abs_diff(real) <= SLACK,

@@ -27,7 +27,9 @@ use crate::world::World;
 /// N × degree ties; 0 states for real-world and custom worlds (checked again once loaded).
 pub fn scenario_sizes(s: &Scenario) -> Sizes {
     let (agents, ties, grouped) = match s.world.source {
-        WorldSource::Synthetic { agents, degree, groups, .. } => (
+        WorldSource::Synthetic {
+            agents, degree, groups, ..
+        } => (
             agents as u64,
             (agents as u64).saturating_mul(degree.min(agents.saturating_sub(1)) as u64),
             groups > 0,
@@ -67,7 +69,10 @@ pub fn scenario_sizes(s: &Scenario) -> Sizes {
 /// one row per state): no per-cell inputs, no events, the same weights and constants per domain.
 fn same_static_domains(s: &Scenario) -> bool {
     let per_cell = s.framework_specs.iter().any(|f| f.sponsor.is_some()) || !s.events.is_empty();
-    !per_cell && s.domain_specs.windows(2).all(|w| w[0].weights == w[1].weights && w[0].constants == w[1].constants)
+    !per_cell
+        && s.domain_specs
+            .windows(2)
+            .all(|w| w[0].weights == w[1].weights && w[0].constants == w[1].constants)
 }
 
 /// The sizes of a scenario with its world loaded.
@@ -77,7 +82,11 @@ pub fn world_sizes(s: &Scenario, agents: usize, ties: usize) -> Sizes {
     Sizes {
         agents,
         ties: ties as u64,
-        group_members: if s.uniform_ties { s.group_members.min(agents) } else { agents.saturating_mul(8) },
+        group_members: if s.uniform_ties {
+            s.group_members.min(agents)
+        } else {
+            agents.saturating_mul(8)
+        },
         ..s
     }
 }

@@ -163,12 +163,15 @@ impl Model {
         let groups = |g: &Vec<GroupTerm>| {
             g.iter().map(|t| v(4, t.members.capacity())).sum::<u64>() + v(std::mem::size_of::<GroupTerm>(), g.capacity())
         };
-        let events: u64 = self.events.iter().map(ModelEvent::heap_bytes).sum::<u64>()
-            + v(std::mem::size_of::<ModelEvent>(), self.events.capacity());
+        let events: u64 =
+            self.events.iter().map(ModelEvent::heap_bytes).sum::<u64>() + v(std::mem::size_of::<ModelEvent>(), self.events.capacity());
         self.home.iter().map(|h| v(1, h.capacity())).sum::<u64>()
             + v(24, self.home.capacity())
             + v(1, self.anchor.capacity())
-            + v(8, self.econ.capacity() + self.freedom.capacity() + self.frag_weight.capacity() + self.rate_z.capacity())
+            + v(
+                8,
+                self.econ.capacity() + self.freedom.capacity() + self.frag_weight.capacity() + self.rate_z.capacity(),
+            )
             + groups(&self.affinity_groups)
             + groups(&self.security_groups)
             + v(1, self.hedgers.capacity())
@@ -266,7 +269,11 @@ impl Model {
         }
         affinity::add_heterogeneity(&mut aff, s.heterogeneity, setup);
         // Without security groups every S_ik is 0: not stored.
-        let mut sec = if self.security_groups.is_empty() { Vec::new() } else { vec![0.0; n * k] };
+        let mut sec = if self.security_groups.is_empty() {
+            Vec::new()
+        } else {
+            vec![0.0; n * k]
+        };
         for g in &self.security_groups {
             security::add_group(&mut sec, &g.members, g.framework, k, g.weight.value(draws));
         }
@@ -289,7 +296,11 @@ impl Model {
 
 /// `values`, or nothing when every value is +0.0 (the readers then take 0.0, the same bits).
 fn none_if_zero(values: Vec<f64>) -> Vec<f64> {
-    if values.iter().all(|&x| x.to_bits() == 0) { Vec::new() } else { values }
+    if values.iter().all(|&x| x.to_bits() == 0) {
+        Vec::new()
+    } else {
+        values
+    }
 }
 
 /// The parameter values of one run; `set` events change them during the run.

@@ -68,17 +68,23 @@ impl Simulation<'_> {
         let scratch = &mut self.counts.scratch;
         scratch.resize((parts - 1) * n * d, 0);
         let span = n.div_ceil(parts);
-        let mut outs: Vec<&mut [u32]> = std::iter::once(&mut self.counts.packed[..]).chain(scratch.chunks_exact_mut(n * d)).collect();
+        let mut outs: Vec<&mut [u32]> = std::iter::once(&mut self.counts.packed[..])
+            .chain(scratch.chunks_exact_mut(n * d))
+            .collect();
         outs.par_iter_mut()
             .enumerate()
             .for_each(|(p, out)| shift_all((p * span).min(n)..((p + 1) * span).min(n), out));
         let cells = (n * d).div_ceil(parts);
         for extra in scratch.chunks_exact_mut(n * d) {
-            self.counts.packed.par_chunks_mut(cells).zip(extra.par_chunks_mut(cells)).for_each(|(c, e)| {
-                for (c, e) in c.iter_mut().zip(e.iter_mut()) {
-                    *c = c.wrapping_add(std::mem::take(e));
-                }
-            });
+            self.counts
+                .packed
+                .par_chunks_mut(cells)
+                .zip(extra.par_chunks_mut(cells))
+                .for_each(|(c, e)| {
+                    for (c, e) in c.iter_mut().zip(e.iter_mut()) {
+                        *c = c.wrapping_add(std::mem::take(e));
+                    }
+                });
         }
     }
 

@@ -140,7 +140,9 @@ impl Simulation<'_> {
         let hedge = w[Term::Hedging as usize] != 0.0 && dd > 1 && dd <= MAX_HEDGE_DOMAINS;
         let mut exp_hedge = [1.0; MAX_HEDGE_DOMAINS];
         if hedge {
-            let v: Vec<f64> = (0..dd).map(|o| -w[Term::Hedging as usize] * hedging::concentration(o as u32, dd)).collect();
+            let v: Vec<f64> = (0..dd)
+                .map(|o| -w[Term::Hedging as usize] * hedging::concentration(o as u32, dd))
+                .collect();
             scaled_exp(lambda, &v, &mut exp_hedge);
         }
         DomainKernel {
@@ -265,7 +267,8 @@ impl Simulation<'_> {
     fn decide(&self, k: usize, d: usize, i: usize, cur: usize, kern: &DomainKernel, v: f64, rng: &mut Generator) -> usize {
         // States whose decisions read a choice-dependent term besides the network (hedgers with an
         // active hedging term) need the exact utilities.
-        if self.fast_logit() && (!kern.other_choice_terms || !utility::state_needs_exact_choice(self.m, &kern.w, i))
+        if self.fast_logit()
+            && (!kern.other_choice_terms || !utility::state_needs_exact_choice(self.m, &kern.w, i))
             && let Some(c) = table_choice(k, &self.table_weights(k, d, i, cur, kern), v)
         {
             return c;

@@ -62,7 +62,11 @@ pub fn run_within(model: &Model, seed: u64, run: u64, parts: usize) -> RunOutcom
 /// The parts into which each of `runs` runs on `threads` threads splits its own work: the threads
 /// left idle by the runs, shared among them.
 pub fn parts_per_run(threads: usize, runs: u64) -> usize {
-    if runs == 0 || runs >= threads as u64 { 1 } else { threads / runs as usize }
+    if runs == 0 || runs >= threads as u64 {
+        1
+    } else {
+        threads / runs as usize
+    }
 }
 
 /// [`run_one`], also returning the seconds spent setting the run up (parameter draws,
@@ -610,7 +614,11 @@ lock_years = 2
             assert!(sim.counts.scratch.iter().all(|&c| c == 0), "scratch left clear");
             assert_eq!(sim.counts.scratch.len(), (parts - 1) * sim.n * sim.d);
             sim.finish(&mut out);
-            (out.final_alignment, out.counts, out.fragmentation.iter().map(|f| f.to_bits()).collect::<Vec<_>>())
+            (
+                out.final_alignment,
+                out.counts,
+                out.fragmentation.iter().map(|f| f.to_bits()).collect::<Vec<_>>(),
+            )
         };
         let one = outcome(1);
         for parts in [2, 3, 7] {
@@ -623,7 +631,9 @@ lock_years = 2
         // Five domains, every state a hedger, a standards pull and a second domain weight: the
         // table path's weights, normalised, must be the exact logit's probabilities.
         let mut text = String::from("name = \"h\"\nframeworks = [\"A\", \"B\", \"C\"]\ndomains = [\"a\", \"b\", \"c\", \"d\", \"e\"]\n");
-        text.push_str("[time]\nstart = 0\nend = 6\n[world]\nsource = \"synthetic\"\n[world.synthetic]\nagents = 400\ndegree = 8\nseed = 2\n");
+        text.push_str(
+            "[time]\nstart = 0\nend = 6\n[world]\nsource = \"synthetic\"\n[world.synthetic]\nagents = 400\ndegree = 8\nseed = 2\n",
+        );
         text.push_str("[choice]\nlambda = 1.3\nrevision = \"synchronous\"\n[utility]\naffinity = 1.0\nnetwork = 2.0\nhedging = 0.7\nstandards = 0.9\n");
         text.push_str("[heterogeneity]\ndistribution = \"uniform\"\nscale = 1.0\n");
         for (d, cost) in ["a", "b", "c", "d", "e"].iter().zip([0.5, 0.0, 0.2, 0.5, 0.1]) {

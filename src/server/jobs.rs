@@ -184,7 +184,13 @@ fn pins_json(pins: &[Pin]) -> Value {
 
 /// State id -> position in the world.
 fn state_index(ex: &Explorer) -> HashMap<String, usize> {
-    ex.baseline().world.ids.iter().enumerate().map(|(i, s)| (s.to_string(), i)).collect()
+    ex.baseline()
+        .world
+        .ids
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.to_string(), i))
+        .collect()
 }
 
 fn round(x: f32) -> f64 {

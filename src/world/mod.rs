@@ -223,7 +223,11 @@ impl Ties {
     #[inline]
     pub fn row(&self, i: usize) -> (&[StateId], &[f32]) {
         let (a, b) = (self.offsets[i], self.offsets[i + 1]);
-        let weights = if self.weights.is_empty() { &self.uniform[..b - a] } else { &self.weights[a..b] };
+        let weights = if self.weights.is_empty() {
+            &self.uniform[..b - a]
+        } else {
+            &self.weights[a..b]
+        };
         (&self.targets[a..b], weights)
     }
 }
@@ -312,14 +316,17 @@ impl World {
             bytes
         };
         let f64s = |v: &Vec<f64>| 8 * v.capacity() as u64;
-        let columns: u64 = self.columns.iter().map(|(c, v)| c.capacity() as u64 + f64s(v)).sum::<u64>()
-            + 48 * self.columns.capacity() as u64;
+        let columns: u64 =
+            self.columns.iter().map(|(c, v)| c.capacity() as u64 + f64s(v)).sum::<u64>() + 48 * self.columns.capacity() as u64;
         columns
             + self.ids.heap_bytes()
             + strings(&self.names)
             + regions(&self.continent)
             + regions(&self.subregion)
-            + [&self.gdp, &self.population, &self.freedom, &self.lon, &self.lat].iter().map(|v| f64s(v)).sum::<u64>()
+            + [&self.gdp, &self.population, &self.freedom, &self.lon, &self.lat]
+                .iter()
+                .map(|v| f64s(v))
+                .sum::<u64>()
             + self.freedom_imputed.capacity() as u64
             + self.groups.heap_bytes()
             + self.ties.heap_bytes()
