@@ -139,8 +139,8 @@ pub enum Finished {
     Bench(BenchReport, bool),
     /// `calibrate`.
     Calibrate(CalibrateDone),
-    /// `forecast`.
-    Forecast(ForecastDone),
+    /// `forecast` (boxed: its dated forecast is far larger than the other results).
+    Forecast(Box<ForecastDone>),
     /// `hindcast`.
     Hindcast(HindcastDone),
     /// `serve` is not run here: the interface binds and runs the server with these options.
@@ -199,7 +199,7 @@ pub fn execute(invocation: Invocation, command: Vec<String>, progress: &dyn Prog
         I::Discover(d) => Finished::Discover(c::discover(DiscoverCommand { command, ..d })?),
         I::Bench(b) => Finished::Bench(c::bench(&b.options, progress)?, b.json),
         I::Calibrate(x) => Finished::Calibrate(c::calibrate(CalibrateCommand { command, ..x })?),
-        I::Forecast(f) => Finished::Forecast(c::forecast(ForecastCommand { command, ..f })?),
+        I::Forecast(f) => Finished::Forecast(Box::new(c::forecast(ForecastCommand { command, ..f })?)),
         I::Hindcast(h) => Finished::Hindcast(c::hindcast(HindcastCommand { command, ..h })?),
     })
 }

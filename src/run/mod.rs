@@ -313,7 +313,7 @@ impl<'m> Simulation<'m> {
     /// Whether a cell may revise at this step: not anchored and not locked by a forced move.
     #[inline]
     fn may_revise(&self, cell: usize, step: usize) -> bool {
-        self.m.anchor[cell] == NO_ANCHOR && self.events.locked_until.get(cell).map_or(true, |&u| u as usize <= step)
+        self.m.anchor[cell] == NO_ANCHOR && self.events.locked_until.get(cell).is_none_or(|&u| u as usize <= step)
     }
 
     /// Whether a cell revises on its own this step (not anchored, not locked, not in a bloc).

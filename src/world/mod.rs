@@ -408,10 +408,10 @@ impl World {
         }
         let by_attr = |continent: bool, name: &str, what: &str, mask: &mut [bool]| {
             let mut any = false;
-            for i in 0..self.len() {
+            for (i, m) in mask.iter_mut().enumerate().take(self.len()) {
                 let attr = if continent { self.continent(i) } else { self.subregion(i) };
                 if attr == name {
-                    mask[i] = value;
+                    *m = value;
                     any = true;
                 }
             }
