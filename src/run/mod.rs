@@ -73,17 +73,30 @@ pub fn parts_per_run(threads: usize, runs: u64) -> usize {
 /// heterogeneity, initial alignments, first record) and simulating its steps (with their records);
 /// `parts` as for [`run_within`].
 pub fn run_timed(model: &Model, seed: u64, run: u64, parts: usize) -> (RunOutcome, f64, f64) {
+    drive(model, seed, run, parts, |_| {})
+}
+
+/// [`run_one`], also handing `each_year` the alignments of every cell (`[d*N + i]`) once recorded,
+/// from the initial year to the horizon: one run to watch year by year.
+pub fn run_watched(model: &Model, seed: u64, run: u64, each_year: impl FnMut(&[u8])) -> RunOutcome {
+    drive(model, seed, run, 1, each_year).0
+}
+
+/// The run itself, for [`run_timed`] and [`run_watched`].
+fn drive(model: &Model, seed: u64, run: u64, parts: usize, mut each_year: impl FnMut(&[u8])) -> (RunOutcome, f64, f64) {
     let t0 = std::time::Instant::now();
     let draws = model.scenario.draws(seed, run);
     let mut sim = Simulation::new(model, &draws, &mut run_rng(seed, run, Purpose::Setup));
     sim.parts = parts.max(1);
     let mut outcome = sim.empty_outcome(run, draws);
     sim.record(0, &mut outcome);
+    each_year(&sim.align);
     let t1 = std::time::Instant::now();
     let mut rng = run_rng(seed, run, Purpose::Dynamics);
     for step in 1..model.layout.years {
         sim.step(step, &mut rng);
         sim.record(step, &mut outcome);
+        each_year(&sim.align);
     }
     sim.finish(&mut outcome);
     let t2 = std::time::Instant::now();

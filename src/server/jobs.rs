@@ -1,29 +1,60 @@
-//! Jobs of the server: one at a time. Submitting an alternative checks it at once (bad input is
-//! answered there, with the CLI's message), then stops the running job, which ends within one
-//! chunk, and starts the new one on a thread of its own; its news goes to the event [`Hub`].
-//! The last finished job can be pinned (at most [`MAX_PINS`]), and two pinned alternatives
-//! compared with each other on their shared streams.
+//! Jobs of the server. Submitting checks the request at once (bad input is answered there, with
+//! the CLI's message, and nothing is queued). Each page (browser tab) owns its jobs: a tab's new
+//! job cancels only that tab's earlier one, which says so in its `cancelled` event; jobs of
+//! different tabs wait their turn in order (one runs at a time, on all the workers), and a
+//! waiting job is told how many are ahead of it. A request without a tab counts as one tab.
+//!
+//! Finished comparisons are kept (the last [`RECENT`]) so that one can be pinned (at most
+//! [`MAX_PINS`]) or one of its runs watched; two pinned alternatives are compared with each other
+//! on their shared streams, with what differs between them.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 
+mod news;
+
 use super::events::{Hub, frame, frame_with_id};
-use crate::commands::serve::{AlternativeSpec, Explorer, Finished, InputError, Update, error_message, pair};
-use crate::compare::Comparison;
+use crate::commands::serve::response::curve_point;
+use crate::commands::serve::{AlternativeSpec, Explorer, Finished, InputError, ResponseSpec, error_message, pair};
 use crate::progress::Progress;
+use news::progress_json;
 
 /// Most alternatives pinned at once.
 pub const MAX_PINS: usize = 3;
+/// Finished comparisons kept for pinning and watching.
+pub const RECENT: usize = 4;
+/// Longest tab name a page may send.
+const MAX_TAB: usize = 64;
 
-/// A pinned alternative.
-struct Pin {
+/// A finished comparison, as kept.
+struct Done {
     job: u64,
     name: String,
     command: String,
+    changes: Vec<String>,
+    sha256: String,
     finished: Arc<Finished>,
+}
+
+/// A job's cancellation: its flag and why it was set.
+#[derive(Default)]
+struct Ticket {
+    flag: AtomicBool,
+    reason: Mutex<String>,
+}
+
+impl Progress for Ticket {
+    fn cancelled(&self) -> bool {
+        self.flag.load(Ordering::SeqCst)
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// The server's jobs.
@@ -33,24 +64,11 @@ pub struct Jobs {
     /// Where the jobs' news goes to the subscribers.
     pub hub: Arc<Hub>,
     next: AtomicU64,
-    current: Mutex<Option<Arc<AtomicBool>>>,
-    /// Held by the job that runs: the next one waits until the previous has stopped.
-    running: Mutex<()>,
-    last: Mutex<Option<(u64, String, Arc<Finished>)>>,
-    pins: Mutex<Vec<Pin>>,
-}
-
-/// A job's progress: cancelled when its flag is set.
-struct Flag(Arc<AtomicBool>);
-
-impl Progress for Flag {
-    fn cancelled(&self) -> bool {
-        self.0.load(Ordering::SeqCst)
-    }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
+    tabs: Mutex<HashMap<String, (u64, Arc<Ticket>)>>,
+    queue: Mutex<VecDeque<u64>>,
+    turn: Condvar,
+    recent: Mutex<VecDeque<Done>>,
+    pins: Mutex<Vec<Done>>,
 }
 
 impl Jobs {
@@ -60,92 +78,198 @@ impl Jobs {
             explorer: Arc::new(explorer),
             hub: Arc::new(Hub::default()),
             next: AtomicU64::new(1),
-            current: Mutex::new(None),
-            running: Mutex::new(()),
-            last: Mutex::new(None),
+            tabs: Mutex::new(HashMap::new()),
+            queue: Mutex::new(VecDeque::new()),
+            turn: Condvar::new(),
+            recent: Mutex::new(VecDeque::new()),
             pins: Mutex::new(Vec::new()),
         }
     }
 
-    /// Check an alternative and, if it is good, replace the running job with it.
-    pub fn submit(self: &Arc<Self>, spec: &AlternativeSpec) -> Result<Value, InputError> {
-        let alt = self.explorer.prepare(spec)?;
-        let id = self.next.fetch_add(1, Ordering::SeqCst);
-        let flag = Arc::new(AtomicBool::new(false));
-        if let Some(old) = lock(&self.current).replace(flag.clone()) {
-            old.store(true, Ordering::SeqCst);
+    /// A job number and its ticket, replacing (cancelling) the earlier job of the same tab.
+    fn open(&self, tab: &Option<String>, kind: &str) -> Result<(u64, Arc<Ticket>), InputError> {
+        let tab = tab.clone().unwrap_or_default();
+        if tab.len() > MAX_TAB || !tab.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+            return Err(InputError {
+                field: "tab".into(),
+                message: format!("tab: expected up to {MAX_TAB} letters, digits and `-`"),
+            });
         }
-        self.hub.clear_last();
-        let reply = json!({
-            "job": id, "name": alt.model.scenario.name, "file": alt.file, "toml": alt.toml,
-            "command": alt.command, "runs": alt.runs, "seed": alt.seed,
-            "cached_baseline_runs": self.explorer.cached_runs(alt.seed, alt.runs),
-        });
+        let id = self.next.fetch_add(1, Ordering::SeqCst);
+        let ticket = Arc::new(Ticket::default());
+        if let Some((old, t)) = lock(&self.tabs).insert(format!("{kind}/{tab}"), (id, ticket.clone())) {
+            *lock(&t.reason) = format!("replaced by job {id}, a later request from the same page");
+            t.flag.store(true, Ordering::SeqCst);
+            let _ = old;
+        }
+        lock(&self.queue).push_back(id);
+        Ok((id, ticket))
+    }
+
+    /// Wait until `id` is first in line; false if it was cancelled meanwhile.
+    fn wait_turn(&self, id: u64, ticket: &Ticket) -> bool {
+        let mut q = lock(&self.queue);
+        let mut told = None;
+        loop {
+            if ticket.cancelled() {
+                q.retain(|&j| j != id);
+                self.turn.notify_all();
+                return false;
+            }
+            let ahead = q.iter().position(|&j| j == id).unwrap_or(0);
+            if ahead == 0 {
+                return true;
+            }
+            if told != Some(ahead) {
+                told = Some(ahead);
+                let running = q.front().copied().unwrap_or(0);
+                self.hub.send(
+                    frame("queued", &json!({"job": id, "ahead": ahead, "running": running}).to_string()),
+                    false,
+                );
+            }
+            q = self
+                .turn
+                .wait_timeout(q, Duration::from_millis(100))
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+        }
+    }
+
+    fn end_turn(&self, id: u64) {
+        lock(&self.queue).retain(|&j| j != id);
+        self.turn.notify_all();
+    }
+
+    fn cancelled(&self, id: u64, ticket: &Ticket) {
+        let reason = lock(&ticket.reason).clone();
+        self.hub
+            .send(frame("cancelled", &json!({"job": id, "reason": reason}).to_string()), false);
+    }
+
+    /// Run `work` on a thread of its own when the job's turn comes; its error becomes `failed`.
+    fn spawn(
+        self: &Arc<Self>,
+        id: u64,
+        ticket: Arc<Ticket>,
+        work: impl FnOnce(&Arc<Jobs>, &Ticket) -> anyhow::Result<()> + Send + 'static,
+    ) {
         let jobs = self.clone();
         std::thread::spawn(move || {
-            let _turn = lock(&jobs.running);
-            if flag.load(Ordering::SeqCst) {
-                jobs.hub.send(frame("cancelled", &json!({"job": id}).to_string()), false);
-                return;
+            if !jobs.wait_turn(id, &ticket) {
+                return jobs.cancelled(id, &ticket);
             }
-            let name = alt.model.scenario.name.clone();
-            jobs.hub.send(
-                frame(
-                    "started",
-                    &json!({"job": id, "name": name, "runs": alt.runs, "seed": alt.seed}).to_string(),
-                ),
-                false,
-            );
-            let index = state_index(&jobs.explorer);
-            let mut on_update = |u: &Update| {
-                jobs.hub.send(frame("progress", &progress_json(id, u, &index).to_string()), true);
-            };
-            match jobs.explorer.run(&alt, &Flag(flag), &mut on_update) {
-                Ok(done) => {
-                    let text = String::from_utf8_lossy(&done.comparison.to_json()).into_owned();
-                    // Pinnable as soon as the page hears of it.
-                    *lock(&jobs.last) = Some((id, alt.command.clone(), Arc::new(done)));
-                    jobs.hub.send(frame_with_id("final", Some(id), text.trim_end_matches('\n')), false);
-                }
+            match work(&jobs, &ticket) {
+                Ok(()) => {}
                 Err(e)
                     if e.downcast_ref::<crate::Error>()
                         .is_some_and(|e| matches!(e, crate::Error::Cancelled)) =>
                 {
-                    jobs.hub.send(frame("cancelled", &json!({"job": id}).to_string()), false);
+                    jobs.cancelled(id, &ticket)
                 }
-                Err(e) => {
-                    jobs.hub.send(
-                        frame("failed", &json!({"job": id, "message": error_message(&e)}).to_string()),
-                        false,
-                    );
-                }
+                Err(e) => jobs.hub.send(
+                    frame("failed", &json!({"job": id, "message": error_message(&e)}).to_string()),
+                    false,
+                ),
             }
+            jobs.end_turn(id);
+        });
+    }
+
+    /// Check an alternative and, if it is good, queue it (replacing the tab's earlier job).
+    pub fn submit(self: &Arc<Self>, spec: &AlternativeSpec) -> Result<Value, InputError> {
+        let alt = self.explorer.prepare(spec)?;
+        let (id, ticket) = self.open(&spec.tab, "run")?;
+        self.hub.clear_last();
+        let reply = json!({
+            "job": id, "name": alt.model.scenario.name, "file": alt.file, "toml": alt.toml,
+            "command": alt.command, "runs": alt.runs, "seed": alt.seed, "changes": alt.changes,
+            "cached_baseline_runs": self.explorer.cached_runs(alt.seed, alt.runs),
+        });
+        self.spawn(id, ticket, move |jobs, ticket| {
+            let name = alt.model.scenario.name.clone();
+            let started = json!({"job": id, "name": name, "runs": alt.runs, "seed": alt.seed});
+            jobs.hub.send(frame("started", &started.to_string()), false);
+            let index = state_index(&jobs.explorer);
+            let mut on_update = |u: &crate::commands::serve::Update| {
+                jobs.hub.send(frame("progress", &progress_json(id, u, &index).to_string()), true);
+            };
+            let done = jobs.explorer.run(&alt, ticket, &mut on_update)?;
+            let text = String::from_utf8_lossy(&done.comparison.to_json()).into_owned();
+            // Pinnable and watchable as soon as the page hears of it.
+            let mut recent = lock(&jobs.recent);
+            recent.push_back(Done {
+                job: id,
+                name,
+                command: alt.command.clone(),
+                changes: alt.changes.clone(),
+                sha256: crate::export::sha256_hex(alt.model.scenario.resolved.as_bytes()),
+                finished: Arc::new(done),
+            });
+            while recent.len() > RECENT {
+                recent.pop_front();
+            }
+            drop(recent);
+            jobs.hub.send(frame_with_id("final", Some(id), text.trim_end_matches('\n')), false);
+            Ok(())
         });
         Ok(reply)
     }
 
-    /// Pin the finished job `job` (it must be the last one finished).
+    /// Check a response curve and, if it is good, queue it (replacing the tab's earlier curve).
+    pub fn submit_response(self: &Arc<Self>, spec: &ResponseSpec) -> Result<Value, InputError> {
+        let alts = self.explorer.prepare_response(spec)?;
+        let (id, ticket) = self.open(&spec.alternative.tab, "response")?;
+        let (key, values, total) = (spec.key.clone(), spec.values.clone(), alts.len());
+        let reply = json!({"job": id, "key": key, "values": values, "runs": alts[0].runs, "seed": alts[0].seed});
+        self.spawn(id, ticket, move |jobs, ticket| {
+            let mut points: Vec<Value> = Vec::new();
+            let mut on_point = |i: usize, c: &crate::compare::Comparison| {
+                points.push(json!({"value": values[i], "outcomes": curve_point(c)}));
+                let news = json!({"job": id, "key": key, "done": i + 1, "total": total, "points": points});
+                jobs.hub.send(frame("response", &news.to_string()), false);
+            };
+            jobs.explorer.response(&alts, ticket, &mut on_point)?;
+            Ok(())
+        });
+        Ok(reply)
+    }
+
+    /// A kept finished job.
+    fn finished(&self, job: u64) -> Option<Arc<Finished>> {
+        let from_recent = lock(&self.recent).iter().find(|d| d.job == job).map(|d| d.finished.clone());
+        from_recent.or_else(|| lock(&self.pins).iter().find(|d| d.job == job).map(|d| d.finished.clone()))
+    }
+
+    /// Pin the finished job `job`. The same alternative (same scenario, runs and seed) pinned
+    /// twice stays one pin: the answer's `duplicate_of` names it.
     pub fn pin(&self, job: u64) -> Result<Value, (u16, String)> {
-        let last = lock(&self.last).clone();
-        let Some((id, command, finished)) = last.filter(|l| l.0 == job) else {
+        let recent = lock(&self.recent);
+        let Some(d) = recent.iter().find(|d| d.job == job) else {
             return Err((
                 409,
-                format!("job {job} is not the last finished job: wait for the final result, then pin it"),
+                format!("job {job} has not finished (or is older than the last {RECENT}): wait for its final result, then pin it"),
             ));
         };
         let mut pins = lock(&self.pins);
-        if !pins.iter().any(|p| p.job == id) {
-            if pins.len() >= MAX_PINS {
-                return Err((409, format!("at most {MAX_PINS} alternatives can be pinned: unpin one first")));
-            }
-            let name = finished.comparison.alternative.clone();
-            pins.push(Pin {
-                job: id,
-                name,
-                command,
-                finished,
-            });
+        let same =
+            |p: &Done| p.sha256 == d.sha256 && p.finished.seed == d.finished.seed && p.finished.points.len() == d.finished.points.len();
+        if let Some(p) = pins.iter().find(|p| same(p)) {
+            let mut v = pins_json(&pins);
+            v["duplicate_of"] = json!(p.job);
+            return Ok(v);
         }
+        if pins.len() >= MAX_PINS {
+            return Err((409, format!("at most {MAX_PINS} alternatives can be pinned: unpin one first")));
+        }
+        pins.push(Done {
+            job: d.job,
+            name: d.name.clone(),
+            command: d.command.clone(),
+            changes: d.changes.clone(),
+            sha256: d.sha256.clone(),
+            finished: d.finished.clone(),
+        });
         Ok(pins_json(&pins))
     }
 
@@ -161,29 +285,55 @@ impl Jobs {
         pins_json(&lock(&self.pins))
     }
 
-    /// Pinned alternative `b` against pinned alternative `a`, as `comparison.json` would say it.
+    /// Pinned alternative `b` against pinned alternative `a`, as `comparison.json` would say it,
+    /// with what each changes that the other does not (`differences`).
     pub fn pair(&self, a: u64, b: u64) -> Result<Value, (u16, String)> {
         let pins = lock(&self.pins);
         let find = |j: u64| pins.iter().find(|p| p.job == j).ok_or((404, format!("job {j} is not pinned")));
         let (pa, pb) = (find(a)?, find(b)?);
         let c = pair(&pa.finished, &pb.finished).map_err(|e| (422, error_message(&e)))?;
-        serde_json::from_slice(&c.to_json()).map_err(|e| (500, e.to_string()))
+        let mut v: Value = serde_json::from_slice(&c.to_json()).map_err(|e| (500, e.to_string()))?;
+        let only = |x: &Done, y: &Done| -> Vec<String> { x.changes.iter().filter(|c| !y.changes.contains(c)).cloned().collect() };
+        v["differences"] = json!({"only_a": only(pa, pb), "only_b": only(pb, pa)});
+        Ok(v)
+    }
+
+    /// Run `run` of the finished job `job`, year by year, for both scenarios.
+    pub fn watch(&self, job: u64, run: u64) -> Result<Value, (u16, String)> {
+        let f = self
+            .finished(job)
+            .ok_or((404, format!("job {job} is not a kept finished job: wait for its final result")))?;
+        let t = self.explorer.watch(&f, run).map_err(|e| (400, error_message(&e)))?;
+        let m = self.explorer.baseline();
+        let (n, d) = (m.layout.states, m.layout.domains);
+        let rows = |a: &[u8]| -> Vec<Vec<Vec<u8>>> { a.chunks(d * n).map(|year| year.chunks(n).map(<[u8]>::to_vec).collect()).collect() };
+        Ok(json!({
+            "job": job, "run": t.run, "runs": f.points.len(),
+            "baseline": rows(&t.baseline), "alternative": rows(&t.alternative),
+            "baseline_counts": t.baseline_counts, "alternative_counts": t.alternative_counts,
+        }))
     }
 }
 
-fn pins_json(pins: &[Pin]) -> Value {
+fn pins_json(pins: &[Done]) -> Value {
     let list: Vec<Value> = pins
         .iter()
         .map(|p| {
             let c = serde_json::from_slice::<Value>(&p.finished.comparison.to_json()).unwrap_or(Value::Null);
-            json!({"job": p.job, "name": p.name, "command": p.command, "comparison": c})
+            let twin = pins.iter().any(|q| q.job != p.job && q.name == p.name);
+            let label = if twin {
+                format!("{} (job {})", p.name, p.job)
+            } else {
+                p.name.clone()
+            };
+            json!({"job": p.job, "name": p.name, "label": label, "command": p.command, "changes": p.changes, "comparison": c})
         })
         .collect();
     json!({"pins": list, "max": MAX_PINS})
 }
 
 /// State id -> position in the world.
-fn state_index(ex: &Explorer) -> HashMap<String, usize> {
+pub(super) fn state_index(ex: &Explorer) -> HashMap<String, usize> {
     ex.baseline()
         .world
         .ids
@@ -191,45 +341,4 @@ fn state_index(ex: &Explorer) -> HashMap<String, usize> {
         .enumerate()
         .map(|(i, s)| (s.to_string(), i))
         .collect()
-}
-
-fn round(x: f32) -> f64 {
-    (f64::from(x) * 1e4).round() / 1e4
-}
-
-/// The `progress` event of an update.
-fn progress_json(job: u64, u: &Update, index: &HashMap<String, usize>) -> Value {
-    let c: &Comparison = &u.comparison;
-    let comparison: Value = serde_json::from_slice(&c.to_json()).unwrap_or(Value::Null);
-    let domains: Vec<String> = {
-        let mut d: Vec<String> = Vec::new();
-        for s in &c.states {
-            if !d.contains(&s.domain) {
-                d.push(s.domain.clone());
-            }
-        }
-        d
-    };
-    // Per domain, per state in world order: [shift, index of the framework that gains most].
-    let mut map = serde_json::Map::new();
-    for d in &domains {
-        let mut row = vec![json!(null); index.len()];
-        for s in c.states.iter().filter(|s| &s.domain == d) {
-            let gain = (0..s.baseline.len())
-                .max_by(|&a, &b| (s.alternative[a] - s.baseline[a]).total_cmp(&(s.alternative[b] - s.baseline[b])))
-                .unwrap_or(0);
-            if let Some(&i) = index.get(&s.state) {
-                row[i] = json!([(s.shift * 1e4).round() / 1e4, gain]);
-            }
-        }
-        map.insert(d.clone(), Value::Array(row));
-    }
-    let bands = |b: &[[f32; 3]]| -> Value { b.iter().map(|q| json!([round(q[0]), round(q[1]), round(q[2])])).collect() };
-    let rate = u.done as f64 / u.elapsed.max(1e-9);
-    json!({
-        "job": job, "done": u.done, "total": u.total, "elapsed": u.elapsed,
-        "eta": (u.total - u.done) as f64 / rate, "provisional": u.done < u.total,
-        "comparison": comparison, "map": map,
-        "bands": {"baseline": bands(&u.bands.baseline), "alternative": bands(&u.bands.alternative)},
-    })
 }

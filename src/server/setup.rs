@@ -8,7 +8,9 @@
 //! beta without bounds: 0 to 1), else from its documented bounds: revision rates are probabilities
 //! (0 to 1), and the other parameters, all non-negative, run from 0 to twice the baseline value
 //! (0 to 1 when that value is 0). A slider left alone keeps the scenario's value or distribution;
-//! moved, it becomes a `--set PATH=VALUE`.
+//! moved, it becomes a `--set PATH=VALUE`. A drawn parameter's slider carries its distribution
+//! (`dist`), so the page can either fix the parameter at the slider's value (its uncertainty
+//! dropped) or shift the whole distribution to the slider's centre (`--set PATH={ dist = ... }`).
 
 use serde_json::{Value, json};
 
@@ -109,7 +111,9 @@ fn sliders(resolved: &str, domains: &[String], frameworks: &[String]) -> Vec<Val
             let v = lookup(&doc, &key)?;
             let (low, high, value, drawn) = range(&key, v)?;
             let step = nice_step((high - low) / 200.0);
-            Some(json!({"key": key, "label": label, "low": low, "high": high, "value": value, "step": step, "drawn": drawn}))
+            // A drawn parameter's distribution, for the page to shift it rather than fix it.
+            let dist = drawn.as_ref().and_then(|_| serde_json::to_value(v).ok());
+            Some(json!({"key": key, "label": label, "low": low, "high": high, "value": value, "step": step, "drawn": drawn, "dist": dist}))
         })
         .collect()
 }

@@ -338,15 +338,23 @@ fn pinned_alternatives_pair_with_each_other_on_the_same_streams() {
     let s = serve();
     let mut events = Stream::open(&s.addr);
     let mut jobs = Vec::new();
-    for start in ["dsr-surge", "dsr-surge"] {
-        let (_, r) = post_run(&s, &format!(r#"{{"start":"{start}","runs":30,"seed":9}}"#));
+    for name in ["dsr-surge", "twin", "dsr-surge"] {
+        let (_, r) = post_run(&s, &format!(r#"{{"start":"dsr-surge","name":"{name}","runs":30,"seed":9}}"#));
         let j = r["job"].as_u64().unwrap();
         events.until_final(j);
         let (status, body) = request(&s, "POST", &format!("/api/pin?job={j}"), "application/json", b"");
         assert_eq!(status, 200, "{body}");
+        let pins: Value = serde_json::from_str(&body).unwrap();
+        if jobs.len() == 2 {
+            // The very same alternative again (a reloaded page, say) stays one pin.
+            assert_eq!(pins["duplicate_of"], jobs[0], "{pins}");
+            assert_eq!(pins["pins"].as_array().unwrap().len(), 2, "{pins}");
+        } else {
+            assert_eq!(pins["pins"][jobs.len()]["changes"][0], "starts from dsr-surge", "{pins}");
+        }
         jobs.push(j);
     }
-    // The same alternative twice: every paired difference is exactly zero.
+    // The same alternative under two names: every paired difference is exactly zero.
     let (status, body) = request(&s, "GET", &format!("/api/pair?a={}&b={}", jobs[0], jobs[1]), "text/plain", b"");
     assert_eq!(status, 200, "{body}");
     let pair: Value = serde_json::from_str(&body).unwrap();
