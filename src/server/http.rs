@@ -173,6 +173,27 @@ pub fn handle(mut req: Request, ctx: &Ctx) {
                 Err(e) => error(req, 422, &e.field, &e.message),
             }
         }
+        (Method::Post, "/api/response") => {
+            let v = match body(&mut req) {
+                Ok(v) => v,
+                Err((s, m)) => return error(req, s, "request", &m),
+            };
+            let spec: crate::commands::serve::ResponseSpec = match serde_path_to_error::deserialize(v) {
+                Ok(s) => s,
+                Err(e) => return error(req, 400, "request", &format!("`{}`: {}", e.path(), e.inner())),
+            };
+            match ctx.jobs.submit_response(&spec) {
+                Ok(v) => json_reply(req, 202, &v),
+                Err(e) => error(req, 422, &e.field, &e.message),
+            }
+        }
+        (Method::Get, "/api/watch") => match (job_arg(q, "job"), job_arg(q, "run")) {
+            (Ok(j), Ok(r)) => match ctx.jobs.watch(j, r) {
+                Ok(v) => json_reply(req, 200, &v),
+                Err((s, m)) => error(req, s, "watch", &m),
+            },
+            (Err(m), _) | (_, Err(m)) => error(req, 400, "watch", &m),
+        },
         (Method::Get, "/api/pins") => json_reply(req, 200, &ctx.jobs.pins()),
         (Method::Post | Method::Delete, "/api/pin") => {
             let job = match job_arg(q, "job") {
@@ -198,7 +219,7 @@ pub fn handle(mut req: Request, ctx: &Ctx) {
         (
             _,
             "/" | "/index.html" | "/app.js" | "/style.css" | "/api/setup" | "/api/events" | "/api/run" | "/api/pins" | "/api/pin"
-            | "/api/pair",
+            | "/api/pair" | "/api/watch" | "/api/response",
         ) => error(req, 405, "method", &format!("{method} is not allowed on {path}")),
         _ => error(req, 404, "path", &format!("no such page: {path}")),
     }
