@@ -163,7 +163,7 @@ function renderSliders() {
       val.title = val.textContent;
       row.classList.toggle("moved", !!m);
       reset.hidden = !m;
-      mode.value = m ? m.mode : "shift";
+      if (m) mode.value = m.mode;
     };
     range.addEventListener("input", () => { sliderSets[s.key] = { value: Number(range.value), mode: mode.value }; show(); changed(); });
     mode.addEventListener("change", () => { if (sliderSets[s.key]) { sliderSets[s.key].mode = mode.value; changed(); } show(); });
@@ -288,6 +288,7 @@ async function submit() {
   if (watched) { watched = null; renderWatch(); $("watch-note").textContent = "The alternative changed: load a run of the new result."; }
   if (respDoc) $("resp-status").textContent += " — drawn for an earlier edit of the alternative: press Draw again";
   const cached = body.cached_baseline_runs >= body.runs ? " (baseline cached)" : "";
+  $("bar-fill").style.width = "0%";
   jobState("running", "job " + job + ": " + body.name + " vs " + setup.baseline + ", " + body.runs + " runs, seed " + body.seed + cached);
   const early = seen.get(job) || {};
   if (early.queued) onQueued(early.queued);
