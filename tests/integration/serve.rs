@@ -498,3 +498,171 @@ fn the_export_alone_reproduces_the_page_and_unedited_stays_unedited() {
         );
     }
 }
+
+/// Events until `pred` holds for one, which is returned last.
+fn until(events: &mut Stream, pred: impl Fn(&Event) -> bool) -> Vec<Event> {
+    let mut out = Vec::new();
+    loop {
+        let e = events.next();
+        let done = pred(&e);
+        out.push(e);
+        if done {
+            return out;
+        }
+    }
+}
+
+#[test]
+fn each_tab_owns_its_jobs_and_a_replaced_job_says_why() {
+    let s = serve();
+    let mut events = Stream::open(&s.addr);
+    let (_, a) = post_run(&s, r#"{"start":"eurostack","runs":1500,"seed":3,"tab":"tab-a"}"#);
+    let (_, b) = post_run(&s, r#"{"start":"us-retreat","runs":40,"seed":4,"tab":"tab-b"}"#);
+    let (ja, jb) = (a["job"].as_u64().unwrap(), b["job"].as_u64().unwrap());
+    // Another tab's job is not cancelled: the second waits its turn, told so, and both finish.
+    let got = events.until_final(ja);
+    assert!(got.iter().any(|e| e.name == "queued" && job_of(e) == Some(jb)), "{got:?}");
+    assert!(!got.iter().any(|e| e.name == "cancelled"), "{got:?}");
+    events.until_final(jb);
+    // Within one tab, a new job replaces the earlier one, whose cancellation says why.
+    let (_, c) = post_run(&s, r#"{"start":"eurostack","runs":2000,"seed":5,"tab":"tab-a"}"#);
+    let (_, d) = post_run(&s, r#"{"start":"eurostack","runs":30,"seed":6,"tab":"tab-a"}"#);
+    let (jc, jd) = (c["job"].as_u64().unwrap(), d["job"].as_u64().unwrap());
+    let got = events.until_final(jd);
+    let cancelled = got
+        .iter()
+        .find(|e| e.name == "cancelled" && job_of(e) == Some(jc))
+        .expect("the replaced job is cancelled");
+    let why: Value = serde_json::from_str(&cancelled.data).unwrap();
+    assert_eq!(why["reason"], format!("replaced by job {jd}, a later request from the same page"));
+    let (status, reply) = post_run(&s, r#"{"start":"eurostack","tab":"not a tab!"}"#);
+    assert_eq!((status, reply["field"].as_str()), (422, Some("tab")), "{reply}");
+}
+
+#[test]
+fn bad_runs_seeds_and_keys_are_answered_beside_their_field() {
+    let s = serve();
+    for (spec, field, says) in [
+        (
+            r#"{"start":"dsr-surge","runs":2.5}"#,
+            "runs",
+            "runs: expected a whole number from 2 to 20000",
+        ),
+        (r#"{"start":"dsr-surge","runs":"ten"}"#, "runs", "not \"ten\""),
+        (
+            r#"{"start":"dsr-surge","seed":-1}"#,
+            "seed",
+            "seed: expected a whole number 0 or more, not -1",
+        ),
+        (
+            r#"{"start":"dsr-surge","sets":["choice.lambda=2","nosuch.key=1"]}"#,
+            "sets[1]",
+            "unknown field `nosuch`",
+        ),
+    ] {
+        let (status, reply) = post_run(&s, spec);
+        assert_eq!((status, reply["field"].as_str()), (422, Some(field)), "{spec}: {reply}");
+        assert!(reply["message"].as_str().unwrap().contains(says), "{spec}: {reply}");
+    }
+}
+
+#[test]
+fn a_watched_run_holds_every_state_every_year_and_matches_its_counts() {
+    let s = serve();
+    let mut events = Stream::open(&s.addr);
+    let (_, r) = post_run(&s, r#"{"start":"dsr-surge","runs":30,"seed":9}"#);
+    let j = r["job"].as_u64().unwrap();
+    events.until_final(j);
+    let (status, body) = request(&s, "GET", &format!("/api/watch?job={j}&run=5"), "text/plain", b"");
+    assert_eq!(status, 200, "{body}");
+    let w: Value = serde_json::from_str(&body).unwrap();
+    let (base, counts) = (w["alternative"].as_array().unwrap(), w["alternative_counts"].as_array().unwrap());
+    let (years, domains) = (base.len(), base[0].as_array().unwrap().len());
+    let frameworks = counts.len() / (years * domains);
+    assert_eq!((years, domains, frameworks), (16, 5, 3));
+    // Each year's alignments, counted, are the run's recorded counts.
+    for (t, year) in base.iter().enumerate() {
+        for (d, row) in year.as_array().unwrap().iter().enumerate() {
+            for k in 0..frameworks {
+                let n = row.as_array().unwrap().iter().filter(|x| x.as_u64() == Some(k as u64)).count() as u64;
+                assert_eq!(
+                    Some(n),
+                    counts[(t * domains + d) * frameworks + k].as_u64(),
+                    "year {t} domain {d} framework {k}"
+                );
+            }
+        }
+    }
+    assert_ne!(w["alternative"], w["baseline"], "dsr-surge moves some state in run 5");
+    let (status, body) = request(&s, "GET", &format!("/api/watch?job={j}&run=30"), "text/plain", b"");
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("expected a run of the job, 0 to 29"), "{body}");
+    let (status, _) = request(&s, "GET", "/api/watch?job=999&run=0", "text/plain", b"");
+    assert_eq!(status, 404);
+}
+
+#[test]
+fn a_response_curves_points_are_compare_with_each_value() {
+    let s = serve();
+    let mut events = Stream::open(&s.addr);
+    let spec = r#"{"alternative":{"start":"dsr-surge","runs":20,"seed":5},"key":"choice.lambda","values":["1.5","2.5"]}"#;
+    let (status, body) = request(&s, "POST", "/api/response", "application/json", spec.as_bytes());
+    assert_eq!(status, 202, "{body}");
+    let job = serde_json::from_str::<Value>(&body).unwrap()["job"].as_u64().unwrap();
+    let last = until(&mut events, |e| {
+        e.name == "response" && job_of(e) == Some(job) && serde_json::from_str::<Value>(&e.data).unwrap()["done"] == 2
+    });
+    let curve: Value = serde_json::from_str(&last.last().unwrap().data).unwrap();
+    for (i, v) in ["1.5", "2.5"].iter().enumerate() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = Command::new(BIN)
+            .args([
+                "compare",
+                "baseline",
+                "dsr-surge",
+                "--runs",
+                "20",
+                "--seed",
+                "5",
+                "--no-plots",
+                "--out",
+            ])
+            .arg(dir.path().join("out"))
+            .arg("--set")
+            .arg(format!("choice.lambda={v}"))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let cli: Value = serde_json::from_slice(&std::fs::read(dir.path().join("out/comparison.json")).unwrap()).unwrap();
+        let point = &curve["points"][i];
+        assert_eq!(point["value"], *v);
+        for (o, p) in cli["outcomes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .zip(point["outcomes"].as_array().unwrap())
+        {
+            assert_eq!(p[0], o["outcome"]);
+            assert_eq!((&p[1], &p[2], &p[3]), (&o["diff_mean"], &o["ci_low"], &o["ci_high"]), "{v}: {o}");
+        }
+    }
+    for (spec, field) in [
+        (
+            r#"{"alternative":{"start":"dsr-surge"},"key":"choice.lambda","values":["2"]}"#,
+            "values",
+        ),
+        (
+            r#"{"alternative":{"start":"dsr-surge"},"key":"choice.lambda","values":["2","-1"]}"#,
+            "values[1]",
+        ),
+        (
+            r#"{"alternative":{"start":"dsr-surge","runs":5000},"key":"choice.lambda","values":["1","2","3","4","5"]}"#,
+            "runs",
+        ),
+        (r#"{"alternative":{"start":"dsr-surge"},"key":"x=1","values":["1","2"]}"#, "key"),
+    ] {
+        let (status, body) = request(&s, "POST", "/api/response", "application/json", spec.as_bytes());
+        let reply: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!((status, reply["field"].as_str()), (422, Some(field)), "{spec}: {body}");
+    }
+}
