@@ -559,6 +559,12 @@ fn bad_runs_seeds_and_keys_are_answered_beside_their_field() {
             "sets[1]",
             "unknown field `nosuch`",
         ),
+        (
+            r#"{"start":"dsr-surge","events":[{"enabled":false,"event":{}},
+               {"enabled":true,"event":{"kind":"partnership","year":2026,"framework":"CN","domains":["telecom"],"affinity":0.3,"states":["XXX"]}}]}"#,
+            "events[1]",
+            "unknown state `XXX`",
+        ),
     ] {
         let (status, reply) = post_run(&s, spec);
         assert_eq!((status, reply["field"].as_str()), (422, Some(field)), "{spec}: {reply}");

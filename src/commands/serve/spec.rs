@@ -135,7 +135,12 @@ impl Explorer {
                 ),
             ));
         }
-        let model = crate::footprint::load_model(scenario).map_err(|e| field("alternative", error_message(&e.into())))?;
+        // Names (states, groups) are checked against the world as the model is built: an unknown
+        // state in an event is shown beside that event too.
+        let model = crate::footprint::load_model(scenario).map_err(|e| InputError {
+            field: error_field(&e, spec, self.baseline.scenario.events.len()),
+            message: error_message(&e.into()),
+        })?;
         crate::compare::check_comparable(&self.baseline, &model).map_err(|e| field("start", error_message(&e.into())))?;
         crate::footprint::check_batch(&self.baseline, runs, self.threads, crate::compare::CHUNK, true)
             .map_err(|e| field("runs", error_message(&e.into())))?;
