@@ -192,7 +192,8 @@ function spec() {
   if (name) s.name = name;
   for (const id of ["runs", "seed"]) {
     const v = $(id).value.trim();
-    if (v !== "") s[id] = /^-?[0-9.eE+]+$/.test(v) ? Number(v) : v;
+    // Whole numbers beyond 2^53 go as their digits (a JSON number would be rounded on the way).
+    if (v !== "") s[id] = /^[0-9]+$/.test(v) && !Number.isSafeInteger(Number(v)) ? v : /^-?[0-9.eE+]+$/.test(v) ? Number(v) : v;
   }
   return s;
 }

@@ -211,7 +211,13 @@ impl Explorer {
 /// A whole number in `low..=high` from the page, or None when absent.
 fn whole(v: &Option<Value>, name: &str, low: u64, high: u64) -> Result<Option<u64>, InputError> {
     let Some(v) = v else { return Ok(None) };
-    match v.as_u64() {
+    // Digits in a string too: a page's numbers are exact only up to 2^53, seeds go to 2^64 − 1.
+    let n = v.as_u64().or_else(|| {
+        v.as_str()
+            .filter(|t| t.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|t| t.parse().ok())
+    });
+    match n {
         Some(n) if (low..=high).contains(&n) => Ok(Some(n)),
         _ => {
             let range = if high == u64::MAX {
@@ -360,6 +366,10 @@ mod tests {
                 "{e:?}"
             );
         }
+        assert_eq!(
+            whole(&Some(Value::from("18446744073709551615")), "seed", 0, u64::MAX),
+            Ok(Some(u64::MAX))
+        );
         let e = whole(&Some(Value::from(-1)), "seed", 0, u64::MAX).unwrap_err();
         assert_eq!(
             (e.field.as_str(), e.message.as_str()),
