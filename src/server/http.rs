@@ -1,11 +1,14 @@
-//! Requests and responses: the routes, the limits on requests, and the answers to bad ones.
+//! The routes, the answers to bad requests, and nothing of sockets: a [`Request`] (method, path,
+//! query, headers, body) goes in, a [`Reply`] (status, content type, body or event stream,
+//! optional `Retry-After`) comes out, so every route is tested without a connection. The
+//! transport ([`super::transport`]) reads the request within its limits and writes the reply.
 //!
 //! | route | answer |
 //! |---|---|
 //! | `GET /`, `/app.js`, `/style.css` | the page (bundled into the binary; no network needed) |
 //! | `GET /api/setup` | what the page draws itself from ([`super::setup`]) |
 //! | `POST /api/run` | an [`AlternativeSpec`] as JSON: 202 with the job, its export and command; 422 with `{field, message}` (the CLI's message) for bad input |
-//! | `GET /api/events` | the event stream ([`super::events`]) |
+//! | `GET /api/events` | the event stream ([`super::events`]); 503 with `Retry-After` when [`super::events::MAX_STREAMS`] are open |
 //! | `GET /api/pins`, `POST /api/pin?job=N`, `DELETE /api/pin?job=N` | pinned alternatives |
 //! | `GET /api/pair?a=N&b=M` | pinned M against pinned N, as `comparison.json` |
 //!
@@ -15,21 +18,35 @@
 //! [`super::guard`]. Request bodies are limited to [`MAX_BODY`] bytes (413 beyond) and POSTs must
 //! be JSON (415 otherwise). HEAD is answered as GET without the body.
 
-use std::io::Read;
 use std::sync::Arc;
 
+use bytes::Bytes;
 use serde_json::{Value, json};
-use tiny_http::{Header, Method, Request, Response};
 
+use super::events::{MAX_STREAMS, Subscription};
 use super::jobs::Jobs;
 use crate::commands::serve::AlternativeSpec;
 
 /// Largest request body, in bytes.
 pub const MAX_BODY: usize = 64 * 1024;
+/// Seconds a client is told to wait when the server is full (`Retry-After`).
+pub const RETRY_AFTER: u32 = 1;
 
 const INDEX: &str = include_str!("../../assets/serve/index.html");
 const APP: &str = include_str!("../../assets/serve/app.js");
 const STYLE: &str = include_str!("../../assets/serve/style.css");
+const ROUTES: [&str; 10] = [
+    "/",
+    "/index.html",
+    "/app.js",
+    "/style.css",
+    "/api/setup",
+    "/api/events",
+    "/api/run",
+    "/api/pins",
+    "/api/pin",
+    "/api/pair",
+];
 
 /// What the routes share.
 pub struct Ctx {
@@ -41,29 +58,77 @@ pub struct Ctx {
     pub guard: super::guard::Guard,
 }
 
-fn header(k: &str, v: &str) -> Header {
-    Header::from_bytes(k.as_bytes(), v.as_bytes()).expect("static header")
+/// A request as the routes see it.
+#[derive(Debug, Default)]
+pub(crate) struct Request {
+    /// `GET`, `POST`, ... as sent.
+    pub method: String,
+    pub path: String,
+    /// The query string, without its `?` (empty if none).
+    pub query: String,
+    /// Names and values as sent (values not UTF-8 are read lossily).
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
 }
 
-fn reply(req: Request, status: u16, kind: &str, body: String) {
-    let r = Response::from_string(body)
-        .with_status_code(status)
-        .with_header(header("Content-Type", kind))
-        .with_header(header("Cache-Control", "no-store"))
-        .with_header(header("X-Content-Type-Options", "nosniff"))
-        .with_header(header(
-            "Content-Security-Policy",
-            "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'",
-        ));
-    let _ = req.respond(r);
+impl Request {
+    /// The value of the header `name` (any case), if present.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
 }
 
-fn json_reply(req: Request, status: u16, v: &Value) {
-    reply(req, status, "application/json", v.to_string());
+/// What a reply carries.
+pub(crate) enum Body {
+    Bytes(Bytes),
+    /// The event stream: the transport sends its frames as they come.
+    Events(Subscription),
 }
 
-fn error(req: Request, status: u16, field: &str, message: &str) {
-    json_reply(req, status, &json!({"field": field, "message": message}));
+/// A reply as the routes make it.
+pub(crate) struct Reply {
+    pub status: u16,
+    pub kind: &'static str,
+    pub body: Body,
+    /// Seconds, for 503.
+    pub retry_after: Option<u32>,
+}
+
+impl Reply {
+    fn new(status: u16, kind: &'static str, body: impl Into<Bytes>) -> Reply {
+        Reply {
+            status,
+            kind,
+            body: Body::Bytes(body.into()),
+            retry_after: None,
+        }
+    }
+
+    /// The text of a reply that is not a stream (tests and logs).
+    #[cfg(test)]
+    pub fn text(&self) -> String {
+        match &self.body {
+            Body::Bytes(b) => String::from_utf8_lossy(b).into_owned(),
+            Body::Events(_) => "(event stream)".into(),
+        }
+    }
+}
+
+fn json_reply(status: u16, v: &Value) -> Reply {
+    Reply::new(status, "application/json", v.to_string())
+}
+
+/// A JSON error `{field, message}`.
+pub(crate) fn error(status: u16, field: &str, message: &str) -> Reply {
+    json_reply(status, &json!({"field": field, "message": message}))
+}
+
+/// 413: a body over [`MAX_BODY`].
+pub(crate) fn too_large() -> Reply {
+    error(413, "request", &format!("the request body is larger than {MAX_BODY} bytes"))
 }
 
 /// The value of `name` in a query string.
@@ -77,141 +142,134 @@ fn job_arg(q: &str, name: &str) -> Result<u64, String> {
     v.parse().map_err(|_| format!("`{name}={v}`: expected a job number"))
 }
 
-/// The value of the request's header `name`, if present.
-fn header_value<'a>(req: &'a Request, name: &'static str) -> Option<&'a str> {
-    req.headers().iter().find(|h| h.field.equiv(name)).map(|h| h.value.as_str())
-}
-
 /// The refusal of a request that does not come from the server's own page, if it does not.
-fn refusal(req: &Request, ctx: &Ctx) -> Option<(u16, &'static str, String)> {
+fn refusal(req: &Request, ctx: &Ctx) -> Option<Reply> {
     use super::guard::{Guard, TOKEN_HEADER};
-    let host = header_value(req, "Host").unwrap_or("");
+    let host = req.header("Host").unwrap_or("");
     if !ctx.guard.host_ok(host) {
-        return Some((
-            421,
-            "host",
-            format!("Host `{host}`: this server answers localhost, loopback addresses and its own address, with its port"),
-        ));
+        let m = format!("Host `{host}`: this server answers localhost, loopback addresses and its own address, with its port");
+        return Some(error(421, "host", &m));
     }
-    let origin = header_value(req, "Origin");
+    let origin = req.header("Origin");
     if let Some(o) = origin
         && !Guard::same_origin(o, host)
     {
-        return Some((403, "origin", format!("Origin `{o}`: only this server's own page may call it")));
-    }
-    let changes = matches!(req.method(), Method::Post | Method::Delete | Method::Put | Method::Patch);
-    if changes && origin.is_none() {
-        return Some((
+        return Some(error(
             403,
             "origin",
-            "a request that changes something must carry this page's Origin".into(),
+            &format!("Origin `{o}`: only this server's own page may call it"),
         ));
     }
-    if changes && !ctx.guard.token_ok(header_value(req, TOKEN_HEADER)) {
-        return Some((
+    let changes = matches!(req.method.as_str(), "POST" | "DELETE" | "PUT" | "PATCH");
+    if changes && origin.is_none() {
+        return Some(error(
             403,
-            "token",
-            format!("a request that changes something must carry this page's {TOKEN_HEADER}"),
+            "origin",
+            "a request that changes something must carry this page's Origin",
         ));
+    }
+    if changes && !ctx.guard.token_ok(req.header(TOKEN_HEADER)) {
+        let m = format!("a request that changes something must carry this page's {TOKEN_HEADER}");
+        return Some(error(403, "token", &m));
     }
     None
 }
 
-/// Read a JSON body within the limit.
-fn body(req: &mut Request) -> Result<Value, (u16, String)> {
-    let is_json = req
-        .headers()
-        .iter()
-        .any(|h| h.field.equiv("Content-Type") && h.value.as_str().starts_with("application/json"));
-    if !is_json {
-        return Err((415, "expected a JSON body (Content-Type: application/json)".into()));
-    }
-    if req.body_length().is_some_and(|n| n > MAX_BODY) {
-        return Err((413, format!("the request body is larger than {MAX_BODY} bytes")));
-    }
-    let mut buf = Vec::new();
-    req.as_reader()
-        .take(MAX_BODY as u64 + 1)
-        .read_to_end(&mut buf)
-        .map_err(|e| (400, format!("cannot read the request: {e}")))?;
-    if buf.len() > MAX_BODY {
-        return Err((413, format!("the request body is larger than {MAX_BODY} bytes")));
-    }
-    serde_json::from_slice(&buf).map_err(|e| (400, format!("the request body is not valid JSON: {e}")))
+fn reads_body(req: &Request) -> bool {
+    req.method == "POST" && req.path == "/api/run"
 }
 
-/// Answer one request.
-pub fn handle(mut req: Request, ctx: &Ctx) {
-    if let Some((status, field, message)) = refusal(&req, ctx) {
-        return error(req, status, field, &message);
+fn is_json(req: &Request) -> bool {
+    req.header("Content-Type").is_some_and(|v| v.starts_with("application/json"))
+}
+
+/// What the head alone decides, before any body is read: a refusal (421, 403, 415) to send at
+/// once, or whether the route reads a body (which the transport then reads within [`MAX_BODY`]).
+pub(crate) fn before_body(req: &Request, ctx: &Ctx) -> Result<bool, Reply> {
+    if let Some(r) = refusal(req, ctx) {
+        return Err(r);
     }
-    let url = req.url().to_string();
-    let (path, q) = url.split_once('?').unwrap_or((&url, ""));
-    let method = req.method().clone();
-    // HEAD is GET without the body (tiny_http leaves the body out); the stream has no HEAD.
-    let route = match method {
-        Method::Head if path != "/api/events" => Method::Get,
-        ref m => m.clone(),
-    };
-    match (&route, path) {
-        (Method::Get, "/" | "/index.html") => reply(req, 200, "text/html; charset=utf-8", INDEX.into()),
-        (Method::Get, "/app.js") => reply(req, 200, "text/javascript; charset=utf-8", APP.into()),
-        (Method::Get, "/style.css") => reply(req, 200, "text/css; charset=utf-8", STYLE.into()),
-        (Method::Get, "/api/setup") => reply(req, 200, "application/json", ctx.setup.clone()),
-        (Method::Get, "/api/events") => ctx.jobs.hub.stream(req.into_writer()),
-        (Method::Post, "/api/run") => {
-            let v = match body(&mut req) {
+    if reads_body(req) && !is_json(req) {
+        return Err(error(415, "request", "expected a JSON body (Content-Type: application/json)"));
+    }
+    Ok(reads_body(req))
+}
+
+/// The JSON body of a request.
+fn body(req: &Request) -> Result<Value, Reply> {
+    if !is_json(req) {
+        return Err(error(415, "request", "expected a JSON body (Content-Type: application/json)"));
+    }
+    if req.body.len() > MAX_BODY {
+        return Err(too_large());
+    }
+    serde_json::from_slice(&req.body).map_err(|e| error(400, "request", &format!("the request body is not valid JSON: {e}")))
+}
+
+/// Answer one request (synchronous: building a model takes milliseconds).
+pub(crate) fn handle(req: &Request, ctx: &Ctx) -> Reply {
+    if let Some(r) = refusal(req, ctx) {
+        return r;
+    }
+    let (method, path, q) = (req.method.as_str(), req.path.as_str(), req.query.as_str());
+    // HEAD is GET without the body (the transport leaves the body out); the stream has no HEAD.
+    let route = if method == "HEAD" && path != "/api/events" { "GET" } else { method };
+    match (route, path) {
+        ("GET", "/" | "/index.html") => Reply::new(200, "text/html; charset=utf-8", INDEX),
+        ("GET", "/app.js") => Reply::new(200, "text/javascript; charset=utf-8", APP),
+        ("GET", "/style.css") => Reply::new(200, "text/css; charset=utf-8", STYLE),
+        ("GET", "/api/setup") => Reply::new(200, "application/json", ctx.setup.clone()),
+        ("GET", "/api/events") => match ctx.jobs.hub.subscribe() {
+            Some(sub) => Reply {
+                status: 200,
+                kind: "text/event-stream",
+                body: Body::Events(sub),
+                retry_after: None,
+            },
+            None => Reply {
+                retry_after: Some(RETRY_AFTER),
+                ..error(
+                    503,
+                    "events",
+                    &format!("{MAX_STREAMS} event streams are open, the most at once: retry later"),
+                )
+            },
+        },
+        ("POST", "/api/run") => {
+            let v = match body(req) {
                 Ok(v) => v,
-                Err((s, m)) => return error(req, s, "request", &m),
+                Err(r) => return r,
             };
             let spec: AlternativeSpec = match serde_path_to_error::deserialize(v) {
                 Ok(s) => s,
-                Err(e) => return error(req, 400, "request", &format!("`{}`: {}", e.path(), e.inner())),
+                Err(e) => return error(400, "request", &format!("`{}`: {}", e.path(), e.inner())),
             };
             match ctx.jobs.submit(&spec) {
-                Ok(v) => json_reply(req, 202, &v),
-                Err(e) => error(req, 422, &e.field, &e.message),
+                Ok(v) => json_reply(202, &v),
+                Err(e) => error(422, &e.field, &e.message),
             }
         }
-        (Method::Get, "/api/pins") => json_reply(req, 200, &ctx.jobs.pins()),
-        (Method::Post | Method::Delete, "/api/pin") => {
-            let job = match job_arg(q, "job") {
-                Ok(j) => j,
-                Err(m) => return error(req, 400, "job", &m),
-            };
-            if method == Method::Post {
-                match ctx.jobs.pin(job) {
-                    Ok(v) => json_reply(req, 200, &v),
-                    Err((s, m)) => error(req, s, "pin", &m),
-                }
-            } else {
-                json_reply(req, 200, &ctx.jobs.unpin(job))
-            }
-        }
-        (Method::Get, "/api/pair") => match (job_arg(q, "a"), job_arg(q, "b")) {
-            (Ok(a), Ok(b)) => match ctx.jobs.pair(a, b) {
-                Ok(v) => json_reply(req, 200, &v),
-                Err((s, m)) => error(req, s, "pair", &m),
+        ("GET", "/api/pins") => json_reply(200, &ctx.jobs.pins()),
+        ("POST" | "DELETE", "/api/pin") => match job_arg(q, "job") {
+            Err(m) => error(400, "job", &m),
+            Ok(job) if method == "POST" => match ctx.jobs.pin(job) {
+                Ok(v) => json_reply(200, &v),
+                Err((s, m)) => error(s, "pin", &m),
             },
-            (Err(m), _) | (_, Err(m)) => error(req, 400, "pair", &m),
+            Ok(job) => json_reply(200, &ctx.jobs.unpin(job)),
         },
-        (
-            _,
-            "/" | "/index.html" | "/app.js" | "/style.css" | "/api/setup" | "/api/events" | "/api/run" | "/api/pins" | "/api/pin"
-            | "/api/pair",
-        ) => error(req, 405, "method", &format!("{method} is not allowed on {path}")),
-        _ => error(req, 404, "path", &format!("no such page: {path}")),
+        ("GET", "/api/pair") => match (job_arg(q, "a"), job_arg(q, "b")) {
+            (Ok(a), Ok(b)) => match ctx.jobs.pair(a, b) {
+                Ok(v) => json_reply(200, &v),
+                Err((s, m)) => error(s, "pair", &m),
+            },
+            (Err(m), _) | (_, Err(m)) => error(400, "pair", &m),
+        },
+        _ if ROUTES.contains(&path) => error(405, "method", &format!("{method} is not allowed on {path}")),
+        _ => error(404, "path", &format!("no such page: {path}")),
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn queries_give_job_numbers_or_say_what_is_wrong() {
-        assert_eq!(job_arg("a=3&b=4", "b"), Ok(4));
-        assert!(job_arg("a=x", "a").unwrap_err().contains("expected a job number"));
-        assert!(job_arg("", "a").unwrap_err().contains("missing"));
-    }
-}
+#[path = "http_tests.rs"]
+mod tests;
