@@ -19,6 +19,7 @@
 //! | head ([`transport::HEADER_TIMEOUT`]), also idle keep-alive | 10 s | closed |
 //! | body ([`transport::BODY_TIMEOUT`]) | 10 s | 408, closed |
 //! | a write without progress ([`deadline::WRITE_TIMEOUT`]) | 10 s | closed |
+//! | the kernel's send buffer per connection ([`transport::SEND_BUFFER`]) | 128 KiB | writes wait |
 //! | connections ([`MAX_CONNECTIONS`]) | 128 | the one idle longest is closed; if all are busy, 503 with `Retry-After: 1`, closed |
 //! | event streams ([`events::MAX_STREAMS`]) | 16 | 503 with `Retry-After: 1` |
 //! | frames queued per stream ([`events::STREAM_QUEUE`]) | 32 | the stream ends |

@@ -35,6 +35,10 @@ pub const MAX_HEADERS: usize = 64;
 pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 /// Longest wait for a request's whole body (408 and closed beyond).
 pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
+/// The kernel's send buffer of a connection, in bytes (Linux doubles it). Fixed rather than
+/// grown by the kernel (up to 4 MiB), so that a client that stops reading holds little there and
+/// its event stream fills its queue, and is dropped, soon.
+pub const SEND_BUFFER: usize = 128 * 1024;
 
 const SECURITY: [(&str, &str); 3] = [
     ("cache-control", "no-store"),
@@ -77,6 +81,7 @@ pub(crate) async fn accept(listener: TcpListener, ctx: Arc<Ctx>, mut stop: watch
             continue;
         };
         let _ = sock.set_nodelay(true);
+        let _ = socket2::SockRef::from(&sock).set_send_buffer_size(SEND_BUFFER);
         let io = TokioIo::new(WriteDeadline::new(sock, WRITE_TIMEOUT));
         let (ctx, marker) = (ctx.clone(), ticket.marker());
         let conn = h1.serve_connection(io, service_fn(move |req| answer(req, ctx.clone(), marker.clone())));
