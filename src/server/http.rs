@@ -20,11 +20,12 @@
 
 use std::sync::Arc;
 
-use bytes::Bytes;
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use super::events::{MAX_STREAMS, Subscription};
+use super::events::MAX_STREAMS;
 use super::jobs::Jobs;
+use super::message::json_reply;
+pub(crate) use super::message::{Body, Reply, Request, error, too_large};
 use crate::commands::serve::AlternativeSpec;
 
 /// Largest request body, in bytes.
@@ -56,79 +57,6 @@ pub struct Ctx {
     pub setup: String,
     /// Which hosts, origins and tokens are accepted.
     pub guard: super::guard::Guard,
-}
-
-/// A request as the routes see it.
-#[derive(Debug, Default)]
-pub(crate) struct Request {
-    /// `GET`, `POST`, ... as sent.
-    pub method: String,
-    pub path: String,
-    /// The query string, without its `?` (empty if none).
-    pub query: String,
-    /// Names and values as sent (values not UTF-8 are read lossily).
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-}
-
-impl Request {
-    /// The value of the header `name` (any case), if present.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// What a reply carries.
-pub(crate) enum Body {
-    Bytes(Bytes),
-    /// The event stream: the transport sends its frames as they come.
-    Events(Subscription),
-}
-
-/// A reply as the routes make it.
-pub(crate) struct Reply {
-    pub status: u16,
-    pub kind: &'static str,
-    pub body: Body,
-    /// Seconds, for 503.
-    pub retry_after: Option<u32>,
-}
-
-impl Reply {
-    fn new(status: u16, kind: &'static str, body: impl Into<Bytes>) -> Reply {
-        Reply {
-            status,
-            kind,
-            body: Body::Bytes(body.into()),
-            retry_after: None,
-        }
-    }
-
-    /// The text of a reply that is not a stream (tests and logs).
-    #[cfg(test)]
-    pub fn text(&self) -> String {
-        match &self.body {
-            Body::Bytes(b) => String::from_utf8_lossy(b).into_owned(),
-            Body::Events(_) => "(event stream)".into(),
-        }
-    }
-}
-
-fn json_reply(status: u16, v: &Value) -> Reply {
-    Reply::new(status, "application/json", v.to_string())
-}
-
-/// A JSON error `{field, message}`.
-pub(crate) fn error(status: u16, field: &str, message: &str) -> Reply {
-    json_reply(status, &json!({"field": field, "message": message}))
-}
-
-/// 413: a body over [`MAX_BODY`].
-pub(crate) fn too_large() -> Reply {
-    error(413, "request", &format!("the request body is larger than {MAX_BODY} bytes"))
 }
 
 /// The value of `name` in a query string.
@@ -183,6 +111,10 @@ fn is_json(req: &Request) -> bool {
     req.header("Content-Type").is_some_and(|v| v.starts_with("application/json"))
 }
 
+fn not_json() -> Reply {
+    error(415, "request", "expected a JSON body (Content-Type: application/json)")
+}
+
 /// What the head alone decides, before any body is read: a refusal (421, 403, 415) to send at
 /// once, or whether the route reads a body (which the transport then reads within [`MAX_BODY`]).
 pub(crate) fn before_body(req: &Request, ctx: &Ctx) -> Result<bool, Reply> {
@@ -190,7 +122,7 @@ pub(crate) fn before_body(req: &Request, ctx: &Ctx) -> Result<bool, Reply> {
         return Err(r);
     }
     if reads_body(req) && !is_json(req) {
-        return Err(error(415, "request", "expected a JSON body (Content-Type: application/json)"));
+        return Err(not_json());
     }
     Ok(reads_body(req))
 }
@@ -198,7 +130,7 @@ pub(crate) fn before_body(req: &Request, ctx: &Ctx) -> Result<bool, Reply> {
 /// The JSON body of a request.
 fn body(req: &Request) -> Result<Value, Reply> {
     if !is_json(req) {
-        return Err(error(415, "request", "expected a JSON body (Content-Type: application/json)"));
+        return Err(not_json());
     }
     if req.body.len() > MAX_BODY {
         return Err(too_large());
@@ -215,10 +147,10 @@ pub(crate) fn handle(req: &Request, ctx: &Ctx) -> Reply {
     // HEAD is GET without the body (the transport leaves the body out); the stream has no HEAD.
     let route = if method == "HEAD" && path != "/api/events" { "GET" } else { method };
     match (route, path) {
-        ("GET", "/" | "/index.html") => Reply::new(200, "text/html; charset=utf-8", INDEX),
-        ("GET", "/app.js") => Reply::new(200, "text/javascript; charset=utf-8", APP),
-        ("GET", "/style.css") => Reply::new(200, "text/css; charset=utf-8", STYLE),
-        ("GET", "/api/setup") => Reply::new(200, "application/json", ctx.setup.clone()),
+        ("GET", "/" | "/index.html") => Reply::bytes(200, "text/html; charset=utf-8", INDEX),
+        ("GET", "/app.js") => Reply::bytes(200, "text/javascript; charset=utf-8", APP),
+        ("GET", "/style.css") => Reply::bytes(200, "text/css; charset=utf-8", STYLE),
+        ("GET", "/api/setup") => Reply::bytes(200, "application/json", ctx.setup.clone()),
         ("GET", "/api/events") => match ctx.jobs.hub.subscribe() {
             Some(sub) => Reply {
                 status: 200,

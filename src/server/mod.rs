@@ -1,7 +1,7 @@
 //! `blocsim serve`: a local web page to edit a what-if and watch its paired differences against
 //! the baseline tighten as runs arrive. The server sits above [`crate::commands`] (it calls
-//! [`crate::commands::serve`], never the CLI): [`http`] answers requests (routes without sockets),
-//! [`transport`] carries them over HTTP/1.1, [`jobs`] runs one job at a time, [`events`] streams
+//! [`crate::commands::serve`], never the CLI): [`http`] answers requests (routes that take a plain request and
+//! give a plain reply, without sockets), [`transport`] carries them over HTTP/1.1, [`jobs`] runs one job at a time, [`events`] streams
 //! progress as server-sent events, [`setup`] describes the baseline to the page, [`guard`] refuses
 //! requests that do not come from the server's own page. The page itself (`assets/serve/`) is
 //! compiled into the binary. It binds to 127.0.0.1 unless told otherwise; nothing is written to disk.
@@ -30,6 +30,7 @@ pub mod events;
 pub mod guard;
 pub mod http;
 pub mod jobs;
+mod message;
 pub mod setup;
 pub mod transport;
 

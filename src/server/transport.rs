@@ -109,17 +109,19 @@ async fn answer(req: hyper::Request<Incoming>, ctx: Arc<Ctx>, marker: Marker) ->
             .collect(),
         body: Vec::new(),
     };
-    let reply = match http::before_body(&r, &ctx) {
+    let read = match http::before_body(&r, &ctx) {
+        Err(refused) => Err(refused),
+        Ok(true) => read_body(body).await,
+        Ok(false) => Ok(Vec::new()),
+    };
+    let reply = match read {
         Err(reply) => reply,
-        Ok(reads) => match if reads { read_body(body).await } else { Ok(Vec::new()) } {
-            Err(reply) => reply,
-            Ok(bytes) => {
-                r.body = bytes;
-                tokio::task::spawn_blocking(move || http::handle(&r, &ctx))
-                    .await
-                    .unwrap_or_else(|e| http::error(500, "server", &format!("the route failed: {e}")))
-            }
-        },
+        Ok(bytes) => {
+            r.body = bytes;
+            tokio::task::spawn_blocking(move || http::handle(&r, &ctx))
+                .await
+                .unwrap_or_else(|e| http::error(500, "server", &format!("the route failed: {e}")))
+        }
     };
     Ok(response(reply, busy))
 }

@@ -12,7 +12,7 @@ Usage: python3 tests/hostile/test_hostile.py [path/to/blocsim]   (default target
 """
 import http.client
 import json
-import os
+import resource
 import selectors
 import socket
 import subprocess
@@ -454,6 +454,10 @@ def main():
         print(f"hostile test: {binary} is not built (cargo build --release)", file=sys.stderr)
         print("0 passed, 1 failed")
         return 1
+    # 300 slow clients and 128 stuck ones need file descriptors on both sides (the server inherits this).
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < 4096:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (4096 if hard == resource.RLIM_INFINITY else min(4096, hard), hard))
     srv = Server(binary)
     passed = failed = 0
     try:
