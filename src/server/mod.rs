@@ -142,3 +142,43 @@ impl Server {
         runtime.shutdown_timeout(Duration::from_secs(1));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+
+    use super::*;
+
+    #[test]
+    fn a_stopper_on_another_thread_ends_run_the_streams_and_the_socket() {
+        let opts = ServeOptions {
+            scenario: "baseline".into(),
+            port: 0,
+            bind: "127.0.0.1".parse().unwrap(),
+            threads: Some(1),
+        };
+        let server = Server::bind(&opts).unwrap();
+        let (addr, stopper) = (server.addr, server.stopper());
+        let (done, returned) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            server.run();
+            let _ = done.send(());
+        });
+        let mut stream = TcpStream::connect(addr).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        write!(stream, "GET /api/events HTTP/1.1\r\nHost: {addr}\r\n\r\n").unwrap();
+        let mut head = [0u8; 12];
+        stream.read_exact(&mut head).unwrap();
+        assert_eq!(&head, b"HTTP/1.1 200");
+        stopper.clone().stop();
+        returned.recv_timeout(Duration::from_secs(3)).expect("run returned");
+        // The stream ends (closed or reset), rather than waiting for the read timeout.
+        if let Err(e) = stream.read_to_end(&mut Vec::new()) {
+            use std::io::ErrorKind::{TimedOut, WouldBlock};
+            assert!(!matches!(e.kind(), WouldBlock | TimedOut), "the stream did not end: {e}");
+        }
+        assert!(TcpStream::connect(addr).is_err(), "still listening");
+        stopper.stop(); // the server is gone: nothing to do
+    }
+}
