@@ -25,7 +25,7 @@ use serde_json::Value;
 use super::events::MAX_STREAMS;
 use super::jobs::Jobs;
 use super::message::json_reply;
-pub(crate) use super::message::{Body, Reply, Request, error, too_large};
+pub(crate) use super::message::{Body, Reply, Request, error};
 use crate::commands::serve::AlternativeSpec;
 
 /// Largest request body, in bytes.
@@ -57,6 +57,11 @@ pub struct Ctx {
     pub setup: String,
     /// Which hosts, origins and tokens are accepted.
     pub guard: super::guard::Guard,
+}
+
+/// 413: a body over [`MAX_BODY`].
+pub(crate) fn too_large() -> Reply {
+    error(413, "request", &format!("the request body is larger than {MAX_BODY} bytes"))
 }
 
 /// The value of `name` in a query string.

@@ -5,7 +5,6 @@ use bytes::Bytes;
 use serde_json::{Value, json};
 
 use super::events::Subscription;
-use super::http::MAX_BODY;
 
 /// A request as the routes see it.
 #[derive(Debug, Default)]
@@ -77,9 +76,4 @@ pub(crate) fn json_reply(status: u16, v: &Value) -> Reply {
 /// A JSON error `{field, message}`.
 pub(crate) fn error(status: u16, field: &str, message: &str) -> Reply {
     json_reply(status, &json!({"field": field, "message": message}))
-}
-
-/// 413: a body over [`MAX_BODY`].
-pub(crate) fn too_large() -> Reply {
-    error(413, "request", &format!("the request body is larger than {MAX_BODY} bytes"))
 }
