@@ -403,6 +403,18 @@ def bodies_over_the_limit(srv):
 
 
 def body_that_never_comes(srv):
+    """A promised body that never comes gets 408 and is closed after BODY_TIMEOUT; meanwhile a
+    keep-alive connection left idle after its answer is closed after HEADER_TIMEOUT."""
+    idle = connect(srv, timeout=HEADER_TIMEOUT + 5)
+    idle.sendall(f"GET /api/pins HTTP/1.1\r\nHost: {srv.host}\r\n\r\n".encode())
+    answer = b""
+    while b"\r\n\r\n" not in answer or not answer.endswith(b"}"):
+        more = idle.recv(65536)
+        if not more:
+            break
+        answer += more
+    answered = time.monotonic()
+    expect(status_of(answer), 200, "the keep-alive request")
     head = (f"POST /api/run HTTP/1.1\r\nHost: {srv.host}\r\n{srv.page_headers()}"
             f"Content-Type: application/json\r\nContent-Length: {MAX_BODY}\r\n\r\n{{\"start\":").encode()
     s = connect(srv, timeout=BODY_TIMEOUT + 5)
@@ -410,12 +422,17 @@ def body_that_never_comes(srv):
     try:
         s.sendall(head)
         reply = read_reply(s)
+        took = time.monotonic() - t
+        rest = read_reply(idle)
+        idle_for = time.monotonic() - answered
     finally:
         s.close()
-    took = time.monotonic() - t
+        idle.close()
     assert status_of(reply) in (408, None), reply[:200]
     assert BODY_TIMEOUT - 1 <= took <= BODY_TIMEOUT + 3, f"closed after {took:.1f} s"
-    return f"{status_of(reply) or 'closed'} after {took:.1f} s"
+    expect(rest, b"", "what the idle keep-alive connection received")
+    assert HEADER_TIMEOUT - 1 <= idle_for <= HEADER_TIMEOUT + 3, f"idle keep-alive closed after {idle_for:.1f} s"
+    return f"{status_of(reply) or 'closed'} after {took:.1f} s; idle keep-alive closed after {idle_for:.1f} s"
 
 
 def bad_requests(srv):
