@@ -11,7 +11,7 @@
 //! queue holds [`STREAM_QUEUE`] frames, and a page that stops reading until its queue is full is
 //! dropped (its stream ends) rather than buffered for. Frames are shared between the queues, so
 //! the memory held is that of at most [`STREAM_QUEUE`] distinct frames. A stream's slot is freed as
-//! soon as its connection is gone (the transport drops the [`Subscription`]). An idle stream
+//! soon as its connection is gone (the transport drops the `Subscription`). An idle stream
 //! carries a comment every [`KEEPALIVE`].
 
 use std::convert::Infallible;

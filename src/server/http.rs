@@ -1,5 +1,5 @@
-//! The routes, the answers to bad requests, and nothing of sockets: a [`Request`] (method, path,
-//! query, headers, body) goes in, a [`Reply`] (status, content type, body or event stream,
+//! The routes, the answers to bad requests, and nothing of sockets: a `Request` (method, path,
+//! query, headers, body) goes in, a `Reply` (status, content type, body or event stream,
 //! optional `Retry-After`) comes out, so every route is tested without a connection. The
 //! transport ([`super::transport`]) reads the request within its limits and writes the reply.
 //!

@@ -1,10 +1,11 @@
 //! `blocsim serve`: a local web page to edit a what-if and watch its paired differences against
 //! the baseline tighten as runs arrive. The server sits above [`crate::commands`] (it calls
-//! [`crate::commands::serve`], never the CLI): [`http`] answers requests (routes that take a plain request and
-//! give a plain reply, without sockets), [`transport`] carries them over HTTP/1.1, [`jobs`] runs one job at a time, [`events`] streams
-//! progress as server-sent events, [`setup`] describes the baseline to the page, [`guard`] refuses
-//! requests that do not come from the server's own page. The page itself (`assets/serve/`) is
-//! compiled into the binary. It binds to 127.0.0.1 unless told otherwise; nothing is written to disk.
+//! [`crate::commands::serve`], never the CLI): [`http`] answers requests (routes that take a plain
+//! request and give a plain reply, without sockets), [`transport`] carries them over HTTP/1.1,
+//! [`jobs`] runs one job at a time, [`events`] streams progress as server-sent events, [`setup`]
+//! describes the baseline to the page, [`guard`] refuses requests that do not come from the
+//! server's own page. The page itself (`assets/serve/`) is compiled into the binary. It binds to
+//! 127.0.0.1 unless told otherwise; nothing is written to disk.
 //!
 //! HTTP comes from hyper on a tokio runtime of [`WORKERS`] threads (the routes run on its blocking
 //! pool, at most [`MAX_BLOCKING`] threads; the simulation on its own rayon pool). Every request
@@ -18,7 +19,7 @@
 //! | body ([`http::MAX_BODY`]) | 64 KiB | 413 (on `Content-Length` before reading; chunked: at the limit), closed |
 //! | head ([`transport::HEADER_TIMEOUT`]), also idle keep-alive | 10 s | closed |
 //! | body ([`transport::BODY_TIMEOUT`]) | 10 s | 408, closed |
-//! | a write without progress ([`deadline::WRITE_TIMEOUT`]) | 10 s | closed |
+//! | a write without progress ([`WRITE_TIMEOUT`]) | 10 s | closed |
 //! | the kernel's send buffer per connection ([`transport::SEND_BUFFER`]) | 128 KiB | writes wait |
 //! | connections ([`MAX_CONNECTIONS`]) | 128 | the one idle longest is closed; if all are busy, 503 with `Retry-After: 1`, closed |
 //! | event streams ([`events::MAX_STREAMS`]) | 16 | 503 with `Retry-After: 1` |

@@ -1,9 +1,9 @@
 //! HTTP/1.1 on sockets: hyper on the server's small tokio runtime. The accept loop admits a
-//! connection ([`super::conns`]) or answers 503 itself; each connection is one task, with hyper's
+//! connection (`conns.rs`) or answers 503 itself; each connection is one task, with hyper's
 //! limits on the head ([`MAX_HEAD`], [`MAX_HEADERS`], [`HEADER_TIMEOUT`]: 431 or 400 as hyper
-//! answers malformed heads, closed on timeout), a deadline on writes ([`super::deadline`]) and one
-//! on the body ([`BODY_TIMEOUT`]). A request becomes an [`http::Request`]; the routes run on
-//! tokio's blocking pool, and their [`http::Reply`] becomes the response.
+//! answers malformed heads, closed on timeout), a deadline on writes (`deadline.rs`) and one
+//! on the body ([`BODY_TIMEOUT`]). A request becomes an `http::Request`; the routes run on
+//! tokio's blocking pool, and their `http::Reply` becomes the response.
 
 use std::convert::Infallible;
 use std::pin::Pin;
@@ -49,7 +49,7 @@ const SECURITY: [(&str, &str); 3] = [
     ),
 ];
 
-/// The answer to a connection beyond [`super::conns::MAX_CONNECTIONS`], written by the accept loop.
+/// The answer to a connection beyond [`super::MAX_CONNECTIONS`], written by the accept loop.
 const FULL: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n\
 Connection: close\r\nContent-Length: 74\r\n\r\n{\"field\":\"connections\",\"message\":\"too many open connections: retry later\"}";
 
