@@ -201,7 +201,7 @@ def a_hundred_thousand_headers(srv):
     lines = b"".join(b"X-H%d: v\r\n" % i for i in range(1000))
     status, sent = send_until_answered(srv, head, lines, 100 * len(lines))
     expect(status, 431, "100,000 headers")
-    return f"431 after {sent // 1024} KiB"
+    return f"431 once {sent // 1024} KiB were pushed into the socket"
 
 
 def slowloris(srv):
