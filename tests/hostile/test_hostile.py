@@ -320,9 +320,10 @@ def read_events_until(s, marker, seconds):
 
 
 def stream_reader_that_stops_reading(srv):
-    """A page that opens the stream and reads nothing while a job sends 2.5 MB of progress: its
-    queue fills and the server drops it (its stream ends without the final event), while a page
-    that reads gets every event to the final one."""
+    """A page that opens the stream and reads nothing while jobs send a few MB of news (progress is
+    throttled, so 24 short jobs from 24 tabs, queued one after another, each with its `queued`,
+    `started`, `progress` and `final` events): its queue fills and the server drops it (its stream
+    ends without the last job's final event), while a page that reads gets every event to it."""
     stalled = socket.socket()
     stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     stalled.connect(("127.0.0.1", srv.port))
@@ -330,16 +331,18 @@ def stream_reader_that_stops_reading(srv):
     reader = connect(srv)
     reader.sendall(f"GET /api/events HTTP/1.1\r\nHost: {srv.host}\r\n\r\n".encode())
     try:
-        spec = json.dumps({"start": "dsr-surge", "runs": 2000, "seed": 1}).encode()
-        status, reply = request(srv, "POST", "/api/run", srv.page_headers() + "Content-Type: application/json\r\n", spec)
-        expect(status, 202, "the job")
+        for tab in range(24):
+            spec = json.dumps({"start": "dsr-surge", "runs": 40, "seed": tab, "tab": f"t{tab}"}).encode()
+            status, reply = request(srv, "POST", "/api/run", srv.page_headers() + "Content-Type: application/json\r\n", spec)
+            expect(status, 202, f"job of tab {tab}")
         job = json.loads(reply.partition(b"\r\n\r\n")[2])["job"]
-        data, _ = read_events_until(reader, f"event: final\nid: {job}\n".encode(), 60)
-        assert f"event: final\nid: {job}\n".encode() in data, f"the reading page got no final event ({len(data)} bytes)"
-        got, ended = read_events_until(stalled, b"event: final\n", 5)
+        last = f"event: final\nid: {job}\n".encode()
+        data, _ = read_events_until(reader, last, 60)
+        assert last in data, f"the reading page got no final event of the last job ({len(data)} bytes)"
+        got, ended = read_events_until(stalled, last, 5)
         assert ended, f"the stalled stream was still open ({len(got)} bytes read)"
-        assert b"event: final\n" not in got, "the stalled stream got every event: nothing was dropped"
-        return f"reader {len(data) // 1024} KiB to the final event; stalled page dropped after {len(got) // 1024} KiB"
+        assert last not in got, "the stalled stream got every event: nothing was dropped"
+        return f"reader {len(data) // 1024} KiB to the last final event; stalled page dropped after {len(got) // 1024} KiB"
     finally:
         stalled.close()
         reader.close()
