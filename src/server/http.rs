@@ -156,6 +156,18 @@ fn body(req: &Request) -> Result<Value, Reply> {
     serde_json::from_slice(&req.body).map_err(|e| error(400, "request", &format!("the request body is not valid JSON: {e}")))
 }
 
+/// The answer to a submitted job: 202, 422 beside the field, or 503 when the queue is full.
+fn submitted(r: Result<Value, crate::commands::serve::InputError>) -> Reply {
+    match r {
+        Ok(v) => json_reply(202, &v),
+        Err(e) if e.field == super::jobs::BUSY => Reply {
+            retry_after: Some(RETRY_AFTER),
+            ..error(503, &e.field, &e.message)
+        },
+        Err(e) => error(422, &e.field, &e.message),
+    }
+}
+
 /// Answer one request (synchronous: building a model takes milliseconds).
 pub(crate) fn handle(req: &Request, ctx: &Ctx) -> Reply {
     if let Some(r) = refusal(req, ctx) {
@@ -186,17 +198,11 @@ pub(crate) fn handle(req: &Request, ctx: &Ctx) -> Reply {
             },
         },
         ("POST", "/api/run") => match parse::<AlternativeSpec>(req) {
-            Ok(spec) => match ctx.jobs.submit(&spec) {
-                Ok(v) => json_reply(202, &v),
-                Err(e) => error(422, &e.field, &e.message),
-            },
+            Ok(spec) => submitted(ctx.jobs.submit(&spec)),
             Err(r) => r,
         },
         ("POST", "/api/response") => match parse::<ResponseSpec>(req) {
-            Ok(spec) => match ctx.jobs.submit_response(&spec) {
-                Ok(v) => json_reply(202, &v),
-                Err(e) => error(422, &e.field, &e.message),
-            },
+            Ok(spec) => submitted(ctx.jobs.submit_response(&spec)),
             Err(r) => r,
         },
         ("GET", "/api/watch") => match (job_arg(q, "job"), number_arg(q, "run", "RUN", "a run number, from 0")) {

@@ -2,7 +2,8 @@
 //! the CLI's message, and nothing is queued). Each page (browser tab) owns its jobs: a tab's new
 //! job cancels only that tab's earlier one, which says so in its `cancelled` event; jobs of
 //! different tabs wait their turn in order (one runs at a time, on all the workers), and a
-//! waiting job is told how many are ahead of it. A request without a tab counts as one tab.
+//! waiting job is told how many are ahead of it. A request without a tab counts as one tab. At
+//! most [`MAX_QUEUED`] jobs run or wait at once (503 beyond).
 //!
 //! Finished comparisons are kept (the last [`RECENT`]) so that one can be pinned (at most
 //! [`MAX_PINS`]) or one of its runs watched; two pinned alternatives are compared with each other
@@ -27,6 +28,10 @@ use news::progress_json;
 pub const MAX_PINS: usize = 3;
 /// Finished comparisons kept for pinning and watching.
 pub const RECENT: usize = 4;
+/// Most jobs running or waiting at once (each waiting job holds a thread and its model).
+pub const MAX_QUEUED: usize = 32;
+/// The field of the refusal when [`MAX_QUEUED`] jobs are there (answered 503, not 422).
+pub const BUSY: &str = "busy";
 /// Longest tab name a page may send.
 const MAX_TAB: usize = 64;
 
@@ -95,14 +100,20 @@ impl Jobs {
                 message: format!("tab: expected up to {MAX_TAB} letters, digits and `-`"),
             });
         }
+        let mut queue = lock(&self.queue);
+        if queue.len() >= MAX_QUEUED {
+            return Err(InputError {
+                field: BUSY.into(),
+                message: format!("{MAX_QUEUED} jobs are already running or waiting: try again when one has finished"),
+            });
+        }
         let id = self.next.fetch_add(1, Ordering::SeqCst);
         let ticket = Arc::new(Ticket::default());
-        if let Some((old, t)) = lock(&self.tabs).insert(format!("{kind}/{tab}"), (id, ticket.clone())) {
+        if let Some((_, t)) = lock(&self.tabs).insert(format!("{kind}/{tab}"), (id, ticket.clone())) {
             *lock(&t.reason) = format!("replaced by job {id}, a later request from the same page");
             t.flag.store(true, Ordering::SeqCst);
-            let _ = old;
         }
-        lock(&self.queue).push_back(id);
+        queue.push_back(id);
         Ok((id, ticket))
     }
 
@@ -137,6 +148,7 @@ impl Jobs {
     }
 
     fn end_turn(&self, id: u64) {
+        lock(&self.tabs).retain(|_, (j, _)| *j != id);
         lock(&self.queue).retain(|&j| j != id);
         self.turn.notify_all();
     }
@@ -157,6 +169,7 @@ impl Jobs {
         let jobs = self.clone();
         std::thread::spawn(move || {
             if !jobs.wait_turn(id, &ticket) {
+                lock(&jobs.tabs).retain(|_, (j, _)| *j != id);
                 return jobs.cancelled(id, &ticket);
             }
             match work(&jobs, &ticket) {

@@ -672,3 +672,17 @@ fn a_response_curves_points_are_compare_with_each_value() {
         assert_eq!((status, reply["field"].as_str()), (422, Some(field)), "{spec}: {body}");
     }
 }
+
+#[test]
+fn the_queue_of_jobs_is_bounded_and_a_full_one_says_retry() {
+    let s = serve();
+    for tab in 0..32 {
+        let (status, reply) = post_run(&s, &format!(r#"{{"start":"eurostack","runs":20000,"seed":1,"tab":"t{tab}"}}"#));
+        assert_eq!(status, 202, "job {tab}: {reply}");
+    }
+    let (status, reply) = post_run(&s, r#"{"start":"eurostack","runs":20000,"seed":1,"tab":"t32"}"#);
+    assert_eq!((status, reply["field"].as_str()), (503, Some("busy")), "{reply}");
+    // The same tab replacing its own job still gets in: its old job leaves the queue.
+    let (status, reply) = post_run(&s, r#"{"start":"eurostack","runs":30,"seed":1,"tab":"t31"}"#);
+    assert!(status == 202 || status == 503, "{reply}");
+}

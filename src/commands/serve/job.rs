@@ -154,7 +154,7 @@ impl Explorer {
         let started = Instant::now();
         let (runs, seed, base, layout) = (alt.runs, alt.seed, &*self.baseline, self.baseline.layout);
         let entry = self.cached(seed, runs);
-        let mut cached = entry.lock().unwrap_or_else(|p| p.into_inner());
+        let mut cached = entry.runs.lock().unwrap_or_else(|p| p.into_inner());
         let mut sums = PairedSums::new(base, &alt.model, seed)?;
         let (mut hist_base, mut hist_alt) = (Hist::new(&layout), Hist::new(&layout));
         let mut points = Vec::with_capacity(runs as usize);
@@ -185,6 +185,7 @@ impl Explorer {
                 hist_alt.add(&a.counts);
                 points.push(a.point);
             }
+            entry.len.store(cached.len(), std::sync::atomic::Ordering::SeqCst);
             done = end;
             let t = started.elapsed().as_secs_f64();
             let due = last_update.is_none_or(|l| t - l >= UPDATE_EVERY.max(t / 16.0)) || done == runs;

@@ -31,6 +31,7 @@ pub mod spec;
 pub mod watch;
 
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
@@ -67,8 +68,15 @@ pub const MAX_SERVE_RUNS: u64 = 20_000;
 const CACHE_ENTRIES: usize = 4;
 
 type CacheKey = (String, u64, u64);
-/// The baseline's runs for one key, filled as jobs go.
-type CachedRuns = Arc<Mutex<Vec<job::Side>>>;
+
+/// The baseline's runs for one key, filled as jobs go. The job that fills them holds the lock for
+/// its whole run; how many there are is also kept apart, so that asking never waits for that job.
+#[derive(Default)]
+struct Cached {
+    runs: Mutex<Vec<job::Side>>,
+    len: AtomicUsize,
+}
+type CachedRuns = Arc<Cached>;
 
 /// The baseline and its cached runs.
 pub struct Explorer {
@@ -135,13 +143,14 @@ impl Explorer {
         if cache.len() >= CACHE_ENTRIES {
             cache.remove(0);
         }
-        let e = Arc::new(Mutex::new(Vec::new()));
+        let e = Arc::new(Cached::default());
         cache.push((key, e.clone()));
         e
     }
 
-    /// Runs of the baseline already cached for (seed, runs).
+    /// Runs of the baseline already cached for (seed, runs) (without waiting for a job that is
+    /// filling them).
     pub fn cached_runs(&self, seed: u64, runs: u64) -> usize {
-        self.cached(seed, runs).lock().map(|v| v.len()).unwrap_or(0)
+        self.cached(seed, runs).len.load(Ordering::SeqCst)
     }
 }
