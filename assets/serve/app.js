@@ -270,6 +270,12 @@ async function submit() {
     return;
   }
   clearErrors();
+  if (r.status === 503) {
+    // The server's queue is full: nothing is wrong with the input; try again later.
+    ui.input = null;
+    jobState("cancelled", plain(body.message) + " (press “run again”)");
+    return;
+  }
   if (r.status !== 202) {
     showError(body.field, body.message);
     $("export").disabled = true;
