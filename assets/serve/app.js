@@ -293,7 +293,8 @@ async function submit() {
   $("export").disabled = false;
   // What was drawn for the previous alternative no longer describes this one.
   if (watched) { watched = null; renderWatch(); $("watch-note").textContent = "The alternative changed: load a run of the new result."; }
-  if (respDoc) $("resp-status").textContent += " — drawn for an earlier edit of the alternative: press Draw again";
+  const stale = " — drawn for an earlier edit of the alternative: press Draw again";
+  if (respDoc && !$("resp-status").textContent.endsWith(stale)) $("resp-status").textContent += stale;
   const cached = body.cached_baseline_runs >= body.runs ? " (baseline cached)" : "";
   $("bar-fill").style.width = "0%";
   jobState("running", "job " + job + ": " + body.name + " vs " + setup.baseline + ", " + body.runs + " runs, seed " + body.seed + cached);
