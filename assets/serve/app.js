@@ -927,6 +927,8 @@ function onProgress(d) {
 function onFinal(doc) {
   finalDoc = doc;
   document.body.dataset.finalJob = job;
+  $("bar-fill").style.width = "100%";
+  $("bar").setAttribute("aria-valuenow", 100);
   jobState("final", `${doc.runs} / ${doc.runs} runs in ${last ? last.elapsed.toFixed(1) : "?"} s: final`);
   $("watch-run").max = doc.runs - 1;
   renderAll(false);
