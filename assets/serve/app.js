@@ -344,7 +344,6 @@ function renderTable(doc, provisional) {
   const tb = $("table").querySelector("tbody");
   tb.textContent = "";
   for (const o of rows(doc, (m) => m === family)) {
-    const k = doc.frameworks ? 0 : setup.frameworks.indexOf(o.framework);
     const tr = el("tr", { "data-outcome": o.outcome, "data-family": o.family, "data-domain": o.domain, "data-framework": o.framework,
       "data-diff-mean": String(o.diff_mean), "data-ci-low": String(o.ci_low), "data-ci-high": String(o.ci_high),
       "data-p-higher": String(o.p_higher) });
@@ -354,7 +353,6 @@ function renderTable(doc, provisional) {
     tr.append(el("td", {}, o.domain), sw, el("td", {}, pct(o.baseline_mean)), el("td", {}, pct(o.alternative_mean)),
       el("td", { class: sig ? "strong" : "" }, pp(o.diff_mean)), el("td", {}, "[" + pp(o.ci_low) + ", " + pp(o.ci_high) + "]"),
       el("td", {}, o.p_higher.toFixed(2)));
-    void k;
     tb.appendChild(tr);
   }
   for (const id of ["table", "indices", "movers"]) $(id).classList.toggle("provisional", provisional);
@@ -411,6 +409,17 @@ function renderForest(doc) {
     svg.append(sv("circle", { cx: x(o.diff_mean), cy: y, r: 3.5, fill: c }));
   });
   box.appendChild(svg);
+}
+
+// An SVG path through points [x, y] (pixels).
+function pathOf(points) {
+  return points.map(([x, y], i) => (i ? "L" : "M") + x.toFixed(1) + "," + y.toFixed(1)).join("");
+}
+
+// A vertical axis title, centred on the plot between `top` and `bottom` (pixels).
+function yTitle(svg, top, bottom, text) {
+  const mid = (top + bottom) / 2;
+  svg.append(sv("text", { x: 12, y: mid, class: "axis", "text-anchor": "middle", transform: `rotate(-90 12 ${mid})` }, text));
 }
 
 function niceTicks(lo, hi, n) {
@@ -509,17 +518,17 @@ function renderFan() {
     }
   });
   svg.append(sv("text", { x: (L + W - R) / 2, y: H - 4, class: "axis", "text-anchor": "middle" }, "year"));
-  svg.append(sv("text", { x: 12, y: (T + H - B) / 2, class: "axis", "text-anchor": "middle", transform: `rotate(-90 12 ${(T + H - B) / 2})` }, "share of states (%)"));
+  yTitle(svg, T, H - B, "share of states (%)");
   if (last) {
     const band = (b, q) => years.map((_, t) => b[(t * D + d) * K + k][q]);
     const area = (b, c, op) => {
       const lo = band(b, 0), hi = band(b, 2);
-      let p = hi.map((v, t) => (t ? "L" : "M") + x(t).toFixed(1) + "," + y(v).toFixed(1)).join("");
+      let p = pathOf(hi.map((v, t) => [x(t), y(v)]));
       p += lo.map((v, t) => "L" + x(years.length - 1 - t).toFixed(1) + "," + y(lo[years.length - 1 - t]).toFixed(1)).join("") + "Z";
       svg.append(sv("path", { d: p, fill: c, "fill-opacity": op }));
     };
     const line = (b, c, dash) => {
-      const p = band(b, 1).map((v, t) => (t ? "L" : "M") + x(t).toFixed(1) + "," + y(v).toFixed(1)).join("");
+      const p = pathOf(band(b, 1).map((v, t) => [x(t), y(v)]));
       svg.append(sv("path", { d: p, fill: "none", stroke: c, "stroke-width": 2, "stroke-dasharray": dash }));
     };
     area(last.bands.baseline, "#888888", 0.25);
@@ -646,10 +655,10 @@ function renderWatchShares(t, d) {
     svg.append(sv("text", { x: L - 6, y: y(v / 100) + 4, class: "tick", "text-anchor": "end" }, v));
   }
   years.forEach((yr, i) => { if ((yr - years[0]) % 5 === 0) svg.append(sv("text", { x: x(i), y: H - B + 16, class: "tick", "text-anchor": "middle" }, yr)); });
-  svg.append(sv("text", { x: 12, y: (T + H - B) / 2, class: "axis", "text-anchor": "middle", transform: `rotate(-90 12 ${(T + H - B) / 2})` }, "% of states"));
+  yTitle(svg, T, H - B, "% of states");
   for (let k = 0; k < K; k++) {
     for (const [counts, dash] of [[watched.baseline_counts, "5 3"], [watched.alternative_counts, ""]]) {
-      const p = years.map((_, i) => (i ? "L" : "M") + x(i).toFixed(1) + "," + y(counts[(i * D + d) * K + k] / n).toFixed(1)).join("");
+      const p = pathOf(years.map((_, i) => [x(i), y(counts[(i * D + d) * K + k] / n)]));
       svg.append(sv("path", { d: p, fill: "none", stroke: color(k), "stroke-width": 2, "stroke-dasharray": dash }));
     }
   }
@@ -739,10 +748,9 @@ function renderResponse() {
     svg.append(sv("line", { x1: x(s.value), x2: x(s.value), y1: T, y2: H - B, class: "grid", "stroke-dasharray": "4 3" }));
   }
   svg.append(sv("text", { x: (L + W - R) / 2, y: H - 4, class: "axis", "text-anchor": "middle" }, (s ? s.label + " (" + s.key + ")" : "value") + "; dashed: the scenario's value"));
-  svg.append(sv("text", { x: 12, y: (T + H - B) / 2, class: "axis", "text-anchor": "middle", transform: `rotate(-90 12 ${(T + H - B) / 2})` },
-    share ? "alternative − baseline (pp)" : "alternative − baseline"));
+  yTitle(svg, T, H - B, share ? "alternative − baseline (pp)" : "alternative − baseline");
   if (pts.length) {
-    svg.append(sv("path", { d: pts.map((p, i) => (i ? "L" : "M") + x(p.x).toFixed(1) + "," + y(p.m).toFixed(1)).join(""), fill: "none", stroke: "#0072b2", "stroke-width": 2 }));
+    svg.append(sv("path", { d: pathOf(pts.map((p) => [x(p.x), y(p.m)])), fill: "none", stroke: "#0072b2", "stroke-width": 2 }));
     for (const p of pts) {
       svg.append(sv("line", { x1: x(p.x), x2: x(p.x), y1: y(p.lo), y2: y(p.hi), stroke: "#0072b2", "stroke-width": 2 }));
       svg.append(sv("circle", { cx: x(p.x), cy: y(p.m), r: 3.5, fill: "#0072b2" }));

@@ -7,7 +7,9 @@
 //! spawned for it). So slow or silent clients cannot lock a page out, whatever their number.
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
+
+use super::lock;
 use std::time::Instant;
 
 use tokio::sync::Notify;
@@ -31,10 +33,6 @@ pub(crate) struct Conns {
     start: Instant,
     next: AtomicU64,
     open: Mutex<Vec<Arc<Conn>>>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl Conns {

@@ -2,10 +2,11 @@
 //! `event: NAME` / `data: JSON` blocks. A hub keeps one bounded queue per stream and the last
 //! progress block, replayed to a page that connects while a job runs.
 //!
-//! Events: `started` {job, runs, seed, name}, `progress` {job, done, total, elapsed, eta,
-//! provisional, comparison, map, bands} after every chunk, `final` (its `id:` the job) with exactly the text of
-//! `comparison.json` (without its final newline, which SSE cannot carry), `cancelled` {job},
-//! `failed` {job, message}.
+//! Events (sent by [`super::jobs`]): `queued` {job, ahead, running}, `started` {job, runs, seed,
+//! name}, `progress` {job, done, total, elapsed, eta, provisional, comparison, map, bands} now and
+//! then (see [`crate::commands::serve::job`]), `final` (its `id:` the job) with exactly the text of
+//! `comparison.json` (without its final newline, which SSE cannot carry), `cancelled` {job,
+//! reason}, `failed` {job, message}, `response` {job, key, done, total, points}.
 //!
 //! Limits: at most [`MAX_STREAMS`] streams at once (the route answers 503 beyond); each stream's
 //! queue holds [`STREAM_QUEUE`] frames, and a page that stops reading until its queue is full is
@@ -17,7 +18,7 @@
 use std::convert::Infallible;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -25,6 +26,8 @@ use bytes::Bytes;
 use hyper::body::{Body, Frame as Chunk, SizeHint};
 use tokio::sync::mpsc::{self, error::TrySendError};
 use tokio::time::{Instant, Sleep};
+
+use super::lock;
 
 /// Time between keep-alive comments on an idle stream.
 pub const KEEPALIVE: Duration = Duration::from_secs(15);
@@ -55,10 +58,6 @@ pub fn frame_with_id(event: &str, id: Option<u64>, data: &str) -> Frame {
     }
     s.push('\n');
     Arc::new(s)
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// The subscribers and the last progress frame.

@@ -19,6 +19,7 @@ use serde_json::{Value, json};
 mod news;
 
 use super::events::{Hub, frame, frame_with_id};
+use super::lock;
 use crate::commands::serve::response::curve_point;
 use crate::commands::serve::{AlternativeSpec, Explorer, Finished, InputError, ResponseSpec, error_message, pair};
 use crate::progress::Progress;
@@ -36,6 +37,7 @@ pub const BUSY: &str = "busy";
 const MAX_TAB: usize = 64;
 
 /// A finished comparison, as kept.
+#[derive(Clone)]
 struct Done {
     job: u64,
     name: String,
@@ -58,16 +60,14 @@ impl Progress for Ticket {
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
 /// The server's jobs.
 pub struct Jobs {
     /// The baseline and its cached runs.
     pub explorer: Arc<Explorer>,
     /// Where the jobs' news goes to the subscribers.
     pub hub: Arc<Hub>,
+    /// State id -> position in the world, for the map of the progress event.
+    index: HashMap<String, usize>,
     next: AtomicU64,
     tabs: Mutex<HashMap<String, (u64, Arc<Ticket>)>>,
     queue: Mutex<VecDeque<u64>>,
@@ -79,9 +79,18 @@ pub struct Jobs {
 impl Jobs {
     /// No job yet, for the baseline of `explorer`.
     pub fn new(explorer: Explorer) -> Jobs {
+        let index = explorer
+            .baseline()
+            .world
+            .ids
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.to_string(), i))
+            .collect();
         Jobs {
             explorer: Arc::new(explorer),
             hub: Arc::new(Hub::default()),
+            index,
             next: AtomicU64::new(1),
             tabs: Mutex::new(HashMap::new()),
             queue: Mutex::new(VecDeque::new()),
@@ -203,9 +212,9 @@ impl Jobs {
             let name = alt.model.scenario.name.clone();
             let started = json!({"job": id, "name": name, "runs": alt.runs, "seed": alt.seed});
             jobs.hub.send(frame("started", &started.to_string()), false);
-            let index = state_index(&jobs.explorer);
             let mut on_update = |u: &crate::commands::serve::Update| {
-                jobs.hub.send(frame("progress", &progress_json(id, u, &index).to_string()), true);
+                jobs.hub
+                    .send(frame("progress", &progress_json(id, u, &jobs.index).to_string()), true);
             };
             let done = jobs.explorer.run(&alt, ticket, &mut on_update)?;
             let text = String::from_utf8_lossy(&done.comparison.to_json()).into_owned();
@@ -275,14 +284,7 @@ impl Jobs {
         if pins.len() >= MAX_PINS {
             return Err((409, format!("at most {MAX_PINS} alternatives can be pinned: unpin one first")));
         }
-        pins.push(Done {
-            job: d.job,
-            name: d.name.clone(),
-            command: d.command.clone(),
-            changes: d.changes.clone(),
-            sha256: d.sha256.clone(),
-            finished: d.finished.clone(),
-        });
+        pins.push(d.clone());
         Ok(pins_json(&pins))
     }
 
@@ -343,15 +345,4 @@ fn pins_json(pins: &[Done]) -> Value {
         })
         .collect();
     json!({"pins": list, "max": MAX_PINS})
-}
-
-/// State id -> position in the world.
-pub(super) fn state_index(ex: &Explorer) -> HashMap<String, usize> {
-    ex.baseline()
-        .world
-        .ids
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (s.to_string(), i))
-        .collect()
 }

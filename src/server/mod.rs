@@ -44,6 +44,12 @@ use tokio::sync::watch;
 use crate::commands::serve::Explorer;
 use crate::error::Error;
 
+/// Lock a mutex, going on after a panic elsewhere (the server's state stays usable: every value
+/// behind its locks is whole between statements).
+pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 pub use crate::commands::serve::ServeOptions;
 pub use conns::MAX_CONNECTIONS;
 pub use deadline::WRITE_TIMEOUT;

@@ -30,7 +30,7 @@ pub fn setup(ex: &Explorer, max_body: usize) -> Value {
         .collect();
     let whatifs: Vec<Value> = ex
         .whatifs()
-        .into_iter()
+        .iter()
         .map(|(name, description, events)| json!({"name": name, "description": description, "events": events}))
         .collect();
     json!({

@@ -37,7 +37,7 @@ use std::sync::{Arc, Mutex};
 use serde_json::Value;
 
 pub use job::{Bands, Finished, Update, pair};
-pub use response::{ResponsePoint, ResponseSpec};
+pub use response::ResponseSpec;
 pub use spec::{Alternative, AlternativeSpec, EventEdit, InputError, error_message};
 pub use watch::Trajectory;
 
@@ -86,7 +86,11 @@ pub struct Explorer {
     pool: rayon::ThreadPool,
     threads: usize,
     cache: Mutex<Vec<(CacheKey, CachedRuns)>>,
+    whatifs: Vec<WhatIf>,
 }
+
+/// A bundled what-if built on the baseline: its name, its summary, its own events as JSON.
+pub type WhatIf = (String, String, Vec<Value>);
 
 impl Explorer {
     /// Load the baseline (a file or bundled name) and start `threads` workers (None: one per core).
@@ -96,7 +100,15 @@ impl Explorer {
         }
         let model = super::load(baseline, &[])?;
         let pool = crate::batch::thread_pool(threads)?;
+        let whatifs = bundled::all()
+            .iter()
+            .filter_map(|(name, text)| {
+                let doc: toml::Table = text.parse().ok()?;
+                (doc.get("extends")?.as_str()? == baseline).then(|| (name.to_string(), bundled::summary(text), spec::own_events(&doc)))
+            })
+            .collect();
         Ok(Explorer {
+            whatifs,
             baseline_arg: baseline.to_string(),
             sha256: crate::export::sha256_hex(model.scenario.resolved.as_bytes()),
             baseline: Arc::new(model),
@@ -121,16 +133,10 @@ impl Explorer {
         self.threads
     }
 
-    /// The bundled what-ifs built directly on the baseline (`extends = BASELINE`), with their own events.
-    pub fn whatifs(&self) -> Vec<(String, String, Vec<Value>)> {
-        bundled::all()
-            .iter()
-            .filter_map(|(name, text)| {
-                let doc: toml::Table = text.parse().ok()?;
-                (doc.get("extends")?.as_str()? == self.baseline_arg)
-                    .then(|| (name.to_string(), bundled::summary(text), spec::own_events(&doc)))
-            })
-            .collect()
+    /// The bundled what-ifs built directly on the baseline (`extends = BASELINE`), with their own
+    /// events (read once, when the explorer starts).
+    pub fn whatifs(&self) -> &[WhatIf] {
+        &self.whatifs
     }
 
     /// The cached baseline runs for (seed, runs), created empty if new.

@@ -25,14 +25,6 @@ pub struct ResponseSpec {
     pub values: Vec<String>,
 }
 
-/// One value's comparison.
-pub struct ResponsePoint {
-    /// The value as given.
-    pub value: String,
-    /// The alternative with that value against the baseline.
-    pub comparison: Comparison,
-}
-
 impl Explorer {
     /// Check a curve: 2 to [`MAX_VALUES`] values, at most [`MAX_SERVE_RUNS`] runs in all, and
     /// each value's alternative as [`Explorer::prepare`] checks it (errors name `values[i]`).
@@ -76,27 +68,19 @@ impl Explorer {
         Ok(alts)
     }
 
-    /// Run each value's comparison in turn; `on_point(i, comparison)` after each. Stops between
-    /// chunks when `progress` asks.
+    /// Run each value's comparison in turn (in the order of the spec's values); `on_point(i,
+    /// comparison)` after each. Stops between chunks when `progress` asks.
     pub fn response(
         &self,
         alts: &[Alternative],
         progress: &dyn Progress,
         on_point: &mut dyn FnMut(usize, &Comparison),
-    ) -> anyhow::Result<Vec<ResponsePoint>> {
+    ) -> anyhow::Result<Vec<Comparison>> {
         let mut out = Vec::with_capacity(alts.len());
         for (i, alt) in alts.iter().enumerate() {
             let done = self.run(alt, progress, &mut |_| {})?;
             on_point(i, &done.comparison);
-            let value = alt
-                .sets
-                .last()
-                .and_then(|s| s.split_once('='))
-                .map_or(String::new(), |(_, v)| v.to_string());
-            out.push(ResponsePoint {
-                value,
-                comparison: done.comparison,
-            });
+            out.push(done.comparison);
         }
         Ok(out)
     }

@@ -169,7 +169,7 @@ impl Explorer {
             return Ok((t, Vec::new()));
         }
         if !self.whatifs().iter().any(|w| w.0 == start) {
-            let names: Vec<String> = self.whatifs().into_iter().map(|w| w.0).collect();
+            let names: Vec<&str> = self.whatifs().iter().map(|w| w.0.as_str()).collect();
             return Err(field(
                 "start",
                 format!(
