@@ -1,5 +1,8 @@
 //! Criterion benches of the engine, fixed seeds throughout:
 //! - the yearly step kernel of the benchmark model (`bench/logit-network`) at N = 10^3, 10^5, 10^6;
+//! - the yearly step of the full model (`benches/scenarios/five-domains.toml`: five domains, every
+//!   state a hedger, standards pull) at N = 10^5;
+//! - one run of the benchmark model at N = 10^5 on 1 and 2 threads (its own work split over them);
 //! - one whole run of the real-world baseline;
 //! - a 64-run baseline batch on 1 and 2 threads (no output files);
 //! - a 4-run batch of the benchmark model at N = 10^5 on 1 and 2 threads (parallel over runs, and
@@ -18,7 +21,7 @@ use blocsim::batch::{BatchOptions, run_batch};
 use blocsim::export::{self, RunsWriter};
 use blocsim::model::Model;
 use blocsim::rng::{Purpose, run_rng};
-use blocsim::run::{Simulation, run_one};
+use blocsim::run::{Simulation, run_one, run_within};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
 fn model(name: &str, sets: &[String]) -> Model {
@@ -41,6 +44,41 @@ fn step_kernel(c: &mut Criterion) {
                 sim.step(step, &mut rng);
                 black_box(sim.alignment()[0])
             })
+        });
+    }
+    group.finish();
+}
+
+fn five_domains_step(c: &mut Criterion) {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/scenarios/five-domains.toml");
+    let m = model(path, &["world.synthetic.agents=100000".to_string()]);
+    let draws = m.scenario.draws(1, 0);
+    let mut sim = Simulation::new(&m, &draws, &mut run_rng(1, 0, Purpose::Setup));
+    let mut rng = run_rng(1, 0, Purpose::Dynamics);
+    let steps = m.layout.years - 1;
+    let mut step = 0usize;
+    let mut group = c.benchmark_group("step/five-domains");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements((m.layout.states * m.layout.domains) as u64));
+    group.bench_function("100000", |b| {
+        b.iter(|| {
+            step = step % steps + 1;
+            sim.step(step, &mut rng);
+            black_box(sim.alignment()[0])
+        })
+    });
+    group.finish();
+}
+
+fn logit_one_run(c: &mut Criterion) {
+    let m = model("bench/logit-network", &["world.synthetic.agents=100000".to_string()]);
+    let mut group = c.benchmark_group("run/logit-network-100000-agents");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(100_000 * 50));
+    for threads in [1usize, 2] {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
+        group.bench_with_input(BenchmarkId::new("threads", threads), &threads, |b, &t| {
+            b.iter(|| pool.install(|| black_box(run_within(&m, 1, 0, t).counts[0])))
         });
     }
     group.finish();
@@ -147,6 +185,8 @@ fn parsing(c: &mut Criterion) {
 criterion_group!(
     benches,
     step_kernel,
+    five_domains_step,
+    logit_one_run,
     baseline_run,
     baseline_batch,
     logit_batch,

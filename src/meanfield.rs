@@ -85,7 +85,7 @@ pub fn fields(model: &Model) -> Result<Vec<DomainField>> {
     if !knobs.lambda.is_finite() {
         return Err(refuse("lambda = inf (best response) has no smooth expected-share map"));
     }
-    let (affinity, security) = model.tastes(&draws, &mut seeded(s.batch.seed));
+    let (affinity, security) = model.tastes(&draws, &mut seeded(s.batch.seed), false);
     let equal_gdp = model.world.gdp.iter().all(|&g| g == model.world.gdp[0]);
     // Events are ignored and the GDP-share part of the standards pull enters through the coupling:
     // the static rows read the push s_dk alone.

@@ -89,6 +89,36 @@ impl RunRng for Generator {
     }
 }
 
+/// Run `each(first, block, rng)` over `items` in blocks of `block` items, where each item takes
+/// exactly `words` 32-bit words of `rng`, in order: each block draws from its own copy of the
+/// stream positioned at its first item's words, so the numbers drawn are those of one pass whatever
+/// the blocks or the threads (on rayon's threads when `parallel`). Leaves `rng` after the last
+/// item's words; returns the blocks' results in order.
+pub fn in_positioned_blocks<T: Send, R: Send>(
+    rng: &mut Generator,
+    items: &mut [T],
+    words: u128,
+    block: usize,
+    parallel: bool,
+    each: impl Fn(usize, &mut [T], &mut Generator) -> R + Sync,
+) -> Vec<R> {
+    use rayon::prelude::*;
+    let base = rng.get_word_pos();
+    let one = |(b, chunk): (usize, &mut [T])| {
+        let first = b * block;
+        let mut r = rng.clone();
+        r.set_word_pos(base + words * first as u128);
+        each(first, chunk, &mut r)
+    };
+    let out = if parallel {
+        items.par_chunks_mut(block).enumerate().map(one).collect()
+    } else {
+        items.chunks_mut(block).enumerate().map(one).collect()
+    };
+    rng.set_word_pos(base + words * items.len() as u128);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,6 +148,25 @@ mod tests {
         assert_eq!(a, draw(1, 0, "choice.lambda"));
         // Value stability: stream layout 2 gives these words; a change here changes every result.
         assert_eq!(a, PINNED_LAMBDA_WORD, "{a:#x}");
+    }
+
+    #[test]
+    fn positioned_blocks_draw_what_one_pass_draws() {
+        let mut one = run_rng(2, 1, Purpose::Setup);
+        let _: u32 = one.random();
+        let mut blocks = one.clone();
+        let want: Vec<u64> = (0..1000).map(|_| one.random()).collect();
+        let mut got = vec![0u64; 1000];
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(3).build().unwrap();
+        let firsts = pool.install(|| {
+            in_positioned_blocks(&mut blocks, &mut got, 2, 77, true, |first, block, r| {
+                block.iter_mut().for_each(|x| *x = r.random());
+                first
+            })
+        });
+        assert_eq!(got, want);
+        assert_eq!(firsts, (0..1000).step_by(77).collect::<Vec<_>>());
+        assert_eq!(blocks.random::<u64>(), one.random::<u64>(), "left after the last item");
     }
 
     #[test]

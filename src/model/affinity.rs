@@ -4,7 +4,7 @@
 use rand::RngExt;
 use rand_distr::{Distribution, StandardNormal};
 
-use crate::rng::Generator;
+use crate::rng::{Generator, in_positioned_blocks};
 use crate::scenario::Heterogeneity;
 
 /// Freedom term of framework k for a state: −|freedom − ideal| / 10, in [−1, 0].
@@ -13,11 +13,19 @@ pub fn freedom_closeness(freedom: f64, ideal: f64) -> f64 {
     -(freedom - ideal).abs() / 10.0
 }
 
-/// Add one heterogeneity draw per (state, framework) to `a` (length N·K, state-major), in state order.
-pub fn add_heterogeneity(a: &mut [f64], h: Heterogeneity, rng: &mut Generator) {
+/// Draws per block of uniform heterogeneity (each a 64-bit word pair, taken in positioned blocks).
+const UNIFORM_BLOCK: usize = 16 * 1024;
+
+/// Add one heterogeneity draw per (state, framework) to `a` (length N·K, state-major), in state order;
+/// uniform draws on several threads when `parallel` (the same numbers).
+pub fn add_heterogeneity(a: &mut [f64], h: Heterogeneity, rng: &mut Generator, parallel: bool) {
     match h {
         Heterogeneity::None => {}
-        Heterogeneity::Uniform(scale) => a.iter_mut().for_each(|x| *x += scale * rng.random::<f64>()),
+        Heterogeneity::Uniform(scale) => {
+            in_positioned_blocks(rng, a, 2, UNIFORM_BLOCK, parallel, |_, block, r| {
+                block.iter_mut().for_each(|x| *x += scale * r.random::<f64>())
+            });
+        }
         Heterogeneity::Normal(scale) => a.iter_mut().for_each(|x| {
             let z: f64 = StandardNormal.sample(rng);
             *x += scale * z
@@ -38,7 +46,7 @@ mod tests {
     #[test]
     fn uniform_heterogeneity_stays_in_range() {
         let mut a = vec![1.0; 300];
-        add_heterogeneity(&mut a, Heterogeneity::Uniform(0.5), &mut crate::rng::seeded(9));
+        add_heterogeneity(&mut a, Heterogeneity::Uniform(0.5), &mut crate::rng::seeded(9), false);
         assert!(a.iter().all(|&x| (1.0..=1.5).contains(&x)));
     }
 }

@@ -256,8 +256,8 @@ impl Model {
 
     /// A_ik and S_ik of a run before weighting (`[i*K + k]`): freedom closeness times its drawn
     /// weight, group bonuses, and taste heterogeneity drawn from `setup` (one draw per state and
-    /// framework, in state order).
-    pub fn tastes(&self, draws: &[f64], setup: &mut crate::rng::Generator) -> (Vec<f64>, Vec<f64>) {
+    /// framework, in state order; taken on several threads when `parallel`, the same numbers).
+    pub fn tastes(&self, draws: &[f64], setup: &mut crate::rng::Generator, parallel: bool) -> (Vec<f64>, Vec<f64>) {
         let s = &self.scenario;
         let (n, k) = (self.layout.states, self.layout.frameworks);
         let mut aff = vec![0.0; n * k];
@@ -267,7 +267,7 @@ impl Model {
         for g in &self.affinity_groups {
             security::add_group(&mut aff, &g.members, g.framework, k, g.weight.value(draws));
         }
-        affinity::add_heterogeneity(&mut aff, s.heterogeneity, setup);
+        affinity::add_heterogeneity(&mut aff, s.heterogeneity, setup, parallel);
         // Without security groups every S_ik is 0: not stored.
         let mut sec = if self.security_groups.is_empty() {
             Vec::new()

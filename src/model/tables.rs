@@ -2,6 +2,8 @@
 //! tie, the sums of equal weights as look-ups of counts, the width of a packed partner count and the
 //! ties reversed.
 
+use rayon::prelude::*;
+
 use crate::error::{Error, Result};
 use crate::world::{StateId, World};
 
@@ -24,24 +26,39 @@ impl Tables {
     /// The tables of `world`; a world without states is an error.
     pub(crate) fn build(world: &World) -> Result<Tables> {
         let n = world.len();
-        let (frag_scale, frag_total) = frag_scale(world);
+        if n == 0 {
+            return Err(Error::Usage("the world has no states".into()));
+        }
+        let degree = |i: usize| world.ties.offsets[i + 1] - world.ties.offsets[i];
+        let max_degree = (0..n).map(degree).max().unwrap_or(0);
+        let one_weight = one_tie_weight(world);
+        let (frag_scale, frag_total) = frag_scale(world, one_weight, max_degree);
+        let scale = |i: usize| if frag_total > 0.0 { frag_scale[i] / frag_total } else { 0.0 };
         let tie_frag_weights = |i: usize| {
             let (_, w) = world.ties.row(i);
-            let scale = if frag_total > 0.0 { frag_scale[i] / frag_total } else { 0.0 };
+            let scale = scale(i);
             w.iter().map(move |&x| f64::from(x).abs() * scale)
         };
         let all_frag_weights = || (0..n).flat_map(tie_frag_weights);
 
-        if n == 0 {
-            return Err(Error::Usage("the world has no states".into()));
-        }
-        let max_degree = (0..n).map(|i| world.ties.offsets[i + 1] - world.ties.offsets[i]).max().unwrap_or(0);
         // Counts of partners index these tables; beyond MAX_TABLE_DEGREE they do not fit a byte.
         let small = max_degree <= MAX_TABLE_DEGREE;
-        let tie_sums = small
-            .then(|| repeated_sums((0..n).flat_map(|i| world.ties.row(i).1).map(|&w| f64::from(w)), max_degree))
-            .flatten();
-        let frag_sums = small.then(|| repeated_sums(all_frag_weights(), max_degree)).flatten();
+        let (tie_sums, frag_sums) = match one_weight {
+            // One weight: every row's ties weigh the same, so each sequence is checked row by row
+            // (a row without ties adds nothing to it).
+            Some(w) => {
+                let firsts = || (0..n).filter(|&i| degree(i) > 0);
+                let tie = small.then(|| repeated_sums(firsts().map(|_| w), max_degree)).flatten();
+                let frag = small.then(|| repeated_sums(firsts().map(|i| w.abs() * scale(i)), max_degree));
+                (tie, frag.flatten())
+            }
+            None => (
+                small
+                    .then(|| repeated_sums((0..n).flat_map(|i| world.ties.row(i).1).map(|&w| f64::from(w)), max_degree))
+                    .flatten(),
+                small.then(|| repeated_sums(all_frag_weights(), max_degree)).flatten(),
+            ),
+        };
         // With one weight the index needs only the table above.
         let frag_weight: Vec<f64> = if frag_sums.is_some() {
             Vec::new()
@@ -66,14 +83,26 @@ impl Tables {
     }
 }
 
+/// The one weight of every tie when the world stores it once ([`crate::world::Ties::uniform`]).
+fn one_tie_weight(world: &World) -> Option<f64> {
+    let ties = &world.ties;
+    let w = ties.uniform.first().copied().unwrap_or(0.0);
+    (ties.weights.is_empty() && ties.uniform.iter().all(|x| x.to_bits() == w.to_bits())).then_some(f64::from(w))
+}
+
 /// Per state, the factor s_i that turns its normalised tie weights back into its trade volume (0 for
-/// a state without ties), and the total volume T.
-fn frag_scale(world: &World) -> (Vec<f64>, f64) {
+/// a state without ties), and the total volume T. With one tie weight, a row's sum of absolute
+/// weights is the table entry of its degree (the same additions).
+fn frag_scale(world: &World, one_weight: Option<f64>, max_degree: usize) -> (Vec<f64>, f64) {
+    let abs_sums = one_weight.and_then(|w| repeated_sums(std::iter::once(w.abs()), max_degree));
     let mut frag_scale = vec![0.0; world.len()];
     let mut frag_total = 0.0;
     for (i, scale) in frag_scale.iter_mut().enumerate() {
-        let (_, w) = world.ties.row(i);
-        let abs: f64 = w.iter().map(|&x| f64::from(x).abs()).sum();
+        let (t, w) = world.ties.row(i);
+        let abs: f64 = match &abs_sums {
+            Some(sums) => sums[t.len()],
+            None => w.iter().map(|&x| f64::from(x).abs()).sum(),
+        };
         if abs > 0.0 {
             *scale = world.ties.row_total[i] / abs;
             frag_total += world.ties.row_total[i];
@@ -82,25 +111,48 @@ fn frag_scale(world: &World) -> (Vec<f64>, f64) {
     (frag_scale, frag_total)
 }
 
+/// States per part of the reversal below which it runs in one part.
+const REVERSE_MIN_STATES: usize = 16 * 1024;
+
 /// The ties reversed, in compressed rows: the row offsets and, per state j, the states that count j
-/// as a partner, in state order.
+/// as a partner, in state order. Parts of the states j, one per thread, each scan every tie and keep
+/// those to their own range: the scans read in order, and each part writes only its own rows.
 fn reversed(world: &World) -> (Vec<usize>, Vec<StateId>) {
-    let n = world.len();
+    let (n, ties) = (world.len(), &world.ties);
+    let parts = rayon::current_num_threads().min(n / REVERSE_MIN_STATES).max(1);
+    let span = n.div_ceil(parts);
     let mut in_offsets = vec![0usize; n + 1];
-    for &j in &world.ties.targets {
-        in_offsets[j as usize + 1] += 1;
-    }
+    in_offsets[1..].par_chunks_mut(span).enumerate().for_each(|(p, counts)| {
+        let lo = p * span;
+        for &j in &ties.targets {
+            if let Some(c) = counts.get_mut((j as usize).wrapping_sub(lo)) {
+                *c += 1;
+            }
+        }
+    });
     for j in 0..n {
         in_offsets[j + 1] += in_offsets[j];
     }
-    let mut fill = in_offsets.clone();
-    let mut in_sources = vec![0; world.ties.targets.len()];
-    for i in 0..n {
-        for &j in world.ties.row(i).0 {
-            in_sources[fill[j as usize]] = i as StateId;
-            fill[j as usize] += 1;
-        }
+    let mut in_sources = vec![0; ties.targets.len()];
+    let mut rest = &mut in_sources[..];
+    let mut slices = Vec::with_capacity(parts);
+    for p in 0..parts {
+        let (lo, hi) = ((p * span).min(n), ((p + 1) * span).min(n));
+        let (mine, after) = rest.split_at_mut(in_offsets[hi] - in_offsets[lo]);
+        slices.push((lo, hi, mine));
+        rest = after;
     }
+    slices.into_par_iter().for_each(|(lo, hi, out)| {
+        let mut fill: Vec<usize> = in_offsets[lo..hi].iter().map(|&o| o - in_offsets[lo]).collect();
+        for i in 0..n {
+            for &j in &ties.targets[ties.offsets[i]..ties.offsets[i + 1]] {
+                if let Some(f) = fill.get_mut((j as usize).wrapping_sub(lo)) {
+                    out[*f] = i as StateId;
+                    *f += 1;
+                }
+            }
+        }
+    });
     (in_offsets, in_sources)
 }
 
@@ -120,4 +172,76 @@ fn repeated_sums(w: impl Iterator<Item = f64>, max_count: usize) -> Option<Vec<f
         table.push(acc);
     }
     Some(table)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::world::synthetic;
+
+    /// The same world with every tie's weight stored (the general path of [`Tables::build`]).
+    fn weights_stored(world: &World) -> World {
+        let mut w = world.clone();
+        w.ties.weights = (0..w.len()).flat_map(|i| world.ties.row(i).1.to_vec()).collect();
+        w.ties.uniform.clear();
+        w
+    }
+
+    fn bits(x: &Option<Vec<f64>>) -> Option<Vec<u64>> {
+        x.as_ref().map(|v| v.iter().map(|y| y.to_bits()).collect())
+    }
+
+    fn assert_same(a: &Tables, b: &Tables) {
+        assert_eq!(bits(&a.tie_sums), bits(&b.tie_sums));
+        assert_eq!(bits(&a.frag_sums), bits(&b.frag_sums));
+        assert_eq!(bits(&Some(a.frag_weight.clone())), bits(&Some(b.frag_weight.clone())));
+        assert_eq!(bits(&a.gdp_sums), bits(&b.gdp_sums));
+        assert_eq!(
+            (a.count_bits, &a.in_offsets, &a.in_sources),
+            (b.count_bits, &b.in_offsets, &b.in_sources)
+        );
+    }
+
+    #[test]
+    fn one_stored_weight_gives_the_tables_of_every_weight_stored() {
+        for (n, m) in [(40_000, 16), (300, 7), (5, 4), (6, 0)] {
+            let world = synthetic::build(n, m, 3, 0.0, 0);
+            assert!(world.ties.weights.is_empty());
+            let one = Tables::build(&world).unwrap();
+            assert_same(&one, &Tables::build(&weights_stored(&world)).unwrap());
+        }
+        // Rows of different lengths with one weight: the fragmentation weights differ by row.
+        let mut world = synthetic::build(200, 6, 4, 0.5, 0);
+        let mut targets = Vec::new();
+        let mut offsets = vec![0];
+        for i in 0..world.len() {
+            targets.extend_from_slice(&world.ties.row(i).0[..i % 7]);
+            offsets.push(targets.len());
+        }
+        (world.ties.targets, world.ties.offsets) = (targets, offsets);
+        let one = Tables::build(&world).unwrap();
+        assert!(one.frag_sums.is_none() && !one.frag_weight.is_empty());
+        assert_same(&one, &Tables::build(&weights_stored(&world)).unwrap());
+    }
+
+    #[test]
+    fn reversed_ties_list_each_states_followers_in_order_on_any_number_of_threads() {
+        let sorted = synthetic::build(50_000, 5, 8, 0.0, 0);
+        // Rows in any order.
+        let mut unsorted = sorted.clone();
+        unsorted.ties.targets.chunks_mut(5).for_each(|row| row.reverse());
+        for world in [sorted, unsorted] {
+            let on = |threads| {
+                let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+                pool.install(|| reversed(&world))
+            };
+            let (offsets, sources) = on(1);
+            for (j, w) in offsets.windows(2).enumerate().step_by(997) {
+                let follows = |i: StateId| world.ties.row(i as usize).0.contains(&(j as StateId));
+                let want: Vec<StateId> = (0..world.len() as StateId).filter(|&i| follows(i)).collect();
+                assert_eq!(&sources[w[0]..w[1]], &want[..], "followers of {j}");
+            }
+            assert_eq!(on(3), (offsets, sources));
+        }
+    }
 }

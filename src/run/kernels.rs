@@ -3,15 +3,13 @@
 //! sequentially (one state at a time in a random order) — by the exact logit or best-response rule
 //! on the full utilities, or by the exp-free table-driven logit where it applies.
 
-use rand::RngExt;
-use rayon::prelude::*;
-
 use super::Simulation;
 use super::counts::{LIST_BATCH, field};
 use crate::model::utility;
 use crate::model::{MAX_TABLE_DEGREE, choice, hedging};
-use crate::rng::Generator;
-use crate::scenario::{TERMS, Term};
+use crate::rng::{Generator, in_positioned_blocks};
+use crate::scenario::{Revision, TERMS, Term};
+use rand::RngExt;
 
 /// Cells per block of the parallel synchronous revision. Each block positions its own copy of the
 /// stream at its first cell, so neither the block size nor the threads change the numbers drawn;
@@ -78,36 +76,43 @@ impl Simulation<'_> {
         }
     }
 
+    /// Whether this year's synchronous revisions run in positioned blocks: with a finite lambda
+    /// every cell takes exactly one 64-bit draw, so the draw of cell c is the word pair at 2c from
+    /// the start of the year.
+    pub(super) fn revises_in_blocks(&self) -> bool {
+        matches!(self.m.scenario.revision, Revision::Synchronous) && self.knobs.lambda.is_finite() && self.n * self.d >= PARALLEL_MIN_CELLS
+    }
+
     pub(super) fn revise_synchronous(&mut self, step: usize, rng: &mut Generator) {
-        let cells = self.n * self.d;
         let mut next = std::mem::take(&mut self.next);
         next.copy_from_slice(&self.align);
         let kernels: Vec<DomainKernel> = (0..self.d).map(|d| self.kernel(d)).collect();
         let mut switches = vec![0u64; self.d];
-        if self.knobs.lambda.is_finite() && cells >= PARALLEL_MIN_CELLS {
-            // With a finite lambda every cell takes exactly one 64-bit draw, so the draw of cell c is
-            // the word pair at 2c from the start of the year: fixed blocks of cells draw from their own
-            // copies of the stream, positioned there, and give the same numbers as a single pass —
-            // whatever the number of threads.
-            let base = rng.get_word_pos();
+        if self.revises_in_blocks() {
+            // Fixed blocks of cells draw from their own copies of the stream, positioned at their
+            // first cell, and give the same numbers as a single pass — whatever the number of
+            // threads. Last year's fragmentation index, when deferred, is summed beside them: both
+            // only read the alignments and the partner counts.
+            let pending = self.recorder.pending.take();
             let this = &*self;
-            let per_block: Vec<Vec<u64>> = next
-                .par_chunks_mut(BLOCK_CELLS)
-                .enumerate()
-                .map(|(b, chunk)| {
-                    let first = b * BLOCK_CELLS;
-                    let mut r = rng.clone();
-                    r.set_word_pos(base + 2 * first as u128);
-                    let mut sw = vec![0u64; this.d];
-                    this.revise_cells(first, chunk, step, &kernels, &mut r, &mut sw);
-                    sw
-                })
-                .collect();
+            let (summed, per_block) = rayon::join(
+                || pending.map(|year| (year, this.pending_fragmentation())),
+                || {
+                    in_positioned_blocks(rng, &mut next, 2, BLOCK_CELLS, true, |first, chunk, r| {
+                        let mut sw = vec![0u64; this.d];
+                        this.revise_cells(first, chunk, step, &kernels, r, &mut sw);
+                        sw
+                    })
+                },
+            );
+            if summed.is_some() {
+                self.recorder.summed = summed;
+            }
             for sw in per_block {
                 switches.iter_mut().zip(sw).for_each(|(a, b)| *a += b);
             }
-            rng.set_word_pos(base + 2 * cells as u128);
         } else {
+            self.settle_fragmentation();
             self.revise_cells(0, &mut next, step, &kernels, rng, &mut switches);
         }
         self.switches.iter_mut().zip(switches).for_each(|(a, b)| *a += b);

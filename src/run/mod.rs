@@ -38,10 +38,13 @@ use rand::RngExt;
 use crate::metrics::RunOutcome;
 use crate::model::utility::TermInputs;
 use crate::model::{Knobs, Model, NO_ANCHOR};
-use crate::rng::{Generator, Purpose, RunRng, run_rng};
+use crate::rng::{Generator, Purpose, RunRng, in_positioned_blocks, run_rng};
 use crate::scenario::{Revision, Term};
 
 use counts::PartnerCounts;
+
+/// Cells (or tastes) per block of the set-up's positioned draws.
+const SETUP_BLOCK: usize = 16 * 1024;
 use events::EventState;
 use record::Recorder;
 use sponsors::Stocks;
@@ -86,8 +89,7 @@ pub fn run_watched(model: &Model, seed: u64, run: u64, each_year: impl FnMut(&[u
 fn drive(model: &Model, seed: u64, run: u64, parts: usize, mut each_year: impl FnMut(&[u8])) -> (RunOutcome, f64, f64) {
     let t0 = std::time::Instant::now();
     let draws = model.scenario.draws(seed, run);
-    let mut sim = Simulation::new(model, &draws, &mut run_rng(seed, run, Purpose::Setup));
-    sim.parts = parts.max(1);
+    let mut sim = Simulation::in_parts(model, &draws, &mut run_rng(seed, run, Purpose::Setup), parts);
     let mut outcome = sim.empty_outcome(run, draws);
     sim.record(0, &mut outcome);
     each_year(&sim.align);
@@ -169,26 +171,34 @@ impl<'m> Simulation<'m> {
 
     /// Set up a run: realised parameters, heterogeneity, initial alignments.
     pub fn new(m: &'m Model, draws: &[f64], setup: &mut Generator) -> Self {
+        Simulation::in_parts(m, draws, setup, 1)
+    }
+
+    /// [`Simulation::new`] with its yearly work split into `parts` ranges of states (see
+    /// [`run_within`]); the set-up's draws, each a fixed number of words of `setup`, are then taken
+    /// in positioned blocks on several threads. The same simulation whatever `parts`.
+    pub fn in_parts(m: &'m Model, draws: &[f64], setup: &mut Generator, parts: usize) -> Self {
         let s = &m.scenario;
         let (n, d, k) = (m.layout.states, m.layout.domains, m.layout.frameworks);
         let knobs = Knobs::realize(s, draws);
+        let parallel = parts > 1;
 
-        let (aff, sec) = m.tastes(draws, setup);
+        let (aff, sec) = m.tastes(draws, setup, parallel);
 
+        // One 64-bit draw per cell, anchored or not.
         let mut align = vec![0u8; n * d];
-        for dom in 0..d {
-            let rules = &s.domain_specs[dom].initial;
-            for i in 0..n {
-                let cell = dom * n + i;
-                let v: f64 = setup.random();
-                align[cell] = if m.anchor[cell] != NO_ANCHOR {
+        in_positioned_blocks(setup, &mut align, 2, SETUP_BLOCK, parallel, |first, block, r| {
+            for (t, a) in block.iter_mut().enumerate() {
+                let cell = first + t;
+                let v: f64 = r.random();
+                *a = if m.anchor[cell] != NO_ANCHOR {
                     m.anchor[cell]
                 } else {
-                    let shares = &rules[m.initial_rule[cell] as usize].shares;
+                    let shares = &s.domain_specs[cell / n].initial[m.initial_rule[cell] as usize].shares;
                     pick(shares, v) as u8
                 };
             }
-        }
+        });
         let mut sim = Simulation {
             m,
             n,
@@ -207,7 +217,7 @@ impl<'m> Simulation<'m> {
             switches: vec![0; d],
             order: Vec::new(),
             rates: if m.rate_z.is_empty() { Vec::new() } else { vec![0.0; n * d] },
-            parts: 1,
+            parts: parts.max(1),
         };
         sim.refresh_static();
         sim
@@ -241,6 +251,7 @@ impl<'m> Simulation<'m> {
     /// e.g. with an observed state: what is derived from the alignments is recomputed next step.
     pub fn set_alignment(&mut self, align: &[u8]) {
         assert_eq!(align.len(), self.align.len(), "one framework per cell");
+        self.settle_fragmentation();
         self.align.copy_from_slice(align);
         self.next.copy_from_slice(align);
         self.counts.fresh = false;
@@ -279,6 +290,10 @@ impl<'m> Simulation<'m> {
     /// Simulate one year.
     pub fn step(&mut self, step: usize, rng: &mut Generator) {
         rng.at_step(step as u32);
+        if !self.m.events.is_empty() {
+            // Events may move states before the revisions (no index is deferred then).
+            self.settle_fragmentation();
+        }
         if self.apply_events(step) {
             self.statics.fresh = false;
         }

@@ -18,6 +18,10 @@ pub(super) struct Recorder {
     frag_seen: Vec<u8>,
     /// Scratch marks of the states whose fragmentation term must be recomputed.
     frag_dirty: Vec<u8>,
+    /// A year whose fragmentation index waits to be summed beside the next revisions (see
+    /// `defers_fragmentation`), and that index once summed.
+    pub pending: Option<usize>,
+    pub summed: Option<(usize, f64)>,
 }
 
 impl Recorder {
@@ -27,6 +31,8 @@ impl Recorder {
             frag_apart: Vec::new(),
             frag_seen: Vec::new(),
             frag_dirty: Vec::new(),
+            pending: None,
+            summed: None,
         }
     }
 }
@@ -34,6 +40,11 @@ impl Recorder {
 impl Simulation<'_> {
     /// Record year index `t`.
     pub fn record(&mut self, t: usize, out: &mut RunOutcome) {
+        debug_assert!(self.recorder.pending.is_none(), "a deferred index is summed before any move");
+        if let Some((year, index)) = self.recorder.summed.take() {
+            out.fragmentation[year] = index;
+        }
+        let defer = self.defers_fragmentation(t);
         let (n, k) = (self.n, self.k);
         let l = self.m.layout;
         let world = &self.m.world;
@@ -59,13 +70,21 @@ impl Simulation<'_> {
                     out.tipping_year[d * k + fw] = Some(self.m.scenario.start + t as i32);
                 }
             }
+            if defer {
+                self.gather_counts(d);
+                continue;
+            }
             let f = self.fragmentation(d);
             frag_sum += f;
             if t + 1 == l.years {
                 out.fragmentation_final[d] = f;
             }
         }
-        out.fragmentation[t] = frag_sum / self.d as f64;
+        if defer {
+            self.recorder.pending = Some(t);
+        } else {
+            out.fragmentation[t] = frag_sum / self.d as f64;
+        }
         let mut div = 0.0;
         // With one domain or one framework every state's diversity is 0.
         if self.d > 1 && k > 1 {
@@ -87,6 +106,10 @@ impl Simulation<'_> {
     /// over the ties with the precomputed weights of [`Model::frag_weight`]).
     pub(super) fn fragmentation(&mut self, d: usize) -> f64 {
         let n = self.n;
+        let gathered = self.counts.kept() && self.m.frag_sums.is_some() && (self.counts.fresh || self.parts > 1);
+        if gathered {
+            self.gather_counts(d);
+        }
         let ties = &self.m.world.ties;
         let row = &self.align[d * n..(d + 1) * n];
         let mut total = 0.0;
@@ -96,19 +119,7 @@ impl Simulation<'_> {
             // counts per framework are kept for next year's revisions, which read these alignments.
             let keep = self.counts.kept();
             let bits = self.counts.bits;
-            if keep && !self.counts.fresh && self.parts > 1 {
-                // Gathered in parallel ranges of states (integer counts), then read as if kept.
-                let packed = &mut self.counts.packed[d * n..(d + 1) * n];
-                packed.par_chunks_mut(n.div_ceil(self.parts)).enumerate().for_each(|(p, chunk)| {
-                    let first = p * n.div_ceil(self.parts);
-                    for (t, c) in chunk.iter_mut().enumerate() {
-                        let (a, b) = (ties.offsets[first + t], ties.offsets[first + t + 1]);
-                        *c = pack_counts(&ties.targets[a..b], row, bits) as u32;
-                    }
-                });
-                return kept_fragmentation(row, &self.counts.packed[d * n..(d + 1) * n], &ties.offsets, sums, bits);
-            }
-            if keep && self.counts.fresh {
+            if gathered {
                 return kept_fragmentation(row, &self.counts.packed[d * n..(d + 1) * n], &ties.offsets, sums, bits);
             }
             for (i, &own) in row.iter().enumerate() {
@@ -167,6 +178,63 @@ impl Simulation<'_> {
             total += a;
         }
         total
+    }
+
+    /// Gather domain `d`'s partner counts over every tie when they are stale, in parallel ranges of
+    /// states (integer counts: the same whatever the ranges).
+    fn gather_counts(&mut self, d: usize) {
+        if self.counts.fresh {
+            return;
+        }
+        let (n, ties, bits) = (self.n, &self.m.world.ties, self.counts.bits);
+        let row = &self.align[d * n..(d + 1) * n];
+        let span = n.div_ceil(self.parts);
+        let packed = &mut self.counts.packed[d * n..(d + 1) * n];
+        packed.par_chunks_mut(span).enumerate().for_each(|(p, chunk)| {
+            let first = p * span;
+            for (t, c) in chunk.iter_mut().enumerate() {
+                let (a, b) = (ties.offsets[first + t], ties.offsets[first + t + 1]);
+                *c = pack_counts(&ties.targets[a..b], row, bits) as u32;
+            }
+        });
+    }
+
+    /// Whether year `t`'s fragmentation index waits for next year's revisions, which read the same
+    /// alignments and partner counts: its sum, sequential in state order, then runs beside them on
+    /// another thread. Only in split runs with kept counts whose next revisions run in blocks and
+    /// are the first thing to move a state (no events); never at the horizon.
+    fn defers_fragmentation(&self, t: usize) -> bool {
+        self.parts > 1
+            && t + 1 < self.m.layout.years
+            && self.m.frag_sums.is_some()
+            && self.counts.kept()
+            && self.m.events.is_empty()
+            && self.revises_in_blocks()
+    }
+
+    /// The fragmentation index of a deferred year, from the kept counts: the sum `record` takes.
+    pub(super) fn pending_fragmentation(&self) -> f64 {
+        let (n, bits) = (self.n, self.counts.bits);
+        let sums = self.m.frag_sums.as_deref().unwrap_or_default();
+        let mut total = 0.0;
+        for d in 0..self.d {
+            let cells = d * n..(d + 1) * n;
+            total += kept_fragmentation(
+                &self.align[cells.clone()],
+                &self.counts.packed[cells],
+                &self.m.world.ties.offsets,
+                sums,
+                bits,
+            );
+        }
+        total / self.d as f64
+    }
+
+    /// Sum a deferred fragmentation index now, before anything moves a state.
+    pub(super) fn settle_fragmentation(&mut self) {
+        if let Some(year) = self.recorder.pending.take() {
+            self.recorder.summed = Some((year, self.pending_fragmentation()));
+        }
     }
 
     /// Horizon-only outcomes.

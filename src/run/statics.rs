@@ -8,10 +8,15 @@
 //! one row per state when no input differs by domain; the exact rule computes a cell's static part
 //! when it needs it.
 
+use rayon::prelude::*;
+
 use super::Simulation;
 use crate::model::utility;
 use crate::model::{Model, choice, standards};
 use crate::scenario::Term;
+
+/// Rows per block of the exp factors refreshed in parallel.
+const EXP_BLOCK_ROWS: usize = 8 * 1024;
 
 /// Static utilities and the GDP shares they read.
 pub(super) struct Statics {
@@ -119,11 +124,21 @@ impl Simulation<'_> {
         exp.resize(rows * k, 0.0);
         let zero = [0.0; choice::MAX_FRAMEWORKS];
         let inputs = self.term_inputs();
-        let mut u = [0.0; choice::MAX_FRAMEWORKS];
-        for (r, e) in exp.chunks_exact_mut(k).enumerate() {
-            let (d, i) = (r / n, r % n);
-            inputs.static_row(&utility::weights(&self.knobs, d), &zero[..k], d, i, &mut u[..k]);
-            exp_row(lambda, &u[..k], e);
+        let knobs = &self.knobs;
+        // Rows are independent: in parallel blocks when the run is split.
+        let fill = |(b, block): (usize, &mut [f64])| {
+            let mut u = [0.0; choice::MAX_FRAMEWORKS];
+            for (t, e) in block.chunks_exact_mut(k).enumerate() {
+                let r = b * EXP_BLOCK_ROWS + t;
+                let (d, i) = (r / n, r % n);
+                inputs.static_row(&utility::weights(knobs, d), &zero[..k], d, i, &mut u[..k]);
+                exp_row(lambda, &u[..k], e);
+            }
+        };
+        if self.parts > 1 {
+            exp.par_chunks_mut(EXP_BLOCK_ROWS * k).enumerate().for_each(fill);
+        } else {
+            exp.chunks_mut(EXP_BLOCK_ROWS * k).enumerate().for_each(fill);
         }
         self.statics.exp_static = exp;
         self.statics.shared = shared;

@@ -7,6 +7,7 @@
 pub mod countries;
 pub mod custom;
 pub mod gravity;
+mod neighbours;
 pub mod rows;
 pub mod synthetic;
 pub mod vintage;

@@ -1,0 +1,150 @@
+//! The out-neighbours of a synthetic world: `degree` distinct others per agent, drawn from one
+//! stream agent after agent, in rows of partners sorted by id.
+//!
+//! Each row is `rand::seq::index::sample(rng, N − 1, degree)` with index j >= i standing for agent
+//! j + 1. Where that call is known to take Floyd's algorithm (see [`floyd_certain`]), the draws
+//! and the rest are taken apart: Floyd's t_j = uniform on 0..=j, j = L − m .. L − 1, are drawn in
+//! one sequential pass (the same calls, so the same stream), and each row's duplicates are then
+//! resolved as Floyd does (a t already chosen is replaced by j), in parallel over rows. The tests
+//! hold both paths to `index::sample` draw for draw.
+
+use rand::RngExt;
+use rand::seq::index;
+use rayon::prelude::*;
+
+use crate::rng::Generator;
+use crate::world::StateId;
+
+/// The rows of out-neighbours of `n` agents with `degree` each (at most N − 1), concatenated.
+pub(crate) fn draw(rng: &mut Generator, n: usize, degree: usize) -> Vec<StateId> {
+    let mut targets: Vec<StateId> = vec![0; n * degree];
+    if degree == 0 {
+        return targets;
+    }
+    let others = n - 1;
+    if degree == others {
+        targets.par_chunks_mut(degree).enumerate().for_each(|(i, row)| {
+            row.iter_mut()
+                .zip((0..n as StateId).filter(|&j| j as usize != i))
+                .for_each(|(t, j)| *t = j);
+        });
+        return targets;
+    }
+    let first = (others - degree) as u32;
+    if floyd_certain(others, degree) {
+        for row in targets.chunks_exact_mut(degree) {
+            for (t, j) in row.iter_mut().zip(first..) {
+                *t = rng.random_range(..=j);
+            }
+        }
+    } else {
+        for row in targets.chunks_exact_mut(degree) {
+            row.iter_mut()
+                .zip(index::sample(rng, others, degree).iter())
+                .for_each(|(t, j)| *t = j as StateId);
+        }
+    }
+    let floyd = floyd_certain(others, degree);
+    targets.par_chunks_mut(degree).enumerate().for_each(|(i, row)| {
+        if floyd {
+            resolve_floyd(row, first);
+        }
+        // Index j >= i stands for agent j + 1.
+        row.iter_mut().for_each(|j| *j += StateId::from(*j as usize >= i));
+        sort_distinct(row);
+    });
+    targets
+}
+
+/// Whether `index::sample(rng, length, amount)` takes Floyd's algorithm: for amounts below 163 it
+/// does when the amount is at most 11 or the length at least (10 + 1.6·amount)·amount (at most
+/// 43,611 for such amounts); 50,000 bounds that with room to spare.
+fn floyd_certain(length: usize, amount: usize) -> bool {
+    amount < 163 && (amount <= 11 || length >= 50_000) && length <= u32::MAX as usize
+}
+
+/// Turn Floyd's draws t_j (j = `first`, `first` + 1, ...) into its sample, in place: each t joins
+/// the sample, and a t already in it is first replaced there by j.
+fn resolve_floyd(row: &mut [StateId], first: StateId) {
+    for idx in 0..row.len() {
+        let t = row[idx];
+        if let Some(pos) = row[..idx].iter().position(|&x| x == t) {
+            row[pos] = first + idx as StateId;
+        }
+        row[idx] = t;
+    }
+}
+
+/// Sort a row of distinct partners. Short rows (the usual degrees) are placed by rank, each entry
+/// at the count of entries below it: no data-dependent branch, where an insertion sort of random
+/// values mispredicts about once per entry.
+fn sort_distinct(row: &mut [StateId]) {
+    const SHORT: usize = 32;
+    if row.len() > SHORT {
+        return row.sort_unstable();
+    }
+    let mut copy = [0; SHORT];
+    copy[..row.len()].copy_from_slice(row);
+    let copy = &copy[..row.len()];
+    for &x in copy {
+        row[copy.iter().filter(|&&y| y < x).count()] = x;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::seeded;
+
+    /// The rows that `index::sample`, called agent after agent, gives (the complete graph takes no
+    /// draws).
+    fn by_index_sample(rng: &mut Generator, n: usize, degree: usize) -> Vec<StateId> {
+        if degree + 1 == n {
+            return (0..n).flat_map(|i| (0..n as StateId).filter(move |&j| j as usize != i)).collect();
+        }
+        let mut out = Vec::new();
+        for i in 0..n {
+            let mut row: Vec<StateId> = index::sample(rng, n - 1, degree)
+                .iter()
+                .map(|j| if j >= i { j as StateId + 1 } else { j as StateId })
+                .collect();
+            row.sort_unstable();
+            out.extend(row);
+        }
+        out
+    }
+
+    #[test]
+    fn rows_are_those_of_index_sample_on_either_path() {
+        // Floyd (small amounts; large lengths), the in-place shuffle (length below the bound), and
+        // amounts on both sides of 11.
+        for (n, degree) in [(60_001, 16), (50_001, 40), (20, 11), (300, 12), (800, 16), (40, 39), (7, 0), (5, 2)] {
+            for seed in [1u64, 9] {
+                let (mut a, mut b) = (seeded(seed), seeded(seed));
+                let got = draw(&mut a, n, degree);
+                assert_eq!(got, by_index_sample(&mut b, n, degree), "N {n}, degree {degree}");
+                assert_eq!(a.random::<u64>(), b.random::<u64>(), "the stream is left where it was");
+            }
+        }
+    }
+
+    #[test]
+    fn floyd_is_certain_only_where_index_sample_takes_it() {
+        assert!(floyd_certain(99_999, 16) && floyd_certain(300, 11) && floyd_certain(1_000_000, 162));
+        assert!(!floyd_certain(300, 12) && !floyd_certain(49_999, 16) && !floyd_certain(1_000_000, 163));
+    }
+
+    #[test]
+    fn rows_of_distinct_partners_sort_as_the_standard_sort_does() {
+        let mut rng = seeded(5);
+        for len in [0usize, 1, 2, 16, 31, 32, 33, 60] {
+            for _ in 0..50 {
+                let mut row: Vec<StateId> = index::sample(&mut rng, 1000, len).iter().map(|j| j as StateId).collect();
+                let mut want = row.clone();
+                want.sort_unstable();
+                sort_distinct(&mut row);
+                assert_eq!(row, want, "{len} partners");
+            }
+        }
+    }
+}
