@@ -31,30 +31,47 @@ pub(crate) fn draw(rng: &mut Generator, n: usize, degree: usize) -> Vec<StateId>
         return targets;
     }
     let first = (others - degree) as u32;
-    if floyd_certain(others, degree) {
-        for row in targets.chunks_exact_mut(degree) {
-            for (t, j) in row.iter_mut().zip(first..) {
-                *t = rng.random_range(..=j);
+    let floyd = floyd_certain(others, degree);
+    // The draws, one chunk of rows after another from the one stream; each chunk's rows are
+    // finished (resolved, mapped to agents, sorted) while the next chunk is drawn.
+    let draw_chunk = |rng: &mut Generator, chunk: &mut [StateId]| {
+        for row in chunk.chunks_exact_mut(degree) {
+            if floyd {
+                row.iter_mut().zip(first..).for_each(|(t, j)| *t = rng.random_range(..=j));
+            } else {
+                row.iter_mut()
+                    .zip(index::sample(rng, others, degree).iter())
+                    .for_each(|(t, j)| *t = j as StateId);
             }
         }
-    } else {
-        for row in targets.chunks_exact_mut(degree) {
-            row.iter_mut()
-                .zip(index::sample(rng, others, degree).iter())
-                .for_each(|(t, j)| *t = j as StateId);
-        }
+    };
+    let finish_chunk = |first_row: usize, chunk: &mut [StateId]| {
+        chunk.par_chunks_mut(degree).enumerate().for_each(|(r, row)| {
+            if floyd {
+                resolve_floyd(row, first);
+            }
+            // Index j >= i stands for agent j + 1.
+            let i = first_row + r;
+            row.iter_mut().for_each(|j| *j += StateId::from(*j as usize >= i));
+            sort_distinct(row);
+        })
+    };
+    let mut drawn: (usize, &mut [StateId]) = (0, &mut []);
+    let mut rest = &mut targets[..];
+    let mut next_row = 0;
+    while !rest.is_empty() || !drawn.1.is_empty() {
+        let (now, after) = rest.split_at_mut((CHUNK_ROWS * degree).min(rest.len()));
+        let (done_row, done) = std::mem::replace(&mut drawn, (next_row, &mut []));
+        rayon::join(|| draw_chunk(rng, now), || finish_chunk(done_row, done));
+        next_row += now.len() / degree;
+        drawn.1 = now;
+        rest = after;
     }
-    let floyd = floyd_certain(others, degree);
-    targets.par_chunks_mut(degree).enumerate().for_each(|(i, row)| {
-        if floyd {
-            resolve_floyd(row, first);
-        }
-        // Index j >= i stands for agent j + 1.
-        row.iter_mut().for_each(|j| *j += StateId::from(*j as usize >= i));
-        sort_distinct(row);
-    });
     targets
 }
+
+/// Rows per chunk of the draws.
+const CHUNK_ROWS: usize = 2 * 1024;
 
 /// Whether `index::sample(rng, length, amount)` takes Floyd's algorithm: for amounts below 163 it
 /// does when the amount is at most 11 or the length at least (10 + 1.6·amount)·amount (at most
