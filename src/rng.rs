@@ -89,6 +89,14 @@ impl RunRng for Generator {
     }
 }
 
+/// A copy of `rng` positioned at item `item` of a sequence that starts at word `base` and takes
+/// `words` 32-bit words per item (see [`in_positioned_blocks`]).
+pub fn positioned(rng: &Generator, base: u128, words: u128, item: usize) -> Generator {
+    let mut r = rng.clone();
+    r.set_word_pos(base + words * item as u128);
+    r
+}
+
 /// Run `each(first, block, rng)` over `items` in blocks of `block` items, where each item takes
 /// exactly `words` 32-bit words of `rng`, in order: each block draws from its own copy of the
 /// stream positioned at its first item's words, so the numbers drawn are those of one pass whatever
@@ -106,9 +114,7 @@ pub fn in_positioned_blocks<T: Send, R: Send>(
     let base = rng.get_word_pos();
     let one = |(b, chunk): (usize, &mut [T])| {
         let first = b * block;
-        let mut r = rng.clone();
-        r.set_word_pos(base + words * first as u128);
-        each(first, chunk, &mut r)
+        each(first, chunk, &mut positioned(rng, base, words, first))
     };
     let out = if parallel {
         items.par_chunks_mut(block).enumerate().map(one).collect()

@@ -13,7 +13,7 @@ use rand::RngExt;
 use rand_distr::{Distribution, LogNormal};
 use rayon::prelude::*;
 
-use crate::rng::{in_positioned_blocks, seeded};
+use crate::rng::{positioned, seeded};
 use crate::world::{Groups, Ids, StateId, Ties, World, neighbours};
 
 /// Agents per block of the attributes' positioned draws.
@@ -53,18 +53,24 @@ pub fn build(agents: usize, degree: usize, seed: u64, gdp_sigma: f64, groups: us
     if !drawn_sizes && groups == 0 {
         // Equal sizes and no groups: three 64-bit draws per agent (freedom, longitude, latitude),
         // taken in positioned blocks on several threads (the same numbers as the loop below).
-        let mut drawn = vec![[0.0; 3]; n];
-        in_positioned_blocks(&mut rng, &mut drawn, 6, ATTRIBUTE_BLOCK, true, |_, block, r| {
-            for a in block {
-                *a = [r.random(), r.random(), r.random()];
-            }
-        });
         world.gdp = vec![1000.0; n];
         world.population = vec![1000.0 * 1000.0; n];
         world.freedom_imputed = vec![false; n];
-        world.freedom = drawn.par_iter().map(|a| 10.0 * a[0]).collect();
-        world.lon = drawn.par_iter().map(|a| 360.0 * a[1] - 180.0).collect();
-        world.lat = drawn.par_iter().map(|a| (2.0 * a[2] - 1.0).asin().to_degrees()).collect();
+        (world.freedom, world.lon, world.lat) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
+        let base = rng.get_word_pos();
+        let block = ATTRIBUTE_BLOCK;
+        let (f, lo) = (world.freedom.par_chunks_mut(block), world.lon.par_chunks_mut(block));
+        f.zip(lo)
+            .zip(world.lat.par_chunks_mut(block))
+            .enumerate()
+            .for_each(|(b, ((f, lo), la))| {
+                let mut r = positioned(&rng, base, 6, b * ATTRIBUTE_BLOCK);
+                for ((f, lo), la) in f.iter_mut().zip(lo.iter_mut()).zip(la.iter_mut()) {
+                    *f = 10.0 * r.random::<f64>();
+                    *lo = 360.0 * r.random::<f64>() - 180.0;
+                    *la = (2.0 * r.random::<f64>() - 1.0).asin().to_degrees();
+                }
+            });
     }
     let mut pairs = Vec::with_capacity(if groups > 0 { n } else { 0 });
     for i in (0..n).filter(|_| drawn_sizes || groups > 0) {
