@@ -654,6 +654,74 @@ lock_years = 2
         }
     }
 
+    /// The benchmark model (degree 6), or five-domains, with `agents` states: enough cells for the
+    /// revisions in blocks.
+    fn block_model(agents: usize, domains: bool) -> Model {
+        let mut sets = vec![format!("world.synthetic.agents={agents}"), "time.end=6".to_string()];
+        if domains {
+            let path = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/scenarios/five-domains.toml");
+            return Model::from_scenario(Scenario::load(path, &sets).unwrap()).unwrap();
+        }
+        sets.push("world.synthetic.degree=6".into());
+        Model::from_scenario(Scenario::load("bench/logit-network", &sets).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn a_run_split_over_threads_defers_its_fragmentation_sum_and_changes_no_bit() {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(3).build().unwrap();
+        for m in [block_model(40_000, false), block_model(8_000, true)] {
+            let outcome = |parts: usize| {
+                pool.install(|| {
+                    let mut sim = Simulation::in_parts(&m, &[], &mut run_rng(6, 2, Purpose::Setup), parts);
+                    let tastes = sim.affinity.clone();
+                    let mut out = sim.empty_outcome(0, Vec::new());
+                    let mut rng = run_rng(6, 2, Purpose::Dynamics);
+                    for step in 0..m.layout.years {
+                        if step > 0 {
+                            sim.step(step, &mut rng);
+                        }
+                        sim.record(step, &mut out);
+                        let deferred = parts > 1 && step + 1 < m.layout.years;
+                        assert_eq!(sim.recorder.pending, deferred.then_some(step), "{parts} parts, year {step}");
+                    }
+                    sim.finish(&mut out);
+                    let bits = |x: &[f64]| x.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+                    (
+                        tastes,
+                        out.final_alignment,
+                        out.counts,
+                        bits(&out.fragmentation),
+                        bits(&out.hedging),
+                    )
+                })
+            };
+            let one = outcome(1);
+            for parts in [2, 3] {
+                assert!(outcome(parts) == one, "{parts} parts");
+            }
+        }
+    }
+
+    #[test]
+    fn a_deferred_fragmentation_sum_is_taken_before_the_alignments_are_replaced() {
+        let m = block_model(40_000, false);
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+        let index = |parts: usize| {
+            pool.install(|| {
+                let mut sim = Simulation::in_parts(&m, &[], &mut run_rng(3, 0, Purpose::Setup), parts);
+                let mut out = sim.empty_outcome(0, Vec::new());
+                sim.record(0, &mut out);
+                let flipped: Vec<u8> = sim.alignment().iter().map(|&a| (a + 1) % 3).collect();
+                sim.set_alignment(&flipped);
+                sim.record(1, &mut out);
+                out.fragmentation[0].to_bits()
+            })
+        };
+        let (split, whole) = (index(2), index(1));
+        assert_eq!(split, whole);
+        assert_ne!(split, 0, "written by the next record");
+    }
+
     #[test]
     fn table_weights_with_hedging_and_standards_give_the_exact_logit_probabilities() {
         // Five domains, every state a hedger, a standards pull and a second domain weight: the
