@@ -3,13 +3,14 @@
 //! sequentially (one state at a time in a random order) — by the exact logit or best-response rule
 //! on the full utilities, or by the exp-free table-driven logit where it applies.
 
+use rand::RngExt;
+
 use super::Simulation;
 use super::counts::{LIST_BATCH, field};
 use crate::model::utility;
 use crate::model::{MAX_TABLE_DEGREE, choice, hedging};
 use crate::rng::{Generator, in_positioned_blocks};
 use crate::scenario::{Revision, TERMS, Term};
-use rand::RngExt;
 
 /// Cells per block of the parallel synchronous revision. Each block positions its own copy of the
 /// stream at its first cell, so neither the block size nor the threads change the numbers drawn;

@@ -19,8 +19,9 @@ pub(super) struct Recorder {
     /// Scratch marks of the states whose fragmentation term must be recomputed.
     frag_dirty: Vec<u8>,
     /// A year whose fragmentation index waits to be summed beside the next revisions (see
-    /// `defers_fragmentation`), and that index once summed.
+    /// `defers_fragmentation`).
     pub pending: Option<usize>,
+    /// That year and its index once summed, for the next record to write.
     pub summed: Option<(usize, f64)>,
 }
 
