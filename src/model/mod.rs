@@ -260,9 +260,10 @@ impl Model {
     pub fn tastes(&self, draws: &[f64], setup: &mut crate::rng::Generator, parallel: bool) -> (Vec<f64>, Vec<f64>) {
         let s = &self.scenario;
         let (n, k) = (self.layout.states, self.layout.frameworks);
+        let freedom_weight: Vec<f64> = s.framework_specs.iter().map(|f| f.freedom_weight.value(draws)).collect();
         let mut aff = vec![0.0; n * k];
         for (i, a) in aff.iter_mut().enumerate() {
-            *a = s.framework_specs[i % k].freedom_weight.value(draws) * self.freedom.get(i).copied().unwrap_or(0.0);
+            *a = freedom_weight[i % k] * self.freedom.get(i).copied().unwrap_or(0.0);
         }
         for g in &self.affinity_groups {
             security::add_group(&mut aff, &g.members, g.framework, k, g.weight.value(draws));

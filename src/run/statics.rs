@@ -124,14 +124,14 @@ impl Simulation<'_> {
         exp.resize(rows * k, 0.0);
         let zero = [0.0; choice::MAX_FRAMEWORKS];
         let inputs = self.term_inputs();
-        let knobs = &self.knobs;
+        let weights: Vec<_> = (0..self.d).map(|d| utility::weights(&self.knobs, d)).collect();
         // Rows are independent: in parallel blocks when the run is split.
         let fill = |(b, block): (usize, &mut [f64])| {
             let mut u = [0.0; choice::MAX_FRAMEWORKS];
             for (t, e) in block.chunks_exact_mut(k).enumerate() {
                 let r = b * EXP_BLOCK_ROWS + t;
                 let (d, i) = (r / n, r % n);
-                inputs.static_row(&utility::weights(knobs, d), &zero[..k], d, i, &mut u[..k]);
+                inputs.static_row(&weights[d], &zero[..k], d, i, &mut u[..k]);
                 exp_row(lambda, &u[..k], e);
             }
         };
