@@ -113,7 +113,6 @@ impl Simulation<'_> {
                 switches.iter_mut().zip(sw).for_each(|(a, b)| *a += b);
             }
         } else {
-            self.settle_fragmentation();
             self.revise_cells(0, &mut next, step, &kernels, rng, &mut switches);
         }
         self.switches.iter_mut().zip(switches).for_each(|(a, b)| *a += b);

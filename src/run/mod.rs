@@ -290,10 +290,6 @@ impl<'m> Simulation<'m> {
     /// Simulate one year.
     pub fn step(&mut self, step: usize, rng: &mut Generator) {
         rng.at_step(step as u32);
-        if !self.m.events.is_empty() {
-            // Events may move states before the revisions (no index is deferred then).
-            self.settle_fragmentation();
-        }
         if self.apply_events(step) {
             self.statics.fresh = false;
         }

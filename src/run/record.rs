@@ -203,7 +203,9 @@ impl Simulation<'_> {
     /// Whether year `t`'s fragmentation index waits for next year's revisions, which read the same
     /// alignments and partner counts: its sum, sequential in state order, then runs beside them on
     /// another thread. Only in split runs with kept counts whose next revisions run in blocks and
-    /// are the first thing to move a state (no events); never at the horizon.
+    /// are the first thing to move a state (no events, which alone could move a state or change
+    /// lambda before them); never at the horizon. The one other way to move a state,
+    /// [`Simulation::set_alignment`], sums a pending index first.
     fn defers_fragmentation(&self, t: usize) -> bool {
         self.parts > 1
             && t + 1 < self.m.layout.years
@@ -231,7 +233,7 @@ impl Simulation<'_> {
         total / self.d as f64
     }
 
-    /// Sum a deferred fragmentation index now, before anything moves a state.
+    /// Sum a deferred fragmentation index now, before `set_alignment` replaces the alignments.
     pub(super) fn settle_fragmentation(&mut self) {
         if let Some(year) = self.recorder.pending.take() {
             self.recorder.summed = Some((year, self.pending_fragmentation()));

@@ -8,11 +8,11 @@
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-
-use super::lock;
 use std::time::Instant;
 
 use tokio::sync::Notify;
+
+use super::lock;
 
 /// Connections open at once.
 pub const MAX_CONNECTIONS: usize = 128;
