@@ -46,6 +46,8 @@ pub(super) struct DomainKernel {
     /// for o of the state's other domains on a framework, scaled so that the largest is 1.
     hedge: bool,
     exp_hedge: [f64; MAX_HEDGE_DOMAINS],
+    /// Neither a standards pull nor hedging in the table: their factors are all 1 and skipped.
+    plain: bool,
 }
 
 /// The low 32 bits of a draw as a uniform number in [0, 1).
@@ -150,6 +152,7 @@ impl Simulation<'_> {
                 .collect();
             scaled_exp(lambda, &v, &mut exp_hedge);
         }
+        let plain = !hedge && exp_std.iter().all(|&e| e == 1.0);
         DomainKernel {
             rate: self.knobs.rate[d],
             lambda,
@@ -160,6 +163,7 @@ impl Simulation<'_> {
             exp_std,
             hedge,
             exp_hedge,
+            plain,
         }
     }
 
@@ -296,6 +300,20 @@ impl Simulation<'_> {
         } else {
             self.count_partners(d, i)
         };
+        let row = if self.statics.shared { i * k } else { cell * k };
+        let exp_static = &self.statics.exp_static[row..row + k];
+        let mut w = [0.0; choice::MAX_FRAMEWORKS];
+        let scaled = |fw: usize| {
+            let c = field(packed, fw, self.counts.bits) as usize;
+            // Multiplying by 1.0 is exact: the same bits as skipping the factor.
+            exp_static[fw] * kern.exp_net[c] * if fw != cur { kern.exp_cost } else { 1.0 }
+        };
+        if kern.plain {
+            for (fw, w) in w[..k].iter_mut().enumerate() {
+                *w = scaled(fw);
+            }
+            return w;
+        }
         let mut hedge = [1.0; choice::MAX_FRAMEWORKS];
         if kern.hedge && self.m.hedgers[i] {
             // The state's other domains on each framework pick its hedging factor.
@@ -308,15 +326,8 @@ impl Simulation<'_> {
                 *h = kern.exp_hedge[o];
             }
         }
-        let row = if self.statics.shared { i * k } else { cell * k };
-        let exp_static = &self.statics.exp_static[row..row + k];
-        let mut w = [0.0; choice::MAX_FRAMEWORKS];
-        for fw in 0..k {
-            let c = field(packed, fw, self.counts.bits) as usize;
-            // Multiplying by 1.0 is exact: the same bits as skipping the factor.
-            let x = exp_static[fw] * kern.exp_net[c] * if fw != cur { kern.exp_cost } else { 1.0 };
-            // Factors of 1 (no standards pull, no hedging) leave the bits as they are.
-            w[fw] = x * kern.exp_std[fw] * hedge[fw];
+        for (fw, w) in w[..k].iter_mut().enumerate() {
+            *w = scaled(fw) * kern.exp_std[fw] * hedge[fw];
         }
         w
     }

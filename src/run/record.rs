@@ -52,7 +52,7 @@ impl Simulation<'_> {
         let mut frag_sum = 0.0;
         for d in 0..self.d {
             let row = &self.align[d * n..(d + 1) * n];
-            let counts = framework_counts(row, n.div_ceil(self.parts));
+            let counts = framework_counts(row, k, n.div_ceil(self.parts));
             let out_shares = &mut self.statics.gdp_share[d * k..(d + 1) * k];
             match &self.m.gdp_sums {
                 Some(sums) => standards::gdp_shares_of_counts(&counts[..k], sums, self.m.total_gdp, out_shares),
@@ -275,13 +275,16 @@ fn kept_fragmentation(row: &[u8], counts: &[u32], offsets: &[usize], sums: &[f64
     total
 }
 
-/// The number of states on each framework in one domain's row, counted in chunks of `span` states
-/// in parallel (integer sums: the same whatever the chunks).
-fn framework_counts(row: &[u8], span: usize) -> [u32; choice::MAX_FRAMEWORKS] {
+/// The number of states on each of the `k` frameworks in one domain's row, counted in chunks of
+/// `span` states in parallel (integer sums: the same whatever the chunks).
+fn framework_counts(row: &[u8], k: usize, span: usize) -> [u32; choice::MAX_FRAMEWORKS] {
+    // One pass per framework comparing every alignment with it: passes the compiler turns into
+    // vector compares, where a single pass adding to `c[a]` waits on the last store to the same
+    // counter.
     let count = |chunk: &[u8]| {
         let mut c = [0u32; choice::MAX_FRAMEWORKS];
-        for &a in chunk {
-            c[a as usize] += 1;
+        for (f, c) in c[..k].iter_mut().enumerate() {
+            *c = chunk.iter().map(|&a| u32::from(usize::from(a) == f)).sum();
         }
         c
     };
@@ -295,4 +298,23 @@ fn framework_counts(row: &[u8], span: usize) -> [u32; choice::MAX_FRAMEWORKS] {
             a
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::framework_counts;
+
+    #[test]
+    fn framework_counts_match_a_count_of_each_alignment() {
+        // A row with every framework of 5, long runs of one framework and an odd length.
+        let row: Vec<u8> = (0..10_007u32).map(|i| ((i * i / 7 + i / 300) % 5) as u8).collect();
+        let mut expected = [0u32; 8];
+        for &a in &row {
+            expected[a as usize] += 1;
+        }
+        for span in [row.len(), 1_000, 333] {
+            assert_eq!(framework_counts(&row, 5, span), expected, "span {span}");
+        }
+        assert_eq!(framework_counts(&[], 3, 1), [0; 8]);
+    }
 }
