@@ -5,7 +5,7 @@
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::world::{StateId, World};
+use crate::world::{StateId, Ties, World};
 
 /// Largest number of partners per state for the count tables ([`super::Model::tie_sums`]): counts
 /// are packed as bytes.
@@ -116,13 +116,16 @@ const REVERSE_MIN_STATES: usize = 16 * 1024;
 
 /// The ties reversed, in compressed rows: the row offsets and, per state j, the states that count j
 /// as a partner, in state order. Parts of the states j, one per thread, each scan every tie and keep
-/// those to their own range: the scans read in order, and each part writes only its own rows.
+/// those to their own range: the scans read in order, and each part writes only its own rows. The
+/// counts and write positions kept per state are 32-bit where they fit (half the cache lines of
+/// `usize` for the scattered updates).
 fn reversed(world: &World) -> (Vec<usize>, Vec<StateId>) {
     let (n, ties) = (world.len(), &world.ties);
     let parts = rayon::current_num_threads().min(n / REVERSE_MIN_STATES).max(1);
     let span = n.div_ceil(parts);
-    let mut in_offsets = vec![0usize; n + 1];
-    in_offsets[1..].par_chunks_mut(span).enumerate().for_each(|(p, counts)| {
+    // A state's followers number at most N − 1, which fits a StateId.
+    let mut followers: Vec<StateId> = vec![0; n];
+    followers.par_chunks_mut(span).enumerate().for_each(|(p, counts)| {
         let lo = p * span;
         for &j in &ties.targets {
             if let Some(c) = counts.get_mut((j as usize).wrapping_sub(lo)) {
@@ -130,9 +133,13 @@ fn reversed(world: &World) -> (Vec<usize>, Vec<StateId>) {
             }
         }
     });
-    for j in 0..n {
-        in_offsets[j + 1] += in_offsets[j];
-    }
+    let mut in_offsets = Vec::with_capacity(n + 1);
+    in_offsets.push(0);
+    in_offsets.extend(followers.iter().scan(0usize, |at, &c| {
+        *at += c as usize;
+        Some(*at)
+    }));
+    drop(followers);
     let mut in_sources = vec![0; ties.targets.len()];
     let mut rest = &mut in_sources[..];
     let mut slices = Vec::with_capacity(parts);
@@ -143,17 +150,48 @@ fn reversed(world: &World) -> (Vec<usize>, Vec<StateId>) {
         rest = after;
     }
     slices.into_par_iter().for_each(|(lo, hi, out)| {
-        let mut fill: Vec<usize> = in_offsets[lo..hi].iter().map(|&o| o - in_offsets[lo]).collect();
-        for i in 0..n {
-            for &j in &ties.targets[ties.offsets[i]..ties.offsets[i + 1]] {
-                if let Some(f) = fill.get_mut((j as usize).wrapping_sub(lo)) {
-                    out[*f] = i as StateId;
-                    *f += 1;
-                }
-            }
+        let starts = in_offsets[lo..hi].iter().map(|&o| o - in_offsets[lo]);
+        if u32::try_from(out.len()).is_ok() {
+            fill_sources::<u32>(ties, lo, starts.map(|o| o as u32).collect(), out);
+        } else {
+            fill_sources::<usize>(ties, lo, starts.collect(), out);
         }
     });
     (in_offsets, in_sources)
+}
+
+/// Write every tie i -> j with j in the part starting at state `lo` into `out`, at the position
+/// `fill[j − lo]` (then advanced), scanning the sources i in order.
+fn fill_sources<C: Cursor>(ties: &Ties, lo: usize, mut fill: Vec<C>, out: &mut [StateId]) {
+    for i in 0..ties.offsets.len() - 1 {
+        for &j in &ties.targets[ties.offsets[i]..ties.offsets[i + 1]] {
+            if let Some(f) = fill.get_mut((j as usize).wrapping_sub(lo)) {
+                out[f.advance()] = i as StateId;
+            }
+        }
+    }
+}
+
+/// A write position in a part of the reversed ties.
+trait Cursor: Copy {
+    /// The position, then move to the next.
+    fn advance(&mut self) -> usize;
+}
+
+impl Cursor for u32 {
+    #[inline(always)]
+    fn advance(&mut self) -> usize {
+        *self += 1;
+        *self as usize - 1
+    }
+}
+
+impl Cursor for usize {
+    #[inline(always)]
+    fn advance(&mut self) -> usize {
+        *self += 1;
+        *self - 1
+    }
 }
 
 /// `Some(table)` when every value of `w` is the same, with `table[c]` the sum of c copies added one
@@ -222,6 +260,21 @@ mod tests {
         let one = Tables::build(&world).unwrap();
         assert!(one.frag_sums.is_none() && !one.frag_weight.is_empty());
         assert_same(&one, &Tables::build(&weights_stored(&world)).unwrap());
+    }
+
+    #[test]
+    fn both_widths_of_write_positions_fill_the_same_rows() {
+        // The 64-bit positions serve parts of more than 2^32 ties: held here to the 32-bit ones.
+        let world = synthetic::build(3_000, 7, 8, 0.0, 3);
+        let (offsets, sources) = reversed(&world);
+        let (lo, hi) = (1_000, 2_000);
+        let starts = || offsets[lo..hi].iter().map(|&o| o - offsets[lo]);
+        let mut narrow = vec![0; offsets[hi] - offsets[lo]];
+        let mut wide = narrow.clone();
+        fill_sources::<u32>(&world.ties, lo, starts().map(|o| o as u32).collect(), &mut narrow);
+        fill_sources::<usize>(&world.ties, lo, starts().collect(), &mut wide);
+        assert_eq!(narrow, wide);
+        assert_eq!(narrow, sources[offsets[lo]..offsets[hi]]);
     }
 
     #[test]
