@@ -47,12 +47,18 @@ pub(crate) fn draw(rng: &mut Generator, n: usize, degree: usize) -> Vec<StateId>
     };
     let finish_chunk = |first_row: usize, chunk: &mut [StateId]| {
         chunk.par_chunks_mut(degree).enumerate().for_each(|(r, row)| {
+            // Index j >= i stands for agent j + 1 (a map that keeps the order).
+            let i = first_row + r;
+            let to_agent = |j: StateId| j + StateId::from(j as usize >= i);
+            // Without a repeated draw Floyd's sample is the draws themselves (the usual case: two
+            // of 16 draws among 10^5 coincide about once in 800 rows).
+            if floyd && place_if_distinct(row, to_agent) {
+                return;
+            }
             if floyd {
                 resolve_floyd(row, first);
             }
-            // Index j >= i stands for agent j + 1.
-            let i = first_row + r;
-            row.iter_mut().for_each(|j| *j += StateId::from(*j as usize >= i));
+            row.iter_mut().for_each(|j| *j = to_agent(*j));
             sort_distinct(row);
         })
     };
@@ -92,20 +98,41 @@ fn resolve_floyd(row: &mut [StateId], first: StateId) {
     }
 }
 
+/// Rows up to this length are sorted by rank.
+const SHORT: usize = 32;
+
 /// Sort a row of distinct partners. Short rows (the usual degrees) are placed by rank, each entry
 /// at the count of entries below it: no data-dependent branch, where an insertion sort of random
 /// values mispredicts about once per entry.
 fn sort_distinct(row: &mut [StateId]) {
-    const SHORT: usize = 32;
+    if !place_if_distinct(row, |j| j) {
+        row.sort_unstable();
+    }
+}
+
+/// When `row` is short and its entries distinct, replace it with `map` of its entries in
+/// increasing order (`map` must keep the order) and return true; otherwise leave it as it is.
+/// Equal entries show as equal ranks, so the ranks then miss a place.
+fn place_if_distinct(row: &mut [StateId], map: impl Fn(StateId) -> StateId) -> bool {
     if row.len() > SHORT {
-        return row.sort_unstable();
+        return false;
     }
     let mut copy = [0; SHORT];
     copy[..row.len()].copy_from_slice(row);
     let copy = &copy[..row.len()];
-    for &x in copy {
-        row[copy.iter().filter(|&&y| y < x).count()] = x;
+    let mut rank = [0u8; SHORT];
+    let mut places = 0u64;
+    for (r, &x) in rank.iter_mut().zip(copy) {
+        *r = copy.iter().filter(|&&y| y < x).count() as u8;
+        places |= 1 << *r;
     }
+    if places != (1u64 << row.len()) - 1 {
+        return false;
+    }
+    for (&r, &x) in rank.iter().zip(copy) {
+        row[r as usize] = map(x);
+    }
+    true
 }
 
 #[cfg(test)]
@@ -163,5 +190,19 @@ mod tests {
                 assert_eq!(row, want, "{len} partners");
             }
         }
+    }
+
+    #[test]
+    fn a_row_with_a_repeated_entry_is_left_as_it_is() {
+        for row in [vec![4, 9, 4], vec![7, 7], vec![1, 2, 3, 2, 0]] {
+            let mut placed = row.clone();
+            assert!(!place_if_distinct(&mut placed, |j| j + 1));
+            assert_eq!(placed, row);
+        }
+        let mut row = vec![8, 3, 5];
+        assert!(place_if_distinct(&mut row, |j| j + StateId::from(j >= 5)));
+        assert_eq!(row, [3, 6, 9]);
+        let mut long: Vec<StateId> = (0..40).rev().collect();
+        assert!(!place_if_distinct(&mut long, |j| j));
     }
 }
