@@ -284,7 +284,7 @@ fn framework_counts(row: &[u8], k: usize, span: usize) -> [u32; choice::MAX_FRAM
     let count = |chunk: &[u8]| {
         let mut c = [0u32; choice::MAX_FRAMEWORKS];
         for (f, c) in c[..k].iter_mut().enumerate() {
-            *c = chunk.iter().map(|&a| u32::from(usize::from(a) == f)).sum();
+            *c = chunk.iter().map(|&a| u32::from(a == f as u8)).sum();
         }
         c
     };
