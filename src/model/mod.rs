@@ -261,10 +261,14 @@ impl Model {
         let s = &self.scenario;
         let (n, k) = (self.layout.states, self.layout.frameworks);
         let freedom_weight: Vec<f64> = s.framework_specs.iter().map(|f| f.freedom_weight.value(draws)).collect();
-        let mut aff = vec![0.0; n * k];
-        for (i, a) in aff.iter_mut().enumerate() {
-            *a = freedom_weight[i % k] * self.freedom.get(i).copied().unwrap_or(0.0);
-        }
+        // Framework by framework along each state's row (no division per entry).
+        let mut aff: Vec<f64> = freedom_weight
+            .iter()
+            .cycle()
+            .take(n * k)
+            .enumerate()
+            .map(|(i, &w)| w * self.freedom.get(i).copied().unwrap_or(0.0))
+            .collect();
         for g in &self.affinity_groups {
             security::add_group(&mut aff, &g.members, g.framework, k, g.weight.value(draws));
         }

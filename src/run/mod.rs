@@ -188,15 +188,21 @@ impl<'m> Simulation<'m> {
         // One 64-bit draw per cell, anchored or not.
         let mut align = vec![0u8; n * d];
         in_positioned_blocks(setup, &mut align, 2, SETUP_BLOCK, parallel, |first, block, r| {
-            for (t, a) in block.iter_mut().enumerate() {
-                let cell = first + t;
-                let v: f64 = r.random();
-                *a = if m.anchor[cell] != NO_ANCHOR {
-                    m.anchor[cell]
-                } else {
-                    let shares = &s.domain_specs[cell / n].initial[m.initial_rule[cell] as usize].shares;
-                    pick(shares, v) as u8
-                };
+            // One domain's stretch of the block at a time.
+            let mut off = 0;
+            while off < block.len() {
+                let cell0 = first + off;
+                let len = (n - cell0 % n).min(block.len() - off);
+                let initial = &s.domain_specs[cell0 / n].initial;
+                for (cell, a) in (cell0..).zip(&mut block[off..off + len]) {
+                    let v: f64 = r.random();
+                    *a = if m.anchor[cell] != NO_ANCHOR {
+                        m.anchor[cell]
+                    } else {
+                        pick(&initial[m.initial_rule[cell] as usize].shares, v) as u8
+                    };
+                }
+                off += len;
             }
         });
         let mut sim = Simulation {

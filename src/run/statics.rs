@@ -128,11 +128,15 @@ impl Simulation<'_> {
         // Rows are independent: in parallel blocks when the run is split.
         let fill = |(b, block): (usize, &mut [f64])| {
             let mut u = [0.0; choice::MAX_FRAMEWORKS];
-            for (t, e) in block.chunks_exact_mut(k).enumerate() {
-                let r = b * EXP_BLOCK_ROWS + t;
-                let (d, i) = (r / n, r % n);
+            let first = b * EXP_BLOCK_ROWS;
+            let (mut d, mut i) = (first / n, first % n);
+            for e in block.chunks_exact_mut(k) {
                 inputs.static_row(&weights[d], &zero[..k], d, i, &mut u[..k]);
                 exp_row(lambda, &u[..k], e);
+                i += 1;
+                if i == n {
+                    (d, i) = (d + 1, 0);
+                }
             }
         };
         if self.parts > 1 {
