@@ -117,15 +117,15 @@ const REVERSE_MIN_STATES: usize = 16 * 1024;
 /// The ties reversed, in compressed rows: the row offsets and, per state j, the states that count j
 /// as a partner, in state order. Parts of the states j, one per thread, each scan every tie and keep
 /// those to their own range: the scans read in order, and each part writes only its own rows. The
-/// counts and write positions kept per state are 32-bit where they fit (half the cache lines of
-/// `usize` for the scattered updates).
+/// counts are taken in the offsets themselves (no second array of N entries at the peak of the
+/// build); the write positions kept per state while filling are 32-bit where they fit (half the
+/// cache lines of `usize` for the scattered updates).
 fn reversed(world: &World) -> (Vec<usize>, Vec<StateId>) {
     let (n, ties) = (world.len(), &world.ties);
     let parts = rayon::current_num_threads().min(n / REVERSE_MIN_STATES).max(1);
     let span = n.div_ceil(parts);
-    // A state's followers number at most N − 1, which fits a StateId.
-    let mut followers: Vec<StateId> = vec![0; n];
-    followers.par_chunks_mut(span).enumerate().for_each(|(p, counts)| {
+    let mut in_offsets = vec![0usize; n + 1];
+    in_offsets[1..].par_chunks_mut(span).enumerate().for_each(|(p, counts)| {
         let lo = p * span;
         for &j in &ties.targets {
             if let Some(c) = counts.get_mut((j as usize).wrapping_sub(lo)) {
@@ -133,13 +133,9 @@ fn reversed(world: &World) -> (Vec<usize>, Vec<StateId>) {
             }
         }
     });
-    let mut in_offsets = Vec::with_capacity(n + 1);
-    in_offsets.push(0);
-    in_offsets.extend(followers.iter().scan(0usize, |at, &c| {
-        *at += c as usize;
-        Some(*at)
-    }));
-    drop(followers);
+    for j in 0..n {
+        in_offsets[j + 1] += in_offsets[j];
+    }
     let mut in_sources = vec![0; ties.targets.len()];
     let mut rest = &mut in_sources[..];
     let mut slices = Vec::with_capacity(parts);
