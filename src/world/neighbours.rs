@@ -52,10 +52,10 @@ pub(crate) fn draw(rng: &mut Generator, n: usize, degree: usize) -> Vec<StateId>
             let to_agent = |j: StateId| j + StateId::from(j as usize >= i);
             // Without a repeated draw Floyd's sample is the draws themselves (the usual case: two
             // of 16 draws among 10^5 coincide about once in 800 rows).
-            if floyd && place_if_distinct(row, to_agent) {
-                return;
-            }
             if floyd {
+                if place_if_distinct(row, to_agent) {
+                    return;
+                }
                 resolve_floyd(row, first);
             }
             row.iter_mut().for_each(|j| *j = to_agent(*j));

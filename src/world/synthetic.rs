@@ -71,6 +71,8 @@ pub fn build(agents: usize, degree: usize, seed: u64, gdp_sigma: f64, groups: us
                     *la = (2.0 * r.random::<f64>() - 1.0).asin().to_degrees();
                 }
             });
+        // The stream continues after the last agent's draws, as after the loop below.
+        rng.set_word_pos(base + 6 * n as u128);
     }
     let mut pairs = Vec::with_capacity(if groups > 0 { n } else { 0 });
     for i in (0..n).filter(|_| drawn_sizes || groups > 0) {
