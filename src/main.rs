@@ -8,7 +8,7 @@ fn main() -> std::process::ExitCode {
 /// Blocks of 4 MiB and more (a million-agent world's and run's arrays) go back to the system when
 /// freed. By default glibc raises that threshold to the largest block freed so far (up to 32
 /// MiB), and later arrays up to that size then come from its heaps, which keep them resident once
-/// freed: at N = 10^6 the peak grew by 15–35 MB over what the structures hold. Smaller blocks
+/// freed: at N = 10^6 the peak grew by 15–90 MB over what the structures hold. Smaller blocks
 /// are still reused from the heaps.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn return_large_blocks() {
