@@ -103,7 +103,8 @@ const SHORT: usize = 32;
 
 /// Sort a row of distinct partners. Short rows (the usual degrees) are placed by rank, each entry
 /// at the count of entries below it: no data-dependent branch, where an insertion sort of random
-/// values mispredicts about once per entry.
+/// values mispredicts about once per entry, and in blocks of fixed length the compiler turns into
+/// vector compares.
 fn sort_distinct(row: &mut [StateId]) {
     if !place_if_distinct(row, |j| j) {
         row.sort_unstable();
@@ -114,23 +115,32 @@ fn sort_distinct(row: &mut [StateId]) {
 /// increasing order (`map` must keep the order) and return true; otherwise leave it as it is.
 /// Equal entries show as equal ranks, so the ranks then miss a place.
 fn place_if_distinct(row: &mut [StateId], map: impl Fn(StateId) -> StateId) -> bool {
-    if row.len() > SHORT {
+    match row.len() {
+        0..=16 => place_padded::<16>(row, map),
+        17..=SHORT => place_padded::<32>(row, map),
+        _ => false,
+    }
+}
+
+/// [`place_if_distinct`] for rows of at most `L` entries, ranked in a block of fixed length `L`:
+/// the entries as signed 32-bit keys with the top bit flipped (the same order as the unsigned ids,
+/// and a compare that the vector units of every x86-64 have), the rest of the block the largest
+/// key, which no id takes (ids stay below `u32::MAX`), so it never counts below an entry.
+fn place_padded<const L: usize>(row: &mut [StateId], map: impl Fn(StateId) -> StateId) -> bool {
+    const FLIP: StateId = 1 << 31;
+    let mut key = [i32::MAX; L];
+    key.iter_mut().zip(row.iter()).for_each(|(k, &x)| *k = (x ^ FLIP) as i32);
+    let mut rank = [0i32; L];
+    for (r, &x) in rank.iter_mut().zip(&key) {
+        *r = key.iter().map(|&y| i32::from(y < x)).sum();
+    }
+    let len = row.len();
+    let places = rank[..len].iter().fold(0u64, |p, &r| p | 1 << r);
+    if places != (1u64 << len) - 1 {
         return false;
     }
-    let mut copy = [0; SHORT];
-    copy[..row.len()].copy_from_slice(row);
-    let copy = &copy[..row.len()];
-    let mut rank = [0u8; SHORT];
-    let mut places = 0u64;
-    for (r, &x) in rank.iter_mut().zip(copy) {
-        *r = copy.iter().filter(|&&y| y < x).count() as u8;
-        places |= 1 << *r;
-    }
-    if places != (1u64 << row.len()) - 1 {
-        return false;
-    }
-    for (&r, &x) in rank.iter().zip(copy) {
-        row[r as usize] = map(x);
+    for (&r, &k) in rank[..len].iter().zip(&key) {
+        row[r as usize] = map(k as StateId ^ FLIP);
     }
     true
 }
@@ -204,5 +214,20 @@ mod tests {
         assert_eq!(row, [3, 6, 9]);
         let mut long: Vec<StateId> = (0..40).rev().collect();
         assert!(!place_if_distinct(&mut long, |j| j));
+    }
+
+    #[test]
+    fn ids_on_both_sides_of_the_top_bit_are_placed_in_unsigned_order() {
+        // The ranks compare keys with the top bit flipped: ids from 2^31 up must still sort above
+        // the others, in rows that fill the block of 16 exactly and that spill into the block of 32.
+        let big = [u32::MAX - 2, 1 << 31, (1 << 31) - 1, (1 << 31) + 7];
+        for len in [4usize, 16, 17, 32] {
+            let mut row: Vec<StateId> = (0..len as StateId).map(|k| k * 3 + 1).rev().collect();
+            row[..4].copy_from_slice(&big);
+            let mut want = row.clone();
+            want.sort_unstable();
+            assert!(place_if_distinct(&mut row, |j| j), "{len} entries");
+            assert_eq!(row, want, "{len} entries");
+        }
     }
 }
