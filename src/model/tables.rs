@@ -114,79 +114,121 @@ fn frag_scale(world: &World, one_weight: Option<f64>, max_degree: usize) -> (Vec
 /// States per part of the reversal below which it runs in one part.
 const REVERSE_MIN_STATES: usize = 16 * 1024;
 
+/// The reversal's buckets: about this many at most (fewer write positions while staging than a
+/// core's first-level cache holds lines), of 2^9 to 2^16 states each (a bucket's rows stay in
+/// the cache while sorted; a state's place in its bucket fits 16 bits).
+const MAX_BUCKETS: usize = 128;
+const MIN_BUCKET_SHIFT: u32 = 9;
+const MAX_BUCKET_SHIFT: u32 = 16;
+
 /// The ties reversed, in compressed rows: the row offsets and, per state j, the states that count j
-/// as a partner, in state order. Parts of the states j, one per thread, each scan every tie and keep
-/// those to their own range: the scans read in order, and each part writes only its own rows. The
-/// counts are taken in the offsets themselves (no second array of N entries at the peak of the
-/// build); the write positions kept per state while filling are 32-bit where they fit (half the
-/// cache lines of `usize` for the scattered updates).
+/// as a partner, in state order.
+///
+/// Writing each tie straight to its row would scatter over the whole array (about one cache miss
+/// per tie at N = 10^6). Instead the ties pass through buckets of consecutive states j: counted
+/// per bucket, staged in place in source order (each bucket's ties in the stretch its rows will
+/// fill, j's place in its bucket beside them), then each bucket sorted into its rows by counting,
+/// alone in the cache. Parts of the buckets, one per thread, each scan every tie for those of
+/// their buckets and write only their own stretch.
 fn reversed(world: &World) -> (Vec<usize>, Vec<StateId>) {
     let (n, ties) = (world.len(), &world.ties);
-    let parts = rayon::current_num_threads().min(n / REVERSE_MIN_STATES).max(1);
-    let span = n.div_ceil(parts);
+    let shift = n.div_ceil(MAX_BUCKETS).next_power_of_two().trailing_zeros();
+    let shift = shift.clamp(MIN_BUCKET_SHIFT, MAX_BUCKET_SHIFT);
+    let buckets = n.div_ceil(1 << shift);
+    let parts = rayon::current_num_threads().min(n / REVERSE_MIN_STATES).clamp(1, buckets.max(1));
+    let per_bucket = ties
+        .targets
+        .par_chunks(ties.targets.len().div_ceil(parts).max(1))
+        .map(|chunk| {
+            let mut count = vec![0usize; buckets];
+            chunk.iter().for_each(|&j| count[j as usize >> shift] += 1);
+            count
+        })
+        .reduce(|| vec![0; buckets], |a, b| a.iter().zip(&b).map(|(x, y)| x + y).collect());
+    // Each bucket's first position, and the end.
+    let starts: Vec<usize> = std::iter::once(0)
+        .chain(per_bucket.iter().scan(0, |end, c| {
+            *end += c;
+            Some(*end)
+        }))
+        .collect();
     let mut in_offsets = vec![0usize; n + 1];
-    in_offsets[1..].par_chunks_mut(span).enumerate().for_each(|(p, counts)| {
-        let lo = p * span;
-        for &j in &ties.targets {
-            if let Some(c) = counts.get_mut((j as usize).wrapping_sub(lo)) {
-                *c += 1;
-            }
-        }
-    });
-    for j in 0..n {
-        in_offsets[j + 1] += in_offsets[j];
-    }
     let mut in_sources = vec![0; ties.targets.len()];
-    let mut rest = &mut in_sources[..];
-    let mut slices = Vec::with_capacity(parts);
+    let mut places = vec![0u16; ties.targets.len()];
+    let mut jobs = Vec::with_capacity(parts);
+    let (mut offsets, mut sources, mut place) = (&mut in_offsets[1..], &mut in_sources[..], &mut places[..]);
     for p in 0..parts {
-        let (lo, hi) = ((p * span).min(n), ((p + 1) * span).min(n));
-        let (mine, after) = rest.split_at_mut(in_offsets[hi] - in_offsets[lo]);
-        slices.push((lo, hi, mine));
-        rest = after;
+        let range = p * buckets / parts..(p + 1) * buckets / parts;
+        let states = (range.end << shift).min(n) - (range.start << shift);
+        let len = starts[range.end] - starts[range.start];
+        let (o, o_rest) = offsets.split_at_mut(states);
+        let (s, s_rest) = sources.split_at_mut(len);
+        let (l, l_rest) = place.split_at_mut(len);
+        jobs.push(Part {
+            range,
+            offsets: o,
+            sources: s,
+            places: l,
+        });
+        (offsets, sources, place) = (o_rest, s_rest, l_rest);
     }
-    slices.into_par_iter().for_each(|(lo, hi, out)| {
-        let starts = in_offsets[lo..hi].iter().map(|&o| o - in_offsets[lo]);
-        if u32::try_from(out.len()).is_ok() {
-            fill_sources::<u32>(ties, lo, starts.map(|o| o as u32).collect(), out);
-        } else {
-            fill_sources::<usize>(ties, lo, starts.collect(), out);
-        }
-    });
+    jobs.into_par_iter().for_each(|part| part.fill(ties, shift, &starts));
     (in_offsets, in_sources)
 }
 
-/// Write every tie i -> j with j in the part starting at state `lo` into `out`, at the position
-/// `fill[j − lo]` (then advanced), scanning the sources i in order.
-fn fill_sources<C: Cursor>(ties: &Ties, lo: usize, mut fill: Vec<C>, out: &mut [StateId]) {
-    for i in 0..ties.offsets.len() - 1 {
-        for &j in &ties.targets[ties.offsets[i]..ties.offsets[i + 1]] {
-            if let Some(f) = fill.get_mut((j as usize).wrapping_sub(lo)) {
-                out[f.advance()] = i as StateId;
+/// A range of the reversal's buckets and its stretches of the output (see [`reversed`]).
+struct Part<'a> {
+    range: std::ops::Range<usize>,
+    /// Row ends of the part's states (the offsets after the first).
+    offsets: &'a mut [usize],
+    /// The part's rows.
+    sources: &'a mut [StateId],
+    /// Staging: each staged tie's state j, as its place in its bucket.
+    places: &'a mut [u16],
+}
+
+impl Part<'_> {
+    /// Fill the part's rows, `starts` holding every bucket's first position in the reversed ties.
+    fn fill(self, ties: &Ties, shift: u32, starts: &[usize]) {
+        let Part {
+            range,
+            offsets,
+            sources,
+            places,
+        } = self;
+        let base = starts[range.start];
+        let mask = (1usize << shift) - 1;
+        let mut at: Vec<usize> = starts[range.clone()].iter().map(|&s| s - base).collect();
+        for i in 0..ties.offsets.len() - 1 {
+            for &j in &ties.targets[ties.offsets[i]..ties.offsets[i + 1]] {
+                if let Some(a) = at.get_mut((j as usize >> shift).wrapping_sub(range.start)) {
+                    sources[*a] = i as StateId;
+                    places[*a] = (j as usize & mask) as u16;
+                    *a += 1;
+                }
             }
         }
-    }
-}
-
-/// A write position in a part of the reversed ties.
-trait Cursor: Copy {
-    /// The position, then move to the next.
-    fn advance(&mut self) -> usize;
-}
-
-impl Cursor for u32 {
-    #[inline(always)]
-    fn advance(&mut self) -> usize {
-        *self += 1;
-        *self as usize - 1
-    }
-}
-
-impl Cursor for usize {
-    #[inline(always)]
-    fn advance(&mut self) -> usize {
-        *self += 1;
-        *self - 1
+        let (mut next, mut staged) = (vec![0usize; mask + 1], Vec::new());
+        for b in range.clone() {
+            let (first, last) = (starts[b] - base, starts[b + 1] - base);
+            let lo = (b - range.start) << shift;
+            let rows = (lo + mask + 1).min(offsets.len());
+            next.fill(0);
+            places[first..last].iter().for_each(|&l| next[l as usize] += 1);
+            // Each row's end into the offsets and its first position into `next`.
+            let mut end = starts[b];
+            for (row_end, c) in offsets[lo..rows].iter_mut().zip(next.iter_mut()) {
+                (*c, end) = (end - starts[b], end + *c);
+                *row_end = end;
+            }
+            staged.clear();
+            staged.extend_from_slice(&sources[first..last]);
+            let out = &mut sources[first..last];
+            for (&i, &l) in staged.iter().zip(&places[first..last]) {
+                out[next[l as usize]] = i;
+                next[l as usize] += 1;
+            }
+        }
     }
 }
 
@@ -258,39 +300,43 @@ mod tests {
         assert_same(&one, &Tables::build(&weights_stored(&world)).unwrap());
     }
 
-    #[test]
-    fn both_widths_of_write_positions_fill_the_same_rows() {
-        // The 64-bit positions serve parts of more than 2^32 ties: held here to the 32-bit ones.
-        let world = synthetic::build(3_000, 7, 8, 0.0, 3);
-        let (offsets, sources) = reversed(&world);
-        let (lo, hi) = (1_000, 2_000);
-        let starts = || offsets[lo..hi].iter().map(|&o| o - offsets[lo]);
-        let mut narrow = vec![0; offsets[hi] - offsets[lo]];
-        let mut wide = narrow.clone();
-        fill_sources::<u32>(&world.ties, lo, starts().map(|o| o as u32).collect(), &mut narrow);
-        fill_sources::<usize>(&world.ties, lo, starts().collect(), &mut wide);
-        assert_eq!(narrow, wide);
-        assert_eq!(narrow, sources[offsets[lo]..offsets[hi]]);
+    /// Each state's followers in state order, the plain way.
+    fn followers(world: &World) -> (Vec<usize>, Vec<StateId>) {
+        let mut rows = vec![Vec::new(); world.len()];
+        for i in 0..world.len() {
+            world.ties.row(i).0.iter().for_each(|&j| rows[j as usize].push(i as StateId));
+        }
+        let offsets = std::iter::once(0).chain(rows.iter().scan(0, |end, r| {
+            *end += r.len();
+            Some(*end)
+        }));
+        (offsets.collect(), rows.concat())
     }
 
     #[test]
     fn reversed_ties_list_each_states_followers_in_order_on_any_number_of_threads() {
+        // Buckets of 2^9 states in three parts (N = 50,000); of 2^10 (N = 70,000, a last bucket
+        // cut short, rows of 0 to 3 ties); rows sorted or not.
         let sorted = synthetic::build(50_000, 5, 8, 0.0, 0);
-        // Rows in any order.
         let mut unsorted = sorted.clone();
         unsorted.ties.targets.chunks_mut(5).for_each(|row| row.reverse());
-        for world in [sorted, unsorted] {
-            let on = |threads| {
+        let mut uneven = synthetic::build(70_000, 3, 2, 0.0, 0);
+        let (mut targets, mut offsets) = (Vec::new(), vec![0]);
+        for i in 0..uneven.len() {
+            targets.extend_from_slice(&uneven.ties.row(i).0[..i % 4]);
+            offsets.push(targets.len());
+        }
+        (uneven.ties.targets, uneven.ties.offsets) = (targets, offsets);
+        for world in [sorted, unsorted, uneven] {
+            let want = followers(&world);
+            for threads in [1, 2, 3] {
                 let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
-                pool.install(|| reversed(&world))
-            };
-            let (offsets, sources) = on(1);
-            for (j, w) in offsets.windows(2).enumerate().step_by(997) {
-                let follows = |i: StateId| world.ties.row(i as usize).0.contains(&(j as StateId));
-                let want: Vec<StateId> = (0..world.len() as StateId).filter(|&i| follows(i)).collect();
-                assert_eq!(&sources[w[0]..w[1]], &want[..], "followers of {j}");
+                assert!(
+                    pool.install(|| reversed(&world)) == want,
+                    "{} states on {threads} threads",
+                    world.len()
+                );
             }
-            assert_eq!(on(3), (offsets, sources));
         }
     }
 }
