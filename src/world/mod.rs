@@ -117,8 +117,10 @@ impl Ids {
 
     /// Ids that all take `width` bytes, concatenated in `text` (synthetic worlds).
     pub(crate) fn equal_width(text: String, width: usize) -> Ids {
+        use rayon::prelude::*;
         let n = text.len() / width.max(1);
         let ends = (1..=n)
+            .into_par_iter()
             .map(|i| u32::try_from(i * width).expect("state ids exceed 4 GiB of text"))
             .collect();
         Ids { text, ends }

@@ -17,7 +17,7 @@ use crate::rng::{positioned, seeded};
 use crate::world::{Groups, Ids, StateId, Ties, World, neighbours};
 
 /// Agents per block of the attributes' positioned draws.
-const ATTRIBUTE_BLOCK: usize = 16 * 1024;
+const ATTRIBUTE_BLOCK: usize = 4 * 1024;
 
 /// Build a synthetic world of `agents` states; see the module documentation.
 pub fn build(agents: usize, degree: usize, seed: u64, gdp_sigma: f64, groups: usize) -> World {
@@ -52,18 +52,22 @@ pub fn build(agents: usize, degree: usize, seed: u64, gdp_sigma: f64, groups: us
     let drawn_sizes = lognormal.is_some() && gdp_sigma > 0.0;
     if !drawn_sizes && groups == 0 {
         // Equal sizes and no groups: three 64-bit draws per agent (freedom, longitude, latitude),
-        // taken in positioned blocks on several threads (the same numbers as the loop below).
-        world.gdp = vec![1000.0; n];
-        world.population = vec![1000.0 * 1000.0; n];
+        // taken in positioned blocks on several threads (the same numbers as the loop below). The
+        // arrays are filled in the same blocks, so that their first touch is shared out too.
+        let zeros = || vec![0.0; n];
+        (world.gdp, world.population, world.freedom, world.lon, world.lat) = (zeros(), zeros(), zeros(), zeros(), zeros());
         world.freedom_imputed = vec![false; n];
-        (world.freedom, world.lon, world.lat) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
         let base = rng.get_word_pos();
         let block = ATTRIBUTE_BLOCK;
-        let (f, lo) = (world.freedom.par_chunks_mut(block), world.lon.par_chunks_mut(block));
-        f.zip(lo)
-            .zip(world.lat.par_chunks_mut(block))
+        let sizes = world.gdp.par_chunks_mut(block).zip(world.population.par_chunks_mut(block));
+        let places = world.lon.par_chunks_mut(block).zip(world.lat.par_chunks_mut(block));
+        sizes
+            .zip(world.freedom.par_chunks_mut(block))
+            .zip(places)
             .enumerate()
-            .for_each(|(b, ((f, lo), la))| {
+            .for_each(|(b, (((gdp, population), f), (lo, la)))| {
+                gdp.fill(1000.0);
+                population.fill(1000.0 * 1000.0);
                 let mut r = positioned(&rng, base, 6, b * ATTRIBUTE_BLOCK);
                 for ((f, lo), la) in f.iter_mut().zip(lo.iter_mut()).zip(la.iter_mut()) {
                     *f = 10.0 * r.random::<f64>();
@@ -100,24 +104,19 @@ pub fn build(agents: usize, degree: usize, seed: u64, gdp_sigma: f64, groups: us
 }
 
 /// The ids `S1`...`SN`, zero-padded to equal width, in one buffer of exactly N × (1 + digits of N)
-/// bytes; formatted in parallel blocks, concatenated in order.
+/// bytes, each block of ids written in place on its own thread.
 fn ids(n: usize) -> Ids {
-    use std::fmt::Write as _;
-    const BLOCK: usize = 1 << 16;
+    use std::io::Write as _;
+    const BLOCK: usize = 1 << 12;
     let width = n.to_string().len();
-    let blocks: Vec<String> = (0..n.div_ceil(BLOCK))
-        .into_par_iter()
-        .map(|b| {
-            let mut s = String::with_capacity(BLOCK * (1 + width));
-            for i in b * BLOCK..n.min((b + 1) * BLOCK) {
-                let _ = write!(s, "S{:0width$}", i + 1);
-            }
-            s
-        })
-        .collect();
-    let mut text = String::with_capacity(n * (1 + width));
-    blocks.iter().for_each(|b| text.push_str(b));
-    Ids::equal_width(text, 1 + width)
+    let mut text = vec![0u8; n * (1 + width)];
+    text.par_chunks_mut(BLOCK * (1 + width)).enumerate().for_each(|(b, mut out)| {
+        for i in b * BLOCK..n.min((b + 1) * BLOCK) {
+            // Writing to a slice of exactly the right length cannot fail.
+            let _ = write!(out, "S{:0width$}", i + 1);
+        }
+    });
+    Ids::equal_width(String::from_utf8(text).expect("ids are ASCII"), 1 + width)
 }
 
 #[cfg(test)]
