@@ -3,16 +3,17 @@
 use crate::world::Ties;
 
 /// E[i*K + k] = Σ_j w_ij · [j is a home state of k], with row-normalised weights `ties`.
-/// `home[k][j]` says whether j is a home state of framework k. Static for a batch.
+/// `home[k][j]` says whether j is a home state of framework k. Static for a batch. Empty when no
+/// framework has a home state (synthetic worlds, usually): nothing pulls.
 pub fn pull(ties: &Ties, home: &[Vec<bool>]) -> Vec<f64> {
     let n = ties.len();
     let k_count = home.len();
-    let mut e = vec![0.0; n * k_count];
-    // Frameworks without home states (synthetic worlds, usually) pull nothing.
+    // Frameworks without home states pull nothing.
     let homes: Vec<(usize, &Vec<bool>)> = home.iter().enumerate().filter(|(_, h)| h.contains(&true)).collect();
     if homes.is_empty() {
-        return e;
+        return Vec::new();
     }
+    let mut e = vec![0.0; n * k_count];
     for i in 0..n {
         let (targets, weights) = ties.row(i);
         for (&j, &w) in targets.iter().zip(weights) {
@@ -37,5 +38,6 @@ mod tests {
         let e = pull(&ties, &home);
         assert_eq!(&e[0..2], &[0.75, 0.25]);
         assert_eq!(&e[2..4], &[0.0, 0.0]);
+        assert!(pull(&ties, &[vec![false; 3], vec![false; 3]]).is_empty(), "no home states");
     }
 }

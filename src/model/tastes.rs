@@ -18,9 +18,14 @@ pub struct GroupTerm {
     pub weight: Param,
 }
 
-/// Freedom closeness −|f_i − ideal_k|/10, `[i*K + k]` (0 where a framework has no ideal point).
+/// Freedom closeness −|f_i − ideal_k|/10, `[i*K + k]` (0 where a framework has no ideal point;
+/// empty when none has).
 pub(crate) fn freedom(scenario: &Scenario, world: &World) -> Vec<f64> {
     let (n, k_count) = (world.len(), scenario.k());
+    if scenario.framework_specs.iter().all(|f| f.freedom_ideal.is_none()) {
+        // No ideal point: the empty table, as the model stores all zeros.
+        return Vec::new();
+    }
     let mut freedom = vec![0.0; n * k_count];
     for (k, f) in scenario.framework_specs.iter().enumerate() {
         if let Some(ideal) = f.freedom_ideal {
