@@ -16,8 +16,8 @@ use rayon::prelude::*;
 use crate::rng::{positioned, seeded};
 use crate::world::{Groups, Ids, StateId, Ties, World, neighbours};
 
-/// Agents per block of the attributes' positioned draws.
-const ATTRIBUTE_BLOCK: usize = 4 * 1024;
+/// Agents per block of the parallel work: the attributes' positioned draws and the ids.
+const BLOCK: usize = 4 * 1024;
 
 /// Build a synthetic world of `agents` states; see the module documentation.
 pub fn build(agents: usize, degree: usize, seed: u64, gdp_sigma: f64, groups: usize) -> World {
@@ -58,17 +58,16 @@ pub fn build(agents: usize, degree: usize, seed: u64, gdp_sigma: f64, groups: us
         (world.gdp, world.population, world.freedom, world.lon, world.lat) = (zeros(), zeros(), zeros(), zeros(), zeros());
         world.freedom_imputed = vec![false; n];
         let base = rng.get_word_pos();
-        let block = ATTRIBUTE_BLOCK;
-        let sizes = world.gdp.par_chunks_mut(block).zip(world.population.par_chunks_mut(block));
-        let places = world.lon.par_chunks_mut(block).zip(world.lat.par_chunks_mut(block));
+        let sizes = world.gdp.par_chunks_mut(BLOCK).zip(world.population.par_chunks_mut(BLOCK));
+        let places = world.lon.par_chunks_mut(BLOCK).zip(world.lat.par_chunks_mut(BLOCK));
         sizes
-            .zip(world.freedom.par_chunks_mut(block))
+            .zip(world.freedom.par_chunks_mut(BLOCK))
             .zip(places)
             .enumerate()
             .for_each(|(b, (((gdp, population), f), (lo, la)))| {
                 gdp.fill(1000.0);
                 population.fill(1000.0 * 1000.0);
-                let mut r = positioned(&rng, base, 6, b * ATTRIBUTE_BLOCK);
+                let mut r = positioned(&rng, base, 6, b * BLOCK);
                 for ((f, lo), la) in f.iter_mut().zip(lo.iter_mut()).zip(la.iter_mut()) {
                     *f = 10.0 * r.random::<f64>();
                     *lo = 360.0 * r.random::<f64>() - 180.0;
@@ -107,7 +106,6 @@ pub fn build(agents: usize, degree: usize, seed: u64, gdp_sigma: f64, groups: us
 /// bytes, each block of ids written in place on its own thread.
 fn ids(n: usize) -> Ids {
     use std::io::Write as _;
-    const BLOCK: usize = 1 << 12;
     let width = n.to_string().len();
     let mut text = vec![0u8; n * (1 + width)];
     text.par_chunks_mut(BLOCK * (1 + width)).enumerate().for_each(|(b, mut out)| {
