@@ -37,7 +37,8 @@ pub(super) struct DomainKernel {
     /// Whether some state's decisions read a choice-dependent term that the table-driven logit
     /// does not handle (those states then take the exact path).
     other_choice_terms: bool,
-    exp_cost: f64,
+    /// The switching cost's factor: 1 for the current framework, exp(−lambda cost) for the others.
+    cost_factor: [f64; 2],
     exp_net: [f64; MAX_TABLE_DEGREE + 1],
     /// Per framework, exp(lambda w_std G_dk), scaled so that the largest is 1 (lean runs; all 1
     /// otherwise, the pull being then part of the static factor).
@@ -158,7 +159,7 @@ impl Simulation<'_> {
             lambda,
             w,
             other_choice_terms: utility::has_other_choice_terms(self.m, &w) && !hedge,
-            exp_cost: (-lambda * self.knobs.cost[d]).exp(),
+            cost_factor: [1.0, (-lambda * self.knobs.cost[d]).exp()],
             exp_net,
             exp_std,
             hedge,
@@ -305,8 +306,10 @@ impl Simulation<'_> {
         let mut w = [0.0; choice::MAX_FRAMEWORKS];
         let scaled = |fw: usize| {
             let c = field(packed, fw, self.counts.bits) as usize;
-            // Multiplying by 1.0 is exact: the same bits as skipping the factor.
-            exp_static[fw] * kern.exp_net[c] * if fw != cur { kern.exp_cost } else { 1.0 }
+            // Multiplying by 1.0 is exact: the same bits as skipping the factor. Looked up, not
+            // chosen: a choice compiled to a branch on the current framework, mispredicted for
+            // about every other revising cell.
+            exp_static[fw] * kern.exp_net[c] * kern.cost_factor[usize::from(fw != cur)]
         };
         if kern.plain {
             for (fw, w) in w[..k].iter_mut().enumerate() {
