@@ -307,8 +307,8 @@ impl Simulation<'_> {
         let scaled = |fw: usize| {
             let c = field(packed, fw, self.counts.bits) as usize;
             // Multiplying by 1.0 is exact: the same bits as skipping the factor. Looked up, not
-            // chosen: a choice compiled to a branch on the current framework, mispredicted for
-            // about every other revising cell.
+            // chosen: a choice compiled to a branch per framework on whether it is the current
+            // one, which varies at random from cell to cell (about one miss per revising cell).
             exp_static[fw] * kern.exp_net[c] * kern.cost_factor[usize::from(fw != cur)]
         };
         if kern.plain {
