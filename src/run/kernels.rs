@@ -372,7 +372,7 @@ impl Simulation<'_> {
 /// The logit choice of a cell without calling exp, from its weights `w` ([`Simulation::table_weights`]):
 /// with every tie of one weight, the network share of framework f is a function of the integer
 /// count c_f of partners on f, so exp(lambda U_f) is, up to a common factor, exp_static[f] ·
-/// exp_net[c_f] · (exp_cost if f ≠ current) · exp_std[f] · exp_hedge[o_f] (the last two 1
+/// exp_net[c_f] · cost_factor[f ≠ current] · exp_std[f] · exp_hedge[o_f] (the last two 1
 /// without a standards pull or hedging in the table; o_f the state's other domains on f). Picks
 /// the first f whose cumulative weight exceeds `v` times the total, counting instead of branching
 /// (the weights are non-negative, so the cumulative sums only grow). `None` when the total
