@@ -130,7 +130,7 @@ pub(super) const LIST_BATCH: usize = 256;
 /// and return how many, without a branch per position: the conditions listed here (a revision
 /// coin, whether a state moved) are close to coin flips, which a branch would often mispredict.
 #[inline(always)]
-fn list_where(keep: impl Iterator<Item = bool>, out: &mut [u16; LIST_BATCH]) -> usize {
+pub(super) fn list_where(keep: impl Iterator<Item = bool>, out: &mut [u16; LIST_BATCH]) -> usize {
     let mut count = 0;
     for (t, k) in keep.take(LIST_BATCH).enumerate() {
         out[count] = t as u16;
