@@ -97,6 +97,33 @@ pub fn positioned(rng: &Generator, base: u128, words: u128, item: usize) -> Gene
     r
 }
 
+/// The uniform number in [0, 1) that `random::<f64>()` makes of the 64-bit word `x`: its top 53
+/// bits times 2^-53 (rand's `StandardUniform`, pinned with rand's minor version; checked by the
+/// tests against `random`).
+#[inline(always)]
+pub fn unit53(x: u64) -> f64 {
+    (x >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+}
+
+/// Words per batch of [`for_each_unit`].
+const UNIT_BATCH: usize = 256;
+
+/// Call `each(item, u)` for every item of `items` in order, with u the uniform in [0, 1) that
+/// `random::<f64>()` would draw for it one by one: the same numbers and the same stream position
+/// after, but the words are drawn a batch at a time (one call per batch instead of one per
+/// number, about three times faster).
+pub fn for_each_unit<T>(rng: &mut Generator, items: &mut [T], mut each: impl FnMut(&mut T, f64)) {
+    use rand::RngExt;
+    let mut words = [0u64; UNIT_BATCH];
+    for chunk in items.chunks_mut(UNIT_BATCH) {
+        let words = &mut words[..chunk.len()];
+        rng.fill(words);
+        for (item, &w) in chunk.iter_mut().zip(words.iter()) {
+            each(item, unit53(w));
+        }
+    }
+}
+
 /// Run `each(first, block, rng)` over `items` in blocks of `block` items, where each item takes
 /// exactly `words` 32-bit words of `rng`, in order: each block draws from its own copy of the
 /// stream positioned at its first item's words, so the numbers drawn are those of one pass whatever
@@ -132,6 +159,27 @@ mod tests {
 
     /// The first word of `parameter_rng(1, 0, "choice.lambda")`.
     const PINNED_LAMBDA_WORD: u64 = 0x878e_a02e_5b42_e34c;
+
+    /// Batched uniforms are `random::<f64>()`'s numbers, and leave the stream where it would,
+    /// from an even or an odd word and across the generator's blocks.
+    #[test]
+    fn batched_uniforms_are_those_drawn_one_by_one() {
+        for skip in [0u32, 1, 63] {
+            let mut one = run_rng(3, 1, Purpose::Setup);
+            for _ in 0..skip {
+                let _: u32 = one.random();
+            }
+            let mut batched = one.clone();
+            let want: Vec<u64> = (0..1000).map(|_| one.random::<f64>().to_bits()).collect();
+            let mut got = vec![0u64; 1000];
+            for_each_unit(&mut batched, &mut got, |g, u| *g = u.to_bits());
+            assert_eq!(got, want, "from word {skip}");
+            assert_eq!(batched.get_word_pos(), one.get_word_pos());
+            assert_eq!(batched.random::<u64>(), one.random::<u64>());
+        }
+        assert_eq!(unit53(u64::MAX), 1.0 - f64::EPSILON / 2.0);
+        assert_eq!(unit53(0x7ff), 0.0);
+    }
 
     #[test]
     fn streams_differ_by_run_and_purpose() {

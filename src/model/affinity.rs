@@ -1,10 +1,9 @@
 //! A: governance affinity — closeness on the freedom scale, shared memberships, partnerships and
 //! per-run heterogeneity of tastes.
 
-use rand::RngExt;
 use rand_distr::{Distribution, StandardNormal};
 
-use crate::rng::{Generator, in_positioned_blocks};
+use crate::rng::{Generator, for_each_unit, in_positioned_blocks};
 use crate::scenario::Heterogeneity;
 
 /// Freedom term of framework k for a state: −|freedom − ideal| / 10, in [−1, 0].
@@ -23,7 +22,7 @@ pub fn add_heterogeneity(a: &mut [f64], h: Heterogeneity, rng: &mut Generator, p
         Heterogeneity::None => {}
         Heterogeneity::Uniform(scale) => {
             in_positioned_blocks(rng, a, 2, UNIFORM_BLOCK, parallel, |_, block, r| {
-                block.iter_mut().for_each(|x| *x += scale * r.random::<f64>())
+                for_each_unit(r, block, |x, u| *x += scale * u)
             });
         }
         Heterogeneity::Normal(scale) => a.iter_mut().for_each(|x| {
