@@ -263,9 +263,9 @@ pub struct World {
     pub freedom: Vec<f64>,
     /// Whether `freedom` was imputed for the state.
     pub freedom_imputed: Vec<bool>,
-    /// Longitude in degrees (WGS84).
+    /// Longitude in degrees (WGS84); empty for synthetic worlds, whose agents have no position.
     pub lon: Vec<f64>,
-    /// Latitude in degrees (WGS84).
+    /// Latitude in degrees (WGS84); empty like `lon`.
     pub lat: Vec<f64>,
     /// Named groups and their members (`group:` selectors).
     pub groups: Groups,
@@ -277,8 +277,8 @@ pub struct World {
 
 impl World {
     /// Bytes of a world with these sizes: per state, the row offset and trade volume, GDP,
-    /// population, freedom (and whether imputed), position, the id (and, unless `uniform_ties`,
-    /// an allowance for a longer id, a name, a continent and a subregion); per tie, the partner
+    /// population, freedom (and whether imputed), the id (and, unless `uniform_ties`, the
+    /// position, an allowance for a longer id, a name, a continent and a subregion); per tie, the partner
     /// (and, unless `uniform_ties`, the weight); group memberships. Exact for synthetic worlds
     /// (see [`World::heap_bytes`] and the tests of `footprint`) apart from a few short strings.
     pub fn footprint(sizes: &crate::limits::Sizes) -> u64 {
@@ -286,7 +286,7 @@ impl World {
         let n = sizes.agents;
         let digits = u64::from(n.checked_ilog10().unwrap_or(0) + 1);
         let (per_tie, per_state) = if sizes.uniform_ties {
-            (4, 8 + 8 + 40 + 1 + 4 + 1 + digits)
+            (4, 8 + 8 + 24 + 1 + 4 + 1 + digits)
         } else {
             // Ids of up to 16 bytes, names of up to 32, two shared region strings.
             (8, 8 + 8 + 40 + 1 + 4 + 16 + 24 + 32 + 2 * 16)

@@ -4,8 +4,11 @@
 //! agent gets `degree` out-neighbours drawn uniformly without replacement from
 //! the other N − 1 agents (weight 1/degree each; `degree = N − 1` is the complete graph), a GDP
 //! that is log-normal with log-sd `gdp_sigma` around 1,000 (equal sizes when 0), a population
-//! proportional to GDP, a freedom score uniform on [0, 10], a position uniform on the sphere, and,
-//! when `groups > 0`, membership of one of `groups` groups named `G1`, `G2`, ... chosen uniformly.
+//! proportional to GDP, a freedom score uniform on [0, 10], and, when `groups > 0`, membership of
+//! one of `groups` groups named `G1`, `G2`, ... chosen uniformly. Synthetic agents have no position
+//! (`lon` and `lat` stay empty: nothing reads them); the two draws that once placed each agent on
+//! the sphere are still taken and left unused, so that every other attribute of a given seed stays
+//! the same.
 //! The ties are built straight into compressed rows, so a world of millions of agents needs no
 //! per-agent allocation; their one weight is stored once, and each state's name is its id.
 
@@ -13,7 +16,7 @@ use rand::RngExt;
 use rand_distr::{Distribution, LogNormal};
 use rayon::prelude::*;
 
-use crate::rng::{positioned, seeded};
+use crate::rng::{positioned, seeded, unit53};
 use crate::world::{Groups, Ids, StateId, Ties, World, neighbours};
 
 /// Agents per block of the parallel work: the attributes' positioned draws and the ids.
@@ -45,33 +48,33 @@ pub fn build(agents: usize, degree: usize, seed: u64, gdp_sigma: f64, groups: us
         population: Vec::with_capacity(n),
         freedom: Vec::with_capacity(n),
         freedom_imputed: Vec::with_capacity(n),
-        lon: Vec::with_capacity(n),
-        lat: Vec::with_capacity(n),
         ..World::default()
     };
     let drawn_sizes = lognormal.is_some() && gdp_sigma > 0.0;
     if !drawn_sizes && groups == 0 {
-        // Equal sizes and no groups: three 64-bit draws per agent (freedom, longitude, latitude),
-        // taken in positioned blocks on several threads (the same numbers as the loop below). The
-        // arrays are filled in the same blocks, so that their first touch is shared out too.
+        // Equal sizes and no groups: three 64-bit draws per agent (freedom and the two unused),
+        // taken in positioned blocks on several threads (the same numbers as the loop below), a
+        // batch of agents' words at a time. The arrays are filled in the same blocks, so that
+        // their first touch is shared out too.
         let zeros = || vec![0.0; n];
-        (world.gdp, world.population, world.freedom, world.lon, world.lat) = (zeros(), zeros(), zeros(), zeros(), zeros());
+        (world.gdp, world.population, world.freedom) = (zeros(), zeros(), zeros());
         world.freedom_imputed = vec![false; n];
         let base = rng.get_word_pos();
         let sizes = world.gdp.par_chunks_mut(BLOCK).zip(world.population.par_chunks_mut(BLOCK));
-        let places = world.lon.par_chunks_mut(BLOCK).zip(world.lat.par_chunks_mut(BLOCK));
         sizes
             .zip(world.freedom.par_chunks_mut(BLOCK))
-            .zip(places)
             .enumerate()
-            .for_each(|(b, (((gdp, population), f), (lo, la)))| {
+            .for_each(|(b, ((gdp, population), f))| {
                 gdp.fill(1000.0);
                 population.fill(1000.0 * 1000.0);
                 let mut r = positioned(&rng, base, 6, b * BLOCK);
-                for ((f, lo), la) in f.iter_mut().zip(lo.iter_mut()).zip(la.iter_mut()) {
-                    *f = 10.0 * r.random::<f64>();
-                    *lo = 360.0 * r.random::<f64>() - 180.0;
-                    *la = (2.0 * r.random::<f64>() - 1.0).asin().to_degrees();
+                let mut words = [0u64; 3 * 256];
+                for f in f.chunks_mut(256) {
+                    let words = &mut words[..3 * f.len()];
+                    r.fill(words);
+                    for (f, w) in f.iter_mut().zip(words.chunks_exact(3)) {
+                        *f = 10.0 * unit53(w[0]);
+                    }
                 }
             });
         // The stream continues after the last agent's draws, as after the loop below.
@@ -87,8 +90,7 @@ pub fn build(agents: usize, degree: usize, seed: u64, gdp_sigma: f64, groups: us
         world.population.push(size * 1000.0);
         world.freedom.push(10.0 * rng.random::<f64>());
         world.freedom_imputed.push(false);
-        world.lon.push(360.0 * rng.random::<f64>() - 180.0);
-        world.lat.push((2.0 * rng.random::<f64>() - 1.0).asin().to_degrees());
+        let _unused_position: [u64; 2] = [rng.random(), rng.random()];
         if groups > 0 {
             pairs.push((format!("G{}", rng.random_range(0..groups) + 1), i as StateId));
         }
@@ -103,15 +105,19 @@ pub fn build(agents: usize, degree: usize, seed: u64, gdp_sigma: f64, groups: us
 }
 
 /// The ids `S1`...`SN`, zero-padded to equal width, in one buffer of exactly N × (1 + digits of N)
-/// bytes, each block of ids written in place on its own thread.
+/// bytes, each block of ids written in place on its own thread, digit by digit from the right
+/// (through `write!` the formatting machinery took ten times as long).
 fn ids(n: usize) -> Ids {
-    use std::io::Write as _;
     let width = n.to_string().len();
     let mut text = vec![0u8; n * (1 + width)];
-    text.par_chunks_mut(BLOCK * (1 + width)).enumerate().for_each(|(b, mut out)| {
-        for i in b * BLOCK..n.min((b + 1) * BLOCK) {
-            // Writing to a slice of exactly the right length cannot fail.
-            let _ = write!(out, "S{:0width$}", i + 1);
+    text.par_chunks_mut(BLOCK * (1 + width)).enumerate().for_each(|(b, out)| {
+        for (slot, id) in out.chunks_exact_mut(1 + width).zip(b * BLOCK + 1..) {
+            slot[0] = b'S';
+            let mut rest = id;
+            for digit in slot[1..].iter_mut().rev() {
+                *digit = b'0' + (rest % 10) as u8;
+                rest /= 10;
+            }
         }
     });
     Ids::equal_width(String::from_utf8(text).expect("ids are ASCII"), 1 + width)
@@ -134,6 +140,18 @@ mod tests {
         }
         assert!(w.groups.names.iter().all(|g| g.starts_with('G')));
         assert_eq!(w.groups.members.iter().map(Vec::len).sum::<usize>(), 50);
+    }
+
+    #[test]
+    fn ids_are_zero_padded_to_the_width_of_n() {
+        for n in [0, 1, 9, 10, 12, 99, 100, 1001, 2 * BLOCK + 7, 100_000] {
+            let width = n.to_string().len();
+            let got = ids(n);
+            assert_eq!(got.len(), n);
+            for i in 0..n {
+                assert_eq!(&got[i], format!("S{:0width$}", i + 1), "id {i} of {n}");
+            }
+        }
     }
 
     #[test]
