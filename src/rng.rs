@@ -105,22 +105,23 @@ pub fn unit53(x: u64) -> f64 {
     (x >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
 }
 
-/// Words per batch of [`for_each_unit`].
+/// Items per batch of [`for_each_unit`].
 const UNIT_BATCH: usize = 256;
 
-/// Call `each(item, u)` for every item of `items` in order, with u the uniform in [0, 1) that
-/// `random::<f64>()` would draw for it one by one: the same numbers and the same stream position
-/// after, but the words are drawn a batch at a time (one call per batch instead of one per
-/// number; with the batched initial alignments, a run's set-up took about 0.9 ms less, of 8.7,
-/// at N = 10^5: `docs/performance.md`, round ten).
-pub fn for_each_unit<T>(rng: &mut Generator, items: &mut [T], mut each: impl FnMut(&mut T, f64)) {
+/// Call `each(item, u)` for every item of `items` in order, where each item takes `draws` 64-bit
+/// words and u is the uniform in [0, 1) that `random::<f64>()` would make of its first (the others
+/// are skipped): the same numbers and the same stream position after as drawing them one by one,
+/// but the words are drawn a batch at a time (one call per batch instead of one per number; with
+/// the batched initial alignments, a run's set-up took about 0.9 ms less, of 8.7, at N = 10^5:
+/// `docs/performance.md`, round ten).
+pub fn for_each_unit<T>(rng: &mut Generator, items: &mut [T], draws: usize, mut each: impl FnMut(&mut T, f64)) {
     use rand::RngExt;
-    let mut words = [0u64; UNIT_BATCH];
+    let mut words = vec![0u64; UNIT_BATCH * draws];
     for chunk in items.chunks_mut(UNIT_BATCH) {
-        let words = &mut words[..chunk.len()];
+        let words = &mut words[..chunk.len() * draws];
         rng.fill(words);
-        for (item, &w) in chunk.iter_mut().zip(words.iter()) {
-            each(item, unit53(w));
+        for (item, w) in chunk.iter_mut().zip(words.chunks_exact(draws)) {
+            each(item, unit53(w[0]));
         }
     }
 }
@@ -173,10 +174,17 @@ mod tests {
             let mut batched = one.clone();
             let want: Vec<u64> = (0..1000).map(|_| one.random::<f64>().to_bits()).collect();
             let mut got = vec![0u64; 1000];
-            for_each_unit(&mut batched, &mut got, |g, u| *g = u.to_bits());
+            for_each_unit(&mut batched, &mut got, 1, |g, u| *g = u.to_bits());
             assert_eq!(got, want, "from word {skip}");
             assert_eq!(batched.get_word_pos(), one.get_word_pos());
             assert_eq!(batched.random::<u64>(), one.random::<u64>());
+            // Three draws per item, the first used.
+            let mut batched = one.clone();
+            let want: Vec<u64> = (0..700).map(|_| one.random::<[f64; 3]>()[0].to_bits()).collect();
+            let mut got = vec![0u64; 700];
+            for_each_unit(&mut batched, &mut got, 3, |g, u| *g = u.to_bits());
+            assert_eq!(got, want, "three draws each, from word {skip}");
+            assert_eq!(batched.get_word_pos(), one.get_word_pos());
         }
         assert_eq!(unit53(u64::MAX), 1.0 - f64::EPSILON / 2.0);
         assert_eq!(unit53(0x7ff), 0.0);

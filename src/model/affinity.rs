@@ -22,7 +22,7 @@ pub fn add_heterogeneity(a: &mut [f64], h: Heterogeneity, rng: &mut Generator, p
         Heterogeneity::None => {}
         Heterogeneity::Uniform(scale) => {
             in_positioned_blocks(rng, a, 2, UNIFORM_BLOCK, parallel, |_, block, r| {
-                for_each_unit(r, block, |x, u| *x += scale * u)
+                for_each_unit(r, block, 1, |x, u| *x += scale * u)
             });
         }
         Heterogeneity::Normal(scale) => a.iter_mut().for_each(|x| {

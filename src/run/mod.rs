@@ -193,7 +193,7 @@ impl<'m> Simulation<'m> {
                 let len = (n - cell0 % n).min(block.len() - off);
                 let initial = &s.domain_specs[cell0 / n].initial;
                 let mut cell = cell0;
-                for_each_unit(r, &mut block[off..off + len], |a, v| {
+                for_each_unit(r, &mut block[off..off + len], 1, |a, v| {
                     *a = if m.anchor[cell] != NO_ANCHOR {
                         m.anchor[cell]
                     } else {

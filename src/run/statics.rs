@@ -94,8 +94,7 @@ impl Simulation<'_> {
             // one changes only here.
             let lambda = self.knobs.lambda;
             let s = &mut self.statics;
-            s.exp_static.resize(s.static_u.len(), 0.0);
-            s.exp_static.copy_from_slice(&s.static_u);
+            s.exp_static.clone_from(&s.static_u);
             exp_rows(lambda, k, &mut s.exp_static);
         }
         self.statics.fresh = true;

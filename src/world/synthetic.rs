@@ -16,7 +16,7 @@ use rand::RngExt;
 use rand_distr::{Distribution, LogNormal};
 use rayon::prelude::*;
 
-use crate::rng::{positioned, seeded, unit53};
+use crate::rng::{for_each_unit, positioned, seeded};
 use crate::world::{Groups, Ids, StateId, Ties, World, neighbours};
 
 /// Agents per block of the parallel work: the attributes' positioned draws and the ids.
@@ -68,14 +68,7 @@ pub fn build(agents: usize, degree: usize, seed: u64, gdp_sigma: f64, groups: us
                 gdp.fill(1000.0);
                 population.fill(1000.0 * 1000.0);
                 let mut r = positioned(&rng, base, 6, b * BLOCK);
-                let mut words = [0u64; 3 * 256];
-                for f in f.chunks_mut(256) {
-                    let words = &mut words[..3 * f.len()];
-                    r.fill(words);
-                    for (f, w) in f.iter_mut().zip(words.chunks_exact(3)) {
-                        *f = 10.0 * unit53(w[0]);
-                    }
-                }
+                for_each_unit(&mut r, f, 3, |f, u| *f = 10.0 * u);
             });
         // The stream continues after the last agent's draws, as after the loop below.
         rng.set_word_pos(base + 6 * n as u128);
