@@ -43,6 +43,7 @@ pub mod outcomes;
 pub mod outdir;
 pub mod partial;
 pub mod plot;
+pub mod pool;
 pub mod progress;
 pub mod report;
 pub mod rng;

@@ -84,7 +84,16 @@ pub fn run_watched(model: &Model, seed: u64, run: u64, each_year: impl FnMut(&[u
 }
 
 /// The run itself, for [`run_timed`] and [`run_watched`].
-fn drive(model: &Model, seed: u64, run: u64, parts: usize, mut each_year: impl FnMut(&[u8])) -> (RunOutcome, f64, f64) {
+fn drive(model: &Model, seed: u64, run: u64, parts: usize, each_year: impl FnMut(&[u8])) -> (RunOutcome, f64, f64) {
+    if parts > 1 {
+        // The run's parallel phases are short and many: the idle threads wait for them awake.
+        return crate::pool::kept_awake(|| drive_in(model, seed, run, parts, each_year));
+    }
+    drive_in(model, seed, run, parts, each_year)
+}
+
+/// [`drive`] on this thread.
+fn drive_in(model: &Model, seed: u64, run: u64, parts: usize, mut each_year: impl FnMut(&[u8])) -> (RunOutcome, f64, f64) {
     let t0 = std::time::Instant::now();
     let draws = model.scenario.draws(seed, run);
     let mut sim = Simulation::in_parts(model, &draws, &mut run_rng(seed, run, Purpose::Setup), parts);
