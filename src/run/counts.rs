@@ -3,10 +3,15 @@
 //! count the mover as a partner (worlds with one tie weight only, where the table-driven logit and
 //! the fragmentation index read these counts).
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use rayon::prelude::*;
 
 use super::Simulation;
 use crate::model::Model;
+
+/// Ranges of movers per worker of a split update: enough for the workers to even out their pace.
+const PIECES_PER_PART: usize = 8;
 
 /// Packed per-cell counts of partners per framework.
 pub(super) struct PartnerCounts {
@@ -49,10 +54,12 @@ impl Simulation<'_> {
     /// are visited. (Fields never wrap at the end: a count on a is at least one before the
     /// removal, and no count exceeds the degree, which fits in a field.)
     ///
-    /// With [`Simulation::parts`] P > 1 the movers are split into P ranges of states: the first
-    /// range adds to the counts, each other range to its own scratch array, which is then added
-    /// to the counts and cleared, in parallel over ranges of cells. Additions modulo 2^32 in any
-    /// grouping give the same integers, so the counts do not depend on P.
+    /// With [`Simulation::parts`] P > 1 the movers are split into ranges of states, taken in turn
+    /// by P workers: the first adds its ranges' moves to the counts, each other to its own scratch
+    /// array, which is then added to the counts and cleared, in parallel over ranges of cells. A
+    /// worker that runs faster takes more ranges, and one that never starts (its thread busy
+    /// elsewhere) leaves them to the others. Additions modulo 2^32 in any grouping give the same
+    /// integers, so the counts depend neither on P nor on which worker took which range.
     pub(super) fn shift_partner_counts(&mut self, next: &[u8]) {
         let (n, d, parts) = (self.n, self.d, self.parts.max(1));
         let rev = (&self.m.in_offsets[..], &self.m.in_sources[..]);
@@ -67,13 +74,21 @@ impl Simulation<'_> {
         }
         let scratch = &mut self.counts.scratch;
         scratch.resize((parts - 1) * n * d, 0);
-        let span = n.div_ceil(parts);
+        let span = n.div_ceil(parts * PIECES_PER_PART);
+        let pieces = n.div_ceil(span);
+        let next_piece = AtomicUsize::new(0);
         let mut outs: Vec<&mut [u32]> = std::iter::once(&mut self.counts.packed[..])
             .chain(scratch.chunks_exact_mut(n * d))
             .collect();
-        outs.par_iter_mut()
-            .enumerate()
-            .for_each(|(p, out)| shift_all((p * span).min(n)..((p + 1) * span).min(n), out));
+        outs.par_iter_mut().for_each(|out| {
+            loop {
+                let p = next_piece.fetch_add(1, Ordering::Relaxed);
+                if p >= pieces {
+                    break;
+                }
+                shift_all(p * span..((p + 1) * span).min(n), out);
+            }
+        });
         let cells = (n * d).div_ceil(parts);
         for extra in scratch.chunks_exact_mut(n * d) {
             self.counts
