@@ -24,18 +24,18 @@ thread_local! {
 /// Empty polls between two yields to the operating system.
 const POLLS_PER_YIELD: u32 = 64;
 
-/// Run `job` on this thread while the pool's idle threads poll for its parallel work instead of
-/// sleeping. Outside a pool, in a pool of one thread, or already under `kept_awake`, it simply
-/// runs `job`.
+/// Run `job` on this thread while the idle threads of the current pool (the global one when
+/// called from outside any pool) poll for its parallel work instead of sleeping. In a pool of one
+/// thread, or already under `kept_awake`, it simply runs `job`.
 pub fn kept_awake<R>(job: impl FnOnce() -> R) -> R {
-    let me = match rayon::current_thread_index() {
-        Some(me) if rayon::current_num_threads() > 1 && !CALLER.get() => me,
-        _ => return job(),
-    };
+    if rayon::current_num_threads() < 2 || CALLER.get() {
+        return job();
+    }
+    let me = rayon::current_thread_index();
     let done = AtomicBool::new(false);
     rayon::in_place_scope(|s| {
         s.spawn_broadcast(|_, ctx| {
-            if ctx.index() != me && !CALLER.get() {
+            if Some(ctx.index()) != me && !CALLER.get() {
                 poll_until(&done);
             }
         });
@@ -104,6 +104,7 @@ mod tests {
             calls.fetch_add(1, Ordering::Relaxed);
             (0..1000u64).into_par_iter().sum::<u64>()
         };
+        // Outside any pool: the global pool's threads poll.
         assert_eq!(kept_awake(job), 499_500);
         for threads in [1, 2, 3] {
             assert_eq!(pool(threads).install(|| kept_awake(job)), 499_500);

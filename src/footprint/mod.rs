@@ -145,10 +145,19 @@ pub fn estimate(sizes: &Sizes, workers: u64, in_flight: u64, paired: bool) -> Es
 /// before the model is built.
 pub fn load_model(scenario: Scenario) -> Result<Model> {
     check_scenario(&scenario)?;
-    let world = World::build(&scenario.world.clone())?;
-    check_world(&scenario, world.len(), world.ties.targets.len())?;
-    Model::build(scenario, world)
+    let large = matches!(scenario.world.source, WorldSource::Synthetic { agents, .. } if agents >= PARALLEL_BUILD_AGENTS);
+    let build = || {
+        let world = World::build(&scenario.world.clone())?;
+        check_world(&scenario, world.len(), world.ties.targets.len())?;
+        Model::build(scenario, world)
+    };
+    // A large synthetic world's build forks and joins a few times per thousand agents: the idle
+    // threads wait for that work awake.
+    if large { crate::pool::kept_awake(build) } else { build() }
 }
+
+/// Synthetic worlds from this many agents up build with the idle threads kept awake.
+const PARALLEL_BUILD_AGENTS: usize = 16 * 1024;
 
 /// The key a user should change when `e` is too large, and how to say it.
 fn culprit(s: &Scenario, sizes: &Sizes, e: &Estimate) -> (String, String) {
