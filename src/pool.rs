@@ -9,20 +9,30 @@
 //! poll for work instead of sleeping, as OpenMP's active wait policy does.
 //!
 //! Only threads that are otherwise idle poll: a thread that is itself running a job under
-//! [`kept_awake`] (another run of the batch) returns from the request at once, so two runs never
-//! wait for each other's end. Polling threads still take any pending work of the pool, and yield
-//! to the operating system every few dozen empty polls.
+//! [`kept_awake`] (another run of the batch) declines the request. A poller takes any pending work
+//! of the pool, yields to the operating system every few dozen empty polls, and goes back to
+//! rayon's own idling once the job ends or after [`MAX_IDLE`] without finding work. That bound also
+//! keeps a rare interleaving harmless: a thread that stole a piece of the job just before its
+//! request arrived can pick the request up while that piece waits in a join, and would otherwise
+//! poll above the piece the job waits for, until the job's end.
 
 use std::cell::Cell;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 thread_local! {
     /// Whether this thread is running a job under [`kept_awake`].
     static CALLER: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Empty polls between two yields to the operating system.
+/// Empty polls between two yields to the operating system (and two looks at the clock).
 const POLLS_PER_YIELD: u32 = 64;
+
+/// How long a poller goes on without finding work: far longer than the serial stretches between
+/// a job's parallel phases (tens of microseconds in a run at N = 10^5, a few milliseconds in its
+/// set-up), after which it leaves the rest of the job to rayon's own idling.
+const MAX_IDLE: Duration = Duration::from_millis(50);
 
 /// Run `job` on this thread while the idle threads of the current pool (the global one when
 /// called from outside any pool) poll for its parallel work instead of sleeping. In a pool of one
@@ -32,42 +42,48 @@ pub fn kept_awake<R>(job: impl FnOnce() -> R) -> R {
         return job();
     }
     let me = rayon::current_thread_index();
-    let done = AtomicBool::new(false);
-    rayon::in_place_scope(|s| {
-        s.spawn_broadcast(|_, ctx| {
-            if Some(ctx.index()) != me && !CALLER.get() {
-                poll_until(&done);
-            }
-        });
-        // However `job` ends, `done` is set (the scope waits for every poller) and the flag
-        // restored.
-        let _done = Finish(&done);
-        let _caller = Caller::enter();
-        job()
-    })
+    let done = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&done);
+    // Not scoped: the job never waits for a poller, and a request that a busy thread reaches only
+    // after the job's end finds `done` set.
+    rayon::spawn_broadcast(move |ctx| {
+        if Some(ctx.index()) != me && !CALLER.get() {
+            poll_until(&flag);
+        }
+    });
+    // However `job` ends, `done` is set and the flag restored.
+    let _done = Finish(done);
+    let _caller = Caller::enter();
+    job()
 }
 
-/// Take the pool's pending work until `done`.
+/// Take the pool's pending work until `done`, or until [`MAX_IDLE`] without any.
 fn poll_until(done: &AtomicBool) {
     let mut empty = 0u32;
+    let mut idle_since = Instant::now();
     while !done.load(Ordering::Acquire) {
         if rayon::yield_now() == Some(rayon::Yield::Executed) {
             empty = 0;
             continue;
         }
+        if empty == 0 {
+            idle_since = Instant::now();
+        }
         empty += 1;
-        if empty.is_multiple_of(POLLS_PER_YIELD) {
-            std::thread::yield_now();
-        } else {
+        if !empty.is_multiple_of(POLLS_PER_YIELD) {
             std::hint::spin_loop();
+        } else if idle_since.elapsed() > MAX_IDLE {
+            return;
+        } else {
+            std::thread::yield_now();
         }
     }
 }
 
 /// Sets its flag when dropped.
-struct Finish<'a>(&'a AtomicBool);
+struct Finish(Arc<AtomicBool>);
 
-impl Drop for Finish<'_> {
+impl Drop for Finish {
     fn drop(&mut self) {
         self.0.store(true, Ordering::Release);
     }
