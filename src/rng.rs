@@ -105,7 +105,7 @@ pub fn unit53(x: u64) -> f64 {
     (x >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
 }
 
-/// Items per batch of [`for_each_unit`].
+/// Words per batch of [`for_each_unit`].
 const UNIT_BATCH: usize = 256;
 
 /// Call `each(item, u)` for every item of `items` in order, where each item takes `draws` 64-bit
@@ -113,11 +113,12 @@ const UNIT_BATCH: usize = 256;
 /// are skipped): the same numbers and the same stream position after as drawing them one by one,
 /// but the words are drawn a batch at a time (one call per batch instead of one per number; with
 /// the batched initial alignments, a run's set-up took about 0.9 ms less, of 8.7, at N = 10^5:
-/// `docs/performance.md`, round ten).
+/// `docs/performance.md`, round ten). `draws` is 1 to 256: a batch's words sit on the stack.
 pub fn for_each_unit<T>(rng: &mut Generator, items: &mut [T], draws: usize, mut each: impl FnMut(&mut T, f64)) {
     use rand::RngExt;
-    let mut words = vec![0u64; UNIT_BATCH * draws];
-    for chunk in items.chunks_mut(UNIT_BATCH) {
+    assert!((1..=UNIT_BATCH).contains(&draws), "between 1 and {UNIT_BATCH} draws per item");
+    let mut words = [0u64; UNIT_BATCH];
+    for chunk in items.chunks_mut(UNIT_BATCH / draws) {
         let words = &mut words[..chunk.len() * draws];
         rng.fill(words);
         for (item, w) in chunk.iter_mut().zip(words.chunks_exact(draws)) {
