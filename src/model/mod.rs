@@ -42,10 +42,14 @@ use crate::error::Result;
 use crate::metrics::{Labels, Layout};
 use crate::scenario::{Knob, Param, Scenario, TERMS, Term};
 use crate::world::{StateId, World};
+use rayon::prelude::*;
 use tables::Tables;
 
 /// Marks a cell that is not anchored to any framework.
 pub const NO_ANCHOR: u8 = u8::MAX;
+
+/// States per block of a run's tastes filled on several threads.
+const TASTE_BLOCK_STATES: usize = 4096;
 
 /// A scenario bound to its world: the static, shared input of every run of a batch.
 #[derive(Debug, Clone)]
@@ -261,14 +265,24 @@ impl Model {
         let s = &self.scenario;
         let (n, k) = (self.layout.states, self.layout.frameworks);
         let freedom_weight: Vec<f64> = s.framework_specs.iter().map(|f| f.freedom_weight.value(draws)).collect();
-        // Framework by framework along each state's row (no division per entry).
-        let mut aff: Vec<f64> = freedom_weight
-            .iter()
-            .cycle()
-            .take(n * k)
-            .enumerate()
-            .map(|(i, &w)| w * self.freedom.get(i).copied().unwrap_or(0.0))
-            .collect();
+        // Framework by framework along each state's row (no division per entry), in blocks of
+        // states on several threads when the run is split.
+        let mut aff = vec![0.0; n * k];
+        let block = TASTE_BLOCK_STATES * k.max(1);
+        let fill = |(b, rows): (usize, &mut [f64])| {
+            // No freedom closeness stored: every entry is 0.0 (times the weight, as stored).
+            let freedom = self.freedom.get(b * block..b * block + rows.len());
+            for (j, row) in rows.chunks_exact_mut(k).enumerate() {
+                for (f, (a, &w)) in row.iter_mut().zip(&freedom_weight).enumerate() {
+                    *a = w * freedom.map_or(0.0, |x| x[j * k + f]);
+                }
+            }
+        };
+        if parallel {
+            aff.par_chunks_mut(block).enumerate().for_each(fill);
+        } else {
+            aff.chunks_mut(block).enumerate().for_each(fill);
+        }
         for g in &self.affinity_groups {
             security::add_group(&mut aff, &g.members, g.framework, k, g.weight.value(draws));
         }
