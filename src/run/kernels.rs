@@ -103,18 +103,26 @@ impl Simulation<'_> {
                 || pending.map(|year| (year, this.pending_fragmentation())),
                 || {
                     in_positioned_blocks(rng, &mut next, 2, BLOCK_CELLS, true, |first, chunk, r| {
-                        let mut sw = vec![0u64; this.d];
-                        this.revise_cells(first, chunk, step, &kernels, r, &mut sw);
-                        sw
+                        // Per domain its switches, then per domain and framework the block's
+                        // cells on it after the revisions, counted while the block is in cache.
+                        let mut sums = vec![0u64; this.d * (1 + this.k)];
+                        let (sw, tally) = sums.split_at_mut(this.d);
+                        this.revise_cells(first, chunk, step, &kernels, r, sw);
+                        this.tally_frameworks(first, chunk, tally);
+                        sums
                     })
                 },
             );
             if summed.is_some() {
                 self.recorder.summed = summed;
             }
-            for sw in per_block {
+            let mut tallied = vec![0u64; self.d * self.k];
+            for sums in per_block {
+                let (sw, tally) = sums.split_at(self.d);
                 switches.iter_mut().zip(sw).for_each(|(a, b)| *a += b);
+                tallied.iter_mut().zip(tally).for_each(|(a, b)| *a += b);
             }
+            self.recorder.tallied = Some(tallied);
         } else {
             self.revise_cells(0, &mut next, step, &kernels, rng, &mut switches);
         }

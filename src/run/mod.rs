@@ -266,6 +266,7 @@ impl<'m> Simulation<'m> {
     pub fn set_alignment(&mut self, align: &[u8]) {
         assert_eq!(align.len(), self.align.len(), "one framework per cell");
         self.settle_fragmentation();
+        self.recorder.tallied = None;
         self.align.copy_from_slice(align);
         self.next.copy_from_slice(align);
         self.counts.fresh = false;
@@ -304,6 +305,8 @@ impl<'m> Simulation<'m> {
     /// Simulate one year.
     pub fn step(&mut self, step: usize, rng: &mut Generator) {
         rng.at_step(step as u32);
+        // Set again only by revisions in blocks, should nothing move a state after them.
+        self.recorder.tallied = None;
         if self.apply_events(step) {
             self.statics.fresh = false;
         }
@@ -334,6 +337,7 @@ impl<'m> Simulation<'m> {
         if self.events.coordinating.iter().any(|&c| c) {
             self.revise_blocs(step, rng);
             self.counts.fresh = false;
+            self.recorder.tallied = None;
         }
         self.statics.gdp_fresh = false;
     }
@@ -667,6 +671,66 @@ lock_years = 2
         let one = outcome(1);
         for parts in [2, 3, 7] {
             assert_eq!(outcome(parts), one, "{parts} parts");
+        }
+    }
+
+    #[test]
+    fn the_record_counts_the_alignments_it_describes() {
+        // 20,000 states in two domains: the revisions run in blocks, which count their cells on each
+        // framework for the record. A forced move before them (year 2) keeps that tally; a bloc's
+        // joint decisions after them (from year 4) and alignments replaced (year 3) must not be read
+        // from it.
+        let mut text = String::from("name = \"t\"\nframeworks = [\"A\", \"B\", \"C\"]\ndomains = [\"x\", \"y\"]\n");
+        text.push_str(
+            "[time]\nstart = 0\nend = 6\n[world]\nsource = \"synthetic\"\n[world.synthetic]\nagents = 20000\ndegree = 6\nseed = 4\n",
+        );
+        text.push_str("[choice]\nlambda = 1.5\nrevision = \"synchronous\"\n[utility]\naffinity = 1.0\nnetwork = 2.5\n");
+        text.push_str("[heterogeneity]\ndistribution = \"uniform\"\nscale = 1.0\n");
+        for d in ["x", "y"] {
+            text.push_str(&format!("[domain.{d}]\nrevision_rate = 0.5\nswitching_cost = 0.2\n"));
+            text.push_str("initial = [{ states = [\"all\"], shares = { A = 0.4, B = 0.3, C = 0.3 } }]\n");
+        }
+        text.push_str("[[event]]\nkind = \"force\"\nyear = 2\nframework = \"A\"\ndomains = [\"x\"]\nstates = [\"S00001\", \"S00002\", \"S19999\"]\nlock_years = 1\n");
+        text.push_str(
+            "[[event]]\nkind = \"coordinate\"\nyear = 4\nstates = [\"S00010\", \"S00011\", \"S00012\"]\ndomains = [\"x\", \"y\"]\n",
+        );
+        let m = Model::from_scenario(Scenario::from_str("t.toml", &text).unwrap()).unwrap();
+        let recount = |sim: &Simulation| -> Vec<u32> {
+            let (n, k) = (sim.n, sim.k);
+            (0..sim.d * k)
+                .map(|c| {
+                    sim.align[c / k * n..(c / k + 1) * n]
+                        .iter()
+                        .filter(|&&a| a as usize == c % k)
+                        .count() as u32
+                })
+                .collect()
+        };
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+        for parts in [1, 2] {
+            pool.install(|| {
+                let mut sim = Simulation::in_parts(&m, &[], &mut run_rng(2, 0, Purpose::Setup), parts);
+                let mut out = sim.empty_outcome(0, Vec::new());
+                let mut rng = run_rng(2, 0, Purpose::Dynamics);
+                let (years, share) = (m.layout.years, |t: usize| m.layout.share_index(t, 0, 0));
+                for step in 0..years {
+                    if step > 0 {
+                        sim.step(step, &mut rng);
+                        assert_eq!(sim.recorder.tallied.is_some(), step < 4, "{parts} parts, year {step}");
+                    }
+                    if step == 3 {
+                        let flipped: Vec<u8> = sim.alignment().iter().map(|&a| (a + 1) % 3).collect();
+                        sim.set_alignment(&flipped);
+                    }
+                    let want = recount(&sim);
+                    sim.record(step, &mut out);
+                    assert_eq!(
+                        &out.counts[share(step)..share(step) + want.len()],
+                        &want[..],
+                        "{parts} parts, year {step}"
+                    );
+                }
+            });
         }
     }
 

@@ -23,6 +23,10 @@ pub(super) struct Recorder {
     pub pending: Option<usize>,
     /// That year and its index once summed, for the next record to write.
     pub summed: Option<(usize, f64)>,
+    /// The cells on each framework (`[d*K + k]`) as this year's revisions in blocks counted them,
+    /// for the record to take instead of counting again; `None` once anything else may have
+    /// moved a state since.
+    pub tallied: Option<Vec<u64>>,
 }
 
 impl Recorder {
@@ -34,6 +38,7 @@ impl Recorder {
             frag_dirty: Vec::new(),
             pending: None,
             summed: None,
+            tallied: None,
         }
     }
 }
@@ -50,9 +55,18 @@ impl Simulation<'_> {
         let l = self.m.layout;
         let world = &self.m.world;
         let mut frag_sum = 0.0;
+        let tallied = self.recorder.tallied.take();
         for d in 0..self.d {
             let row = &self.align[d * n..(d + 1) * n];
-            let counts = framework_counts(row, k, n.div_ceil(self.parts));
+            // A domain's cells number at most N, which fits 32 bits.
+            let counts = match &tallied {
+                Some(t) => {
+                    let mut c = [0u32; choice::MAX_FRAMEWORKS];
+                    c[..k].iter_mut().zip(&t[d * k..(d + 1) * k]).for_each(|(c, &t)| *c = t as u32);
+                    c
+                }
+                None => framework_counts(row, k, n.div_ceil(self.parts)),
+            };
             let out_shares = &mut self.statics.gdp_share[d * k..(d + 1) * k];
             match &self.m.gdp_sums {
                 Some(sums) => standards::gdp_shares_of_counts(&counts[..k], sums, self.m.total_gdp, out_shares),
@@ -240,6 +254,21 @@ impl Simulation<'_> {
         }
     }
 
+    /// Add the cells `first..first + cells.len()` (flat `[d*N + i]`) on each framework to `tally`
+    /// (`[d*K + k]`).
+    pub(super) fn tally_frameworks(&self, first: usize, cells: &[u8], tally: &mut [u64]) {
+        let (n, k) = (self.n, self.k);
+        let mut off = 0;
+        while off < cells.len() {
+            // One domain's stretch at a time.
+            let cell0 = first + off;
+            let (d, len) = (cell0 / n, (n - cell0 % n).min(cells.len() - off));
+            let c = count_frameworks(&cells[off..off + len], k);
+            tally[d * k..(d + 1) * k].iter_mut().zip(c).for_each(|(t, c)| *t += u64::from(c));
+            off += len;
+        }
+    }
+
     /// Horizon-only outcomes.
     pub fn finish(&self, out: &mut RunOutcome) {
         let (n, k) = (self.n, self.k);
@@ -275,19 +304,21 @@ fn kept_fragmentation(row: &[u8], counts: &[u32], offsets: &[usize], sums: &[f64
     total
 }
 
+/// The number of alignments in `chunk` on each of the `k` frameworks. One pass per framework
+/// comparing every alignment with it: passes the compiler turns into vector compares, where a
+/// single pass adding to `c[a]` waits on the last store to the same counter.
+fn count_frameworks(chunk: &[u8], k: usize) -> [u32; choice::MAX_FRAMEWORKS] {
+    let mut c = [0u32; choice::MAX_FRAMEWORKS];
+    for (f, c) in c[..k].iter_mut().enumerate() {
+        *c = chunk.iter().map(|&a| u32::from(a == f as u8)).sum();
+    }
+    c
+}
+
 /// The number of states on each of the `k` frameworks in one domain's row, counted in chunks of
 /// `span` states in parallel (integer sums: the same whatever the chunks).
 fn framework_counts(row: &[u8], k: usize, span: usize) -> [u32; choice::MAX_FRAMEWORKS] {
-    // One pass per framework comparing every alignment with it: passes the compiler turns into
-    // vector compares, where a single pass adding to `c[a]` waits on the last store to the same
-    // counter.
-    let count = |chunk: &[u8]| {
-        let mut c = [0u32; choice::MAX_FRAMEWORKS];
-        for (f, c) in c[..k].iter_mut().enumerate() {
-            *c = chunk.iter().map(|&a| u32::from(a == f as u8)).sum();
-        }
-        c
-    };
+    let count = |chunk: &[u8]| count_frameworks(chunk, k);
     if span >= row.len() {
         return count(row);
     }
