@@ -307,7 +307,7 @@ fn kept_fragmentation(row: &[u8], counts: &[u32], offsets: &[usize], sums: &[f64
 /// The number of alignments in `chunk` on each of the `k` frameworks. One pass per framework
 /// comparing every alignment with it: passes the compiler turns into vector compares, where a
 /// single pass adding to `c[a]` waits on the last store to the same counter.
-fn count_frameworks(chunk: &[u8], k: usize) -> [u32; choice::MAX_FRAMEWORKS] {
+pub(super) fn count_frameworks(chunk: &[u8], k: usize) -> [u32; choice::MAX_FRAMEWORKS] {
     let mut c = [0u32; choice::MAX_FRAMEWORKS];
     for (f, c) in c[..k].iter_mut().enumerate() {
         *c = chunk.iter().map(|&a| u32::from(a == f as u8)).sum();

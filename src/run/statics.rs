@@ -12,6 +12,7 @@ use rayon::prelude::*;
 
 use super::Simulation;
 use super::counts::{LIST_BATCH, list_where};
+use super::record::count_frameworks;
 use crate::model::utility;
 use crate::model::{Model, choice, standards};
 use crate::scenario::Term;
@@ -65,7 +66,11 @@ impl Simulation<'_> {
         let (n, k) = (self.n, self.k);
         for d in 0..self.d {
             let (row, out) = (&self.align[d * n..(d + 1) * n], &mut self.statics.gdp_share[d * k..(d + 1) * k]);
-            standards::gdp_shares(row, &self.m.world.gdp, self.m.total_gdp, out);
+            match &self.m.gdp_sums {
+                // Every GDP the same: the sums are look-ups of the counts, as in the record.
+                Some(sums) => standards::gdp_shares_of_counts(&count_frameworks(row, k)[..k], sums, self.m.total_gdp, out),
+                None => standards::gdp_shares(row, &self.m.world.gdp, self.m.total_gdp, out),
+            }
         }
         self.statics.gdp_fresh = true;
     }
