@@ -270,7 +270,7 @@ impl Model {
         let mut aff = vec![0.0; n * k];
         let block = TASTE_BLOCK_STATES * k.max(1);
         let fill = |(b, rows): (usize, &mut [f64])| {
-            // No freedom closeness stored: every entry is 0.0 (times the weight, as stored).
+            // Without a stored freedom closeness each entry is its weight times 0.0, as before.
             let freedom = self.freedom.get(b * block..b * block + rows.len());
             for (j, row) in rows.chunks_exact_mut(k).enumerate() {
                 for (f, (a, &w)) in row.iter_mut().zip(&freedom_weight).enumerate() {
