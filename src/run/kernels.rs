@@ -5,8 +5,8 @@
 
 use rand::RngExt;
 
-use super::Simulation;
 use super::counts::{LIST_BATCH, field};
+use super::{Simulation, domain_stretches};
 use crate::model::utility;
 use crate::model::{MAX_TABLE_DEGREE, choice, hedging};
 use crate::rng::{Generator, in_positioned_blocks};
@@ -187,14 +187,8 @@ impl Simulation<'_> {
         rng: &mut Generator,
         switches: &mut [u64],
     ) {
-        let n = self.n;
-        let mut off = 0;
-        while off < next.len() {
-            // One domain's stretch of the block at a time.
-            let cell0 = first + off;
-            let (d, i0) = (cell0 / n, cell0 % n);
-            let len = (n - i0).min(next.len() - off);
-            let stretch = &mut next[off..off + len];
+        for (d, i0, cells) in domain_stretches(first, next.len(), self.n) {
+            let stretch = &mut next[cells];
             // The common numbers of frameworks get a loop specialised to them.
             match self.k {
                 2 => self.revise_stretch(2, d, i0, stretch, step, &kernels[d], rng, &mut switches[d]),
@@ -202,7 +196,6 @@ impl Simulation<'_> {
                 4 => self.revise_stretch(4, d, i0, stretch, step, &kernels[d], rng, &mut switches[d]),
                 k => self.revise_stretch(k, d, i0, stretch, step, &kernels[d], rng, &mut switches[d]),
             }
-            off += len;
         }
     }
 

@@ -195,14 +195,10 @@ impl<'m> Simulation<'m> {
         // One 64-bit draw per cell, anchored or not.
         let mut align = vec![0u8; n * d];
         in_positioned_blocks(setup, &mut align, 2, SETUP_BLOCK, parallel, |first, block, r| {
-            // One domain's stretch of the block at a time.
-            let mut off = 0;
-            while off < block.len() {
-                let cell0 = first + off;
-                let len = (n - cell0 % n).min(block.len() - off);
-                let initial = &s.domain_specs[cell0 / n].initial;
-                let mut cell = cell0;
-                for_each_unit(r, &mut block[off..off + len], 1, |a, v| {
+            for (d, _, cells) in domain_stretches(first, block.len(), n) {
+                let initial = &s.domain_specs[d].initial;
+                let mut cell = first + cells.start;
+                for_each_unit(r, &mut block[cells], 1, |a, v| {
                     *a = if m.anchor[cell] != NO_ANCHOR {
                         m.anchor[cell]
                     } else {
@@ -210,7 +206,6 @@ impl<'m> Simulation<'m> {
                     };
                     cell += 1;
                 });
-                off += len;
             }
         });
         let mut sim = Simulation {
@@ -363,6 +358,21 @@ impl<'m> Simulation<'m> {
     fn revises_alone(&self, cell: usize, step: usize) -> bool {
         self.may_revise(cell, step) && !self.events.in_bloc.get(cell).copied().unwrap_or(false)
     }
+}
+
+/// The cells `first..first + len` (flat `[d*N + i]`, `n` states per domain) cut where a domain
+/// ends: per stretch its domain, its first state, and its place among those cells.
+fn domain_stretches(first: usize, len: usize, n: usize) -> impl Iterator<Item = (usize, usize, std::ops::Range<usize>)> {
+    let mut off = 0;
+    std::iter::from_fn(move || {
+        (off < len).then(|| {
+            let (d, i0) = ((first + off) / n, (first + off) % n);
+            let end = off + (n - i0).min(len - off);
+            let stretch = (d, i0, off..end);
+            off = end;
+            stretch
+        })
+    })
 }
 
 /// Inverse-CDF pick of an index from probabilities `shares` at `v` ∈ [0, 1): the first k whose

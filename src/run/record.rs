@@ -3,10 +3,11 @@
 
 use rayon::prelude::*;
 
-use super::Simulation;
 use super::counts::{field, pack_counts};
+use super::statics::domain_gdp_shares;
+use super::{Simulation, domain_stretches};
 use crate::metrics::RunOutcome;
-use crate::model::{Model, choice, hedging, standards};
+use crate::model::{Model, choice, hedging};
 
 /// What the record keeps between years.
 pub(super) struct Recorder {
@@ -53,7 +54,6 @@ impl Simulation<'_> {
         let defer = self.defers_fragmentation(t);
         let (n, k) = (self.n, self.k);
         let l = self.m.layout;
-        let world = &self.m.world;
         let mut frag_sum = 0.0;
         let tallied = self.recorder.tallied.take();
         for d in 0..self.d {
@@ -68,10 +68,7 @@ impl Simulation<'_> {
                 None => framework_counts(row, k, n.div_ceil(self.parts)),
             };
             let out_shares = &mut self.statics.gdp_share[d * k..(d + 1) * k];
-            match &self.m.gdp_sums {
-                Some(sums) => standards::gdp_shares_of_counts(&counts[..k], sums, self.m.total_gdp, out_shares),
-                None => standards::gdp_shares(row, &world.gdp, self.m.total_gdp, out_shares),
-            }
+            domain_gdp_shares(self.m, row, || counts, out_shares);
             for (fw, &count) in counts[..k].iter().enumerate() {
                 let idx = l.share_index(t, d, fw);
                 out.counts[idx] = count;
@@ -257,15 +254,10 @@ impl Simulation<'_> {
     /// Add the cells `first..first + cells.len()` (flat `[d*N + i]`) on each framework to `tally`
     /// (`[d*K + k]`).
     pub(super) fn tally_frameworks(&self, first: usize, cells: &[u8], tally: &mut [u64]) {
-        let (n, k) = (self.n, self.k);
-        let mut off = 0;
-        while off < cells.len() {
-            // One domain's stretch at a time.
-            let cell0 = first + off;
-            let (d, len) = (cell0 / n, (n - cell0 % n).min(cells.len() - off));
-            let c = count_frameworks(&cells[off..off + len], k);
+        let k = self.k;
+        for (d, _, stretch) in domain_stretches(first, cells.len(), self.n) {
+            let c = count_frameworks(&cells[stretch], k);
             tally[d * k..(d + 1) * k].iter_mut().zip(c).for_each(|(t, c)| *t += u64::from(c));
-            off += len;
         }
     }
 

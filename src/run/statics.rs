@@ -57,6 +57,16 @@ impl Statics {
     }
 }
 
+/// One domain's GDP shares into `out` (length K), its alignments `row`: with every GDP the same
+/// ([`Model::gdp_sums`]), look-ups of the `counts` of its states on each framework, the same bits
+/// as the sum over its states, which is taken otherwise.
+pub(super) fn domain_gdp_shares(m: &Model, row: &[u8], counts: impl FnOnce() -> [u32; choice::MAX_FRAMEWORKS], out: &mut [f64]) {
+    match &m.gdp_sums {
+        Some(sums) => standards::gdp_shares_of_counts(&counts()[..out.len()], sums, m.total_gdp, out),
+        None => standards::gdp_shares(row, &m.world.gdp, m.total_gdp, out),
+    }
+}
+
 impl Simulation<'_> {
     /// The GDP shares of the current alignments, unless they are fresh.
     pub(super) fn refresh_gdp_shares(&mut self) {
@@ -66,11 +76,7 @@ impl Simulation<'_> {
         let (n, k) = (self.n, self.k);
         for d in 0..self.d {
             let (row, out) = (&self.align[d * n..(d + 1) * n], &mut self.statics.gdp_share[d * k..(d + 1) * k]);
-            match &self.m.gdp_sums {
-                // Every GDP the same: the sums are look-ups of the counts, as in the record.
-                Some(sums) => standards::gdp_shares_of_counts(&count_frameworks(row, k)[..k], sums, self.m.total_gdp, out),
-                None => standards::gdp_shares(row, &self.m.world.gdp, self.m.total_gdp, out),
-            }
+            domain_gdp_shares(self.m, row, || count_frameworks(row, k), out);
         }
         self.statics.gdp_fresh = true;
     }
