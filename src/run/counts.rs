@@ -9,6 +9,7 @@ use rayon::prelude::*;
 
 use super::Simulation;
 use crate::model::Model;
+use crate::model::choice::MAX_FRAMEWORKS;
 
 /// Ranges of movers per worker of a split update: enough for the workers to even out their pace.
 const PIECES_PER_PART: usize = 8;
@@ -163,4 +164,15 @@ pub(super) fn pack_counts(targets: &[u32], row: &[u8], bits: u32) -> u64 {
         packed += 1u64 << (bits * u32::from(row[j as usize]));
     }
     packed
+}
+
+/// The number of alignments in `chunk` on each of the `k` frameworks. One pass per framework
+/// comparing every alignment with it: passes the compiler turns into vector compares, where a
+/// single pass adding to `c[a]` waits on the last store to the same counter.
+pub(super) fn count_frameworks(chunk: &[u8], k: usize) -> [u32; MAX_FRAMEWORKS] {
+    let mut c = [0u32; MAX_FRAMEWORKS];
+    for (f, c) in c[..k].iter_mut().enumerate() {
+        *c = chunk.iter().map(|&a| u32::from(a == f as u8)).sum();
+    }
+    c
 }

@@ -3,7 +3,7 @@
 
 use rayon::prelude::*;
 
-use super::counts::{field, pack_counts};
+use super::counts::{count_frameworks, field, pack_counts};
 use super::statics::domain_gdp_shares;
 use super::{Simulation, domain_stretches};
 use crate::metrics::RunOutcome;
@@ -294,17 +294,6 @@ fn kept_fragmentation(row: &[u8], counts: &[u32], offsets: &[usize], sums: &[f64
         total += sums[(degree - field(packed.into(), own.into(), bits)) as usize];
     }
     total
-}
-
-/// The number of alignments in `chunk` on each of the `k` frameworks. One pass per framework
-/// comparing every alignment with it: passes the compiler turns into vector compares, where a
-/// single pass adding to `c[a]` waits on the last store to the same counter.
-pub(super) fn count_frameworks(chunk: &[u8], k: usize) -> [u32; choice::MAX_FRAMEWORKS] {
-    let mut c = [0u32; choice::MAX_FRAMEWORKS];
-    for (f, c) in c[..k].iter_mut().enumerate() {
-        *c = chunk.iter().map(|&a| u32::from(a == f as u8)).sum();
-    }
-    c
 }
 
 /// The number of states on each of the `k` frameworks in one domain's row, counted in chunks of

@@ -11,8 +11,7 @@
 use rayon::prelude::*;
 
 use super::Simulation;
-use super::counts::{LIST_BATCH, list_where};
-use super::record::count_frameworks;
+use super::counts::{LIST_BATCH, count_frameworks, list_where};
 use crate::model::utility;
 use crate::model::{Model, choice, standards};
 use crate::scenario::Term;
