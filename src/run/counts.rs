@@ -3,15 +3,15 @@
 //! count the mover as a partner (worlds with one tie weight only, where the table-driven logit and
 //! the fragmentation index read these counts).
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-use rayon::prelude::*;
+use std::sync::Mutex;
 
 use super::Simulation;
 use crate::model::Model;
 use crate::model::choice::MAX_FRAMEWORKS;
+use crate::pool::in_pieces;
 
-/// Ranges of movers per worker of a split update: enough for the workers to even out their pace.
+/// Ranges of movers, and of cells to merge, per worker of a split update: enough for the workers to
+/// even out their pace.
 const PIECES_PER_PART: usize = 8;
 
 /// Packed per-cell counts of partners per framework.
@@ -77,31 +77,25 @@ impl Simulation<'_> {
         scratch.resize((parts - 1) * n * d, 0);
         let span = n.div_ceil(parts * PIECES_PER_PART);
         let pieces = n.div_ceil(span);
-        let next_piece = AtomicUsize::new(0);
-        let mut outs: Vec<&mut [u32]> = std::iter::once(&mut self.counts.packed[..])
+        let outs: Vec<&mut [u32]> = std::iter::once(&mut self.counts.packed[..])
             .chain(scratch.chunks_exact_mut(n * d))
             .collect();
-        outs.par_iter_mut().for_each(|out| {
-            loop {
-                let p = next_piece.fetch_add(1, Ordering::Relaxed);
-                if p >= pieces {
-                    break;
+        in_pieces(outs, pieces, |out, p| shift_all(p * span..((p + 1) * span).min(n), out));
+        // Each range of cells takes its moves from every scratch array, which it leaves zero.
+        let cells = (n * d).div_ceil(parts * PIECES_PER_PART);
+        let mut extras: Vec<_> = scratch.chunks_exact_mut(n * d).map(|e| e.chunks_mut(cells)).collect();
+        let ranges: Vec<Mutex<Merge>> = (self.counts.packed.chunks_mut(cells))
+            .map(|c| Mutex::new((c, extras.iter_mut().filter_map(Iterator::next).collect())))
+            .collect();
+        in_pieces(vec![(); parts], ranges.len(), |_, p| {
+            let mut range = ranges[p].lock().unwrap_or_else(|e| e.into_inner());
+            let (counts, extras) = &mut *range;
+            for extra in extras.iter_mut() {
+                for (c, e) in counts.iter_mut().zip(extra.iter_mut()) {
+                    *c = c.wrapping_add(std::mem::take(e));
                 }
-                shift_all(p * span..((p + 1) * span).min(n), out);
             }
         });
-        let cells = (n * d).div_ceil(parts);
-        for extra in scratch.chunks_exact_mut(n * d) {
-            self.counts
-                .packed
-                .par_chunks_mut(cells)
-                .zip(extra.par_chunks_mut(cells))
-                .for_each(|(c, e)| {
-                    for (c, e) in c.iter_mut().zip(e.iter_mut()) {
-                        *c = c.wrapping_add(std::mem::take(e));
-                    }
-                });
-        }
     }
 
     /// State i's partners on each framework in domain d, packed in fields of `count_bits` bits
@@ -113,6 +107,9 @@ impl Simulation<'_> {
         pack_counts(&ties.targets[ties.offsets[i]..ties.offsets[i + 1]], align, self.counts.bits)
     }
 }
+
+/// A range of cells' counts and the same range of every scratch array, to be added to them.
+type Merge<'a> = (&'a mut [u32], Vec<&'a mut [u32]>);
 
 /// Add the moves of states `first..first + old.len()` of one domain (alignments `old` to `new`)
 /// to `counts`, the packed counts of every state of the domain; `rev` holds the reversed ties.

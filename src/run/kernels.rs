@@ -9,7 +9,10 @@ use super::counts::{LIST_BATCH, field};
 use super::{Simulation, domain_stretches};
 use crate::model::utility;
 use crate::model::{MAX_TABLE_DEGREE, choice, hedging};
-use crate::rng::{Generator, in_positioned_blocks};
+use std::sync::Mutex;
+
+use crate::pool::in_pieces;
+use crate::rng::{Generator, positioned};
 use crate::scenario::{Revision, TERMS, Term};
 
 /// Cells per block of the parallel synchronous revision. Each block positions its own copy of the
@@ -57,6 +60,23 @@ pub(super) fn unit32(x: u64) -> f64 {
     (x & 0xffff_ffff) as f64 * (1.0 / 4_294_967_296.0)
 }
 
+/// What one worker of a year's revisions in blocks gives back.
+struct Revised {
+    /// Per domain its switches, then per domain and framework the cells on it (`[d*K + k]`).
+    sums: Vec<u64>,
+    /// The deferred fragmentation index, from the worker that summed it.
+    fragmentation: Option<f64>,
+}
+
+impl Revised {
+    fn new(len: usize) -> Revised {
+        Revised {
+            sums: vec![0; len],
+            fragmentation: None,
+        }
+    }
+}
+
 impl Simulation<'_> {
     /// Utilities of one cell given the alignments it reads, into `u[..K]`; `w` holds the domain's
     /// term weights.
@@ -95,30 +115,37 @@ impl Simulation<'_> {
         if self.revises_in_blocks() {
             // Fixed blocks of cells draw from their own copies of the stream, positioned at their
             // first cell, and give the same numbers as a single pass — whatever the number of
-            // threads. Last year's fragmentation index, when deferred, is summed beside them: both
-            // only read the alignments and the partner counts.
+            // threads. Last year's fragmentation index, when deferred, is summed beside them (the
+            // first piece): both only read the alignments and the partner counts. Each worker
+            // sums per domain its switches, then per domain and framework the cells of its blocks
+            // on it after the revisions, counted while a block is in cache.
             let pending = self.recorder.pending.take();
-            let this = &*self;
-            let (summed, per_block) = rayon::join(
-                || pending.map(|year| (year, this.pending_fragmentation())),
-                || {
-                    in_positioned_blocks(rng, &mut next, 2, BLOCK_CELLS, true, |first, chunk, r| {
-                        // Per domain its switches, then per domain and framework the block's
-                        // cells on it after the revisions, counted while the block is in cache.
-                        let mut sums = vec![0u64; this.d * (1 + this.k)];
-                        let (sw, tally) = sums.split_at_mut(this.d);
-                        this.revise_cells(first, chunk, step, &kernels, r, sw);
-                        this.tally_frameworks(first, chunk, tally);
-                        sums
-                    })
-                },
-            );
-            if summed.is_some() {
-                self.recorder.summed = summed;
-            }
+            let extra = usize::from(pending.is_some());
+            let (this, base) = (&*self, rng.get_word_pos());
+            let blocks: Vec<Mutex<&mut [u8]>> = next.chunks_mut(BLOCK_CELLS).map(Mutex::new).collect();
+            let workers = (0..rayon::current_num_threads())
+                .map(|_| Revised::new(this.d * (1 + this.k)))
+                .collect();
+            let stream = &*rng;
+            let done = in_pieces(workers, extra + blocks.len(), |w: &mut Revised, p| {
+                let Some(b) = p.checked_sub(extra) else {
+                    w.fragmentation = Some(this.pending_fragmentation());
+                    return;
+                };
+                let first = b * BLOCK_CELLS;
+                let mut block = blocks[b].lock().unwrap_or_else(|e| e.into_inner());
+                let (sw, tally) = w.sums.split_at_mut(this.d);
+                this.revise_cells(first, &mut block, step, &kernels, &mut positioned(stream, base, 2, first), sw);
+                this.tally_frameworks(first, &block, tally);
+            });
+            drop(blocks);
+            rng.set_word_pos(base + 2 * next.len() as u128);
             let mut tallied = vec![0u64; self.d * self.k];
-            for sums in per_block {
-                let (sw, tally) = sums.split_at(self.d);
+            for w in done {
+                if let (Some(year), Some(index)) = (pending, w.fragmentation) {
+                    self.recorder.summed = Some((year, index));
+                }
+                let (sw, tally) = w.sums.split_at(self.d);
                 switches.iter_mut().zip(sw).for_each(|(a, b)| *a += b);
                 tallied.iter_mut().zip(tally).for_each(|(a, b)| *a += b);
             }

@@ -16,6 +16,10 @@
 //! request arrived can pick the request up while that piece waits in a join, and would otherwise
 //! poll above the piece the job waits for, until the job's end.
 
+mod pieces;
+
+pub use pieces::in_pieces;
+
 use std::cell::Cell;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
