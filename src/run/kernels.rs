@@ -108,8 +108,8 @@ impl Simulation<'_> {
     }
 
     pub(super) fn revise_synchronous(&mut self, step: usize, rng: &mut Generator) {
+        // `next` holds each cell's current alignment until it moves.
         let mut next = std::mem::take(&mut self.next);
-        next.copy_from_slice(&self.align);
         let kernels: Vec<DomainKernel> = (0..self.d).map(|d| self.kernel(d)).collect();
         let mut switches = vec![0u64; self.d];
         if self.revises_in_blocks() {
@@ -134,6 +134,8 @@ impl Simulation<'_> {
                 };
                 let first = b * BLOCK_CELLS;
                 let mut block = blocks[b].lock().unwrap_or_else(|e| e.into_inner());
+                let cells = first..first + block.len();
+                block.copy_from_slice(&this.align[cells]);
                 let (sw, tally) = w.sums.split_at_mut(this.d);
                 this.revise_cells(first, &mut block, step, &kernels, &mut positioned(stream, base, 2, first), sw);
                 this.tally_frameworks(first, &block, tally);
@@ -151,6 +153,7 @@ impl Simulation<'_> {
             }
             self.recorder.tallied = Some(tallied);
         } else {
+            next.copy_from_slice(&self.align);
             self.revise_cells(0, &mut next, step, &kernels, rng, &mut switches);
         }
         self.switches.iter_mut().zip(switches).for_each(|(a, b)| *a += b);
