@@ -130,7 +130,10 @@ impl Simulation<'_> {
         let shared = self.static_shared();
         let rows = if shared { n } else { n * self.d };
         let mut exp = std::mem::take(&mut self.statics.exp_static);
-        exp.resize(rows * k, 0.0);
+        if exp.len() != rows * k {
+            // Fresh zeroed memory, not a serial fill: the blocks below first touch their own pages.
+            exp = vec![0.0; rows * k];
+        }
         let zero = [0.0; choice::MAX_FRAMEWORKS];
         let inputs = self.term_inputs();
         let weights: Vec<_> = (0..self.d).map(|d| utility::weights(&self.knobs, d)).collect();
