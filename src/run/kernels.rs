@@ -3,14 +3,14 @@
 //! sequentially (one state at a time in a random order) — by the exact logit or best-response rule
 //! on the full utilities, or by the exp-free table-driven logit where it applies.
 
+use std::sync::Mutex;
+
 use rand::RngExt;
 
 use super::counts::{LIST_BATCH, field};
 use super::{Simulation, domain_stretches};
 use crate::model::utility;
 use crate::model::{MAX_TABLE_DEGREE, choice, hedging};
-use std::sync::Mutex;
-
 use crate::pool::in_pieces;
 use crate::rng::{Generator, positioned};
 use crate::scenario::{Revision, TERMS, Term};
