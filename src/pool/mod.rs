@@ -18,7 +18,7 @@
 
 mod pieces;
 
-pub use pieces::in_pieces;
+pub use pieces::{in_pieces, in_pieces_over};
 
 use std::cell::Cell;
 use std::sync::Arc;

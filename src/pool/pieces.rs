@@ -82,6 +82,16 @@ pub fn in_pieces<S: Send>(mut states: Vec<S>, pieces: usize, each: impl Fn(&mut 
     states
 }
 
+/// [`in_pieces`] with a piece per item of `items`: worker w calls `each(&mut states[w], i, &mut
+/// items[i])` for the items it takes (disjoint parts of an output, e.g. `chunks_mut`).
+pub fn in_pieces_over<S: Send, T: Send>(states: Vec<S>, items: Vec<T>, each: impl Fn(&mut S, usize, &mut T) + Sync) -> Vec<S> {
+    // Each item is taken once, so its lock is never contended.
+    let items: Vec<Mutex<T>> = items.into_iter().map(Mutex::new).collect();
+    in_pieces(states, items.len(), |state, i| {
+        each(state, i, &mut items[i].lock().unwrap_or_else(|e| e.into_inner()));
+    })
+}
+
 /// A worker other than the caller, with its state.
 struct Helper<S> {
     status: AtomicU8,
@@ -166,6 +176,22 @@ mod tests {
         }
         // Outside any pool: the global pool's threads.
         assert_eq!(taken(2, 10).concat().len(), 10);
+    }
+
+    #[test]
+    fn each_item_is_handed_to_one_worker_once() {
+        for threads in [1, 2, 3] {
+            let mut out = vec![0u32; 1000];
+            let items: Vec<&mut [u32]> = out.chunks_mut(7).collect();
+            let counted = pool(threads).install(|| {
+                in_pieces_over(vec![0usize; 2], items, |seen, i, chunk: &mut &mut [u32]| {
+                    *seen += chunk.len();
+                    chunk.iter_mut().for_each(|x| *x += i as u32 + 1);
+                })
+            });
+            assert_eq!(counted.iter().sum::<usize>(), 1000, "{threads} threads");
+            assert!(out.iter().enumerate().all(|(j, &x)| x == (j / 7) as u32 + 1), "{threads} threads");
+        }
     }
 
     #[test]

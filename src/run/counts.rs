@@ -3,12 +3,10 @@
 //! count the mover as a partner (worlds with one tie weight only, where the table-driven logit and
 //! the fragmentation index read these counts).
 
-use std::sync::Mutex;
-
 use super::Simulation;
 use crate::model::Model;
 use crate::model::choice::MAX_FRAMEWORKS;
-use crate::pool::in_pieces;
+use crate::pool::{in_pieces, in_pieces_over};
 
 /// Ranges of movers, and of cells to merge, per worker of a split update: enough for the workers to
 /// even out their pace.
@@ -84,12 +82,10 @@ impl Simulation<'_> {
         // Each range of cells takes its moves from every scratch array, which it leaves zero.
         let cells = (n * d).div_ceil(parts * PIECES_PER_PART);
         let mut extras: Vec<_> = scratch.chunks_exact_mut(n * d).map(|e| e.chunks_mut(cells)).collect();
-        let ranges: Vec<Mutex<Merge>> = (self.counts.packed.chunks_mut(cells))
-            .map(|c| Mutex::new((c, extras.iter_mut().filter_map(Iterator::next).collect())))
+        let ranges: Vec<Merge> = (self.counts.packed.chunks_mut(cells))
+            .map(|c| (c, extras.iter_mut().filter_map(Iterator::next).collect()))
             .collect();
-        in_pieces(vec![(); parts], ranges.len(), |_, p| {
-            let mut range = ranges[p].lock().unwrap_or_else(|e| e.into_inner());
-            let (counts, extras) = &mut *range;
+        in_pieces_over(vec![(); parts], ranges, |_, _, (counts, extras)| {
             for extra in extras.iter_mut() {
                 for (c, e) in counts.iter_mut().zip(extra.iter_mut()) {
                     *c = c.wrapping_add(std::mem::take(e));

@@ -3,15 +3,13 @@
 //! sequentially (one state at a time in a random order) — by the exact logit or best-response rule
 //! on the full utilities, or by the exp-free table-driven logit where it applies.
 
-use std::sync::Mutex;
-
 use rand::RngExt;
 
 use super::counts::{LIST_BATCH, field};
 use super::{Simulation, domain_stretches};
 use crate::model::utility;
 use crate::model::{MAX_TABLE_DEGREE, choice, hedging};
-use crate::pool::in_pieces;
+use crate::pool::in_pieces_over;
 use crate::rng::{Generator, positioned};
 use crate::scenario::{Revision, TERMS, Term};
 
@@ -68,15 +66,6 @@ struct Revised {
     fragmentation: Option<f64>,
 }
 
-impl Revised {
-    fn new(len: usize) -> Revised {
-        Revised {
-            sums: vec![0; len],
-            fragmentation: None,
-        }
-    }
-}
-
 impl Simulation<'_> {
     /// Utilities of one cell given the alignments it reads, into `u[..K]`; `w` holds the domain's
     /// term weights.
@@ -122,25 +111,26 @@ impl Simulation<'_> {
             let pending = self.recorder.pending.take();
             let extra = usize::from(pending.is_some());
             let (this, base) = (&*self, rng.get_word_pos());
-            let blocks: Vec<Mutex<&mut [u8]>> = next.chunks_mut(BLOCK_CELLS).map(Mutex::new).collect();
+            // The deferred sum's piece, then one per block.
+            let items: Vec<Option<&mut [u8]>> = pending.iter().map(|_| None).chain(next.chunks_mut(BLOCK_CELLS).map(Some)).collect();
             let workers = (0..rayon::current_num_threads())
-                .map(|_| Revised::new(this.d * (1 + this.k)))
+                .map(|_| Revised {
+                    sums: vec![0; this.d * (1 + this.k)],
+                    fragmentation: None,
+                })
                 .collect();
             let stream = &*rng;
-            let done = in_pieces(workers, extra + blocks.len(), |w: &mut Revised, p| {
-                let Some(b) = p.checked_sub(extra) else {
+            let done = in_pieces_over(workers, items, |w: &mut Revised, p, item| {
+                let Some(block) = item else {
                     w.fragmentation = Some(this.pending_fragmentation());
                     return;
                 };
-                let first = b * BLOCK_CELLS;
-                let mut block = blocks[b].lock().unwrap_or_else(|e| e.into_inner());
-                let cells = first..first + block.len();
-                block.copy_from_slice(&this.align[cells]);
+                let first = (p - extra) * BLOCK_CELLS;
+                block.copy_from_slice(&this.align[first..first + block.len()]);
                 let (sw, tally) = w.sums.split_at_mut(this.d);
-                this.revise_cells(first, &mut block, step, &kernels, &mut positioned(stream, base, 2, first), sw);
-                this.tally_frameworks(first, &block, tally);
+                this.revise_cells(first, block, step, &kernels, &mut positioned(stream, base, 2, first), sw);
+                this.tally_frameworks(first, block, tally);
             });
-            drop(blocks);
             rng.set_word_pos(base + 2 * next.len() as u128);
             let mut tallied = vec![0u64; self.d * self.k];
             for w in done {
